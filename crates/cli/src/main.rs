@@ -1,0 +1,92 @@
+//! `mixroom`: the native command-line tool.
+//!
+//! `mixroom render <session> -o mix.wav` renders a session file with the same engine the browser runs
+//! in its AudioWorklet, block for block, and writes a 32-bit float WAV.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mixroom_session::Session;
+
+#[derive(Parser)]
+#[command(name = "mixroom", version, about = "Mixroom's native tool: render sessions to audio files")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Renders a session to a 32-bit float stereo WAV file.
+    Render {
+        /// The session file (JSON), or `demo` for the built-in demo session.
+        session: String,
+        /// Where to write the mix.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Writes the built-in demo session as a session file.
+    DemoSession {
+        /// Where to write it (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mixroom: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Render { session, output } => {
+            let session = load(&session)?;
+            let sources = session.render_sources().map_err(|e| e.to_string())?;
+            let mut engine = session.build_engine(&sources);
+            let [left, right] = engine.render_all();
+            write_wav(&output, session.sample_rate, &left, &right)
+        }
+        Command::DemoSession { output } => {
+            let text = Session::demo().to_json();
+            match output {
+                Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    println!("{text}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn load(arg: &str) -> Result<Session, String> {
+    if arg == "demo" {
+        return Ok(Session::demo());
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    Session::from_json(&text).map_err(|e| format!("{arg}: {e}"))
+}
+
+/// Writes an interleaved stereo 32-bit float WAV; a partly written file is removed on failure.
+fn write_wav(path: &Path, sample_rate: u32, left: &[f32], right: &[f32]) -> Result<(), String> {
+    let spec = hound::WavSpec { channels: 2, sample_rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let result = (|| {
+        let mut writer = hound::WavWriter::create(path, spec)?;
+        for (l, r) in left.iter().zip(right) {
+            writer.write_sample(*l)?;
+            writer.write_sample(*r)?;
+        }
+        writer.finalize()
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
