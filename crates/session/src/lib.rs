@@ -236,15 +236,19 @@ impl Session {
             .unwrap_or(0)
     }
 
-    /// Synthesizes the audio of generated sources: one entry per track, one buffer per channel.
+    /// Synthesizes the audio of every track's generated source: one entry per track, one buffer per
+    /// channel.
     pub fn render_sources(&self) -> Result<Vec<Vec<Vec<f32>>>, SessionError> {
-        self.tracks
-            .iter()
-            .map(|t| match &t.source {
-                Source::DemoStem { stem } => mixroom_demo::render_stem(stem, self.sample_rate)
-                    .ok_or_else(|| SessionError::Invalid(format!("unknown demo stem \"{stem}\""))),
-            })
-            .collect()
+        (0..self.tracks.len()).map(|i| self.render_source(i)).collect()
+    }
+
+    /// Synthesizes the audio of one track's generated source, one buffer per channel.
+    pub fn render_source(&self, track: usize) -> Result<Vec<Vec<f32>>, SessionError> {
+        let t = self.tracks.get(track).ok_or_else(|| SessionError::Invalid(format!("there is no track {}", track + 1)))?;
+        match &t.source {
+            Source::DemoStem { stem } => mixroom_demo::render_stem(stem, self.sample_rate)
+                .ok_or_else(|| SessionError::Invalid(format!("unknown demo stem \"{stem}\""))),
+        }
     }
 
     /// The mix as parameter changes, in the order they are applied: every track setting, then the

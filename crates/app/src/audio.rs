@@ -1,0 +1,319 @@
+//! The bridge to the audio engine running in an AudioWorklet.
+//!
+//! The engine's WebAssembly module is fetched and compiled once ([`EngineModule::load`]) and handed to
+//! every processor through `processorOptions`, where `www/worklet-processor.js` instantiates it
+//! synchronously. The same processor runs in the live [`AudioContext`] (playback) and in an
+//! [`OfflineAudioContext`] (export), so what the user hears is what the export contains.
+//!
+//! Messages follow the protocol documented at the top of `www/worklet-processor.js`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use futures::future::{select, Either};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Float32Array, Object, Reflect};
+use mixroom_engine::ParamChange;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, AudioContextOptions, AudioWorkletNode, AudioWorkletNodeOptions, BaseAudioContext, MessageEvent,
+    OfflineAudioContext, OfflineAudioContextOptions,
+};
+
+/// Where Trunk puts the worklet's files (see `index.html`).
+const PROCESSOR_URL: &str = "./worklet-processor.js";
+const ENGINE_WASM_URL: &str = "./mixroom-worklet_bg.wasm";
+/// The name the processor registers under.
+const PROCESSOR_NAME: &str = "mixroom";
+/// How long the processor may take to start or to load a session before we report it. Generous: a
+/// busy machine may take seconds to compile and copy a long session's audio.
+const ENGINE_TIMEOUT_MS: u32 = 60_000;
+
+/// Converts any JS error into a message for the status line.
+fn js_error(context: &str, err: JsValue) -> String {
+    let detail = err
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| format!("{err:?}"));
+    format!("{context}: {detail}")
+}
+
+/// The compiled engine module, shared by every processor.
+#[derive(Clone)]
+pub struct EngineModule(js_sys::WebAssembly::Module);
+
+impl EngineModule {
+    /// Fetches and compiles the worklet's wasm once.
+    pub async fn load() -> Result<EngineModule, String> {
+        let window = web_sys::window().ok_or("no window")?;
+        let response = JsFuture::from(window.fetch_with_str(ENGINE_WASM_URL))
+            .await
+            .map_err(|e| js_error("Could not download the audio engine", e))?;
+        let response: web_sys::Response = response.unchecked_into();
+        if !response.ok() {
+            return Err(format!("Could not download the audio engine: HTTP {}", response.status()));
+        }
+        let bytes = JsFuture::from(response.array_buffer().map_err(|e| js_error("Could not read the audio engine", e))?)
+            .await
+            .map_err(|e| js_error("Could not read the audio engine", e))?;
+        let module = JsFuture::from(js_sys::WebAssembly::compile(&bytes))
+            .await
+            .map_err(|e| js_error("The audio engine does not compile in this browser", e))?;
+        Ok(EngineModule(module.unchecked_into()))
+    }
+}
+
+/// A track's audio as the processor receives it: one `Float32Array` per channel.
+pub type TrackAudio = Vec<Float32Array>;
+
+/// Messages from the processor the UI cares about.
+pub struct MeterReading {
+    /// Play position, frames.
+    pub position: f64,
+    pub playing: bool,
+    /// Master L/R, then L/R per track: linear peaks since the previous reading.
+    pub levels: Vec<f32>,
+}
+
+type Waiter = (String, oneshot::Sender<Result<(), String>>);
+
+/// Routes the processor's messages: replies to whoever waits for them, meters to the UI.
+struct Router {
+    waiters: Vec<Waiter>,
+    on_meters: Option<Box<dyn Fn(MeterReading)>>,
+    on_error: Option<Box<dyn Fn(String)>>,
+}
+
+impl Router {
+    fn dispatch(&mut self, data: JsValue) {
+        let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        match kind.as_str() {
+            "meters" => {
+                if let Some(on_meters) = &self.on_meters {
+                    let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+                    let levels = get("levels").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
+                    on_meters(MeterReading {
+                        position: get("position").as_f64().unwrap_or(0.0),
+                        playing: get("playing").as_bool().unwrap_or(false),
+                        levels,
+                    });
+                }
+            }
+            "error" => {
+                let message = Reflect::get(&data, &"message".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_else(|| "The audio engine reported an unknown error".into());
+                if self.waiters.is_empty() {
+                    if let Some(on_error) = &self.on_error {
+                        on_error(message);
+                    }
+                } else {
+                    for (_, tx) in self.waiters.drain(..) {
+                        let _ = tx.send(Err(message.clone()));
+                    }
+                }
+            }
+            other => {
+                if let Some(i) = self.waiters.iter().position(|(want, _)| want == other) {
+                    let (_, tx) = self.waiters.remove(i);
+                    let _ = tx.send(Ok(()));
+                }
+            }
+        }
+    }
+}
+
+/// One engine processor node and its message port.
+pub struct EngineNode {
+    node: AudioWorkletNode,
+    router: Rc<RefCell<Router>>,
+    _onmessage: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl EngineNode {
+    /// Loads the processor script into `context` and starts a processor with the engine `module`.
+    /// Resolves once the processor has instantiated the engine, or fails with a readable reason.
+    async fn create(context: &BaseAudioContext, module: &EngineModule) -> Result<EngineNode, String> {
+        let worklet = context.audio_worklet().map_err(|e| js_error("This browser has no AudioWorklet", e))?;
+        let added = worklet.add_module(PROCESSOR_URL).map_err(|e| js_error("Could not load the audio processor", e))?;
+        JsFuture::from(added).await.map_err(|e| js_error("Could not load the audio processor", e))?;
+
+        let processor_options = Object::new();
+        Reflect::set(&processor_options, &"module".into(), &module.0).map_err(|e| js_error("processorOptions", e))?;
+        let options = AudioWorkletNodeOptions::new();
+        options.set_number_of_inputs(0);
+        options.set_number_of_outputs(1);
+        options.set_output_channel_count(&Array::of1(&2.into()));
+        options.set_processor_options(Some(&processor_options));
+        // If the processor script failed to evaluate (a glue error inside the worklet scope),
+        // addModule still succeeds and only this constructor fails, naming an unknown processor.
+        let node = AudioWorkletNode::new_with_options(context, PROCESSOR_NAME, &options).map_err(|e| {
+            js_error("The audio engine failed to start (its processor did not register; see the browser console)", e)
+        })?;
+
+        let router = Rc::new(RefCell::new(Router { waiters: Vec::new(), on_meters: None, on_error: None }));
+        let route = router.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            route.borrow_mut().dispatch(event.data());
+        });
+        let port = node.port().map_err(|e| js_error("The audio engine has no message port", e))?;
+        let ready = Self::expect(&router, "ready");
+        port.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        let engine = EngineNode { node, router, _onmessage: onmessage };
+        Self::wait(ready, "start").await?;
+        Ok(engine)
+    }
+
+    fn expect(router: &Rc<RefCell<Router>>, kind: &str) -> oneshot::Receiver<Result<(), String>> {
+        let (tx, rx) = oneshot::channel();
+        router.borrow_mut().waiters.push((kind.to_owned(), tx));
+        rx
+    }
+
+    async fn wait(rx: oneshot::Receiver<Result<(), String>>, what: &str) -> Result<(), String> {
+        match select(rx, TimeoutFuture::new(ENGINE_TIMEOUT_MS)).await {
+            Either::Left((Ok(result), _)) => result,
+            Either::Left((Err(_), _)) => Err(format!("The audio engine stopped answering while it was asked to {what}")),
+            Either::Right(_) => Err(format!("The audio engine did not {what} within {} s", ENGINE_TIMEOUT_MS / 1000)),
+        }
+    }
+
+    fn post(&self, message: &JsValue) {
+        if let Ok(port) = self.node.port() {
+            // Posting only fails for uncloneable values, which this module never builds.
+            let _ = port.post_message(message);
+        }
+    }
+
+    fn post_fields(&self, fields: &[(&str, JsValue)]) {
+        let message = Object::new();
+        for (k, v) in fields {
+            let _ = Reflect::set(&message, &(*k).into(), v);
+        }
+        self.post(&message);
+    }
+
+    /// Sends a session's audio and mix to the processor and waits until it is loaded.
+    async fn load(&self, tracks: &[TrackAudio], length: u64, changes: &[ParamChange], play: bool) -> Result<(), String> {
+        let audio = Array::new();
+        for channels in tracks {
+            audio.push(&channels.iter().collect::<Array>());
+        }
+        let rows = Array::new();
+        for change in changes {
+            let row = match *change {
+                ParamChange::Track(track, param, value) => [0.0, track as f64, param as u32 as f64, value as f64],
+                ParamChange::Master(param, value) => [1.0, 0.0, param as u32 as f64, value as f64],
+            };
+            rows.push(&row.iter().map(|v| JsValue::from_f64(*v)).collect::<Array>());
+        }
+        let loaded = Self::expect(&self.router, "loaded");
+        self.post_fields(&[
+            ("type", "load".into()),
+            ("tracks", audio.into()),
+            ("length", JsValue::from_f64(length as f64)),
+            ("changes", rows.into()),
+            ("play", play.into()),
+        ]);
+        Self::wait(loaded, "load the session").await
+    }
+
+    /// Sends one parameter change; it takes effect at the next quantum, smoothed.
+    pub fn set(&self, change: ParamChange) {
+        match change {
+            ParamChange::Track(track, param, value) => self.post_fields(&[
+                ("type", "track".into()),
+                ("index", JsValue::from_f64(track as f64)),
+                ("param", JsValue::from_f64(param as u32 as f64)),
+                ("value", JsValue::from_f64(value as f64)),
+            ]),
+            ParamChange::Master(param, value) => self.post_fields(&[
+                ("type", "master".into()),
+                ("param", JsValue::from_f64(param as u32 as f64)),
+                ("value", JsValue::from_f64(value as f64)),
+            ]),
+        }
+    }
+}
+
+/// The live engine: an AudioContext at the session's rate with the engine node feeding the speakers.
+pub struct LiveEngine {
+    context: AudioContext,
+    node: EngineNode,
+}
+
+impl LiveEngine {
+    /// Starts the engine and loads a session's audio and mix into it.
+    pub async fn start(
+        module: &EngineModule,
+        sample_rate: u32,
+        tracks: &[TrackAudio],
+        length: u64,
+        changes: &[ParamChange],
+        on_meters: impl Fn(MeterReading) + 'static,
+        on_error: impl Fn(String) + 'static,
+    ) -> Result<LiveEngine, String> {
+        let options = AudioContextOptions::new();
+        options.set_sample_rate(sample_rate as f32);
+        let context = AudioContext::new_with_context_options(&options)
+            .map_err(|e| js_error("This browser cannot open an audio output", e))?;
+        let node = EngineNode::create(&context, module).await?;
+        {
+            let mut router = node.router.borrow_mut();
+            router.on_meters = Some(Box::new(on_meters));
+            router.on_error = Some(Box::new(on_error));
+        }
+        node.load(tracks, length, changes, false).await?;
+        node.node
+            .connect_with_audio_node(&context.destination())
+            .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
+        Ok(LiveEngine { context, node })
+    }
+
+    /// Starts playback (and the audio output, which browsers keep suspended until a user gesture).
+    pub fn play(&self) {
+        let _ = self.context.resume();
+        self.node.post_fields(&[("type", "play".into())]);
+    }
+
+    pub fn stop(&self) {
+        self.node.post_fields(&[("type", "stop".into())]);
+    }
+
+    pub fn seek(&self, frame: u64) {
+        self.node.post_fields(&[("type", "seek".into()), ("frame", JsValue::from_f64(frame as f64))]);
+    }
+
+    pub fn set(&self, change: ParamChange) {
+        self.node.set(change);
+    }
+}
+
+/// Renders a session offline with the same processor, faster than real time; returns left and right.
+pub async fn render_offline(
+    module: &EngineModule,
+    sample_rate: u32,
+    tracks: &[TrackAudio],
+    length: u64,
+    changes: &[ParamChange],
+) -> Result<[Vec<f32>; 2], String> {
+    let frames = u32::try_from(length).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
+    let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
+    options.set_number_of_channels(2);
+    let context = OfflineAudioContext::new_with_context_options(&options)
+        .map_err(|e| js_error("This browser cannot render audio offline", e))?;
+    let node = EngineNode::create(&context, module).await?;
+    node.load(tracks, length, changes, true).await?;
+    node.node
+        .connect_with_audio_node(&context.destination())
+        .map_err(|e| js_error("Could not connect the engine for the export", e))?;
+    let rendered = context.start_rendering().map_err(|e| js_error("The export could not start", e))?;
+    let buffer: web_sys::AudioBuffer = JsFuture::from(rendered).await.map_err(|e| js_error("The export failed", e))?.unchecked_into();
+    let channel = |c| buffer.get_channel_data(c).map_err(|e| js_error("The export produced no audio", e));
+    Ok([channel(0)?, channel(1)?])
+}

@@ -1,0 +1,34 @@
+//! Mixroom's user interface: a Leptos (client-side rendered) app.
+//!
+//! The app owns the [`Session`] — the user's mix — as a signal. Every edit changes the session and
+//! sends the same change to the engine in the AudioWorklet ([`audio`]); the engine never holds state
+//! the session does not. Exports run the same engine offline.
+
+pub mod audio;
+mod desk;
+pub mod fader;
+mod files;
+
+use leptos::prelude::*;
+pub use mixroom_session::Session;
+
+use desk::{Console, Desk, StatusLine, Transport};
+
+/// The whole app: header with transport, the console, and the status line.
+#[component]
+pub fn App() -> impl IntoView {
+    let desk = Desk::new(Session::demo());
+    provide_context(desk);
+    desk.open_session();
+    view! {
+        <header class="topbar">
+            <h1 class="brand">"Mixroom"</h1>
+            <span class="session-name">{move || desk.session.with(|s| s.name.clone())}</span>
+            <Transport />
+        </header>
+        <StatusLine />
+        <main>
+            <Console />
+        </main>
+    }
+}

@@ -1,0 +1,140 @@
+// Shared fixtures for Mixroom's end-to-end tests: serve the built app, start Debian's Chromium,
+// and measure the audio that reaches the AudioContext's destination.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { execSync } from 'node:child_process';
+import { extname, join, normalize, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, '..', '..');
+export const DIST = process.env.MIXROOM_DIST || join(ROOT, 'dist');
+export const ARTIFACTS = process.env.MIXROOM_ARTIFACTS || join(ROOT, 'tests', 'artifacts');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.png': 'image/png',
+};
+
+/** Serves the built app (dist/) on an ephemeral loopback port. Unknown paths are 404s, not index.html. */
+export async function serveApp() {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = normalize(join(DIST, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export function chromiumPath() {
+  return process.env.CHROMIUM || execSync('command -v chromium || command -v chromium-browser').toString().trim();
+}
+
+/** Headless Chromium (a fresh temporary profile) with the flags this machine needs, audio allowed without a gesture. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/**
+ * Runs in the page before the app: every connection into a realtime AudioContext's destination also
+ * feeds an AnalyserNode, so the tests measure exactly the signal that reaches the speakers.
+ */
+function installDestinationTap() {
+  const connect = AudioNode.prototype.connect;
+  window.__destinationTaps = [];
+  AudioNode.prototype.connect = function (destination, ...rest) {
+    if (destination instanceof AudioDestinationNode && this.context instanceof AudioContext) {
+      const analyser = this.context.createAnalyser();
+      analyser.fftSize = 2048;
+      connect.call(this, analyser);
+      window.__destinationTaps.push(analyser);
+    }
+    return connect.call(this, destination, ...rest);
+  };
+}
+
+/** Opens the app, failing the test on any uncaught page error; resolves once it reports ready. */
+export async function openApp(browser, url, errors) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.addInitScript(installDestinationTap);
+  await page.goto(url);
+  // Synthesizing the demo stems and starting the engine: generous for a loaded 2-core machine.
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor({ state: 'visible', timeout: 60_000 });
+  await page.waitForFunction(() => {
+    const play = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Play');
+    return (play && !play.disabled) || document.querySelector('[role=alert]');
+  }, null, { timeout: 180_000 });
+  const alert = await page.locator('[role=alert]').count();
+  if (alert) throw new Error(`the app reported: ${await page.locator('[role=alert]').textContent()}`);
+  return page;
+}
+
+/**
+ * Measures what reaches the destination for `ms` milliseconds: the largest absolute sample and the
+ * RMS over every analyser snapshot taken (one every ~10 ms; each covers 2048 frames, so nothing is missed).
+ */
+export async function measureOutput(page, ms) {
+  return page.evaluate(async (ms) => {
+    const taps = window.__destinationTaps;
+    if (!taps.length) throw new Error('nothing is connected to the audio output');
+    const buf = new Float32Array(2048);
+    let peak = 0, sum = 0, count = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      for (const tap of taps) {
+        tap.getFloatTimeDomainData(buf);
+        for (const x of buf) { peak = Math.max(peak, Math.abs(x)); sum += x * x; count++; }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { peak, rms: Math.sqrt(sum / Math.max(count, 1)) };
+  }, ms);
+}
+
+/** Reads a 32-bit float WAV: { sampleRate, channels: [Float32Array, ...] }. */
+export function readWavF32(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = (o) => String.fromCharCode(...bytes.subarray(o, o + 4));
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('not a WAV file');
+  let fmt = null, data = null;
+  for (let o = 12; o + 8 <= bytes.length;) {
+    const id = tag(o), size = view.getUint32(o + 4, true);
+    if (id === 'fmt ') {
+      fmt = { format: view.getUint16(o + 8, true), channels: view.getUint16(o + 10, true), sampleRate: view.getUint32(o + 12, true), bits: view.getUint16(o + 22, true) };
+      // WAVE_FORMAT_EXTENSIBLE: the real format is the first two bytes of the sub-format GUID.
+      if (fmt.format === 0xfffe && size >= 40) fmt.format = view.getUint16(o + 8 + 24, true);
+    }
+    if (id === 'data') data = { offset: o + 8, size };
+    o += 8 + size + (size & 1);
+  }
+  if (!fmt || !data) throw new Error('WAV without fmt or data chunk');
+  if (fmt.format !== 3 || fmt.bits !== 32) throw new Error(`expected 32-bit float WAV, got format ${fmt.format}/${fmt.bits} bits`);
+  const frames = data.size / 4 / fmt.channels;
+  const channels = Array.from({ length: fmt.channels }, () => new Float32Array(frames));
+  for (let i = 0; i < frames; i++) for (let c = 0; c < fmt.channels; c++) channels[c][i] = view.getFloat32(data.offset + (i * fmt.channels + c) * 4, true);
+  return { sampleRate: fmt.sampleRate, channels };
+}
+
+export async function artifactsDir() {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return ARTIFACTS;
+}

@@ -1,0 +1,93 @@
+// Plays the demo session in headless Chromium through the Rust engine in the AudioWorklet and checks,
+// by measuring the audio that reaches the destination, that the controls act on the sound.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { serveApp, launchBrowser, openApp, measureOutput, artifactsDir } from './harness.mjs';
+
+const TRACKS = ['Kick', 'Snare', 'Hats', 'Bass', 'Keys', 'Pad', 'Lead', 'Vox'];
+let server, browser, page;
+const errors = [];
+
+before(async () => {
+  server = await serveApp();
+  browser = await launchBrowser();
+  page = await openApp(browser, server.url, errors);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const button = (name) => page.getByRole('button', { name, exact: true });
+const slider = (name) => page.getByRole('slider', { name, exact: true });
+const settle = () => page.waitForTimeout(300);
+
+test('the demo session shows its tracks with faders, pans, mutes and solos', async () => {
+  for (const name of TRACKS) {
+    assert.equal(await slider(`${name} volume`).count(), 1, `${name} volume`);
+    assert.equal(await slider(`${name} pan`).count(), 1, `${name} pan`);
+    assert.equal(await button(`Mute ${name}`).count(), 1);
+    assert.equal(await button(`Solo ${name}`).count(), 1);
+  }
+  assert.equal(await slider('Master volume').count(), 1);
+  await page.screenshot({ path: join(await artifactsDir(), 'console-loaded.png') });
+});
+
+test('nothing sounds before Play', async () => {
+  const { peak } = await measureOutput(page, 300);
+  assert.equal(peak, 0);
+});
+
+test('Play sounds the mix and the master meter moves', async () => {
+  await button('Play').click();
+  await page.waitForTimeout(500);
+  const { rms, peak } = await measureOutput(page, 1000);
+  assert.ok(rms > 0.01, `mix RMS ${rms} should be above −40 dBFS`);
+  assert.ok(peak < 1.0, `peak ${peak} should not clip`);
+  const meter = page.getByRole('meter', { name: 'Master peak' });
+  const readings = new Set();
+  for (let i = 0; i < 10; i++) {
+    readings.add(await meter.getAttribute('aria-valuenow'));
+    await page.waitForTimeout(100);
+  }
+  const levels = [...readings].map(Number);
+  assert.ok(Math.max(...levels) > -40, `meter shows ${levels}`);
+  assert.ok(readings.size > 1, 'the meter should move while playing');
+  await page.screenshot({ path: join(await artifactsDir(), 'console-playing.png') });
+});
+
+test('muting tracks changes the output: all muted is silent, one unmuted sounds', async () => {
+  for (const name of TRACKS) await button(`Mute ${name}`).click();
+  await settle();
+  const muted = await measureOutput(page, 500);
+  assert.ok(muted.peak < 1e-4, `all tracks muted, peak ${muted.peak}`);
+  await button('Mute Pad').click();
+  await settle();
+  const pad = await measureOutput(page, 500);
+  assert.ok(pad.rms > 0.003, `Pad alone, RMS ${pad.rms}`);
+  assert.equal(await button('Mute Pad').getAttribute('aria-pressed'), 'false');
+  assert.equal(await button('Mute Kick').getAttribute('aria-pressed'), 'true');
+});
+
+test('a fader pulled to the bottom silences its track', async () => {
+  await slider('Pad volume').fill('0');
+  await settle();
+  const closed = await measureOutput(page, 500);
+  assert.ok(closed.peak < 1e-4, `Pad fader closed, peak ${closed.peak}`);
+  await slider('Pad volume').fill('631');
+  await settle();
+  const open = await measureOutput(page, 500);
+  assert.ok(open.rms > 0.003, `Pad fader back at 0 dB, RMS ${open.rms}`);
+});
+
+test('Stop silences the output', async () => {
+  await button('Stop').click();
+  await settle();
+  const { peak } = await measureOutput(page, 500);
+  assert.equal(peak, 0);
+});
+
+test('no errors reached the page', () => {
+  assert.deepEqual(errors, []);
+});
