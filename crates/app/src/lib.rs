@@ -14,6 +14,9 @@ pub use mixroom_session::Session;
 
 use desk::{Console, Desk, StatusLine, Transport};
 
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// The whole app: header with transport, the console, and the status line.
 #[component]
 pub fn App() -> impl IntoView {

@@ -1,0 +1,138 @@
+//! `cargo xtask`: the project's two set-up commands, and the steps behind them.
+//!
+//! - `cargo xtask serve` installs what is missing, builds the app in release mode and serves it at
+//!   <http://127.0.0.1:8080>.
+//! - `cargo xtask test` installs what is missing and runs every test: native, wasm in headless
+//!   Chromium (wasm-bindgen-test), and end to end (playwright-core) against the built app.
+//!
+//! Both are idempotent: each tool is checked first and installed only when absent or of the wrong
+//! version. Nothing is downloaded from GitHub: tools come from crates.io, npm and Debian.
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(&args[1..]),
+        Some("build") => tools::ensure_build_tools().and_then(|env| build_dist(&env)),
+        _ => {
+            eprintln!("usage: cargo xtask <serve | test [native|wasm|e2e ...] | build>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives in crates/xtask).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask is two levels below the root").to_path_buf()
+}
+
+/// Runs a command in the workspace root with the tool environment, failing with its description.
+pub fn run(env: &tools::Env, program: &str, args: &[&str]) -> Result<(), String> {
+    run_with(env, program, args, &[])
+}
+
+pub fn run_with(env: &tools::Env, program: &str, args: &[&str], vars: &[(&str, String)]) -> Result<(), String> {
+    let shown = format!("{program} {}", args.join(" "));
+    println!("\n==> {shown}");
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(root()).env("PATH", &env.path);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn serve() -> Result<(), String> {
+    let env = tools::ensure_build_tools()?;
+    println!("\nServing Mixroom at http://127.0.0.1:8080 (Ctrl+C stops)");
+    run(&env, "trunk", &["serve", "--release"])
+}
+
+fn build_dist(env: &tools::Env) -> Result<(), String> {
+    run(env, "trunk", &["build", "--release"])
+}
+
+/// Runs the test stages; with arguments, only the named ones (native, wasm, e2e).
+fn test(only: &[String]) -> Result<(), String> {
+    let wanted = |stage: &str| only.is_empty() || only.iter().any(|s| s == stage);
+    let started = Instant::now();
+    let mut timings = Vec::new();
+    let mut stage = |name: &str, f: &mut dyn FnMut() -> Result<(), String>| -> Result<(), String> {
+        let t = Instant::now();
+        f()?;
+        timings.push((name.to_owned(), t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+
+    let mut env = None;
+    stage("tools", &mut || {
+        let mut e = tools::ensure_build_tools()?;
+        if wanted("wasm") || wanted("e2e") {
+            tools::ensure_chromium(&mut e)?;
+        }
+        env = Some(e);
+        Ok(())
+    })?;
+    let env = env.expect("set by the tools stage");
+
+    if wanted("native") {
+        stage("native tests", &mut || {
+            run(&env, "cargo", &["test", "--workspace", "--exclude", "mixroom-app", "--exclude", "mixroom-worklet"])
+        })?;
+    }
+    if wanted("wasm") {
+        let webdriver_json = tools::write_webdriver_json(&env)?;
+        let vars = [
+            ("CHROMEDRIVER", env.chromedriver.clone()),
+            ("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver_json),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "300".to_owned()),
+        ];
+        // Release profile: shares every dependency build with the Trunk build below.
+        stage("wasm tests (headless Chromium)", &mut || {
+            run_with(
+                &env,
+                "cargo",
+                &["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "mixroom-app", "-p", "mixroom-worklet", "--lib", "--tests"],
+                &vars,
+            )
+        })?;
+    }
+    if wanted("e2e") {
+        stage("release builds (CLI, app)", &mut || {
+            run(&env, "cargo", &["build", "--release", "-p", "mixroom-cli"])?;
+            build_dist(&env)
+        })?;
+        let vars = [
+            ("CHROMIUM", env.chromium.clone()),
+            ("MIXROOM_CLI", root().join("target/release/mixroom").display().to_string()),
+            ("MIXROOM_DIST", root().join("dist").display().to_string()),
+        ];
+        stage("end-to-end tests", &mut || {
+            run_with(&env, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &vars)
+        })?;
+    }
+
+    println!("\nAll tests passed in {:.0} s:", started.elapsed().as_secs_f64());
+    for (name, seconds) in timings {
+        println!("  {name:<34} {seconds:>7.1} s");
+    }
+    Ok(())
+}
