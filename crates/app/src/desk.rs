@@ -212,7 +212,9 @@ pub fn Transport() -> impl IntoView {
     };
     view! {
         <div class="transport" role="toolbar" aria-label="Transport">
-            <button class="rewind" aria-label="Return to start" title="Return to start (Home)" disabled=not_ready on:click=move |_| desk.rewind()>"⏮"</button>
+            <button class="rewind" aria-label="Return to start" title="Return to start (Home)" disabled=not_ready on:click=move |_| desk.rewind()>
+                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="2" y="3" width="2" height="10" fill="currentColor"/><path d="M14 3v10L5 8z" fill="currentColor"/></svg>
+            </button>
             <button class="play" class:active=move || desk.playing.get() disabled=not_ready on:click=move |_| desk.play()>"Play"</button>
             <button class="stop" disabled=not_ready on:click=move |_| desk.stop()>"Stop"</button>
             <output class="clock" aria-label="Position">

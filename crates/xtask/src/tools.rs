@@ -47,7 +47,7 @@ pub fn locked_wasm_bindgen_version() -> Result<String, String> {
 pub fn ensure_build_tools() -> Result<Env, String> {
     let npm_bin = root().join("tests/node_modules/.bin");
     let path = format!("{}:{}:{}", npm_bin.display(), cargo_home_bin(), std::env::var("PATH").unwrap_or_default());
-    let mut env = Env { path, chromium: String::new(), chromedriver: String::new() };
+    let env = Env { path, chromium: String::new(), chromedriver: String::new() };
 
     let targets = output("rustup", &["target", "list", "--installed"], &env.path).unwrap_or_default();
     if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
