@@ -11,6 +11,7 @@
 //! - no NaN, infinity or denormal leaves a processor.
 
 pub mod gain;
+pub mod lanes;
 pub mod meter;
 pub mod pan;
 pub mod smooth;
