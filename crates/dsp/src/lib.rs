@@ -10,10 +10,13 @@
 //!   would click;
 //! - no NaN, infinity or denormal leaves a processor.
 
+pub mod eq;
+pub mod filter;
 pub mod gain;
 pub mod lanes;
 pub mod meter;
 pub mod pan;
+pub mod param;
 pub mod smooth;
 
 /// The largest block any processor is asked to process at once, in frames.
