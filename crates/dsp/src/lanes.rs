@@ -64,6 +64,8 @@ pub trait Lanes:
     fn pow2_int(self) -> Self;
     /// Zeroes lanes that are denormal, infinite or NaN.
     fn flush(self) -> Self;
+    /// Swaps neighbouring lanes (0↔1, 2↔3): the other side of a stereo pair. A scalar is its own pair.
+    fn swap_pairs(self) -> Self;
 
     /// Per lane: `x` rounded to the nearest integer (ties to even), for |x| < 2^22.
     #[inline]
@@ -188,6 +190,10 @@ impl Lanes for f32 {
     fn flush(self) -> Self {
         crate::flush(self)
     }
+    #[inline]
+    fn swap_pairs(self) -> Self {
+        self
+    }
 }
 
 impl Lanes for F32x4 {
@@ -245,6 +251,11 @@ impl Lanes for F32x4 {
         let a = self.abs();
         let normal = a.simd_ge(f32x4::splat(f32::MIN_POSITIVE)) & a.simd_le(f32x4::splat(f32::MAX));
         normal.select(self, f32x4::ZERO)
+    }
+    #[inline]
+    fn swap_pairs(self) -> Self {
+        let [a, b, c, d] = self.to_array();
+        f32x4::from([b, a, d, c])
     }
 }
 

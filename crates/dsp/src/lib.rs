@@ -10,6 +10,7 @@
 //!   would click;
 //! - no NaN, infinity or denormal leaves a processor.
 
+pub mod dynamics;
 pub mod eq;
 pub mod filter;
 pub mod gain;
