@@ -53,6 +53,8 @@ pub trait Lanes:
     /// Sets lane `i` to `x` (out-of-range lanes are ignored).
     fn set_lane(&mut self, i: usize, x: f32);
     fn abs(self) -> Self;
+    /// Square root: an IEEE-754 operation, correctly rounded on every target.
+    fn sqrt(self) -> Self;
     fn max(self, other: Self) -> Self;
     fn min(self, other: Self) -> Self;
     /// Per lane: `a` where `self > other`, else `b`.
@@ -150,6 +152,10 @@ impl Lanes for f32 {
         f32::abs(self)
     }
     #[inline]
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+    #[inline]
     fn max(self, other: Self) -> Self {
         // Written out rather than f32::max so that the scalar and SIMD paths agree on every input.
         if self > other {
@@ -218,6 +224,10 @@ impl Lanes for F32x4 {
     #[inline]
     fn abs(self) -> Self {
         f32x4::abs(self)
+    }
+    #[inline]
+    fn sqrt(self) -> Self {
+        f32x4::sqrt(self)
     }
     #[inline]
     fn max(self, other: Self) -> Self {

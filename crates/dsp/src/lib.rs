@@ -18,6 +18,7 @@ pub mod lanes;
 pub mod meter;
 pub mod pan;
 pub mod param;
+pub mod saturation;
 pub mod smooth;
 
 /// The largest block any processor is asked to process at once, in frames.
