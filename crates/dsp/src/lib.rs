@@ -10,6 +10,7 @@
 //!   would click;
 //! - no NaN, infinity or denormal leaves a processor.
 
+pub mod delay;
 pub mod dynamics;
 pub mod eq;
 pub mod filter;
@@ -20,6 +21,7 @@ pub mod pan;
 pub mod param;
 pub mod saturation;
 pub mod smooth;
+pub mod stereo;
 
 /// The largest block any processor is asked to process at once, in frames.
 ///
