@@ -19,6 +19,7 @@ pub mod lanes;
 pub mod meter;
 pub mod pan;
 pub mod param;
+pub mod reverb;
 pub mod saturation;
 pub mod smooth;
 pub mod stereo;
