@@ -16,6 +16,7 @@ pub mod eq;
 pub mod filter;
 pub mod gain;
 pub mod lanes;
+pub mod limiter;
 pub mod meter;
 pub mod pan;
 pub mod param;
