@@ -19,6 +19,7 @@ pub mod lanes;
 pub mod limiter;
 pub mod meter;
 pub mod pan;
+pub mod multiband;
 pub mod param;
 pub mod reverb;
 pub mod saturation;
