@@ -1,40 +1,51 @@
-//! Mixroom's mixer engine: the tracks, the master and the transport, rendered block by block.
+//! Mixroom's mixing engine: tracks, group buses, effect returns and the master, with their inserts,
+//! sends and delay compensation, rendered block by block.
 //!
 //! The engine is plain Rust with no web dependency. The worklet crate drives it inside an
 //! AudioWorkletProcessor, the CLI drives it natively; both call the same [`Engine::process`] in blocks
-//! of [`MAX_BLOCK`] frames, so they produce the same samples.
+//! of at most [`MAX_BLOCK`] frames, so they produce the same samples.
 //!
 //! Two sides use an engine, and the API keeps them apart:
-//! - the **control side** builds it ([`Engine::new`], [`Engine::add_track`], filling audio) — this
-//!   allocates and happens before playback or between plans;
-//! - the **audio side** calls [`Engine::process`] and the parameter setters, which never allocate, lock
-//!   or panic.
+//! - the **control side** describes the mixer ([`MixerSpec`]), compiles it ([`Plan::compile`]) and
+//!   loads audio — this allocates and happens before playback or off the audio path;
+//! - the **audio side** calls [`Engine::process`], the parameter setters, the transport and
+//!   [`Engine::swap_plan`], none of which allocate, lock or panic. A swapped-out plan is handed back
+//!   to the control side to be dropped there.
 
-mod track;
+mod insert;
+pub mod plan;
+pub mod spec;
 
 pub use mixroom_dsp::MAX_BLOCK;
-use mixroom_dsp::{gain::db_to_gain, meter::PeakMeter, smooth::Smoother};
-pub use track::{Track, TrackParam};
+use mixroom_dsp::smooth::Smoother;
+pub use plan::{Plan, SendParam, StripParam, TrackAudio};
+pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
 /// Ramp time for starting and stopping the transport, so that Stop never clicks.
 const TRANSPORT_DECLICK_MS: f32 = 3.0;
 
-/// Identifies a track within an engine: its index, stable for the engine's life.
-pub type TrackId = usize;
-
-/// Parameters of the master bus.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MasterParam {
-    /// Master fader, dB (−∞ … +12).
-    Fader,
+/// One parameter change: how a session's mix is applied to an engine, directly (native) or as
+/// messages to the worklet (browser), through the same list.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamChange {
+    Strip(StripId, StripParam, f32),
+    /// (strip, insert slot, parameter id, value)
+    Insert(StripId, usize, usize, f32),
+    /// (strip, insert slot, bypassed)
+    Bypass(StripId, usize, bool),
+    /// (strip, send index, parameter, value)
+    Send(StripId, usize, SendParam, f32),
 }
 
-impl MasterParam {
-    /// The stable numeric id used across the worklet boundary.
-    pub fn from_id(id: u32) -> Option<Self> {
-        match id {
-            0 => Some(MasterParam::Fader),
-            _ => None,
+impl ParamChange {
+    /// Applies the change to `engine`.
+    pub fn apply(self, engine: &mut Engine) {
+        let plan = &mut engine.plan;
+        match self {
+            ParamChange::Strip(s, p, v) => plan.set_strip_param(s, p, v),
+            ParamChange::Insert(s, slot, id, v) => plan.set_insert_param(s, slot, id, v),
+            ParamChange::Bypass(s, slot, b) => plan.set_insert_bypass(s, slot, b),
+            ParamChange::Send(s, i, p, v) => plan.set_send_param(s, i, p, v),
         }
     }
 }
@@ -46,73 +57,66 @@ pub struct StereoPeak {
     pub right: f32,
 }
 
-/// The mixer and its transport.
-pub struct Engine {
-    sample_rate: f32,
-    tracks: Vec<Track>,
-    /// True when any track is soloed: every other track is then implicitly muted.
-    any_solo: bool,
-    master_fader: Smoother,
-    master_meter: [PeakMeter; 2],
-    transport: Transport,
-    /// The master bus, summed from the tracks, then the engine's output.
-    out: [[f32; MAX_BLOCK]; 2],
-}
-
 struct Transport {
     playing: bool,
     position: u64,
-    /// Length of the session in frames; the transport stops at the end.
+    /// Length of the session in frames; the transport stops there (plus the plan's latency, so the
+    /// delayed output is not cut short).
     length: u64,
     /// 0 = stopped, 1 = playing; glides in between so that starting and stopping never click.
     declick: Smoother,
 }
 
+/// The mixer and its transport.
+pub struct Engine {
+    sample_rate: f32,
+    plan: Box<Plan>,
+    /// Each strip's audio (empty for buses, returns and the master), by strip id.
+    audio: Vec<TrackAudio>,
+    transport: Transport,
+    out: [[f32; MAX_BLOCK]; 2],
+}
+
 impl Engine {
-    /// An empty, stopped engine at `sample_rate`.
-    pub fn new(sample_rate: f32) -> Self {
-        Engine {
-            sample_rate,
-            tracks: Vec::new(),
-            any_solo: false,
-            master_fader: Smoother::new(1.0, mixroom_dsp::smooth::DEFAULT_SMOOTHING_MS, sample_rate),
-            master_meter: Default::default(),
-            transport: Transport {
-                playing: false,
-                position: 0,
-                length: 0,
-                declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, sample_rate),
-            },
+    /// Control side: an engine running `spec`, stopped, with no track audio yet (load it with
+    /// [`Engine::track_audio_mut`]).
+    pub fn new(spec: &MixerSpec) -> Result<Engine, RoutingError> {
+        let plan = Box::new(Plan::compile(spec)?);
+        let audio = spec
+            .strips
+            .iter()
+            .map(|s| match s.kind {
+                StripKind::Track { channels } => TrackAudio { channels: vec![Vec::new(); channels.clamp(1, 2)] },
+                _ => TrackAudio::default(),
+            })
+            .collect();
+        Ok(Engine {
+            sample_rate: spec.sample_rate,
+            plan,
+            audio,
+            transport: Transport { playing: false, position: 0, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
             out: [[0.0; MAX_BLOCK]; 2],
-        }
+        })
     }
 
-    /// The sample rate the engine runs at.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
     }
 
-    /// Control side: adds a track of `channels` (1 or 2) channels holding `frames` frames of silence,
-    /// to be filled through [`Engine::track_audio_mut`]. Extends the session length to cover it.
-    pub fn add_track(&mut self, channels: usize, frames: usize) -> TrackId {
-        self.tracks.push(Track::new(channels, frames, self.sample_rate));
+    /// Control side: gives a track strip's channel `frames` frames of silence to fill, and returns
+    /// them. Extends the session length to cover them. `None` for non-track strips.
+    pub fn track_audio_mut(&mut self, strip: StripId, channel: usize, frames: usize) -> Option<&mut [f32]> {
+        let samples = self.audio.get_mut(strip)?.channels.get_mut(channel)?;
+        if samples.len() != frames {
+            *samples = vec![0.0; frames];
+        }
         self.transport.length = self.transport.length.max(frames as u64);
-        self.tracks.len() - 1
+        Some(samples.as_mut_slice())
     }
 
-    /// Control side: the audio of one channel of a track, to fill after [`Engine::add_track`].
-    pub fn track_audio_mut(&mut self, track: TrackId, channel: usize) -> Option<&mut [f32]> {
-        self.tracks.get_mut(track)?.audio_mut(channel)
-    }
-
-    /// The tracks, in mixer order.
-    pub fn tracks(&self) -> &[Track] {
-        &self.tracks
-    }
-
-    /// Sets the session length in frames (the transport stops there); never shorter than the audio.
+    /// Sets the session length in frames; never shorter than the audio.
     pub fn set_length(&mut self, frames: u64) {
-        let longest = self.tracks.iter().map(|t| t.frames() as u64).max().unwrap_or(0);
+        let longest = self.audio.iter().map(|a| a.frames() as u64).max().unwrap_or(0);
         self.transport.length = frames.max(longest);
     }
 
@@ -121,36 +125,45 @@ impl Engine {
         self.transport.length
     }
 
-    /// Audio side: sets a track parameter (clamped to its range). Unknown tracks are ignored.
-    pub fn set_track_param(&mut self, track: TrackId, param: TrackParam, value: f32) {
-        let Some(t) = self.tracks.get_mut(track) else { return };
-        t.set(param, value);
-        if matches!(param, TrackParam::Solo | TrackParam::SoloSafe) {
-            self.any_solo = self.tracks.iter().any(|t| t.soloed());
-        }
+    /// The plan's latency: frames between the transport position and what leaves the master.
+    pub fn latency(&self) -> usize {
+        self.plan.latency()
     }
 
-    /// Audio side: sets a master parameter (clamped to its range).
-    pub fn set_master_param(&mut self, param: MasterParam, value: f32) {
-        match param {
-            MasterParam::Fader => self.master_fader.set_target(db_to_gain(track::clamp_fader_db(value))),
-        }
+    /// Audio side: installs a new plan (compiled on the control side from an edited mixer whose
+    /// strips keep their ids) and returns the old one, to be dropped on the control side.
+    pub fn swap_plan(&mut self, plan: Box<Plan>) -> Box<Plan> {
+        core::mem::replace(&mut self.plan, plan)
     }
 
-    /// Control side: jumps every smoothed parameter to its target, so that a freshly loaded mix starts
-    /// exactly at its settings instead of gliding there from the defaults.
+    /// The current plan (parameters are set through [`ParamChange`]).
+    pub fn plan_mut(&mut self) -> &mut Plan {
+        &mut self.plan
+    }
+
+    /// Audio side: the session tempo, for tempo-synced effects.
+    pub fn set_tempo(&mut self, bpm: f32) {
+        self.plan.set_tempo(bpm);
+    }
+
+    /// Control side: jumps every smoothed parameter to its target.
     pub fn settle(&mut self) {
-        for track in &mut self.tracks {
-            track.settle(self.any_solo);
-        }
-        let fader = self.master_fader.target();
-        self.master_fader.reset(fader);
+        self.plan.settle();
     }
 
-    /// Starts playback from the current position (from the start if at the end).
+    /// Starts playback from the current position (from the start if at the end). Starting from a
+    /// stop clears every effect's state, so no old tail sounds. Mid-song the output fades in over a
+    /// few milliseconds (the audio is entered in the middle of a waveform); from the very start it
+    /// does not, so a bounce keeps its first transient intact.
     pub fn play(&mut self) {
         if self.transport.position >= self.transport.length {
             self.transport.position = 0;
+        }
+        if !self.transport.playing {
+            self.plan.reset();
+            if self.transport.position == 0 {
+                self.transport.declick.reset(1.0);
+            }
         }
         self.transport.playing = true;
         self.transport.declick.set_target(1.0);
@@ -166,7 +179,6 @@ impl Engine {
         self.transport.position = frame.min(self.transport.length);
     }
 
-    /// True while the transport is running (including the stop ramp).
     pub fn is_playing(&self) -> bool {
         self.transport.playing
     }
@@ -176,38 +188,27 @@ impl Engine {
         self.transport.position
     }
 
-    /// Audio side: renders `frames` (at most [`MAX_BLOCK`]) frames of the mix into the output buffers.
-    ///
-    /// Returns the number of frames rendered (`frames` clamped to `MAX_BLOCK`). Never allocates.
+    /// Audio side: renders `frames` (at most [`MAX_BLOCK`]) frames of the mix into the output
+    /// buffers. Returns the number rendered. Never allocates.
     pub fn process(&mut self, frames: usize) -> usize {
         let n = frames.min(MAX_BLOCK);
-        let [out_l, out_r] = &mut self.out;
-        out_l[..n].fill(0.0);
-        out_r[..n].fill(0.0);
         if !self.transport.playing {
+            self.out[0][..n].fill(0.0);
+            self.out[1][..n].fill(0.0);
             return n;
         }
-
-        let position = self.transport.position;
-        for track in &mut self.tracks {
-            track.mix_into(position, n, self.any_solo, &mut out_l[..n], &mut out_r[..n]);
-        }
-
-        let mut master = [0.0f32; MAX_BLOCK];
+        self.plan.process(&self.audio, self.transport.position, n, &mut self.out);
         let mut declick = [0.0f32; MAX_BLOCK];
-        self.master_fader.fill(&mut master[..n]);
         self.transport.declick.fill(&mut declick[..n]);
-        for i in 0..n {
-            let g = master[i] * declick[i];
-            out_l[i] *= g;
-            out_r[i] *= g;
+        for c in 0..2 {
+            for (x, g) in self.out[c][..n].iter_mut().zip(&declick[..n]) {
+                *x *= g;
+            }
         }
-        self.master_meter[0].process(&out_l[..n]);
-        self.master_meter[1].process(&out_r[..n]);
-
         self.transport.position += n as u64;
-        let stopped_by_ramp = self.transport.declick.is_settled() && self.transport.declick.current() == 0.0;
-        if stopped_by_ramp || self.transport.position >= self.transport.length {
+        let end = self.transport.length + self.plan.latency() as u64;
+        let ramp_done = self.transport.declick.is_settled() && self.transport.declick.current() == 0.0;
+        if ramp_done || self.transport.position >= end {
             self.transport.playing = false;
             self.transport.declick.reset(0.0);
             self.transport.position = self.transport.position.min(self.transport.length);
@@ -225,48 +226,45 @@ impl Engine {
         self.out[channel.min(1)].as_ptr()
     }
 
-    /// Reads and resets the master peak meter.
-    pub fn take_master_peak(&mut self) -> StereoPeak {
-        StereoPeak { left: self.master_meter[0].take(), right: self.master_meter[1].take() }
+    /// Reads and resets a strip's peak meter (post-fader, post-pan).
+    pub fn take_peak(&mut self, strip: StripId) -> StereoPeak {
+        let (left, right) = self.plan.take_peak(strip);
+        StereoPeak { left, right }
     }
 
-    /// Reads and resets a track's (post-fader, post-pan) peak meter.
-    pub fn take_track_peak(&mut self, track: TrackId) -> StereoPeak {
-        self.tracks.get_mut(track).map(Track::take_peak).unwrap_or_default()
+    /// Reads and resets a strip's gain reduction, dB (≥ 0).
+    pub fn take_gain_reduction(&mut self, strip: StripId) -> f32 {
+        self.plan.take_gain_reduction(strip)
     }
 
-    /// Control side: renders the whole session from the start, as an offline bounce does.
-    ///
-    /// Uses the same [`Engine::process`] in blocks of [`MAX_BLOCK`] frames as the real-time path.
+    /// Number of strips.
+    pub fn strip_count(&self) -> usize {
+        self.plan.strip_count()
+    }
+
+    /// The master strip.
+    pub fn master(&self) -> StripId {
+        self.plan.master()
+    }
+
+    /// Control side: renders the whole session from the start, as an offline bounce does: the same
+    /// [`Engine::process`] in blocks of [`MAX_BLOCK`] frames, with the plan's latency skipped so the
+    /// bounce lines up with the timeline.
     pub fn render_all(&mut self) -> [Vec<f32>; 2] {
         let length = self.transport.length as usize;
+        let skip = self.plan.latency();
         let mut left = Vec::with_capacity(length);
         let mut right = Vec::with_capacity(length);
         self.seek(0);
         self.play();
+        let mut rendered = 0usize;
         while left.len() < length {
-            let n = self.process((length - left.len()).min(MAX_BLOCK));
-            left.extend_from_slice(&self.out[0][..n]);
-            right.extend_from_slice(&self.out[1][..n]);
+            let n = self.process((length + skip - rendered).min(MAX_BLOCK));
+            let from = skip.saturating_sub(rendered).min(n);
+            left.extend_from_slice(&self.out[0][from..n]);
+            right.extend_from_slice(&self.out[1][from..n]);
+            rendered += n;
         }
         [left, right]
-    }
-}
-
-/// One parameter change, addressed to a track or the master: how a session's mix is applied to an
-/// engine, directly (native) or as messages to the worklet (browser), through the same list.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ParamChange {
-    Track(TrackId, TrackParam, f32),
-    Master(MasterParam, f32),
-}
-
-impl ParamChange {
-    /// Applies the change to `engine`.
-    pub fn apply(self, engine: &mut Engine) {
-        match self {
-            ParamChange::Track(track, param, value) => engine.set_track_param(track, param, value),
-            ParamChange::Master(param, value) => engine.set_master_param(param, value),
-        }
     }
 }

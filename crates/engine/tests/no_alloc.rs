@@ -1,12 +1,15 @@
-//! The audio path never allocates: a counting global allocator watches `process`, parameter changes
-//! and the transport while a whole session renders.
+//! The audio path never allocates: a counting global allocator watches `process`, parameter changes,
+//! bypass switches, solos, the transport and a plan swap while a full session renders.
 //!
 //! This file is its own test binary with a single test, so no other test's allocations are counted.
+
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use mixroom_engine::{Engine, MasterParam, TrackParam, MAX_BLOCK};
+use common::*;
+use mixroom_engine::*;
 
 struct Counting;
 static ARMED: AtomicBool = AtomicBool::new(false);
@@ -20,6 +23,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -33,41 +39,84 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
-fn rendering_with_parameter_changes_allocates_nothing() {
-    let frames = 48_000 * 5;
-    let mut e = Engine::new(48_000.0);
+/// Eight tracks with every lane insert, two buses (one keyed by a track), reverb, delay and
+/// modulation returns, and a master with multiband and limiter.
+fn session() -> MixerSpec {
+    let (bus_a, bus_b, verb, delay, master) = (8, 9, 10, 11, 12);
+    let mut strips = Vec::new();
     for t in 0..8 {
-        let track = e.add_track(1 + t % 2, frames);
-        for c in 0..(1 + t % 2) {
-            for (i, x) in e.track_audio_mut(track, c).unwrap().iter_mut().enumerate() {
-                *x = ((i * (t + 1)) as f32 * 0.001).sin() * 0.3;
-            }
-        }
+        let mut s = StripSpec::new(&format!("T{t}"), StripKind::Track { channels: 1 + t % 2 }, Some(if t < 4 { bus_a } else { bus_b }));
+        s.inserts = vec![
+            InsertSpec::new(InsertKind::Filters).with("hp_on", 1.0),
+            InsertSpec::new(InsertKind::Eq).with("lomid_gain", -3.0),
+            InsertSpec::new(InsertKind::Compressor),
+            InsertSpec::new(InsertKind::Gate),
+            InsertSpec::new(InsertKind::DeEsser),
+            InsertSpec::new(InsertKind::Saturation),
+        ];
+        s.sends = vec![SendSpec { target: verb, level_db: -10.0, pre_fader: false, muted: false }, SendSpec { target: delay, level_db: -14.0, pre_fader: t % 2 == 0, muted: false }];
+        s.settings.pan = t as f32 / 7.0 * 1.6 - 0.8;
+        strips.push(s);
     }
-    e.settle();
+    let mut a = StripSpec::new("Bus A", StripKind::Bus, Some(master));
+    a.inserts = vec![InsertSpec { key: Some(0), ..InsertSpec::new(InsertKind::Compressor).with("external", 1.0) }];
+    strips.push(a);
+    let mut b = StripSpec::new("Bus B", StripKind::Bus, Some(master));
+    b.inserts = vec![InsertSpec::new(InsertKind::Modulation)];
+    strips.push(b);
+    let mut v = StripSpec::new("Verb", StripKind::Return, Some(master));
+    v.inserts = vec![InsertSpec::new(InsertKind::Reverb)];
+    strips.push(v);
+    let mut d = StripSpec::new("Delay", StripKind::Return, Some(master));
+    d.inserts = vec![InsertSpec::new(InsertKind::Delay)];
+    strips.push(d);
+    let mut m = StripSpec::new("Master", StripKind::Master, None);
+    m.inserts = vec![InsertSpec::new(InsertKind::Eq), InsertSpec::new(InsertKind::Multiband), InsertSpec::new(InsertKind::Limiter)];
+    strips.push(m);
+    MixerSpec { sample_rate: FS, tempo_bpm: 120.0, strips }
+}
+
+#[test]
+fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
+    let spec = session();
+    let mut e = engine(&spec, 48_000 * 3, noise(1));
+    // Built on the control side, before the audio side runs: Track 7 re-routed to Bus A.
+    let mut rerouted = spec.clone();
+    rerouted.strips[7].output = Some(8);
+    let mut next_plan = Some(Box::new(Plan::compile(&rerouted).unwrap()));
+    let mut old_plan = None;
 
     ARMED.store(true, Ordering::SeqCst);
     e.play();
     let mut block = 0;
     while e.is_playing() {
         match block {
-            100 => e.set_track_param(3, TrackParam::Fader, -10.0),
-            200 => e.set_track_param(5, TrackParam::Solo, 1.0),
-            300 => e.set_track_param(2, TrackParam::Pan, -0.6),
-            400 => e.set_track_param(5, TrackParam::Solo, 0.0),
-            500 => e.set_track_param(1, TrackParam::Mute, 1.0),
-            600 => e.set_master_param(MasterParam::Fader, -3.0),
-            700 => e.seek(1_000),
-            900 => e.stop(),
+            50 => ParamChange::Strip(3, StripParam::Fader, -10.0).apply(&mut e),
+            100 => ParamChange::Strip(5, StripParam::Solo, 1.0).apply(&mut e),
+            150 => ParamChange::Insert(2, 1, 6, 5.0).apply(&mut e),
+            200 => ParamChange::Strip(5, StripParam::Solo, 0.0).apply(&mut e),
+            250 => ParamChange::Bypass(12, 2, true).apply(&mut e),
+            300 => old_plan = next_plan.take().map(|p| e.swap_plan(p)),
+            350 => ParamChange::Send(1, 0, SendParam::Level, 0.0).apply(&mut e),
+            400 => e.seek(1_000),
+            500 => {
+                e.stop();
+            }
             _ => {}
         }
         e.process(MAX_BLOCK);
-        let _ = e.take_master_peak();
-        let _ = e.take_track_peak(block % 8);
+        for s in 0..e.strip_count() {
+            let _ = e.take_peak(s);
+            let _ = e.take_gain_reduction(s);
+        }
         block += 1;
     }
+    e.play();
+    for _ in 0..20 {
+        e.process(MAX_BLOCK);
+    }
     ARMED.store(false, Ordering::SeqCst);
-    assert!(block > 900, "the render should have run until the stop ({block} blocks)");
+    drop(old_plan);
+    assert!(block > 500, "the render should have run until the stop ({block} blocks)");
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations on the audio path");
 }

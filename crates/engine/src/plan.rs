@@ -1,0 +1,937 @@
+//! The render plan: a mixer compiled for the audio side.
+//!
+//! [`Plan::compile`] (control side, allocates) validates the routing, orders the strips so that
+//! every strip runs after everything that feeds it, computes the delay compensation, packs the strips
+//! into SIMD lane groups and builds every processor and buffer. [`Plan::process`] (audio side) then
+//! renders a block without allocating.
+//!
+//! ## Signal flow of a strip
+//! input (track audio, or the sum routed to a bus/return/master) → trim and polarity → inserts, in
+//! order → *pre-fader tap* (pre-fader sends, side-chain keys) → fader × mute/solo → width (stereo) →
+//! pan or balance → *post-fader tap* (post-fader sends) → output (a bus or the master).
+//!
+//! ## Lane groups
+//! Strips at the same depth of the graph whose insert chains hold the same lane processors in the
+//! same order share one group: their channels sit side by side in the four lanes of an `f32x4`
+//! (stereo strips take an aligned pair of lanes), and each insert processes all of them at once. A
+//! strip whose chain holds a stereo processor (delay, reverb, modulation, multiband, limiter) gets a
+//! group of its own, left and right in lanes 0 and 1.
+//!
+//! ## Delay compensation
+//! Each strip's input latency is the largest latency of anything arriving at it; every arriving
+//! signal that is earlier is delayed by the difference on its way in, so all paths stay aligned.
+//! The master's output latency is the plan's latency: offline renders skip that many frames.
+
+use mixroom_dsp::delay::DelayLine;
+use mixroom_dsp::gain::db_to_gain;
+use mixroom_dsp::lanes::{Lanes, F32x4};
+use mixroom_dsp::meter::PeakMeter;
+use mixroom_dsp::pan::{balance_gains, pan_gains, PanLaw};
+use mixroom_dsp::smooth::{Smoother, DEFAULT_SMOOTHING_MS};
+use mixroom_dsp::MAX_BLOCK;
+
+use crate::insert::{run_stereo, Insert, Processor};
+use crate::spec::{InsertKind, MixerSpec, RoutingError, StripId, StripKind, StripSettings};
+
+/// Mute and solo fade in this long, so that switching them never clicks.
+const MUTE_DECLICK_MS: f32 = 5.0;
+/// Top of a send's range, dB.
+pub const SEND_MAX_DB: f32 = 6.0;
+/// Range of the input trim, dB.
+pub const TRIM_RANGE_DB: f32 = 24.0;
+/// Top of a fader's range, dB.
+pub const FADER_MAX_DB: f32 = 12.0;
+
+/// A track's audio: one buffer per channel, starting at session time 0.
+#[derive(Clone, Debug, Default)]
+pub struct TrackAudio {
+    pub channels: Vec<Vec<f32>>,
+}
+
+impl TrackAudio {
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+}
+
+/// The strip settings the audio side can change without a new plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StripParam {
+    Trim = 0,
+    Fader = 1,
+    Pan = 2,
+    Mute = 3,
+    Solo = 4,
+    Polarity = 5,
+    SoloSafe = 6,
+    Width = 7,
+    PanLaw = 8,
+}
+
+impl StripParam {
+    pub const ALL: [StripParam; 9] = [
+        StripParam::Trim,
+        StripParam::Fader,
+        StripParam::Pan,
+        StripParam::Mute,
+        StripParam::Solo,
+        StripParam::Polarity,
+        StripParam::SoloSafe,
+        StripParam::Width,
+        StripParam::PanLaw,
+    ];
+
+    /// The parameter for a numeric id (the worklet boundary), if any.
+    pub fn from_id(id: u32) -> Option<StripParam> {
+        StripParam::ALL.into_iter().find(|p| *p as u32 == id)
+    }
+}
+
+/// The send settings the audio side can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendParam {
+    /// Level, dB (−∞ … +6).
+    Level = 0,
+    /// 1 = pre-fader, 0 = post-fader.
+    PreFader = 1,
+    Mute = 2,
+}
+
+impl SendParam {
+    pub fn from_id(id: u32) -> Option<SendParam> {
+        [SendParam::Level, SendParam::PreFader, SendParam::Mute].into_iter().find(|p| *p as u32 == id)
+    }
+}
+
+/// A fixed delay for a stereo signal on its way somewhere (delay compensation).
+struct Compensation {
+    lines: [DelayLine; 2],
+    samples: usize,
+}
+
+impl Compensation {
+    fn new(samples: usize) -> Option<Compensation> {
+        (samples > 0).then(|| Compensation { lines: [DelayLine::new(samples), DelayLine::new(samples)], samples })
+    }
+
+    /// Adds `gain`-scaled `src`, delayed, into `dst`.
+    fn add_into(&mut self, src: &[[f32; MAX_BLOCK]; 2], dst: &mut [[f32; MAX_BLOCK]; 2], n: usize) {
+        for c in 0..2 {
+            for i in 0..n {
+                let y = self.lines[c].tap(self.samples);
+                self.lines[c].push(src[c][i]);
+                dst[c][i] += y;
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.lines.iter_mut().for_each(DelayLine::clear);
+    }
+}
+
+struct Send {
+    target: StripId,
+    level: Smoother,
+    level_db: f32,
+    pre_fader: bool,
+    muted: bool,
+    compensation: Option<Compensation>,
+}
+
+/// Per-block buffers of a strip, boxed to keep the strip small.
+struct StripBuffers {
+    /// What is routed to this strip (buses, returns, master).
+    input: [[f32; MAX_BLOCK]; 2],
+    /// After the inserts, before the fader.
+    pre: [[f32; MAX_BLOCK]; 2],
+    /// After fader, width and pan.
+    post: [[f32; MAX_BLOCK]; 2],
+    /// A send's signal, scaled.
+    send: [[f32; MAX_BLOCK]; 2],
+}
+
+struct Strip {
+    kind: StripKind,
+    /// Lanes the strip occupies: 1 (mono track without stereo inserts) or 2.
+    width: usize,
+    group: usize,
+    lane: usize,
+    settings: StripSettings,
+    trim: Smoother,
+    fader: Smoother,
+    audible: Smoother,
+    pan_left: Smoother,
+    pan_right: Smoother,
+    stereo_width: Smoother,
+    sends: Vec<Send>,
+    output: Option<StripId>,
+    output_compensation: Option<Compensation>,
+    buffers: Box<StripBuffers>,
+    meter: [PeakMeter; 2],
+    /// Heard under the current solos (soloed, or on the path of a soloed strip).
+    in_solo_path: bool,
+    /// Strips whose output feeds this one, and the one this feeds: for solo propagation.
+    upstream: Vec<StripId>,
+}
+
+struct Group {
+    /// (strip, first lane) of each member.
+    members: Vec<(StripId, usize)>,
+    /// Lanes in use (1.0) — a bypass mask over them.
+    used: F32x4,
+    inserts: Vec<Insert>,
+    buf: Box<[F32x4; MAX_BLOCK]>,
+    dry: Box<[F32x4; MAX_BLOCK]>,
+    key: Box<[F32x4; MAX_BLOCK]>,
+    scratch: Box<[[f32; MAX_BLOCK]; 2]>,
+}
+
+/// A compiled mixer.
+pub struct Plan {
+    sample_rate: f32,
+    strips: Vec<Strip>,
+    groups: Vec<Group>,
+    master: StripId,
+    latency: usize,
+    any_solo: bool,
+    /// Preallocated work list for solo propagation.
+    stack: Vec<StripId>,
+}
+
+impl Plan {
+    /// Control side: validates and compiles a mixer. Fails with a message naming the strips involved.
+    pub fn compile(spec: &MixerSpec) -> Result<Plan, RoutingError> {
+        let n = spec.strips.len();
+        let name = |s: StripId| spec.strips[s].name.clone();
+        let masters: Vec<StripId> = (0..n).filter(|&s| spec.strips[s].kind == StripKind::Master).collect();
+        let master = match masters.as_slice() {
+            [] => return Err(RoutingError::NoMaster),
+            [m] => *m,
+            _ => return Err(RoutingError::SeveralMasters),
+        };
+
+        // Edges: (from, to). Audio edges carry signal into `to`'s input; key edges must merely run first.
+        let mut audio_edges = Vec::new();
+        let mut key_edges = Vec::new();
+        for (s, strip) in spec.strips.iter().enumerate() {
+            match (strip.kind, strip.output) {
+                (StripKind::Master, None) => {}
+                (StripKind::Master, Some(_)) => return Err(RoutingError::BadOutput { strip: name(s), why: "the master bus is the end of the mix".into() }),
+                (_, None) => return Err(RoutingError::BadOutput { strip: name(s), why: "it has no output".into() }),
+                (_, Some(t)) => {
+                    let bad = |why: &str| Err(RoutingError::BadOutput { strip: name(s), why: why.into() });
+                    match spec.strips.get(t).map(|x| x.kind) {
+                        None => return bad("that output does not exist"),
+                        Some(_) if t == s => return bad("a strip cannot feed itself"),
+                        Some(StripKind::Bus | StripKind::Master) => audio_edges.push((s, t)),
+                        Some(_) => return bad("outputs go to a bus or the master"),
+                    }
+                }
+            }
+            for send in &strip.sends {
+                let bad = |why: &str| Err(RoutingError::BadSend { strip: name(s), why: why.into() });
+                match spec.strips.get(send.target).map(|x| x.kind) {
+                    None => return bad("that destination does not exist"),
+                    Some(_) if send.target == s => return bad("a strip cannot send to itself"),
+                    Some(StripKind::Return | StripKind::Bus) => audio_edges.push((s, send.target)),
+                    Some(_) => return bad("sends go to a return or a bus"),
+                }
+            }
+            for insert in &strip.inserts {
+                if let Some(k) = insert.key {
+                    let bad = |why: &str| Err(RoutingError::BadKey { strip: name(s), why: why.into() });
+                    if insert.kind != InsertKind::Compressor {
+                        return bad("only a compressor takes an external side-chain");
+                    }
+                    if k >= n {
+                        return bad("that source does not exist");
+                    }
+                    if k == s {
+                        return bad("a strip cannot key itself (use the internal side-chain)");
+                    }
+                    key_edges.push((k, s));
+                }
+            }
+        }
+
+        // Topological order with depths (Kahn); what remains afterwards lies on a cycle.
+        let all_edges: Vec<(StripId, StripId)> = audio_edges.iter().chain(&key_edges).copied().collect();
+        let mut indegree = vec![0usize; n];
+        let mut outgoing = vec![Vec::new(); n];
+        for &(a, b) in &all_edges {
+            indegree[b] += 1;
+            outgoing[a].push(b);
+        }
+        let mut depth = vec![0usize; n];
+        let mut ready: Vec<StripId> = (0..n).filter(|&s| indegree[s] == 0).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(s) = ready.pop() {
+            order.push(s);
+            for &t in &outgoing[s] {
+                depth[t] = depth[t].max(depth[s] + 1);
+                indegree[t] -= 1;
+                if indegree[t] == 0 {
+                    ready.push(t);
+                }
+            }
+        }
+        if order.len() < n {
+            return Err(RoutingError::Cycle(find_cycle(n, &all_edges, &indegree).into_iter().map(name).collect()));
+        }
+
+        // Latency: in topological order, each strip's input waits for its latest arrival.
+        let insert_latency = |s: StripId| -> usize {
+            spec.strips[s].inserts.iter().map(|i| Processor::new(i.kind, spec.sample_rate).latency()).sum()
+        };
+        let mut input_latency = vec![0usize; n];
+        let mut output_latency = vec![0usize; n];
+        order.sort_by_key(|&s| depth[s]);
+        for &s in &order {
+            output_latency[s] = input_latency[s] + insert_latency(s);
+            for &(a, b) in &audio_edges {
+                if a == s {
+                    input_latency[b] = input_latency[b].max(output_latency[s]);
+                }
+            }
+        }
+        // Second pass: inputs may have grown after a source was visited at the same depth.
+        for &s in &order {
+            output_latency[s] = input_latency[s] + insert_latency(s);
+        }
+
+        // Strips.
+        let sr = spec.sample_rate;
+        let mut strips: Vec<Strip> = spec
+            .strips
+            .iter()
+            .enumerate()
+            .map(|(s, st)| {
+                let stereo_inserts = st.inserts.iter().any(|i| !i.kind.is_lane());
+                let width = match st.kind {
+                    StripKind::Track { channels: 1 } if !stereo_inserts => 1,
+                    _ => 2,
+                };
+                let compensation = |target: StripId| Compensation::new(input_latency[target] - output_latency[s]);
+                let sends = st
+                    .sends
+                    .iter()
+                    .map(|send| Send {
+                        target: send.target,
+                        level: Smoother::new(0.0, DEFAULT_SMOOTHING_MS, sr),
+                        level_db: send.level_db,
+                        pre_fader: send.pre_fader,
+                        muted: send.muted,
+                        compensation: compensation(send.target),
+                    })
+                    .collect();
+                Strip {
+                    kind: st.kind,
+                    width,
+                    group: 0,
+                    lane: 0,
+                    settings: st.settings.clone(),
+                    trim: Smoother::new(1.0, DEFAULT_SMOOTHING_MS, sr),
+                    fader: Smoother::new(1.0, DEFAULT_SMOOTHING_MS, sr),
+                    audible: Smoother::new(1.0, MUTE_DECLICK_MS, sr),
+                    pan_left: Smoother::new(1.0, DEFAULT_SMOOTHING_MS, sr),
+                    pan_right: Smoother::new(1.0, DEFAULT_SMOOTHING_MS, sr),
+                    stereo_width: Smoother::new(1.0, DEFAULT_SMOOTHING_MS, sr),
+                    sends,
+                    output: st.output,
+                    output_compensation: st.output.and_then(compensation),
+                    buffers: Box::new(StripBuffers {
+                        input: [[0.0; MAX_BLOCK]; 2],
+                        pre: [[0.0; MAX_BLOCK]; 2],
+                        post: [[0.0; MAX_BLOCK]; 2],
+                        send: [[0.0; MAX_BLOCK]; 2],
+                    }),
+                    meter: Default::default(),
+                    in_solo_path: false,
+                    upstream: Vec::new(),
+                }
+            })
+            .collect();
+        for s in 0..n {
+            if let Some(t) = spec.strips[s].output {
+                strips[t].upstream.push(s);
+            }
+        }
+
+        // Lane groups: by depth, then by chain signature; stereo-processor strips alone.
+        let mut groups: Vec<Group> = Vec::new();
+        let mut pending: Vec<StripId> = order.clone();
+        pending.sort_by_key(|&s| (depth[s], if strips[s].width == 2 { 0 } else { 1 }, s));
+        let signature = |s: StripId| -> Vec<InsertKind> { spec.strips[s].inserts.iter().map(|i| i.kind).collect() };
+        let mut open: Vec<(usize, Vec<InsertKind>, usize, [bool; 4])> = Vec::new(); // (group, signature, depth, lanes taken)
+        for s in pending {
+            let sig = signature(s);
+            let solo_group = sig.iter().any(|k| !k.is_lane());
+            let width = strips[s].width;
+            let fits = |taken: &[bool; 4]| -> Option<usize> {
+                if width == 2 {
+                    [0, 2].into_iter().find(|&l| !taken[l] && !taken[l + 1])
+                } else {
+                    (0..4).find(|&l| !taken[l])
+                }
+            };
+            let slot = if solo_group {
+                None
+            } else {
+                open.iter_mut().find(|(_, g_sig, g_depth, taken)| *g_depth == depth[s] && *g_sig == sig && fits(taken).is_some()).map(|entry| {
+                    let lane = fits(&entry.3).expect("checked by the find above");
+                    (entry.0, lane, entry)
+                }).map(|(g, lane, entry)| {
+                    for l in lane..lane + width {
+                        entry.3[l] = true;
+                    }
+                    (g, lane)
+                })
+            };
+            let (g, lane) = match slot {
+                Some(found) => found,
+                None => {
+                    let g = groups.len();
+                    groups.push(Group {
+                        members: Vec::new(),
+                        used: F32x4::splat(0.0),
+                        inserts: spec.strips[s]
+                            .inserts
+                            .iter()
+                            .map(|i| {
+                                let processor = Processor::new(i.kind, sr);
+                                let latency = processor.latency();
+                                Insert {
+                                    kind: i.kind,
+                                    processor,
+                                    bypass: F32x4::splat(0.0),
+                                    keys: [None; 4],
+                                    bypass_delay: (latency > 0).then(|| [DelayLine::new(latency), DelayLine::new(latency)]),
+                                }
+                            })
+                            .collect(),
+                        buf: Box::new([F32x4::splat(0.0); MAX_BLOCK]),
+                        dry: Box::new([F32x4::splat(0.0); MAX_BLOCK]),
+                        key: Box::new([F32x4::splat(0.0); MAX_BLOCK]),
+                        scratch: Box::new([[0.0; MAX_BLOCK]; 2]),
+                    });
+                    let mut taken = [false; 4];
+                    for l in 0..width {
+                        taken[l] = true;
+                    }
+                    if !solo_group {
+                        open.push((g, sig.clone(), depth[s], taken));
+                    }
+                    (g, 0)
+                }
+            };
+            let group = &mut groups[g];
+            group.members.push((s, lane));
+            for l in lane..lane + width {
+                group.used.set_lane(l, 1.0);
+            }
+            strips[s].group = g;
+            strips[s].lane = lane;
+            // Per-lane settings of each insert for this strip.
+            for (insert, spec_insert) in group.inserts.iter_mut().zip(&spec.strips[s].inserts) {
+                for l in lane..lane + width {
+                    insert.processor.set_linked(l, width == 2);
+                    for (id, &v) in spec_insert.params.iter().enumerate() {
+                        insert.processor.set_param(l, id, v);
+                    }
+                    insert.bypass.set_lane(l, if spec_insert.bypass { 1.0 } else { 0.0 });
+                    insert.keys[l] = spec_insert.key;
+                }
+                insert.processor.set_tempo(spec.tempo_bpm);
+            }
+        }
+
+        let mut plan = Plan { sample_rate: sr, strips, groups, master, latency: output_latency[master], any_solo: false, stack: Vec::with_capacity(n) };
+        for s in 0..n {
+            for p in StripParam::ALL {
+                let v = plan.strip_setting(s, p);
+                plan.apply_strip_param(s, p, v);
+            }
+            for i in 0..plan.strips[s].sends.len() {
+                plan.set_send_param(s, i, SendParam::Level, plan.strips[s].sends[i].level_db);
+            }
+        }
+        plan.update_solo();
+        plan.settle();
+        Ok(plan)
+    }
+
+    fn strip_setting(&self, s: StripId, p: StripParam) -> f32 {
+        let st = &self.strips[s].settings;
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        match p {
+            StripParam::Trim => st.trim_db,
+            StripParam::Fader => st.fader_db,
+            StripParam::Pan => st.pan,
+            StripParam::Mute => flag(st.mute),
+            StripParam::Solo => flag(st.solo),
+            StripParam::Polarity => flag(st.polarity_inverted),
+            StripParam::SoloSafe => flag(st.solo_safe),
+            StripParam::Width => st.width,
+            StripParam::PanLaw => st.pan_law as f32,
+        }
+    }
+
+    /// The plan's latency: how many frames the master's output trails the transport.
+    pub fn latency(&self) -> usize {
+        self.latency
+    }
+
+    /// Number of strips.
+    pub fn strip_count(&self) -> usize {
+        self.strips.len()
+    }
+
+    /// The master strip.
+    pub fn master(&self) -> StripId {
+        self.master
+    }
+
+    /// Number of lane groups (for diagnostics and benchmarks).
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Audio side: sets a strip parameter, clamped to its range. Unknown strips are ignored.
+    pub fn set_strip_param(&mut self, s: StripId, p: StripParam, value: f32) {
+        if s < self.strips.len() {
+            self.apply_strip_param(s, p, value);
+            if matches!(p, StripParam::Solo | StripParam::SoloSafe | StripParam::Mute) {
+                self.update_solo();
+            }
+        }
+    }
+
+    fn apply_strip_param(&mut self, s: StripId, p: StripParam, value: f32) {
+        let strip = &mut self.strips[s];
+        let v = if value.is_nan() { 0.0 } else { value };
+        let on = v >= 0.5;
+        let st = &mut strip.settings;
+        match p {
+            StripParam::Trim => st.trim_db = v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB),
+            StripParam::Polarity => st.polarity_inverted = on,
+            StripParam::Fader => st.fader_db = v.min(FADER_MAX_DB),
+            StripParam::Pan => st.pan = v.clamp(-1.0, 1.0),
+            StripParam::Width => st.width = v.clamp(0.0, 2.0),
+            StripParam::PanLaw => st.pan_law = (v.round().clamp(0.0, 2.0)) as usize,
+            StripParam::Mute => st.mute = on,
+            StripParam::Solo => st.solo = on,
+            StripParam::SoloSafe => st.solo_safe = on,
+        }
+        let sign = if st.polarity_inverted { -1.0 } else { 1.0 };
+        strip.trim.set_target(sign * db_to_gain(st.trim_db));
+        strip.fader.set_target(db_to_gain(st.fader_db));
+        strip.stereo_width.set_target(st.width);
+        let (l, r) = pan_for(strip.kind, strip.width, st);
+        strip.pan_left.set_target(l);
+        strip.pan_right.set_target(r);
+    }
+
+    /// Audio side: sets a send parameter. Unknown strips or sends are ignored.
+    pub fn set_send_param(&mut self, s: StripId, index: usize, p: SendParam, value: f32) {
+        let Some(send) = self.strips.get_mut(s).and_then(|st| st.sends.get_mut(index)) else { return };
+        match p {
+            SendParam::Level => send.level_db = if value.is_nan() { f32::NEG_INFINITY } else { value.min(SEND_MAX_DB) },
+            SendParam::PreFader => send.pre_fader = value >= 0.5,
+            SendParam::Mute => send.muted = value >= 0.5,
+        }
+        send.level.set_target(if send.muted { 0.0 } else { db_to_gain(send.level_db) });
+    }
+
+    /// Audio side: sets an insert parameter of a strip. Unknown strips, slots or ids are ignored.
+    pub fn set_insert_param(&mut self, s: StripId, slot: usize, id: usize, value: f32) {
+        let Some(strip) = self.strips.get(s) else { return };
+        let (g, lane, width) = (strip.group, strip.lane, strip.width);
+        let Some(insert) = self.groups[g].inserts.get_mut(slot) else { return };
+        if id >= insert.kind.params().len() {
+            return;
+        }
+        for l in lane..lane + width {
+            insert.processor.set_param(l, id, value);
+        }
+    }
+
+    /// Audio side: bypasses or restores an insert of a strip.
+    pub fn set_insert_bypass(&mut self, s: StripId, slot: usize, bypass: bool) {
+        let Some(strip) = self.strips.get(s) else { return };
+        let (g, lane, width) = (strip.group, strip.lane, strip.width);
+        if let Some(insert) = self.groups[g].inserts.get_mut(slot) {
+            for l in lane..lane + width {
+                insert.bypass.set_lane(l, if bypass { 1.0 } else { 0.0 });
+            }
+        }
+    }
+
+    /// Audio side: the session tempo, for tempo-synced effects.
+    pub fn set_tempo(&mut self, bpm: f32) {
+        for g in &mut self.groups {
+            for i in &mut g.inserts {
+                i.processor.set_tempo(bpm);
+            }
+        }
+    }
+
+    /// Works out who is heard under the current solos: a soloed strip, everything its output passes
+    /// through on the way to the master, and everything feeding it.
+    fn update_solo(&mut self) {
+        self.any_solo = self.strips.iter().any(|s| s.settings.solo);
+        for s in &mut self.strips {
+            s.in_solo_path = false;
+        }
+        for start in 0..self.strips.len() {
+            if !self.strips[start].settings.solo {
+                continue;
+            }
+            let mut s = start;
+            loop {
+                self.strips[s].in_solo_path = true;
+                match self.strips[s].output {
+                    Some(t) => s = t,
+                    None => break,
+                }
+            }
+            self.stack.clear();
+            self.stack.push(start);
+            while let Some(s) = self.stack.pop() {
+                for i in 0..self.strips[s].upstream.len() {
+                    let u = self.strips[s].upstream[i];
+                    if !self.strips[u].in_solo_path && self.stack.len() < self.stack.capacity() {
+                        self.strips[u].in_solo_path = true;
+                        self.stack.push(u);
+                    }
+                }
+            }
+        }
+        let any = self.any_solo;
+        for s in &mut self.strips {
+            let st = &s.settings;
+            let heard = !st.mute && (!any || st.solo_safe || s.in_solo_path || s.kind == StripKind::Master);
+            s.audible.set_target(if heard { 1.0 } else { 0.0 });
+        }
+    }
+
+    /// Control side: jumps every smoothed parameter to its target.
+    pub fn settle(&mut self) {
+        for s in &mut self.strips {
+            for sm in [&mut s.trim, &mut s.fader, &mut s.audible, &mut s.pan_left, &mut s.pan_right, &mut s.stereo_width] {
+                let t = sm.target();
+                sm.reset(t);
+            }
+            for send in &mut s.sends {
+                let t = send.level.target();
+                send.level.reset(t);
+            }
+        }
+        for g in &mut self.groups {
+            for i in &mut g.inserts {
+                i.processor.settle();
+            }
+        }
+    }
+
+    /// Clears every processor's and delay's state (playback starts anew).
+    pub fn reset(&mut self) {
+        for g in &mut self.groups {
+            for i in &mut g.inserts {
+                i.processor.reset();
+                if let Some(lines) = &mut i.bypass_delay {
+                    lines.iter_mut().for_each(DelayLine::clear);
+                }
+            }
+        }
+        for s in &mut self.strips {
+            if let Some(c) = &mut s.output_compensation {
+                c.reset();
+            }
+            for send in &mut s.sends {
+                if let Some(c) = &mut send.compensation {
+                    c.reset();
+                }
+            }
+        }
+    }
+
+    /// Reads and resets a strip's peak meter (post-fader, post-pan), linear.
+    pub fn take_peak(&mut self, s: StripId) -> (f32, f32) {
+        self.strips.get_mut(s).map_or((0.0, 0.0), |st| (st.meter[0].take(), st.meter[1].take()))
+    }
+
+    /// Reads and resets a strip's largest gain reduction across its dynamics inserts, dB (≥ 0).
+    pub fn take_gain_reduction(&mut self, s: StripId) -> f32 {
+        let Some(strip) = self.strips.get(s) else { return 0.0 };
+        let (g, lane, width) = (strip.group, strip.lane, strip.width);
+        let mut r = 0.0f32;
+        for insert in &mut self.groups[g].inserts {
+            for l in lane..lane + width {
+                r = r.max(insert.processor.take_gain_reduction(l));
+            }
+        }
+        r
+    }
+
+    /// Audio side: renders `n` frames (≤ MAX_BLOCK) of the mix from session frame `position`
+    /// (`playing` false renders the tails of silence) into `out`. Never allocates.
+    pub fn process(&mut self, audio: &[TrackAudio], position: u64, n: usize, out: &mut [[f32; MAX_BLOCK]; 2]) {
+        let n = n.min(MAX_BLOCK);
+        for s in &mut self.strips {
+            s.buffers.input[0][..n].fill(0.0);
+            s.buffers.input[1][..n].fill(0.0);
+        }
+        for g in 0..self.groups.len() {
+            self.gather(g, audio, position, n);
+            self.run_inserts(g, n);
+            for m in 0..self.groups[g].members.len() {
+                let (s, lane) = self.groups[g].members[m];
+                self.scatter(g, s, lane, n);
+                self.output_stage(s, n);
+            }
+        }
+        let master = &self.strips[self.master].buffers.post;
+        out[0][..n].copy_from_slice(&master[0][..n]);
+        out[1][..n].copy_from_slice(&master[1][..n]);
+    }
+
+    /// Fills the group's lanes with each member's input, trimmed.
+    fn gather(&mut self, g: usize, audio: &[TrackAudio], position: u64, n: usize) {
+        let members = self.groups[g].members.len();
+        for m in 0..members {
+            let (s, lane) = self.groups[g].members[m];
+            let strip = &mut self.strips[s];
+            let mut trim = [0.0f32; MAX_BLOCK];
+            strip.trim.fill(&mut trim[..n]);
+            let mut sides = [[0.0f32; MAX_BLOCK]; 2];
+            match strip.kind {
+                StripKind::Track { .. } => {
+                    if let Some(track) = audio.get(s) {
+                        let frames = track.frames();
+                        let start = usize::try_from(position).unwrap_or(usize::MAX).min(frames);
+                        let end = start.saturating_add(n).min(frames);
+                        let have = end - start;
+                        for (c, side) in sides.iter_mut().enumerate() {
+                            let source = track.channels.get(c).or(track.channels.first());
+                            if let Some(source) = source {
+                                side[..have].copy_from_slice(&source[start..end]);
+                            }
+                        }
+                    }
+                }
+                _ => sides = strip.buffers.input,
+            }
+            let buf = &mut self.groups[g].buf;
+            for i in 0..n {
+                buf[i].set_lane(lane, sides[0][i] * trim[i]);
+                if strip.width == 2 {
+                    buf[i].set_lane(lane + 1, sides[1][i] * trim[i]);
+                }
+            }
+        }
+    }
+
+    fn run_inserts(&mut self, g: usize, n: usize) {
+        let (groups, strips) = (&mut self.groups, &self.strips);
+        let group = &mut groups[g];
+        let used = group.used;
+        for insert in &mut group.inserts {
+            if insert.all_bypassed(used) && insert.bypass_delay.is_none() {
+                continue;
+            }
+            let partial = (0..4).any(|l| used.lane(l) > 0.5 && insert.bypass.lane(l) > 0.5);
+            if partial {
+                group.dry[..n].copy_from_slice(&group.buf[..n]);
+            }
+            let keyed = insert.keys.iter().any(Option::is_some);
+            if keyed {
+                for i in 0..n {
+                    group.key[i] = group.buf[i];
+                }
+                for (lane, key) in insert.keys.iter().enumerate() {
+                    let Some(k) = *key else { continue };
+                    let source = &strips[k].buffers.pre;
+                    // The left lane of a pair takes the key's left, the right lane its right.
+                    let side = lane % 2;
+                    for i in 0..n {
+                        group.key[i].set_lane(lane, source[side][i]);
+                    }
+                }
+            }
+            match &mut insert.processor {
+                Processor::Filters(p) => p.process(&mut group.buf[..n]),
+                Processor::Eq(p) => p.process(&mut group.buf[..n]),
+                Processor::Compressor(p) => p.process(&mut group.buf[..n], if keyed { Some(&group.key[..n]) } else { None }),
+                Processor::Gate(p) => p.process(&mut group.buf[..n]),
+                Processor::DeEsser(p) => p.process(&mut group.buf[..n]),
+                Processor::Saturation(p) => p.process(&mut group.buf[..n]),
+                Processor::Stereo(p) => {
+                    if let Some(lines) = &mut insert.bypass_delay {
+                        // Keep the dry path delayed like the processor, for a bypass without a jump.
+                        let latency = p.latency();
+                        for i in 0..n {
+                            for (c, line) in lines.iter_mut().enumerate() {
+                                let x = group.buf[i].lane(c);
+                                let y = line.tap(latency);
+                                line.push(x);
+                                group.dry[i].set_lane(c, y);
+                            }
+                        }
+                    }
+                    run_stereo(p.as_mut(), &mut group.buf[..n], &mut group.scratch);
+                    // A bypassed stereo processor with latency still runs (its state stays warm) but
+                    // passes the dry signal delayed by the same latency. Without latency it was skipped.
+                    if insert.bypass.lane(0) > 0.5 && insert.bypass_delay.is_some() {
+                        group.buf[..n].copy_from_slice(&group.dry[..n]);
+                    }
+                    continue;
+                }
+            }
+            if partial {
+                let one = F32x4::splat(1.0);
+                for i in 0..n {
+                    group.buf[i] = insert.bypass * group.dry[i] + (one - insert.bypass) * group.buf[i];
+                }
+            }
+        }
+    }
+
+    /// Copies a member's lanes out to its pre-fader buffer.
+    fn scatter(&mut self, g: usize, s: StripId, lane: usize, n: usize) {
+        let buf = &self.groups[g].buf;
+        let strip = &mut self.strips[s];
+        let [l, r] = &mut strip.buffers.pre;
+        for i in 0..n {
+            l[i] = buf[i].lane(lane);
+            r[i] = if strip.width == 2 { buf[i].lane(lane + 1) } else { l[i] };
+        }
+    }
+
+    /// Fader, mute/solo, width, pan; sends; output; meter.
+    fn output_stage(&mut self, s: StripId, n: usize) {
+        let mut gain = [0.0f32; MAX_BLOCK];
+        let mut audible = [0.0f32; MAX_BLOCK];
+        let mut pl = [0.0f32; MAX_BLOCK];
+        let mut pr = [0.0f32; MAX_BLOCK];
+        let mut width = [0.0f32; MAX_BLOCK];
+        {
+            let strip = &mut self.strips[s];
+            strip.fader.fill(&mut gain[..n]);
+            strip.audible.fill(&mut audible[..n]);
+            strip.pan_left.fill(&mut pl[..n]);
+            strip.pan_right.fill(&mut pr[..n]);
+            strip.stereo_width.fill(&mut width[..n]);
+            let b = &mut *strip.buffers;
+            let stereo_source = !matches!(strip.kind, StripKind::Track { channels: 1 });
+            for i in 0..n {
+                let g = gain[i] * audible[i];
+                let (mut l, mut r) = (b.pre[0][i] * g, b.pre[1][i] * g);
+                if stereo_source && width[i] != 1.0 {
+                    // Mid/side width: the side signal scaled, the mid untouched (width 1 is skipped,
+                    // so an untouched strip is bit-transparent).
+                    let mid = 0.5 * (l + r);
+                    let side = 0.5 * (l - r) * width[i];
+                    l = mid + side;
+                    r = mid - side;
+                }
+                b.post[0][i] = l * pl[i];
+                b.post[1][i] = r * pr[i];
+            }
+            strip.meter[0].process(&b.post[0][..n]);
+            strip.meter[1].process(&b.post[1][..n]);
+        }
+
+        // Sends, then the output: into the destinations' inputs, delay-compensated.
+        for i in 0..self.strips[s].sends.len() {
+            let target = {
+                let strip = &mut self.strips[s];
+                let send = &mut strip.sends[i];
+                let mut level = [0.0f32; MAX_BLOCK];
+                send.level.fill(&mut level[..n]);
+                let b = &mut *strip.buffers;
+                let src = if send.pre_fader { &b.pre } else { &b.post };
+                for c in 0..2 {
+                    for k in 0..n {
+                        b.send[c][k] = src[c][k] * level[k];
+                    }
+                }
+                send.target
+            };
+            self.route(s, Some(i), target, n);
+        }
+        if let Some(target) = self.strips[s].output {
+            self.route(s, None, target, n);
+        }
+    }
+
+    /// Adds strip `s`'s send `send` (or its output, `None`) into `target`'s input.
+    fn route(&mut self, s: StripId, send: Option<usize>, target: StripId, n: usize) {
+        let Some((src, dst)) = two_mut(&mut self.strips, s, target) else { return };
+        let (signal, compensation) = match send {
+            Some(i) => (&src.buffers.send, &mut src.sends[i].compensation),
+            None => (&src.buffers.post, &mut src.output_compensation),
+        };
+        match compensation {
+            Some(c) => c.add_into(signal, &mut dst.buffers.input, n),
+            None => {
+                for c in 0..2 {
+                    for k in 0..n {
+                        dst.buffers.input[c][k] += signal[c][k];
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+}
+
+/// Pan gains for a strip: mono sources are panned with the strip's law; stereo ones balanced.
+fn pan_for(kind: StripKind, _width: usize, st: &StripSettings) -> (f32, f32) {
+    match kind {
+        StripKind::Track { channels: 1 } => {
+            let law = [PanLaw::ConstantPower, PanLaw::Minus4_5, PanLaw::Linear][st.pan_law.min(2)];
+            pan_gains(st.pan, law)
+        }
+        _ => balance_gains(st.pan),
+    }
+}
+
+/// Two distinct elements of a slice, mutably; `None` if they are the same (compile rejects routing a
+/// strip into itself, so the audio path never sees that).
+fn two_mut<T>(v: &mut [T], a: usize, b: usize) -> Option<(&mut T, &mut T)> {
+    if a == b || a.max(b) >= v.len() {
+        return None;
+    }
+    Some(if a < b {
+        let (x, y) = v.split_at_mut(b);
+        (&mut x[a], &mut y[0])
+    } else {
+        let (x, y) = v.split_at_mut(a);
+        (&mut y[0], &mut x[b])
+    })
+}
+
+/// The strips around one cycle among those Kahn's algorithm could not order.
+fn find_cycle(n: usize, edges: &[(StripId, StripId)], indegree: &[usize]) -> Vec<StripId> {
+    let remaining: Vec<bool> = (0..n).map(|s| indegree[s] > 0).collect();
+    let Some(start) = (0..n).find(|&s| remaining[s]) else { return Vec::new() };
+    // Walk backwards along edges between remaining strips until a strip repeats.
+    let mut path = vec![start];
+    let mut s = start;
+    loop {
+        let Some(&(prev, _)) = edges.iter().find(|&&(a, b)| b == s && remaining[a]) else { return path };
+        if let Some(pos) = path.iter().position(|&p| p == prev) {
+            // `path` runs against the signal; from `pos` on it is the loop, reversed.
+            let mut cycle: Vec<StripId> = path[pos..].to_vec();
+            cycle.reverse();
+            cycle.push(cycle[0]);
+            return cycle;
+        }
+        path.push(prev);
+        s = prev;
+    }
+}
