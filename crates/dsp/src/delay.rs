@@ -219,6 +219,8 @@ impl StereoProcessor for Delay {
         for line in &mut self.lines {
             line.flush_recent(left.len());
         }
+        crate::flush_block(left);
+        crate::flush_block(right);
     }
 }
 
@@ -323,6 +325,8 @@ impl StereoProcessor for Modulation {
             self.lines[side].flush_recent(left.len());
             self.allpass[side].iter_mut().for_each(|s| *s = crate::flush(*s));
         }
+        crate::flush_block(left);
+        crate::flush_block(right);
     }
 }
 

@@ -249,6 +249,7 @@ impl<L: Lanes> Compressor<L> {
         self.envelope = self.envelope.flush();
         self.mean_square = self.mean_square.flush();
         self.hpf.flush();
+        crate::flush_block(buf);
     }
 }
 
@@ -385,6 +386,7 @@ impl<L: Lanes> Gate<L> {
         }
         self.envelope = self.envelope.flush();
         self.hpf.flush();
+        crate::flush_block(buf);
     }
 }
 
@@ -534,6 +536,7 @@ impl<L: Lanes> DeEsser<L> {
         self.shelf_ic1 = self.shelf_ic1.flush();
         self.shelf_ic2 = self.shelf_ic2.flush();
         self.detector.flush();
+        crate::flush_block(buf);
     }
 }
 

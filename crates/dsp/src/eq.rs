@@ -64,6 +64,11 @@ impl BandLane {
         self.dirty = true;
     }
 
+    /// True when a glide is under way (as opposed to a first setting or a settle, which jump).
+    fn gliding(&self) -> bool {
+        self.freq.current != self.freq.target || self.gain.current != self.gain.target || self.q.current != self.q.target
+    }
+
     /// Transparent now and staying so: the band can be skipped.
     fn idle(&self) -> bool {
         self.gain.current == 0.0 && self.gain.target == 0.0
@@ -140,9 +145,16 @@ impl<L: Lanes> ChannelEq<L> {
             band.active = false;
             for lane in 0..L::WIDTH.min(MAX_LANES) {
                 let l = &mut band.lanes[lane];
+                let was_gliding = l.gliding();
                 if l.advance(self.step) {
                     let c = SvfCoefs::design(band.shape, libm::exp2f(l.freq.current), libm::exp2f(l.q.current), l.gain.current, self.sample_rate);
-                    band.svf.set_lane(lane, &c);
+                    // While gliding, the coefficients ramp sample by sample to the next point of
+                    // the glide; a jump (first setting, settle) is applied at once.
+                    if was_gliding {
+                        band.svf.ramp_lane(lane, &c, UPDATE_INTERVAL);
+                    } else {
+                        band.svf.set_lane(lane, &c);
+                    }
                 }
                 band.active |= !l.idle();
             }
@@ -166,8 +178,14 @@ impl<L: Lanes> ChannelEq<L> {
             let run = self.countdown.min(buf.len() - i);
             let chunk = &mut buf[i..i + run];
             for band in self.bands.iter_mut().filter(|b| b.active) {
-                for x in chunk.iter_mut() {
-                    *x = band.svf.tick(*x);
+                if band.svf.ramping() {
+                    for x in chunk.iter_mut() {
+                        *x = band.svf.tick_ramped(*x);
+                    }
+                } else {
+                    for x in chunk.iter_mut() {
+                        *x = band.svf.tick(*x);
+                    }
                 }
             }
             self.countdown -= run;
@@ -176,6 +194,7 @@ impl<L: Lanes> ChannelEq<L> {
         for band in &mut self.bands {
             band.svf.flush();
         }
+        crate::flush_block(buf);
     }
 }
 
@@ -220,13 +239,19 @@ impl<L: Lanes> Pass<L> {
         self.running = 0;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
             let l = &mut self.lanes[lane];
+            let gliding = l.freq.current != l.freq.target && !l.dirty;
             let moved = l.freq.advance(step, SNAP_OCTAVE) | core::mem::take(&mut l.dirty);
             if moved {
                 let qs = butterworth_qs(l.sections);
                 let f = libm::exp2f(l.freq.current);
                 for (k, svf) in self.sections.iter_mut().enumerate() {
                     let c = if k < l.sections { SvfCoefs::design(self.shape, f, qs[k], 0.0, sample_rate) } else { SvfCoefs::IDENTITY };
-                    svf.set_lane(lane, &if l.on { c } else { c.bypassed() });
+                    let c = if l.on { c } else { c.bypassed() };
+                    if gliding {
+                        svf.ramp_lane(lane, &c, UPDATE_INTERVAL);
+                    } else {
+                        svf.set_lane(lane, &c);
+                    }
                 }
             }
             if l.on {
@@ -302,8 +327,14 @@ impl<L: Lanes> PassFilters<L> {
             let chunk = &mut buf[i..i + run];
             for f in &mut self.filters {
                 for svf in &mut f.sections[..f.running] {
-                    for x in chunk.iter_mut() {
-                        *x = svf.tick(*x);
+                    if svf.ramping() {
+                        for x in chunk.iter_mut() {
+                            *x = svf.tick_ramped(*x);
+                        }
+                    } else {
+                        for x in chunk.iter_mut() {
+                            *x = svf.tick(*x);
+                        }
                     }
                 }
             }
@@ -313,6 +344,7 @@ impl<L: Lanes> PassFilters<L> {
         for f in &mut self.filters {
             f.sections.iter_mut().for_each(Svf::flush);
         }
+        crate::flush_block(buf);
     }
 }
 

@@ -97,6 +97,11 @@ pub struct Svf<L> {
     m2: L,
     ic1: L,
     ic2: L,
+    /// Per-sample coefficient increments while ramping to new coefficients ([`Svf::ramp_lane`]).
+    ramp: [L; 6],
+    /// Coefficients to land on exactly when the ramp ends, and samples left.
+    ramp_target: [L; 6],
+    ramp_left: usize,
 }
 
 impl<L: Lanes> Svf<L> {
@@ -109,14 +114,58 @@ impl<L: Lanes> Svf<L> {
         s
     }
 
-    /// Sets the coefficients of one lane.
+    /// Sets the coefficients of one lane at once (stopping its ramp, if any).
     pub fn set_lane(&mut self, lane: usize, c: &SvfCoefs) {
-        self.a1.set_lane(lane, c.a1);
-        self.a2.set_lane(lane, c.a2);
-        self.a3.set_lane(lane, c.a3);
-        self.m0.set_lane(lane, c.m0);
-        self.m1.set_lane(lane, c.m1);
-        self.m2.set_lane(lane, c.m2);
+        let values = [c.a1, c.a2, c.a3, c.m0, c.m1, c.m2];
+        for (k, coef) in [&mut self.a1, &mut self.a2, &mut self.a3, &mut self.m0, &mut self.m1, &mut self.m2].into_iter().enumerate() {
+            coef.set_lane(lane, values[k]);
+            self.ramp[k].set_lane(lane, 0.0);
+            self.ramp_target[k].set_lane(lane, values[k]);
+        }
+    }
+
+    /// Moves one lane's coefficients to `c` in a straight line over the next `samples` samples
+    /// (processed with [`Svf::tick_ramped`]): a glide without steps, so no zipper noise. Other lanes
+    /// keep whatever ramp they are on.
+    pub fn ramp_lane(&mut self, lane: usize, c: &SvfCoefs, samples: usize) {
+        let target = [c.a1, c.a2, c.a3, c.m0, c.m1, c.m2];
+        let current = [&mut self.a1, &mut self.a2, &mut self.a3, &mut self.m0, &mut self.m1, &mut self.m2];
+        let n = samples.max(1) as f32;
+        for (k, coef) in current.into_iter().enumerate() {
+            // Land exactly where the previous ramp was heading before starting the next one.
+            if self.ramp_left > 0 {
+                coef.set_lane(lane, self.ramp_target[k].lane(lane));
+            }
+            let now = coef.lane(lane);
+            self.ramp[k].set_lane(lane, (target[k] - now) / n);
+            self.ramp_target[k].set_lane(lane, target[k]);
+        }
+        self.ramp_left = samples;
+    }
+
+    /// True while a ramp is under way: process with [`Svf::tick_ramped`].
+    pub fn ramping(&self) -> bool {
+        self.ramp_left > 0
+    }
+
+    /// Processes one sample, advancing the coefficients one step along their ramp; at the ramp's
+    /// end they are set exactly to the target.
+    #[inline(always)]
+    pub fn tick_ramped(&mut self, x: L) -> L {
+        if self.ramp_left > 0 {
+            self.a1 += self.ramp[0];
+            self.a2 += self.ramp[1];
+            self.a3 += self.ramp[2];
+            self.m0 += self.ramp[3];
+            self.m1 += self.ramp[4];
+            self.m2 += self.ramp[5];
+            self.ramp_left -= 1;
+            if self.ramp_left == 0 {
+                [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2] = self.ramp_target;
+                self.ramp = [L::splat(0.0); 6];
+            }
+        }
+        self.tick(x)
     }
 
     /// Processes one sample on every lane.

@@ -45,6 +45,15 @@ pub fn flush(x: f32) -> f32 {
     }
 }
 
+/// Zeroes every denormal, infinite or NaN value of a block: the last step of every processor, so
+/// that none of them ever leaves one.
+#[inline]
+pub fn flush_block<L: lanes::Lanes>(buf: &mut [L]) {
+    for x in buf {
+        *x = x.flush();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,7 +97,8 @@ pub struct Limiter {
     input_gain: f32,
     input_gain_target: f32,
     gain_step: f32,
-    reduction_peak: f32,
+    /// Lowest gain applied since the meter last read it.
+    lowest_gain: f32,
 }
 
 impl Limiter {
@@ -124,7 +125,7 @@ impl Limiter {
             input_gain: 1.0,
             input_gain_target: 1.0,
             gain_step: 1.0 - libm::expf(-1.0 / (GAIN_GLIDE_MS * 0.001 * sample_rate)),
-            reduction_peak: 0.0,
+            lowest_gain: 1.0,
         };
         l.apply();
         l.input_gain = l.input_gain_target;
@@ -207,7 +208,8 @@ impl StereoProcessor for Limiter {
     }
 
     fn take_gain_reduction(&mut self) -> f32 {
-        core::mem::take(&mut self.reduction_peak)
+        let lowest = core::mem::replace(&mut self.lowest_gain, 1.0);
+        -20.0 * libm::log10f(lowest.max(1.0e-6))
     }
 
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -236,10 +238,15 @@ impl StereoProcessor for Limiter {
             self.audio[1].push(x[1]);
             *l = out[0];
             *r = out[1];
-            self.reduction_peak = self.reduction_peak.max(-20.0 * libm::log10f(gain.max(1.0e-6)));
+            self.lowest_gain = self.lowest_gain.min(gain);
+            // The running sum accumulates rounding: rebuild it exactly on a fixed grid of the
+            // limiter's own sample count, so the output does not depend on the block size.
+            if self.count % 4_096 == 0 {
+                self.ring_sum = self.ring.iter().map(|&g| g as f64).sum();
+            }
         }
-        // The running sum accumulates rounding; rebuild it exactly once per block.
-        self.ring_sum = self.ring.iter().map(|&g| g as f64).sum();
+        crate::flush_block(left);
+        crate::flush_block(right);
     }
 }
 

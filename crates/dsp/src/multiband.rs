@@ -188,6 +188,8 @@ impl StereoProcessor for Multiband {
             s.flush();
         }
         self.low_allpass.flush();
+        crate::flush_block(left);
+        crate::flush_block(right);
     }
 }
 

@@ -163,6 +163,8 @@ impl StereoProcessor for Reverb {
         for line in &mut self.lines {
             line.flush_recent(left.len());
         }
+        crate::flush_block(left);
+        crate::flush_block(right);
     }
 }
 

@@ -188,6 +188,7 @@ impl<L: Lanes> Saturation<L> {
         self.dc_y = self.dc_y.flush();
         self.dc_x = self.dc_x.flush();
         self.previous = self.previous.flush();
+        crate::flush_block(buf);
     }
 }
 
