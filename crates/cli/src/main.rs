@@ -49,7 +49,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Render { session, output } => {
             let session = load(&session)?;
             let sources = session.render_sources().map_err(|e| e.to_string())?;
-            let mut engine = session.build_engine(&sources);
+            let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
             let [left, right] = engine.render_all();
             write_wav(&output, session.sample_rate, &left, &right)
         }

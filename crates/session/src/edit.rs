@@ -1,0 +1,254 @@
+//! Editing a session: every change to the mix goes through here, which keeps the session valid and
+//! says what the running engine must do — a parameter change it applies in place, or a new plan.
+
+use mixroom_engine::{InsertKind, ParamChange, SendParam, StripId, StripParam};
+
+use crate::{Bus, Insert, Send, Session, SessionError, Strip};
+
+/// A strip of the session, by kind and position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StripRef {
+    Track(usize),
+    Bus(usize),
+    Return(usize),
+    Master,
+}
+
+impl Session {
+    /// Every strip in mixer order: tracks, buses, returns, master.
+    pub fn strip_refs(&self) -> Vec<StripRef> {
+        (0..self.tracks.len())
+            .map(StripRef::Track)
+            .chain((0..self.buses.len()).map(StripRef::Bus))
+            .chain((0..self.returns.len()).map(StripRef::Return))
+            .chain([StripRef::Master])
+            .collect()
+    }
+
+    /// The engine's id of a strip.
+    pub fn strip_id(&self, r: StripRef) -> StripId {
+        let (t, b, ret) = (self.tracks.len(), self.buses.len(), self.returns.len());
+        match r {
+            StripRef::Track(i) => i,
+            StripRef::Bus(i) => t + i,
+            StripRef::Return(i) => t + b + i,
+            StripRef::Master => t + b + ret,
+        }
+    }
+
+    pub fn strip(&self, r: StripRef) -> Option<&Strip> {
+        match r {
+            StripRef::Track(i) => self.tracks.get(i).map(|t| &t.strip),
+            StripRef::Bus(i) => self.buses.get(i).map(|b| &b.strip),
+            StripRef::Return(i) => self.returns.get(i).map(|b| &b.strip),
+            StripRef::Master => Some(&self.master.strip),
+        }
+    }
+
+    pub fn strip_mut(&mut self, r: StripRef) -> Option<&mut Strip> {
+        match r {
+            StripRef::Track(i) => self.tracks.get_mut(i).map(|t| &mut t.strip),
+            StripRef::Bus(i) => self.buses.get_mut(i).map(|b| &mut b.strip),
+            StripRef::Return(i) => self.returns.get_mut(i).map(|b| &mut b.strip),
+            StripRef::Master => Some(&mut self.master.strip),
+        }
+    }
+
+    /// The name shown for a strip.
+    pub fn strip_name(&self, r: StripRef) -> String {
+        match r {
+            StripRef::Track(i) => self.tracks.get(i).map(|t| t.name.clone()),
+            StripRef::Bus(i) => self.buses.get(i).map(|b| b.name.clone()),
+            StripRef::Return(i) => self.returns.get(i).map(|b| b.name.clone()),
+            StripRef::Master => Some("Master".into()),
+        }
+        .unwrap_or_default()
+    }
+
+    /// The id other strips use to refer to this one (`"master"` for the master).
+    pub fn strip_key(&self, r: StripRef) -> String {
+        match r {
+            StripRef::Track(i) => self.tracks.get(i).map(|t| t.id.clone()),
+            StripRef::Bus(i) => self.buses.get(i).map(|b| b.id.clone()),
+            StripRef::Return(i) => self.returns.get(i).map(|b| b.id.clone()),
+            StripRef::Master => Some("master".into()),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Sets a strip setting (clamped to its range); returns the change for the running engine.
+    pub fn set_strip_param(&mut self, r: StripRef, p: StripParam, value: f32) -> Option<ParamChange> {
+        let id = self.strip_id(r);
+        let s = self.strip_mut(r)?;
+        let v = if value.is_nan() { 0.0 } else { value };
+        match p {
+            StripParam::Trim => s.trim_db = v.clamp(-24.0, 24.0),
+            StripParam::Fader => s.fader_db = v.min(12.0),
+            StripParam::Pan => s.pan = v.clamp(-1.0, 1.0),
+            StripParam::Width => s.width = v.clamp(0.0, 2.0),
+            StripParam::PanLaw => s.pan_law = v.round().clamp(0.0, 2.0) as u8,
+            StripParam::Mute => s.mute = v >= 0.5,
+            StripParam::Solo => s.solo = v >= 0.5,
+            StripParam::SoloSafe => s.solo_safe = v >= 0.5,
+            StripParam::Polarity => s.polarity_inverted = v >= 0.5,
+        }
+        let stored = match p {
+            StripParam::Trim => s.trim_db,
+            StripParam::Fader => s.fader_db,
+            StripParam::Pan => s.pan,
+            StripParam::Width => s.width,
+            StripParam::PanLaw => s.pan_law as f32,
+            _ => if v >= 0.5 { 1.0 } else { 0.0 },
+        };
+        Some(ParamChange::Strip(id, p, stored))
+    }
+
+    /// Sets an insert parameter by key (clamped to its range); returns the change for the engine.
+    pub fn set_insert_param(&mut self, r: StripRef, slot: usize, key: &str, value: f32) -> Option<ParamChange> {
+        let id = self.strip_id(r);
+        let insert = self.strip_mut(r)?.inserts.get_mut(slot)?;
+        let kind = InsertKind::from_key(&insert.kind)?;
+        let pid = kind.params().iter().position(|p| p.key == key)?;
+        let v = kind.params()[pid].clamp(value);
+        insert.params.insert(key.to_owned(), v);
+        Some(ParamChange::Insert(id, slot, pid, v))
+    }
+
+    /// The current value of an insert parameter (its default when the file does not set it).
+    pub fn insert_param(&self, r: StripRef, slot: usize, key: &str) -> Option<f32> {
+        let insert = self.strip(r)?.inserts.get(slot)?;
+        let kind = InsertKind::from_key(&insert.kind)?;
+        let info = kind.params().iter().find(|p| p.key == key)?;
+        Some(insert.params.get(key).copied().unwrap_or(info.default))
+    }
+
+    pub fn set_insert_bypass(&mut self, r: StripRef, slot: usize, bypass: bool) -> Option<ParamChange> {
+        let id = self.strip_id(r);
+        self.strip_mut(r)?.inserts.get_mut(slot)?.bypass = bypass;
+        Some(ParamChange::Bypass(id, slot, bypass))
+    }
+
+    pub fn set_send_param(&mut self, r: StripRef, index: usize, p: SendParam, value: f32) -> Option<ParamChange> {
+        let id = self.strip_id(r);
+        let send = self.strip_mut(r)?.sends.get_mut(index)?;
+        let v = match p {
+            SendParam::Level => {
+                send.level_db = if value.is_nan() { f32::NEG_INFINITY } else { value.min(6.0) };
+                send.level_db
+            }
+            SendParam::PreFader => {
+                send.pre_fader = value >= 0.5;
+                value.clamp(0.0, 1.0).round()
+            }
+            SendParam::Mute => {
+                send.muted = value >= 0.5;
+                value.clamp(0.0, 1.0).round()
+            }
+        };
+        Some(ParamChange::Send(id, index, p, v))
+    }
+
+    /// Applies a structural edit (one that needs a new plan) only if the result is valid: on error
+    /// the session is left exactly as it was and the error says why.
+    fn structural(&mut self, edit: impl FnOnce(&mut Session) -> Result<(), SessionError>) -> Result<(), SessionError> {
+        let mut next = self.clone();
+        edit(&mut next)?;
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    fn no_strip() -> SessionError {
+        SessionError::Invalid("that strip does not exist".into())
+    }
+
+    /// Adds an insert with default settings at `slot` (clamped to the end).
+    pub fn add_insert(&mut self, r: StripRef, kind: InsertKind, slot: usize) -> Result<(), SessionError> {
+        self.structural(|s| {
+            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
+            let at = slot.min(inserts.len());
+            inserts.insert(at, Insert { kind: kind.key().into(), bypass: false, params: Default::default(), sidechain: None });
+            Ok(())
+        })
+    }
+
+    pub fn remove_insert(&mut self, r: StripRef, slot: usize) -> Result<(), SessionError> {
+        self.structural(|s| {
+            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
+            if slot < inserts.len() {
+                inserts.remove(slot);
+            }
+            Ok(())
+        })
+    }
+
+    /// Moves an insert from one slot to another: the order of processing changes.
+    pub fn move_insert(&mut self, r: StripRef, from: usize, to: usize) -> Result<(), SessionError> {
+        self.structural(|s| {
+            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
+            if from < inserts.len() {
+                let i = inserts.remove(from);
+                inserts.insert(to.min(inserts.len()), i);
+            }
+            Ok(())
+        })
+    }
+
+    /// Routes a strip's output to `"master"` or a bus id. Refused (with the reason) if it would
+    /// loop or the bus does not exist.
+    pub fn set_output(&mut self, r: StripRef, to: &str) -> Result<(), SessionError> {
+        self.structural(|s| {
+            s.strip_mut(r).ok_or_else(Self::no_strip)?.output = to.to_owned();
+            Ok(())
+        })
+    }
+
+    /// Adds a send to a return or bus id, at `level_db`.
+    pub fn add_send(&mut self, r: StripRef, to: &str, level_db: f32, pre_fader: bool) -> Result<(), SessionError> {
+        self.structural(|s| {
+            s.strip_mut(r).ok_or_else(Self::no_strip)?.sends.push(Send { to: to.to_owned(), level_db, pre_fader, muted: false });
+            Ok(())
+        })
+    }
+
+    pub fn remove_send(&mut self, r: StripRef, index: usize) -> Result<(), SessionError> {
+        self.structural(|s| {
+            let sends = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.sends;
+            if index < sends.len() {
+                sends.remove(index);
+            }
+            Ok(())
+        })
+    }
+
+    /// Keys a compressor insert by another strip (or by its own input, with `None`).
+    pub fn set_sidechain(&mut self, r: StripRef, slot: usize, key: Option<&str>) -> Result<(), SessionError> {
+        self.structural(|s| {
+            let insert = s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts.get_mut(slot).ok_or_else(|| SessionError::Invalid("that insert does not exist".into()))?;
+            insert.sidechain = key.map(str::to_owned);
+            if key.is_some() {
+                insert.params.insert("external".into(), 1.0);
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds a group bus (`return_ = false`) or an effect return, routed to the master.
+    pub fn add_bus(&mut self, name: &str, return_: bool) -> Result<StripRef, SessionError> {
+        let prefix = if return_ { "return" } else { "bus" };
+        let existing: Vec<&str> = self.buses.iter().chain(&self.returns).map(|b| b.id.as_str()).collect();
+        let id = (1..).map(|n| format!("{prefix}-{n}")).find(|id| !existing.contains(&id.as_str())).expect("an unused id exists");
+        let strip = Strip { solo_safe: return_, ..Strip::default() };
+        let bus = Bus { id, name: name.to_owned(), strip };
+        let r = if return_ { StripRef::Return(self.returns.len()) } else { StripRef::Bus(self.buses.len()) };
+        self.structural(move |s| {
+            if return_ {
+                s.returns.push(bus);
+            } else {
+                s.buses.push(bus);
+            }
+            Ok(())
+        })?;
+        Ok(r)
+    }
+}

@@ -1,0 +1,174 @@
+use super::*;
+use mixroom_engine::{InsertKind, ParamChange, SendParam, StripParam};
+
+#[test]
+fn demo_round_trips_through_json() {
+    let demo = Session::demo();
+    let text = demo.to_json();
+    assert_eq!(Session::from_json(&text).unwrap(), demo);
+}
+
+#[test]
+fn closed_fader_and_off_send_are_null_in_json() {
+    let mut s = Session::demo();
+    s.tracks[0].strip.fader_db = f32::NEG_INFINITY;
+    s.tracks[1].strip.sends[0].level_db = f32::NEG_INFINITY;
+    let text = s.to_json();
+    assert!(text.contains("\"fader_db\": null") && text.contains("\"level_db\": null"));
+    let back = Session::from_json(&text).unwrap();
+    assert_eq!(back.tracks[0].strip.fader_db, f32::NEG_INFINITY);
+    assert_eq!(back.tracks[1].strip.sends[0].level_db, f32::NEG_INFINITY);
+}
+
+#[test]
+fn bad_files_get_human_errors() {
+    assert!(matches!(Session::from_json("{not json"), Err(SessionError::Malformed(_))));
+    assert_eq!(Session::from_json("{\"hello\": 1}"), Err(SessionError::NotASession));
+    assert!(Session::from_json("[1,2]").unwrap_err().to_string().contains("damaged"));
+    let newer = Session::demo().to_json().replace("\"version\": 2", "\"version\": 7");
+    let err = Session::from_json(&newer).unwrap_err();
+    assert_eq!(err, SessionError::NewerVersion(7));
+    assert!(err.to_string().contains("newer version of Mixroom"));
+}
+
+fn invalid(s: &Session) -> String {
+    Session::from_json(&s.to_json()).unwrap_err().to_string()
+}
+
+#[test]
+fn out_of_range_values_and_dangling_references_are_named() {
+    let mut s = Session::demo();
+    s.tracks[2].strip.pan = 3.0;
+    let e = invalid(&s);
+    assert!(e.contains("track 3") && e.contains("Hats") && e.contains("pan"), "{e}");
+
+    let mut s = Session::demo();
+    s.tracks[7].strip.inserts[2].params.insert("ratio".into(), 400.0);
+    let e = invalid(&s);
+    assert!(e.contains("Vox") && e.contains("Ratio") && e.contains("Compressor"), "{e}");
+
+    let mut s = Session::demo();
+    s.tracks[0].strip.inserts[0].params.insert("warmth".into(), 1.0);
+    assert!(invalid(&s).contains("unknown setting \"warmth\""));
+
+    let mut s = Session::demo();
+    s.tracks[0].strip.inserts.push(Insert { kind: "autotune".into(), bypass: false, params: Default::default(), sidechain: None });
+    assert!(invalid(&s).contains("unknown kind \"autotune\""));
+
+    let mut s = Session::demo();
+    s.tracks[4].strip.sends[0].to = "hall".into();
+    assert!(invalid(&s).contains("sends to \"hall\", which does not exist"));
+
+    let mut s = Session::demo();
+    s.tracks[0].source = Source::DemoStem { stem: "theremin".into() };
+    assert!(invalid(&s).contains("theremin"));
+
+    let mut s = Session::demo();
+    s.sample_rate = 1;
+    assert!(Session::from_json(&s.to_json()).is_err());
+
+    let mut s = Session::demo();
+    s.returns[1].id = "verb".into();
+    assert!(invalid(&s).contains("used twice"));
+}
+
+#[test]
+fn routing_loops_are_refused_by_name() {
+    let mut s = Session::demo();
+    // The drum bus into the plate return, whose send goes back into the drum bus.
+    s.buses[0].strip.sends.push(Send { to: "verb".into(), level_db: 0.0, pre_fader: false, muted: false });
+    s.returns[0].strip.output = "drums".into();
+    let e = invalid(&s);
+    assert!(e.contains("feed a signal back") && e.contains("Drums") && e.contains("Plate"), "{e}");
+}
+
+#[test]
+fn structural_edits_that_would_break_the_mix_leave_it_untouched() {
+    let mut s = Session::demo();
+    let before = s.clone();
+    let err = s.set_output(StripRef::Bus(0), "drums").unwrap_err();
+    assert!(err.to_string().contains("feed itself"), "{err}");
+    assert_eq!(s, before);
+    assert!(s.set_output(StripRef::Track(3), "nowhere").is_err());
+    assert_eq!(s, before);
+    s.add_insert(StripRef::Track(2), InsertKind::Gate, 0).unwrap();
+    assert_eq!(s.tracks[2].strip.inserts[0].kind, "gate");
+    s.move_insert(StripRef::Track(2), 0, 5).unwrap();
+    assert_eq!(s.tracks[2].strip.inserts.last().unwrap().kind, "gate");
+    let bus = s.add_bus("Music", false).unwrap();
+    s.set_output(StripRef::Track(4), &s.strip_key(bus)).unwrap();
+    assert_eq!(s.tracks[4].strip.output, "bus-1");
+}
+
+#[test]
+fn edits_update_the_session_and_name_the_engine_change() {
+    let mut s = Session::demo();
+    assert_eq!(s.set_strip_param(StripRef::Track(1), StripParam::Fader, 99.0), Some(ParamChange::Strip(1, StripParam::Fader, 12.0)));
+    assert_eq!(s.tracks[1].strip.fader_db, 12.0);
+    let master = s.strip_id(StripRef::Master);
+    assert_eq!(master, 8 + 1 + 2);
+    assert_eq!(s.set_insert_param(StripRef::Master, 0, "ceiling", -2.0), Some(ParamChange::Insert(master, 0, 0, -2.0)));
+    assert_eq!(s.insert_param(StripRef::Master, 0, "ceiling"), Some(-2.0));
+    assert_eq!(s.insert_param(StripRef::Master, 0, "release"), Some(80.0));
+    assert_eq!(s.set_send_param(StripRef::Track(7), 1, SendParam::Level, -20.0), Some(ParamChange::Send(7, 1, SendParam::Level, -20.0)));
+    assert_eq!(s.set_insert_param(StripRef::Track(0), 0, "no_such", 1.0), None);
+}
+
+/// A session as Mixroom's first release wrote it (format 1, literally).
+const V1_SESSION: &str = r#"{
+  "format": "mixroom-session",
+  "version": 1,
+  "name": "Old mix",
+  "sample_rate": 48000,
+  "tempo_bpm": 96.0,
+  "tracks": [
+    { "name": "Kick", "source": { "kind": "demo_stem", "stem": "kick" }, "trim_db": 1.5, "fader_db": -4.0, "pan": 0.0, "mute": false, "solo": false, "polarity_inverted": true },
+    { "name": "Vox", "source": { "kind": "demo_stem", "stem": "vox" }, "trim_db": 0.0, "fader_db": null, "pan": -0.2, "mute": true, "solo": false, "polarity_inverted": false }
+  ],
+  "master": { "fader_db": -1.5 }
+}"#;
+
+#[test]
+fn format_1_sessions_open_with_everything_kept() {
+    let s = Session::from_json(V1_SESSION).unwrap();
+    assert_eq!(s.version, VERSION);
+    assert_eq!(s.name, "Old mix");
+    assert_eq!(s.tracks.len(), 2);
+    let kick = &s.tracks[0].strip;
+    assert_eq!((kick.trim_db, kick.fader_db, kick.polarity_inverted, kick.output.as_str()), (1.5, -4.0, true, "master"));
+    let vox = &s.tracks[1].strip;
+    assert_eq!((vox.fader_db, vox.pan, vox.mute), (f32::NEG_INFINITY, -0.2, true));
+    assert_eq!(s.master.strip.fader_db, -1.5);
+    assert!(s.buses.is_empty() && s.returns.is_empty());
+    // And it renders.
+    let sources = s.render_sources().unwrap();
+    assert!(s.build_engine(&sources).is_ok());
+}
+
+#[test]
+fn the_demo_mix_renders_loud_clean_and_under_the_ceiling() {
+    let s = Session::demo();
+    let sources = s.render_sources().unwrap();
+    let mut engine = s.build_engine(&sources).unwrap();
+    let [l, r] = engine.render_all();
+    assert_eq!(l.len() as u64, s.length_frames());
+    let peak = l.iter().chain(&r).fold(0.0f32, |m, x| m.max(x.abs()));
+    let rms = (l.iter().map(|x| (*x as f64).powi(2)).sum::<f64>() / l.len() as f64).sqrt();
+    assert!(peak <= 10f32.powf(-1.0 / 20.0) * 1.01, "peak {peak}");
+    assert!(20.0 * rms.log10() > -24.0, "RMS {} dBFS", 20.0 * rms.log10());
+}
+
+#[test]
+fn gain_staging_puts_every_track_at_the_target() {
+    let mut s = Session::demo();
+    let sources = s.render_sources().unwrap();
+    let changes = s.gain_stage(&sources, -18.0);
+    assert_eq!(changes.len(), s.tracks.len());
+    for (t, audio) in sources.iter().enumerate() {
+        let trim = s.tracks[t].strip.trim_db;
+        let gain = 10f32.powf(trim / 20.0);
+        let trimmed: Vec<Vec<f32>> = audio.iter().map(|c| c.iter().map(|x| x * gain).collect()).collect();
+        let level = crate::gated_rms_db(&trimmed);
+        assert!((level + 18.0).abs() < 0.1 || trim.abs() == 24.0, "track {t}: {level} dBFS after a {trim} dB trim");
+    }
+}
