@@ -1,12 +1,17 @@
 // The AudioWorkletProcessor that runs Mixroom's Rust engine (crate `mixroom-worklet`).
 //
 // Protocol with the main thread (crate `mixroom-app`, module `audio`):
-//   main → processor  {type: 'load', tracks: [[Float32Array per channel], ...], length, changes, play}
-//                      {type: 'track', index, param, value}   {type: 'master', param, value}
+//   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
+//                      {type: 'update', session: <session JSON>}          a structural edit: new plan
+//                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
+//                      {type: 'insert', strip, slot, param, value}        insert parameters
+//                      {type: 'bypass', strip, slot, value}
+//                      {type: 'send', strip, index, param, value}         (SendParam ids)
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
-//   processor → main  {type: 'ready'}  {type: 'loaded'}  {type: 'error', message}
-//                      {type: 'meters', position, playing, levels: Float32Array}   (~30 per second)
-// `changes` is the session's mix as [kind, index, param, value] rows (kind 0 = track, 1 = master).
+//   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
+//                      {type: 'error', message}
+//                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
+//                      per strip: peak left, peak right, gain reduction in dB)
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
 // nothing, except the small meter message posted about 30 times a second.
@@ -34,6 +39,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
     try {
       const exports = initSync({ module: options.processorOptions.module });
       this.memory = exports.memory;
+      this.engine = new WorkletEngine(sampleRate);
       this.port.postMessage({ type: 'ready' });
     } catch (err) {
       this.port.postMessage({ type: 'error', message: `The audio engine could not start: ${err && err.message || err}` });
@@ -42,43 +48,44 @@ class MixroomProcessor extends AudioWorkletProcessor {
 
   onMessage(msg) {
     const e = this.engine;
+    if (!e) return;
     switch (msg.type) {
       case 'load': this.load(msg); break;
-      case 'track': if (e) e.set_track_param(msg.index, msg.param, msg.value); break;
-      case 'master': if (e) e.set_master_param(msg.param, msg.value); break;
-      case 'play': if (e) e.play(); break;
-      case 'stop': if (e) e.stop(); break;
-      case 'seek': if (e) e.seek(msg.frame); break;
+      case 'update':
+        e.update(msg.session);
+        this.viewsOf = null;
+        this.port.postMessage({ type: 'updated', latency: e.latency() });
+        break;
+      case 'strip': e.set_strip_param(msg.strip, msg.param, msg.value); break;
+      case 'insert': e.set_insert_param(msg.strip, msg.slot, msg.param, msg.value); break;
+      case 'bypass': e.set_insert_bypass(msg.strip, msg.slot, msg.value); break;
+      case 'send': e.set_send_param(msg.strip, msg.index, msg.param, msg.value); break;
+      case 'play': e.play(); break;
+      case 'stop': e.stop(); break;
+      case 'seek': e.seek(msg.frame); break;
     }
   }
 
-  // Builds a new engine for a session. The old one is freed here, outside `process`.
+  // Prepares an engine for the session, copies each track's audio into it, then installs it. Any
+  // failure (a session the engine refuses) is thrown to the message handler and reported.
   load(msg) {
-    const engine = new WorkletEngine(sampleRate);
-    for (const channels of msg.tracks) {
-      const frames = channels[0].length;
-      const track = engine.add_track(channels.length, frames);
+    const e = this.engine;
+    e.load(msg.session);
+    msg.tracks.forEach((channels, track) => {
       channels.forEach((samples, c) => {
-        const ptr = engine.track_audio_ptr(track, c);
-        new Float32Array(this.memory.buffer, ptr, frames).set(samples);
+        const ptr = e.track_audio_ptr(track, c, samples.length);
+        if (ptr === 0) throw new Error(`track ${track + 1} has no channel ${c + 1}`);
+        // Views are made after the allocation: allocating may have grown (and detached) memory.
+        new Float32Array(this.memory.buffer, ptr, samples.length).set(samples);
       });
-    }
-    engine.set_length(msg.length);
-    for (const [kind, index, param, value] of msg.changes) {
-      if (kind === 0) engine.set_track_param(index, param, value);
-      else engine.set_master_param(param, value);
-    }
-    engine.settle();
-    if (msg.play) engine.play();
-    const old = this.engine;
-    this.engine = engine;
+    });
+    e.start(!!msg.play);
     this.viewsOf = null;
-    if (old) old.free();
-    this.port.postMessage({ type: 'loaded' });
+    this.port.postMessage({ type: 'loaded', latency: e.latency() });
   }
 
-  // Views over the engine's output and meter buffers; rebuilt only when wasm memory has grown
-  // (growing detaches the old ArrayBuffer) or the engine changed.
+  // Views over the engine's output buffers; rebuilt only when wasm memory has grown (growing
+  // detaches the old ArrayBuffer) or the engine changed.
   views() {
     const buffer = this.memory.buffer;
     if (this.viewsOf !== buffer) {
@@ -94,7 +101,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
     const e = this.engine;
     if (!e || out.length === 0) return true;
     const frames = out[0].length;
-    e.process(frames);
+    if (e.process(frames) === 0) return true;
     this.views();
     if (frames === QUANTUM) {
       out[0].set(this.outL);

@@ -75,11 +75,12 @@ pub struct MeterReading {
     /// Play position, frames.
     pub position: f64,
     pub playing: bool,
-    /// Master L/R, then L/R per track: linear peaks since the previous reading.
+    /// Per strip in mixer order: peak left, peak right (linear, since the previous reading) and gain
+    /// reduction (dB).
     pub levels: Vec<f32>,
 }
 
-type Waiter = (String, oneshot::Sender<Result<(), String>>);
+type Waiter = (String, oneshot::Sender<Result<JsValue, String>>);
 
 /// Routes the processor's messages: replies to whoever waits for them, meters to the UI.
 struct Router {
@@ -121,7 +122,7 @@ impl Router {
             other => {
                 if let Some(i) = self.waiters.iter().position(|(want, _)| want == other) {
                     let (_, tx) = self.waiters.remove(i);
-                    let _ = tx.send(Ok(()));
+                    let _ = tx.send(Ok(data));
                 }
             }
         }
@@ -169,13 +170,13 @@ impl EngineNode {
         Ok(engine)
     }
 
-    fn expect(router: &Rc<RefCell<Router>>, kind: &str) -> oneshot::Receiver<Result<(), String>> {
+    fn expect(router: &Rc<RefCell<Router>>, kind: &str) -> oneshot::Receiver<Result<JsValue, String>> {
         let (tx, rx) = oneshot::channel();
         router.borrow_mut().waiters.push((kind.to_owned(), tx));
         rx
     }
 
-    async fn wait(rx: oneshot::Receiver<Result<(), String>>, what: &str) -> Result<(), String> {
+    async fn wait(rx: oneshot::Receiver<Result<JsValue, String>>, what: &str) -> Result<JsValue, String> {
         match select(rx, TimeoutFuture::new(ENGINE_TIMEOUT_MS)).await {
             Either::Left((Ok(result), _)) => result,
             Either::Left((Err(_), _)) => Err(format!("The audio engine stopped answering while it was asked to {what}")),
@@ -198,45 +199,39 @@ impl EngineNode {
         self.post(&message);
     }
 
-    /// Sends a session's audio and mix to the processor and waits until it is loaded.
-    async fn load(&self, tracks: &[TrackAudio], length: u64, changes: &[ParamChange], play: bool) -> Result<(), String> {
+    /// Sends a session (JSON) and its tracks' audio to the processor and waits until it is loaded;
+    /// returns the plan's latency in frames.
+    async fn load(&self, session_json: &str, tracks: &[TrackAudio], play: bool) -> Result<u32, String> {
         let audio = Array::new();
         for channels in tracks {
             audio.push(&channels.iter().collect::<Array>());
         }
-        let rows = Array::new();
-        for change in changes {
-            let row = match *change {
-                ParamChange::Track(track, param, value) => [0.0, track as f64, param as u32 as f64, value as f64],
-                ParamChange::Master(param, value) => [1.0, 0.0, param as u32 as f64, value as f64],
-            };
-            rows.push(&row.iter().map(|v| JsValue::from_f64(*v)).collect::<Array>());
-        }
         let loaded = Self::expect(&self.router, "loaded");
-        self.post_fields(&[
-            ("type", "load".into()),
-            ("tracks", audio.into()),
-            ("length", JsValue::from_f64(length as f64)),
-            ("changes", rows.into()),
-            ("play", play.into()),
-        ]);
-        Self::wait(loaded, "load the session").await
+        self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into())]);
+        let reply = Self::wait(loaded, "load the session").await?;
+        Ok(Reflect::get(&reply, &"latency".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32)
+    }
+
+    /// Sends the session after a structural edit: the processor compiles and swaps in a new plan.
+    async fn update(&self, session_json: &str) -> Result<(), String> {
+        let updated = Self::expect(&self.router, "updated");
+        self.post_fields(&[("type", "update".into()), ("session", session_json.into())]);
+        Self::wait(updated, "apply the change").await.map(|_| ())
     }
 
     /// Sends one parameter change; it takes effect at the next quantum, smoothed.
     pub fn set(&self, change: ParamChange) {
+        let n = |v: usize| JsValue::from_f64(v as f64);
+        let f = |v: f32| JsValue::from_f64(v as f64);
         match change {
-            ParamChange::Track(track, param, value) => self.post_fields(&[
-                ("type", "track".into()),
-                ("index", JsValue::from_f64(track as f64)),
-                ("param", JsValue::from_f64(param as u32 as f64)),
-                ("value", JsValue::from_f64(value as f64)),
-            ]),
-            ParamChange::Master(param, value) => self.post_fields(&[
-                ("type", "master".into()),
-                ("param", JsValue::from_f64(param as u32 as f64)),
-                ("value", JsValue::from_f64(value as f64)),
-            ]),
+            ParamChange::Strip(s, p, v) => self.post_fields(&[("type", "strip".into()), ("strip", n(s)), ("param", n(p as usize)), ("value", f(v))]),
+            ParamChange::Insert(s, slot, p, v) => {
+                self.post_fields(&[("type", "insert".into()), ("strip", n(s)), ("slot", n(slot)), ("param", n(p)), ("value", f(v))])
+            }
+            ParamChange::Bypass(s, slot, b) => self.post_fields(&[("type", "bypass".into()), ("strip", n(s)), ("slot", n(slot)), ("value", b.into())]),
+            ParamChange::Send(s, i, p, v) => {
+                self.post_fields(&[("type", "send".into()), ("strip", n(s)), ("index", n(i)), ("param", n(p as usize)), ("value", f(v))])
+            }
         }
     }
 }
@@ -248,13 +243,12 @@ pub struct LiveEngine {
 }
 
 impl LiveEngine {
-    /// Starts the engine and loads a session's audio and mix into it.
+    /// Starts the engine and loads a session and its audio into it.
     pub async fn start(
         module: &EngineModule,
         sample_rate: u32,
+        session_json: &str,
         tracks: &[TrackAudio],
-        length: u64,
-        changes: &[ParamChange],
         on_meters: impl Fn(MeterReading) + 'static,
         on_error: impl Fn(String) + 'static,
     ) -> Result<LiveEngine, String> {
@@ -268,7 +262,7 @@ impl LiveEngine {
             router.on_meters = Some(Box::new(on_meters));
             router.on_error = Some(Box::new(on_error));
         }
-        node.load(tracks, length, changes, false).await?;
+        node.load(session_json, tracks, false).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
@@ -292,28 +286,39 @@ impl LiveEngine {
     pub fn set(&self, change: ParamChange) {
         self.node.set(change);
     }
+
+    /// A structural edit: the session's new plan replaces the old one between two quanta.
+    pub async fn update(&self, session_json: &str) -> Result<(), String> {
+        self.node.update(session_json).await
+    }
 }
 
-/// Renders a session offline with the same processor, faster than real time; returns left and right.
+/// Renders a session offline with the same processor, faster than real time; returns left and
+/// right, `length` frames each. The plan delays its output by `latency` frames (delay compensation),
+/// so that many more are rendered and the first `latency` dropped: the bounce lines up with the
+/// timeline, as the native render does.
 pub async fn render_offline(
     module: &EngineModule,
     sample_rate: u32,
+    session_json: &str,
     tracks: &[TrackAudio],
     length: u64,
-    changes: &[ParamChange],
+    latency: usize,
 ) -> Result<[Vec<f32>; 2], String> {
-    let frames = u32::try_from(length).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
+    let frames = u32::try_from(length + latency as u64).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
     let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
     options.set_number_of_channels(2);
-    let context = OfflineAudioContext::new_with_context_options(&options)
-        .map_err(|e| js_error("This browser cannot render audio offline", e))?;
+    let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module).await?;
-    node.load(tracks, length, changes, true).await?;
+    node.load(session_json, tracks, true).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;
     let rendered = context.start_rendering().map_err(|e| js_error("The export could not start", e))?;
     let buffer: web_sys::AudioBuffer = JsFuture::from(rendered).await.map_err(|e| js_error("The export failed", e))?.unchecked_into();
-    let channel = |c| buffer.get_channel_data(c).map_err(|e| js_error("The export produced no audio", e));
+    let channel = |c| -> Result<Vec<f32>, String> {
+        let data = buffer.get_channel_data(c).map_err(|e| js_error("The export produced no audio", e))?;
+        Ok(data.get(latency..).unwrap_or(&[]).to_vec())
+    };
     Ok([channel(0)?, channel(1)?])
 }

@@ -351,9 +351,15 @@ impl Session {
     /// (−18 dBFS is the usual choice), within the trim's ±24 dB. Silent tracks are left alone.
     /// Returns the changes for the running engine.
     pub fn gain_stage(&mut self, sources: &[Vec<Vec<f32>>], target_db: f32) -> Vec<mixroom_engine::ParamChange> {
+        let levels: Vec<f64> = sources.iter().map(|audio| gated_rms_db(audio)).collect();
+        self.gain_stage_levels(&levels, target_db)
+    }
+
+    /// [`Session::gain_stage`] from levels measured beforehand ([`gated_rms_db`] of each track, in
+    /// track order), as the browser does when it prepares the audio.
+    pub fn gain_stage_levels(&mut self, levels: &[f64], target_db: f32) -> Vec<mixroom_engine::ParamChange> {
         let mut changes = Vec::new();
-        for (t, audio) in sources.iter().enumerate().take(self.tracks.len()) {
-            let level = gated_rms_db(audio);
+        for (t, &level) in levels.iter().enumerate().take(self.tracks.len()) {
             if level.is_finite() {
                 let trim = (target_db as f64 - level).clamp(-24.0, 24.0) as f32;
                 changes.extend(self.set_strip_param(StripRef::Track(t), mixroom_engine::StripParam::Trim, trim));

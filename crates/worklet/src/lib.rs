@@ -7,107 +7,174 @@
 //!   allocates (no slices, `Vec` or `String` cross the boundary there);
 //! - audio goes out through pointers into wasm memory ([`WorkletEngine::output_ptr`]), over which the
 //!   processor keeps `Float32Array` views, rebuilt only when memory grows;
-//! - loading (tracks, audio) happens in the port's message handler, never in `process`.
+//! - loading a session and compiling a new plan happen in the port's message handler, never in
+//!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
-use mixroom_engine::{Engine, MasterParam, TrackParam};
+use mixroom_engine::{Engine, ParamChange, Plan, SendParam, StripParam};
+use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
-/// The engine plus the buffers its meters are read into.
+/// Values per strip in the meter buffer: peak left, peak right, gain reduction (dB).
+pub const METER_STRIDE: usize = 3;
+
+/// The engine, plus the engine being loaded and the meter buffer.
 #[wasm_bindgen]
 pub struct WorkletEngine {
-    engine: Engine,
-    /// Master L/R, then L/R of every track: linear peaks since the last read.
+    sample_rate: f32,
+    engine: Option<Engine>,
+    /// An engine being filled with audio by [`WorkletEngine::load`] and
+    /// [`WorkletEngine::track_audio_ptr`]; installed by [`WorkletEngine::start`].
+    loading: Option<Engine>,
     meters: Vec<f32>,
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
 }
 
 #[wasm_bindgen]
 impl WorkletEngine {
-    /// An empty engine at the context's sample rate.
+    /// An engine with no session, at the context's sample rate.
     #[wasm_bindgen(constructor)]
     pub fn new(sample_rate: f32) -> WorkletEngine {
         console_error_panic_hook::set_once();
-        WorkletEngine { engine: Engine::new(sample_rate), meters: vec![0.0; 2] }
+        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new() }
     }
 
-    /// Loading: adds a track of `channels` channels and `frames` frames; returns its index.
-    pub fn add_track(&mut self, channels: u32, frames: u32) -> u32 {
-        let id = self.engine.add_track(channels as usize, frames as usize);
-        self.meters.resize(2 + 2 * self.engine.tracks().len(), 0.0);
-        id as u32
+    /// Loading: reads a session (JSON) and prepares an engine for it; its tracks' audio is then
+    /// copied in through [`WorkletEngine::track_audio_ptr`] and the engine installed by
+    /// [`WorkletEngine::start`]. Fails with the session's own error message.
+    pub fn load(&mut self, session_json: &str) -> Result<(), JsError> {
+        let session = Session::from_json(session_json).map_err(js_error)?;
+        if session.sample_rate as f32 != self.sample_rate {
+            return Err(JsError::new(&format!("the session runs at {} Hz but the audio output at {} Hz", session.sample_rate, self.sample_rate)));
+        }
+        let spec = session.to_mixer().map_err(js_error)?;
+        let mut engine = Engine::new(&spec).map_err(js_error)?;
+        engine.set_length(session.length_frames());
+        self.loading = Some(engine);
+        Ok(())
     }
 
-    /// Loading: address of a track channel's audio in wasm memory, for the processor to copy samples
-    /// into; 0 if there is no such channel.
-    pub fn track_audio_ptr(&mut self, track: u32, channel: u32) -> usize {
-        self.engine.track_audio_mut(track as usize, channel as usize).map_or(0, |a| a.as_mut_ptr() as usize)
+    /// Loading: gives a track channel `frames` frames and returns their address in wasm memory, for
+    /// the processor to copy samples into; 0 if there is no such track channel.
+    pub fn track_audio_ptr(&mut self, track: u32, channel: u32, frames: u32) -> usize {
+        let Some(engine) = &mut self.loading else { return 0 };
+        engine.track_audio_mut(track as usize, channel as usize, frames as usize).map_or(0, |a| a.as_mut_ptr() as usize)
     }
 
-    /// Loading: sets the session length in frames.
-    pub fn set_length(&mut self, frames: f64) {
-        self.engine.set_length(frames.max(0.0) as u64);
-    }
-
-    /// Loading: jumps all smoothed parameters to their targets.
-    pub fn settle(&mut self) {
-        self.engine.settle();
-    }
-
-    /// Sets a track parameter by its numeric id (see `TrackParam`); unknown ids are ignored.
-    pub fn set_track_param(&mut self, track: u32, param: u32, value: f32) {
-        if let Some(p) = TrackParam::from_id(param) {
-            self.engine.set_track_param(track as usize, p, value);
+    /// Loading: installs the prepared engine (the previous one is dropped here, off `process`).
+    pub fn start(&mut self, play: bool) {
+        if let Some(mut engine) = self.loading.take() {
+            engine.settle();
+            if play {
+                engine.play();
+            }
+            self.meters = vec![0.0; METER_STRIDE * engine.strip_count()];
+            self.engine = Some(engine);
         }
     }
 
-    /// Sets a master parameter by its numeric id (see `MasterParam`); unknown ids are ignored.
-    pub fn set_master_param(&mut self, param: u32, value: f32) {
-        if let Some(p) = MasterParam::from_id(param) {
-            self.engine.set_master_param(p, value);
+    /// A structural edit (inserts added, moved or removed; routing changed): compiles the session's
+    /// new plan and swaps it in. The strips' ids must be unchanged up to the last track (tracks keep
+    /// their audio); the old plan is dropped here.
+    pub fn update(&mut self, session_json: &str) -> Result<(), JsError> {
+        let session = Session::from_json(session_json).map_err(js_error)?;
+        let spec = session.to_mixer().map_err(js_error)?;
+        let mut plan = Box::new(Plan::compile(&spec).map_err(js_error)?);
+        plan.settle();
+        if let Some(engine) = &mut self.engine {
+            drop(engine.swap_plan(plan));
+            self.meters = vec![0.0; METER_STRIDE * engine.strip_count()];
+        }
+        Ok(())
+    }
+
+    /// The plan's latency in frames (what an offline render skips).
+    pub fn latency(&self) -> u32 {
+        self.engine.as_ref().map_or(0, |e| e.latency() as u32)
+    }
+
+    pub fn set_strip_param(&mut self, strip: u32, param: u32, value: f32) {
+        if let Some(p) = StripParam::from_id(param) {
+            self.apply(ParamChange::Strip(strip as usize, p, value));
+        }
+    }
+
+    pub fn set_insert_param(&mut self, strip: u32, slot: u32, param: u32, value: f32) {
+        self.apply(ParamChange::Insert(strip as usize, slot as usize, param as usize, value));
+    }
+
+    pub fn set_insert_bypass(&mut self, strip: u32, slot: u32, bypass: bool) {
+        self.apply(ParamChange::Bypass(strip as usize, slot as usize, bypass));
+    }
+
+    pub fn set_send_param(&mut self, strip: u32, index: u32, param: u32, value: f32) {
+        if let Some(p) = SendParam::from_id(param) {
+            self.apply(ParamChange::Send(strip as usize, index as usize, p, value));
+        }
+    }
+
+    fn apply(&mut self, change: ParamChange) {
+        if let Some(e) = &mut self.engine {
+            change.apply(e);
         }
     }
 
     pub fn play(&mut self) {
-        self.engine.play();
+        if let Some(e) = &mut self.engine {
+            e.play();
+        }
     }
 
     pub fn stop(&mut self) {
-        self.engine.stop();
+        if let Some(e) = &mut self.engine {
+            e.stop();
+        }
     }
 
     pub fn seek(&mut self, frame: f64) {
-        self.engine.seek(frame.max(0.0) as u64);
+        if let Some(e) = &mut self.engine {
+            e.seek(frame.max(0.0) as u64);
+        }
     }
 
     pub fn is_playing(&self) -> bool {
-        self.engine.is_playing()
+        self.engine.as_ref().is_some_and(Engine::is_playing)
     }
 
     /// Play position in frames.
     pub fn position(&self) -> f64 {
-        self.engine.position() as f64
+        self.engine.as_ref().map_or(0.0, |e| e.position() as f64)
     }
 
-    /// Real time: renders `frames` frames (at most 128) into the output buffers.
+    /// Real time: renders `frames` frames (at most 128) into the output buffers; silence when no
+    /// session is loaded. Returns the number of frames rendered.
     pub fn process(&mut self, frames: u32) -> u32 {
-        self.engine.process(frames as usize) as u32
-    }
-
-    /// Address of output channel 0 (left) or 1 (right) in wasm memory: 128 `f32`s.
-    pub fn output_ptr(&self, channel: u32) -> usize {
-        self.engine.output_ptr(channel as usize) as usize
-    }
-
-    /// Real time: reads and resets every meter into the meter buffer; returns the number of values.
-    pub fn collect_meters(&mut self) -> u32 {
-        let master = self.engine.take_master_peak();
-        self.meters[0] = master.left;
-        self.meters[1] = master.right;
-        for t in 0..self.engine.tracks().len() {
-            let peak = self.engine.take_track_peak(t);
-            self.meters[2 + 2 * t] = peak.left;
-            self.meters[3 + 2 * t] = peak.right;
+        match &mut self.engine {
+            Some(e) => e.process(frames as usize) as u32,
+            None => 0,
         }
-        self.meters.len() as u32
+    }
+
+    /// Address of output channel 0 (left) or 1 (right) in wasm memory: 128 `f32`s; 0 without a
+    /// session.
+    pub fn output_ptr(&self, channel: u32) -> usize {
+        self.engine.as_ref().map_or(0, |e| e.output_ptr(channel as usize) as usize)
+    }
+
+    /// Real time: reads and resets every strip's meters into the meter buffer (peak L, peak R, gain
+    /// reduction in dB, per strip in mixer order); returns the number of values.
+    pub fn collect_meters(&mut self) -> u32 {
+        let Some(e) = &mut self.engine else { return 0 };
+        let strips = e.strip_count().min(self.meters.len() / METER_STRIDE);
+        for s in 0..strips {
+            let peak = e.take_peak(s);
+            self.meters[METER_STRIDE * s] = peak.left;
+            self.meters[METER_STRIDE * s + 1] = peak.right;
+            self.meters[METER_STRIDE * s + 2] = e.take_gain_reduction(s);
+        }
+        (strips * METER_STRIDE) as u32
     }
 
     /// Address of the meter buffer filled by [`WorkletEngine::collect_meters`].

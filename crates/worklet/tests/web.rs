@@ -1,7 +1,8 @@
 //! The worklet boundary, exercised in WebAssembly in headless Chromium: the engine as the processor
 //! drives it, read back through the same pointers the processor's views use.
 
-use mixroom_worklet::WorkletEngine;
+use mixroom_session::{Session, Source, Strip, Track, VERSION};
+use mixroom_worklet::{WorkletEngine, METER_STRIDE};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -14,17 +15,25 @@ fn output(engine: &WorkletEngine, channel: u32) -> Vec<f32> {
     unsafe { std::slice::from_raw_parts(engine.output_ptr(channel) as *const f32, 128).to_vec() }
 }
 
-/// An engine with one mono track of constant 0.5, playing, past the transport's start ramp.
+/// A session with one mono demo track (its audio replaced by a constant 0.5) to the master.
+fn one_track_session() -> String {
+    let mut s = Session::demo();
+    s.version = VERSION;
+    s.tracks = vec![Track { id: "t".into(), name: "T".into(), source: Source::DemoStem { stem: "kick".into() }, strip: Strip::default() }];
+    s.buses.clear();
+    s.returns.clear();
+    s.master.strip.inserts.clear();
+    s.to_json()
+}
+
 fn playing_dc_track() -> WorkletEngine {
     let mut engine = WorkletEngine::new(48_000.0);
-    let track = engine.add_track(1, FRAMES);
-    let ptr = engine.track_audio_ptr(track, 0) as *mut f32;
+    engine.load(&one_track_session()).unwrap();
+    let ptr = engine.track_audio_ptr(0, 0, FRAMES) as *mut f32;
     assert_ne!(ptr as usize, 0);
     // SAFETY: the track owns FRAMES samples at ptr, as the processor's copy assumes.
     unsafe { std::slice::from_raw_parts_mut(ptr, FRAMES as usize).fill(0.5) };
-    engine.set_length(FRAMES as f64);
-    engine.settle();
-    engine.play();
+    engine.start(true);
     for _ in 0..40 {
         engine.process(128);
     }
@@ -35,7 +44,6 @@ fn playing_dc_track() -> WorkletEngine {
 fn centred_mono_track_comes_out_at_the_constant_power_law() {
     let mut engine = playing_dc_track();
     engine.process(128);
-    // −3.01 dB per side: 0.5 · cos(π/4), computed in f64 as the reference.
     let expected = 0.5 * std::f64::consts::FRAC_PI_4.cos();
     for channel in 0..2 {
         for x in output(&engine, channel) {
@@ -48,34 +56,58 @@ fn centred_mono_track_comes_out_at_the_constant_power_law() {
 fn parameters_by_id_reach_the_engine() {
     let mut engine = playing_dc_track();
     // Fader (id 1) to −6.0206 dB halves the level; pan (id 2) hard left silences the right.
-    engine.set_track_param(0, 1, -6.020_6);
-    engine.set_track_param(0, 2, -1.0);
+    engine.set_strip_param(0, 1, -6.020_6);
+    engine.set_strip_param(0, 2, -1.0);
     for _ in 0..60 {
         engine.process(128);
     }
-    let left = output(&engine, 0);
-    let right = output(&engine, 1);
-    assert!(left.iter().all(|&x| (x - 0.25).abs() < 1e-5), "left {:?}", &left[..4]);
-    assert!(right.iter().all(|&x| x.abs() < 1e-6), "right {:?}", &right[..4]);
-    // Unknown ids and tracks are ignored, never a trap on the audio thread.
-    engine.set_track_param(0, 999, 1.0);
-    engine.set_track_param(99, 1, 0.0);
-    engine.set_master_param(42, 0.0);
+    assert!(output(&engine, 0).iter().all(|&x| (x - 0.25).abs() < 1e-5));
+    assert!(output(&engine, 1).iter().all(|&x| x.abs() < 1e-6));
+    // Unknown ids, strips and slots are ignored, never a trap on the audio thread.
+    engine.set_strip_param(0, 999, 1.0);
+    engine.set_strip_param(99, 1, 0.0);
+    engine.set_insert_param(0, 7, 3, 1.0);
+    engine.set_send_param(0, 4, 0, 0.0);
     engine.process(128);
     assert!(output(&engine, 0).iter().all(|&x| (x - 0.25).abs() < 1e-5));
 }
 
 #[wasm_bindgen_test]
-fn meters_report_master_and_track_peaks() {
+fn meters_report_every_strip() {
     let mut engine = playing_dc_track();
-    let count = engine.collect_meters();
-    assert_eq!(count, 4);
+    let count = engine.collect_meters() as usize;
+    assert_eq!(count, 2 * METER_STRIDE);
     // SAFETY: meters_ptr points at `count` f32s owned by the engine.
-    let meters = unsafe { std::slice::from_raw_parts(engine.meters_ptr() as *const f32, count as usize) };
+    let meters = unsafe { std::slice::from_raw_parts(engine.meters_ptr() as *const f32, count) };
     let expected = 0.5 * std::f32::consts::FRAC_1_SQRT_2;
-    for (i, &m) in meters.iter().enumerate() {
-        assert!((m - expected).abs() < 1e-5, "meter {i}: {m}");
+    for strip in 0..2 {
+        assert!((meters[strip * METER_STRIDE] - expected).abs() < 1e-5);
+        assert!((meters[strip * METER_STRIDE + 1] - expected).abs() < 1e-5);
+        assert_eq!(meters[strip * METER_STRIDE + 2], 0.0);
     }
+}
+
+#[wasm_bindgen_test]
+fn a_bad_session_is_refused_with_its_reason() {
+    let mut engine = WorkletEngine::new(48_000.0);
+    assert!(engine.load("{\"format\": \"mixroom-session\", \"version\": 9}").is_err());
+    assert!(engine.load(&one_track_session().replace("\"output\": \"master\"", "\"output\": \"nowhere\"")).is_err());
+    // Nothing loaded: silence, no trap.
+    assert_eq!(engine.process(128), 0);
+}
+
+#[wasm_bindgen_test]
+fn an_update_swaps_the_plan_without_a_reload() {
+    let mut engine = playing_dc_track();
+    let mut s = Session::from_json(&one_track_session()).unwrap();
+    s.tracks[0].strip.inserts.push(mixroom_session::Insert { kind: "limiter".into(), bypass: false, params: [("ceiling".to_string(), -12.0f32)].into_iter().collect(), sidechain: None });
+    engine.update(&s.to_json()).unwrap();
+    for _ in 0..200 {
+        engine.process(128);
+    }
+    let ceiling = 10f32.powf(-12.0 / 20.0);
+    assert!(engine.latency() > 0);
+    assert!(output(&engine, 0).iter().all(|&x| x <= ceiling * std::f32::consts::FRAC_1_SQRT_2 + 1e-4 && x > 0.1));
 }
 
 #[wasm_bindgen_test]

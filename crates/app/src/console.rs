@@ -1,0 +1,194 @@
+//! The console: transport, status line, and one channel strip per track, bus, return and the master.
+
+use leptos::prelude::*;
+use mixroom_engine::StripParam;
+use mixroom_session::StripRef;
+
+use crate::desk::{desk, Status, StripMeter};
+use crate::fader::{db_label, db_to_position, meter_fill, pan_label, position_to_db, FADER_STEPS, METER_FLOOR_DB};
+
+/// Play position as minutes:seconds.milliseconds and bars|beats.
+pub fn position_labels(frames: f64, sample_rate: u32, tempo_bpm: f64) -> (String, String) {
+    let seconds = frames / sample_rate.max(1) as f64;
+    let clock = format!("{}:{:06.3}", (seconds / 60.0).floor() as u64, seconds % 60.0);
+    let beats = seconds * tempo_bpm / 60.0;
+    let bars_beats = format!("{}|{}", (beats / 4.0).floor() as u64 + 1, (beats % 4.0).floor() as u64 + 1);
+    (clock, bars_beats)
+}
+
+/// Play, Stop, return to start, the position, and the file actions.
+#[component]
+pub fn Transport() -> impl IntoView {
+    let desk = desk();
+    let not_ready = move || !desk.ready.get();
+    let labels = move || {
+        let (rate, tempo) = desk.session.with(|s| (s.sample_rate, s.tempo_bpm));
+        position_labels(desk.position.get(), rate, tempo)
+    };
+    view! {
+        <div class="transport" role="toolbar" aria-label="Transport">
+            <button class="rewind" aria-label="Return to start" title="Return to start" disabled=not_ready on:click=move |_| desk.rewind()>
+                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="2" y="3" width="2" height="10" fill="currentColor"/><path d="M14 3v10L5 8z" fill="currentColor"/></svg>
+            </button>
+            <button class="play" class:active=move || desk.playing.get() disabled=not_ready on:click=move |_| desk.play()>"Play"</button>
+            <button class="stop" disabled=not_ready on:click=move |_| desk.stop()>"Stop"</button>
+            <output class="clock" aria-label="Position">
+                <span class="time">{move || labels().0}</span>
+                <span class="bars">{move || labels().1}</span>
+            </output>
+        </div>
+        <div class="file-actions">
+            <button disabled=not_ready on:click=move |_| desk.save_session()>"Save session"</button>
+            <button disabled=not_ready on:click=move |_| desk.export_mix()>"Export mix"</button>
+        </div>
+    }
+}
+
+/// Progress and errors, announced to screen readers.
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let desk = desk();
+    move || match desk.status.get() {
+        Status::Busy(message) => view! { <p class="status busy" role="status">{message}</p> }.into_any(),
+        Status::Ready => view! { <p class="status" role="status"></p> }.into_any(),
+        Status::Error(message) => view! {
+            <p class="status error" role="alert">{message}
+                <button class="dismiss" aria-label="Dismiss" on:click=move |_| desk.status.set(Status::Ready)>"×"</button>
+            </p>
+        }.into_any(),
+    }
+}
+
+/// A vertical peak meter, left and right.
+#[component]
+fn Meter(label: String, strip: Signal<usize>) -> impl IntoView {
+    let desk = desk();
+    let meter = move || desk.meters.with(|m| m.get(strip.get()).copied().unwrap_or_default());
+    let loudest = move || {
+        let m: StripMeter = meter();
+        m.left_db.max(m.right_db)
+    };
+    view! {
+        <div class="meter" role="meter" aria-label=label aria-valuemin=METER_FLOOR_DB aria-valuemax=6
+             aria-valuenow=move || format!("{:.1}", loudest())>
+            <div class="bar" style:height=move || format!("{:.1}%", meter_fill(meter().left_db) * 100.0)></div>
+            <div class="bar" style:height=move || format!("{:.1}%", meter_fill(meter().right_db) * 100.0)></div>
+        </div>
+    }
+}
+
+/// A fader: a vertical range control on the console's fader law.
+#[component]
+fn Fader(label: String, db: Signal<f32>, on_change: impl Fn(f32) + Clone + 'static) -> impl IntoView {
+    let position = move || (db_to_position(db.get()) * FADER_STEPS as f32).round().to_string();
+    let on_input = on_change.clone();
+    view! {
+        <input type="range" class="fader" min="0" max=FADER_STEPS step="1"
+            aria-label=label aria-orientation="vertical"
+            aria-valuetext=move || db_label(db.get())
+            prop:value=position
+            on:input=move |ev| {
+                let steps: f32 = event_target_value(&ev).parse().unwrap_or(0.0);
+                on_input(position_to_db(steps / FADER_STEPS as f32));
+            }
+            on:dblclick=move |_| on_change(0.0)
+        />
+        <span class="fader-value">{move || db_label(db.get())}</span>
+    }
+}
+
+/// One channel strip of any kind.
+#[component]
+fn StripView(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let setting = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
+    let fader_db = Signal::derive(move || setting(|s| s.fader_db));
+    let pan = move || setting(|s| s.pan);
+    let muted = move || setting(|s| s.mute as u8 as f32) > 0.5;
+    let soloed = move || setting(|s| s.solo as u8 as f32) > 0.5;
+    let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
+    let reduction = move || desk.meters.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
+    let has_dynamics = move || {
+        desk.session.with(|s| s.strip(strip).is_some_and(|st| st.inserts.iter().any(|i| matches!(i.kind.as_str(), "compressor" | "gate" | "deesser" | "limiter" | "multiband"))))
+    };
+    let selected = move || desk.selected.get() == Some(strip);
+    let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
+    let kind_class = match strip {
+        StripRef::Track(_) => "strip track",
+        StripRef::Bus(_) => "strip bus",
+        StripRef::Return(_) => "strip return",
+        StripRef::Master => "strip master",
+    };
+    let is_master = strip == StripRef::Master;
+    let (label_name, gr_name) = (name.clone(), name.clone());
+    view! {
+        <div class=kind_class class:selected=selected role="group" aria-label=name.clone()>
+            <button class="strip-name" title=format!("Edit {name}") aria-label=format!("Edit {name}") aria-pressed=move || selected().to_string()
+                on:click=move |_| desk.selected.set(if selected() { None } else { Some(strip) })>{name.clone()}</button>
+            <input type="range" class="pan" min="-100" max="100" step="1"
+                aria-label=format!("{name} pan")
+                aria-valuetext=move || pan_label(pan())
+                prop:value=move || (pan() * 100.0).round().to_string()
+                on:input=move |ev| {
+                    let v: f32 = event_target_value(&ev).parse().unwrap_or(0.0);
+                    set(StripParam::Pan, v / 100.0);
+                }
+                on:dblclick=move |_| set(StripParam::Pan, 0.0)
+            />
+            <span class="pan-value">{move || pan_label(pan())}</span>
+            <div class="mute-solo">
+                <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
+                    on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
+                {(!is_master).then(|| view! {
+                    <button class="solo" class:on=soloed aria-label=format!("Solo {label_name}") aria-pressed=move || soloed().to_string()
+                        on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
+                })}
+            </div>
+            <div class="gr" class:hidden=move || !has_dynamics() role="meter" aria-label=format!("{gr_name} gain reduction")
+                aria-valuemin="0" aria-valuemax="24" aria-valuenow=move || format!("{:.1}", reduction())
+                title=move || format!("Gain reduction {:.1} dB", reduction())>
+                <div class="gr-bar" style:width=move || format!("{:.1}%", (reduction() / 24.0).clamp(0.0, 1.0) * 100.0)></div>
+            </div>
+            <div class="fader-meter">
+                <Meter label=format!("{name} peak") strip=index />
+                <Fader label=format!("{name} volume") db=fader_db on_change=move |db| set(StripParam::Fader, db) />
+            </div>
+        </div>
+    }
+}
+
+/// The console: tracks, then buses, returns and the master, with the mixer-wide actions.
+#[component]
+pub fn Console() -> impl IntoView {
+    let desk = desk();
+    let strips = move || {
+        desk.session.with(|s| s.strip_refs().into_iter().map(|r| (r, s.strip_name(r))).collect::<Vec<_>>())
+    };
+    let not_ready = move || !desk.ready.get();
+    view! {
+        <div class="console-actions" role="toolbar" aria-label="Mixer actions">
+            <button disabled=not_ready on:click=move |_| desk.restructure(|s| s.add_bus(&format!("Bus {}", s.buses.len() + 1), false).map(|_| ()))>"Add bus"</button>
+            <button disabled=not_ready on:click=move |_| desk.restructure(|s| s.add_bus(&format!("Return {}", s.returns.len() + 1), true).map(|_| ()))>"Add return"</button>
+            <button disabled=not_ready title="Set every track's trim so it sits at −18 dBFS RMS" on:click=move |_| desk.gain_stage(-18.0)>"Gain-stage to −18 dBFS"</button>
+        </div>
+        <section class="console" aria-label="Mixer">
+            <For each=strips key=|(r, name)| (*r, name.clone()) let:((strip, name))>
+                <StripView strip=strip name=name />
+            </For>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn position_is_shown_as_clock_and_bars() {
+        // 96 BPM: a beat is 0.625 s, a bar 2.5 s.
+        assert_eq!(position_labels(0.0, 48_000, 96.0), ("0:00.000".to_owned(), "1|1".to_owned()));
+        assert_eq!(position_labels(48_000.0 * 2.5, 48_000, 96.0).1, "2|1");
+        assert_eq!(position_labels(48_000.0 * 63.25, 48_000, 96.0).0, "1:03.250");
+    }
+}
