@@ -38,6 +38,17 @@ test('the browser export equals the native render of the same session', async ()
   await page.getByRole('slider', { name: 'Keys pan', exact: true }).fill('-40');
   await page.getByRole('button', { name: 'Mute Lead', exact: true }).click();
   await page.getByRole('slider', { name: 'Master volume', exact: true }).fill('600');
+  // And through the inspector: an insert parameter, a new insert, a re-routing.
+  await page.getByRole('button', { name: 'Edit Vox', exact: true }).click();
+  await page.getByRole('slider', { name: 'Vox Compressor Threshold', exact: true }).fill('300');
+  await page.getByRole('button', { name: 'Edit Keys', exact: true }).click();
+  await page.getByRole('combobox', { name: 'Insert to add', exact: true }).selectOption('saturation');
+  await page.getByRole('button', { name: 'Add insert', exact: true }).click();
+  await page.getByRole('slider', { name: 'Keys Saturation Drive', exact: true }).fill('700');
+  await page.getByRole('button', { name: 'Edit Lead', exact: true }).click();
+  await page.getByRole('combobox', { name: 'Lead output', exact: true }).selectOption('drums');
+  await page.getByRole('button', { name: 'Edit Keys', exact: true }).click();
+  await page.screenshot({ path: join(await artifactsDir(), 'inspector-keys.png') });
 
   const sessionPath = await download('Save session', 'edited.mixroom.json', 30_000);
   const session = JSON.parse(await readFile(sessionPath, 'utf8'));
@@ -45,6 +56,10 @@ test('the browser export equals the native render of the same session', async ()
   assert.ok(Math.abs(track('Bass').fader_db - (12 + 60 * Math.log10(0.5))) < 1e-3, `Bass fader ${track('Bass').fader_db}`);
   assert.equal(track('Keys').pan, -0.4);
   assert.equal(track('Lead').mute, true);
+  assert.equal(track('Lead').output, 'drums');
+  assert.ok(Math.abs(track('Vox').inserts[2].params.threshold - (-60 + 60 * 0.3)) < 0.01, JSON.stringify(track('Vox').inserts[2]));
+  assert.equal(track('Keys').inserts.at(-1).kind, 'saturation');
+  assert.ok(Math.abs(track('Keys').inserts.at(-1).params.drive - 36 * 0.7) < 0.01);
 
   const browserPath = await download('Export mix', 'browser-mix.wav', 300_000);
   const nativePath = join(await artifactsDir(), 'native-mix.wav');
