@@ -26,6 +26,19 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Renders the S16 benchmark session and prints the time it took, as JSON (see docs/BENCHMARKS.md).
+    BenchS16 {
+        /// Length of the session, seconds.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+    },
+    /// Writes the S16 benchmark session as a session file (its audio is supplied separately).
+    S16Session {
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Writes the built-in demo session as a session file.
     DemoSession {
         /// Where to write it (standard output when absent).
@@ -52,6 +65,27 @@ fn run(cli: Cli) -> Result<(), String> {
             let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
             let [left, right] = engine.render_all();
             write_wav(&output, session.sample_rate, &left, &right)
+        }
+        Command::BenchS16 { seconds } => {
+            use mixroom_session::bench::{s16_session, s16_sources};
+            let mut session = s16_session(seconds);
+            if std::env::var("MIXROOM_BENCH_NO_INSERTS").is_ok() {
+                session.tracks.iter_mut().for_each(|t| t.strip.inserts.clear());
+                session.buses.iter_mut().chain(session.returns.iter_mut()).for_each(|b| b.strip.inserts.clear());
+                session.master.strip.inserts.clear();
+            }
+            let sources = s16_sources(seconds);
+            let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            let [left, _] = engine.render_all();
+            let render_s = started.elapsed().as_secs_f64();
+            let peak = left.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            println!("{{\"render_s\": {render_s}, \"seconds\": {seconds}, \"x_realtime\": {}, \"peak\": {peak}}}", seconds / render_s);
+            Ok(())
+        }
+        Command::S16Session { seconds, output } => {
+            let text = mixroom_session::bench::s16_session(seconds).to_json();
+            std::fs::write(&output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
         }
         Command::DemoSession { output } => {
             let text = Session::demo().to_json();

@@ -68,6 +68,17 @@ impl DelayLine {
     }
 }
 
+/// One step of a per-sample glide, snapping onto the target when within 1e-6 of it.
+#[inline(always)]
+fn glide(current: f32, target: f32, step: f32) -> f32 {
+    let d = target - current;
+    if d.abs() <= 1.0e-6 {
+        target
+    } else {
+        current + d * step
+    }
+}
+
 /// Note values a delay can sync to, and their length in beats.
 pub const NOTE_VALUES: &[&str] = &["1/1", "1/2", "1/4", "1/8", "1/16", "1/4 dotted", "1/8 dotted", "1/4 triplet", "1/8 triplet"];
 const NOTE_BEATS: [f32; 9] = [4.0, 2.0, 1.0, 0.5, 0.25, 1.5, 0.75, 2.0 / 3.0, 1.0 / 3.0];
@@ -193,9 +204,9 @@ impl StereoProcessor for Delay {
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let ping_pong = self.values[4] > 0.5;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            self.time += (self.time_target - self.time) * self.time_step;
-            self.feedback += (self.feedback_target - self.feedback) * self.gain_step;
-            self.mix += (self.mix_target - self.mix) * self.gain_step;
+            self.time = glide(self.time, self.time_target, self.time_step);
+            self.feedback = glide(self.feedback, self.feedback_target, self.gain_step);
+            self.mix = glide(self.mix, self.mix_target, self.gain_step);
             let wet = [self.lines[0].read(self.time), self.lines[1].read(self.time)];
             let mut fb = [0.0; 2];
             for side in 0..2 {

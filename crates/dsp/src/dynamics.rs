@@ -38,6 +38,14 @@ fn compress_curve<L: Lanes>(over: L, half_knee: L, inv_two_knee: L, slope: L) ->
     f * slope
 }
 
+/// One step of a per-sample glide towards `target`, snapping onto it when within 1e-6 so that a
+/// settled value is exactly its target (and the glide can be skipped).
+#[inline(always)]
+fn glide<L: Lanes>(current: L, target: L, step: L) -> L {
+    let d = target - current;
+    d.abs().select_gt(L::splat(1.0e-6), current + d * step, target)
+}
+
 /// Scalar version of the curve for settings (auto makeup, the UI's transfer curve).
 pub fn compressor_curve_db(level_db: f32, threshold_db: f32, ratio: f32, knee_db: f32) -> f32 {
     let knee = knee_db.max(1.0e-3);
@@ -219,10 +227,14 @@ impl<L: Lanes> Compressor<L> {
                 self.countdown = UPDATE_INTERVAL;
             }
             let run = self.countdown.min(buf.len() - i);
-            for n in i..i + run {
-                let x = buf[n];
+            // Three passes over the chunk: the detector and gain computer (independent from sample
+            // to sample, so the CPU overlaps them), the ballistics (the one true recurrence), and
+            // the gain. Each sample sees exactly the arithmetic of a single fused loop.
+            let mut reduction = [L::splat(0.0); UPDATE_INTERVAL];
+            for (j, r) in reduction[..run].iter_mut().enumerate() {
+                let x = buf[i + j];
                 let k = match key {
-                    Some(key) => external * key[n] + (one - external) * x,
+                    Some(key) => external * key[i + j] + (one - external) * x,
                     None => x,
                 };
                 let k = if self.any_hpf { self.hpf.tick(k) } else { k };
@@ -233,15 +245,25 @@ impl<L: Lanes> Compressor<L> {
                     level = self.rms_mask * rms_db + (one - self.rms_mask) * level;
                 }
                 level = self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level);
-                let reduction = compress_curve(level - self.threshold, self.half_knee, self.inv_two_knee, self.slope);
-                let env = self.envelope;
-                let coef = reduction.select_gt(env, self.attack, self.release);
-                self.envelope = coef * env + (one - coef) * reduction;
-                self.makeup += (self.makeup_target - self.makeup) * step;
-                self.wet += (self.wet_target - self.wet) * step;
-                let gain = (self.makeup - self.envelope).db_to_gain();
-                buf[n] = x * ((one - self.wet) + self.wet * gain);
-                self.reduction_peak = self.reduction_peak.max(self.envelope);
+                *r = compress_curve(level - self.threshold, self.half_knee, self.inv_two_knee, self.slope);
+            }
+            let mut env = self.envelope;
+            for r in reduction[..run].iter_mut() {
+                let coef = r.select_gt(env, self.attack, self.release);
+                env = coef * env + (one - coef) * *r;
+                *r = env;
+                self.reduction_peak = self.reduction_peak.max(env);
+            }
+            self.envelope = env;
+            let settled = self.makeup == self.makeup_target && self.wet == self.wet_target;
+            for (j, env) in reduction[..run].iter().enumerate() {
+                if !settled {
+                    self.makeup = glide(self.makeup, self.makeup_target, step);
+                    self.wet = glide(self.wet, self.wet_target, step);
+                }
+                let gain = (self.makeup - *env).db_to_gain();
+                let x = buf[i + j];
+                buf[i + j] = x * ((one - self.wet) + self.wet * gain);
             }
             self.countdown -= run;
             i += run;

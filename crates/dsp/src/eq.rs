@@ -177,15 +177,33 @@ impl<L: Lanes> ChannelEq<L> {
             }
             let run = self.countdown.min(buf.len() - i);
             let chunk = &mut buf[i..i + run];
-            for band in self.bands.iter_mut().filter(|b| b.active) {
-                if band.svf.ramping() {
+            let ramping = self.bands.iter().any(|b| b.active && b.svf.ramping());
+            let [b0, b1, b2, b3] = &mut self.bands;
+            let on = [b0.active, b1.active, b2.active, b3.active];
+            if ramping {
+                for band in [b0, b1, b2, b3].into_iter().filter(|b| b.active) {
                     for x in chunk.iter_mut() {
                         *x = band.svf.tick_ramped(*x);
                     }
-                } else {
-                    for x in chunk.iter_mut() {
-                        *x = band.svf.tick(*x);
+                }
+            } else {
+                // All bands of a sample before the next sample: each band's recurrence is a long
+                // dependency chain, and interleaving the four lets the CPU overlap them.
+                for x in chunk.iter_mut() {
+                    let mut v = *x;
+                    if on[0] {
+                        v = b0.svf.tick(v);
                     }
+                    if on[1] {
+                        v = b1.svf.tick(v);
+                    }
+                    if on[2] {
+                        v = b2.svf.tick(v);
+                    }
+                    if on[3] {
+                        v = b3.svf.tick(v);
+                    }
+                    *x = v;
                 }
             }
             self.countdown -= run;

@@ -13,8 +13,17 @@ impl PeakMeter {
     /// Folds a block into the peak. NaN samples are ignored (they cannot leave a processor anyway).
     #[inline]
     pub fn process(&mut self, block: &[f32]) {
-        let mut peak = self.peak;
-        for &x in block {
+        use crate::lanes::{Lanes, F32x4};
+        // Four lanes of running maxima (a maximum is exact in any order), then the tail.
+        let mut lanes = F32x4::splat(self.peak);
+        let chunks = block.chunks_exact(4);
+        let tail = chunks.remainder();
+        for c in chunks {
+            lanes = Lanes::max(lanes, Lanes::abs(F32x4::from([c[0], c[1], c[2], c[3]])));
+        }
+        let [a, b, c, d] = lanes.to_array();
+        let mut peak = a.max(b).max(c.max(d));
+        for &x in tail {
             let a = x.abs();
             if a > peak {
                 peak = a;

@@ -139,8 +139,9 @@ pub fn run_stereo(p: &mut (dyn StereoProcessor + Send), buf: &mut [F32x4], scrat
     let n = buf.len();
     let [l, r] = scratch;
     for i in 0..n {
-        l[i] = buf[i].lane(0);
-        r[i] = buf[i].lane(1);
+        let [a, b, _, _] = buf[i].to_array();
+        l[i] = a;
+        r[i] = b;
     }
     p.process(&mut l[..n], &mut r[..n]);
     for i in 0..n {

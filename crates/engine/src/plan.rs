@@ -175,6 +175,18 @@ struct Strip {
     upstream: Vec<StripId>,
 }
 
+/// Per-block working buffers, kept in the plan so that no block spends time zeroing fresh ones.
+struct Scratch {
+    lanes: [[f32; MAX_BLOCK]; 4],
+    trim: [f32; MAX_BLOCK],
+    gain: [f32; MAX_BLOCK],
+    audible: [f32; MAX_BLOCK],
+    pan_left: [f32; MAX_BLOCK],
+    pan_right: [f32; MAX_BLOCK],
+    width: [f32; MAX_BLOCK],
+    level: [f32; MAX_BLOCK],
+}
+
 struct Group {
     /// (strip, first lane) of each member.
     members: Vec<(StripId, usize)>,
@@ -197,6 +209,7 @@ pub struct Plan {
     any_solo: bool,
     /// Preallocated work list for solo propagation.
     stack: Vec<StripId>,
+    scratch: Box<Scratch>,
 }
 
 impl Plan {
@@ -446,7 +459,17 @@ impl Plan {
             }
         }
 
-        let mut plan = Plan { sample_rate: sr, strips, groups, master, latency: output_latency[master], any_solo: false, stack: Vec::with_capacity(n) };
+        let scratch = Box::new(Scratch {
+            lanes: [[0.0; MAX_BLOCK]; 4],
+            trim: [0.0; MAX_BLOCK],
+            gain: [0.0; MAX_BLOCK],
+            audible: [0.0; MAX_BLOCK],
+            pan_left: [0.0; MAX_BLOCK],
+            pan_right: [0.0; MAX_BLOCK],
+            width: [0.0; MAX_BLOCK],
+            level: [0.0; MAX_BLOCK],
+        });
+        let mut plan = Plan { sample_rate: sr, strips, groups, master, latency: output_latency[master], any_solo: false, stack: Vec::with_capacity(n), scratch };
         for s in 0..n {
             for p in StripParam::ALL {
                 let v = plan.strip_setting(s, p);
@@ -678,16 +701,16 @@ impl Plan {
     /// (`playing` false renders the tails of silence) into `out`. Never allocates.
     pub fn process(&mut self, audio: &[TrackAudio], position: u64, n: usize, out: &mut [[f32; MAX_BLOCK]; 2]) {
         let n = n.min(MAX_BLOCK);
-        for s in &mut self.strips {
+        for s in self.strips.iter_mut().filter(|s| !matches!(s.kind, StripKind::Track { .. })) {
             s.buffers.input[0][..n].fill(0.0);
             s.buffers.input[1][..n].fill(0.0);
         }
         for g in 0..self.groups.len() {
             self.gather(g, audio, position, n);
             self.run_inserts(g, n);
+            self.scatter(g, n);
             for m in 0..self.groups[g].members.len() {
-                let (s, lane) = self.groups[g].members[m];
-                self.scatter(g, s, lane, n);
+                let s = self.groups[g].members[m].0;
                 self.output_stage(s, n);
             }
         }
@@ -696,39 +719,47 @@ impl Plan {
         out[1][..n].copy_from_slice(&master[1][..n]);
     }
 
-    /// Fills the group's lanes with each member's input, trimmed.
+    /// Fills the group's lanes with each member's input, trimmed. Each lane is written whole into a
+    /// lane-major scratch first and the vectors assembled in one pass: writing single lanes of
+    /// vectors in place would stall the CPU's store forwarding on every sample.
     fn gather(&mut self, g: usize, audio: &[TrackAudio], position: u64, n: usize) {
-        let members = self.groups[g].members.len();
-        for m in 0..members {
-            let (s, lane) = self.groups[g].members[m];
+        let scratch = &mut *self.scratch;
+        let lanes = &mut scratch.lanes;
+        let group = &mut self.groups[g];
+        // Lanes no member uses carry silence.
+        for (l, lane) in lanes.iter_mut().enumerate() {
+            if group.used.lane(l) == 0.0 {
+                lane[..n].fill(0.0);
+            }
+        }
+        for &(s, lane) in &group.members {
             let strip = &mut self.strips[s];
-            let mut trim = [0.0f32; MAX_BLOCK];
+            let trim = &mut scratch.trim;
             strip.trim.fill(&mut trim[..n]);
-            let mut sides = [[0.0f32; MAX_BLOCK]; 2];
-            match strip.kind {
-                StripKind::Track { .. } => {
-                    if let Some(track) = audio.get(s) {
-                        let frames = track.frames();
+            for c in 0..strip.width {
+                let dest = &mut lanes[lane + c];
+                match strip.kind {
+                    StripKind::Track { .. } => {
+                        let track = audio.get(s);
+                        let frames = track.map_or(0, TrackAudio::frames);
                         let start = usize::try_from(position).unwrap_or(usize::MAX).min(frames);
                         let end = start.saturating_add(n).min(frames);
                         let have = end - start;
-                        for (c, side) in sides.iter_mut().enumerate() {
-                            let source = track.channels.get(c).or(track.channels.first());
-                            if let Some(source) = source {
-                                side[..have].copy_from_slice(&source[start..end]);
-                            }
+                        match track.and_then(|t| t.channels.get(c).or(t.channels.first())) {
+                            Some(source) => dest[..have].copy_from_slice(&source[start..end]),
+                            None => dest[..have].fill(0.0),
                         }
+                        dest[have..n].fill(0.0);
                     }
+                    _ => dest[..n].copy_from_slice(&strip.buffers.input[c][..n]),
                 }
-                _ => sides = strip.buffers.input,
-            }
-            let buf = &mut self.groups[g].buf;
-            for i in 0..n {
-                buf[i].set_lane(lane, sides[0][i] * trim[i]);
-                if strip.width == 2 {
-                    buf[i].set_lane(lane + 1, sides[1][i] * trim[i]);
+                for (x, t) in dest[..n].iter_mut().zip(&trim[..n]) {
+                    *x *= t;
                 }
             }
+        }
+        for i in 0..n {
+            group.buf[i] = F32x4::from([lanes[0][i], lanes[1][i], lanes[2][i], lanes[3][i]]);
         }
     }
 
@@ -797,25 +828,28 @@ impl Plan {
         }
     }
 
-    /// Copies a member's lanes out to its pre-fader buffer.
-    fn scatter(&mut self, g: usize, s: StripId, lane: usize, n: usize) {
-        let buf = &self.groups[g].buf;
-        let strip = &mut self.strips[s];
-        let [l, r] = &mut strip.buffers.pre;
-        for i in 0..n {
-            l[i] = buf[i].lane(lane);
-            r[i] = if strip.width == 2 { buf[i].lane(lane + 1) } else { l[i] };
+    /// Copies every member's lanes out to its pre-fader buffer (one transpose for the group).
+    fn scatter(&mut self, g: usize, n: usize) {
+        let lanes = &mut self.scratch.lanes;
+        for (i, v) in self.groups[g].buf[..n].iter().enumerate() {
+            let [a, b, c, d] = v.to_array();
+            lanes[0][i] = a;
+            lanes[1][i] = b;
+            lanes[2][i] = c;
+            lanes[3][i] = d;
+        }
+        for &(s, lane) in &self.groups[g].members {
+            let strip = &mut self.strips[s];
+            let right = if strip.width == 2 { lane + 1 } else { lane };
+            strip.buffers.pre[0][..n].copy_from_slice(&lanes[lane][..n]);
+            strip.buffers.pre[1][..n].copy_from_slice(&lanes[right][..n]);
         }
     }
 
     /// Fader, mute/solo, width, pan; sends; output; meter.
     fn output_stage(&mut self, s: StripId, n: usize) {
-        let mut gain = [0.0f32; MAX_BLOCK];
-        let mut audible = [0.0f32; MAX_BLOCK];
-        let mut pl = [0.0f32; MAX_BLOCK];
-        let mut pr = [0.0f32; MAX_BLOCK];
-        let mut width = [0.0f32; MAX_BLOCK];
         {
+            let Scratch { gain, audible, pan_left: pl, pan_right: pr, width, .. } = &mut *self.scratch;
             let strip = &mut self.strips[s];
             strip.fader.fill(&mut gain[..n]);
             strip.audible.fill(&mut audible[..n]);
@@ -824,22 +858,35 @@ impl Plan {
             strip.stereo_width.fill(&mut width[..n]);
             let b = &mut *strip.buffers;
             let stereo_source = !matches!(strip.kind, StripKind::Track { channels: 1 });
-            for i in 0..n {
-                let g = gain[i] * audible[i];
-                let (mut l, mut r) = (b.pre[0][i] * g, b.pre[1][i] * g);
-                if stereo_source && width[i] != 1.0 {
-                    // Mid/side width: the side signal scaled, the mid untouched (width 1 is skipped,
-                    // so an untouched strip is bit-transparent).
-                    let mid = 0.5 * (l + r);
-                    let side = 0.5 * (l - r) * width[i];
-                    l = mid + side;
-                    r = mid - side;
-                }
-                b.post[0][i] = l * pl[i];
-                b.post[1][i] = r * pr[i];
+            for (g, a) in gain[..n].iter_mut().zip(&audible[..n]) {
+                *g *= a;
             }
-            strip.meter[0].process(&b.post[0][..n]);
-            strip.meter[1].process(&b.post[1][..n]);
+            // Width at exactly 1 (the common case) is skipped sample by sample, so the plain loop
+            // below and the mid/side loop give the same bits; the plain one is just vectorised.
+            let plain = !stereo_source || (strip.stereo_width.is_settled() && strip.stereo_width.current() == 1.0);
+            let [pre_l, pre_r] = &b.pre;
+            let [post_l, post_r] = &mut b.post;
+            if plain {
+                for i in 0..n {
+                    post_l[i] = pre_l[i] * gain[i] * pl[i];
+                    post_r[i] = pre_r[i] * gain[i] * pr[i];
+                }
+            } else {
+                for i in 0..n {
+                    let (mut l, mut r) = (pre_l[i] * gain[i], pre_r[i] * gain[i]);
+                    if width[i] != 1.0 {
+                        // Mid/side width: the side signal scaled, the mid untouched.
+                        let mid = 0.5 * (l + r);
+                        let side = 0.5 * (l - r) * width[i];
+                        l = mid + side;
+                        r = mid - side;
+                    }
+                    post_l[i] = l * pl[i];
+                    post_r[i] = r * pr[i];
+                }
+            }
+            strip.meter[0].process(&post_l[..n]);
+            strip.meter[1].process(&post_r[..n]);
         }
 
         // Sends, then the output: into the destinations' inputs, delay-compensated.
@@ -847,13 +894,13 @@ impl Plan {
             let target = {
                 let strip = &mut self.strips[s];
                 let send = &mut strip.sends[i];
-                let mut level = [0.0f32; MAX_BLOCK];
+                let level = &mut self.scratch.level;
                 send.level.fill(&mut level[..n]);
                 let b = &mut *strip.buffers;
                 let src = if send.pre_fader { &b.pre } else { &b.post };
-                for c in 0..2 {
-                    for k in 0..n {
-                        b.send[c][k] = src[c][k] * level[k];
+                for (dst, src) in b.send.iter_mut().zip(src) {
+                    for ((d, x), g) in dst[..n].iter_mut().zip(&src[..n]).zip(&level[..n]) {
+                        *d = x * g;
                     }
                 }
                 send.target
@@ -875,9 +922,9 @@ impl Plan {
         match compensation {
             Some(c) => c.add_into(signal, &mut dst.buffers.input, n),
             None => {
-                for c in 0..2 {
-                    for k in 0..n {
-                        dst.buffers.input[c][k] += signal[c][k];
+                for (dst, src) in dst.buffers.input.iter_mut().zip(signal) {
+                    for (d, x) in dst[..n].iter_mut().zip(&src[..n]) {
+                        *d += x;
                     }
                 }
             }

@@ -8,6 +8,7 @@
 //! Reading a session never panics and never trusts the file: every error is a [`SessionError`] whose
 //! message a user can act on. Files written by earlier versions are migrated ([`migrate`]).
 
+pub mod bench;
 mod demo;
 mod edit;
 pub mod migrate;
@@ -175,7 +176,13 @@ pub struct Send {
 pub enum Source {
     /// A stem of the built-in demo song, synthesized on load (see `mixroom-demo`).
     DemoStem { stem: String },
+    /// Audio the host supplies (an imported file, a benchmark signal), identified by `id`; the
+    /// session records its shape so a mix can be checked and laid out before the audio arrives.
+    Audio { id: String, channels: u8, frames: u64 },
 }
+
+/// The longest audio source accepted: three hours at 192 kHz.
+pub const MAX_SOURCE_FRAMES: u64 = 3 * 3_600 * 192_000;
 
 /// JSON has no −∞: a closed fader or an off send is written as `null`.
 mod db_or_null {
@@ -261,6 +268,7 @@ impl Session {
     pub fn track_channels(&self, track: usize) -> usize {
         match self.tracks.get(track).map(|t| &t.source) {
             Some(Source::DemoStem { stem }) => mixroom_demo::stem(stem).map_or(1, |s| s.channels),
+            Some(Source::Audio { channels, .. }) => (*channels).clamp(1, 2) as usize,
             None => 1,
         }
     }
@@ -271,6 +279,7 @@ impl Session {
             .iter()
             .map(|t| match &t.source {
                 Source::DemoStem { .. } => mixroom_demo::length_frames(self.sample_rate) as u64,
+                Source::Audio { frames, .. } => *frames,
             })
             .max()
             .unwrap_or(0)
@@ -288,6 +297,7 @@ impl Session {
         match &t.source {
             Source::DemoStem { stem } => mixroom_demo::render_stem(stem, self.sample_rate)
                 .ok_or_else(|| SessionError::Invalid(format!("unknown demo stem \"{stem}\""))),
+            Source::Audio { id, .. } => Err(SessionError::Invalid(format!("the audio of track \"{}\" ({id}) has to be supplied by the host", t.name))),
         }
     }
 

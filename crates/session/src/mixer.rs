@@ -69,6 +69,11 @@ pub(crate) fn validate(session: &Session) -> Result<(), SessionError> {
                 return invalid(format!("track \"{}\" uses a demo stem \"{stem}\" this version does not have", t.name));
             }
             Source::DemoStem { .. } => {}
+            Source::Audio { channels, frames, .. } => {
+                if !(1..=2).contains(channels) || *frames > crate::MAX_SOURCE_FRAMES {
+                    return invalid(format!("track \"{}\" has audio of {channels} channels and {frames} frames, which Mixroom cannot hold", t.name));
+                }
+            }
         }
     }
     for b in session.buses.iter().chain(&session.returns) {
