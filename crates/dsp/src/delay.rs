@@ -4,6 +4,7 @@
 use core::f32::consts::{PI, TAU};
 
 use crate::filter::{Shape, Svf, SvfCoefs};
+use crate::lanes::F32x4;
 use crate::param::{ParamInfo, Taper, Unit};
 use crate::stereo::StereoProcessor;
 
@@ -48,6 +49,11 @@ impl DelayLine {
         let d = delay.clamp(2.0, self.capacity() as f32);
         let whole = d as usize;
         let frac = d - whole as f32;
+        if frac == 0.0 {
+            // A whole-sample delay (the usual case once a time has settled): the interpolator
+            // would return x0 exactly; skip it.
+            return self.tap(whole);
+        }
         let (xm1, x0, x1, x2) = (self.tap(whole - 1), self.tap(whole), self.tap(whole + 1), self.tap(whole + 2));
         let c1 = 0.5 * (x1 - xm1);
         let c2 = xm1 - 2.5 * x0 + 2.0 * x1 - 0.5 * x2;
@@ -110,8 +116,8 @@ pub struct Delay {
     tempo: f32,
     values: [f32; 8],
     lines: [DelayLine; 2],
-    /// Feedback-path filters, per side: [high-pass, low-pass].
-    filters: [[Svf<f32>; 2]; 2],
+    /// Feedback-path filters [high-pass, low-pass], left and right in lanes 0 and 1.
+    filters: [Svf<F32x4>; 2],
     time: f32,
     time_target: f32,
     feedback: f32,
@@ -130,7 +136,7 @@ impl Delay {
             tempo: 120.0,
             values: core::array::from_fn(|i| DELAY_PARAMS[i].default),
             lines: [DelayLine::new(max), DelayLine::new(max)],
-            filters: core::array::from_fn(|_| [Svf::new(), Svf::new()]),
+            filters: [Svf::new(), Svf::new()],
             time: 0.0,
             time_target: 0.0,
             feedback: 0.0,
@@ -163,9 +169,9 @@ impl Delay {
         self.mix_target = self.values[7];
         let hp = SvfCoefs::design(Shape::HighPass, self.values[5], core::f32::consts::FRAC_1_SQRT_2, 0.0, self.sample_rate);
         let lp = SvfCoefs::design(Shape::LowPass, self.values[6], core::f32::consts::FRAC_1_SQRT_2, 0.0, self.sample_rate);
-        for side in &mut self.filters {
-            side[0].set_lane(0, &hp);
-            side[1].set_lane(0, &lp);
+        for lane in 0..2 {
+            self.filters[0].set_lane(lane, &hp);
+            self.filters[1].set_lane(lane, &lp);
         }
     }
 }
@@ -197,7 +203,7 @@ impl StereoProcessor for Delay {
 
     fn reset(&mut self) {
         self.lines.iter_mut().for_each(DelayLine::clear);
-        self.filters = core::array::from_fn(|_| [Svf::new(), Svf::new()]);
+        self.filters = [Svf::new(), Svf::new()];
         self.apply();
     }
 
@@ -208,11 +214,9 @@ impl StereoProcessor for Delay {
             self.feedback = glide(self.feedback, self.feedback_target, self.gain_step);
             self.mix = glide(self.mix, self.mix_target, self.gain_step);
             let wet = [self.lines[0].read(self.time), self.lines[1].read(self.time)];
-            let mut fb = [0.0; 2];
-            for side in 0..2 {
-                let [hp, lp] = &mut self.filters[side];
-                fb[side] = lp.tick(hp.tick(wet[side])) * self.feedback;
-            }
+            let [hp, lp] = &mut self.filters;
+            let filtered = lp.tick(hp.tick(F32x4::from([wet[0], wet[1], 0.0, 0.0]))).to_array();
+            let fb = [filtered[0] * self.feedback, filtered[1] * self.feedback];
             if ping_pong {
                 // The mono input enters on the left; each echo crosses to the other side.
                 self.lines[0].push(0.5 * (*l + *r) + fb[1]);
@@ -224,9 +228,7 @@ impl StereoProcessor for Delay {
             *l += (wet[0] - *l) * self.mix;
             *r += (wet[1] - *r) * self.mix;
         }
-        for side in &mut self.filters {
-            side.iter_mut().for_each(Svf::flush);
-        }
+        self.filters.iter_mut().for_each(Svf::flush);
         for line in &mut self.lines {
             line.flush_recent(left.len());
         }

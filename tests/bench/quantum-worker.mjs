@@ -1,0 +1,31 @@
+// Times the engine one 128-frame quantum at a time: the same WebAssembly the AudioWorklet runs,
+// here in a Worker because the worklet's scope has no clock (no `performance`).
+import init, { WorkletEngine } from '/mixroom-worklet.js';
+
+onmessage = async (e) => {
+  try {
+    const { module, session, tracks, quanta } = e.data;
+    const wasm = await init({ module_or_path: module });
+    const engine = new WorkletEngine(48000);
+    engine.load(session);
+    tracks.forEach((channels, t) => channels.forEach((samples, c) => {
+      const ptr = engine.track_audio_ptr(t, c, samples.length);
+      new Float32Array(wasm.memory.buffer, ptr, samples.length).set(samples);
+    }));
+    engine.start(true);
+    // Warm up (first touches of memory, JIT tiers), then measure.
+    for (let i = 0; i < 200; i++) engine.process(128);
+    const us = new Float64Array(quanta);
+    for (let i = 0; i < quanta; i++) {
+      const t0 = performance.now();
+      engine.process(128);
+      us[i] = (performance.now() - t0) * 1000;
+    }
+    us.sort();
+    const at = (q) => us[Math.min(us.length - 1, Math.floor(q * us.length))];
+    const mean = us.reduce((a, b) => a + b, 0) / us.length;
+    postMessage({ quanta, budget_us: 128 / 48000 * 1e6, mean_us: mean, p50_us: at(0.5), p99_us: at(0.99), max_us: us[us.length - 1] });
+  } catch (err) {
+    postMessage({ error: String(err && err.message || err) });
+  }
+};
