@@ -77,28 +77,28 @@ pub trait Lanes:
 
     /// Per lane: log2(x) for positive lanes; lanes ≤ 0 give a large negative number (−150).
     ///
-    /// log2(m·2^e) = e + log2(m); with t = (m−1)/(m+1), log2(m) = (2/ln 2)·atanh(t), and the atanh
-    /// series in t ∈ [0, 1/3] converges to < 1e-7 by the t^11 term.
+    /// log2(m·2^e) = e + log2(m) with m ∈ [1, 2); log2(1 + t) for t ∈ [0, 1) is a degree-7
+    /// polynomial fitted by least squares on Chebyshev nodes, exact at t = 0, within 4e-7 of the true
+    /// value in f32 (2e-6 dB) — and, unlike the usual atanh series, without a division.
     #[inline]
     fn log2(self) -> Self {
-        let tiny = Self::splat(1.0e-45_f32.max(f32::MIN_POSITIVE));
+        const C: [f32; 7] = [1.442_664, -0.720_515_5, 0.473_113_36, -0.324_616_37, 0.192_385_05, -0.078_158_21, 0.015_127_916];
+        let tiny = Self::splat(f32::MIN_POSITIVE);
         let x = self.max(tiny);
         let (e, m) = x.split_exponent();
-        let t = (m - Self::splat(1.0)) / (m + Self::splat(1.0));
-        let t2 = t * t;
-        let series = t
-            * (Self::splat(1.0)
-                + t2 * (Self::splat(1.0 / 3.0)
-                    + t2 * (Self::splat(1.0 / 5.0)
-                        + t2 * (Self::splat(1.0 / 7.0) + t2 * (Self::splat(1.0 / 9.0) + t2 * Self::splat(1.0 / 11.0))))));
-        let log = e + series * Self::splat(2.0 / core::f32::consts::LN_2);
+        let t = m - Self::splat(1.0);
+        let p = t
+            * (Self::splat(C[0])
+                + t * (Self::splat(C[1])
+                    + t * (Self::splat(C[2]) + t * (Self::splat(C[3]) + t * (Self::splat(C[4]) + t * (Self::splat(C[5]) + t * Self::splat(C[6])))))));
+        let log = e + p;
         self.select_gt(Self::splat(0.0), log, Self::splat(-150.0))
     }
 
     /// Per lane: 2^x, for x in −126 … 127 (clamped to that range).
     ///
     /// 2^x = 2^n · e^(f·ln 2) with n = round(x), f ∈ [−½, ½]; the Taylor series of e^y for
-    /// |y| ≤ 0.347 to degree 7 is accurate to 1e-8 relative.
+    /// |y| ≤ 0.347 to degree 6 is accurate to 1.2e-7 relative.
     #[inline]
     fn exp2(self) -> Self {
         let x = self.max(Self::splat(-126.0)).min(Self::splat(127.0));
@@ -108,8 +108,7 @@ pub trait Lanes:
             + y * (Self::splat(1.0)
                 + y * (Self::splat(1.0 / 2.0)
                     + y * (Self::splat(1.0 / 6.0)
-                        + y * (Self::splat(1.0 / 24.0)
-                            + y * (Self::splat(1.0 / 120.0) + y * (Self::splat(1.0 / 720.0) + y * Self::splat(1.0 / 5040.0)))))));
+                        + y * (Self::splat(1.0 / 24.0) + y * (Self::splat(1.0 / 120.0) + y * Self::splat(1.0 / 720.0))))));
         p * n.pow2_int()
     }
 
@@ -293,7 +292,7 @@ mod tests {
         for x in inputs() {
             let got = Lanes::log2(x) as f64;
             let want = (x as f64).log2();
-            assert!((got - want).abs() < 2e-6 * want.abs().max(1.0), "log2({x}) = {got}, want {want}");
+            assert!((got - want).abs() < 1e-6 * want.abs().max(1.0), "log2({x}) = {got}, want {want}");
         }
         assert_eq!(Lanes::log2(0.0f32), -150.0);
         assert_eq!(Lanes::log2(-1.0f32), -150.0);

@@ -155,7 +155,7 @@ impl Limiter {
     /// as long. The order of the additions is fixed, so every target computes the same bits.
     #[inline]
     fn true_peak(&self, window: &[f32]) -> f32 {
-        let peak = window[TAPS - DETECTOR_DELAY].abs().max(window[TAPS - 1 - DETECTOR_DELAY].abs());
+        let peak = max(window[TAPS - DETECTOR_DELAY].abs(), window[TAPS - 1 - DETECTOR_DELAY].abs());
         let zero = F32x4::splat(0.0);
         let (mut lo, mut hi) = ([zero; 4], [zero; 4]);
         for (k, taps) in self.filter.chunks_exact(4).enumerate() {
@@ -168,7 +168,7 @@ impl Limiter {
         let lo = (lo[0] + lo[1]) + (lo[2] + lo[3]);
         let hi = (hi[0] + hi[1]) + (hi[2] + hi[3]);
         let [a, b, c, d] = Lanes::max(lo.abs(), hi.abs()).to_array();
-        peak.max(a.max(b)).max(c.max(d))
+        max(max(peak, max(a, b)), max(c, d))
     }
 
     /// Pushes a required gain and returns the minimum over the hold window.
@@ -234,6 +234,7 @@ impl StereoProcessor for Limiter {
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let delay = self.lookahead + DETECTOR_DELAY;
         let box_len = self.ring.len();
+        let inv_box = 1.0 / box_len as f64;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             self.input_gain += (self.input_gain_target - self.input_gain) * self.gain_step;
             let x = [*l * self.input_gain, *r * self.input_gain];
@@ -242,24 +243,24 @@ impl StereoProcessor for Limiter {
             for c in 0..2 {
                 self.history[c][pos] = x[c];
                 self.history[c][pos + TAPS] = x[c];
-                peak = peak.max(self.true_peak(&self.history[c][pos + 1..pos + 1 + TAPS]));
+                peak = max(peak, self.true_peak(&self.history[c][pos + 1..pos + 1 + TAPS]));
             }
             self.history_pos = (pos + 1) % TAPS;
             let required = if peak > self.ceiling { self.ceiling / peak } else { 1.0 };
             let held = self.hold_minimum(required);
             self.count += 1;
             // Release upwards exponentially; follow the held minimum down at once.
-            self.released = held.min(self.released + (1.0 - self.released) * self.release_step);
+            self.released = min(held, self.released + (1.0 - self.released) * self.release_step);
             self.ring_sum += (self.released - self.ring[self.ring_pos]) as f64;
             self.ring[self.ring_pos] = self.released;
             self.ring_pos = wrap(self.ring_pos + 1, box_len);
-            let gain = ((self.ring_sum / box_len as f64) as f32).min(1.0);
+            let gain = min((self.ring_sum * inv_box) as f32, 1.0);
             let out = [self.audio[0].tap(delay) * gain, self.audio[1].tap(delay) * gain];
             self.audio[0].push(x[0]);
             self.audio[1].push(x[1]);
             *l = out[0];
             *r = out[1];
-            self.lowest_gain = self.lowest_gain.min(gain);
+            self.lowest_gain = min(self.lowest_gain, gain);
             // The running sum accumulates rounding: rebuild it exactly on a fixed grid of the
             // limiter's own sample count, so the output does not depend on the block size.
             if self.count & 4_095 == 0 {
@@ -268,6 +269,26 @@ impl StereoProcessor for Limiter {
         }
         crate::flush_block(left);
         crate::flush_block(right);
+    }
+}
+
+/// Plain compare-and-select maximum and minimum: the audio here is never NaN, and `f32::max`'s NaN
+/// handling costs several instructions per call on the hot path.
+#[inline(always)]
+fn max(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn min(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else {
+        b
     }
 }
 

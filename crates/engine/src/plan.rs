@@ -758,9 +758,7 @@ impl Plan {
                 }
             }
         }
-        for i in 0..n {
-            group.buf[i] = F32x4::from([lanes[0][i], lanes[1][i], lanes[2][i], lanes[3][i]]);
-        }
+        transpose_into(lanes, &mut group.buf[..n]);
     }
 
     fn run_inserts(&mut self, g: usize, n: usize) {
@@ -831,13 +829,7 @@ impl Plan {
     /// Copies every member's lanes out to its pre-fader buffer (one transpose for the group).
     fn scatter(&mut self, g: usize, n: usize) {
         let lanes = &mut self.scratch.lanes;
-        for (i, v) in self.groups[g].buf[..n].iter().enumerate() {
-            let [a, b, c, d] = v.to_array();
-            lanes[0][i] = a;
-            lanes[1][i] = b;
-            lanes[2][i] = c;
-            lanes[3][i] = d;
-        }
+        transpose_from(&self.groups[g].buf[..n], lanes);
         for &(s, lane) in &self.groups[g].members {
             let strip = &mut self.strips[s];
             let right = if strip.width == 2 { lane + 1 } else { lane };
@@ -933,6 +925,38 @@ impl Plan {
 
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
+    }
+}
+
+/// Lane-major buffers (one contiguous array per lane) into one vector per sample, four samples at a
+/// time with a 4×4 register transpose.
+fn transpose_into(lanes: &[[f32; MAX_BLOCK]; 4], out: &mut [F32x4]) {
+    let n = out.len();
+    let whole = n - n % 4;
+    for i in (0..whole).step_by(4) {
+        let rows = core::array::from_fn(|l| F32x4::from([lanes[l][i], lanes[l][i + 1], lanes[l][i + 2], lanes[l][i + 3]]));
+        out[i..i + 4].copy_from_slice(&F32x4::transpose(rows));
+    }
+    for (i, o) in out.iter_mut().enumerate().skip(whole) {
+        *o = F32x4::from([lanes[0][i], lanes[1][i], lanes[2][i], lanes[3][i]]);
+    }
+}
+
+/// The inverse of [`transpose_into`].
+fn transpose_from(buf: &[F32x4], lanes: &mut [[f32; MAX_BLOCK]; 4]) {
+    let n = buf.len();
+    let whole = n - n % 4;
+    for i in (0..whole).step_by(4) {
+        let cols = F32x4::transpose([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+        for (l, col) in cols.iter().enumerate() {
+            lanes[l][i..i + 4].copy_from_slice(&col.to_array());
+        }
+    }
+    for (i, v) in buf.iter().enumerate().skip(whole) {
+        let a = v.to_array();
+        for l in 0..4 {
+            lanes[l][i] = a[l];
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! Both are idempotent: each tool is checked first and installed only when absent or of the wrong
 //! version. Nothing is downloaded from GitHub: tools come from crates.io, npm and Debian.
 
+mod bench;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +21,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(&args[1..]),
         Some("build") => tools::ensure_build_tools().and_then(|env| build_dist(&env)),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test [native|wasm|e2e ...] | build>");
+            eprintln!("usage: cargo xtask <serve | test [native|wasm|e2e ...] | build | bench [native|browser] [--seconds S] [--runs N]>");
             return ExitCode::from(2);
         }
     };

@@ -1,0 +1,147 @@
+//! `cargo xtask bench`: the S16 benchmark (docs/BENCHMARKS.md), ours against the peers, alternating in
+//! one invocation, reported as ratios (median and spread).
+//!
+//! - native: `mixroom bench-s16` against `bench/pedalboard_s16.py` (pedalboard from PyPI, in a venv
+//!   under target/);
+//! - browser: tests/bench/s16.html in headless Chromium — the worklet engine against Chromium's native
+//!   node graph, plus the engine's per-quantum cost at p99.
+
+use std::process::Command;
+
+use crate::tools::{self, Env};
+use crate::{root, run};
+
+/// Peers' versions, pinned so that figures compare over time.
+const PEDALBOARD: &str = "pedalboard==0.9.26";
+const NUMPY: &str = "numpy==2.4.6";
+
+struct Options {
+    seconds: f64,
+    runs: usize,
+    native: bool,
+    browser: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
+            "--runs" => o.runs = it.next().and_then(|v| v.parse().ok()).ok_or("--runs needs a number")?,
+            "native" => o.browser = false,
+            "browser" => o.native = false,
+            other => return Err(format!("unknown bench argument {other}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Runs a command and returns its last stdout line parsed for `"key": number` pairs.
+fn json_line(env: &Env, program: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(program).args(args).current_dir(root()).env("PATH", &env.path).output().map_err(|e| format!("cannot run {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{program} {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    String::from_utf8_lossy(&out.stdout).lines().last().map(str::to_owned).ok_or_else(|| format!("{program} printed nothing"))
+}
+
+/// The number after `"key":` in a flat JSON text.
+fn field(json: &str, key: &str) -> Option<f64> {
+    let at = json.find(&format!("\"{key}\""))?;
+    let rest = json[at + key.len() + 2..].trim_start().strip_prefix(':')?.trim_start();
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Every number after `"key":` in a JSON text, in order.
+fn fields(json: &str, key: &str) -> Vec<f64> {
+    let pattern = format!("\"{key}\":");
+    json.match_indices(&pattern).filter_map(|(at, _)| field(&json[at..], key)).collect()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn summary(name: &str, ratios: &mut [f64]) -> String {
+    let (lo, hi) = (ratios.iter().copied().fold(f64::MAX, f64::min), ratios.iter().copied().fold(0.0, f64::max));
+    format!("{name}: median {:.2}× (spread {lo:.2}–{hi:.2}, {} runs)", median(ratios), ratios.len())
+}
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let o = parse(args)?;
+    let mut env = tools::ensure_build_tools()?;
+    run(&env, "cargo", &["build", "--release", "-p", "mixroom-cli"])?;
+    let cli = root().join("target/release/mixroom").display().to_string();
+    let seconds = format!("{}", o.seconds);
+    let mut report = Vec::new();
+
+    if o.native {
+        let venv = root().join("target/bench-venv");
+        let python = venv.join("bin/python").display().to_string();
+        if !venv.join("bin/python").exists() {
+            run(&env, "python3", &["-m", "venv", &venv.display().to_string()])?;
+        }
+        if Command::new(&python).args(["-c", "import pedalboard, numpy"]).status().map(|s| !s.success()).unwrap_or(true) {
+            run(&env, &python, &["-m", "pip", "install", "--quiet", PEDALBOARD, NUMPY])?;
+        }
+        let mut ratios = Vec::new();
+        for i in 0..o.runs {
+            // Alternate which goes first, so that neither always meets a warmer (or busier) machine.
+            let ours = || json_line(&env, &cli, &["bench-s16", "--seconds", &seconds]);
+            let peer = || json_line(&env, &python, &["bench/pedalboard_s16.py", &seconds]);
+            let (a, b) = if i % 2 == 0 { let a = ours()?; (a, peer()?) } else { let b = peer()?; (ours()?, b) };
+            let (ours_s, peer_s) = (field(&a, "render_s").ok_or("no render_s")?, field(&b, "render_s").ok_or("no render_s")?);
+            println!("native run {}: Mixroom {ours_s:.3} s, pedalboard {peer_s:.3} s → {:.2}×", i + 1, peer_s / ours_s);
+            ratios.push(peer_s / ours_s);
+        }
+        report.push(summary(&format!("native, S16 {seconds} s, Mixroom vs pedalboard {PEDALBOARD}"), &mut ratios));
+    }
+
+    if o.browser {
+        tools::ensure_chromium(&mut env)?;
+        crate::build_dist(&env)?;
+        let data = root().join("target/bench");
+        std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+        run(&env, &cli, &["s16-session", "--seconds", &seconds, "-o", &data.join(format!("s16-{seconds}.json")).display().to_string()])?;
+        let runs = o.runs.to_string();
+        let out = Command::new("node")
+            .args(["tests/bench/run.mjs", &seconds, &runs, "8000"])
+            .current_dir(root())
+            .env("PATH", &env.path)
+            .env("CHROMIUM", &env.chromium)
+            .output()
+            .map_err(|e| format!("cannot run the browser benchmark: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        if !out.status.success() {
+            return Err(format!("the browser benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
+        }
+        let ours = fields(&text, "ours_ms");
+        let native = fields(&text, "native_ms");
+        let mut ratios: Vec<f64> = ours.iter().zip(&native).map(|(o, n)| n / o).collect();
+        for (i, (o, n)) in ours.iter().zip(&native).enumerate() {
+            println!("browser run {}: Mixroom worklet {:.0} ms, Chromium native graph {:.0} ms → {:.2}×", i + 1, o, n, n / o);
+        }
+        report.push(summary(&format!("browser, S16 {seconds} s, Mixroom worklet vs Chromium's native graph"), &mut ratios));
+        let (p50, p99, max, budget) = (field(&text, "p50_us"), field(&text, "p99_us"), field(&text, "max_us"), field(&text, "budget_us"));
+        if let (Some(p50), Some(p99), Some(max), Some(budget)) = (p50, p99, max, budget) {
+            report.push(format!(
+                "per quantum (128 frames, 8000 quanta, Worker): p50 {p50:.0} µs, p99 {p99:.0} µs = {:.1} % of the {budget:.0} µs budget, max {max:.0} µs",
+                p99 / budget * 100.0
+            ));
+        }
+    }
+
+    println!("\nS16 benchmark (`cargo xtask bench {}`):", args.join(" "));
+    for line in &report {
+        println!("  {line}");
+    }
+    Ok(())
+}
