@@ -188,17 +188,19 @@ impl<L: Lanes> ChannelEq<L> {
                 }
             } else {
                 // All bands of a sample before the next sample: each band's recurrence is a long
-                // dependency chain, and interleaving the four lets the CPU overlap them.
+                // dependency chain, and interleaving the four lets the CPU overlap them. The two
+                // middle bands are bells (mix x + m1·band).
+                let bells = [b1.svf.is_bell_form(), b2.svf.is_bell_form()];
                 for x in chunk.iter_mut() {
                     let mut v = *x;
                     if on[0] {
                         v = b0.svf.tick(v);
                     }
                     if on[1] {
-                        v = b1.svf.tick(v);
+                        v = if bells[0] { b1.svf.tick_bell(v) } else { b1.svf.tick(v) };
                     }
                     if on[2] {
-                        v = b2.svf.tick(v);
+                        v = if bells[1] { b2.svf.tick_bell(v) } else { b2.svf.tick(v) };
                     }
                     if on[3] {
                         v = b3.svf.tick(v);

@@ -168,6 +168,24 @@ impl<L: Lanes> Svf<L> {
         self.tick(x)
     }
 
+    /// [`Svf::tick`] for sections whose mix is `x + m1·band` (m0 = 1, m2 = 0 in every lane: the
+    /// bell, the notch, the all-pass): the same arithmetic without the two products that are
+    /// exactly `x` and exactly 0, so the result is the same (up to the sign of a zero).
+    #[inline(always)]
+    pub fn tick_bell(&mut self, x: L) -> L {
+        let v3 = x - self.ic2;
+        let v1 = self.a1 * self.ic1 + self.a2 * v3;
+        let v2 = self.ic2 + self.a2 * self.ic1 + self.a3 * v3;
+        self.ic1 = v1 + v1 - self.ic1;
+        self.ic2 = v2 + v2 - self.ic2;
+        x + self.m1 * v1
+    }
+
+    /// True when every lane mixes as `x + m1·band` (see [`Svf::tick_bell`]).
+    pub fn is_bell_form(&self) -> bool {
+        (0..L::WIDTH).all(|l| self.m0.lane(l) == 1.0 && self.m2.lane(l) == 0.0)
+    }
+
     /// Processes one sample on every lane.
     #[inline(always)]
     pub fn tick(&mut self, x: L) -> L {
