@@ -1,6 +1,7 @@
 // The AudioWorkletProcessor that runs Mixroom's Rust engine (crate `mixroom-worklet`).
 //
 // Protocol with the main thread (crate `mixroom-app`, module `audio`):
+//   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
 //   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
@@ -28,6 +29,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.memory = null;
     this.viewsOf = null;
     this.quantaPerMeter = Math.max(1, Math.round(sampleRate / QUANTUM / METER_RATE_HZ));
+    // Offline renders (exports) show no meters: `meters: false` spares their messages.
+    this.meters = options.processorOptions.meters !== false;
     this.quanta = 0;
     this.port.onmessage = (event) => {
       try {
@@ -110,7 +113,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       out[0].set(this.outL.subarray(0, frames));
       if (out.length > 1) out[1].set(this.outR.subarray(0, frames));
     }
-    if (++this.quanta >= this.quantaPerMeter) {
+    if (this.meters && ++this.quanta >= this.quantaPerMeter) {
       this.quanta = 0;
       const count = e.collect_meters();
       const levels = new Float32Array(this.memory.buffer, e.meters_ptr(), count).slice();

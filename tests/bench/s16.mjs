@@ -45,7 +45,7 @@ function waitFor(port, type) {
 async function renderOurs(module, sessionJson, tracks, frames) {
   const ctx = new OfflineAudioContext(2, frames, RATE);
   await ctx.audioWorklet.addModule('/worklet-processor.js');
-  const node = new AudioWorkletNode(ctx, 'mixroom', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2], processorOptions: { module } });
+  const node = new AudioWorkletNode(ctx, 'mixroom', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2], processorOptions: { module, meters: false } });
   await waitFor(node.port, 'ready');
   const loaded = waitFor(node.port, 'loaded');
   node.port.postMessage({ type: 'load', session: sessionJson, tracks, play: true });

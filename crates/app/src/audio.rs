@@ -139,13 +139,14 @@ pub struct EngineNode {
 impl EngineNode {
     /// Loads the processor script into `context` and starts a processor with the engine `module`.
     /// Resolves once the processor has instantiated the engine, or fails with a readable reason.
-    async fn create(context: &BaseAudioContext, module: &EngineModule) -> Result<EngineNode, String> {
+    async fn create(context: &BaseAudioContext, module: &EngineModule, meters: bool) -> Result<EngineNode, String> {
         let worklet = context.audio_worklet().map_err(|e| js_error("This browser has no AudioWorklet", e))?;
         let added = worklet.add_module(PROCESSOR_URL).map_err(|e| js_error("Could not load the audio processor", e))?;
         JsFuture::from(added).await.map_err(|e| js_error("Could not load the audio processor", e))?;
 
         let processor_options = Object::new();
         Reflect::set(&processor_options, &"module".into(), &module.0).map_err(|e| js_error("processorOptions", e))?;
+        Reflect::set(&processor_options, &"meters".into(), &meters.into()).map_err(|e| js_error("processorOptions", e))?;
         let options = AudioWorkletNodeOptions::new();
         options.set_number_of_inputs(0);
         options.set_number_of_outputs(1);
@@ -256,7 +257,7 @@ impl LiveEngine {
         options.set_sample_rate(sample_rate as f32);
         let context = AudioContext::new_with_context_options(&options)
             .map_err(|e| js_error("This browser cannot open an audio output", e))?;
-        let node = EngineNode::create(&context, module).await?;
+        let node = EngineNode::create(&context, module, true).await?;
         {
             let mut router = node.router.borrow_mut();
             router.on_meters = Some(Box::new(on_meters));
@@ -309,7 +310,7 @@ pub async fn render_offline(
     let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
-    let node = EngineNode::create(&context, module).await?;
+    let node = EngineNode::create(&context, module, false).await?;
     node.load(session_json, tracks, true).await?;
     node.node
         .connect_with_audio_node(&context.destination())
