@@ -52,6 +52,54 @@ pub fn compressor_curve_db(level_db: f32, threshold_db: f32, ratio: f32, knee_db
     level_db - compress_curve(level_db - threshold_db, knee / 2.0, 1.0 / (2.0 * knee), 1.0 - 1.0 / ratio.max(1.0))
 }
 
+/// What the three dynamics processors share: each lane's settings in the user's units (flagged
+/// when one changes), which lanes are one side of a linked stereo pair, and the gain-reduction meter.
+#[derive(Clone, Debug)]
+struct Shared<L, const N: usize> {
+    table: &'static [ParamInfo],
+    values: [[f32; N]; MAX_LANES],
+    dirty: bool,
+    link: L,
+    /// Largest gain reduction per lane since the meter last read it, dB.
+    reduction_peak: L,
+}
+
+impl<L: Lanes, const N: usize> Shared<L, N> {
+    fn new(table: &'static [ParamInfo]) -> Self {
+        Shared { table, values: [core::array::from_fn(|i| table[i].default); MAX_LANES], dirty: true, link: L::splat(0.0), reduction_peak: L::splat(0.0) }
+    }
+
+    /// Sets parameter `id` of one lane, clamped to its range; unknown lanes and ids are ignored.
+    fn set(&mut self, lane: usize, id: usize, value: f32) {
+        if let (Some(info), Some(v)) = (self.table.get(id), self.values.get_mut(lane)) {
+            v[id] = info.clamp(value);
+            self.dirty = true;
+        }
+    }
+
+    fn set_linked(&mut self, lane: usize, linked: bool) {
+        self.link.set_lane(lane, if linked { 1.0 } else { 0.0 });
+    }
+
+    /// True once after any setting changed: the per-lane constants must be rebuilt.
+    fn take_dirty(&mut self) -> bool {
+        core::mem::take(&mut self.dirty)
+    }
+
+    /// A detector level, with linked lanes taking the louder side of their pair.
+    #[inline(always)]
+    fn linked(&self, level: L) -> L {
+        self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level)
+    }
+
+    /// Reads and resets a lane's largest gain reduction (dB, ≥ 0) since the last read.
+    fn take_reduction(&mut self, lane: usize) -> f32 {
+        let r = self.reduction_peak.lane(lane);
+        self.reduction_peak.set_lane(lane, 0.0);
+        r
+    }
+}
+
 /// Parameter table of [`Compressor`].
 pub const COMPRESSOR_PARAMS: &[ParamInfo] = &[
     ParamInfo::new("threshold", "Threshold", Unit::Decibels, -60.0, 0.0, -18.0, Taper::Linear),
@@ -68,21 +116,12 @@ pub const COMPRESSOR_PARAMS: &[ParamInfo] = &[
     ParamInfo::new("mix", "Mix", Unit::Percent, 0.0, 1.0, 1.0, Taper::Linear),
 ];
 
-/// Per-lane settings of a compressor, in the user's units.
-#[derive(Clone, Copy, Debug)]
-struct CompSettings {
-    values: [f32; 12],
-}
-
 /// A feed-forward compressor with soft knee, peak or RMS detection, side-chain high-pass and an
 /// optional external key.
 #[derive(Clone, Debug)]
 pub struct Compressor<L> {
     sample_rate: f32,
-    settings: [CompSettings; MAX_LANES],
-    /// Lanes that are one side of a linked stereo pair.
-    link: L,
-    dirty: bool,
+    shared: Shared<L, 12>,
     countdown: usize,
     // Per-lane constants derived from the settings at the last update.
     threshold: L,
@@ -105,18 +144,13 @@ pub struct Compressor<L> {
     wet: L,
     gain_step: f32,
     rms_pole: f32,
-    /// Largest gain reduction since the meter last read it, dB.
-    reduction_peak: L,
 }
 
 impl<L: Lanes> Compressor<L> {
     pub fn new(sample_rate: f32) -> Self {
-        let defaults = CompSettings { values: core::array::from_fn(|i| COMPRESSOR_PARAMS[i].default) };
         let mut c = Compressor {
             sample_rate,
-            settings: [defaults; MAX_LANES],
-            link: L::splat(0.0),
-            dirty: true,
+            shared: Shared::new(COMPRESSOR_PARAMS),
             countdown: 0,
             threshold: L::splat(0.0),
             slope: L::splat(0.0),
@@ -136,7 +170,6 @@ impl<L: Lanes> Compressor<L> {
             wet: L::splat(1.0),
             gain_step: 1.0 - pole(GAIN_GLIDE_MS, sample_rate),
             rms_pole: pole(RMS_WINDOW_MS, sample_rate),
-            reduction_peak: L::splat(0.0),
         };
         c.update();
         c.settle();
@@ -145,20 +178,17 @@ impl<L: Lanes> Compressor<L> {
 
     /// Sets parameter `id` (see [`COMPRESSOR_PARAMS`]) of one lane, clamped to its range.
     pub fn set_param(&mut self, lane: usize, id: usize, value: f32) {
-        if let (Some(info), Some(s)) = (COMPRESSOR_PARAMS.get(id), self.settings.get_mut(lane)) {
-            s.values[id] = info.clamp(value);
-            self.dirty = true;
-        }
+        self.shared.set(lane, id, value);
     }
 
     /// Links lane `lane` with its pair neighbour (`lane ^ 1`): both then follow the louder side.
     pub fn set_linked(&mut self, lane: usize, linked: bool) {
-        self.link.set_lane(lane, if linked { 1.0 } else { 0.0 });
+        self.shared.set_linked(lane, linked);
     }
 
     /// True when lane `lane` is keyed by an external side-chain.
     pub fn external_key(&self, lane: usize) -> bool {
-        self.settings.get(lane).is_some_and(|s| s.values[10] > 0.5)
+        self.shared.values.get(lane).is_some_and(|v| v[10] > 0.5)
     }
 
     /// Jumps makeup and mix to their targets (a freshly loaded mix).
@@ -177,19 +207,17 @@ impl<L: Lanes> Compressor<L> {
 
     /// Reads and resets the largest gain reduction (dB, ≥ 0) of a lane since the last read.
     pub fn take_gain_reduction(&mut self, lane: usize) -> f32 {
-        let r = self.reduction_peak.lane(lane);
-        self.reduction_peak.set_lane(lane, 0.0);
-        r
+        self.shared.take_reduction(lane)
     }
 
     fn update(&mut self) {
-        if !core::mem::take(&mut self.dirty) {
+        if !self.shared.take_dirty() {
             return;
         }
         self.any_rms = false;
         self.any_hpf = false;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
-            let v = &self.settings[lane].values;
+            let v = &self.shared.values[lane];
             let (threshold, ratio, knee) = (v[0], v[1], v[4].max(1.0e-3));
             self.threshold.set_lane(lane, threshold);
             self.slope.set_lane(lane, 1.0 - 1.0 / ratio);
@@ -244,7 +272,7 @@ impl<L: Lanes> Compressor<L> {
                     let rms_db = self.mean_square.gain_to_db() * L::splat(0.5);
                     level = self.rms_mask * rms_db + (one - self.rms_mask) * level;
                 }
-                level = self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level);
+                level = self.shared.linked(level);
                 *r = compress_curve(level - self.threshold, self.half_knee, self.inv_two_knee, self.slope);
             }
             let mut env = self.envelope;
@@ -252,7 +280,7 @@ impl<L: Lanes> Compressor<L> {
                 let coef = r.select_gt(env, self.attack, self.release);
                 env = coef * env + (one - coef) * *r;
                 *r = env;
-                self.reduction_peak = self.reduction_peak.max(env);
+                self.shared.reduction_peak = self.shared.reduction_peak.max(env);
             }
             self.envelope = env;
             let settled = self.makeup == self.makeup_target && self.wet == self.wet_target;
@@ -293,9 +321,7 @@ pub const GATE_PARAMS: &[ParamInfo] = &[
 #[derive(Clone, Debug)]
 pub struct Gate<L> {
     sample_rate: f32,
-    settings: [[f32; 8]; MAX_LANES],
-    link: L,
-    dirty: bool,
+    shared: Shared<L, 8>,
     countdown: usize,
     threshold: L,
     expansion: L,
@@ -308,17 +334,13 @@ pub struct Gate<L> {
     /// Gain, dB (≤ 0).
     envelope: L,
     hold: L,
-    reduction_peak: L,
 }
 
 impl<L: Lanes> Gate<L> {
     pub fn new(sample_rate: f32) -> Self {
-        let defaults = core::array::from_fn(|i| GATE_PARAMS[i].default);
         let mut g = Gate {
             sample_rate,
-            settings: [defaults; MAX_LANES],
-            link: L::splat(0.0),
-            dirty: true,
+            shared: Shared::new(GATE_PARAMS),
             countdown: 0,
             threshold: L::splat(0.0),
             expansion: L::splat(0.0),
@@ -330,21 +352,17 @@ impl<L: Lanes> Gate<L> {
             hpf: Svf::new(),
             envelope: L::splat(0.0),
             hold: L::splat(0.0),
-            reduction_peak: L::splat(0.0),
         };
         g.update();
         g
     }
 
     pub fn set_param(&mut self, lane: usize, id: usize, value: f32) {
-        if let (Some(info), Some(s)) = (GATE_PARAMS.get(id), self.settings.get_mut(lane)) {
-            s[id] = info.clamp(value);
-            self.dirty = true;
-        }
+        self.shared.set(lane, id, value);
     }
 
     pub fn set_linked(&mut self, lane: usize, linked: bool) {
-        self.link.set_lane(lane, if linked { 1.0 } else { 0.0 });
+        self.shared.set_linked(lane, linked);
     }
 
     pub fn reset_lane(&mut self, lane: usize) {
@@ -355,18 +373,16 @@ impl<L: Lanes> Gate<L> {
 
     /// Reads and resets the deepest attenuation (dB, ≥ 0) of a lane since the last read.
     pub fn take_gain_reduction(&mut self, lane: usize) -> f32 {
-        let r = self.reduction_peak.lane(lane);
-        self.reduction_peak.set_lane(lane, 0.0);
-        r
+        self.shared.take_reduction(lane)
     }
 
     fn update(&mut self) {
-        if !core::mem::take(&mut self.dirty) {
+        if !self.shared.take_dirty() {
             return;
         }
         self.any_hpf = false;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
-            let v = &self.settings[lane];
+            let v = &self.shared.values[lane];
             self.threshold.set_lane(lane, v[0]);
             self.expansion.set_lane(lane, v[1] - 1.0);
             self.range.set_lane(lane, v[2]);
@@ -392,7 +408,7 @@ impl<L: Lanes> Gate<L> {
             for x in &mut buf[i..i + run] {
                 let k = if self.any_hpf { self.hpf.tick(*x) } else { *x };
                 let mut level = k.abs().gain_to_db();
-                level = self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level);
+                level = self.shared.linked(level);
                 let below = (self.threshold - level).max(zero);
                 // Above the threshold the hold counter restarts; below it, it runs down.
                 self.hold = level.select_gt(self.threshold, self.hold_samples, (self.hold - one).max(zero));
@@ -401,7 +417,7 @@ impl<L: Lanes> Gate<L> {
                 let coef = target.select_gt(self.envelope, self.attack, self.release);
                 self.envelope = coef * self.envelope + (one - coef) * target;
                 *x *= self.envelope.db_to_gain();
-                self.reduction_peak = self.reduction_peak.max(-self.envelope);
+                self.shared.reduction_peak = self.shared.reduction_peak.max(-self.envelope);
             }
             self.countdown -= run;
             i += run;
@@ -430,9 +446,7 @@ const DEESS_RELEASE_MS: f32 = 60.0;
 #[derive(Clone, Debug)]
 pub struct DeEsser<L> {
     sample_rate: f32,
-    settings: [[f32; 4]; MAX_LANES],
-    link: L,
-    dirty: bool,
+    shared: Shared<L, 4>,
     countdown: usize,
     threshold: L,
     range: L,
@@ -445,17 +459,13 @@ pub struct DeEsser<L> {
     shelf_ic1: L,
     shelf_ic2: L,
     envelope: L,
-    reduction_peak: L,
 }
 
 impl<L: Lanes> DeEsser<L> {
     pub fn new(sample_rate: f32) -> Self {
-        let defaults = core::array::from_fn(|i| DEESSER_PARAMS[i].default);
         let mut d = DeEsser {
             sample_rate,
-            settings: [defaults; MAX_LANES],
-            link: L::splat(0.0),
-            dirty: true,
+            shared: Shared::new(DEESSER_PARAMS),
             countdown: 0,
             threshold: L::splat(0.0),
             range: L::splat(0.0),
@@ -467,21 +477,17 @@ impl<L: Lanes> DeEsser<L> {
             shelf_ic1: L::splat(0.0),
             shelf_ic2: L::splat(0.0),
             envelope: L::splat(0.0),
-            reduction_peak: L::splat(0.0),
         };
         d.update();
         d
     }
 
     pub fn set_param(&mut self, lane: usize, id: usize, value: f32) {
-        if let (Some(info), Some(s)) = (DEESSER_PARAMS.get(id), self.settings.get_mut(lane)) {
-            s[id] = info.clamp(value);
-            self.dirty = true;
-        }
+        self.shared.set(lane, id, value);
     }
 
     pub fn set_linked(&mut self, lane: usize, linked: bool) {
-        self.link.set_lane(lane, if linked { 1.0 } else { 0.0 });
+        self.shared.set_linked(lane, linked);
     }
 
     pub fn reset_lane(&mut self, lane: usize) {
@@ -492,17 +498,15 @@ impl<L: Lanes> DeEsser<L> {
     }
 
     pub fn take_gain_reduction(&mut self, lane: usize) -> f32 {
-        let r = self.reduction_peak.lane(lane);
-        self.reduction_peak.set_lane(lane, 0.0);
-        r
+        self.shared.take_reduction(lane)
     }
 
     fn update(&mut self) {
-        if !core::mem::take(&mut self.dirty) {
+        if !self.shared.take_dirty() {
             return;
         }
         for lane in 0..L::WIDTH.min(MAX_LANES) {
-            let v = &self.settings[lane];
+            let v = &self.shared.values[lane];
             self.detector.set_lane(lane, &SvfCoefs::design(Shape::HighPass, v[0], core::f32::consts::FRAC_1_SQRT_2, 0.0, self.sample_rate));
             self.corner.set_lane(lane, libm::tanf(core::f32::consts::PI * v[0] / self.sample_rate));
             self.threshold.set_lane(lane, v[1]);
@@ -526,7 +530,7 @@ impl<L: Lanes> DeEsser<L> {
             for x in &mut buf[i..i + run] {
                 let high = self.detector.tick(*x);
                 let mut level = high.abs().gain_to_db();
-                level = self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level);
+                level = self.shared.linked(level);
                 let target = ((level - self.threshold).max(zero) * L::splat(0.75)).min(self.range);
                 let coef = target.select_gt(self.envelope, attack, release);
                 self.envelope = coef * self.envelope + (one - coef) * target;
@@ -549,7 +553,7 @@ impl<L: Lanes> DeEsser<L> {
 
                 let wide = *x * (a * a);
                 *x = self.split * split + (one - self.split) * wide;
-                self.reduction_peak = self.reduction_peak.max(self.envelope);
+                self.shared.reduction_peak = self.shared.reduction_peak.max(self.envelope);
             }
             self.countdown -= run;
             i += run;
