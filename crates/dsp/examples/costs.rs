@@ -1,7 +1,7 @@
 //! Cost of each processor per sample (ns), for finding where the render time goes.
 use mixroom_dsp::dynamics::*;
 use mixroom_dsp::eq::*;
-use mixroom_dsp::lanes::{Lanes as _, F32x4};
+use mixroom_dsp::lanes::F32x4;
 use mixroom_dsp::saturation::Saturation;
 use mixroom_dsp::stereo::StereoProcessor;
 use std::time::Instant;
