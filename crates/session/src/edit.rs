@@ -252,3 +252,71 @@ impl Session {
         Ok(r)
     }
 }
+
+impl Session {
+    /// The parameter changes that turn a running engine playing `self` into one playing `target`,
+    /// if the two share the same structure (strips, insert kinds in order, sends, routing): then an
+    /// undo or redo applies smoothly, without a new plan. `None` when the structure differs.
+    pub fn changes_to(&self, target: &Session) -> Option<Vec<ParamChange>> {
+        let refs = self.strip_refs();
+        if refs != target.strip_refs() || self.sample_rate != target.sample_rate {
+            return None;
+        }
+        let mut changes = Vec::new();
+        for r in refs {
+            let (a, b) = (self.strip(r)?, target.strip(r)?);
+            let same_shape = a.output == b.output
+                && a.inserts.len() == b.inserts.len()
+                && a.inserts.iter().zip(&b.inserts).all(|(x, y)| x.kind == y.kind && x.sidechain == y.sidechain)
+                && a.sends.len() == b.sends.len()
+                && a.sends.iter().zip(&b.sends).all(|(x, y)| x.to == y.to);
+            if !same_shape {
+                return None;
+            }
+            let id = self.strip_id(r);
+            let flag = |v: bool| if v { 1.0 } else { 0.0 };
+            let strip_values = |s: &Strip| {
+                [
+                    (StripParam::Trim, s.trim_db),
+                    (StripParam::Fader, s.fader_db),
+                    (StripParam::Pan, s.pan),
+                    (StripParam::Width, s.width),
+                    (StripParam::PanLaw, s.pan_law as f32),
+                    (StripParam::Mute, flag(s.mute)),
+                    (StripParam::Solo, flag(s.solo)),
+                    (StripParam::SoloSafe, flag(s.solo_safe)),
+                    (StripParam::Polarity, flag(s.polarity_inverted)),
+                ]
+            };
+            for ((p, x), (_, y)) in strip_values(a).into_iter().zip(strip_values(b)) {
+                if x != y && !(x.is_nan() && y.is_nan()) {
+                    changes.push(ParamChange::Strip(id, p, y));
+                }
+            }
+            for (slot, (x, y)) in a.inserts.iter().zip(&b.inserts).enumerate() {
+                let kind = InsertKind::from_key(&x.kind)?;
+                for (pid, info) in kind.params().iter().enumerate() {
+                    let value = |i: &Insert| i.params.get(info.key).copied().unwrap_or(info.default);
+                    if value(x) != value(y) {
+                        changes.push(ParamChange::Insert(id, slot, pid, value(y)));
+                    }
+                }
+                if x.bypass != y.bypass {
+                    changes.push(ParamChange::Bypass(id, slot, y.bypass));
+                }
+            }
+            for (index, (x, y)) in a.sends.iter().zip(&b.sends).enumerate() {
+                if x.level_db != y.level_db {
+                    changes.push(ParamChange::Send(id, index, SendParam::Level, y.level_db));
+                }
+                if x.pre_fader != y.pre_fader {
+                    changes.push(ParamChange::Send(id, index, SendParam::PreFader, flag(y.pre_fader)));
+                }
+                if x.muted != y.muted {
+                    changes.push(ParamChange::Send(id, index, SendParam::Mute, flag(y.muted)));
+                }
+            }
+        }
+        Some(changes)
+    }
+}

@@ -172,3 +172,31 @@ fn gain_staging_puts_every_track_at_the_target() {
         assert!((level + 18.0).abs() < 0.1 || trim.abs() == 24.0, "track {t}: {level} dBFS after a {trim} dB trim");
     }
 }
+
+#[test]
+fn changes_between_sessions_replay_an_edit_exactly() {
+    let before = Session::demo();
+    let mut after = before.clone();
+    let edits = vec![
+        after.set_strip_param(StripRef::Track(2), StripParam::Fader, -20.0).unwrap(),
+        after.set_insert_param(StripRef::Track(7), 2, "threshold", -30.0).unwrap(),
+        after.set_insert_bypass(StripRef::Master, 0, true).unwrap(),
+        after.set_send_param(StripRef::Track(4), 0, SendParam::PreFader, 1.0).unwrap(),
+        after.set_strip_param(StripRef::Bus(0), StripParam::Mute, 1.0).unwrap(),
+    ];
+    let mut forward = before.changes_to(&after).unwrap();
+    let mut expected = edits.clone();
+    let key = |c: &ParamChange| format!("{c:?}");
+    forward.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(forward, expected);
+    // And back: the reverse changes restore the old values.
+    let back = after.changes_to(&before).unwrap();
+    assert!(back.contains(&ParamChange::Strip(2, StripParam::Fader, before.tracks[2].strip.fader_db)));
+    assert_eq!(back.len(), edits.len());
+    // A structural difference cannot be replayed as parameters.
+    let mut restructured = before.clone();
+    restructured.add_insert(StripRef::Track(0), InsertKind::Gate, 0).unwrap();
+    assert_eq!(before.changes_to(&restructured), None);
+    assert_eq!(before.changes_to(&before), Some(vec![]));
+}
