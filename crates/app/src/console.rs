@@ -5,7 +5,9 @@ use mixroom_engine::StripParam;
 use mixroom_session::StripRef;
 
 use crate::desk::{desk, Status, StripMeter};
-use crate::fader::{db_label, db_to_position, meter_fill, pan_label, position_to_db, FADER_STEPS, METER_FLOOR_DB};
+use wasm_bindgen::JsCast;
+
+use crate::fader::{db_label, db_to_position, meter_fill, pan_label, position_to_db, METER_FLOOR_DB};
 
 /// Play position as minutes:seconds.milliseconds and bars|beats.
 pub fn position_labels(frames: f64, sample_rate: u32, tempo_bpm: f64) -> (String, String) {
@@ -36,6 +38,10 @@ pub fn Transport() -> impl IntoView {
                 <span class="time">{move || labels().0}</span>
                 <span class="bars">{move || labels().1}</span>
             </output>
+        </div>
+        <div class="history" role="toolbar" aria-label="History">
+            <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled=move || desk.history_len.get().0 == 0 on:click=move |_| desk.undo()>"↶"</button>
+            <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" disabled=move || desk.history_len.get().1 == 0 on:click=move |_| desk.redo()>"↷"</button>
         </div>
         <div class="file-actions">
             <button disabled=not_ready on:click=move |_| desk.save_session()>"Save session"</button>
@@ -77,23 +83,93 @@ fn Meter(label: String, strip: Signal<usize>) -> impl IntoView {
     }
 }
 
-/// A fader: a vertical range control on the console's fader law.
+/// A fader: a vertical control on the console's fader law. Drag it (Shift for fine moves), use the
+/// arrow keys (±0.5 dB, Shift ±0.1 dB) or Page Up/Down (±3 dB), double-click for 0 dB, or type a
+/// level into the box below it.
 #[component]
-fn Fader(label: String, db: Signal<f32>, on_change: impl Fn(f32) + Clone + 'static) -> impl IntoView {
-    let position = move || (db_to_position(db.get()) * FADER_STEPS as f32).round().to_string();
-    let on_input = on_change.clone();
-    view! {
-        <input type="range" class="fader" min="0" max=FADER_STEPS step="1"
-            aria-label=label aria-orientation="vertical"
-            aria-valuetext=move || db_label(db.get())
-            prop:value=position
-            on:input=move |ev| {
-                let steps: f32 = event_target_value(&ev).parse().unwrap_or(0.0);
-                on_input(position_to_db(steps / FADER_STEPS as f32));
+fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl IntoView {
+    let track = NodeRef::<leptos::html::Div>::new();
+    // The travel position being dragged, when a drag is under way.
+    let dragging = StoredValue::new(None::<(f64, f32)>);
+    let position = move || db_to_position(db.get());
+    let step = move |delta_db: f32| {
+        let now = db.get_untracked();
+        let from = if now == f32::NEG_INFINITY { -60.0 } else { now };
+        on_change.run((from + delta_db).min(crate::fader::FADER_MAX_DB));
+    };
+    let on_pointerdown = move |ev: web_sys::PointerEvent| {
+        // No text selection and no native drag-and-drop from here: either would cancel the drag
+        // (Shift+click extends a selection, and dragging a selection starts a drag of its text).
+        ev.prevent_default();
+        if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+            let _ = el.set_pointer_capture(ev.pointer_id());
+            if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = el.focus();
             }
-            on:dblclick=move |_| on_change(0.0)
-        />
-        <span class="fader-value">{move || db_label(db.get())}</span>
+        }
+        dragging.set_value(Some((ev.client_y() as f64, position())));
+    };
+    let on_pointermove = move |ev: web_sys::PointerEvent| {
+        let Some((last_y, pos)) = dragging.get_value() else { return };
+        let height = track.get_untracked().map_or(200.0, |t| t.get_bounding_client_rect().height()).max(1.0);
+        let scale = if ev.shift_key() { 0.1 } else { 1.0 };
+        let y = ev.client_y() as f64;
+        let next = (pos - ((y - last_y) / height * scale) as f32).clamp(0.0, 1.0);
+        dragging.set_value(Some((y, next)));
+        on_change.run(position_to_db(next));
+    };
+    let on_pointerup = move |_| dragging.set_value(None);
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let fine = ev.shift_key();
+        let handled = match ev.key().as_str() {
+            "ArrowUp" | "ArrowRight" => {
+                step(if fine { 0.1 } else { 0.5 });
+                true
+            }
+            "ArrowDown" | "ArrowLeft" => {
+                step(if fine { -0.1 } else { -0.5 });
+                true
+            }
+            "PageUp" => {
+                step(3.0);
+                true
+            }
+            "PageDown" => {
+                step(-3.0);
+                true
+            }
+            "End" => {
+                on_change.run(f32::NEG_INFINITY);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    let value_label = label.clone();
+    view! {
+        <div class="fader" role="slider" tabindex="0" aria-label=label aria-orientation="vertical"
+            aria-valuemin="-144" aria-valuemax=crate::fader::FADER_MAX_DB
+            aria-valuenow=move || format!("{:.1}", db.get().max(-144.0))
+            aria-valuetext=move || db_label(db.get())
+            on:pointerdown=on_pointerdown on:pointermove=on_pointermove on:pointerup=on_pointerup on:pointercancel=on_pointerup
+            on:keydown=on_keydown
+            on:dblclick=move |_| on_change.run(0.0)>
+            <div class="fader-track" node_ref=track>
+                <div class="fader-fill" style:height=move || format!("{:.2}%", position() * 100.0)></div>
+                <div class="fader-cap" style:bottom=move || format!("calc({:.2}% - 7px)", position() * 100.0)></div>
+            </div>
+        </div>
+        <input type="text" class="fader-value" aria-label=format!("{value_label} in dB")
+            prop:value=move || db_label(db.get())
+            on:change=move |ev| {
+                if let Some(v) = crate::fader::parse_db(&event_target_value(&ev)) {
+                    on_change.run(v.min(crate::fader::FADER_MAX_DB));
+                }
+            } />
     }
 }
 
@@ -135,7 +211,13 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
                 }
                 on:dblclick=move |_| set(StripParam::Pan, 0.0)
             />
-            <span class="pan-value">{move || pan_label(pan())}</span>
+            <input type="text" class="pan-value" aria-label=format!("{name} pan position")
+                prop:value=move || pan_label(pan())
+                on:change=move |ev| {
+                    if let Some(v) = crate::fader::parse_pan(&event_target_value(&ev)) {
+                        set(StripParam::Pan, v);
+                    }
+                } />
             <div class="mute-solo">
                 <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
                     on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
@@ -151,7 +233,7 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
             </div>
             <div class="fader-meter">
                 <Meter label=format!("{name} peak") strip=index />
-                <Fader label=format!("{name} volume") db=fader_db on_change=move |db| set(StripParam::Fader, db) />
+                <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| set(StripParam::Fader, db)) />
             </div>
         </div>
     }

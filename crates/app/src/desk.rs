@@ -63,7 +63,22 @@ pub struct Desk {
     audio: StoredValue<Vec<TrackAudio>, LocalStorage>,
     /// Each track's gated RMS level (dBFS), measured while preparing the audio: for gain staging.
     levels: StoredValue<Vec<f64>>,
+    history: StoredValue<History>,
+    /// (undo steps, redo steps): what the Undo and Redo buttons show.
+    pub history_len: RwSignal<(usize, usize)>,
 }
+
+/// Undo and redo: whole sessions, as they were before each edit.
+#[derive(Default)]
+struct History {
+    undo: Vec<Session>,
+    redo: Vec<Session>,
+    in_gesture: bool,
+    gesture_recorded: bool,
+}
+
+/// Undo steps kept.
+const HISTORY_LIMIT: usize = 500;
 
 impl Desk {
     pub fn new(session: Session) -> Desk {
@@ -80,6 +95,8 @@ impl Desk {
             module: StoredValue::new_local(None),
             audio: StoredValue::new_local(Vec::new()),
             levels: StoredValue::new(Vec::new()),
+            history: StoredValue::new(History::default()),
+            history_len: RwSignal::new((0, 0)),
         }
     }
 
@@ -161,11 +178,14 @@ impl Desk {
         self.position.set(0.0);
     }
 
-    /// A parameter edit: changes the session and sends the same change to the engine.
+    /// A parameter edit: changes the session and sends the same change to the engine. Undoable: a
+    /// whole gesture (a drag) is one step.
     pub fn edit(self, f: impl FnOnce(&mut Session) -> Option<ParamChange>) {
+        let before = self.session.get_untracked();
         let mut change = None;
         self.session.update(|s| change = f(s));
         if let Some(change) = change {
+            self.checkpoint(before);
             self.with_engine(|e| e.set(change));
         }
     }
@@ -173,31 +193,115 @@ impl Desk {
     /// A structural edit (inserts, routing): applied only if the result is a valid mix, then the
     /// engine swaps in the new plan. A refused edit leaves everything as it was and says why.
     pub fn restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) {
-        let mut next = self.session.get_untracked();
+        let before = self.session.get_untracked();
+        let mut next = before.clone();
         match f(&mut next) {
             Ok(()) => {
-                let json = next.to_json();
-                let strips = next.strip_refs().len();
-                self.session.set(next);
-                self.meters.update(|m| m.resize(strips, StripMeter::default()));
-                if let Some(engine) = self.engine.get_value() {
-                    spawn_local(async move {
-                        if let Err(message) = engine.update(&json).await {
-                            self.status.set(Status::Error(message));
-                        }
-                    });
-                }
+                self.checkpoint(before);
+                self.install(next, None);
             }
             Err(e) => self.status.set(Status::Error(e.to_string())),
         }
     }
 
-    /// Sets every track's trim so its level sits at `target_db` dBFS RMS.
+    /// Makes `next` the session, bringing the engine along: with `changes` when given (same shape),
+    /// otherwise with a new plan.
+    fn install(self, next: Session, changes: Option<Vec<ParamChange>>) {
+        let strips = next.strip_refs().len();
+        let json = changes.is_none().then(|| next.to_json());
+        self.session.set(next);
+        self.meters.update(|m| m.resize(strips, StripMeter::default()));
+        if let Some(engine) = self.engine.get_value() {
+            match (changes, json) {
+                (Some(changes), _) => changes.into_iter().for_each(|c| engine.set(c)),
+                (None, Some(json)) => spawn_local(async move {
+                    if let Err(message) = engine.update(&json).await {
+                        self.status.set(Status::Error(message));
+                    }
+                }),
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// Records the session as it was before an edit, unless a gesture already recorded its start.
+    fn checkpoint(self, before: Session) {
+        self.history.update_value(|h| {
+            if h.in_gesture && h.gesture_recorded {
+                return;
+            }
+            h.undo.push(before);
+            if h.undo.len() > HISTORY_LIMIT {
+                h.undo.remove(0);
+            }
+            h.redo.clear();
+            h.gesture_recorded = h.in_gesture;
+        });
+        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+    }
+
+    /// A drag starts: everything until [`Desk::end_gesture`] undoes as one step.
+    pub fn begin_gesture(self) {
+        self.history.update_value(|h| {
+            h.in_gesture = true;
+            h.gesture_recorded = false;
+        });
+    }
+
+    pub fn end_gesture(self) {
+        self.history.update_value(|h| h.in_gesture = false);
+    }
+
+    /// Steps back one edit (or one whole drag).
+    pub fn undo(self) {
+        self.step(true);
+    }
+
+    /// Steps forward again after an undo.
+    pub fn redo(self) {
+        self.step(false);
+    }
+
+    fn step(self, back: bool) {
+        let current = self.session.get_untracked();
+        let Some(target) = self.history.try_update_value(|h| {
+            let target = if back { h.undo.pop() } else { h.redo.pop() }?;
+            if back { h.redo.push(current.clone()) } else { h.undo.push(current.clone()) }
+            Some(target)
+        }).flatten() else { return };
+        let changes = current.changes_to(&target);
+        self.install(target, changes);
+        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+    }
+
+    /// Sets every track's trim so its level sits at `target_db` dBFS RMS (one undoable step).
     pub fn gain_stage(self, target_db: f32) {
+        let before = self.session.get_untracked();
         let levels = self.levels.get_value();
         let mut changes = Vec::new();
         self.session.update(|s| changes = s.gain_stage_levels(&levels, target_db));
+        self.checkpoint(before);
         self.with_engine(|e| changes.iter().for_each(|c| e.set(*c)));
+    }
+
+    /// Plays or stops.
+    pub fn toggle_play(self) {
+        if self.playing.get_untracked() {
+            self.stop();
+        } else {
+            self.play();
+        }
+    }
+
+    /// Selects the strip `offset` places from the selected one (the first when none is).
+    pub fn select_next(self, offset: isize) {
+        let refs = self.session.with_untracked(|s| s.strip_refs());
+        let now = self.selected.get_untracked().and_then(|r| refs.iter().position(|x| *x == r));
+        let next = match now {
+            Some(i) => (i as isize + offset).clamp(0, refs.len() as isize - 1) as usize,
+            None => 0,
+        };
+        self.selected.set(refs.get(next).copied());
     }
 
     /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.

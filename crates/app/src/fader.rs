@@ -1,7 +1,5 @@
 //! How control positions map to values: the fader law, pan and meter scales, and their labels.
 
-/// Fader travel in steps: the `<input type=range>` runs 0 … `FADER_STEPS`.
-pub const FADER_STEPS: u32 = 1000;
 /// The top of the fader, dB.
 pub const FADER_MAX_DB: f32 = 12.0;
 
@@ -100,5 +98,51 @@ mod tests {
         assert!((peak_db(0.5) + 6.0206).abs() < 1e-3);
         assert_eq!(meter_fill(METER_CEILING_DB + 3.0), 1.0);
         assert_eq!(meter_fill(METER_FLOOR_DB), 0.0);
+    }
+}
+
+/// Reads a level typed by the engineer: "-12", "−12 dB", "+3.5db", "-inf", "−∞", "off".
+pub fn parse_db(text: &str) -> Option<f32> {
+    let t = text.trim().replace('−', "-").to_ascii_lowercase();
+    let t = t.trim_end_matches("db").trim();
+    if matches!(t, "-inf" | "-∞" | "inf" | "∞" | "off" | "-infinity") {
+        return Some(f32::NEG_INFINITY);
+    }
+    t.parse::<f32>().ok().filter(|v| v.is_finite())
+}
+
+/// Reads a pan position typed as a console shows it: "L30", "R100", "C", or a number from −100
+/// (left) to 100 (right). Returns −1 … +1.
+pub fn parse_pan(text: &str) -> Option<f32> {
+    let t = text.trim().replace('−', "-").to_ascii_uppercase();
+    let v = if t == "C" || t == "CENTER" || t == "CENTRE" {
+        0.0
+    } else if let Some(n) = t.strip_prefix('L') {
+        -n.trim().parse::<f32>().ok()?
+    } else if let Some(n) = t.strip_prefix('R') {
+        n.trim().parse::<f32>().ok()?
+    } else {
+        t.parse::<f32>().ok()?
+    };
+    v.is_finite().then(|| (v / 100.0).clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn typed_levels_and_pans() {
+        assert_eq!(parse_db("-12"), Some(-12.0));
+        assert_eq!(parse_db(" −6.5 dB "), Some(-6.5));
+        assert_eq!(parse_db("+3dB"), Some(3.0));
+        assert_eq!(parse_db("−∞"), Some(f32::NEG_INFINITY));
+        assert_eq!(parse_db("loud"), None);
+        assert_eq!(parse_pan("L30"), Some(-0.3));
+        assert_eq!(parse_pan("r 100"), Some(1.0));
+        assert_eq!(parse_pan("C"), Some(0.0));
+        assert_eq!(parse_pan("-250"), Some(-1.0));
+        assert_eq!(parse_pan("left"), None);
     }
 }

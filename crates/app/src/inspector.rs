@@ -49,6 +49,33 @@ pub fn format_value(info: &ParamInfo, v: f32) -> String {
     }
 }
 
+/// Reads a value typed into a parameter's box: a plain number in the parameter's unit, or with the
+/// unit written out ("2.5 kHz", "120 Hz", "10 ms", "4:1", "50 %", "2 s").
+pub fn parse_value(info: &ParamInfo, text: &str) -> Option<f32> {
+    let t = text.trim().replace('−', "-").to_ascii_lowercase();
+    let number = |s: &str| s.trim().parse::<f32>().ok().filter(|v| v.is_finite());
+    let v = match info.unit {
+        Unit::Decibels => crate::fader::parse_db(&t),
+        Unit::Hertz => match t.strip_suffix("khz") {
+            Some(k) => number(k).map(|v| v * 1_000.0),
+            None => number(t.trim_end_matches("hz")),
+        },
+        Unit::Milliseconds => number(t.trim_end_matches("ms")),
+        Unit::Seconds => number(t.trim_end_matches('s')),
+        Unit::Percent => number(t.trim_end_matches('%')).map(|v| v / 100.0),
+        Unit::Ratio => number(t.trim_end_matches(":1")),
+        Unit::Q => number(t.trim_start_matches('q')),
+        Unit::Toggle => match t.as_str() {
+            "on" | "1" | "yes" => Some(1.0),
+            "off" | "0" | "no" => Some(0.0),
+            _ => None,
+        },
+        Unit::Choice(names) => names.iter().position(|n| n.to_ascii_lowercase() == t).map(|i| i as f32),
+        Unit::Plain => number(&t),
+    }?;
+    Some(info.clamp(v))
+}
+
 /// The inspector for the selected strip, if any.
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -228,6 +255,7 @@ fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: Strin
     let value = move || desk.session.with(|s| s.insert_param(strip, slot, info.key).unwrap_or(info.default));
     let set = move |v: f32| desk.edit(move |s| s.set_insert_param(strip, slot, info.key, v));
     let aria = format!("{prefix} {}", info.name);
+    let aria_value = aria.clone();
     match info.unit {
         Unit::Toggle => view! {
             <label class="param"><input type="checkbox" aria-label=aria prop:checked={move || value() > 0.5}
@@ -249,7 +277,13 @@ fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: Strin
                     prop:value=move || (to_position(&info, value()) * STEPS).round().to_string()
                     on:input=move |ev| set(to_value(&info, event_target_value(&ev).parse::<f32>().unwrap_or(0.0) / STEPS))
                     on:dblclick=move |_| set(info.default) />
-                <span class="value">{move || format_value(&info, value())}</span>
+                <input type="text" class="value" aria-label=format!("{aria_value} value")
+                    prop:value=move || format_value(&info, value())
+                    on:change=move |ev| {
+                        if let Some(v) = parse_value(&info, &event_target_value(&ev)) {
+                            set(v);
+                        }
+                    } />
             </label>
         }
         .into_any(),
@@ -307,6 +341,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn typed_values_read_with_their_units() {
+        let hz = ParamInfo::new("f", "F", Unit::Hertz, 20.0, 20_000.0, 1_000.0, Taper::Log);
+        assert_eq!(parse_value(&hz, "2.5 kHz"), Some(2_500.0));
+        assert_eq!(parse_value(&hz, "120"), Some(120.0));
+        assert_eq!(parse_value(&hz, "5 Hz"), Some(20.0));
+        let pct = ParamInfo::new("m", "M", Unit::Percent, 0.0, 1.0, 1.0, Taper::Linear);
+        assert_eq!(parse_value(&pct, "50 %"), Some(0.5));
+        let ratio = ParamInfo::new("r", "R", Unit::Ratio, 1.0, 20.0, 4.0, Taper::Log);
+        assert_eq!(parse_value(&ratio, "8:1"), Some(8.0));
+        let db = ParamInfo::new("g", "G", Unit::Decibels, -24.0, 24.0, 0.0, Taper::Linear);
+        assert_eq!(parse_value(&db, "−30 dB"), Some(-24.0));
+        assert_eq!(parse_value(&db, "warm"), None);
     }
 
     #[wasm_bindgen_test]

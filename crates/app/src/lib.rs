@@ -22,12 +22,73 @@ use inspector::Inspector;
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+/// The keyboard of a DAW, and the gestures that make a drag one undo step.
+///
+/// Space plays and stops, Home returns to the start, M and S mute and solo the selected strip, the
+/// arrow keys select strips, Ctrl/Cmd+Z undoes and Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes — except
+/// while typing in a text field, and arrows are left to a focused control.
+fn shortcuts(desk: Desk) {
+    use mixroom_engine::StripParam;
+    use wasm_bindgen::JsCast;
+    let _ = window_event_listener(leptos::ev::pointerdown, move |_| desk.begin_gesture());
+    let _ = window_event_listener(leptos::ev::pointerup, move |_| desk.end_gesture());
+    let _ = window_event_listener(leptos::ev::pointercancel, move |_| desk.end_gesture());
+    let _ = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let tag = target.as_ref().map(|t| t.tag_name().to_ascii_lowercase()).unwrap_or_default();
+        let input_type = target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
+        let typing = tag == "textarea" || tag == "select" || (tag == "input" && !matches!(input_type.as_str(), "checkbox" | "button"));
+        let on_control = typing || target.as_ref().is_some_and(|t| t.get_attribute("role").as_deref() == Some("slider"));
+        let command = ev.ctrl_key() || ev.meta_key();
+        let key = ev.key();
+        let handled = match key.as_str() {
+            "z" | "Z" if command && !typing => {
+                if ev.shift_key() { desk.redo() } else { desk.undo() }
+                true
+            }
+            "y" if command && !typing => {
+                desk.redo();
+                true
+            }
+            " " if !typing => {
+                desk.toggle_play();
+                true
+            }
+            "Home" if !on_control => {
+                desk.rewind();
+                true
+            }
+            "m" | "M" | "s" | "S" if !typing && !command => {
+                if let Some(strip) = desk.selected.get_untracked() {
+                    let param = if key.eq_ignore_ascii_case("m") { StripParam::Mute } else { StripParam::Solo };
+                    let on = desk.session.with_untracked(|s| s.strip(strip).is_some_and(|st| if param == StripParam::Mute { st.mute } else { st.solo }));
+                    desk.edit(move |s| s.set_strip_param(strip, param, if on { 0.0 } else { 1.0 }));
+                }
+                true
+            }
+            "ArrowLeft" | "ArrowUp" if !on_control => {
+                desk.select_next(-1);
+                true
+            }
+            "ArrowRight" | "ArrowDown" if !on_control => {
+                desk.select_next(1);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+        }
+    });
+}
+
 /// The whole app: header with transport, the console, the inspector and the status line.
 #[component]
 pub fn App() -> impl IntoView {
     let desk = Desk::new(Session::demo());
     provide_context(desk);
     desk.open_session();
+    shortcuts(desk);
     view! {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>
