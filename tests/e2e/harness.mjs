@@ -138,3 +138,20 @@ export async function artifactsDir() {
   await mkdir(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
 }
+
+/** Mean power (dB) of what reaches the destination between `lowHz` and `highHz`, over `ms`. */
+export async function measureBand(page, ms, lowHz, highHz) {
+  return page.evaluate(async ([ms, lowHz, highHz]) => {
+    const tap = window.__destinationTaps[0];
+    const bins = new Float32Array(tap.frequencyBinCount);
+    const hz = tap.context.sampleRate / tap.fftSize;
+    let sum = 0, count = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      tap.getFloatFrequencyData(bins);
+      for (let k = Math.ceil(lowHz / hz); k <= Math.floor(highHz / hz); k++) { sum += 10 ** (bins[k] / 10); count++; }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    return 10 * Math.log10(sum / count);
+  }, [ms, lowHz, highHz]);
+}

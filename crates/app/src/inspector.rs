@@ -239,6 +239,8 @@ fn InsertEditor(strip: StripRef, position: usize, kind: String) -> impl IntoView
                     </select>
                 </label>
             })}
+            {(kind == InsertKind::Eq).then(|| view! { <crate::editors::EqGraph strip=strip position=slot label=format!("{strip_name} {label}") /> })}
+            {(kind == InsertKind::Compressor).then(|| view! { <crate::editors::CompressorGraph strip=strip position=slot label=format!("{strip_name} {label}") /> })}
             <div class="params">
                 {kind.params().iter().map(|info| view! { <ParamControl strip=strip position=slot info=*info prefix=format!("{strip_name} {label}") /> }).collect_view()}
             </div>

@@ -8,6 +8,7 @@
 pub mod audio;
 mod console;
 mod desk;
+mod editors;
 pub mod fader;
 mod files;
 pub mod inspector;

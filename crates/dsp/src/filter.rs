@@ -259,9 +259,78 @@ pub fn glide_step(time_ms: f32, sample_rate: f32) -> f32 {
     1.0 - libm::expf(-1.0 / updates_per_tau)
 }
 
+/// Magnitude (dB) at `f` of a section designed with [`SvfCoefs::design`]: |H(jΩ)| of the cookbook's
+/// analog prototype at the bilinear-warped frequency Ω = tan(πf/fs) / tan(πf0/fs), which is exactly the
+/// digital section's response. For drawing EQ curves; the tests hold the filters to it.
+pub fn response_db(shape: Shape, f0: f64, q: f64, gain_db: f64, f: f64, fs: f64) -> f64 {
+    use num::C;
+    let w = (core::f64::consts::PI * f / fs).tan() / (core::f64::consts::PI * f0 / fs).tan();
+    let s = C(0.0, w);
+    let one = C(1.0, 0.0);
+    let a = 10f64.powf(gain_db / 40.0);
+    let sa = a.sqrt();
+    let den_std = s * s + s * (1.0 / q) + one;
+    let h = match shape {
+        Shape::LowPass => one / den_std,
+        Shape::HighPass => (s * s) / den_std,
+        Shape::BandPass => (s * (1.0 / q)) / den_std,
+        Shape::Notch => (s * s + one) / den_std,
+        Shape::AllPass => (s * s - s * (1.0 / q) + one) / den_std,
+        Shape::Bell => (s * s + s * (a / q) + one) / (s * s + s * (1.0 / (a * q)) + one),
+        Shape::LowShelf => ((s * s + s * (sa / q) + C(a, 0.0)) * a) / (s * s * a + s * (sa / q) + one),
+        Shape::HighShelf => ((s * s * a + s * (sa / q) + one) * a) / (s * s + s * (sa / q) + C(a, 0.0)),
+    };
+    20.0 * h.abs().log10()
+}
+
+/// Just enough complex arithmetic for the reference responses.
+mod num {
+    use core::ops::{Add, Div, Mul, Sub};
+    #[derive(Clone, Copy)]
+    pub struct C(pub f64, pub f64);
+    impl C {
+        pub fn abs(self) -> f64 {
+            self.0.hypot(self.1)
+        }
+    }
+    impl Add for C {
+        type Output = C;
+        fn add(self, o: C) -> C {
+            C(self.0 + o.0, self.1 + o.1)
+        }
+    }
+    impl Sub for C {
+        type Output = C;
+        fn sub(self, o: C) -> C {
+            C(self.0 - o.0, self.1 - o.1)
+        }
+    }
+    impl Mul for C {
+        type Output = C;
+        fn mul(self, o: C) -> C {
+            C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
+        }
+    }
+    impl Mul<f64> for C {
+        type Output = C;
+        fn mul(self, k: f64) -> C {
+            C(self.0 * k, self.1 * k)
+        }
+    }
+    impl Div for C {
+        type Output = C;
+        fn div(self, o: C) -> C {
+            let d = o.0 * o.0 + o.1 * o.1;
+            C((self.0 * o.0 + self.1 * o.1) / d, (self.1 * o.0 - self.0 * o.1) / d)
+        }
+    }
+}
+
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    pub use super::response_db as cookbook_db;
 
     /// Magnitude (dB) of a lane filter at `freq`, measured from its impulse response with an f64 DFT.
     pub fn measured_db(mut process: impl FnMut(f32) -> f32, freq: f64, fs: f64, len: usize) -> f64 {
@@ -273,71 +342,6 @@ pub(crate) mod tests {
             im -= h * (w * n as f64).sin();
         }
         10.0 * (re * re + im * im).log10()
-    }
-
-    /// |H(jΩ)| of the cookbook's analog prototype, at the bilinear-warped frequency.
-    pub fn cookbook_db(shape: Shape, f0: f64, q: f64, gain_db: f64, f: f64, fs: f64) -> f64 {
-        use num::C;
-        let w = (core::f64::consts::PI * f / fs).tan() / (core::f64::consts::PI * f0 / fs).tan();
-        let s = C(0.0, w);
-        let one = C(1.0, 0.0);
-        let a = 10f64.powf(gain_db / 40.0);
-        let sa = a.sqrt();
-        let den_std = s * s + s * (1.0 / q) + one;
-        let h = match shape {
-            Shape::LowPass => one / den_std,
-            Shape::HighPass => (s * s) / den_std,
-            Shape::BandPass => (s * (1.0 / q)) / den_std,
-            Shape::Notch => (s * s + one) / den_std,
-            Shape::AllPass => (s * s - s * (1.0 / q) + one) / den_std,
-            Shape::Bell => (s * s + s * (a / q) + one) / (s * s + s * (1.0 / (a * q)) + one),
-            Shape::LowShelf => ((s * s + s * (sa / q) + C(a, 0.0)) * a) / (s * s * a + s * (sa / q) + one),
-            Shape::HighShelf => ((s * s * a + s * (sa / q) + one) * a) / (s * s + s * (sa / q) + C(a, 0.0)),
-        };
-        20.0 * h.abs().log10()
-    }
-
-    /// Just enough complex arithmetic for the reference responses.
-    mod num {
-        use core::ops::{Add, Div, Mul, Sub};
-        #[derive(Clone, Copy)]
-        pub struct C(pub f64, pub f64);
-        impl C {
-            pub fn abs(self) -> f64 {
-                self.0.hypot(self.1)
-            }
-        }
-        impl Add for C {
-            type Output = C;
-            fn add(self, o: C) -> C {
-                C(self.0 + o.0, self.1 + o.1)
-            }
-        }
-        impl Sub for C {
-            type Output = C;
-            fn sub(self, o: C) -> C {
-                C(self.0 - o.0, self.1 - o.1)
-            }
-        }
-        impl Mul for C {
-            type Output = C;
-            fn mul(self, o: C) -> C {
-                C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
-            }
-        }
-        impl Mul<f64> for C {
-            type Output = C;
-            fn mul(self, k: f64) -> C {
-                C(self.0 * k, self.1 * k)
-            }
-        }
-        impl Div for C {
-            type Output = C;
-            fn div(self, o: C) -> C {
-                let d = o.0 * o.0 + o.1 * o.1;
-                C((self.0 * o.0 + self.1 * o.1) / d, (self.1 * o.0 - self.0 * o.1) / d)
-            }
-        }
     }
 
     /// Log-spaced test frequencies, 20 Hz … 20 kHz.
