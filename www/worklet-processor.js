@@ -12,7 +12,7 @@
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
-//                      per strip: peak left, peak right, gain reduction in dB)
+//                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB)
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
 // nothing, except the small meter message posted about 30 times a second.

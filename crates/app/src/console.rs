@@ -65,20 +65,67 @@ pub fn StatusLine() -> impl IntoView {
     }
 }
 
-/// A vertical peak meter, left and right.
+/// Colour of a meter segment at `db` dBFS: green, then yellow from −18, red from −6.
+fn meter_colour(db: f32, rms: bool) -> &'static str {
+    match (db >= -6.0, db >= -18.0, rms) {
+        (true, _, false) => "#ef4b4b",
+        (true, _, true) => "#c63c3c",
+        (false, true, false) => "#e6d23c",
+        (false, true, true) => "#b8a82f",
+        (false, false, false) => "#3ccf6e",
+        (false, false, true) => "#2a9c52",
+    }
+}
+
+/// A stereo meter on a canvas: the peak (light) over the RMS (solid) per side, with a clip
+/// indicator that stays lit until clicked. Redrawn when a meter reading arrives, without touching
+/// the page's layout.
 #[component]
-fn Meter(label: String, strip: Signal<usize>) -> impl IntoView {
+fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
     let desk = desk();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
     let meter = move || desk.meters.with(|m| m.get(strip.get()).copied().unwrap_or_default());
+    let (width, height) = (16u32, 220u32);
+    Effect::new(move |_| {
+        let m: StripMeter = meter();
+        let Some(canvas) = canvas.get() else { return };
+        let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+        let (w, h) = (width as f64, height as f64);
+        ctx.set_fill_style_str("#0b0c0e");
+        ctx.fill_rect(0.0, 0.0, w, h);
+        for (side, (peak, rms)) in [(m.left_db, m.rms_left_db), (m.right_db, m.rms_right_db)].into_iter().enumerate() {
+            let x = 1.0 + side as f64 * (w / 2.0);
+            let bar = w / 2.0 - 2.0;
+            // Peak: thin, light; RMS: the solid body of the bar.
+            let peak_h = meter_fill(peak) as f64 * h;
+            ctx.set_fill_style_str(meter_colour(peak, false));
+            ctx.set_global_alpha(0.45);
+            ctx.fill_rect(x, h - peak_h, bar, peak_h);
+            ctx.set_global_alpha(1.0);
+            ctx.fill_rect(x, h - peak_h, bar, 2.0);
+            let rms_h = meter_fill(rms) as f64 * h;
+            ctx.set_fill_style_str(meter_colour(rms, true));
+            ctx.fill_rect(x, h - rms_h, bar, rms_h);
+        }
+        // 0 dBFS and −18 dBFS marks.
+        ctx.set_fill_style_str("#5a6270");
+        for db in [0.0, -18.0] {
+            ctx.fill_rect(0.0, h - meter_fill(db) as f64 * h, w, 1.0);
+        }
+    });
+    let clipped = move || meter().clipped;
+    // The accessible value moves in whole decibels: enough to read, without a DOM change per frame.
     let loudest = move || {
         let m: StripMeter = meter();
-        m.left_db.max(m.right_db)
+        format!("{:.0}", m.left_db.max(m.right_db))
     };
     view! {
-        <div class="meter" role="meter" aria-label=label aria-valuemin=METER_FLOOR_DB aria-valuemax=6
-             aria-valuenow=move || format!("{:.1}", loudest())>
-            <div class="bar" style:height=move || format!("{:.1}%", meter_fill(meter().left_db) * 100.0)></div>
-            <div class="bar" style:height=move || format!("{:.1}%", meter_fill(meter().right_db) * 100.0)></div>
+        <div class="meter-stack">
+            <button class="clip" class:on=clipped aria-label=format!("Clear clip on {name}") aria-pressed=move || clipped().to_string()
+                title="Clipped: click to clear" on:click=move |_| desk.clear_clip(strip.get_untracked())></button>
+            <canvas node_ref=canvas class="meter" width=width height=height role="meter" aria-label=label
+                aria-valuemin=METER_FLOOR_DB aria-valuemax="6" aria-valuenow=loudest></canvas>
         </div>
     }
 }
@@ -232,7 +279,7 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
                 <div class="gr-bar" style:width=move || format!("{:.1}%", (reduction() / 24.0).clamp(0.0, 1.0) * 100.0)></div>
             </div>
             <div class="fader-meter">
-                <Meter label=format!("{name} peak") strip=index />
+                <Meter label=format!("{name} peak") strip=index name=name.clone() />
                 <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| set(StripParam::Fader, db)) />
             </div>
         </div>

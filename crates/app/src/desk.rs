@@ -18,7 +18,10 @@ use crate::files;
 /// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
 const METER_FALL_DB: f32 = 0.8;
 /// Values per strip in a meter reading (see the worklet's protocol).
-const METER_STRIDE: usize = 3;
+const METER_STRIDE: usize = 5;
+/// RMS display integration: each reading moves the shown RMS this far towards the new one (≈ 300 ms
+/// at 30 readings a second, the feel of a VU-style average).
+const RMS_SMOOTHING: f32 = 0.1;
 
 /// What the user is told about the state of the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,17 +33,21 @@ pub enum Status {
     Error(String),
 }
 
-/// A strip's meters as displayed: peak left and right (dBFS, with fall-back) and gain reduction (dB).
+/// A strip's meters as displayed: peak and RMS, left and right (dBFS, peaks with fall-back, RMS
+/// integrated), gain reduction (dB), and whether it has clipped since the engineer last cleared it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StripMeter {
     pub left_db: f32,
     pub right_db: f32,
+    pub rms_left_db: f32,
+    pub rms_right_db: f32,
     pub reduction_db: f32,
+    pub clipped: bool,
 }
 
 impl Default for StripMeter {
     fn default() -> Self {
-        StripMeter { left_db: METER_FLOOR_DB, right_db: METER_FLOOR_DB, reduction_db: 0.0 }
+        StripMeter { left_db: METER_FLOOR_DB, right_db: METER_FLOOR_DB, rms_left_db: METER_FLOOR_DB, rms_right_db: METER_FLOOR_DB, reduction_db: 0.0, clipped: false }
     }
 }
 
@@ -152,7 +159,20 @@ impl Desk {
             for (m, values) in shown.iter_mut().zip(reading.levels.chunks(METER_STRIDE)) {
                 m.left_db = peak_db(values[0]).max(m.left_db - METER_FALL_DB);
                 m.right_db = peak_db(values[1]).max(m.right_db - METER_FALL_DB);
-                m.reduction_db = values[2].max(m.reduction_db - METER_FALL_DB);
+                m.rms_left_db += (peak_db(values[2]) - m.rms_left_db) * RMS_SMOOTHING;
+                m.rms_right_db += (peak_db(values[3]) - m.rms_right_db) * RMS_SMOOTHING;
+                m.reduction_db = values[4].max(m.reduction_db - METER_FALL_DB);
+                // Anything at or over full scale lights the clip indicator until it is cleared.
+                m.clipped |= values[0] >= 1.0 || values[1] >= 1.0;
+            }
+        });
+    }
+
+    /// Clears a strip's clip indicator.
+    pub fn clear_clip(self, strip: usize) {
+        self.meters.update(|m| {
+            if let Some(m) = m.get_mut(strip) {
+                m.clipped = false;
             }
         });
     }

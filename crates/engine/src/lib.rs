@@ -17,6 +17,7 @@ pub mod plan;
 pub mod spec;
 
 pub use mixroom_dsp::MAX_BLOCK;
+pub use mixroom_dsp::meter::Levels;
 use mixroom_dsp::smooth::Smoother;
 pub use plan::{Plan, SendParam, StripParam, TrackAudio};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
@@ -48,13 +49,6 @@ impl ParamChange {
             ParamChange::Send(s, i, p, v) => plan.set_send_param(s, i, p, v),
         }
     }
-}
-
-/// Peak levels of one meter point since the last read, per side, as linear sample magnitudes.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct StereoPeak {
-    pub left: f32,
-    pub right: f32,
 }
 
 struct Transport {
@@ -226,10 +220,9 @@ impl Engine {
         self.out[channel.min(1)].as_ptr()
     }
 
-    /// Reads and resets a strip's peak meter (post-fader, post-pan).
-    pub fn take_peak(&mut self, strip: StripId) -> StereoPeak {
-        let (left, right) = self.plan.take_peak(strip);
-        StereoPeak { left, right }
+    /// Reads and resets a strip's meters (post-fader, post-pan): left and right peak and RMS.
+    pub fn take_levels(&mut self, strip: StripId) -> [Levels; 2] {
+        self.plan.take_levels(strip)
     }
 
     /// Reads and resets a strip's gain reduction, dB (≥ 0).

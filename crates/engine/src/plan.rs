@@ -25,7 +25,7 @@
 use mixroom_dsp::delay::DelayLine;
 use mixroom_dsp::gain::db_to_gain;
 use mixroom_dsp::lanes::{Lanes, F32x4};
-use mixroom_dsp::meter::PeakMeter;
+use mixroom_dsp::meter::{LevelMeter, Levels};
 use mixroom_dsp::pan::{balance_gains, pan_gains, PanLaw};
 use mixroom_dsp::smooth::{Smoother, DEFAULT_SMOOTHING_MS};
 use mixroom_dsp::MAX_BLOCK;
@@ -168,7 +168,7 @@ struct Strip {
     output: Option<StripId>,
     output_compensation: Option<Compensation>,
     buffers: Box<StripBuffers>,
-    meter: [PeakMeter; 2],
+    meter: [LevelMeter; 2],
     /// Heard under the current solos (soloed, or on the path of a soloed strip).
     in_solo_path: bool,
     /// Strips whose output feeds this one, and the one this feeds: for solo propagation.
@@ -679,9 +679,9 @@ impl Plan {
         }
     }
 
-    /// Reads and resets a strip's peak meter (post-fader, post-pan), linear.
-    pub fn take_peak(&mut self, s: StripId) -> (f32, f32) {
-        self.strips.get_mut(s).map_or((0.0, 0.0), |st| (st.meter[0].take(), st.meter[1].take()))
+    /// Reads and resets a strip's meters (post-fader, post-pan): left and right levels, linear.
+    pub fn take_levels(&mut self, s: StripId) -> [Levels; 2] {
+        self.strips.get_mut(s).map_or([Levels::default(); 2], |st| [st.meter[0].take(), st.meter[1].take()])
     }
 
     /// Reads and resets a strip's largest gain reduction across its dynamics inserts, dB (≥ 0).

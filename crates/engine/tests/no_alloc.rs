@@ -106,7 +106,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
         }
         e.process(MAX_BLOCK);
         for s in 0..e.strip_count() {
-            let _ = e.take_peak(s);
+            let _ = e.take_levels(s);
             let _ = e.take_gain_reduction(s);
         }
         block += 1;

@@ -14,8 +14,9 @@ use mixroom_engine::{Engine, ParamChange, Plan, SendParam, StripParam};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
-/// Values per strip in the meter buffer: peak left, peak right, gain reduction (dB).
-pub const METER_STRIDE: usize = 3;
+/// Values per strip in the meter buffer: peak left, peak right, RMS left, RMS right, gain reduction
+/// (dB).
+pub const METER_STRIDE: usize = 5;
 
 /// The engine, plus the engine being loaded and the meter buffer.
 #[wasm_bindgen]
@@ -163,16 +164,15 @@ impl WorkletEngine {
         self.engine.as_ref().map_or(0, |e| e.output_ptr(channel as usize) as usize)
     }
 
-    /// Real time: reads and resets every strip's meters into the meter buffer (peak L, peak R, gain
-    /// reduction in dB, per strip in mixer order); returns the number of values.
+    /// Real time: reads and resets every strip's meters into the meter buffer (peak L, peak R, RMS L,
+    /// RMS R, gain reduction in dB, per strip in mixer order); returns the number of values.
     pub fn collect_meters(&mut self) -> u32 {
         let Some(e) = &mut self.engine else { return 0 };
         let strips = e.strip_count().min(self.meters.len() / METER_STRIDE);
         for s in 0..strips {
-            let peak = e.take_peak(s);
-            self.meters[METER_STRIDE * s] = peak.left;
-            self.meters[METER_STRIDE * s + 1] = peak.right;
-            self.meters[METER_STRIDE * s + 2] = e.take_gain_reduction(s);
+            let [left, right] = e.take_levels(s);
+            let m = &mut self.meters[METER_STRIDE * s..METER_STRIDE * (s + 1)];
+            m.copy_from_slice(&[left.peak, right.peak, left.rms, right.rms, e.take_gain_reduction(s)]);
         }
         (strips * METER_STRIDE) as u32
     }

@@ -83,7 +83,9 @@ fn meters_report_every_strip() {
     for strip in 0..2 {
         assert!((meters[strip * METER_STRIDE] - expected).abs() < 1e-5);
         assert!((meters[strip * METER_STRIDE + 1] - expected).abs() < 1e-5);
-        assert_eq!(meters[strip * METER_STRIDE + 2], 0.0);
+        // A constant signal: its RMS is its level.
+        assert!((meters[strip * METER_STRIDE + 2] - expected).abs() < 1e-5);
+        assert_eq!(meters[strip * METER_STRIDE + 4], 0.0);
     }
 }
 
