@@ -12,6 +12,7 @@
 //!   [`Engine::swap_plan`], none of which allocate, lock or panic. A swapped-out plan is handed back
 //!   to the control side to be dropped there.
 
+pub mod clip;
 mod insert;
 pub mod plan;
 pub mod spec;
@@ -19,6 +20,7 @@ pub mod spec;
 pub use mixroom_dsp::MAX_BLOCK;
 pub use mixroom_dsp::meter::Levels;
 use mixroom_dsp::smooth::Smoother;
+pub use clip::{Clip, FadeShape};
 pub use plan::{Plan, SendParam, StripParam, TrackAudio};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
@@ -54,6 +56,8 @@ impl ParamChange {
 struct Transport {
     playing: bool,
     position: u64,
+    /// Loop region `[start, end)`: when the position reaches `end` it continues from `start`.
+    looping: Option<(u64, u64)>,
     /// Length of the session in frames; the transport stops there (plus the plan's latency, so the
     /// delayed output is not cut short).
     length: u64,
@@ -67,6 +71,10 @@ pub struct Engine {
     plan: Box<Plan>,
     /// Each strip's audio (empty for buses, returns and the master), by strip id.
     audio: Vec<TrackAudio>,
+    /// Each track's clips, by strip id (`None`: the whole audio from frame 0).
+    clips: Vec<Option<Vec<Clip>>>,
+    /// The length the session asked for (the transport also covers every clip).
+    requested_length: u64,
     transport: Transport,
     out: [[f32; MAX_BLOCK]; 2],
 }
@@ -76,7 +84,7 @@ impl Engine {
     /// [`Engine::track_audio_mut`]).
     pub fn new(spec: &MixerSpec) -> Result<Engine, RoutingError> {
         let plan = Box::new(Plan::compile(spec)?);
-        let audio = spec
+        let audio: Vec<TrackAudio> = spec
             .strips
             .iter()
             .map(|s| match s.kind {
@@ -84,11 +92,14 @@ impl Engine {
                 _ => TrackAudio::default(),
             })
             .collect();
+        let strips = audio.len();
         Ok(Engine {
             sample_rate: spec.sample_rate,
             plan,
             audio,
-            transport: Transport { playing: false, position: 0, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
+            clips: vec![None; strips],
+            requested_length: 0,
+            transport: Transport { playing: false, position: 0, looping: None, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
             out: [[0.0; MAX_BLOCK]; 2],
         })
     }
@@ -104,14 +115,36 @@ impl Engine {
         if samples.len() != frames {
             *samples = vec![0.0; frames];
         }
-        self.transport.length = self.transport.length.max(frames as u64);
+        self.update_length();
+        let samples = self.audio.get_mut(strip)?.channels.get_mut(channel)?;
         Some(samples.as_mut_slice())
     }
 
-    /// Sets the session length in frames; never shorter than the audio.
+    /// Sets the session length in frames; the transport also covers the end of every clip.
     pub fn set_length(&mut self, frames: u64) {
-        let longest = self.audio.iter().map(|a| a.frames() as u64).max().unwrap_or(0);
-        self.transport.length = frames.max(longest);
+        self.requested_length = frames;
+        self.update_length();
+    }
+
+    fn update_length(&mut self) {
+        let ends = self.audio.iter().zip(&self.clips).map(|(audio, clips)| match clips {
+            Some(clips) => clips.iter().map(Clip::end).max().unwrap_or(0),
+            None => audio.frames() as u64,
+        });
+        self.transport.length = ends.fold(self.requested_length, u64::max);
+    }
+
+    /// Control side (or the worklet's message handler): places a track's audio as `clips`
+    /// (`None`: the whole audio from frame 0), and returns the previous list, to be dropped there.
+    pub fn set_clips(&mut self, strip: StripId, clips: Option<Vec<Clip>>) -> Option<Vec<Clip>> {
+        let old = self.clips.get_mut(strip).map(|c| core::mem::replace(c, clips)).flatten();
+        self.update_length();
+        old
+    }
+
+    /// Loops playback over `[start, end)`, or stops looping with `None` (an empty region is none).
+    pub fn set_loop(&mut self, region: Option<(u64, u64)>) {
+        self.transport.looping = region.filter(|(s, e)| e > s);
     }
 
     /// Session length in frames.
@@ -191,7 +224,26 @@ impl Engine {
             self.out[1][..n].fill(0.0);
             return n;
         }
-        self.plan.process(&self.audio, self.transport.position, n, &mut self.out);
+        // A block crossing the loop's end is rendered in two parts, the second from the loop's start.
+        let mut done = 0;
+        while done < n {
+            let position = self.transport.position;
+            let mut run = n - done;
+            if let Some((start, end)) = self.transport.looping {
+                if position < end && position + run as u64 > end {
+                    run = (end - position) as usize;
+                }
+                if position + run as u64 == end {
+                    self.plan.process(&self.audio, &self.clips, position, run, &mut self.out, done);
+                    self.transport.position = start;
+                    done += run;
+                    continue;
+                }
+            }
+            self.plan.process(&self.audio, &self.clips, position, run, &mut self.out, done);
+            self.transport.position += run as u64;
+            done += run;
+        }
         let mut declick = [0.0f32; MAX_BLOCK];
         self.transport.declick.fill(&mut declick[..n]);
         for c in 0..2 {
@@ -199,7 +251,6 @@ impl Engine {
                 *x *= g;
             }
         }
-        self.transport.position += n as u64;
         let end = self.transport.length + self.plan.latency() as u64;
         let ramp_done = self.transport.declick.is_settled() && self.transport.declick.current() == 0.0;
         if ramp_done || self.transport.position >= end {

@@ -30,6 +30,7 @@ use mixroom_dsp::pan::{balance_gains, pan_gains, PanLaw};
 use mixroom_dsp::smooth::{Smoother, DEFAULT_SMOOTHING_MS};
 use mixroom_dsp::MAX_BLOCK;
 
+use crate::clip::Clip;
 use crate::insert::{run_stereo, Insert, Processor};
 use crate::spec::{InsertKind, MixerSpec, RoutingError, StripId, StripKind, StripSettings};
 
@@ -699,14 +700,16 @@ impl Plan {
 
     /// Audio side: renders `n` frames (≤ MAX_BLOCK) of the mix from session frame `position`
     /// (`playing` false renders the tails of silence) into `out`. Never allocates.
-    pub fn process(&mut self, audio: &[TrackAudio], position: u64, n: usize, out: &mut [[f32; MAX_BLOCK]; 2]) {
-        let n = n.min(MAX_BLOCK);
+    /// `clips[s]` places track `s`'s audio on the timeline (`None`: the whole audio from frame 0).
+    /// The block is written to `out` from frame `offset` on.
+    pub fn process(&mut self, audio: &[TrackAudio], clips: &[Option<Vec<Clip>>], position: u64, n: usize, out: &mut [[f32; MAX_BLOCK]; 2], offset: usize) {
+        let n = n.min(MAX_BLOCK - offset.min(MAX_BLOCK));
         for s in self.strips.iter_mut().filter(|s| !matches!(s.kind, StripKind::Track { .. })) {
             s.buffers.input[0][..n].fill(0.0);
             s.buffers.input[1][..n].fill(0.0);
         }
         for g in 0..self.groups.len() {
-            self.gather(g, audio, position, n);
+            self.gather(g, audio, clips, position, n);
             self.run_inserts(g, n);
             self.scatter(g, n);
             for m in 0..self.groups[g].members.len() {
@@ -715,14 +718,14 @@ impl Plan {
             }
         }
         let master = &self.strips[self.master].buffers.post;
-        out[0][..n].copy_from_slice(&master[0][..n]);
-        out[1][..n].copy_from_slice(&master[1][..n]);
+        out[0][offset..offset + n].copy_from_slice(&master[0][..n]);
+        out[1][offset..offset + n].copy_from_slice(&master[1][..n]);
     }
 
     /// Fills the group's lanes with each member's input, trimmed. Each lane is written whole into a
     /// lane-major scratch first and the vectors assembled in one pass: writing single lanes of
     /// vectors in place would stall the CPU's store forwarding on every sample.
-    fn gather(&mut self, g: usize, audio: &[TrackAudio], position: u64, n: usize) {
+    fn gather(&mut self, g: usize, audio: &[TrackAudio], clips: &[Option<Vec<Clip>>], position: u64, n: usize) {
         let scratch = &mut *self.scratch;
         let lanes = &mut scratch.lanes;
         let group = &mut self.groups[g];
@@ -741,15 +744,23 @@ impl Plan {
                 match strip.kind {
                     StripKind::Track { .. } => {
                         let track = audio.get(s);
-                        let frames = track.map_or(0, TrackAudio::frames);
-                        let start = usize::try_from(position).unwrap_or(usize::MAX).min(frames);
-                        let end = start.saturating_add(n).min(frames);
-                        let have = end - start;
-                        match track.and_then(|t| t.channels.get(c).or(t.channels.first())) {
-                            Some(source) => dest[..have].copy_from_slice(&source[start..end]),
-                            None => dest[..have].fill(0.0),
+                        let source = track.and_then(|t| t.channels.get(c).or(t.channels.first())).map_or(&[][..], Vec::as_slice);
+                        match clips.get(s).and_then(Option::as_ref) {
+                            Some(clips) => {
+                                dest[..n].fill(0.0);
+                                for clip in clips {
+                                    clip.render(source, position, &mut dest[..n]);
+                                }
+                            }
+                            None => {
+                                // No clips set: the whole audio from the session start.
+                                let frames = source.len();
+                                let start = usize::try_from(position).unwrap_or(usize::MAX).min(frames);
+                                let end = start.saturating_add(n).min(frames);
+                                dest[..end - start].copy_from_slice(&source[start..end]);
+                                dest[end - start..n].fill(0.0);
+                            }
                         }
-                        dest[have..n].fill(0.0);
                     }
                     _ => dest[..n].copy_from_slice(&strip.buffers.input[c][..n]),
                 }

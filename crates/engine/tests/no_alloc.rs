@@ -99,6 +99,8 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             300 => old_plan = next_plan.take().map(|p| e.swap_plan(p)),
             350 => ParamChange::Send(1, 0, SendParam::Level, 0.0).apply(&mut e),
             400 => e.seek(1_000),
+            420 => e.set_loop(Some((48_000, 60_000))),
+            460 => e.set_loop(None),
             500 => {
                 e.stop();
             }
