@@ -8,6 +8,8 @@
 //                      {type: 'insert', strip, slot, param, value}        insert parameters
 //                      {type: 'bypass', strip, slot, value}
 //                      {type: 'send', strip, index, param, value}         (SendParam ids)
+//                      {type: 'clips', track, values: Float64Array}       8 numbers a clip (see set_track_clips)
+//                      {type: 'loop', enabled, start, end}
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
@@ -63,6 +65,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'insert': e.set_insert_param(msg.strip, msg.slot, msg.param, msg.value); break;
       case 'bypass': e.set_insert_bypass(msg.strip, msg.slot, msg.value); break;
       case 'send': e.set_send_param(msg.strip, msg.index, msg.param, msg.value); break;
+      case 'clips': e.set_track_clips(msg.track, msg.values); break;
+      case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); break;
       case 'play': e.play(); break;
       case 'stop': e.stop(); break;
       case 'seek': e.seek(msg.frame); break;

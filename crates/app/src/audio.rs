@@ -14,7 +14,8 @@ use futures::channel::oneshot;
 use futures::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Float32Array, Object, Reflect};
-use mixroom_engine::ParamChange;
+use mixroom_engine::{FadeShape, ParamChange};
+use mixroom_session::EngineEdit;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -220,6 +221,33 @@ impl EngineNode {
         Self::wait(updated, "apply the change").await.map(|_| ())
     }
 
+    /// Sends an edit: a parameter, a track's clips, or the loop.
+    pub fn apply(&self, edit: &EngineEdit) {
+        match edit {
+            EngineEdit::Param(change) => self.set(*change),
+            EngineEdit::Clips(track, clips) => {
+                let values: Vec<f64> = clips
+                    .iter()
+                    .flatten()
+                    .flat_map(|c| {
+                        let shape = |s: FadeShape| FadeShape::ALL.iter().position(|x| *x == s).unwrap_or(0) as f64;
+                        [c.start as f64, c.offset as f64, c.length as f64, c.gain as f64, c.fade_in as f64, c.fade_out as f64, shape(c.fade_in_shape), shape(c.fade_out_shape)]
+                    })
+                    .collect();
+                self.post_fields(&[("type", "clips".into()), ("track", JsValue::from_f64(*track as f64)), ("values", js_sys::Float64Array::from(values.as_slice()).into())]);
+            }
+            EngineEdit::Loop(region) => {
+                let (start, end) = region.unwrap_or((0, 0));
+                self.post_fields(&[
+                    ("type", "loop".into()),
+                    ("enabled", region.is_some().into()),
+                    ("start", JsValue::from_f64(start as f64)),
+                    ("end", JsValue::from_f64(end as f64)),
+                ]);
+            }
+        }
+    }
+
     /// Sends one parameter change; it takes effect at the next quantum, smoothed.
     pub fn set(&self, change: ParamChange) {
         let n = |v: usize| JsValue::from_f64(v as f64);
@@ -286,6 +314,10 @@ impl LiveEngine {
 
     pub fn set(&self, change: ParamChange) {
         self.node.set(change);
+    }
+
+    pub fn apply(&self, edit: &EngineEdit) {
+        self.node.apply(edit);
     }
 
     /// A structural edit: the session's new plan replaces the old one between two quanta.

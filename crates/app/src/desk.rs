@@ -9,11 +9,12 @@ use js_sys::Float32Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_engine::{ParamChange, Plan};
-use mixroom_session::{gated_rms_db, Session, SessionError, StripRef};
+use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, StripRef};
 
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio};
 use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
+use crate::waveform::Overview;
 
 /// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
 const METER_FALL_DB: f32 = 0.8;
@@ -51,6 +52,13 @@ impl Default for StripMeter {
     }
 }
 
+/// The two views of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Mixer,
+    Timeline,
+}
+
 /// The app's state. `Copy`: every field is a handle into Leptos' arena.
 #[derive(Clone, Copy)]
 pub struct Desk {
@@ -70,6 +78,12 @@ pub struct Desk {
     audio: StoredValue<Vec<TrackAudio>, LocalStorage>,
     /// Each track's gated RMS level (dBFS), measured while preparing the audio: for gain staging.
     levels: StoredValue<Vec<f64>>,
+    /// Each track's waveform overview, built once while preparing the audio.
+    pub overviews: StoredValue<Vec<Overview>>,
+    /// Which view fills the window.
+    pub view: RwSignal<View>,
+    /// The selected clip: (track, clip index).
+    pub selected_clip: RwSignal<Option<(usize, usize)>>,
     history: StoredValue<History>,
     /// (undo steps, redo steps): what the Undo and Redo buttons show.
     pub history_len: RwSignal<(usize, usize)>,
@@ -102,6 +116,9 @@ impl Desk {
             module: StoredValue::new_local(None),
             audio: StoredValue::new_local(Vec::new()),
             levels: StoredValue::new(Vec::new()),
+            overviews: StoredValue::new(Vec::new()),
+            view: RwSignal::new(View::Mixer),
+            selected_clip: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             history_len: RwSignal::new((0, 0)),
         }
@@ -125,12 +142,14 @@ impl Desk {
         let module = EngineModule::load().await?;
         let mut tracks = Vec::with_capacity(session.tracks.len());
         let mut levels = Vec::with_capacity(session.tracks.len());
+        let mut overviews = Vec::with_capacity(session.tracks.len());
         for (i, track) in session.tracks.iter().enumerate() {
             self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{})", track.name, i + 1, session.tracks.len())));
             // Let the page paint between stems: each takes a moment to synthesize.
             TimeoutFuture::new(0).await;
             let channels = session.render_source(i).map_err(|e| e.to_string())?;
             levels.push(gated_rms_db(&channels));
+            overviews.push(Overview::build(&channels));
             tracks.push(channels.iter().map(|c| Float32Array::from(c.as_slice())).collect::<TrackAudio>());
         }
         self.status.set(Status::Busy("Starting the audio engine…".into()));
@@ -146,6 +165,7 @@ impl Desk {
         self.module.set_value(Some(module));
         self.audio.set_value(tracks);
         self.levels.set_value(levels);
+        self.overviews.set_value(overviews);
         self.engine.set_value(Some(Rc::new(engine)));
         Ok(())
     }
@@ -194,19 +214,47 @@ impl Desk {
 
     /// Returns to the session start.
     pub fn rewind(self) {
-        self.with_engine(|e| e.seek(0));
-        self.position.set(0.0);
+        self.seek(0);
+    }
+
+    /// Moves the play position (playing or not).
+    pub fn seek(self, frame: u64) {
+        self.with_engine(|e| e.seek(frame));
+        self.position.set(frame as f64);
+    }
+
+    /// A track's audio samples `[from, to)` of one channel, for drawing single samples.
+    pub fn samples(self, track: usize, channel: usize, from: usize, to: usize) -> Vec<f32> {
+        self.audio.with_value(|a| {
+            a.get(track).and_then(|c| c.get(channel).or(c.first())).map_or(Vec::new(), |arr| {
+                let len = arr.length() as usize;
+                let (from, to) = (from.min(len), to.min(len));
+                arr.subarray(from as u32, to as u32).to_vec()
+            })
+        })
     }
 
     /// A parameter edit: changes the session and sends the same change to the engine. Undoable: a
     /// whole gesture (a drag) is one step.
     pub fn edit(self, f: impl FnOnce(&mut Session) -> Option<ParamChange>) {
+        self.edit_engine(move |s| f(s).map(EngineEdit::Param));
+    }
+
+    /// An edit the engine does not hear (names, colours, markers): undoable like the others.
+    pub fn edit_session(self, f: impl FnOnce(&mut Session)) {
+        let before = self.session.get_untracked();
+        self.session.update(f);
+        self.checkpoint(before);
+    }
+
+    /// An edit whose engine side is any [`EngineEdit`] (clips, the loop, a parameter).
+    pub fn edit_engine(self, f: impl FnOnce(&mut Session) -> Option<EngineEdit>) {
         let before = self.session.get_untracked();
         let mut change = None;
         self.session.update(|s| change = f(s));
         if let Some(change) = change {
             self.checkpoint(before);
-            self.with_engine(|e| e.set(change));
+            self.with_engine(|e| e.apply(&change));
         }
     }
 
@@ -226,14 +274,14 @@ impl Desk {
 
     /// Makes `next` the session, bringing the engine along: with `changes` when given (same shape),
     /// otherwise with a new plan.
-    fn install(self, next: Session, changes: Option<Vec<ParamChange>>) {
+    fn install(self, next: Session, changes: Option<Vec<EngineEdit>>) {
         let strips = next.strip_refs().len();
         let json = changes.is_none().then(|| next.to_json());
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
         if let Some(engine) = self.engine.get_value() {
             match (changes, json) {
-                (Some(changes), _) => changes.into_iter().for_each(|c| engine.set(c)),
+                (Some(changes), _) => changes.iter().for_each(|c| engine.apply(c)),
                 (None, Some(json)) => spawn_local(async move {
                     if let Err(message) = engine.update(&json).await {
                         self.status.set(Status::Error(message));

@@ -12,12 +12,14 @@ mod editors;
 pub mod fader;
 mod files;
 pub mod inspector;
+mod timeline;
+pub mod waveform;
 
 use leptos::prelude::*;
 pub use mixroom_session::Session;
 
 use console::{Console, StatusLine, Transport};
-use desk::Desk;
+use desk::{Desk, View};
 use inspector::Inspector;
 
 #[cfg(test)]
@@ -94,11 +96,20 @@ pub fn App() -> impl IntoView {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>
             <span class="session-name">{move || desk.session.with(|s| s.name.clone())}</span>
+            <div class="views" role="toolbar" aria-label="Views">
+                <button aria-pressed=move || (desk.view.get() == View::Timeline).to_string() on:click=move |_| desk.view.set(View::Timeline)>"Timeline"</button>
+                <button aria-pressed=move || (desk.view.get() == View::Mixer).to_string() on:click=move |_| desk.view.set(View::Mixer)>"Mixer"</button>
+            </div>
             <Transport />
         </header>
         <StatusLine />
         <main class="workspace">
-            <div class="console-pane"><Console /></div>
+            <div class="console-pane">
+                {move || match desk.view.get() {
+                    View::Mixer => view! { <Console /> }.into_any(),
+                    View::Timeline => view! { <timeline::Timeline /> }.into_any(),
+                }}
+            </div>
             <Inspector />
         </main>
     }

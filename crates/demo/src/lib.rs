@@ -52,6 +52,11 @@ pub fn length_frames(sample_rate: u32) -> usize {
     beats_to_frames((BARS as f64 + 1.0) * BEATS_PER_BAR, sample_rate)
 }
 
+/// Frame where bar `bar` (0-based) starts at `sample_rate`.
+pub fn bar_frame(bar: usize, sample_rate: u32) -> u64 {
+    beats_to_frames(bar as f64 * BEATS_PER_BAR, sample_rate) as u64
+}
+
 /// Frames from the song start to `beats`, rounded to the nearest frame.
 pub(crate) fn beats_to_frames(beats: f64, sample_rate: u32) -> usize {
     (beats * 60.0 / TEMPO_BPM * sample_rate as f64).round() as usize

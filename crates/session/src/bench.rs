@@ -29,6 +29,8 @@ pub fn s16_session(seconds: f64) -> Session {
             id: format!("t{}", t + 1),
             name: format!("Track {}", t + 1),
             source: Source::Audio { id: format!("s16-{}", t + 1), channels: if t < 4 { 2 } else { 1 }, frames },
+            clips: Vec::new(),
+            colour: None,
             strip: Strip {
                 inserts: vec![
                     insert("filters", &[("hp_on", 1.0), ("hp_freq", 80.0), ("hp_slope", 0.0)]),
@@ -73,6 +75,8 @@ pub fn s16_session(seconds: f64) -> Session {
                 ..Strip::default()
             },
         },
+        markers: Vec::new(),
+        loop_region: None,
     }
 }
 

@@ -23,6 +23,8 @@ impl Session {
                 id: id.into(),
                 name: stem.name.into(),
                 source: Source::DemoStem { stem: id.into() },
+                clips: Vec::new(),
+                colour: None,
                 strip: Strip { fader_db, pan, inserts, sends, output: output.into(), ..Strip::default() },
             }
         };
@@ -49,6 +51,13 @@ impl Session {
                 Bus { id: "echo".into(), name: "Echo".into(), strip: Strip { solo_safe: true, fader_db: -3.0, inserts: vec![insert("delay", &[("sync", 1.0), ("note", 6.0), ("feedback", 0.3), ("ping_pong", 1.0), ("hp_freq", 300.0), ("lp_freq", 6_000.0)])], ..Strip::default() } },
             ],
             master: Master { strip: Strip { inserts: vec![insert("limiter", &[("ceiling", -1.0), ("gain", 2.0)])], ..Strip::default() } },
+            markers: vec![
+                crate::Marker { name: "Intro".into(), frame: 0 },
+                crate::Marker { name: "Verse".into(), frame: mixroom_demo::bar_frame(4, 48_000) },
+                crate::Marker { name: "Lead".into(), frame: mixroom_demo::bar_frame(8, 48_000) },
+                crate::Marker { name: "Outro".into(), frame: mixroom_demo::bar_frame(12, 48_000) },
+            ],
+            loop_region: None,
         }
     }
 }

@@ -3,7 +3,18 @@
 
 use mixroom_engine::{InsertKind, ParamChange, SendParam, StripId, StripParam};
 
-use crate::{Bus, Insert, Send, Session, SessionError, Strip};
+use crate::{Bus, Clip, Insert, LoopRegion, Marker, Send, Session, SessionError, Strip};
+
+/// What a running engine must do to follow an edit of the session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineEdit {
+    /// A setting changed in place.
+    Param(ParamChange),
+    /// A track's clips changed (`None`: the whole source from the start).
+    Clips(usize, Option<Vec<mixroom_engine::Clip>>),
+    /// The loop changed (`None`: no looping).
+    Loop(Option<(u64, u64)>),
+}
 
 /// A strip of the session, by kind and position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -254,10 +265,10 @@ impl Session {
 }
 
 impl Session {
-    /// The parameter changes that turn a running engine playing `self` into one playing `target`,
-    /// if the two share the same structure (strips, insert kinds in order, sends, routing): then an
-    /// undo or redo applies smoothly, without a new plan. `None` when the structure differs.
-    pub fn changes_to(&self, target: &Session) -> Option<Vec<ParamChange>> {
+    /// What turns a running engine playing `self` into one playing `target`, if the two share the
+    /// same structure (strips, insert kinds in order, sends, routing): then an undo or redo applies
+    /// smoothly, without a new plan. `None` when the structure differs.
+    pub fn changes_to(&self, target: &Session) -> Option<Vec<EngineEdit>> {
         let refs = self.strip_refs();
         if refs != target.strip_refs() || self.sample_rate != target.sample_rate {
             return None;
@@ -290,7 +301,7 @@ impl Session {
             };
             for ((p, x), (_, y)) in strip_values(a).into_iter().zip(strip_values(b)) {
                 if x != y && !(x.is_nan() && y.is_nan()) {
-                    changes.push(ParamChange::Strip(id, p, y));
+                    changes.push(EngineEdit::Param(ParamChange::Strip(id, p, y)));
                 }
             }
             for (slot, (x, y)) in a.inserts.iter().zip(&b.inserts).enumerate() {
@@ -298,25 +309,64 @@ impl Session {
                 for (pid, info) in kind.params().iter().enumerate() {
                     let value = |i: &Insert| i.params.get(info.key).copied().unwrap_or(info.default);
                     if value(x) != value(y) {
-                        changes.push(ParamChange::Insert(id, slot, pid, value(y)));
+                        changes.push(EngineEdit::Param(ParamChange::Insert(id, slot, pid, value(y))));
                     }
                 }
                 if x.bypass != y.bypass {
-                    changes.push(ParamChange::Bypass(id, slot, y.bypass));
+                    changes.push(EngineEdit::Param(ParamChange::Bypass(id, slot, y.bypass)));
                 }
             }
             for (index, (x, y)) in a.sends.iter().zip(&b.sends).enumerate() {
                 if x.level_db != y.level_db {
-                    changes.push(ParamChange::Send(id, index, SendParam::Level, y.level_db));
+                    changes.push(EngineEdit::Param(ParamChange::Send(id, index, SendParam::Level, y.level_db)));
                 }
                 if x.pre_fader != y.pre_fader {
-                    changes.push(ParamChange::Send(id, index, SendParam::PreFader, flag(y.pre_fader)));
+                    changes.push(EngineEdit::Param(ParamChange::Send(id, index, SendParam::PreFader, flag(y.pre_fader))));
                 }
                 if x.muted != y.muted {
-                    changes.push(ParamChange::Send(id, index, SendParam::Mute, flag(y.muted)));
+                    changes.push(EngineEdit::Param(ParamChange::Send(id, index, SendParam::Mute, flag(y.muted))));
                 }
             }
         }
+        for t in 0..self.tracks.len() {
+            if self.tracks[t].clips != target.tracks[t].clips {
+                changes.push(EngineEdit::Clips(t, target.engine_clips(t)));
+            }
+        }
+        if self.engine_loop() != target.engine_loop() {
+            changes.push(EngineEdit::Loop(target.engine_loop()));
+        }
         Some(changes)
+    }
+
+    /// Edits clip `index` of `track` (its current clips, or the whole source when it has none);
+    /// the edit is kept within the source and the clip's own length, and returned as what the
+    /// engine must do.
+    pub fn edit_clip(&mut self, track: usize, index: usize, edit: impl FnOnce(&mut Clip)) -> Result<EngineEdit, SessionError> {
+        let frames = self.source_frames(track);
+        let mut clips = self.clips(track);
+        let clip = clips.get_mut(index).ok_or_else(|| SessionError::Invalid("that clip does not exist".into()))?;
+        edit(clip);
+        clip.offset = clip.offset.min(frames.saturating_sub(1));
+        clip.length = clip.length.clamp(1, frames - clip.offset);
+        clip.fade_in = clip.fade_in.min(clip.length);
+        clip.fade_out = clip.fade_out.min(clip.length - clip.fade_in);
+        clip.gain_db = if clip.gain_db.is_finite() { clip.gain_db.clamp(-60.0, 24.0) } else { 0.0 };
+        self.tracks[track].clips = clips;
+        Ok(EngineEdit::Clips(track, self.engine_clips(track)))
+    }
+
+    /// Sets the loop region (frames) and whether playback loops over it.
+    pub fn set_loop(&mut self, region: Option<LoopRegion>) -> EngineEdit {
+        self.loop_region = region.filter(|l| l.end > l.start);
+        EngineEdit::Loop(self.engine_loop())
+    }
+
+    /// Adds a marker at `frame`, named "Marker n" (the first free n); returns its index.
+    pub fn add_marker(&mut self, frame: u64) -> usize {
+        let n = (1..).find(|n| !self.markers.iter().any(|m| m.name == format!("Marker {n}"))).unwrap_or(1);
+        self.markers.push(Marker { name: format!("Marker {n}"), frame });
+        self.markers.sort_by_key(|m| m.frame);
+        self.markers.iter().position(|m| m.frame == frame && m.name == format!("Marker {n}")).unwrap_or(0)
     }
 }

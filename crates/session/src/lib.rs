@@ -19,12 +19,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use edit::StripRef;
+pub use edit::{EngineEdit, StripRef};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The most strips of each kind a session may hold; far above any real mix, low enough to refuse a
 /// hostile file.
 pub const MAX_TRACKS: usize = 512;
@@ -52,6 +52,76 @@ pub struct Session {
     #[serde(default)]
     pub returns: Vec<Bus>,
     pub master: Master,
+    /// Named positions on the timeline.
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+    /// The loop region, kept when looping is off so that it comes back where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_region: Option<LoopRegion>,
+}
+
+/// A named position on the timeline, in frames.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub name: String,
+    pub frame: u64,
+}
+
+/// The loop region `[start, end)`, in frames, and whether playback loops over it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoopRegion {
+    pub start: u64,
+    pub end: u64,
+    pub enabled: bool,
+}
+
+/// A clip: `length` frames of the track's source from `offset`, placed at timeline frame `start`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clip {
+    pub start: u64,
+    #[serde(default)]
+    pub offset: u64,
+    pub length: u64,
+    #[serde(default)]
+    pub gain_db: f32,
+    #[serde(default)]
+    pub fade_in: u64,
+    #[serde(default)]
+    pub fade_out: u64,
+    #[serde(default = "default_shape")]
+    pub fade_in_shape: String,
+    #[serde(default = "default_shape")]
+    pub fade_out_shape: String,
+}
+
+fn default_shape() -> String {
+    mixroom_engine::FadeShape::default().key().into()
+}
+
+impl Clip {
+    /// A clip of the whole source at the session start.
+    pub fn whole(frames: u64) -> Clip {
+        Clip { start: 0, offset: 0, length: frames, gain_db: 0.0, fade_in: 0, fade_out: 0, fade_in_shape: default_shape(), fade_out_shape: default_shape() }
+    }
+
+    pub fn end(&self) -> u64 {
+        self.start.saturating_add(self.length)
+    }
+
+    /// The engine's form of the clip.
+    pub fn to_engine(&self) -> mixroom_engine::Clip {
+        let shape = |k: &str| mixroom_engine::FadeShape::from_key(k).unwrap_or_default();
+        mixroom_engine::Clip {
+            start: self.start,
+            offset: self.offset,
+            length: self.length,
+            gain: mixroom_dsp::gain::db_to_gain(self.gain_db),
+            fade_in: self.fade_in,
+            fade_out: self.fade_out,
+            fade_in_shape: shape(&self.fade_in_shape),
+            fade_out_shape: shape(&self.fade_out_shape),
+        }
+    }
 }
 
 /// One track: where its audio comes from and its channel strip.
@@ -61,6 +131,12 @@ pub struct Track {
     pub id: String,
     pub name: String,
     pub source: Source,
+    /// Where the source plays on the timeline; none means the whole source from the start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clips: Vec<Clip>,
+    /// Display colour, `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
     #[serde(flatten)]
     pub strip: Strip,
 }
@@ -247,7 +323,13 @@ impl Session {
             Some(v) if v > VERSION => return Err(SessionError::NewerVersion(v)),
             Some(0) | None => return Err(SessionError::Malformed("the format version is missing".into())),
             Some(1) => migrate::from_v1(text)?,
-            Some(_) => serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?,
+            // Format 2 lacked clips, markers, the loop region and colours: they read as their
+            // defaults (the whole source from the start, none, none, none).
+            Some(_) => {
+                let mut s: Session = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
+                s.version = VERSION;
+                s
+            }
         };
         session.validate()?;
         Ok(session)
@@ -273,16 +355,38 @@ impl Session {
         }
     }
 
-    /// Session length in frames: the end of the longest source.
+    /// Frames of a track's source.
+    pub fn source_frames(&self, track: usize) -> u64 {
+        match self.tracks.get(track).map(|t| &t.source) {
+            Some(Source::DemoStem { .. }) => mixroom_demo::length_frames(self.sample_rate) as u64,
+            Some(Source::Audio { frames, .. }) => *frames,
+            None => 0,
+        }
+    }
+
+    /// A track's clips as the engine plays them (`None`: the whole source from the start).
+    pub fn engine_clips(&self, track: usize) -> Option<Vec<mixroom_engine::Clip>> {
+        let t = self.tracks.get(track)?;
+        (!t.clips.is_empty()).then(|| t.clips.iter().map(Clip::to_engine).collect())
+    }
+
+    /// A track's clips as shown and edited: the stored ones, or the whole source.
+    pub fn clips(&self, track: usize) -> Vec<Clip> {
+        match self.tracks.get(track) {
+            Some(t) if !t.clips.is_empty() => t.clips.clone(),
+            Some(_) => vec![Clip::whole(self.source_frames(track))],
+            None => Vec::new(),
+        }
+    }
+
+    /// The loop the engine plays, if looping is on.
+    pub fn engine_loop(&self) -> Option<(u64, u64)> {
+        self.loop_region.filter(|l| l.enabled && l.end > l.start).map(|l| (l.start, l.end))
+    }
+
+    /// Session length in frames: the end of the last clip.
     pub fn length_frames(&self) -> u64 {
-        self.tracks
-            .iter()
-            .map(|t| match &t.source {
-                Source::DemoStem { .. } => mixroom_demo::length_frames(self.sample_rate) as u64,
-                Source::Audio { frames, .. } => *frames,
-            })
-            .max()
-            .unwrap_or(0)
+        (0..self.tracks.len()).flat_map(|t| self.clips(t)).map(|c| c.end()).max().unwrap_or(0)
     }
 
     /// Synthesizes the audio of every track's generated source: one entry per track, one buffer per
@@ -321,6 +425,10 @@ impl Session {
                 }
             }
         }
+        for t in 0..self.tracks.len() {
+            engine.set_clips(t, self.engine_clips(t));
+        }
+        engine.set_loop(self.engine_loop());
         engine.set_length(self.length_frames());
         engine.settle();
         Ok(engine)

@@ -1,5 +1,9 @@
 //! Reading session files written by earlier versions of Mixroom.
 //!
+//! Format 1 (below) had tracks to the master only. Format 2 added buses, returns, inserts and sends;
+//! format 3 clips, markers, the loop region and track colours, all optional, so a format-2 file
+//! reads directly with them at their defaults (see `Session::from_json`).
+//!
 //! Each earlier format keeps its own serde types here, exactly as that version wrote them, and a
 //! conversion into the current [`Session`]. A file is read with its own version's types, then carried
 //! forward one version at a time.
@@ -66,6 +70,8 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
                 id: format!("track-{}", i + 1),
                 name: t.name,
                 source: t.source,
+                clips: Vec::new(),
+                colour: None,
                 strip: Strip {
                     trim_db: t.trim_db,
                     polarity_inverted: t.polarity_inverted,
@@ -80,5 +86,7 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
         buses: Vec::new(),
         returns: Vec::new(),
         master: Master { strip: Strip { fader_db: old.master.fader_db, ..Strip::default() } },
+        markers: Vec::new(),
+        loop_region: None,
     })
 }

@@ -76,6 +76,39 @@ pub(crate) fn validate(session: &Session) -> Result<(), SessionError> {
             }
         }
     }
+    for (i, t) in session.tracks.iter().enumerate() {
+        let frames = session.source_frames(i);
+        if t.clips.len() > 10_000 {
+            return invalid(format!("track \"{}\" has more than 10 000 clips", t.name));
+        }
+        if t.colour.as_ref().is_some_and(|c| c.len() != 7 || !c.starts_with('#') || !c[1..].chars().all(|h| h.is_ascii_hexdigit())) {
+            return invalid(format!("track \"{}\" has a colour that is not #rrggbb", t.name));
+        }
+        for (k, c) in t.clips.iter().enumerate() {
+            let bad = |why: &str| invalid(format!("clip {} of track \"{}\" {why}", k + 1, t.name));
+            if c.length == 0 || c.offset.saturating_add(c.length) > frames {
+                return bad("reaches outside its source");
+            }
+            if c.start > crate::MAX_SOURCE_FRAMES {
+                return bad("starts beyond three hours");
+            }
+            if c.fade_in.saturating_add(c.fade_out) > c.length {
+                return bad("has fades longer than itself");
+            }
+            if !(c.gain_db.is_finite() && (-60.0..=24.0).contains(&c.gain_db)) {
+                return bad("has a gain outside −60 … +24 dB");
+            }
+            if mixroom_engine::FadeShape::from_key(&c.fade_in_shape).is_none() || mixroom_engine::FadeShape::from_key(&c.fade_out_shape).is_none() {
+                return bad("has an unknown fade shape");
+            }
+        }
+    }
+    if session.markers.len() > 10_000 || session.markers.iter().any(|m| m.name.chars().count() > MAX_NAME_CHARS) {
+        return invalid("its markers are too many or too long-named".into());
+    }
+    if session.loop_region.is_some_and(|l| l.end <= l.start) {
+        return invalid("its loop region ends before it starts".into());
+    }
     for b in session.buses.iter().chain(&session.returns) {
         if b.name.chars().count() > MAX_NAME_CHARS {
             return invalid(format!("a bus name is longer than {MAX_NAME_CHARS} characters"));

@@ -1,5 +1,6 @@
 use super::*;
 use mixroom_engine::{InsertKind, ParamChange, SendParam, StripParam};
+use crate::EngineEdit;
 
 #[test]
 fn demo_round_trips_through_json() {
@@ -25,7 +26,7 @@ fn bad_files_get_human_errors() {
     assert!(matches!(Session::from_json("{not json"), Err(SessionError::Malformed(_))));
     assert_eq!(Session::from_json("{\"hello\": 1}"), Err(SessionError::NotASession));
     assert!(Session::from_json("[1,2]").unwrap_err().to_string().contains("damaged"));
-    let newer = Session::demo().to_json().replace("\"version\": 2", "\"version\": 7");
+    let newer = Session::demo().to_json().replace(&format!("\"version\": {VERSION}"), "\"version\": 7");
     let err = Session::from_json(&newer).unwrap_err();
     assert_eq!(err, SessionError::NewerVersion(7));
     assert!(err.to_string().contains("newer version of Mixroom"));
@@ -184,7 +185,7 @@ fn changes_between_sessions_replay_an_edit_exactly() {
         after.set_send_param(StripRef::Track(4), 0, SendParam::PreFader, 1.0).unwrap(),
         after.set_strip_param(StripRef::Bus(0), StripParam::Mute, 1.0).unwrap(),
     ];
-    let mut forward = before.changes_to(&after).unwrap();
+    let mut forward: Vec<ParamChange> = before.changes_to(&after).unwrap().into_iter().map(|e| match e { EngineEdit::Param(p) => p, other => panic!("{other:?}") }).collect();
     let mut expected = edits.clone();
     let key = |c: &ParamChange| format!("{c:?}");
     forward.sort_by_key(key);
@@ -192,11 +193,61 @@ fn changes_between_sessions_replay_an_edit_exactly() {
     assert_eq!(forward, expected);
     // And back: the reverse changes restore the old values.
     let back = after.changes_to(&before).unwrap();
-    assert!(back.contains(&ParamChange::Strip(2, StripParam::Fader, before.tracks[2].strip.fader_db)));
+    assert!(back.contains(&EngineEdit::Param(ParamChange::Strip(2, StripParam::Fader, before.tracks[2].strip.fader_db))));
     assert_eq!(back.len(), edits.len());
     // A structural difference cannot be replayed as parameters.
     let mut restructured = before.clone();
     restructured.add_insert(StripRef::Track(0), InsertKind::Gate, 0).unwrap();
     assert_eq!(before.changes_to(&restructured), None);
     assert_eq!(before.changes_to(&before), Some(vec![]));
+}
+
+#[test]
+fn clip_edits_stay_inside_the_source_and_replay_through_undo() {
+    let mut s = Session::demo();
+    let frames = s.source_frames(0);
+    let before = s.clone();
+    let edit = s.edit_clip(0, 0, |c| {
+        c.start = 96_000;
+        c.offset = 48_000;
+        c.length = u64::MAX;
+        c.fade_in = 10_000;
+        c.gain_db = -3.0;
+    }).unwrap();
+    let clip = &s.tracks[0].clips[0];
+    assert_eq!((clip.start, clip.offset, clip.length), (96_000, 48_000, frames - 48_000));
+    assert_eq!(s.length_frames(), 96_000 + frames - 48_000);
+    match edit {
+        EngineEdit::Clips(0, Some(clips)) => assert!((clips[0].gain - 10f32.powf(-3.0 / 20.0)).abs() < 1e-6),
+        other => panic!("{other:?}"),
+    }
+    // Valid on disk, and undo is a clip edit back to "the whole source".
+    assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    assert_eq!(s.changes_to(&before), Some(vec![EngineEdit::Clips(0, None)]));
+    // A clip outside its source is refused on load.
+    let mut bad = s.clone();
+    bad.tracks[0].clips[0].length = frames;
+    assert!(Session::from_json(&bad.to_json()).unwrap_err().to_string().contains("outside its source"));
+}
+
+#[test]
+fn loops_and_markers() {
+    let mut s = Session::demo();
+    assert_eq!(s.set_loop(Some(LoopRegion { start: 100, end: 50, enabled: true })), EngineEdit::Loop(None));
+    assert_eq!(s.set_loop(Some(LoopRegion { start: 1_000, end: 5_000, enabled: true })), EngineEdit::Loop(Some((1_000, 5_000))));
+    let i = s.add_marker(24_000);
+    assert_eq!(s.markers[i].name, "Marker 1");
+    assert!(s.markers.windows(2).all(|w| w[0].frame <= w[1].frame));
+    assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+}
+
+/// A session as the second format wrote it: no clips, markers or loop; it opens with the defaults.
+#[test]
+fn format_2_sessions_open_with_defaults_for_what_came_later() {
+    let mut v2: serde_json::Value = serde_json::from_str(&Session::demo().to_json()).unwrap();
+    v2["version"] = 2.into();
+    v2.as_object_mut().unwrap().remove("markers");
+    let s = Session::from_json(&v2.to_string()).unwrap();
+    assert_eq!(s.version, VERSION);
+    assert!(s.markers.is_empty() && s.loop_region.is_none() && s.tracks.iter().all(|t| t.clips.is_empty()));
 }

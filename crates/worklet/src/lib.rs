@@ -10,7 +10,7 @@
 //! - loading a session and compiling a new plan happen in the port's message handler, never in
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
-use mixroom_engine::{Engine, ParamChange, Plan, SendParam, StripParam};
+use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripParam};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -52,6 +52,10 @@ impl WorkletEngine {
         }
         let spec = session.to_mixer().map_err(js_error)?;
         let mut engine = Engine::new(&spec).map_err(js_error)?;
+        for t in 0..session.tracks.len() {
+            engine.set_clips(t, session.engine_clips(t));
+        }
+        engine.set_loop(session.engine_loop());
         engine.set_length(session.length_frames());
         self.loading = Some(engine);
         Ok(())
@@ -89,6 +93,37 @@ impl WorkletEngine {
             self.meters = vec![0.0; METER_STRIDE * engine.strip_count()];
         }
         Ok(())
+    }
+
+    /// Places a track's audio as clips: eight numbers per clip — start, offset, length (frames),
+    /// gain (linear), fade-in and fade-out lengths (frames), fade-in and fade-out shapes (index into
+    /// `FadeShape::ALL`). An empty list plays the whole audio from frame 0. Message handler only: the
+    /// old list is dropped here.
+    pub fn set_track_clips(&mut self, track: u32, values: &[f64]) {
+        let shape = |v: f64| FadeShape::ALL.get(v as usize).copied().unwrap_or_default();
+        let clips: Vec<Clip> = values
+            .chunks_exact(8)
+            .map(|c| Clip {
+                start: c[0].max(0.0) as u64,
+                offset: c[1].max(0.0) as u64,
+                length: c[2].max(0.0) as u64,
+                gain: c[3] as f32,
+                fade_in: c[4].max(0.0) as u64,
+                fade_out: c[5].max(0.0) as u64,
+                fade_in_shape: shape(c[6]),
+                fade_out_shape: shape(c[7]),
+            })
+            .collect();
+        if let Some(e) = &mut self.engine {
+            drop(e.set_clips(track as usize, (!clips.is_empty()).then_some(clips)));
+        }
+    }
+
+    /// Loops over `[start, end)` frames when `enabled`.
+    pub fn set_loop(&mut self, enabled: bool, start: f64, end: f64) {
+        if let Some(e) = &mut self.engine {
+            e.set_loop(enabled.then_some((start.max(0.0) as u64, end.max(0.0) as u64)));
+        }
     }
 
     /// The plan's latency in frames (what an offline render skips).

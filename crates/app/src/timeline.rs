@@ -1,0 +1,594 @@
+//! The timeline: track headers, the ruler (seek, loop region, markers) and the lanes, where clips
+//! show their waveforms and are moved, trimmed, faded and turned up or down — snapped to the grid
+//! unless Shift is held or snapping is off.
+
+use leptos::prelude::*;
+use mixroom_engine::{FadeShape, StripParam};
+use mixroom_session::{Clip, LoopRegion, StripRef};
+use wasm_bindgen::JsCast;
+
+use crate::desk::desk;
+use crate::fader::{db_label, parse_db};
+
+/// Height of a track lane, px.
+const LANE: f64 = 72.0;
+/// Height of the ruler, px.
+const RULER: f64 = 30.0;
+/// How close to a clip's edge or fade handle the pointer must be to grab it, px.
+const GRAB: f64 = 6.0;
+/// The colour of a track without one of its own.
+const DEFAULT_COLOUR: &str = "#4f86c6";
+
+/// What part of a clip the pointer holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Zone {
+    Body,
+    TrimStart,
+    TrimEnd,
+    FadeIn,
+    FadeOut,
+}
+
+#[derive(Clone, Debug)]
+struct Drag {
+    track: usize,
+    clip: usize,
+    zone: Zone,
+    /// Pointer position at the start, in frames and px.
+    frame: f64,
+    y: f64,
+    original: Clip,
+    moved: bool,
+}
+
+/// Grid choices: name and length in beats.
+const GRIDS: [(&str, f64); 4] = [("Bar", 4.0), ("Beat", 1.0), ("1/8", 0.5), ("1/16", 0.25)];
+
+/// Seconds as m:ss.mmm.
+fn clock(seconds: f64) -> String {
+    format!("{}:{:06.3}", (seconds / 60.0).floor() as u64, seconds % 60.0)
+}
+
+/// Reads a time typed as seconds ("12.5", "12.5 s") or m:ss.mmm ("1:02.500").
+fn parse_seconds(text: &str) -> Option<f64> {
+    let t = text.trim().trim_end_matches('s').trim();
+    let v = match t.split_once(':') {
+        Some((m, s)) => m.trim().parse::<f64>().ok()? * 60.0 + s.trim().parse::<f64>().ok()?,
+        None => t.parse::<f64>().ok()?,
+    };
+    (v.is_finite() && v >= 0.0).then_some(v)
+}
+
+fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten().map(JsCast::unchecked_into)
+}
+
+#[component]
+pub fn Timeline() -> impl IntoView {
+    let desk = desk();
+    let container = NodeRef::<leptos::html::Div>::new();
+    let lanes = NodeRef::<leptos::html::Canvas>::new();
+    let ruler = NodeRef::<leptos::html::Canvas>::new();
+    let width = RwSignal::new(900.0f64);
+    // The view: the frame at the left edge and frames per pixel.
+    let view_start = RwSignal::new(0.0f64);
+    let fpp = RwSignal::new(0.0f64);
+    let snap = RwSignal::new(true);
+    let grid = RwSignal::new(1usize);
+    let drag = StoredValue::new(None::<Drag>);
+    let ruler_drag = StoredValue::new(None::<(f64, bool)>);
+
+    let rate = move || desk.session.with(|s| s.sample_rate as f64);
+    let length = move || desk.session.with(|s| s.length_frames() as f64).max(1.0);
+    let beat_frames = move || desk.session.with(|s| 60.0 / s.tempo_bpm * s.sample_rate as f64);
+    let fit = move || {
+        fpp.set(length() * 1.05 / width.get_untracked().max(100.0));
+        view_start.set(0.0);
+    };
+    let measure = move || {
+        if let Some(el) = container.get_untracked() {
+            width.set((el.get_bounding_client_rect().width() - 2.0).max(200.0));
+        }
+    };
+    Effect::new(move |_| {
+        if container.get().is_some() {
+            measure();
+            if fpp.get_untracked() == 0.0 {
+                fit();
+            }
+        }
+    });
+    let _ = window_event_listener(leptos::ev::resize, move |_| measure());
+    let snap_frame = move |frame: f64, free: bool| -> f64 {
+        if free || !snap.get_untracked() {
+            return frame.max(0.0);
+        }
+        let step = GRIDS[grid.get_untracked()].1 * beat_frames();
+        ((frame / step).round() * step).max(0.0)
+    };
+    let zoom = move |factor: f64, anchor_px: f64| {
+        let old = fpp.get_untracked().max(1e-3);
+        let new = (old * factor).clamp(1.0 / 16.0, length() / 50.0);
+        let anchor = view_start.get_untracked() + anchor_px * old;
+        fpp.set(new);
+        view_start.set((anchor - anchor_px * new).max(0.0));
+    };
+
+    // Draws the lanes: grid, clips with waveforms and fades, the loop region and the playhead.
+    Effect::new(move |_| {
+        let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
+        let position = desk.position.get();
+        let selected = desk.selected_clip.get();
+        let Some(canvas) = lanes.get() else { return };
+        let tracks = desk.session.with(|s| s.tracks.len());
+        let h = tracks as f64 * LANE;
+        canvas.set_width(w as u32);
+        canvas.set_height(h as u32);
+        let Some(ctx) = canvas_context(&canvas) else { return };
+        let beat = beat_frames();
+        desk.session.with(|s| {
+            for t in 0..tracks {
+                ctx.set_fill_style_str(if t % 2 == 0 { "#1b1e23" } else { "#1f2228" });
+                ctx.fill_rect(0.0, t as f64 * LANE, w, LANE);
+            }
+            // Grid: beats, stronger bars; only where lines are at least 8 px apart.
+            let mut b = (start / beat).floor();
+            while (b * beat - start) / fpp_v < w {
+                let x = (b * beat - start) / fpp_v;
+                let bar = (b as i64) % 4 == 0;
+                if beat / fpp_v >= 8.0 || (bar && 4.0 * beat / fpp_v >= 8.0) {
+                    ctx.set_fill_style_str(if bar { "#343a44" } else { "#262b33" });
+                    ctx.fill_rect(x.floor(), 0.0, 1.0, h);
+                }
+                b += 1.0;
+            }
+            desk.overviews.with_value(|overviews| {
+                for t in 0..tracks {
+                    let colour = s.tracks[t].colour.clone().unwrap_or_else(|| DEFAULT_COLOUR.into());
+                    let top = t as f64 * LANE + 3.0;
+                    let height = LANE - 6.0;
+                    for (k, clip) in s.clips(t).iter().enumerate() {
+                        let (x0, x1) = ((clip.start as f64 - start) / fpp_v, (clip.end() as f64 - start) / fpp_v);
+                        if x1 < 0.0 || x0 > w {
+                            continue;
+                        }
+                        ctx.set_global_alpha(0.35);
+                        ctx.set_fill_style_str(&colour);
+                        ctx.fill_rect(x0, top, x1 - x0, height);
+                        ctx.set_global_alpha(1.0);
+                        ctx.set_stroke_style_str(if selected == Some((t, k)) { "#ffffff" } else { &colour });
+                        ctx.stroke_rect(x0 + 0.5, top + 0.5, (x1 - x0 - 1.0).max(1.0), height - 1.0);
+                        // Waveform, one min/max line per pixel, scaled by the clip gain and fades.
+                        let engine_clip = clip.to_engine();
+                        let mid = top + height / 2.0;
+                        let scale = height / 2.0 - 2.0;
+                        ctx.set_fill_style_str("#d6e2f0");
+                        let (px0, px1) = (x0.max(0.0).floor() as i64, x1.min(w).ceil() as i64);
+                        let fine = fpp_v < 16.0;
+                        let samples = if fine {
+                            let from = clip.offset as f64 + (start + px0 as f64 * fpp_v - clip.start as f64).max(0.0);
+                            desk.samples(t, 0, from as usize, (from + (px1 - px0 + 2) as f64 * fpp_v) as usize + 2)
+                        } else {
+                            Vec::new()
+                        };
+                        let first_sample = clip.offset as f64 + (start + px0 as f64 * fpp_v - clip.start as f64).max(0.0);
+                        for px in px0..px1 {
+                            let tl = start + px as f64 * fpp_v;
+                            let rel = tl - clip.start as f64;
+                            if rel < 0.0 || rel >= clip.length as f64 {
+                                continue;
+                            }
+                            let g = fade_gain(&engine_clip, rel as u64) as f64;
+                            let src = clip.offset as f64 + rel;
+                            let (lo, hi) = if fine {
+                                let i = (src - first_sample) as usize;
+                                let v = samples.get(i).copied().unwrap_or(0.0);
+                                (v, v)
+                            } else {
+                                overviews.get(t).and_then(|o| o.range(src as usize, (src + fpp_v) as usize)).unwrap_or((0.0, 0.0))
+                            };
+                            let (y0, y1) = (mid - hi as f64 * g * scale, mid - lo as f64 * g * scale);
+                            ctx.fill_rect(px as f64, y0.min(y1), 1.0, (y1 - y0).abs().max(1.0));
+                        }
+                        // Fades: the curve over the clip and a handle at each fade's inner end.
+                        ctx.set_stroke_style_str("#f2b233");
+                        for (len, inward) in [(clip.fade_in, true), (clip.fade_out, false)] {
+                            let (a, b) = if inward { (x0, x0 + len as f64 / fpp_v) } else { (x1 - len as f64 / fpp_v, x1) };
+                            ctx.begin_path();
+                            let shape = if inward { engine_clip.fade_in_shape } else { engine_clip.fade_out_shape };
+                            for i in 0..=24 {
+                                let u = i as f64 / 24.0;
+                                let gain = shape.gain(if inward { u as f32 } else { 1.0 - u as f32 }) as f64;
+                                let (x, y) = (a + (b - a) * u, top + height * (1.0 - gain));
+                                if i == 0 { ctx.move_to(x, y) } else { ctx.line_to(x, y) }
+                            }
+                            ctx.stroke();
+                            ctx.set_fill_style_str("#f2b233");
+                            ctx.fill_rect(if inward { b - 4.0 } else { a - 4.0 }, top, 8.0, 8.0);
+                        }
+                        ctx.set_fill_style_str("#e6e8eb");
+                        ctx.set_font("11px system-ui, sans-serif");
+                        let label = if clip.gain_db != 0.0 { format!("{} {}", s.tracks[t].name, db_label(clip.gain_db)) } else { s.tracks[t].name.clone() };
+                        let _ = ctx.fill_text(&label, x0.max(0.0) + 10.0, top + 20.0);
+                    }
+                }
+            });
+            if let Some(l) = s.loop_region {
+                let (a, b) = ((l.start as f64 - start) / fpp_v, (l.end as f64 - start) / fpp_v);
+                ctx.set_global_alpha(if l.enabled { 0.12 } else { 0.05 });
+                ctx.set_fill_style_str("#4fb3ff");
+                ctx.fill_rect(a, 0.0, b - a, h);
+                ctx.set_global_alpha(1.0);
+            }
+        });
+        let x = (position - start) / fpp_v;
+        ctx.set_fill_style_str("#ff5d5d");
+        ctx.fill_rect(x.floor(), 0.0, 1.0, h);
+    });
+
+    // The ruler: bars and times, the loop region, markers and the playhead.
+    Effect::new(move |_| {
+        let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
+        let position = desk.position.get();
+        let Some(canvas) = ruler.get() else { return };
+        canvas.set_width(w as u32);
+        canvas.set_height(RULER as u32);
+        let Some(ctx) = canvas_context(&canvas) else { return };
+        let beat = beat_frames();
+        let sr = rate();
+        ctx.set_fill_style_str("#101215");
+        ctx.fill_rect(0.0, 0.0, w, RULER);
+        ctx.set_font("10px system-ui, sans-serif");
+        let bar = 4.0 * beat;
+        let every = ((60.0 * fpp_v / bar).ceil() as i64).max(1);
+        let mut b = (start / bar).floor() as i64;
+        while ((b as f64) * bar - start) / fpp_v < w {
+            let x = ((b as f64) * bar - start) / fpp_v;
+            if b >= 0 && b % every == 0 {
+                ctx.set_fill_style_str("#5a6270");
+                ctx.fill_rect(x.floor(), 14.0, 1.0, RULER - 14.0);
+                ctx.set_fill_style_str("#9aa3ae");
+                let _ = ctx.fill_text(&format!("{}", b + 1), x + 3.0, 12.0);
+                let _ = ctx.fill_text(&clock(b as f64 * bar / sr), x + 3.0, 26.0);
+            }
+            b += 1;
+        }
+        desk.session.with(|s| {
+            if let Some(l) = s.loop_region {
+                let (a, b) = ((l.start as f64 - start) / fpp_v, (l.end as f64 - start) / fpp_v);
+                ctx.set_fill_style_str(if l.enabled { "#4fb3ff" } else { "#3a4a5a" });
+                ctx.fill_rect(a, 0.0, b - a, 4.0);
+            }
+            for m in &s.markers {
+                let x = (m.frame as f64 - start) / fpp_v;
+                ctx.set_fill_style_str("#f2b233");
+                ctx.fill_rect(x.floor(), 0.0, 2.0, RULER);
+                let _ = ctx.fill_text(&m.name, x + 4.0, 21.0);
+            }
+        });
+        let x = (position - start) / fpp_v;
+        ctx.set_fill_style_str("#ff5d5d");
+        ctx.fill_rect(x.floor() - 1.0, 0.0, 3.0, RULER);
+    });
+
+    let point = move |ev: &web_sys::PointerEvent, canvas: &web_sys::HtmlCanvasElement| {
+        let r = canvas.get_bounding_client_rect();
+        (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top())
+    };
+    let hit = move |x: f64, y: f64| -> Option<(usize, usize, Zone, Clip)> {
+        let t = (y / LANE).floor() as usize;
+        let (start, fpp_v) = (view_start.get_untracked(), fpp.get_untracked().max(1e-3));
+        let clips = desk.session.with_untracked(|s| s.clips(t));
+        let top = t as f64 * LANE + 3.0;
+        clips.iter().enumerate().rev().find_map(|(k, c)| {
+            let (x0, x1) = ((c.start as f64 - start) / fpp_v, (c.end() as f64 - start) / fpp_v);
+            if x < x0 - GRAB || x > x1 + GRAB {
+                return None;
+            }
+            let fade_in_x = x0 + c.fade_in as f64 / fpp_v;
+            let fade_out_x = x1 - c.fade_out as f64 / fpp_v;
+            let zone = if y - top < 12.0 && (x - fade_in_x).abs() <= GRAB {
+                Zone::FadeIn
+            } else if y - top < 12.0 && (x - fade_out_x).abs() <= GRAB {
+                Zone::FadeOut
+            } else if (x - x0).abs() <= GRAB {
+                Zone::TrimStart
+            } else if (x - x1).abs() <= GRAB {
+                Zone::TrimEnd
+            } else if x > x0 && x < x1 {
+                Zone::Body
+            } else {
+                return None;
+            };
+            Some((t, k, zone, c.clone()))
+        })
+    };
+    let on_lanes_down = move |ev: web_sys::PointerEvent| {
+        ev.prevent_default();
+        let Some(canvas) = lanes.get_untracked() else { return };
+        let (x, y) = point(&ev, &canvas);
+        let t = (y / LANE).floor() as usize;
+        if desk.session.with_untracked(|s| t < s.tracks.len()) {
+            desk.selected.set(Some(StripRef::Track(t)));
+        }
+        match hit(x, y) {
+            Some((track, clip, zone, original)) => {
+                let _ = canvas.set_pointer_capture(ev.pointer_id());
+                desk.selected_clip.set(Some((track, clip)));
+                let frame = view_start.get_untracked() + x * fpp.get_untracked();
+                drag.set_value(Some(Drag { track, clip, zone, frame, y, original, moved: false }));
+            }
+            None => desk.selected_clip.set(None),
+        }
+    };
+    let on_lanes_move = move |ev: web_sys::PointerEvent| {
+        let Some(canvas) = lanes.get_untracked() else { return };
+        let (x, y) = point(&ev, &canvas);
+        let Some(mut d) = drag.get_value() else {
+            let cursor = match hit(x, y).map(|h| h.2) {
+                Some(Zone::TrimStart | Zone::TrimEnd) => "ew-resize",
+                Some(Zone::FadeIn | Zone::FadeOut) => "crosshair",
+                Some(Zone::Body) => "grab",
+                None => "default",
+            };
+            let _ = web_sys::HtmlElement::style(&canvas).set_property("cursor", cursor);
+            return;
+        };
+        let frame = view_start.get_untracked() + x * fpp.get_untracked();
+        let delta = frame - d.frame;
+        let free = ev.shift_key();
+        let o = d.original.clone();
+        let mut c = o.clone();
+        match d.zone {
+            Zone::Body if ev.alt_key() => c.gain_db = (o.gain_db as f64 - (y - d.y) * 0.1) as f32,
+            Zone::Body => c.start = snap_frame(o.start as f64 + delta, free) as u64,
+            Zone::TrimStart => {
+                let new_start = snap_frame(o.start as f64 + delta, free).max(o.start as f64 - o.offset as f64).min(o.end() as f64 - 1.0);
+                let d_frames = new_start - o.start as f64;
+                c.start = new_start as u64;
+                c.offset = (o.offset as f64 + d_frames) as u64;
+                c.length = (o.length as f64 - d_frames) as u64;
+            }
+            Zone::TrimEnd => c.length = (snap_frame(o.end() as f64 + delta, free) - o.start as f64).max(1.0) as u64,
+            Zone::FadeIn => c.fade_in = (o.fade_in as f64 + delta).clamp(0.0, o.length as f64) as u64,
+            Zone::FadeOut => c.fade_out = (o.fade_out as f64 - delta).clamp(0.0, o.length as f64) as u64,
+        }
+        d.moved = true;
+        let (track, index) = (d.track, d.clip);
+        drag.set_value(Some(d));
+        desk.edit_engine(move |s| s.edit_clip(track, index, |clip| *clip = c).ok());
+    };
+    let on_lanes_up = move |_| drag.set_value(None);
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        if ev.ctrl_key() || ev.meta_key() {
+            let x = lanes.get_untracked().map_or(0.0, |c| ev.client_x() as f64 - c.get_bounding_client_rect().left());
+            zoom(if ev.delta_y() > 0.0 { 1.25 } else { 0.8 }, x);
+        } else {
+            let d = if ev.delta_x().abs() > ev.delta_y().abs() { ev.delta_x() } else { ev.delta_y() };
+            view_start.update(|v| *v = (*v + d * fpp.get_untracked()).clamp(0.0, length()));
+        }
+    };
+    let on_ruler_down = move |ev: web_sys::PointerEvent| {
+        ev.prevent_default();
+        let Some(canvas) = ruler.get_untracked() else { return };
+        let _ = canvas.set_pointer_capture(ev.pointer_id());
+        let (x, _) = point(&ev, &canvas);
+        ruler_drag.set_value(Some((view_start.get_untracked() + x * fpp.get_untracked(), false)));
+    };
+    let on_ruler_move = move |ev: web_sys::PointerEvent| {
+        let Some((from, _)) = ruler_drag.get_value() else { return };
+        let Some(canvas) = ruler.get_untracked() else { return };
+        let (x, _) = point(&ev, &canvas);
+        let to = view_start.get_untracked() + x * fpp.get_untracked();
+        if ((to - from) / fpp.get_untracked().max(1e-3)).abs() < 4.0 {
+            return;
+        }
+        // Dragging along the ruler draws the loop region (snapped) and turns looping on.
+        ruler_drag.set_value(Some((from, true)));
+        let free = ev.shift_key();
+        let (a, b) = (snap_frame(from.min(to), free) as u64, snap_frame(from.max(to), free) as u64);
+        if b > a {
+            desk.edit_engine(move |s| Some(s.set_loop(Some(LoopRegion { start: a, end: b, enabled: true }))));
+        }
+    };
+    let on_ruler_up = move |ev: web_sys::PointerEvent| {
+        if let (Some((_, false)), Some(canvas)) = (ruler_drag.get_value(), ruler.get_untracked()) {
+            // A click: move the play position there.
+            let (x, _) = point(&ev, &canvas);
+            desk.seek((view_start.get_untracked() + x * fpp.get_untracked()).max(0.0) as u64);
+        }
+        ruler_drag.set_value(None);
+    };
+    let looping = move || desk.session.with(|s| s.loop_region.is_some_and(|l| l.enabled));
+    let toggle_loop = move |_| {
+        let frame = desk.position.get_untracked() as u64;
+        let bar = (4.0 * beat_frames()) as u64;
+        desk.edit_engine(move |s| {
+            let region = match s.loop_region {
+                Some(l) => LoopRegion { enabled: !l.enabled, ..l },
+                // No region yet: four bars from the bar the play position is in.
+                None => LoopRegion { start: frame / bar * bar, end: frame / bar * bar + 4 * bar, enabled: true },
+            };
+            Some(s.set_loop(Some(region)))
+        });
+    };
+    let tracks = move || desk.session.with(|s| s.tracks.iter().map(|t| t.name.clone()).enumerate().collect::<Vec<_>>());
+    view! {
+        <section class="timeline" aria-label="Timeline">
+            <div class="timeline-tools" role="toolbar" aria-label="Timeline tools">
+                <button aria-label="Zoom out" on:click=move |_| zoom(2.0, width.get_untracked() / 2.0)>"−"</button>
+                <button aria-label="Zoom in" on:click=move |_| zoom(0.5, width.get_untracked() / 2.0)>"+"</button>
+                <button on:click=move |_| fit()>"Fit"</button>
+                <label><input type="checkbox" aria-label="Snap to grid" prop:checked=move || snap.get()
+                    on:change=move |ev| snap.set(event_target_checked(&ev)) />"Snap"</label>
+                <select aria-label="Grid" on:change=move |ev| grid.set(event_target_value(&ev).parse().unwrap_or(1))>
+                    {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == 1>{*n}</option> }).collect_view()}
+                </select>
+                <button class="loop" class:on=looping aria-label="Loop" aria-pressed=move || looping().to_string() on:click=toggle_loop>"⟲ Loop"</button>
+                <button on:click=move |_| {
+                    let frame = desk.position.get_untracked() as u64;
+                    desk.edit_session(move |s| { s.add_marker(frame); });
+                }>"Add marker"</button>
+            </div>
+            <ClipPanel />
+            <div class="timeline-body">
+                <div class="track-headers">
+                    <div class="ruler-spacer"></div>
+                    <For each=tracks key=|(i, n)| (*i, n.clone()) let:((index, name))>
+                        <TrackHeader index=index name=name />
+                    </For>
+                </div>
+                <div class="lanes-pane" node_ref=container>
+                    <canvas node_ref=ruler class="ruler" role="slider" aria-label="Timeline ruler (click to move the play position, drag to set the loop)"
+                        aria-valuenow=move || format!("{:.0}", desk.position.get())
+                        on:pointerdown=on_ruler_down on:pointermove=on_ruler_move on:pointerup=on_ruler_up></canvas>
+                    <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
+                        on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
+                        on:wheel=on_wheel></canvas>
+                </div>
+            </div>
+            <Markers />
+        </section>
+    }
+}
+
+/// Gain of a clip's fades at `rel` frames into it.
+fn fade_gain(c: &mixroom_engine::Clip, rel: u64) -> f32 {
+    let mut g = c.gain;
+    if rel < c.fade_in {
+        g *= c.fade_in_shape.gain(rel as f32 / c.fade_in as f32);
+    }
+    if c.fade_out > 0 && rel >= c.length.saturating_sub(c.fade_out) {
+        g *= c.fade_out_shape.gain((c.length - rel) as f32 / c.fade_out as f32);
+    }
+    g
+}
+
+/// One track's header: name, colour, mute and solo, trim.
+#[component]
+fn TrackHeader(index: usize, name: String) -> impl IntoView {
+    let desk = desk();
+    let strip = StripRef::Track(index);
+    let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
+    let muted = move || value(|s| s.mute as u8 as f32) > 0.5;
+    let soloed = move || value(|s| s.solo as u8 as f32) > 0.5;
+    let colour = move || desk.session.with(|s| s.tracks.get(index).and_then(|t| t.colour.clone()).unwrap_or_else(|| DEFAULT_COLOUR.into()));
+    let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
+    let selected = move || desk.selected.get() == Some(strip);
+    view! {
+        <div class="track-header" class:selected=selected style:border-left-color=colour role="group" aria-label=format!("{name} track")
+            on:pointerdown=move |_| desk.selected.set(Some(strip))>
+            <input type="text" class="track-name" aria-label=format!("{name} name") prop:value=name.clone()
+                on:change=move |ev| {
+                    let new = event_target_value(&ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect::<String>();
+                    if !new.is_empty() {
+                        desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.name = new; } });
+                    }
+                } />
+            <input type="color" aria-label=format!("{name} colour") prop:value=colour
+                on:change=move |ev| {
+                    let c = event_target_value(&ev);
+                    desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.colour = Some(c); } });
+                } />
+            <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
+                on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
+            <button class="solo" class:on=soloed aria-label=format!("Solo {name}") aria-pressed=move || soloed().to_string()
+                on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
+            <input type="text" class="trim" aria-label=format!("{name} trim in dB") title="Input trim"
+                prop:value=move || db_label(value(|s| s.trim_db))
+                on:change=move |ev| {
+                    if let Some(v) = parse_db(&event_target_value(&ev)) {
+                        set(StripParam::Trim, v.max(-24.0));
+                    }
+                } />
+        </div>
+    }
+}
+
+/// The selected clip's numbers, to read and to type.
+#[component]
+fn ClipPanel() -> impl IntoView {
+    let desk = desk();
+    let clip = move || desk.selected_clip.get().and_then(|(t, k)| desk.session.with(|s| s.clips(t).get(k).cloned().map(|c| (t, k, c, s.sample_rate as f64))));
+    move || {
+        clip().map(|(t, k, c, sr)| {
+            let name = desk.session.with_untracked(|s| s.tracks[t].name.clone());
+            let edit = move |f: Box<dyn FnOnce(&mut Clip)>| desk.edit_engine(move |s| s.edit_clip(t, k, f).ok());
+            let seconds_field = move |label: &'static str, frames: u64, apply: fn(&mut Clip, u64)| {
+                view! {
+                    <label>{label}
+                        <input type="text" aria-label=format!("Clip {}", label.to_lowercase()) prop:value=clock(frames as f64 / sr)
+                            on:change=move |ev| {
+                                if let Some(v) = parse_seconds(&event_target_value(&ev)) {
+                                    let f = (v * sr).round() as u64;
+                                    edit(Box::new(move |c| apply(c, f)));
+                                }
+                            } />
+                    </label>
+                }
+            };
+            let shape_select = move |label: &'static str, current: String, apply: fn(&mut Clip, String)| {
+                view! {
+                    <label>{label}
+                        <select aria-label=label on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| apply(c, v))); }>
+                            {FadeShape::ALL.iter().map(|s| view! { <option value=s.key() selected=current == s.key()>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                }
+            };
+            view! {
+                <div class="clip-panel" role="group" aria-label=format!("{name} clip {}", k + 1)>
+                    <strong>{format!("{name} · clip {}", k + 1)}</strong>
+                    {seconds_field("Start", c.start, |c, f| c.start = f)}
+                    {seconds_field("Length", c.length, |c, f| c.length = f)}
+                    {seconds_field("Offset", c.offset, |c, f| c.offset = f)}
+                    <label>"Gain"
+                        <input type="text" aria-label="Clip gain" prop:value=db_label(c.gain_db)
+                            on:change=move |ev| { if let Some(v) = parse_db(&event_target_value(&ev)) { edit(Box::new(move |c| c.gain_db = v.max(-60.0))); } } />
+                    </label>
+                    {seconds_field("Fade in", c.fade_in, |c, f| c.fade_in = f)}
+                    {shape_select("Fade-in shape", c.fade_in_shape.clone(), |c, v| c.fade_in_shape = v)}
+                    {seconds_field("Fade out", c.fade_out, |c, f| c.fade_out = f)}
+                    {shape_select("Fade-out shape", c.fade_out_shape.clone(), |c, v| c.fade_out_shape = v)}
+                </div>
+            }
+        })
+    }
+}
+
+/// The markers: rename, jump, remove.
+#[component]
+fn Markers() -> impl IntoView {
+    let desk = desk();
+    let markers = move || desk.session.with(|s| s.markers.iter().map(|m| (m.name.clone(), m.frame)).enumerate().collect::<Vec<_>>());
+    view! {
+        <div class="markers" role="list" aria-label="Markers">
+            {move || markers().into_iter().map(|(i, (name, frame))| view! {
+                <div class="marker" role="listitem">
+                    <button aria-label=format!("Go to {name}") on:click=move |_| desk.seek(frame)>"▸"</button>
+                    <input type="text" aria-label=format!("{name} marker name") prop:value=name.clone()
+                        on:change=move |ev| {
+                            let new = event_target_value(&ev);
+                            desk.edit_session(move |s| { if let Some(m) = s.markers.get_mut(i) { m.name = new; } });
+                        } />
+                    <button aria-label=format!("Remove {name}") on:click=move |_| desk.edit_session(move |s| { if i < s.markers.len() { s.markers.remove(i); } })>"×"</button>
+                </div>
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn times_read_and_write() {
+        assert_eq!(clock(62.5), "1:02.500");
+        assert_eq!(parse_seconds("1:02.500"), Some(62.5));
+        assert_eq!(parse_seconds("12.5 s"), Some(12.5));
+        assert_eq!(parse_seconds("-3"), None);
+    }
+}
