@@ -69,8 +69,8 @@ function installDestinationTap() {
 }
 
 /** Opens the app, failing the test on any uncaught page error; resolves once it reports ready. */
-export async function openApp(browser, url, errors) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+export async function openApp(browser, url, errors, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport });
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });

@@ -140,10 +140,18 @@ impl Desk {
     async fn start(self) -> Result<(), String> {
         let session = self.session.get_untracked();
         let module = EngineModule::load().await?;
-        let mut tracks = Vec::with_capacity(session.tracks.len());
-        let mut levels = Vec::with_capacity(session.tracks.len());
-        let mut overviews = Vec::with_capacity(session.tracks.len());
+        let mut tracks: Vec<TrackAudio> = Vec::with_capacity(session.tracks.len());
+        let mut levels: Vec<f64> = Vec::with_capacity(session.tracks.len());
+        let mut overviews: Vec<Overview> = Vec::with_capacity(session.tracks.len());
+        // Tracks with the same source share its audio, level and overview (the demo's copies).
+        let mut prepared: Vec<(mixroom_session::Source, usize)> = Vec::new();
         for (i, track) in session.tracks.iter().enumerate() {
+            if let Some(&(_, first)) = prepared.iter().find(|(s, _)| *s == track.source) {
+                tracks.push(tracks[first].clone());
+                levels.push(levels[first]);
+                overviews.push(overviews[first].clone());
+                continue;
+            }
             self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{})", track.name, i + 1, session.tracks.len())));
             // Let the page paint between stems: each takes a moment to synthesize.
             TimeoutFuture::new(0).await;
@@ -151,6 +159,7 @@ impl Desk {
             levels.push(gated_rms_db(&channels));
             overviews.push(Overview::build(&channels));
             tracks.push(channels.iter().map(|c| Float32Array::from(c.as_slice())).collect::<TrackAudio>());
+            prepared.push((track.source.clone(), i));
         }
         self.status.set(Status::Busy("Starting the audio engine…".into()));
         let engine = LiveEngine::start(

@@ -88,7 +88,12 @@ fn shortcuts(desk: Desk) {
 /// The whole app: header with transport, the console, the inspector and the status line.
 #[component]
 pub fn App() -> impl IntoView {
-    let desk = Desk::new(Session::demo());
+    // `?tracks=32` opens the demo with its tracks repeated (for load tests and benchmarks).
+    let copies = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| q.split(['?', '&']).find_map(|kv| kv.strip_prefix("tracks=").and_then(|n| n.parse::<usize>().ok())))
+        .map_or(1, |n| n.div_ceil(8).clamp(1, 16));
+    let desk = Desk::new(Session::demo_copies(copies));
     provide_context(desk);
     desk.open_session();
     shortcuts(desk);

@@ -117,7 +117,6 @@ pub fn Timeline() -> impl IntoView {
     // Draws the lanes: grid, clips with waveforms and fades, the loop region and the playhead.
     Effect::new(move |_| {
         let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
-        let position = desk.position.get();
         let selected = desk.selected_clip.get();
         let Some(canvas) = lanes.get() else { return };
         let tracks = desk.session.with(|s| s.tracks.len());
@@ -221,9 +220,6 @@ pub fn Timeline() -> impl IntoView {
                 ctx.set_global_alpha(1.0);
             }
         });
-        let x = (position - start) / fpp_v;
-        ctx.set_fill_style_str("#ff5d5d");
-        ctx.fill_rect(x.floor(), 0.0, 1.0, h);
     });
 
     // The ruler: bars and times, the loop region, markers and the playhead.
@@ -443,9 +439,14 @@ pub fn Timeline() -> impl IntoView {
                     <canvas node_ref=ruler class="ruler" role="slider" aria-label="Timeline ruler (click to move the play position, drag to set the loop)"
                         aria-valuenow=move || format!("{:.0}", desk.position.get())
                         on:pointerdown=on_ruler_down on:pointermove=on_ruler_move on:pointerup=on_ruler_up></canvas>
-                    <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
-                        on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
-                        on:wheel=on_wheel></canvas>
+                    <div class="lanes-stack">
+                        <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
+                            on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
+                            on:wheel=on_wheel></canvas>
+                        // The playhead is its own element: moving it never redraws the waveforms.
+                        <div class="playhead" aria-hidden="true"
+                            style:left=move || format!("{:.1}px", (desk.position.get() - view_start.get()) / fpp.get().max(1e-3))></div>
+                    </div>
                 </div>
             </div>
             <Markers />

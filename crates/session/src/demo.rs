@@ -15,6 +15,25 @@ fn send(to: &str, level_db: f32) -> Send {
 }
 
 impl Session {
+    /// The demo session with its eight tracks repeated `copies` times (for load tests: 4 copies
+    /// make 32 tracks); copies after the first are named "Kick 2", "Kick 3"…
+    pub fn demo_copies(copies: usize) -> Session {
+        let mut s = Session::demo();
+        let originals = s.tracks.clone();
+        for n in 2..=copies.max(1) {
+            for t in &originals {
+                let mut copy = t.clone();
+                copy.id = format!("{}-{n}", t.id);
+                copy.name = format!("{} {n}", t.name);
+                s.tracks.push(copy);
+            }
+        }
+        if copies > 1 {
+            s.name = format!("Demo: Night Drive ×{copies}");
+        }
+        s
+    }
+
     /// The demo session.
     pub fn demo() -> Session {
         let track = |id: &str, fader_db: f32, pan: f32, output: &str, inserts: Vec<Insert>, sends: Vec<Send>| {

@@ -251,3 +251,11 @@ fn format_2_sessions_open_with_defaults_for_what_came_later() {
     assert_eq!(s.version, VERSION);
     assert!(s.markers.is_empty() && s.loop_region.is_none() && s.tracks.iter().all(|t| t.clips.is_empty()));
 }
+
+#[test]
+fn demo_copies_are_valid_sessions() {
+    let s = Session::demo_copies(4);
+    assert_eq!(s.tracks.len(), 32);
+    assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    assert_eq!(s.tracks[8].name, "Kick 2");
+}

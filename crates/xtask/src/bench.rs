@@ -4,7 +4,9 @@
 //! - native: `mixroom bench-s16` against `bench/pedalboard_s16.py` (pedalboard from PyPI, in a venv
 //!   under target/);
 //! - browser: tests/bench/s16.html in headless Chromium — the worklet engine against Chromium's native
-//!   node graph, plus the engine's per-quantum cost at p99.
+//!   node graph, plus the engine's per-quantum cost at p99;
+//! - ui: tests/bench/ui.mjs — the demo with 32 tracks playing, the main thread's busy share in the
+//!   mixer (every meter on screen) and in the timeline.
 
 use std::process::Command;
 
@@ -20,17 +22,19 @@ struct Options {
     runs: usize,
     native: bool,
     browser: bool,
+    ui: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
             "--runs" => o.runs = it.next().and_then(|v| v.parse().ok()).ok_or("--runs needs a number")?,
-            "native" => o.browser = false,
-            "browser" => o.native = false,
+            "native" => (o.browser, o.ui) = (false, false),
+            "browser" => (o.native, o.ui) = (false, false),
+            "ui" => (o.native, o.browser) = (false, false),
             other => return Err(format!("unknown bench argument {other}")),
         }
     }
@@ -135,6 +139,33 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             report.push(format!(
                 "per quantum (128 frames, 8000 quanta, Worker): p50 {p50:.0} µs, p99 {p99:.0} µs = {:.1} % of the {budget:.0} µs budget, max {max:.0} µs",
                 p99 / budget * 100.0
+            ));
+        }
+    }
+
+    if o.ui {
+        tools::ensure_chromium(&mut env)?;
+        if !o.browser {
+            crate::build_dist(&env)?;
+        }
+        for view in ["mixer", "timeline"] {
+            let out = Command::new("node")
+                .args(["tests/bench/ui.mjs", "10", view])
+                .current_dir(root())
+                .env("PATH", &env.path)
+                .env("CHROMIUM", &env.chromium)
+                .output()
+                .map_err(|e| format!("cannot run the UI benchmark: {e}"))?;
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            if !out.status.success() {
+                return Err(format!("the UI benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
+            }
+            let busy = field(&text, "main_thread_busy").unwrap_or(f64::NAN);
+            let fps = field(&text, "fps").unwrap_or(f64::NAN);
+            let meters = field(&text, "meters").unwrap_or(0.0);
+            report.push(format!(
+                "UI, 32 tracks playing, {view} view ({meters:.0} meters on screen): main thread {:.0} % busy, {fps:.0} frames/s",
+                busy * 100.0
             ));
         }
     }
