@@ -1,5 +1,6 @@
 // The console as an engineer uses it: drag a fader (Shift for fine), type a level, undo and redo,
-// double-click to reset, and the keyboard (select, M, S, Space).
+// double-click to reset, the keyboard (select, M, S, Space), and the rest of the strip: pan, insert
+// slots, send knobs with pre/post, output routing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -22,21 +23,23 @@ const fader = (name) => page.getByRole('slider', { name: `${name} volume`, exact
 const level = async (name) => Number(await fader(name).getAttribute('aria-valuenow'));
 const button = (name) => page.getByRole('button', { name, exact: true });
 
-/** Drags the fader's cap vertically by `dy` pixels (negative is up), optionally holding Shift. */
-async function drag(name, dy, shift = false) {
-  const box = await fader(name).boundingBox();
-  const cap = page.locator(`[role=slider][aria-label="${name} volume"] .fader-cap`);
-  const c = await cap.boundingBox();
+/** Presses on `locator` and moves the mouse by (dx, dy) pixels in ten steps, optionally holding Shift. */
+async function dragBy(locator, dx, dy, shift = false) {
+  const c = await locator.boundingBox();
+  assert.ok(c, 'the control is on screen');
   const x = c.x + c.width / 2;
   const y = c.y + c.height / 2;
-  assert.ok(box && c);
   if (shift) await page.keyboard.down('Shift');
   await page.mouse.move(x, y);
   await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(x, y + (dy * i) / 10);
+  for (let i = 1; i <= 10; i++) await page.mouse.move(x + (dx * i) / 10, y + (dy * i) / 10);
   await page.mouse.up();
   if (shift) await page.keyboard.up('Shift');
 }
+
+/** Drags the fader's cap vertically by `dy` pixels (negative is up). */
+const drag = (name, dy, shift = false) =>
+  dragBy(page.locator(`[role=slider][aria-label="${name} volume"] .fader-cap`), 0, dy, shift);
 
 test('dragging a fader moves it, and the whole drag undoes in one step', async () => {
   const start = await level('Keys');
@@ -92,6 +95,77 @@ test('the keyboard selects strips, mutes and solos them, and runs the transport'
   await page.keyboard.press(' ');
   await page.waitForFunction(() => !document.querySelector('button.play.active'), null, { timeout: 10_000 });
   await page.screenshot({ path: join(await artifactsDir(), 'console.png') });
+});
+
+const slider = (name) => page.getByRole('slider', { name, exact: true });
+const textbox = (name) => page.getByRole('textbox', { name, exact: true });
+const typeInto = async (name, text) => {
+  await textbox(name).fill(text);
+  await textbox(name).press('Enter');
+};
+
+test('pan: drag (Shift ten times finer), double-click to centre, type a position', async () => {
+  const pan = slider('Bass pan');
+  const position = async () => Number(await pan.getAttribute('aria-valuenow'));
+  assert.equal(await pan.getAttribute('aria-valuetext'), 'C');
+  await dragBy(pan, 30, 0, true);
+  const fine = (await position()) - 50;
+  await page.keyboard.press('Control+z');
+  assert.equal(await position(), 50, 'the fine drag undoes in one step');
+  await dragBy(pan, 30, 0);
+  const coarse = (await position()) - 50;
+  assert.ok(fine > 0 && coarse > 5 * fine, `fine moved ${fine} %, coarse ${coarse} %`);
+  assert.match(await pan.getAttribute('aria-valuetext'), /^R\d+$/);
+  await pan.dblclick();
+  assert.equal(await pan.getAttribute('aria-valuetext'), 'C', 'double-click centres the pan');
+  await typeInto('Bass pan value', 'L30');
+  assert.equal(await pan.getAttribute('aria-valuetext'), 'L30');
+  await pan.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await pan.getAttribute('aria-valuetext'), 'L28', 'an arrow moves 1 % of the travel (two pan steps)');
+});
+
+test('send knobs on the strip: drag to set the level, switch pre/post, type it in the inspector', async () => {
+  const knob = slider('Vox send to Plate');
+  assert.equal(await knob.getAttribute('aria-valuetext'), '−9.0 dB');
+  await dragBy(knob, 0, -40);
+  const raised = await knob.getAttribute('aria-valuetext');
+  assert.ok(parseFloat(raised.replace('−', '-')) > -9, `dragging up raises the send: ${raised}`);
+  await page.keyboard.press('Control+z');
+  assert.equal(await knob.getAttribute('aria-valuetext'), '−9.0 dB', 'undo restores the send level');
+  const pre = button('Vox send to Plate pre-fader');
+  assert.equal(await pre.getAttribute('aria-pressed'), 'false');
+  await pre.click();
+  assert.equal(await pre.getAttribute('aria-pressed'), 'true');
+  await button('Edit Vox').click();
+  await typeInto('Vox send to Plate level in dB', '-3');
+  assert.equal(await knob.getAttribute('aria-valuetext'), '−3.0 dB', 'a level typed in the inspector moves the knob');
+  await knob.dblclick();
+  assert.equal(await knob.getAttribute('aria-valuetext'), '0.0 dB', 'double-click resets a send to 0 dB');
+});
+
+test('insert slots show the chain in order; click opens the editor, the power button bypasses', async () => {
+  const slots = page.getByRole('list', { name: 'Vox inserts', exact: true }).getByRole('button');
+  const names = await slots.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+  assert.deepEqual(names.filter((n) => n.endsWith(' insert')), ['Vox Filters insert', 'Vox De-esser insert', 'Vox Compressor insert', 'Vox EQ insert'], `slots: ${names}`);
+  await button('Bypass Compressor on Vox').click();
+  assert.equal(await button('Bypass Compressor on Vox').getAttribute('aria-pressed'), 'true');
+  await button('Vox Compressor insert').click();
+  const editor = page.getByRole('group', { name: 'Vox Compressor', exact: true });
+  await editor.waitFor();
+  assert.ok(await page.getByRole('checkbox', { name: 'Bypass Vox Compressor', exact: true }).isChecked(), 'the editor shows the bypass');
+  await page.keyboard.press('Control+z');
+  assert.equal(await button('Bypass Compressor on Vox').getAttribute('aria-pressed'), 'false');
+});
+
+test('the output selector on the strip routes it to a bus', async () => {
+  const output = page.getByRole('combobox', { name: 'Keys output', exact: true });
+  assert.equal(await output.inputValue(), 'master');
+  await output.selectOption('drums');
+  assert.equal(await output.inputValue(), 'drums');
+  await page.keyboard.press('Control+z');
+  assert.equal(await output.inputValue(), 'master');
+  await page.screenshot({ path: join(await artifactsDir(), 'console-strips.png') });
 });
 
 test('no errors reached the page', () => {

@@ -40,16 +40,16 @@ test('the browser export equals the native render of the same session', async ()
     await box.press('Enter');
   };
   await typeInto('Bass volume in dB', '-6');
-  await page.getByRole('slider', { name: 'Keys pan', exact: true }).fill('-40');
+  await typeInto('Keys pan value', 'L40');
   await page.getByRole('button', { name: 'Mute Lead', exact: true }).click();
   await typeInto('Master volume in dB', '-1.5');
   // And through the inspector: an insert parameter, a new insert, a re-routing.
   await page.getByRole('button', { name: 'Edit Vox', exact: true }).click();
-  await page.getByRole('slider', { name: 'Vox Compressor Threshold', exact: true }).fill('300');
+  await typeInto('Vox Compressor Threshold value', '-42');
   await page.getByRole('button', { name: 'Edit Keys', exact: true }).click();
   await page.getByRole('combobox', { name: 'Insert to add', exact: true }).selectOption('saturation');
   await page.getByRole('button', { name: 'Add insert', exact: true }).click();
-  await page.getByRole('slider', { name: 'Keys Saturation Drive', exact: true }).fill('700');
+  await typeInto('Keys Saturation Drive value', '25.2');
   await page.getByRole('button', { name: 'Edit Lead', exact: true }).click();
   await page.getByRole('combobox', { name: 'Lead output', exact: true }).selectOption('drums');
   await page.getByRole('button', { name: 'Edit Keys', exact: true }).click();

@@ -1,13 +1,14 @@
 //! The console: transport, status line, and one channel strip per track, bus, return and the master.
 
 use leptos::prelude::*;
-use mixroom_engine::StripParam;
+use mixroom_engine::plan::SEND_MAX_DB;
+use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::StripRef;
-
-use crate::desk::{desk, Status, StripMeter};
 use wasm_bindgen::JsCast;
 
-use crate::fader::{db_label, db_to_position, meter_fill, pan_label, position_to_db, METER_FLOOR_DB};
+use crate::controls::{Fader, Knob, Slider, Travel};
+use crate::desk::{desk, Status, StripMeter};
+use crate::fader::{db_label, law_db, law_position, meter_fill, pan_label, parse_db, parse_pan, METER_FLOOR_DB};
 
 /// Play position as minutes:seconds.milliseconds and bars|beats.
 pub fn position_labels(frames: f64, sample_rate: u32, tempo_bpm: f64) -> (String, String) {
@@ -130,103 +131,141 @@ fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
     }
 }
 
-/// A fader: a vertical control on the console's fader law. Drag it (Shift for fine moves), use the
-/// arrow keys (±0.5 dB, Shift ±0.1 dB) or Page Up/Down (±3 dB), double-click for 0 dB, or type a
-/// level into the box below it.
+
+/// The insert slots of a strip, in signal order: click one to open its editor, Alt+click (or its
+/// power button) to bypass it; the empty slot below opens the inspector to add one.
 #[component]
-fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl IntoView {
-    let track = NodeRef::<leptos::html::Div>::new();
-    // The travel position being dragged, when a drag is under way.
-    let dragging = StoredValue::new(None::<(f64, f32)>);
-    let position = move || db_to_position(db.get());
-    let step = move |delta_db: f32| {
-        let now = db.get_untracked();
-        let from = if now == f32::NEG_INFINITY { -60.0 } else { now };
-        on_change.run((from + delta_db).min(crate::fader::FADER_MAX_DB));
+fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let inserts = move || {
+        desk.session.with(|s| {
+            s.strip(strip)
+                .map(|st| st.inserts.iter().map(|i| (InsertKind::from_key(&i.kind).map_or("?", |k| k.label()), i.bypass)).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
     };
-    let on_pointerdown = move |ev: web_sys::PointerEvent| {
-        // No text selection and no native drag-and-drop from here: either would cancel the drag
-        // (Shift+click extends a selection, and dragging a selection starts a drag of its text).
-        ev.prevent_default();
-        if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
-            let _ = el.set_pointer_capture(ev.pointer_id());
-            if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        }
-        dragging.set_value(Some((ev.client_y() as f64, position())));
-    };
-    let on_pointermove = move |ev: web_sys::PointerEvent| {
-        let Some((last_y, pos)) = dragging.get_value() else { return };
-        let height = track.get_untracked().map_or(200.0, |t| t.get_bounding_client_rect().height()).max(1.0);
-        let scale = if ev.shift_key() { 0.1 } else { 1.0 };
-        let y = ev.client_y() as f64;
-        let next = (pos - ((y - last_y) / height * scale) as f32).clamp(0.0, 1.0);
-        dragging.set_value(Some((y, next)));
-        on_change.run(position_to_db(next));
-    };
-    let on_pointerup = move |_| dragging.set_value(None);
-    let on_keydown = move |ev: web_sys::KeyboardEvent| {
-        let fine = ev.shift_key();
-        let handled = match ev.key().as_str() {
-            "ArrowUp" | "ArrowRight" => {
-                step(if fine { 0.1 } else { 0.5 });
-                true
-            }
-            "ArrowDown" | "ArrowLeft" => {
-                step(if fine { -0.1 } else { -0.5 });
-                true
-            }
-            "PageUp" => {
-                step(3.0);
-                true
-            }
-            "PageDown" => {
-                step(-3.0);
-                true
-            }
-            "End" => {
-                on_change.run(f32::NEG_INFINITY);
-                true
-            }
-            _ => false,
-        };
-        if handled {
-            ev.prevent_default();
-            ev.stop_propagation();
-        }
-    };
-    let value_label = label.clone();
-    view! {
-        <div class="fader" role="slider" tabindex="0" aria-label=label aria-orientation="vertical"
-            aria-valuemin="-144" aria-valuemax=crate::fader::FADER_MAX_DB
-            aria-valuenow=move || format!("{:.1}", db.get().max(-144.0))
-            aria-valuetext=move || db_label(db.get())
-            on:pointerdown=on_pointerdown on:pointermove=on_pointermove on:pointerup=on_pointerup on:pointercancel=on_pointerup
-            on:keydown=on_keydown
-            on:dblclick=move |_| on_change.run(0.0)>
-            <div class="fader-track" node_ref=track>
-                <div class="fader-fill" style:height=move || format!("{:.2}%", position() * 100.0)></div>
-                <div class="fader-cap" style:bottom=move || format!("calc({:.2}% - 7px)", position() * 100.0)></div>
-            </div>
-        </div>
-        <input type="text" class="fader-value" aria-label=format!("{value_label} in dB")
-            prop:value=move || db_label(db.get())
-            on:change=move |ev| {
-                if let Some(v) = crate::fader::parse_db(&event_target_value(&ev)) {
-                    on_change.run(v.min(crate::fader::FADER_MAX_DB));
+    let bypass = move |slot: usize, on: bool| desk.edit(move |s| s.set_insert_bypass(strip, slot, on));
+    let open = move |slot: Option<usize>| {
+        desk.selected.set(Some(strip));
+        // The inspector renders on the next frame; then bring the insert's editor into view.
+        if let Some(slot) = slot {
+            let id = insert_anchor(strip, slot);
+            request_animation_frame(move || {
+                if let Some(el) = document().get_element_by_id(&id) {
+                    el.scroll_into_view();
                 }
-            } />
+            });
+        }
+    };
+    let (add_label, list_label) = (format!("Add insert on {name}"), format!("{name} inserts"));
+    view! {
+        <ol class="insert-slots" aria-label=list_label>
+            {move || inserts().into_iter().enumerate().map(|(slot, (label, bypassed))| {
+                let strip_name = name.clone();
+                view! {
+                    <li class="insert-slot" class:bypassed=bypassed>
+                        <button class="slot-name" aria-label=format!("{strip_name} {label} insert") title=format!("{label}: click to edit, Alt+click to bypass")
+                            on:click=move |ev| if ev.alt_key() { bypass(slot, !bypassed) } else { open(Some(slot)) }>{label}</button>
+                        <button class="slot-power" class:on=!bypassed aria-label=format!("Bypass {label} on {strip_name}") aria-pressed=bypassed.to_string()
+                            on:click=move |_| bypass(slot, !bypassed)></button>
+                    </li>
+                }
+            }).collect_view()}
+            <li class="insert-slot empty"><button class="slot-name" aria-label=add_label on:click=move |_| open(None)>"+"</button></li>
+        </ol>
     }
 }
 
-/// One channel strip of any kind.
+/// Where the inspector puts an insert's editor, so a slot on the strip can scroll to it.
+pub fn insert_anchor(strip: StripRef, slot: usize) -> String {
+    let kind = match strip {
+        StripRef::Track(i) => format!("t{i}"),
+        StripRef::Bus(i) => format!("b{i}"),
+        StripRef::Return(i) => format!("r{i}"),
+        StripRef::Master => "m".to_owned(),
+    };
+    format!("insert-{kind}-{slot}")
+}
+
+/// The sends of a strip: a knob per destination on the send law (−∞ … +6 dB) and a pre/post-fader
+/// switch. Levels can be typed in the inspector.
+#[component]
+fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let sends = Memo::new(move |_| {
+        desk.session.with(|s| {
+            s.strip(strip)
+                .map(|st| {
+                    st.sends.iter().map(|x| s.returns.iter().chain(&s.buses).find(|b| b.id == x.to).map_or(x.to.clone(), |b| b.name.clone())).collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let read = move |index: usize, f: fn(&mixroom_session::Send) -> f32| {
+        desk.session.with(move |s| s.strip(strip).and_then(|st| st.sends.get(index)).map_or(f32::NEG_INFINITY, f))
+    };
+    let set = move |index: usize, p: SendParam, v: f32| desk.edit(move |s| s.set_send_param(strip, index, p, v));
+    let list_label = format!("{name} sends");
+    view! {
+        <ul class="send-knobs" aria-label=list_label>
+            {move || sends.get().into_iter().enumerate().map(|(index, target)| {
+                let level = Signal::derive(move || read(index, |x| x.level_db));
+                let pre = move || read(index, |x| x.pre_fader as u8 as f32) > 0.5;
+                let travel = Travel {
+                    position: Signal::derive(move || law_position(level.get(), SEND_MAX_DB)),
+                    text: Signal::derive(move || db_label(level.get())),
+                    set: Callback::new(move |p| set(index, SendParam::Level, law_db(p, SEND_MAX_DB))),
+                    reset: Callback::new(move |()| set(index, SendParam::Level, 0.0)),
+                    typed: Callback::new(move |t: String| if let Some(v) = parse_db(&t) { set(index, SendParam::Level, v) }),
+                    bipolar: false,
+                };
+                let label = format!("{name} send to {target}");
+                view! {
+                    <li class="send-knob">
+                        <Knob label=label.clone() travel=travel />
+                        <span class="send-name" title=target.clone()>{target.clone()}</span>
+                        <button class="pre" class:on=pre aria-label=format!("{label} pre-fader") aria-pressed=move || pre().to_string()
+                            title="Pre-fader (on) or post-fader (off)"
+                            on:click=move |_| set(index, SendParam::PreFader, if pre() { 0.0 } else { 1.0 })>"PRE"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// Where a strip's output goes: the master or a bus.
+#[component]
+fn OutputSelector(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let outputs = move || {
+        desk.session.with(|s| {
+            let me = s.strip_key(strip);
+            let mut v = vec![("master".to_owned(), "Master".to_owned())];
+            v.extend(s.buses.iter().filter(|b| b.id != me).map(|b| (b.id.clone(), b.name.clone())));
+            v
+        })
+    };
+    let current = move || desk.session.with(|s| s.strip(strip).map(|st| st.output.clone()).unwrap_or_default());
+    view! {
+        <select class="output" aria-label=format!("{name} output") title="Output" prop:value=current
+            on:change=move |ev| {
+                let to = event_target_value(&ev);
+                desk.restructure(move |s| s.set_output(strip, &to));
+            }>
+            {move || outputs().into_iter().map(|(id, label)| view! { <option value=id.clone() selected=move || current() == id>{label}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// One channel strip of any kind, top to bottom as on a console: name, inserts, sends, output,
+/// pan, mute/solo, gain reduction, fader and meter.
 #[component]
 fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let desk = desk();
     let setting = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
     let fader_db = Signal::derive(move || setting(|s| s.fader_db));
-    let pan = move || setting(|s| s.pan);
+    let pan = Signal::derive(move || setting(|s| s.pan));
     let muted = move || setting(|s| s.mute as u8 as f32) > 0.5;
     let soloed = move || setting(|s| s.solo as u8 as f32) > 0.5;
     let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
@@ -244,27 +283,24 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     };
     let is_master = strip == StripRef::Master;
     let (label_name, gr_name) = (name.clone(), name.clone());
+    let pan_travel = Travel {
+        position: Signal::derive(move || (pan.get() + 1.0) / 2.0),
+        text: Signal::derive(move || pan_label(pan.get())),
+        set: Callback::new(move |p: f32| set(StripParam::Pan, ((p * 2.0 - 1.0) * 100.0).round() / 100.0)),
+        reset: Callback::new(move |()| set(StripParam::Pan, 0.0)),
+        typed: Callback::new(move |t: String| if let Some(v) = parse_pan(&t) { set(StripParam::Pan, v) }),
+        bipolar: true,
+    };
     view! {
         <div class=kind_class class:selected=selected role="group" aria-label=name.clone()>
             <button class="strip-name" title=format!("Edit {name}") aria-label=format!("Edit {name}") aria-pressed=move || selected().to_string()
                 on:click=move |_| desk.selected.set(if selected() { None } else { Some(strip) })>{name.clone()}</button>
-            <input type="range" class="pan" min="-100" max="100" step="1"
-                aria-label=format!("{name} pan")
-                aria-valuetext=move || pan_label(pan())
-                prop:value=move || (pan() * 100.0).round().to_string()
-                on:input=move |ev| {
-                    let v: f32 = event_target_value(&ev).parse().unwrap_or(0.0);
-                    set(StripParam::Pan, v / 100.0);
-                }
-                on:dblclick=move |_| set(StripParam::Pan, 0.0)
-            />
-            <input type="text" class="pan-value" aria-label=format!("{name} pan position")
-                prop:value=move || pan_label(pan())
-                on:change=move |ev| {
-                    if let Some(v) = crate::fader::parse_pan(&event_target_value(&ev)) {
-                        set(StripParam::Pan, v);
-                    }
-                } />
+            <InsertSlots strip=strip name=name.clone() />
+            <SendKnobs strip=strip name=name.clone() />
+            {(!is_master).then(|| view! { <OutputSelector strip=strip name=name.clone() /> })}
+            <div class="pan">
+                <Slider label=format!("{name} pan") travel=pan_travel />
+            </div>
             <div class="mute-solo">
                 <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
                     on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>

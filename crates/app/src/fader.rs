@@ -1,25 +1,34 @@
 //! How control positions map to values: the fader law, pan and meter scales, and their labels.
 
-/// The top of the fader, dB.
-pub const FADER_MAX_DB: f32 = 12.0;
+pub use mixroom_engine::plan::FADER_MAX_DB;
 
 /// Fader position (0 … 1) to dB: the amplitude follows the cube of the travel, so the top half of the
 /// fader covers −20 … +12 dB with fine resolution around 0 dB (0 dB sits at 63 % of the travel) and the
 /// bottom closes to −∞, as on a console.
 pub fn position_to_db(position: f32) -> f32 {
-    let p = position.clamp(0.0, 1.0);
-    if p <= 0.0 {
-        return f32::NEG_INFINITY;
-    }
-    FADER_MAX_DB + 60.0 * p.log10()
+    law_db(position, FADER_MAX_DB)
 }
 
 /// dB to fader position (0 … 1); the inverse of [`position_to_db`].
 pub fn db_to_position(db: f32) -> f32 {
+    law_position(db, FADER_MAX_DB)
+}
+
+/// The fader law for a control whose travel tops out at `top_db` (send knobs stop at +6 dB).
+pub fn law_db(position: f32, top_db: f32) -> f32 {
+    let p = position.clamp(0.0, 1.0);
+    if p <= 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    top_db + 60.0 * p.log10()
+}
+
+/// The inverse of [`law_db`].
+pub fn law_position(db: f32, top_db: f32) -> f32 {
     if db.is_nan() || db == f32::NEG_INFINITY {
         return 0.0;
     }
-    10f32.powf((db.min(FADER_MAX_DB) - FADER_MAX_DB) / 60.0).clamp(0.0, 1.0)
+    10f32.powf((db.min(top_db) - top_db) / 60.0).clamp(0.0, 1.0)
 }
 
 /// A level as an engineer reads it: "−6.0 dB", "+2.5 dB", "−∞ dB".
@@ -78,7 +87,11 @@ mod tests {
         for i in 1..=1000 {
             let p = i as f32 / 1000.0;
             assert!((db_to_position(position_to_db(p)) - p).abs() < 1e-5, "{p}");
+            assert!((law_position(law_db(p, 6.0), 6.0) - p).abs() < 1e-5, "{p}");
         }
+        // A send knob: +6 dB at the top, 0 dB at 10^(−6/60) of the travel.
+        assert_eq!(law_db(1.0, 6.0), 6.0);
+        assert!((law_position(0.0, 6.0) - 0.794_328).abs() < 1e-5);
     }
 
     #[wasm_bindgen_test]

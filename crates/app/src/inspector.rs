@@ -4,14 +4,13 @@
 
 use leptos::prelude::*;
 use mixroom_dsp::param::{ParamInfo, Taper, Unit};
+use mixroom_engine::plan::TRIM_RANGE_DB;
 use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::StripRef;
 
+use crate::controls::{Slider, Travel};
 use crate::desk::desk;
-use crate::fader::db_label;
-
-/// Steps of a parameter slider.
-const STEPS: f32 = 1000.0;
+use crate::fader::{db_label, parse_db};
 
 /// Slider position (0 … 1) to value, along the parameter's taper.
 pub fn to_value(info: &ParamInfo, position: f32) -> f32 {
@@ -94,15 +93,6 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
     // The insert list is rebuilt only when its shape (kinds and order) changes, not on every knob move.
     let kinds = Memo::new(move |_| desk.session.with(|s| s.strip(strip).map(|st| st.inserts.iter().map(|i| i.kind.clone()).collect::<Vec<_>>()).unwrap_or_default()));
     let sends = Memo::new(move |_| desk.session.with(|s| s.strip(strip).map(|st| st.sends.iter().map(|x| x.to.clone()).collect::<Vec<_>>()).unwrap_or_default()));
-    let outputs = move || {
-        desk.session.with(|s| {
-            let me = s.strip_key(strip);
-            let mut v = vec![("master".to_owned(), "Master".to_owned())];
-            v.extend(s.buses.iter().filter(|b| b.id != me).map(|b| (b.id.clone(), b.name.clone())));
-            v
-        })
-    };
-    let current_output = move || desk.session.with(|s| s.strip(strip).map(|st| st.output.clone()).unwrap_or_default());
     let send_targets = move || {
         desk.session.with(|s| {
             let me = s.strip_key(strip);
@@ -119,26 +109,30 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
             </header>
             <section class="channel">
                 <h3>"Channel"</h3>
-                <label>"Trim"
-                    <input type="range" min="-24" max="24" step="0.1" aria-label=format!("{n} trim")
-                        aria-valuetext=move || db_label(value(|s| s.trim_db))
-                        prop:value=move || value(|s| s.trim_db).to_string()
-                        on:input=move |ev| set(StripParam::Trim, event_target_value(&ev).parse().unwrap_or(0.0))
-                        on:dblclick=move |_| set(StripParam::Trim, 0.0) />
-                    <span class="value">{move || db_label(value(|s| s.trim_db))}</span>
-                </label>
+                <div class="row">"Trim"
+                    <Slider label=format!("{n} trim") travel=Travel {
+                        position: Signal::derive(move || (value(|s| s.trim_db) + TRIM_RANGE_DB) / (2.0 * TRIM_RANGE_DB)),
+                        text: Signal::derive(move || db_label(value(|s| s.trim_db))),
+                        set: Callback::new(move |p: f32| set(StripParam::Trim, ((p * 2.0 - 1.0) * TRIM_RANGE_DB * 10.0).round() / 10.0)),
+                        reset: Callback::new(move |()| set(StripParam::Trim, 0.0)),
+                        typed: Callback::new(move |t: String| if let Some(v) = parse_db(&t).filter(|v| v.is_finite()) { set(StripParam::Trim, v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB)) }),
+                        bipolar: true,
+                    } />
+                </div>
                 <label><input type="checkbox" aria-label=format!("{n} polarity invert")
                     prop:checked={move || value(|s| s.polarity_inverted as u8 as f32) > 0.5}
                     on:change={move |ev| set(StripParam::Polarity, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Invert polarity (Ø)"</label>
                 {move || (!mono_track()).then(|| view! {
-                    <label>"Width"
-                        <input type="range" min="0" max="200" step="1" aria-label=format!("{} width", name())
-                            aria-valuetext=move || format!("{:.0} %", value(|s| s.width) * 100.0)
-                            prop:value=move || (value(|s| s.width) * 100.0).round().to_string()
-                            on:input=move |ev| set(StripParam::Width, event_target_value(&ev).parse::<f32>().unwrap_or(100.0) / 100.0)
-                            on:dblclick=move |_| set(StripParam::Width, 1.0) />
-                        <span class="value">{move || format!("{:.0} %", value(|s| s.width) * 100.0)}</span>
-                    </label>
+                    <div class="row">"Width"
+                        <Slider label=format!("{} width", name()) travel=Travel {
+                            position: Signal::derive(move || value(|s| s.width) / 2.0),
+                            text: Signal::derive(move || format!("{:.0} %", value(|s| s.width) * 100.0)),
+                            set: Callback::new(move |p: f32| set(StripParam::Width, (p * 200.0).round() / 100.0)),
+                            reset: Callback::new(move |()| set(StripParam::Width, 1.0)),
+                            typed: Callback::new(move |t: String| if let Ok(v) = t.trim().trim_end_matches('%').trim().parse::<f32>() { set(StripParam::Width, (v / 100.0).clamp(0.0, 2.0)) }),
+                            bipolar: false,
+                        } />
+                    </div>
                 })}
                 {move || mono_track().then(|| view! {
                     <label>"Pan law"
@@ -152,17 +146,6 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                 <label><input type="checkbox" aria-label=format!("{n} solo safe")
                     prop:checked={move || value(|s| s.solo_safe as u8 as f32) > 0.5}
                     on:change={move |ev| set(StripParam::SoloSafe, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Solo safe"</label>
-                {(strip != StripRef::Master).then(|| view! {
-                    <label>"Output"
-                        <select aria-label=format!("{n} output") prop:value=current_output
-                            on:change=move |ev| {
-                                let to = event_target_value(&ev);
-                                desk.restructure(move |s| s.set_output(strip, &to));
-                            }>
-                            {move || outputs().into_iter().map(|(id, label)| view! { <option value=id.clone() selected=move || current_output() == id>{label}</option> }).collect_view()}
-                        </select>
-                    </label>
-                })}
             </section>
             <section class="inserts">
                 <h3>"Inserts"</h3>
@@ -215,7 +198,7 @@ fn InsertEditor(strip: StripRef, position: usize, kind: String) -> impl IntoView
     };
     let current_key = move || desk.session.with(|s| s.strip(strip).and_then(|st| st.inserts.get(slot)).and_then(|i| i.sidechain.clone()).unwrap_or_default());
     view! {
-        <div class="insert" class:bypassed=bypassed role="group" aria-label=format!("{strip_name} {label}")>
+        <div class="insert" id=crate::console::insert_anchor(strip, slot) class:bypassed=bypassed role="group" aria-label=format!("{strip_name} {label}")>
             <div class="insert-head">
                 <strong>{label}</strong>
                 <label><input type="checkbox" aria-label=format!("Bypass {strip_name} {label}") prop:checked=bypassed
@@ -257,7 +240,6 @@ fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: Strin
     let value = move || desk.session.with(|s| s.insert_param(strip, slot, info.key).unwrap_or(info.default));
     let set = move |v: f32| desk.edit(move |s| s.set_insert_param(strip, slot, info.key, v));
     let aria = format!("{prefix} {}", info.name);
-    let aria_value = aria.clone();
     match info.unit {
         Unit::Toggle => view! {
             <label class="param"><input type="checkbox" aria-label=aria prop:checked={move || value() > 0.5}
@@ -273,26 +255,22 @@ fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: Strin
         }
         .into_any(),
         _ => view! {
-            <label class="param">{info.name}
-                <input type="range" min="0" max=STEPS step="1" aria-label=aria
-                    aria-valuetext=move || format_value(&info, value())
-                    prop:value=move || (to_position(&info, value()) * STEPS).round().to_string()
-                    on:input=move |ev| set(to_value(&info, event_target_value(&ev).parse::<f32>().unwrap_or(0.0) / STEPS))
-                    on:dblclick=move |_| set(info.default) />
-                <input type="text" class="value" aria-label=format!("{aria_value} value")
-                    prop:value=move || format_value(&info, value())
-                    on:change=move |ev| {
-                        if let Some(v) = parse_value(&info, &event_target_value(&ev)) {
-                            set(v);
-                        }
-                    } />
-            </label>
+            <div class="param row">{info.name}
+                <Slider label=aria travel=Travel {
+                    position: Signal::derive(move || to_position(&info, value())),
+                    text: Signal::derive(move || format_value(&info, value())),
+                    set: Callback::new(move |p| set(to_value(&info, p))),
+                    reset: Callback::new(move |()| set(info.default)),
+                    typed: Callback::new(move |t: String| if let Some(v) = parse_value(&info, &t) { set(v) }),
+                    bipolar: info.min < 0.0 && info.max > 0.0,
+                } />
+            </div>
         }
         .into_any(),
     }
 }
 
-/// One send: level, pre/post, mute, removal.
+/// One send: its level typed in, mute, removal (the knob and pre/post switch sit on the strip).
 #[component]
 fn SendEditor(strip: StripRef, index: usize, to: String) -> impl IntoView {
     let desk = desk();
@@ -302,20 +280,17 @@ fn SendEditor(strip: StripRef, index: usize, to: String) -> impl IntoView {
     });
     let send = move |f: fn(&mixroom_session::Send) -> f32| desk.session.with(move |s| s.strip(strip).and_then(|st| st.sends.get(index)).map_or(0.0, f));
     let set = move |p: SendParam, v: f32| desk.edit(move |s| s.set_send_param(strip, index, p, v));
-    let level_max = mixroom_engine::plan::SEND_MAX_DB;
     view! {
         <div class="send" role="group" aria-label=format!("Send to {target}")>
             <span class="send-target">{target.clone()}</span>
-            <input type="range" min="-60" max=level_max step="0.1" aria-label=format!("{strip_name} send to {target}")
-                aria-valuetext=move || db_label(send(|x| x.level_db))
-                prop:value=move || send(|x| x.level_db).max(-60.0).to_string()
-                on:input=move |ev| {
-                    let v: f32 = event_target_value(&ev).parse().unwrap_or(-60.0);
-                    set(SendParam::Level, if v <= -60.0 { f32::NEG_INFINITY } else { v });
+            <input type="text" class="value" aria-label=format!("{strip_name} send to {target} level in dB")
+                prop:value=move || db_label(send(|x| x.level_db))
+                on:change=move |ev| {
+                    if let Some(v) = parse_db(&event_target_value(&ev)) {
+                        set(SendParam::Level, v);
+                    }
                 } />
-            <span class="value">{move || db_label(send(|x| x.level_db))}</span>
-            <label><input type="checkbox" aria-label=format!("{strip_name} send to {target} pre-fader") prop:checked={move || send(|x| x.pre_fader as u8 as f32) > 0.5}
-                on:change={move |ev| set(SendParam::PreFader, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Pre"</label>
+            <span class="send-mode">{move || if send(|x| x.pre_fader as u8 as f32) > 0.5 { "pre-fader" } else { "post-fader" }}</span>
             <label><input type="checkbox" aria-label=format!("Mute {strip_name} send to {target}") prop:checked={move || send(|x| x.muted as u8 as f32) > 0.5}
                 on:change={move |ev| set(SendParam::Mute, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Mute"</label>
             <button aria-label=format!("Remove {strip_name} send to {target}") on:click=move |_| desk.restructure(move |s| s.remove_send(strip, index))>"Remove"</button>

@@ -7,6 +7,7 @@
 
 pub mod audio;
 mod console;
+mod controls;
 mod desk;
 mod editors;
 pub mod fader;

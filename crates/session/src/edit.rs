@@ -2,6 +2,7 @@
 //! says what the running engine must do — a parameter change it applies in place, or a new plan.
 
 use mixroom_engine::{InsertKind, ParamChange, SendParam, StripId, StripParam};
+use mixroom_engine::plan::{FADER_MAX_DB, TRIM_RANGE_DB};
 
 use crate::{Bus, Clip, Insert, LoopRegion, Marker, Send, Session, SessionError, Strip};
 
@@ -93,8 +94,8 @@ impl Session {
         let s = self.strip_mut(r)?;
         let v = if value.is_nan() { 0.0 } else { value };
         match p {
-            StripParam::Trim => s.trim_db = v.clamp(-24.0, 24.0),
-            StripParam::Fader => s.fader_db = v.min(12.0),
+            StripParam::Trim => s.trim_db = v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB),
+            StripParam::Fader => s.fader_db = v.min(FADER_MAX_DB),
             StripParam::Pan => s.pan = v.clamp(-1.0, 1.0),
             StripParam::Width => s.width = v.clamp(0.0, 2.0),
             StripParam::PanLaw => s.pan_law = v.round().clamp(0.0, 2.0) as u8,

@@ -1,0 +1,281 @@
+//! The controls an engineer drags: the fader, sliders and rotary knobs. Every one takes the
+//! pointer (Shift for fine moves), the keyboard, a double-click to reset and a typed value, and
+//! each is a focusable element with the slider role and an accessible name.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::fader::{db_label, db_to_position, parse_db, position_to_db, FADER_MAX_DB};
+
+/// Which way a drag moves a control: up (faders, knobs) or right (sliders).
+#[derive(Clone, Copy, PartialEq)]
+enum Axis {
+    Up,
+    Right,
+}
+
+/// Pointer handling shared by the controls: capture the pointer and take focus on press, then turn
+/// movement into travel (0 … 1): `span` pixels for the whole travel, a tenth of that speed with Shift.
+/// Relative, so grabbing a control never makes it jump.
+#[derive(Clone, Copy)]
+struct Drag {
+    /// The pointer coordinate last seen and the travel position there, while a drag is under way.
+    state: StoredValue<Option<(f64, f32)>>,
+    axis: Axis,
+}
+
+impl Drag {
+    fn new(axis: Axis) -> Drag {
+        Drag { state: StoredValue::new(None), axis }
+    }
+
+    fn coordinate(self, ev: &web_sys::PointerEvent) -> f64 {
+        match self.axis {
+            Axis::Up => -(ev.client_y() as f64),
+            Axis::Right => ev.client_x() as f64,
+        }
+    }
+
+    fn start(self, ev: &web_sys::PointerEvent, position: f32) {
+        // No text selection and no native drag-and-drop from here: either would cancel the drag
+        // (Shift+click extends a selection, and dragging a selection starts a drag of its text).
+        ev.prevent_default();
+        if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.set_pointer_capture(ev.pointer_id());
+            let _ = el.focus();
+        }
+        self.state.set_value(Some((self.coordinate(ev), position)));
+    }
+
+    /// The travel position the pointer has moved the control to, if a drag is under way.
+    fn moved(self, ev: &web_sys::PointerEvent, span: f64) -> Option<f32> {
+        let (last, position) = self.state.get_value()?;
+        let scale = if ev.shift_key() { 0.1 } else { 1.0 };
+        let now = self.coordinate(ev);
+        let next = (position + ((now - last) / span.max(1.0) * scale) as f32).clamp(0.0, 1.0);
+        self.state.set_value(Some((now, next)));
+        Some(next)
+    }
+
+    fn end(self) {
+        self.state.set_value(None);
+    }
+}
+
+/// Keys that move a control, as steps of its travel: arrows 1 % (Shift 0.1 %), Page Up/Down 10 %,
+/// Home/End to the ends. `None` for any other key.
+fn key_travel(ev: &web_sys::KeyboardEvent, position: f32) -> Option<f32> {
+    let fine = if ev.shift_key() { 0.001 } else { 0.01 };
+    let next = match ev.key().as_str() {
+        "ArrowUp" | "ArrowRight" => position + fine,
+        "ArrowDown" | "ArrowLeft" => position - fine,
+        "PageUp" => position + 0.1,
+        "PageDown" => position - 0.1,
+        "Home" => 0.0,
+        "End" => 1.0,
+        _ => return None,
+    };
+    Some(next.clamp(0.0, 1.0))
+}
+
+/// A fader: a vertical control on the console's fader law. Drag it (Shift for fine moves), use the
+/// arrow keys (±0.5 dB, Shift ±0.1 dB) or Page Up/Down (±3 dB), End to close it, double-click for
+/// 0 dB, or type a level into the box below it ("<label> in dB").
+#[component]
+pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl IntoView {
+    let track = NodeRef::<leptos::html::Div>::new();
+    let drag = Drag::new(Axis::Up);
+    let position = move || db_to_position(db.get());
+    let step = move |delta_db: f32| {
+        let now = db.get_untracked();
+        let from = if now == f32::NEG_INFINITY { -60.0 } else { now };
+        on_change.run((from + delta_db).min(FADER_MAX_DB));
+    };
+    let on_pointermove = move |ev: web_sys::PointerEvent| {
+        let height = track.get_untracked().map_or(200.0, |t| t.get_bounding_client_rect().height());
+        if let Some(next) = drag.moved(&ev, height) {
+            on_change.run(position_to_db(next));
+        }
+    };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let fine = ev.shift_key();
+        match ev.key().as_str() {
+            "ArrowUp" | "ArrowRight" => step(if fine { 0.1 } else { 0.5 }),
+            "ArrowDown" | "ArrowLeft" => step(if fine { -0.1 } else { -0.5 }),
+            "PageUp" => step(3.0),
+            "PageDown" => step(-3.0),
+            "End" => on_change.run(f32::NEG_INFINITY),
+            _ => return,
+        }
+        ev.prevent_default();
+        ev.stop_propagation();
+    };
+    let value_label = label.clone();
+    view! {
+        <div class="fader" role="slider" tabindex="0" aria-label=label aria-orientation="vertical"
+            aria-valuemin="-144" aria-valuemax=FADER_MAX_DB
+            aria-valuenow=move || format!("{:.1}", db.get().max(-144.0))
+            aria-valuetext=move || db_label(db.get())
+            on:pointerdown=move |ev| drag.start(&ev, position()) on:pointermove=on_pointermove
+            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
+            on:keydown=on_keydown
+            on:dblclick=move |_| on_change.run(0.0)>
+            <div class="fader-track" node_ref=track>
+                <div class="fader-fill" style:height=move || format!("{:.2}%", position() * 100.0)></div>
+                <div class="fader-cap" style:bottom=move || format!("calc({:.2}% - 7px)", position() * 100.0)></div>
+            </div>
+        </div>
+        <input type="text" class="fader-value" aria-label=format!("{value_label} in dB")
+            prop:value=move || db_label(db.get())
+            on:change=move |ev| {
+                if let Some(v) = parse_db(&event_target_value(&ev)) {
+                    on_change.run(v.min(FADER_MAX_DB));
+                }
+            } />
+    }
+}
+
+/// What a slider or knob controls: where the value sits on the travel and how it reads.
+#[derive(Clone, Copy)]
+pub struct Travel {
+    /// The value's place on the travel, 0 … 1.
+    pub position: Signal<f32>,
+    /// The value as the engineer reads it ("L30", "−6.0 dB", "2.50 kHz").
+    pub text: Signal<String>,
+    /// Sets the value at a travel position.
+    pub set: Callback<f32>,
+    /// Double-click: back to the default.
+    pub reset: Callback<()>,
+    /// Reads a typed value and sets it (ignoring what it cannot read).
+    pub typed: Callback<String>,
+    /// The fill grows from the centre (pan, balance) instead of the start.
+    pub bipolar: bool,
+}
+
+/// The pointer, keyboard and double-click handlers of a slider or knob.
+fn travel_handlers(
+    travel: Travel,
+    drag: Drag,
+    span: impl Fn() -> f64 + Copy + 'static,
+) -> (
+    impl Fn(web_sys::PointerEvent) + Copy,
+    impl Fn(web_sys::PointerEvent) + Copy,
+    impl Fn(web_sys::KeyboardEvent) + Copy,
+) {
+    let down = move |ev: web_sys::PointerEvent| drag.start(&ev, travel.position.get_untracked());
+    let moved = move |ev: web_sys::PointerEvent| {
+        if let Some(next) = drag.moved(&ev, span()) {
+            travel.set.run(next);
+        }
+    };
+    let key = move |ev: web_sys::KeyboardEvent| {
+        if let Some(next) = key_travel(&ev, travel.position.get_untracked()) {
+            travel.set.run(next);
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    (down, moved, key)
+}
+
+/// A horizontal slider with a box to type the value into ("<label> value"). Drag anywhere on it
+/// (Shift for fine moves), click-free: it moves relative to where it was grabbed.
+#[component]
+pub fn Slider(label: String, travel: Travel) -> impl IntoView {
+    let bar = NodeRef::<leptos::html::Div>::new();
+    let drag = Drag::new(Axis::Right);
+    let span = move || bar.get_untracked().map_or(150.0, |b| b.get_bounding_client_rect().width());
+    let (down, moved, key) = travel_handlers(travel, drag, span);
+    let position = move || travel.position.get();
+    let fill = move || {
+        let p = position();
+        let (from, to) = if travel.bipolar { (p.min(0.5), p.max(0.5)) } else { (0.0, p) };
+        format!("left: {:.2}%; width: {:.2}%", from * 100.0, (to - from) * 100.0)
+    };
+    let value_label = format!("{label} value");
+    view! {
+        <div class="slider" role="slider" tabindex="0" aria-label=label aria-orientation="horizontal"
+            aria-valuemin="0" aria-valuemax="100"
+            aria-valuenow=move || format!("{:.1}", position() * 100.0)
+            aria-valuetext=move || travel.text.get()
+            title=move || travel.text.get()
+            on:pointerdown=down on:pointermove=moved
+            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
+            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+            <div class="slider-bar" node_ref=bar>
+                <div class="slider-fill" style=fill></div>
+                <div class="slider-thumb" style:left=move || format!("calc({:.2}% - 3px)", position() * 100.0)></div>
+            </div>
+        </div>
+        <input type="text" class="value" aria-label=value_label
+            prop:value=move || travel.text.get()
+            on:change=move |ev| travel.typed.run(event_target_value(&ev)) />
+    }
+}
+
+/// A rotary knob (sends, compact strips): drag up or down (Shift for fine moves), the keys of a
+/// slider, double-click to reset. The arc shows the value; its typed box lives in the inspector.
+#[component]
+pub fn Knob(label: String, travel: Travel) -> impl IntoView {
+    let drag = Drag::new(Axis::Up);
+    // A full turn of the knob over 160 px of mouse travel, as most DAWs do.
+    let (down, moved, key) = travel_handlers(travel, drag, || 160.0);
+    let position = move || travel.position.get();
+    // The knob sweeps 270°, from 7:30 to 4:30 o'clock.
+    let point = |p: f32, r: f32| {
+        let angle = (-135.0 + 270.0 * p).to_radians();
+        (12.0 + r * angle.sin(), 12.0 - r * angle.cos())
+    };
+    let arc = move |from: f32, to: f32| {
+        let ((x0, y0), (x1, y1)) = (point(from, 9.0), point(to, 9.0));
+        let large = if (to - from) * 270.0 > 180.0 { 1 } else { 0 };
+        format!("M{x0:.2},{y0:.2} A9,9 0 {large} 1 {x1:.2},{y1:.2}")
+    };
+    let value_arc = move || {
+        let p = position();
+        if travel.bipolar { arc(p.min(0.5), p.max(0.5)) } else { arc(0.0, p.max(0.001)) }
+    };
+    let pointer = move || {
+        let (x, y) = point(position(), 6.0);
+        format!("M12,12 L{x:.2},{y:.2}")
+    };
+    view! {
+        <div class="knob" role="slider" tabindex="0" aria-label=label
+            aria-valuemin="0" aria-valuemax="100"
+            aria-valuenow=move || format!("{:.1}", position() * 100.0)
+            aria-valuetext=move || travel.text.get()
+            title=move || travel.text.get()
+            on:pointerdown=down on:pointermove=moved
+            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
+            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+                <path class="knob-track" d=arc(0.0, 1.0) />
+                <path class="knob-value" d=value_arc />
+                <path class="knob-pointer" d=pointer />
+            </svg>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn key(name: &str, shift: bool) -> web_sys::KeyboardEvent {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(name);
+        init.set_shift_key(shift);
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn keys_move_along_the_travel_and_stop_at_its_ends() {
+        assert!((key_travel(&key("ArrowRight", false), 0.5).unwrap() - 0.51).abs() < 1e-6);
+        assert!((key_travel(&key("ArrowDown", true), 0.5).unwrap() - 0.499).abs() < 1e-6);
+        assert_eq!(key_travel(&key("PageUp", false), 0.95), Some(1.0));
+        assert_eq!(key_travel(&key("Home", false), 0.7), Some(0.0));
+        assert_eq!(key_travel(&key("End", false), 0.2), Some(1.0));
+        assert_eq!(key_travel(&key("m", false), 0.2), None);
+    }
+}
