@@ -10,14 +10,18 @@
 //                      {type: 'send', strip, index, param, value}         (SendParam ids)
 //                      {type: 'clips', track, values: Float64Array}       8 numbers a clip (see set_track_clips)
 //                      {type: 'loop', enabled, start, end}
+//                      {type: 'tap', strip}                               spectrum tap on a strip (−1: none)
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
 //                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB)
+//                      {type: 'tap', samples: Float32Array}   the tapped strip's latest samples, oldest
+//                      first, with the meters whenever the tap has moved
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
-// nothing, except the small meter message posted about 30 times a second.
+// nothing, except the meter message (and the tap's, while a strip is tapped) posted about 30 times a
+// second.
 import './textcodec-polyfill.js';
 import { initSync, WorkletEngine } from './mixroom-worklet.js';
 
@@ -34,6 +38,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
     // Offline renders (exports) show no meters: `meters: false` spares their messages.
     this.meters = options.processorOptions.meters !== false;
     this.quanta = 0;
+    this.tapSeen = 0;
     this.port.onmessage = (event) => {
       try {
         this.onMessage(event.data);
@@ -70,6 +75,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'play': e.play(); break;
       case 'stop': e.stop(); break;
       case 'seek': e.seek(msg.frame); break;
+      case 'tap': e.set_tap(msg.strip); break;
     }
   }
 
@@ -99,6 +105,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const e = this.engine;
       this.outL = new Float32Array(buffer, e.output_ptr(0), QUANTUM);
       this.outR = new Float32Array(buffer, e.output_ptr(1), QUANTUM);
+      this.tapRing = new Float32Array(buffer, e.tap_ptr(), e.tap_frames());
       this.viewsOf = buffer;
     }
   }
@@ -122,8 +129,22 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const count = e.collect_meters();
       const levels = new Float32Array(this.memory.buffer, e.meters_ptr(), count).slice();
       this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels }, [levels.buffer]);
+      this.postTap();
     }
     return true;
+  }
+
+  // The tapped strip's ring, unrolled oldest first, when it has moved since the last post.
+  postTap() {
+    const written = this.engine.tap_written();
+    if (written === this.tapSeen) return;
+    this.tapSeen = written;
+    const ring = this.tapRing;
+    const split = written % ring.length;
+    const samples = new Float32Array(ring.length);
+    samples.set(ring.subarray(split), 0);
+    samples.set(ring.subarray(0, split), ring.length - split);
+    this.port.postMessage({ type: 'tap', samples }, [samples.buffer]);
   }
 }
 

@@ -87,6 +87,8 @@ type Waiter = (String, oneshot::Sender<Result<JsValue, String>>);
 struct Router {
     waiters: Vec<Waiter>,
     on_meters: Option<Box<dyn Fn(MeterReading)>>,
+    /// The tapped strip's latest samples, oldest first.
+    on_tap: Option<Box<dyn Fn(Vec<f32>)>>,
     on_error: Option<Box<dyn Fn(String)>>,
 }
 
@@ -103,6 +105,13 @@ impl Router {
                         playing: get("playing").as_bool().unwrap_or(false),
                         levels,
                     });
+                }
+            }
+            "tap" => {
+                if let Some(on_tap) = &self.on_tap {
+                    if let Ok(samples) = Reflect::get(&data, &"samples".into()).and_then(|v| v.dyn_into::<Float32Array>()) {
+                        on_tap(samples.to_vec());
+                    }
                 }
             }
             "error" => {
@@ -159,7 +168,7 @@ impl EngineNode {
             js_error("The audio engine failed to start (its processor did not register; see the browser console)", e)
         })?;
 
-        let router = Rc::new(RefCell::new(Router { waiters: Vec::new(), on_meters: None, on_error: None }));
+        let router = Rc::new(RefCell::new(Router { waiters: Vec::new(), on_meters: None, on_tap: None, on_error: None }));
         let route = router.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             route.borrow_mut().dispatch(event.data());
@@ -279,6 +288,7 @@ impl LiveEngine {
         session_json: &str,
         tracks: &[TrackAudio],
         on_meters: impl Fn(MeterReading) + 'static,
+        on_tap: impl Fn(Vec<f32>) + 'static,
         on_error: impl Fn(String) + 'static,
     ) -> Result<LiveEngine, String> {
         let options = AudioContextOptions::new();
@@ -289,6 +299,7 @@ impl LiveEngine {
         {
             let mut router = node.router.borrow_mut();
             router.on_meters = Some(Box::new(on_meters));
+            router.on_tap = Some(Box::new(on_tap));
             router.on_error = Some(Box::new(on_error));
         }
         node.load(session_json, tracks, false).await?;
@@ -314,6 +325,12 @@ impl LiveEngine {
 
     pub fn set(&self, change: ParamChange) {
         self.node.set(change);
+    }
+
+    /// Taps a strip (engine id) for the spectrum display, or none.
+    pub fn set_tap(&self, strip: Option<usize>) {
+        let strip = strip.map_or(-1.0, |s| s as f64);
+        self.node.post_fields(&[("type", "tap".into()), ("strip", JsValue::from_f64(strip))]);
     }
 
     pub fn apply(&self, edit: &EngineEdit) {

@@ -8,7 +8,8 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::Float32Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_engine::{ParamChange, Plan};
+use mixroom_dsp::spectrum::{log_points, Spectrum, FLOOR_DB};
+use mixroom_engine::{ParamChange, Plan, TAP_FRAMES};
 use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, StripRef};
 
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio};
@@ -23,6 +24,16 @@ const METER_STRIDE: usize = 5;
 /// RMS display integration: each reading moves the shown RMS this far towards the new one (≈ 300 ms
 /// at 30 readings a second, the feel of a VU-style average).
 const RMS_SMOOTHING: f32 = 0.1;
+
+/// Points across 20 Hz … 20 kHz at which the spectrum is shown (the EQ curve's own points).
+pub const SPECTRUM_POINTS: usize = 161;
+pub const SPECTRUM_LOW_HZ: f32 = 20.0;
+pub const SPECTRUM_HIGH_HZ: f32 = 20_000.0;
+/// How fast the shown spectrum falls, dB per reading (~30 readings a second: 36 dB/s).
+const SPECTRUM_FALL_DB: f32 = 1.2;
+/// How far a rising point moves towards the new reading each time: quick, but not so quick that the
+/// frame-to-frame scatter of a noisy spectrum makes it flicker.
+const SPECTRUM_RISE: f32 = 0.6;
 
 /// What the user is told about the state of the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +98,12 @@ pub struct Desk {
     history: StoredValue<History>,
     /// (undo steps, redo steps): what the Undo and Redo buttons show.
     pub history_len: RwSignal<(usize, usize)>,
+    /// The selected strip's spectrum as shown, dBFS at [`SPECTRUM_POINTS`] log-spaced frequencies.
+    pub spectrum: RwSignal<Vec<f32>>,
+    /// How many spectrum displays are on screen: the engine taps the selected strip only while
+    /// one is.
+    pub spectrum_views: RwSignal<usize>,
+    analyser: StoredValue<Option<Spectrum>, LocalStorage>,
 }
 
 /// Undo and redo: whole sessions, as they were before each edit.
@@ -121,6 +138,48 @@ impl Desk {
             selected_clip: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             history_len: RwSignal::new((0, 0)),
+            spectrum: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
+            spectrum_views: RwSignal::new(0),
+            analyser: StoredValue::new_local(None),
+        }
+    }
+
+    /// Keeps the engine's analysis tap on the selected strip while a spectrum is on screen.
+    pub fn follow_tap(self) {
+        let target = Memo::new(move |_| {
+            let strip = (self.ready.get() && self.spectrum_views.get() > 0).then(|| self.selected.get()).flatten();
+            strip.map(|r| self.session.with(|s| s.strip_id(r)))
+        });
+        Effect::new(move |_| {
+            let strip = target.get();
+            self.spectrum.set(vec![FLOOR_DB; SPECTRUM_POINTS]);
+            self.with_engine(|e| e.set_tap(strip));
+        });
+    }
+
+    /// A new stretch of the tapped strip: analysed and folded into the shown spectrum.
+    fn on_tap(self, samples: Vec<f32>) {
+        let rate = self.session.with_untracked(|s| s.sample_rate as f32);
+        let mut fresh = vec![FLOOR_DB; SPECTRUM_POINTS];
+        self.analyser.update_value(|a| {
+            let a = match a {
+                Some(a) if a.size() == TAP_FRAMES && a.sample_rate() == rate => a,
+                _ => a.insert(Spectrum::new(TAP_FRAMES, rate)),
+            };
+            a.analyse(&samples);
+            a.read_at(&log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS), &mut fresh);
+        });
+        self.spectrum.update(|shown| {
+            for (s, f) in shown.iter_mut().zip(&fresh) {
+                *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
+            }
+        });
+    }
+
+    /// Between taps (stopped), the shown spectrum falls away.
+    fn decay_spectrum(self) {
+        if self.spectrum.with_untracked(|s| s.iter().any(|&v| v > FLOOR_DB)) {
+            self.spectrum.update(|shown| shown.iter_mut().for_each(|s| *s = (*s - SPECTRUM_FALL_DB).max(FLOOR_DB)));
         }
     }
 
@@ -168,6 +227,7 @@ impl Desk {
             &session.to_json(),
             &tracks,
             move |reading| self.on_meters(reading),
+            move |samples| self.on_tap(samples),
             move |message| self.status.set(Status::Error(message)),
         )
         .await?;
@@ -180,6 +240,9 @@ impl Desk {
     }
 
     fn on_meters(self, reading: MeterReading) {
+        if !reading.playing {
+            self.decay_spectrum();
+        }
         self.position.set(reading.position);
         self.playing.set(reading.playing);
         self.meters.update(|shown| {

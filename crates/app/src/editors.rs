@@ -7,15 +7,20 @@ use mixroom_dsp::filter::{response_db, Shape};
 use mixroom_session::StripRef;
 use wasm_bindgen::JsCast;
 
-use crate::desk::desk;
+use crate::desk::{desk, SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ};
 use crate::fader::db_label;
 
 const WIDTH: f64 = 340.0;
 const HEIGHT: f64 = 150.0;
 /// The EQ graph spans ±18 dB.
 const RANGE_DB: f64 = 18.0;
-const F_LOW: f64 = 20.0;
-const F_HIGH: f64 = 20_000.0;
+const F_LOW: f64 = SPECTRUM_LOW_HZ as f64;
+const F_HIGH: f64 = SPECTRUM_HIGH_HZ as f64;
+/// The spectrum behind the curve spans this many dB below full scale (its own scale: a mix's
+/// spectrum lives far below the EQ's ±18 dB).
+const SPECTRUM_RANGE_DB: f64 = 90.0;
+/// Spectrum canvas pixels per graph unit (sharp on high-density screens).
+const SPECTRUM_SCALE: f64 = 2.0;
 
 fn x_of(f: f64) -> f64 {
     WIDTH * (f / F_LOW).ln() / (F_HIGH / F_LOW).ln()
@@ -93,8 +98,18 @@ pub fn EqGraph(strip: StripRef, position: usize, label: String) -> impl IntoView
         Some(((ev.client_x() as f64 - r.left()) * WIDTH / r.width().max(1.0), (ev.client_y() as f64 - r.top()) * HEIGHT / r.height().max(1.0)))
     };
     let grid = [50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0];
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    desk.spectrum_views.update(|n| *n += 1);
+    on_cleanup(move || desk.spectrum_views.update(|n| *n = n.saturating_sub(1)));
+    Effect::new(move |_| desk.spectrum.with(|levels| {
+        if let Some(canvas) = canvas.get() {
+            draw_spectrum(&canvas, levels);
+        }
+    }));
     view! {
         <div class="eq-graph">
+            <canvas node_ref=canvas class="spectrum" width=WIDTH * SPECTRUM_SCALE height=HEIGHT * SPECTRUM_SCALE
+                role="img" aria-label=format!("{label} spectrum") title="The strip's signal after its inserts, before its fader"></canvas>
             <svg node_ref=svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=format!("{label} response")
                 on:pointermove=move |ev: web_sys::PointerEvent| {
                     let Some((b, lx, ly)) = dragging.get_value() else { return };
@@ -152,6 +167,32 @@ pub fn EqGraph(strip: StripRef, position: usize, label: String) -> impl IntoView
             </svg>
         </div>
     }
+}
+
+/// Draws the spectrum (dBFS at the curve's frequencies) as a filled area, and notes the frequency
+/// of its highest point on the canvas (`data-peak-hz`) for those who read it rather than see it.
+fn draw_spectrum(canvas: &web_sys::HtmlCanvasElement, levels: &[f32]) {
+    let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+    let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+    let (w, h) = (WIDTH * SPECTRUM_SCALE, HEIGHT * SPECTRUM_SCALE);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    let last = levels.len().saturating_sub(1).max(1) as f64;
+    let y = |db: f32| h * (-(db as f64) / SPECTRUM_RANGE_DB).clamp(0.0, 1.0);
+    ctx.begin_path();
+    ctx.move_to(0.0, h);
+    for (i, &db) in levels.iter().enumerate() {
+        ctx.line_to(w * i as f64 / last, y(db));
+    }
+    ctx.line_to(w, h);
+    ctx.close_path();
+    ctx.set_fill_style_str("rgba(90, 150, 210, 0.28)");
+    ctx.fill();
+    ctx.set_stroke_style_str("rgba(140, 190, 240, 0.6)");
+    ctx.set_line_width(1.5);
+    ctx.stroke();
+    let peak = levels.iter().enumerate().filter(|(_, &db)| db > -(SPECTRUM_RANGE_DB as f32)).max_by(|a, b| a.1.total_cmp(b.1));
+    let peak_hz = peak.map_or(String::new(), |(i, _)| format!("{:.0}", f_of(WIDTH * i as f64 / last)));
+    let _ = canvas.set_attribute("data-peak-hz", &peak_hz);
 }
 
 /// The compressor of insert `slot` of `strip`: its static curve (input vs output level, makeup

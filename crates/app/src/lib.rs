@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
         .map_or(1, |n| n.div_ceil(8).clamp(1, 16));
     let desk = Desk::new(Session::demo_copies(copies));
     provide_context(desk);
+    desk.follow_tap();
     desk.open_session();
     shortcuts(desk);
     view! {

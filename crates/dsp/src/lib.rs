@@ -24,6 +24,7 @@ pub mod param;
 pub mod reverb;
 pub mod saturation;
 pub mod smooth;
+pub mod spectrum;
 pub mod stereo;
 
 /// The largest block any processor is asked to process at once, in frames.

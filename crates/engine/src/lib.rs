@@ -24,6 +24,10 @@ pub use clip::{Clip, FadeShape};
 pub use plan::{Plan, SendParam, StripParam, TrackAudio};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
+/// Frames the analysis tap keeps (a power of two): the latest stretch of one strip's signal, for the
+/// spectrum behind the EQ editor.
+pub const TAP_FRAMES: usize = 4096;
+
 /// Ramp time for starting and stopping the transport, so that Stop never clicks.
 const TRANSPORT_DECLICK_MS: f32 = 3.0;
 
@@ -77,6 +81,16 @@ pub struct Engine {
     requested_length: u64,
     transport: Transport,
     out: [[f32; MAX_BLOCK]; 2],
+    tap: Tap,
+}
+
+/// The analysis tap: one strip's signal after its inserts, before its fader (left and right
+/// averaged), written into a ring the control side reads at display rate.
+struct Tap {
+    strip: Option<StripId>,
+    ring: Box<[f32; TAP_FRAMES]>,
+    /// Frames written since the engine was built; the next one goes to `written % TAP_FRAMES`.
+    written: u64,
 }
 
 impl Engine {
@@ -101,6 +115,7 @@ impl Engine {
             requested_length: 0,
             transport: Transport { playing: false, position: 0, looping: None, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
             out: [[0.0; MAX_BLOCK]; 2],
+            tap: Tap { strip: None, ring: Box::new([0.0; TAP_FRAMES]), written: 0 },
         })
     }
 
@@ -235,12 +250,14 @@ impl Engine {
                 }
                 if position + run as u64 == end {
                     self.plan.process(&self.audio, &self.clips, position, run, &mut self.out, done);
+                    self.feed_tap(run);
                     self.transport.position = start;
                     done += run;
                     continue;
                 }
             }
             self.plan.process(&self.audio, &self.clips, position, run, &mut self.out, done);
+            self.feed_tap(run);
             self.transport.position += run as u64;
             done += run;
         }
@@ -259,6 +276,42 @@ impl Engine {
             self.transport.position = self.transport.position.min(self.transport.length);
         }
         n
+    }
+
+    /// Copies the tapped strip's last `n` frames into the tap's ring.
+    fn feed_tap(&mut self, n: usize) {
+        let Some([left, right]) = self.tap.strip.and_then(|s| self.plan.pre_fader(s)) else { return };
+        for (l, r) in left[..n].iter().zip(&right[..n]) {
+            self.tap.ring[self.tap.written as usize % TAP_FRAMES] = 0.5 * (l + r);
+            self.tap.written += 1;
+        }
+    }
+
+    /// Audio side: taps `strip` (after its inserts, before its fader) for analysis, or nothing.
+    pub fn set_tap(&mut self, strip: Option<StripId>) {
+        if self.tap.strip != strip {
+            self.tap.strip = strip;
+            self.tap.ring.fill(0.0);
+        }
+    }
+
+    /// The tap's ring: the last [`TAP_FRAMES`] frames, the oldest at `tap_written() % TAP_FRAMES`.
+    pub fn tap_ring(&self) -> &[f32; TAP_FRAMES] {
+        &self.tap.ring
+    }
+
+    /// Frames the tap has written since the engine was built (it only moves while playing).
+    pub fn tap_written(&self) -> u64 {
+        self.tap.written
+    }
+
+    /// The tap's last [`TAP_FRAMES`] frames in order, oldest first (control side: allocates).
+    pub fn tap_signal(&self) -> Vec<f32> {
+        let split = self.tap.written as usize % TAP_FRAMES;
+        let mut v = Vec::with_capacity(TAP_FRAMES);
+        v.extend_from_slice(&self.tap.ring[split..]);
+        v.extend_from_slice(&self.tap.ring[..split]);
+        v
     }
 
     /// The output of the last [`Engine::process`] call, channel 0 (left) or 1 (right).

@@ -680,6 +680,11 @@ impl Plan {
         }
     }
 
+    /// A strip's signal from the last block, after its inserts and before its fader.
+    pub fn pre_fader(&self, s: StripId) -> Option<&[[f32; MAX_BLOCK]; 2]> {
+        self.strips.get(s).map(|st| &st.buffers.pre)
+    }
+
     /// Reads and resets a strip's meters (post-fader, post-pan): left and right levels, linear.
     pub fn take_levels(&mut self, s: StripId) -> [Levels; 2] {
         self.strips.get_mut(s).map_or([Levels::default(); 2], |st| [st.meter[0].take(), st.meter[1].take()])

@@ -193,3 +193,32 @@ fn block_size_does_not_change_the_output() {
     assert!(full == reference, "128-frame blocks differ from 1-frame blocks");
     assert!(random == reference, "random blocks differ from 1-frame blocks");
 }
+
+#[test]
+fn the_tap_carries_a_strip_before_its_fader_in_order() {
+    let spec = tracks_to_master(&[2, 1]);
+    let fill = noise(7);
+    let mut e = engine(&spec, 96_000, &fill);
+    // The fader and pan come after the tap: they must not show in it.
+    set(&mut e, 0, StripParam::Fader, -10.0);
+    set(&mut e, 0, StripParam::Pan, 0.7);
+    e.settle();
+    e.set_tap(Some(0));
+    start(&mut e);
+    run(&mut e, 1_000);
+    assert_eq!(e.tap_written(), 5_800);
+    let expected: Vec<f32> = (5_800 - TAP_FRAMES..5_800).map(|i| 0.5 * (fill(0, 0, i) + fill(0, 1, i))).collect();
+    assert_eq!(e.tap_signal(), expected);
+    // Another strip: the ring starts again from silence, then holds the mono track as it is.
+    e.set_tap(Some(1));
+    assert!(e.tap_signal().iter().all(|&x| x == 0.0));
+    run(&mut e, 200);
+    let tail = e.tap_signal()[TAP_FRAMES - 200..].to_vec();
+    let expected: Vec<f32> = (5_800..6_000).map(|i| fill(1, 0, i)).collect();
+    assert_eq!(tail, expected);
+    // Without a tap nothing is written.
+    e.set_tap(None);
+    let written = e.tap_written();
+    run(&mut e, 256);
+    assert_eq!(e.tap_written(), written);
+}

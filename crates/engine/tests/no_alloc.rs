@@ -93,6 +93,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
         match block {
             50 => ParamChange::Strip(3, StripParam::Fader, -10.0).apply(&mut e),
             100 => ParamChange::Strip(5, StripParam::Solo, 1.0).apply(&mut e),
+            120 => e.set_tap(Some(3)),
             150 => ParamChange::Insert(2, 1, 6, 5.0).apply(&mut e),
             200 => ParamChange::Strip(5, StripParam::Solo, 0.0).apply(&mut e),
             250 => ParamChange::Bypass(12, 2, true).apply(&mut e),
@@ -100,6 +101,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             350 => ParamChange::Send(1, 0, SendParam::Level, 0.0).apply(&mut e),
             400 => e.seek(1_000),
             420 => e.set_loop(Some((48_000, 60_000))),
+            440 => e.set_tap(Some(12)),
             460 => e.set_loop(None),
             500 => {
                 e.stop();

@@ -259,3 +259,4 @@ fn demo_copies_are_valid_sessions() {
     assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
     assert_eq!(s.tracks[8].name, "Kick 2");
 }
+

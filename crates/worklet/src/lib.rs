@@ -10,7 +10,7 @@
 //! - loading a session and compiling a new plan happen in the port's message handler, never in
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
-use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripParam};
+use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -210,6 +210,29 @@ impl WorkletEngine {
             m.copy_from_slice(&[left.peak, right.peak, left.rms, right.rms, e.take_gain_reduction(s)]);
         }
         (strips * METER_STRIDE) as u32
+    }
+
+    /// Taps strip `strip` (after its inserts, before its fader) for the spectrum display; a negative
+    /// number taps nothing.
+    pub fn set_tap(&mut self, strip: i32) {
+        if let Some(e) = &mut self.engine {
+            e.set_tap(usize::try_from(strip).ok());
+        }
+    }
+
+    /// Address of the tap's ring of [`WorkletEngine::tap_frames`] samples; 0 without a session.
+    pub fn tap_ptr(&self) -> usize {
+        self.engine.as_ref().map_or(0, |e| e.tap_ring().as_ptr() as usize)
+    }
+
+    pub fn tap_frames(&self) -> u32 {
+        TAP_FRAMES as u32
+    }
+
+    /// Frames the tap has written: the oldest sample in the ring is at this count modulo
+    /// [`WorkletEngine::tap_frames`]. A count that has not moved means nothing new to show.
+    pub fn tap_written(&self) -> f64 {
+        self.engine.as_ref().map_or(0.0, |e| e.tap_written() as f64)
     }
 
     /// Address of the meter buffer filled by [`WorkletEngine::collect_meters`].
