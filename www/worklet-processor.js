@@ -4,6 +4,7 @@
 //   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
 //   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
+//                      {type: 'reorder', session, order: Uint32Array}     tracks moved: track i was order[i]
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
 //                      {type: 'insert', strip, slot, param, value}        insert parameters
 //                      {type: 'bypass', strip, slot, value}
@@ -63,6 +64,11 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'load': this.load(msg); break;
       case 'update':
         e.update(msg.session);
+        this.viewsOf = null;
+        this.port.postMessage({ type: 'updated', latency: e.latency() });
+        break;
+      case 'reorder':
+        e.reorder(msg.session, msg.order);
         this.viewsOf = null;
         this.port.postMessage({ type: 'updated', latency: e.latency() });
         break;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, readWavF32, artifactsDir, ROOT } from './harness.mjs';
+import { serveApp, launchBrowser, openApp, readWavF32, artifactsDir, measureBand, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let server, browser, page;
@@ -90,6 +90,47 @@ test('markers are jumped to and renamed', async () => {
   await textbox('Verse marker name').fill('Verse 1');
   await textbox('Verse marker name').press('Enter');
   assert.equal(await button('Go to Verse 1').count(), 1);
+});
+
+test('tracks move by dragging their grip or with its arrow keys, and their audio goes with them', async () => {
+  const order = () => page.locator('.track-header .track-name').evaluateAll((els) => els.map((e) => e.value));
+  const original = await order();
+  assert.deepEqual(original.slice(0, 2), ['Kick', 'Snare']);
+  const grip = await button('Move Vox').boundingBox();
+  const height = (await page.getByRole('group', { name: 'Vox track', exact: true }).boundingBox()).height;
+  const [x, y] = [grip.x + grip.width / 2, grip.y + grip.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 14; i++) await page.mouse.move(x, y - 7 * height * (i / 14));
+  await page.mouse.up();
+  const moved = ['Vox', ...original.filter((n) => n !== 'Vox')];
+  assert.deepEqual(await order(), moved, 'Vox dragged to the top');
+  await page.screenshot({ path: join(await artifactsDir(), 'timeline-reordered.png') });
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await order(), original, 'undo puts it back');
+  await page.keyboard.press('Control+Shift+z');
+  assert.deepEqual(await order(), moved, 'redo moves it again');
+  // From the keyboard: the grip's arrow keys move the track a place, and the focus stays on it.
+  await button('Move Kick').focus();
+  await page.keyboard.press('ArrowDown');
+  assert.deepEqual((await order()).slice(0, 3), ['Vox', 'Snare', 'Kick']);
+  await page.keyboard.press('ArrowUp');
+  assert.deepEqual(await order(), moved);
+
+  // What plays follows the tracks: in the verse (the kick is in), the soloed Kick is far heavier
+  // below 90 Hz than the soloed Snare. Had the audio stayed in place, "Kick" would play the snare.
+  await button('Go to Verse 1').click();
+  await button('Solo Kick').click();
+  await button('Play').click();
+  await page.waitForTimeout(800);
+  const kick = await measureBand(page, 1500, 40, 90);
+  await button('Solo Kick').click();
+  await button('Solo Snare').click();
+  await page.waitForTimeout(300);
+  const snare = await measureBand(page, 1500, 40, 90);
+  await button('Solo Snare').click();
+  await button('Stop').click();
+  assert.ok(kick - snare > 10, `40–90 Hz: Kick ${kick.toFixed(1)} dB, Snare ${snare.toFixed(1)} dB`);
 });
 
 test('the edited timeline exports exactly what the native engine renders', async () => {

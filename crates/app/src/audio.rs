@@ -230,6 +230,16 @@ impl EngineNode {
         Self::wait(updated, "apply the change").await.map(|_| ())
     }
 
+    /// Sends the session after tracks moved: track `i` was `order[i]`; the processor moves their
+    /// audio along and swaps in the new plan.
+    async fn reorder(&self, session_json: &str, order: &[usize]) -> Result<(), String> {
+        let updated = Self::expect(&self.router, "updated");
+        let order: Vec<u32> = order.iter().map(|&i| i as u32).collect();
+        let order = js_sys::Uint32Array::from(order.as_slice());
+        self.post_fields(&[("type", "reorder".into()), ("session", session_json.into()), ("order", order.into())]);
+        Self::wait(updated, "move the tracks").await.map(|_| ())
+    }
+
     /// Sends an edit: a parameter, a track's clips, or the loop.
     pub fn apply(&self, edit: &EngineEdit) {
         match edit {
@@ -340,6 +350,11 @@ impl LiveEngine {
     /// A structural edit: the session's new plan replaces the old one between two quanta.
     pub async fn update(&self, session_json: &str) -> Result<(), String> {
         self.node.update(session_json).await
+    }
+
+    /// Tracks moved (track `i` was `order[i]`): their audio follows them into the new plan.
+    pub async fn reorder(&self, session_json: &str, order: &[usize]) -> Result<(), String> {
+        self.node.reorder(session_json, order).await
     }
 }
 

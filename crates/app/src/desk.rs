@@ -330,6 +330,28 @@ impl Desk {
         }
     }
 
+    /// Puts what the desk keeps per track (audio for exports, levels, overviews, meters, the
+    /// selection) in the tracks' new order: track `i` was `order[i]`.
+    fn follow_track_order(self, order: &[usize]) {
+        fn permute<T: Clone>(v: &mut Vec<T>, order: &[usize]) {
+            if order.iter().all(|&i| i < v.len()) {
+                let moved: Vec<T> = order.iter().map(|&i| v[i].clone()).collect();
+                v.splice(..order.len(), moved);
+            }
+        }
+        self.audio.update_value(|a| permute(a, order));
+        self.levels.update_value(|l| permute(l, order));
+        self.overviews.update_value(|o| permute(o, order));
+        self.meters.update(|m| permute(m, order));
+        let new_index = |old: usize| order.iter().position(|&o| o == old);
+        if let Some(StripRef::Track(i)) = self.selected.get_untracked() {
+            self.selected.set(new_index(i).map(StripRef::Track));
+        }
+        if let Some((track, clip)) = self.selected_clip.get_untracked() {
+            self.selected_clip.set(new_index(track).map(|t| (t, clip)));
+        }
+    }
+
     /// A structural edit (inserts, routing): applied only if the result is a valid mix, then the
     /// engine swaps in the new plan. A refused edit leaves everything as it was and says why.
     pub fn restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) {
@@ -349,13 +371,22 @@ impl Desk {
     fn install(self, next: Session, changes: Option<Vec<EngineEdit>>) {
         let strips = next.strip_refs().len();
         let json = changes.is_none().then(|| next.to_json());
+        // Tracks in a new order (moved, or a move undone): everything kept per track follows.
+        let order = self.session.with_untracked(|current| next.track_order_from(current)).filter(|o| o.iter().enumerate().any(|(i, &o)| i != o));
+        if let Some(order) = &order {
+            self.follow_track_order(order);
+        }
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
         if let Some(engine) = self.engine.get_value() {
             match (changes, json) {
                 (Some(changes), _) => changes.iter().for_each(|c| engine.apply(c)),
                 (None, Some(json)) => spawn_local(async move {
-                    if let Err(message) = engine.update(&json).await {
+                    let done = match &order {
+                        Some(order) => engine.reorder(&json, order).await,
+                        None => engine.update(&json).await,
+                    };
+                    if let Err(message) = done {
                         self.status.set(Status::Error(message));
                     }
                 }),

@@ -477,9 +477,66 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
     let colour = move || desk.session.with(|s| s.tracks.get(index).and_then(|t| t.colour.clone()).unwrap_or_else(|| DEFAULT_COLOUR.into()));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
     let selected = move || desk.selected.get() == Some(strip);
+    // Reordering: the header follows the pointer; dropped, the track moves by whole headers.
+    let header = NodeRef::<leptos::html::Div>::new();
+    let drag = RwSignal::new(None::<(f64, f64)>); // (pointer y at the grab, header height)
+    let offset = RwSignal::new(0.0f64);
+    let places = move || drag.get().map_or(0, |(_, h)| (offset.get() / h.max(1.0)).round() as isize);
+    let move_to = move |to: isize| {
+        let count = desk.session.with_untracked(|s| s.tracks.len()) as isize;
+        let to = to.clamp(0, count - 1) as usize;
+        if to != index {
+            desk.restructure(move |s| s.move_track(index, to));
+            // The header is rebuilt in its new place: keep the keyboard on its grip.
+            let label = format!("Move {}", desk.session.with_untracked(|s| s.tracks.get(to).map(|t| t.name.clone()).unwrap_or_default()));
+            gloo_timers::callback::Timeout::new(0, move || {
+                let grip = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[aria-label=\"{label}\"]")).ok().flatten());
+                if let Some(grip) = grip {
+                    let _ = grip.unchecked_ref::<web_sys::HtmlElement>().focus();
+                }
+            })
+            .forget();
+        }
+    };
     view! {
-        <div class="track-header" class:selected=selected style:border-left-color=colour role="group" aria-label=format!("{name} track")
+        <div class="track-header" class:selected=selected class:moving=move || drag.get().is_some() node_ref=header
+            style:border-left-color=colour role="group" aria-label=format!("{name} track")
+            style:transform=move || drag.get().map(|_| format!("translateY({:.0}px)", offset.get()))
             on:pointerdown=move |_| desk.selected.set(Some(strip))>
+            <button class="track-grip" aria-label=format!("Move {name}") title="Drag to move the track (or ↑/↓)"
+                on:pointerdown=move |ev: web_sys::PointerEvent| {
+                    ev.prevent_default();
+                    if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                        let _ = el.set_pointer_capture(ev.pointer_id());
+                        let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
+                    }
+                    let height = header.get_untracked().map_or(72.0, |h| h.offset_height() as f64);
+                    offset.set(0.0);
+                    drag.set(Some((ev.client_y() as f64, height)));
+                }
+                on:pointermove=move |ev: web_sys::PointerEvent| {
+                    if let Some((y0, _)) = drag.get_untracked() {
+                        offset.set(ev.client_y() as f64 - y0);
+                    }
+                }
+                on:pointerup=move |_| {
+                    let by = places();
+                    drag.set(None);
+                    if by != 0 {
+                        move_to(index as isize + by);
+                    }
+                }
+                on:pointercancel=move |_| drag.set(None)
+                on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    let by = match ev.key().as_str() {
+                        "ArrowUp" => -1,
+                        "ArrowDown" => 1,
+                        _ => return,
+                    };
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    move_to(index as isize + by);
+                }>"⋮⋮"</button>
             <input type="text" class="track-name" aria-label=format!("{name} name") prop:value=name.clone()
                 on:change=move |ev| {
                     let new = event_target_value(&ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect::<String>();

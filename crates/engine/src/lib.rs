@@ -157,6 +157,27 @@ impl Engine {
         old
     }
 
+    /// Control side (or the worklet's message handler): puts the tracks in a new order — track `i`
+    /// takes what was track `order[i]` — their audio and clips following them. Install the plan of
+    /// the reordered mixer right after, before the next block. Refused (nothing changes) unless
+    /// `order` is a permutation of the first `order.len()` strips.
+    pub fn reorder_tracks(&mut self, order: &[usize]) -> Result<(), String> {
+        let n = order.len();
+        let mut seen = vec![false; n];
+        if n > self.audio.len() || !order.iter().all(|&i| i < n && !core::mem::replace(&mut seen[i], true)) {
+            return Err(format!("not an order of the first {n} tracks: {order:?}"));
+        }
+        let mut audio: Vec<TrackAudio> = order.iter().map(|&i| core::mem::take(&mut self.audio[i])).collect();
+        let mut clips: Vec<Option<Vec<Clip>>> = order.iter().map(|&i| self.clips[i].take()).collect();
+        for (i, (a, c)) in audio.drain(..).zip(clips.drain(..)).enumerate() {
+            self.audio[i] = a;
+            self.clips[i] = c;
+        }
+        // The tapped strip is another track now: the control side taps again.
+        self.set_tap(None);
+        Ok(())
+    }
+
     /// Loops playback over `[start, end)`, or stops looping with `None` (an empty region is none).
     pub fn set_loop(&mut self, region: Option<(u64, u64)>) {
         self.transport.looping = region.filter(|(s, e)| e > s);

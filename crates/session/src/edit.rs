@@ -245,6 +245,29 @@ impl Session {
         })
     }
 
+    /// Moves track `from` to position `to` (clamped to the end): the order of the timeline and the
+    /// console. Routing refers to tracks by id, so nothing else changes; the engine's tracks follow
+    /// with [`Session::track_order_from`].
+    pub fn move_track(&mut self, from: usize, to: usize) -> Result<(), SessionError> {
+        if from >= self.tracks.len() {
+            return Err(SessionError::Invalid("that track does not exist".into()));
+        }
+        let track = self.tracks.remove(from);
+        self.tracks.insert(to.min(self.tracks.len()), track);
+        Ok(())
+    }
+
+    /// Where each of this session's tracks was in `old`: entry `i` is the old index of track `i`.
+    /// `None` when the two do not hold the same tracks (by id).
+    pub fn track_order_from(&self, old: &Session) -> Option<Vec<usize>> {
+        if self.tracks.len() != old.tracks.len() {
+            return None;
+        }
+        let order: Vec<usize> = self.tracks.iter().map(|t| old.tracks.iter().position(|o| o.id == t.id)).collect::<Option<_>>()?;
+        let mut seen = vec![false; order.len()];
+        order.iter().all(|&i| !std::mem::replace(&mut seen[i], true)).then_some(order)
+    }
+
     /// Adds a group bus (`return_ = false`) or an effect return, routed to the master.
     pub fn add_bus(&mut self, name: &str, return_: bool) -> Result<StripRef, SessionError> {
         let prefix = if return_ { "return" } else { "bus" };
@@ -272,6 +295,10 @@ impl Session {
     pub fn changes_to(&self, target: &Session) -> Option<Vec<EngineEdit>> {
         let refs = self.strip_refs();
         if refs != target.strip_refs() || self.sample_rate != target.sample_rate {
+            return None;
+        }
+        // Tracks in another order carry other audio at each strip id: not a parameter change.
+        if self.tracks.iter().zip(&target.tracks).any(|(a, b)| a.id != b.id) {
             return None;
         }
         let mut changes = Vec::new();

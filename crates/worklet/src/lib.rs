@@ -95,6 +95,22 @@ impl WorkletEngine {
         Ok(())
     }
 
+    /// Tracks moved: track `i` of the session is what was track `order[i]`. Compiles the session's
+    /// plan, moves the tracks' audio and clips into the new order and swaps the plan in, all in this
+    /// one call (the audio thread never sees one without the other). Nothing changes on error.
+    pub fn reorder(&mut self, session_json: &str, order: &[u32]) -> Result<(), JsError> {
+        let session = Session::from_json(session_json).map_err(js_error)?;
+        let spec = session.to_mixer().map_err(js_error)?;
+        let mut plan = Box::new(Plan::compile(&spec).map_err(js_error)?);
+        plan.settle();
+        let order: Vec<usize> = order.iter().map(|&i| i as usize).collect();
+        if let Some(engine) = &mut self.engine {
+            engine.reorder_tracks(&order).map_err(js_error)?;
+            drop(engine.swap_plan(plan));
+        }
+        Ok(())
+    }
+
     /// Places a track's audio as clips: eight numbers per clip — start, offset, length (frames),
     /// gain (linear), fade-in and fade-out lengths (frames), fade-in and fade-out shapes (index into
     /// `FadeShape::ALL`). An empty list plays the whole audio from frame 0. Message handler only: the
