@@ -32,8 +32,9 @@ const clock = async () => seconds(await page.locator('.clock .time').textContent
 
 test('a clip dragged along its lane moves by whole beats, and undo puts it back', async () => {
   const lanes = await page.getByRole('img', { name: 'Track lanes with clips', exact: true }).boundingBox();
-  // Lead is the seventh track; grab its clip in the middle of its lane, away from edges and fades.
-  const y = lanes.y + 6 * LANE + LANE / 2 + 10;
+  // Lead is the seventh track, on the eighth row (below the Drums folder's); grab its clip in the
+  // middle of its lane, away from edges and fades.
+  const y = lanes.y + 7 * LANE + LANE / 2 + 10;
   const x = lanes.x + lanes.width * 0.4;
   await page.mouse.move(x, y);
   await page.mouse.down();
@@ -93,7 +94,7 @@ test('markers are jumped to and renamed', async () => {
 });
 
 test('tracks move by dragging their grip or with its arrow keys, and their audio goes with them', async () => {
-  const order = () => page.locator('.track-header .track-name').evaluateAll((els) => els.map((e) => e.value));
+  const order = () => page.locator('.track-header:not(.folder-header) .track-name').evaluateAll((els) => els.map((e) => e.value));
   const original = await order();
   assert.deepEqual(original.slice(0, 2), ['Kick', 'Snare']);
   const grip = await button('Move Vox').boundingBox();
@@ -133,12 +134,52 @@ test('tracks move by dragging their grip or with its arrow keys, and their audio
   assert.ok(kick - snare > 10, `40–90 Hz: Kick ${kick.toFixed(1)} dB, Snare ${snare.toFixed(1)} dB`);
 });
 
+test('folders fold their tracks away; tracks join one from the inspector or by being dragged in', async () => {
+  const order = () => page.locator('.track-header:not(.folder-header) .track-name').evaluateAll((els) => els.map((e) => e.value));
+  const inFolder = (name) => page.getByRole('group', { name: `${name} track`, exact: true }).evaluate((el) => el.classList.contains('in-folder'));
+  const all = ['Vox', 'Kick', 'Snare', 'Hats', 'Bass', 'Keys', 'Pad', 'Lead'];
+  assert.deepEqual(await order(), all);
+  assert.equal(await page.getByRole('group', { name: 'Drums folder', exact: true }).count(), 1);
+  assert.ok((await inFolder('Kick')) && !(await inFolder('Bass')));
+
+  const rowsHeight = () => page.getByRole('img', { name: 'Track lanes with clips', exact: true }).evaluate((canvas) => canvas.height);
+  const unfolded = await rowsHeight();
+  await button('Fold Drums').click();
+  assert.equal(await button('Fold Drums').getAttribute('aria-expanded'), 'false');
+  assert.deepEqual(await order(), ['Vox', 'Bass', 'Keys', 'Pad', 'Lead'], 'the folded drums are out of sight');
+  assert.equal(unfolded - (await rowsHeight()), 3 * LANE, 'their lanes too');
+  await page.screenshot({ path: join(await artifactsDir(), 'timeline-folded.png') });
+  await button('Fold Drums').click();
+  assert.deepEqual(await order(), all);
+
+  // From the inspector: the bass goes into the Drums folder (and so into the drum bus).
+  await textbox('Bass name').click();
+  await page.getByRole('combobox', { name: 'Bass folder', exact: true }).selectOption('drums');
+  assert.ok(await inFolder('Bass'), 'Bass is in the folder');
+  assert.equal(await page.getByRole('combobox', { name: 'Bass folder', exact: true }).inputValue(), 'drums');
+  await button('Undo').click();
+  assert.ok(!(await inFolder('Bass')), 'undo takes it out again');
+
+  // Dragged onto a row inside the folder, the pad joins it.
+  const grip = await button('Move Pad').boundingBox();
+  const [x, y] = [grip.x + grip.width / 2, grip.y + grip.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(x, y - 4 * LANE * (i / 8));
+  await page.mouse.up();
+  assert.deepEqual(await order(), ['Vox', 'Kick', 'Pad', 'Snare', 'Hats', 'Bass', 'Keys', 'Lead']);
+  assert.ok(await inFolder('Pad'), 'Pad joined the Drums folder');
+  await page.screenshot({ path: join(await artifactsDir(), 'timeline-folders.png') });
+});
+
 test('the edited timeline exports exactly what the native engine renders', async () => {
   const [sessionDl] = await Promise.all([page.waitForEvent('download'), button('Save session').click()]);
   const sessionPath = join(await artifactsDir(), 'timeline.mixroom.json');
   await sessionDl.saveAs(sessionPath);
   const session = JSON.parse(await readFile(sessionPath, 'utf8'));
   const lead = session.tracks.find((t) => t.name === 'Lead');
+  const pad = session.tracks.find((t) => t.name === 'Pad');
+  assert.ok(pad.folder === 'drums' && pad.output === 'drums', 'the pad went into the drum folder and bus');
   assert.ok(lead.clips[0].start > 0 && lead.clips[0].fade_in === 48000 && lead.clips[0].gain_db === -3);
   const [mixDl] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button('Export mix').click()]);
   const browserPath = join(await artifactsDir(), 'timeline-browser.wav');

@@ -75,6 +75,37 @@ pub fn parse_value(info: &ParamInfo, text: &str) -> Option<f32> {
     Some(info.clamp(v))
 }
 
+/// Which folder a track sits in on the timeline: none, a group bus's folder, or a new one.
+#[component]
+fn FolderSelector(track: usize, name: String) -> impl IntoView {
+    let desk = desk();
+    let folders = move || desk.session.with(|s| s.buses.iter().map(|b| (b.id.clone(), b.name.clone())).collect::<Vec<_>>());
+    let current = move || desk.session.with(|s| s.tracks.get(track).and_then(|t| t.folder.clone()).unwrap_or_default());
+    view! {
+        <label>"Folder"
+            <select aria-label=format!("{name} folder") prop:value=current
+                on:change=move |ev| {
+                    let choice = event_target_value(&ev);
+                    match choice.as_str() {
+                        "" => desk.restructure(move |s| s.set_folder(track, None).map(|_| ())),
+                        "+new" => desk.restructure(move |s| {
+                            let name = (1..).map(|n| format!("Folder {n}")).find(|n| !s.buses.iter().any(|b| &b.name == n)).unwrap_or_default();
+                            s.new_folder(track, &name).map(|_| ())
+                        }),
+                        id => {
+                            let id = id.to_owned();
+                            desk.restructure(move |s| s.set_folder(track, Some(&id)).map(|_| ()));
+                        }
+                    }
+                }>
+                <option value="">"None"</option>
+                {move || folders().into_iter().map(|(id, name)| view! { <option value=id.clone() selected=move || current() == id>{name}</option> }).collect_view()}
+                <option value="+new">"New folder…"</option>
+            </select>
+        </label>
+    }
+}
+
 /// The inspector for the selected strip, if any.
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -146,6 +177,10 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                 <label><input type="checkbox" aria-label=format!("{n} solo safe")
                     prop:checked={move || value(|s| s.solo_safe as u8 as f32) > 0.5}
                     on:change={move |ev| set(StripParam::SoloSafe, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Solo safe"</label>
+                {match strip {
+                    StripRef::Track(t) => Some(view! { <FolderSelector track=t name=n.clone() /> }),
+                    _ => None,
+                }}
             </section>
             <section class="inserts">
                 <h3>"Inserts"</h3>

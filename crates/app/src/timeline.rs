@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use mixroom_engine::{FadeShape, StripParam};
-use mixroom_session::{Clip, LoopRegion, StripRef};
+use mixroom_session::{Clip, LoopRegion, Row, StripRef};
 use wasm_bindgen::JsCast;
 
 use crate::desk::desk;
 use crate::fader::{db_label, parse_db};
 
-/// Height of a track lane, px.
+/// Height of a row (a track's lane or a folder's), px.
 const LANE: f64 = 72.0;
 /// Height of the ruler, px.
 const RULER: f64 = 30.0;
@@ -119,16 +119,20 @@ pub fn Timeline() -> impl IntoView {
         let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
         let selected = desk.selected_clip.get();
         let Some(canvas) = lanes.get() else { return };
-        let tracks = desk.session.with(|s| s.tracks.len());
-        let h = tracks as f64 * LANE;
+        let rows = desk.session.with(|s| s.timeline_rows());
+        let h = rows.len() as f64 * LANE;
         canvas.set_width(w as u32);
         canvas.set_height(h as u32);
         let Some(ctx) = canvas_context(&canvas) else { return };
         let beat = beat_frames();
         desk.session.with(|s| {
-            for t in 0..tracks {
-                ctx.set_fill_style_str(if t % 2 == 0 { "#1b1e23" } else { "#1f2228" });
-                ctx.fill_rect(0.0, t as f64 * LANE, w, LANE);
+            for (r, row) in rows.iter().enumerate() {
+                ctx.set_fill_style_str(match row {
+                    Row::Folder(_) => "#15181c",
+                    Row::Track(_) if r % 2 == 0 => "#1b1e23",
+                    Row::Track(_) => "#1f2228",
+                });
+                ctx.fill_rect(0.0, r as f64 * LANE, w, LANE);
             }
             // Grid: beats, stronger bars; only where lines are at least 8 px apart.
             let mut b = (start / beat).floor();
@@ -141,10 +145,29 @@ pub fn Timeline() -> impl IntoView {
                 }
                 b += 1.0;
             }
+            // A folder's row: its tracks' clips in thin stripes, one per track.
+            for (r, row) in rows.iter().enumerate() {
+                let Row::Folder(b) = *row else { continue };
+                let id = &s.buses[b].id;
+                let members: Vec<usize> = (0..s.tracks.len()).filter(|&t| s.tracks[t].folder.as_ref() == Some(id)).collect();
+                let stripe = (LANE - 8.0) / members.len().max(1) as f64;
+                for (k, &t) in members.iter().enumerate() {
+                    ctx.set_fill_style_str(s.tracks[t].colour.as_deref().unwrap_or(DEFAULT_COLOUR));
+                    ctx.set_global_alpha(0.6);
+                    for clip in s.clips(t) {
+                        let (x0, x1) = ((clip.start as f64 - start) / fpp_v, (clip.end() as f64 - start) / fpp_v);
+                        if x1 >= 0.0 && x0 <= w {
+                            ctx.fill_rect(x0, r as f64 * LANE + 4.0 + k as f64 * stripe, x1 - x0, (stripe - 1.0).max(1.0));
+                        }
+                    }
+                    ctx.set_global_alpha(1.0);
+                }
+            }
             desk.overviews.with_value(|overviews| {
-                for t in 0..tracks {
+                for (r, row) in rows.iter().enumerate() {
+                    let Row::Track(t) = *row else { continue };
                     let colour = s.tracks[t].colour.clone().unwrap_or_else(|| DEFAULT_COLOUR.into());
-                    let top = t as f64 * LANE + 3.0;
+                    let top = r as f64 * LANE + 3.0;
                     let height = LANE - 6.0;
                     for (k, clip) in s.clips(t).iter().enumerate() {
                         let (x0, x1) = ((clip.start as f64 - start) / fpp_v, (clip.end() as f64 - start) / fpp_v);
@@ -271,11 +294,19 @@ pub fn Timeline() -> impl IntoView {
         let r = canvas.get_bounding_client_rect();
         (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top())
     };
+    // The track whose lane is at `y`, and the row it is in.
+    let track_at = move |y: f64| -> Option<(usize, usize)> {
+        let r = (y / LANE).floor().max(0.0) as usize;
+        match desk.session.with_untracked(|s| s.timeline_rows()).get(r) {
+            Some(Row::Track(t)) => Some((*t, r)),
+            _ => None,
+        }
+    };
     let hit = move |x: f64, y: f64| -> Option<(usize, usize, Zone, Clip)> {
-        let t = (y / LANE).floor() as usize;
+        let (t, r) = track_at(y)?;
         let (start, fpp_v) = (view_start.get_untracked(), fpp.get_untracked().max(1e-3));
         let clips = desk.session.with_untracked(|s| s.clips(t));
-        let top = t as f64 * LANE + 3.0;
+        let top = r as f64 * LANE + 3.0;
         clips.iter().enumerate().rev().find_map(|(k, c)| {
             let (x0, x1) = ((c.start as f64 - start) / fpp_v, (c.end() as f64 - start) / fpp_v);
             if x < x0 - GRAB || x > x1 + GRAB {
@@ -303,8 +334,7 @@ pub fn Timeline() -> impl IntoView {
         ev.prevent_default();
         let Some(canvas) = lanes.get_untracked() else { return };
         let (x, y) = point(&ev, &canvas);
-        let t = (y / LANE).floor() as usize;
-        if desk.session.with_untracked(|s| t < s.tracks.len()) {
+        if let Some((t, _)) = track_at(y) {
             desk.selected.set(Some(StripRef::Track(t)));
         }
         match hit(x, y) {
@@ -409,7 +439,18 @@ pub fn Timeline() -> impl IntoView {
             Some(s.set_loop(Some(region)))
         });
     };
-    let tracks = move || desk.session.with(|s| s.tracks.iter().map(|t| t.name.clone()).enumerate().collect::<Vec<_>>());
+    // Each row with what its header shows (rebuilt when a name changes).
+    let rows = move || {
+        desk.session.with(|s| {
+            s.timeline_rows()
+                .into_iter()
+                .map(|row| match row {
+                    Row::Folder(b) => (row, s.buses[b].name.clone()),
+                    Row::Track(t) => (row, s.tracks[t].name.clone()),
+                })
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <section class="timeline" aria-label="Timeline">
             <div class="timeline-tools" role="toolbar" aria-label="Timeline tools">
@@ -422,6 +463,15 @@ pub fn Timeline() -> impl IntoView {
                     {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == 1>{*n}</option> }).collect_view()}
                 </select>
                 <button class="loop" class:on=looping aria-label="Loop" aria-pressed=move || looping().to_string() on:click=toggle_loop>"⟲ Loop"</button>
+                <button title="Put the selected track in a new folder (a group bus)"
+                    disabled=move || !matches!(desk.selected.get(), Some(StripRef::Track(_)))
+                    on:click=move |_| {
+                        let Some(StripRef::Track(t)) = desk.selected.get_untracked() else { return };
+                        desk.restructure(move |s| {
+                            let name = (1..).map(|n| format!("Folder {n}")).find(|n| !s.buses.iter().any(|b| &b.name == n)).unwrap_or_default();
+                            s.new_folder(t, &name).map(|_| ())
+                        });
+                    }>"New folder"</button>
                 <button on:click=move |_| {
                     let frame = desk.position.get_untracked() as u64;
                     desk.edit_session(move |s| { s.add_marker(frame); });
@@ -431,8 +481,11 @@ pub fn Timeline() -> impl IntoView {
             <div class="timeline-body">
                 <div class="track-headers">
                     <div class="ruler-spacer"></div>
-                    <For each=tracks key=|(i, n)| (*i, n.clone()) let:((index, name))>
-                        <TrackHeader index=index name=name />
+                    <For each=rows key=|(row, n)| (*row, n.clone()) let:((row, name))>
+                        {match row {
+                            Row::Folder(bus) => view! { <FolderHeader bus=bus name=name /> }.into_any(),
+                            Row::Track(index) => view! { <TrackHeader index=index name=name /> }.into_any(),
+                        }}
                     </For>
                 </div>
                 <div class="lanes-pane" node_ref=container>
@@ -464,6 +517,43 @@ fn fade_gain(c: &mixroom_engine::Clip, rel: u64) -> f32 {
         g *= c.fade_out_shape.gain((c.length - rel) as f32 / c.fade_out as f32);
     }
     g
+}
+
+/// A folder's header: fold/unfold, its name (the bus's), mute and solo of the whole folder.
+#[component]
+fn FolderHeader(bus: usize, name: String) -> impl IntoView {
+    let desk = desk();
+    let strip = StripRef::Bus(bus);
+    let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
+    let muted = move || value(|s| s.mute as u8 as f32) > 0.5;
+    let soloed = move || value(|s| s.solo as u8 as f32) > 0.5;
+    let collapsed = move || desk.session.with(|s| s.buses.get(bus).is_some_and(|b| b.collapsed));
+    let tracks = move || desk.session.with(|s| s.buses.get(bus).map_or(0, |b| s.tracks.iter().filter(|t| t.folder.as_ref() == Some(&b.id)).count()));
+    let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
+    let selected = move || desk.selected.get() == Some(strip);
+    view! {
+        <div class="track-header folder-header" class:selected=selected role="group" aria-label=format!("{name} folder")
+            on:pointerdown=move |_| desk.selected.set(Some(strip))>
+            <button class="fold" aria-label=format!("Fold {name}") aria-expanded=move || (!collapsed()).to_string()
+                title="Fold or unfold the folder's tracks"
+                on:click=move |_| {
+                    let fold = !collapsed();
+                    desk.edit_session(move |s| s.set_folder_collapsed(bus, fold));
+                }>{move || if collapsed() { "▸" } else { "▾" }}</button>
+            <input type="text" class="track-name" aria-label=format!("{name} folder name") prop:value=name.clone()
+                on:change=move |ev| {
+                    let new = event_target_value(&ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect::<String>();
+                    if !new.is_empty() {
+                        desk.edit_session(move |s| { if let Some(b) = s.buses.get_mut(bus) { b.name = new; } });
+                    }
+                } />
+            <span class="folder-count">{move || match tracks() { 1 => "1 track".to_owned(), n => format!("{n} tracks") }}</span>
+            <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
+                on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
+            <button class="solo" class:on=soloed aria-label=format!("Solo {name}") aria-pressed=move || soloed().to_string()
+                on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
+        </div>
+    }
 }
 
 /// One track's header: name, colour, mute and solo, trim.
@@ -498,8 +588,28 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
             .forget();
         }
     };
+    // Dropped `by` rows away: onto a track's row it takes that track's place (inside its folder,
+    // if any); onto a folder's row it lands just outside the folder, on the side it came from.
+    let drop_by = move |by: isize| {
+        let to = desk.session.with_untracked(|s| {
+            let rows = s.timeline_rows();
+            let here = rows.iter().position(|r| *r == Row::Track(index))? as isize;
+            let target = (here + by).clamp(0, rows.len() as isize - 1) as usize;
+            match rows[target] {
+                Row::Track(t) => Some(t as isize),
+                Row::Folder(b) => {
+                    let first = s.tracks.iter().position(|t| t.folder.as_ref() == Some(&s.buses[b].id))? as isize;
+                    Some(if first > index as isize { first - 1 } else { first })
+                }
+            }
+        });
+        if let Some(to) = to {
+            move_to(to);
+        }
+    };
     view! {
         <div class="track-header" class:selected=selected class:moving=move || drag.get().is_some() node_ref=header
+            class:in-folder=move || desk.session.with(|s| s.tracks.get(index).is_some_and(|t| t.folder.is_some()))
             style:border-left-color=colour role="group" aria-label=format!("{name} track")
             style:transform=move || drag.get().map(|_| format!("translateY({:.0}px)", offset.get()))
             on:pointerdown=move |_| desk.selected.set(Some(strip))>
@@ -523,7 +633,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                     let by = places();
                     drag.set(None);
                     if by != 0 {
-                        move_to(index as isize + by);
+                        drop_by(by);
                     }
                 }
                 on:pointercancel=move |_| drag.set(None)

@@ -31,6 +31,7 @@ pub fn s16_session(seconds: f64) -> Session {
             source: Source::Audio { id: format!("s16-{}", t + 1), channels: if t < 4 { 2 } else { 1 }, frames },
             clips: Vec::new(),
             colour: None,
+            folder: None,
             strip: Strip {
                 inserts: vec![
                     insert("filters", &[("hp_on", 1.0), ("hp_freq", 80.0), ("hp_slope", 0.0)]),
@@ -48,7 +49,7 @@ pub fn s16_session(seconds: f64) -> Session {
             },
         })
         .collect();
-    let group = |id: &str, name: &str| Bus { id: id.into(), name: name.into(), strip: Strip { inserts: vec![insert("compressor", &[("threshold", -10.0), ("ratio", 3.0)])], ..Strip::default() } };
+    let group = |id: &str, name: &str| Bus { id: id.into(), name: name.into(), collapsed: false, strip: Strip { inserts: vec![insert("compressor", &[("threshold", -10.0), ("ratio", 3.0)])], ..Strip::default() } };
     Session {
         format: FORMAT.into(),
         version: VERSION,
@@ -58,10 +59,11 @@ pub fn s16_session(seconds: f64) -> Session {
         tracks,
         buses: vec![group("group-a", "Group A"), group("group-b", "Group B")],
         returns: vec![
-            Bus { id: "reverb".into(), name: "Reverb".into(), strip: Strip { solo_safe: true, inserts: vec![insert("reverb", &[("type", 2.0), ("decay", 2.0), ("predelay", 0.0)])], ..Strip::default() } },
+            Bus { id: "reverb".into(), name: "Reverb".into(), collapsed: false, strip: Strip { solo_safe: true, inserts: vec![insert("reverb", &[("type", 2.0), ("decay", 2.0), ("predelay", 0.0)])], ..Strip::default() } },
             Bus {
                 id: "delay".into(),
                 name: "Delay".into(),
+                collapsed: false,
                 strip: Strip { solo_safe: true, inserts: vec![insert("delay", &[("time", 375.0), ("feedback", 0.35), ("hp_freq", 200.0), ("lp_freq", 20_000.0)])], ..Strip::default() },
             },
         ],

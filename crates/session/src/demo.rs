@@ -44,6 +44,8 @@ impl Session {
                 source: Source::DemoStem { stem: id.into() },
                 clips: Vec::new(),
                 colour: None,
+                // The drums sit in their bus's folder.
+                folder: (output != "master").then(|| output.into()),
                 strip: Strip { fader_db, pan, inserts, sends, output: output.into(), ..Strip::default() },
             }
         };
@@ -64,10 +66,10 @@ impl Session {
                 track("lead", -9.0, -0.25, "master", vec![hp(200.0)], vec![send("echo", -10.0), send("verb", -16.0)]),
                 track("vox", -4.0, 0.0, "master", vec![hp(120.0), insert("deesser", &[("threshold", -32.0)]), insert("compressor", &[("threshold", -22.0), ("ratio", 3.0), ("attack", 5.0), ("release", 100.0), ("makeup", 3.0)]), insert("eq", &[("himid_freq", 3_500.0), ("himid_gain", 2.0), ("high_gain", 1.5)])], vec![send("verb", -9.0), send("echo", -13.0)]),
             ],
-            buses: vec![Bus { id: "drums".into(), name: "Drums".into(), strip: Strip { inserts: vec![insert("compressor", &[("threshold", -10.0), ("ratio", 2.0), ("attack", 30.0), ("release", 100.0), ("knee", 6.0)])], ..Strip::default() } }],
+            buses: vec![Bus { id: "drums".into(), name: "Drums".into(), collapsed: false, strip: Strip { inserts: vec![insert("compressor", &[("threshold", -10.0), ("ratio", 2.0), ("attack", 30.0), ("release", 100.0), ("knee", 6.0)])], ..Strip::default() } }],
             returns: vec![
-                Bus { id: "verb".into(), name: "Plate".into(), strip: Strip { solo_safe: true, inserts: vec![insert("reverb", &[("type", 1.0), ("decay", 1.8), ("predelay", 20.0), ("damping", 0.45)])], ..Strip::default() } },
-                Bus { id: "echo".into(), name: "Echo".into(), strip: Strip { solo_safe: true, fader_db: -3.0, inserts: vec![insert("delay", &[("sync", 1.0), ("note", 6.0), ("feedback", 0.3), ("ping_pong", 1.0), ("hp_freq", 300.0), ("lp_freq", 6_000.0)])], ..Strip::default() } },
+                Bus { id: "verb".into(), name: "Plate".into(), collapsed: false, strip: Strip { solo_safe: true, inserts: vec![insert("reverb", &[("type", 1.0), ("decay", 1.8), ("predelay", 20.0), ("damping", 0.45)])], ..Strip::default() } },
+                Bus { id: "echo".into(), name: "Echo".into(), collapsed: false, strip: Strip { solo_safe: true, fader_db: -3.0, inserts: vec![insert("delay", &[("sync", 1.0), ("note", 6.0), ("feedback", 0.3), ("ping_pong", 1.0), ("hp_freq", 300.0), ("lp_freq", 6_000.0)])], ..Strip::default() } },
             ],
             master: Master { strip: Strip { inserts: vec![insert("limiter", &[("ceiling", -1.0), ("gain", 2.0)])], ..Strip::default() } },
             markers: vec![

@@ -17,6 +17,13 @@ pub enum EngineEdit {
     Loop(Option<(u64, u64)>),
 }
 
+/// A row of the timeline: a folder (by group bus index) or a track (by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Row {
+    Folder(usize),
+    Track(usize),
+}
+
 /// A strip of the session, by kind and position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StripRef {
@@ -165,6 +172,7 @@ impl Session {
     fn structural(&mut self, edit: impl FnOnce(&mut Session) -> Result<(), SessionError>) -> Result<(), SessionError> {
         let mut next = self.clone();
         edit(&mut next)?;
+        next.tidy_folders();
         next.validate()?;
         *self = next;
         Ok(())
@@ -246,15 +254,131 @@ impl Session {
     }
 
     /// Moves track `from` to position `to` (clamped to the end): the order of the timeline and the
-    /// console. Routing refers to tracks by id, so nothing else changes; the engine's tracks follow
-    /// with [`Session::track_order_from`].
+    /// console. Routing refers to tracks by id, so nothing else changes, except at folders' edges:
+    /// a track dropped between two tracks of a folder joins it, one dragged away from the rest of
+    /// its folder leaves it. The engine's tracks follow with [`Session::track_order_from`].
     pub fn move_track(&mut self, from: usize, to: usize) -> Result<(), SessionError> {
         if from >= self.tracks.len() {
             return Err(SessionError::Invalid("that track does not exist".into()));
         }
-        let track = self.tracks.remove(from);
-        self.tracks.insert(to.min(self.tracks.len()), track);
-        Ok(())
+        self.structural(|s| {
+            let track = s.tracks.remove(from);
+            let to = to.min(s.tracks.len());
+            s.tracks.insert(to, track);
+            let folder_at = |s: &Session, i: Option<usize>| i.and_then(|i| s.tracks.get(i)).and_then(|t| t.folder.clone());
+            let (above, below) = (folder_at(s, to.checked_sub(1)), folder_at(s, Some(to + 1)));
+            let mine = s.tracks[to].folder.clone();
+            if above.is_some() && above == below && mine != above {
+                // Dropped inside another folder: it joins that one.
+                s.leave_folder(to);
+                let f = above.unwrap_or_default();
+                s.tracks[to].strip.output = f.clone();
+                s.tracks[to].folder = Some(f);
+            } else if let Some(f) = mine {
+                let alone = above.as_ref() != Some(&f) && below.as_ref() != Some(&f);
+                if alone && s.tracks.iter().filter(|t| t.folder.as_ref() == Some(&f)).count() > 1 {
+                    s.leave_folder(to);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Takes track `i` out of its folder: it goes where the folder's bus goes.
+    fn leave_folder(&mut self, i: usize) {
+        let Some(f) = self.tracks[i].folder.take() else { return };
+        let parent = self.buses.iter().find(|b| b.id == f).map_or_else(|| "master".to_owned(), |b| b.strip.output.clone());
+        self.tracks[i].strip.output = parent;
+    }
+
+    /// Drops folder marks the routing contradicts: a folder is a group bus that is the track's
+    /// output.
+    pub(crate) fn tidy_folders(&mut self) {
+        let buses: Vec<String> = self.buses.iter().map(|b| b.id.clone()).collect();
+        for t in &mut self.tracks {
+            if t.folder.as_ref().is_some_and(|f| *f != t.strip.output || !buses.contains(f)) {
+                t.folder = None;
+            }
+        }
+    }
+
+    /// Puts track `track` in a new folder: a group bus named `name`, going where the track went,
+    /// into which the track now goes. Returns the folder's bus.
+    pub fn new_folder(&mut self, track: usize, name: &str) -> Result<StripRef, SessionError> {
+        let Some(t) = self.tracks.get(track) else { return Err(SessionError::Invalid("that track does not exist".into())) };
+        let output = t.strip.output.clone();
+        let mut next = self.clone();
+        let bus = next.add_bus(name, false)?;
+        let StripRef::Bus(b) = bus else { unreachable!("add_bus(…, false) makes a group bus") };
+        let id = next.buses[b].id.clone();
+        next.structural(|s| {
+            s.buses[b].strip.output = output;
+            s.tracks[track].strip.output = id.clone();
+            s.tracks[track].folder = Some(id);
+            Ok(())
+        })?;
+        *self = next;
+        Ok(bus)
+    }
+
+    /// Moves track `track` into the folder of group bus `folder` (after its last track, and routed
+    /// to it), or out of its folder with `None` (after the folder's last track, routed where the
+    /// folder goes). Returns where the track is now.
+    pub fn set_folder(&mut self, track: usize, folder: Option<&str>) -> Result<usize, SessionError> {
+        let Some(t) = self.tracks.get(track) else { return Err(SessionError::Invalid("that track does not exist".into())) };
+        let block = folder.or(t.folder.as_deref()).map(str::to_owned);
+        let mut at = track;
+        self.structural(|s| {
+            match folder {
+                Some(f) => {
+                    if !s.buses.iter().any(|b| b.id == f) {
+                        return Err(SessionError::Invalid(format!("there is no group bus “{f}” to make a folder of")));
+                    }
+                    s.tracks[track].strip.output = f.to_owned();
+                    s.tracks[track].folder = Some(f.to_owned());
+                }
+                None => s.leave_folder(track),
+            }
+            // Next to the folder's other tracks: after the last of them.
+            let last = s.tracks.iter().enumerate().filter(|(i, t)| *i != track && t.folder.is_some() && t.folder == block).map(|(i, _)| i).last();
+            if let Some(last) = last {
+                let moved = s.tracks.remove(track);
+                at = if last > track { last } else { last + 1 };
+                s.tracks.insert(at, moved);
+            }
+            Ok(())
+        })?;
+        Ok(at)
+    }
+
+    /// Folds a folder's tracks away on the timeline (or unfolds them).
+    pub fn set_folder_collapsed(&mut self, bus: usize, collapsed: bool) {
+        if let Some(b) = self.buses.get_mut(bus) {
+            b.collapsed = collapsed;
+        }
+    }
+
+    /// The timeline's rows, top to bottom: each folder's row above its tracks, which are left out
+    /// while it is collapsed.
+    pub fn timeline_rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        let mut current: Option<&str> = None;
+        for (i, t) in self.tracks.iter().enumerate() {
+            let folder = t.folder.as_deref().and_then(|f| self.buses.iter().position(|b| b.id == f));
+            match folder {
+                Some(b) => {
+                    if current != t.folder.as_deref() {
+                        rows.push(Row::Folder(b));
+                    }
+                    if !self.buses[b].collapsed {
+                        rows.push(Row::Track(i));
+                    }
+                }
+                None => rows.push(Row::Track(i)),
+            }
+            current = t.folder.as_deref();
+        }
+        rows
     }
 
     /// Where each of this session's tracks was in `old`: entry `i` is the old index of track `i`.
@@ -274,7 +398,7 @@ impl Session {
         let existing: Vec<&str> = self.buses.iter().chain(&self.returns).map(|b| b.id.as_str()).collect();
         let id = (1..).map(|n| format!("{prefix}-{n}")).find(|id| !existing.contains(&id.as_str())).expect("an unused id exists");
         let strip = Strip { solo_safe: return_, ..Strip::default() };
-        let bus = Bus { id, name: name.to_owned(), strip };
+        let bus = Bus { id, name: name.to_owned(), collapsed: false, strip };
         let r = if return_ { StripRef::Return(self.returns.len()) } else { StripRef::Bus(self.buses.len()) };
         self.structural(move |s| {
             if return_ {

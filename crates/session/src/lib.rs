@@ -19,12 +19,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use edit::{EngineEdit, StripRef};
+pub use edit::{EngineEdit, Row, StripRef};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The most strips of each kind a session may hold; far above any real mix, low enough to refuse a
 /// hostile file.
 pub const MAX_TRACKS: usize = 512;
@@ -137,6 +137,10 @@ pub struct Track {
     /// Display colour, `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<String>,
+    /// The folder the track sits in on the timeline: a group bus's id, always the track's output
+    /// too (a folder is a summing bus, as in REAPER or Logic's summing stacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     #[serde(flatten)]
     pub strip: Strip,
 }
@@ -146,6 +150,9 @@ pub struct Track {
 pub struct Bus {
     pub id: String,
     pub name: String,
+    /// As a folder on the timeline: its tracks are folded away.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub collapsed: bool,
     #[serde(flatten)]
     pub strip: Strip,
 }
@@ -323,14 +330,18 @@ impl Session {
             Some(v) if v > VERSION => return Err(SessionError::NewerVersion(v)),
             Some(0) | None => return Err(SessionError::Malformed("the format version is missing".into())),
             Some(1) => migrate::from_v1(text)?,
-            // Format 2 lacked clips, markers, the loop region and colours: they read as their
-            // defaults (the whole source from the start, none, none, none).
+            // Format 2 lacked clips, markers, the loop region and colours, format 3 folders: they
+            // read as their defaults (the whole source from the start, none, none, none, none).
             Some(_) => {
                 let mut s: Session = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
                 s.version = VERSION;
                 s
             }
         };
+        let mut session = session;
+        // A folder is a view of the routing: one that disagrees with it (a hand-edited file) is
+        // dropped, the routing wins.
+        session.tidy_folders();
         session.validate()?;
         Ok(session)
     }

@@ -1,8 +1,8 @@
 //! Reading session files written by earlier versions of Mixroom.
 //!
 //! Format 1 (below) had tracks to the master only. Format 2 added buses, returns, inserts and sends;
-//! format 3 clips, markers, the loop region and track colours, all optional, so a format-2 file
-//! reads directly with them at their defaults (see `Session::from_json`).
+//! format 3 clips, markers, the loop region and track colours, format 4 track folders, all optional,
+//! so format-2 and -3 files read directly with them at their defaults (see `Session::from_json`).
 //!
 //! Each earlier format keeps its own serde types here, exactly as that version wrote them, and a
 //! conversion into the current [`Session`]. A file is read with its own version's types, then carried
@@ -72,6 +72,7 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
                 source: t.source,
                 clips: Vec::new(),
                 colour: None,
+                folder: None,
                 strip: Strip {
                     trim_db: t.trim_db,
                     polarity_inverted: t.polarity_inverted,

@@ -265,7 +265,7 @@ fn demo_copies_are_valid_sessions() {
 fn moving_tracks_takes_their_audio_and_clips_along() {
     let mut s = Session::demo();
     // The bass as a clip moved a bar later and faded in, so the clips have to follow too.
-    s.tracks[3].clips = vec![Clip { start: 96_000, offset: 0, length: 480_000, gain_db: -2.0, fade_in: 4_800, fade_out: 0, fade_in_shape: "s-curve".into(), fade_out_shape: "linear".into() }];
+    s.tracks[3].clips = vec![Clip { start: 96_000, offset: 0, length: 480_000, gain_db: -2.0, fade_in: 4_800, fade_out: 0, fade_in_shape: "s_curve".into(), fade_out_shape: "linear".into() }];
     let sources = s.render_sources().unwrap();
     let mut moved = s.clone();
     moved.move_track(7, 0).unwrap();
@@ -294,4 +294,52 @@ fn moving_tracks_takes_their_audio_and_clips_along() {
     // Refused orders change nothing.
     assert!(engine.reorder_tracks(&[0, 0, 1]).is_err());
     assert!(engine.reorder_tracks(&[1, 2]).is_err());
+}
+
+#[test]
+fn folders_are_group_buses_the_timeline_nests_tracks_under() {
+    use crate::Row;
+    let mut s = Session::demo();
+    let rows = s.timeline_rows();
+    assert_eq!(&rows[..5], &[Row::Folder(0), Row::Track(0), Row::Track(1), Row::Track(2), Row::Track(3)]);
+    assert_eq!(rows.len(), 9);
+    s.set_folder_collapsed(0, true);
+    assert_eq!(&s.timeline_rows()[..2], &[Row::Folder(0), Row::Track(3)]);
+    s.set_folder_collapsed(0, false);
+
+    // Dropped between two drums, the bass joins the folder (and the drum bus).
+    let mut m = s.clone();
+    m.move_track(3, 1).unwrap();
+    assert_eq!((m.tracks[1].name.as_str(), m.tracks[1].folder.as_deref(), m.tracks[1].strip.output.as_str()), ("Bass", Some("drums"), "drums"));
+    // Dragged away from the others, the kick leaves it and goes where the folder goes.
+    m.move_track(0, 7).unwrap();
+    assert_eq!((m.tracks[7].name.as_str(), m.tracks[7].folder.as_deref(), m.tracks[7].strip.output.as_str()), ("Kick", None, "master"));
+    // Moving inside the folder keeps it.
+    m.move_track(0, 1).unwrap();
+    assert!(m.tracks[..3].iter().all(|t| t.folder.as_deref() == Some("drums")));
+
+    // Into a folder from the menu: after its last track, routed to it; out again: after it.
+    let mut m = s.clone();
+    let at = m.set_folder(6, Some("drums")).unwrap();
+    assert_eq!((at, m.tracks[3].name.as_str(), m.tracks[3].strip.output.as_str()), (3, "Lead", "drums"));
+    let at = m.set_folder(0, None).unwrap();
+    assert_eq!((at, m.tracks[3].name.as_str(), m.tracks[3].folder.as_deref(), m.tracks[3].strip.output.as_str()), (3, "Kick", None, "master"));
+    assert!(m.set_folder(0, Some("verb")).is_err(), "a return is no folder");
+
+    // A new folder from a track: a group bus going where the track went.
+    let mut m = s.clone();
+    let StripRef::Bus(b) = m.new_folder(7, "Vocals").unwrap() else { panic!("a bus") };
+    assert_eq!((m.buses[b].name.as_str(), m.buses[b].strip.output.as_str()), ("Vocals", "master"));
+    assert_eq!(m.tracks[7].folder.as_deref(), Some(m.buses[b].id.as_str()));
+    assert_eq!(m.timeline_rows().last(), Some(&Row::Track(7)));
+    assert_eq!(m.timeline_rows()[m.timeline_rows().len() - 2], Row::Folder(b));
+    // Re-routing a track elsewhere takes it out of its folder; files round-trip with folders.
+    m.set_output(StripRef::Track(0), "master").unwrap();
+    assert_eq!(m.tracks[0].folder, None);
+    assert_eq!(Session::from_json(&m.to_json()).unwrap(), m);
+
+    // A file whose folder contradicts its routing opens with the routing, without the folder.
+    let text = s.to_json().replacen("\"folder\": \"drums\"", "\"folder\": \"verb\"", 1);
+    let read = Session::from_json(&text).unwrap();
+    assert_eq!((read.tracks[0].folder.as_deref(), read.tracks[0].strip.output.as_str()), (None, "drums"));
 }
