@@ -156,6 +156,14 @@ test('insert slots show the chain in order; click opens the editor, the power bu
   assert.ok(await page.getByRole('checkbox', { name: 'Bypass Vox Compressor', exact: true }).isChecked(), 'the editor shows the bypass');
   await page.keyboard.press('Control+z');
   assert.equal(await button('Bypass Compressor on Vox').getAttribute('aria-pressed'), 'false');
+  // A fifth insert: the strip keeps its height, showing four and a slot that opens the rest.
+  await page.getByRole('combobox', { name: 'Insert to add', exact: true }).selectOption('gate');
+  await button('Add insert').click();
+  assert.equal(await button('Vox Gate insert').count(), 0, 'the fifth is not on the strip');
+  await button('1 more insert on Vox').click();
+  await page.getByRole('group', { name: 'Vox Gate', exact: true }).waitFor();
+  await button('Undo').click();
+  assert.equal(await button('Add insert on Vox').count(), 1, 'undo: four inserts and the empty slot again');
 });
 
 test('the output selector on the strip routes it to a bus', async () => {

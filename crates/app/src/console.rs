@@ -132,6 +132,11 @@ fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
 }
 
 
+/// Rows of insert slots on a strip (the last one adds an insert, or opens the rest of the chain).
+const INSERT_SLOTS: usize = 5;
+/// Send knobs shown on a strip; further sends are reached through the inspector.
+const SEND_KNOBS: usize = 2;
+
 /// The insert slots of a strip, in signal order: click one to open its editor, Alt+click (or its
 /// power button) to bypass it; the empty slot below opens the inspector to add one.
 #[component]
@@ -158,9 +163,19 @@ fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
         }
     };
     let (add_label, list_label) = (format!("Add insert on {name}"), format!("{name} inserts"));
+    let more_name = name.clone();
+    // Slots have a fixed height on the strip (a scrolling list inside each strip would make the
+    // browser repaint every strip with each meter frame): past the slots, a "more" slot opens the
+    // inspector with the whole chain.
+    let shown = move || {
+        let all = inserts();
+        let count = all.len();
+        let fits = count < INSERT_SLOTS;
+        (all.into_iter().take(if fits { count } else { INSERT_SLOTS - 1 }).collect::<Vec<_>>(), count, fits)
+    };
     view! {
         <ol class="insert-slots" aria-label=list_label>
-            {move || inserts().into_iter().enumerate().map(|(slot, (label, bypassed))| {
+            {move || shown().0.into_iter().enumerate().map(|(slot, (label, bypassed))| {
                 let strip_name = name.clone();
                 view! {
                     <li class="insert-slot" class:bypassed=bypassed>
@@ -171,7 +186,15 @@ fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
                     </li>
                 }
             }).collect_view()}
-            <li class="insert-slot empty"><button class="slot-name" aria-label=add_label on:click=move |_| open(None)>"+"</button></li>
+            {move || {
+                let (_, count, fits) = shown();
+                if fits {
+                    view! { <li class="insert-slot empty"><button class="slot-name" aria-label=add_label.clone() on:click=move |_| open(None)>"+"</button></li> }.into_any()
+                } else {
+                    let more = count - (INSERT_SLOTS - 1);
+                    view! { <li class="insert-slot empty"><button class="slot-name" aria-label=format!("{more} more insert{} on {more_name}", if more == 1 { "" } else { "s" }) on:click=move |_| open(Some(INSERT_SLOTS - 1))>{format!("+{more} more")}</button></li> }.into_any()
+                }
+            }}
         </ol>
     }
 }
@@ -206,9 +229,12 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
     };
     let set = move |index: usize, p: SendParam, v: f32| desk.edit(move |s| s.set_send_param(strip, index, p, v));
     let list_label = format!("{name} sends");
+    let more_name = name.clone();
+    let count = move || sends.with(Vec::len);
+    let shown = move || if count() <= SEND_KNOBS { count() } else { SEND_KNOBS - 1 };
     view! {
         <ul class="send-knobs" aria-label=list_label>
-            {move || sends.get().into_iter().enumerate().map(|(index, target)| {
+            {move || sends.get().into_iter().take(shown()).enumerate().map(|(index, target)| {
                 let level = Signal::derive(move || read(index, |x| x.level_db));
                 let pre = move || read(index, |x| x.pre_fader as u8 as f32) > 0.5;
                 let travel = Travel {
@@ -230,6 +256,13 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
                     </li>
                 }
             }).collect_view()}
+            {move || (count() > SEND_KNOBS).then(|| {
+                let more = count() - shown();
+                view! {
+                    <li class="send-more"><button aria-label=format!("{more} more send{} on {more_name}", if more == 1 { "" } else { "s" }) on:click=move |_| desk.selected.set(Some(strip))>
+                        {format!("+{more} more")}</button></li>
+                }
+            })}
         </ul>
     }
 }

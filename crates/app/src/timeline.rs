@@ -496,9 +496,10 @@ pub fn Timeline() -> impl IntoView {
                         <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
                             on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
                             on:wheel=on_wheel></canvas>
-                        // The playhead is its own element: moving it never redraws the waveforms.
+                        // The playhead is its own composited element: moving it never redraws the
+                        // waveforms, nor repaints the page.
                         <div class="playhead" aria-hidden="true"
-                            style:left=move || format!("{:.1}px", (desk.position.get() - view_start.get()) / fpp.get().max(1e-3))></div>
+                            style:transform=move || format!("translateX({:.1}px)", (desk.position.get() - view_start.get()) / fpp.get().max(1e-3))></div>
                     </div>
                 </div>
             </div>

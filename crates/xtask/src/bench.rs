@@ -148,7 +148,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         if !o.browser {
             crate::build_dist(&env)?;
         }
-        for view in ["mixer", "timeline"] {
+        for view in ["mixer", "laptop", "timeline"] {
             let out = Command::new("node")
                 .args(["tests/bench/ui.mjs", "10", view])
                 .current_dir(root())
@@ -162,9 +162,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             }
             let busy = field(&text, "main_thread_busy").unwrap_or(f64::NAN);
             let fps = field(&text, "fps").unwrap_or(f64::NAN);
-            let meters = field(&text, "meters").unwrap_or(0.0);
+            let meters = field(&text, "on_screen").unwrap_or(0.0);
             report.push(format!(
-                "UI, 32 tracks playing, {view} view ({meters:.0} meters on screen): main thread {:.0} % busy, {fps:.0} frames/s",
+                "UI, 32 tracks playing, {view} ({meters:.0} meters on screen): main thread {:.0} % busy, {fps:.0} frames/s",
                 busy * 100.0
             ));
         }
