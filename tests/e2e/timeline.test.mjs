@@ -32,9 +32,11 @@ const clock = async () => seconds(await page.locator('.clock .time').textContent
 
 test('a clip dragged along its lane moves by whole beats, and undo puts it back', async () => {
   const lanes = await page.getByRole('img', { name: 'Track lanes with clips', exact: true }).boundingBox();
-  // Lead is the seventh track, on the eighth row (below the Drums folder's); grab its clip in the
-  // middle of its lane, away from edges and fades.
-  const y = lanes.y + 7 * LANE + LANE / 2 + 10;
+  // Lead is the seventh track, on the eighth row (below the Drums folder's): scrolled into view, its
+  // lane is level with its header. Grab its clip in the middle, away from edges and fades.
+  const lead = page.getByRole('group', { name: 'Lead track', exact: true });
+  await lead.scrollIntoViewIfNeeded();
+  const y = (await lead.boundingBox()).y + LANE / 2 + 10;
   const x = lanes.x + lanes.width * 0.4;
   await page.mouse.move(x, y);
   await page.mouse.down();
@@ -97,6 +99,7 @@ test('tracks move by dragging their grip or with its arrow keys, and their audio
   const order = () => page.locator('.track-header:not(.folder-header) .track-name').evaluateAll((els) => els.map((e) => e.value));
   const original = await order();
   assert.deepEqual(original.slice(0, 2), ['Kick', 'Snare']);
+  await button('Move Vox').scrollIntoViewIfNeeded();
   const grip = await button('Move Vox').boundingBox();
   const height = (await page.getByRole('group', { name: 'Vox track', exact: true }).boundingBox()).height;
   const [x, y] = [grip.x + grip.width / 2, grip.y + grip.height / 2];
@@ -142,7 +145,7 @@ test('folders fold their tracks away; tracks join one from the inspector or by b
   assert.equal(await page.getByRole('group', { name: 'Drums folder', exact: true }).count(), 1);
   assert.ok((await inFolder('Kick')) && !(await inFolder('Bass')));
 
-  const rowsHeight = () => page.getByRole('img', { name: 'Track lanes with clips', exact: true }).evaluate((canvas) => canvas.height);
+  const rowsHeight = () => page.locator('.lanes-stack').evaluate((el) => el.offsetHeight);
   const unfolded = await rowsHeight();
   await button('Fold Drums').click();
   assert.equal(await button('Fold Drums').getAttribute('aria-expanded'), 'false');
@@ -161,6 +164,7 @@ test('folders fold their tracks away; tracks join one from the inspector or by b
   assert.ok(!(await inFolder('Bass')), 'undo takes it out again');
 
   // Dragged onto a row inside the folder, the pad joins it.
+  await button('Move Pad').scrollIntoViewIfNeeded();
   const grip = await button('Move Pad').boundingBox();
   const [x, y] = [grip.x + grip.width / 2, grip.y + grip.height / 2];
   await page.mouse.move(x, y);

@@ -12,6 +12,8 @@ use crate::fader::{db_label, parse_db};
 
 /// Height of a row (a track's lane or a folder's), px.
 const LANE: f64 = 72.0;
+/// Height of the markers bar under the arrangement, px.
+const MARKERS_BAR: f64 = 56.0;
 /// Height of the ruler, px.
 const RULER: f64 = 30.0;
 /// How close to a clip's edge or fade handle the pointer must be to grab it, px.
@@ -70,6 +72,11 @@ pub fn Timeline() -> impl IntoView {
     let lanes = NodeRef::<leptos::html::Canvas>::new();
     let ruler = NodeRef::<leptos::html::Canvas>::new();
     let width = RwSignal::new(900.0f64);
+    // The arrangement scrolls inside its pane (the ruler stays on top); the lanes canvas covers only
+    // the rows in view: its height and the pane's scroll offset, px.
+    let body = NodeRef::<leptos::html::Div>::new();
+    let visible_height = RwSignal::new(400.0f64);
+    let scroll_top = RwSignal::new(0.0f64);
     // The view: the frame at the left edge and frames per pixel.
     let view_start = RwSignal::new(0.0f64);
     let fpp = RwSignal::new(0.0f64);
@@ -89,6 +96,15 @@ pub fn Timeline() -> impl IntoView {
         if let Some(el) = container.get_untracked() {
             width.set((el.get_bounding_client_rect().width() - 2.0).max(200.0));
         }
+        // The pane reaches down to the window's bottom, less the markers bar below it.
+        if let (Some(el), Some(window)) = (body.get_untracked(), web_sys::window()) {
+            let inner = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0);
+            let top = el.get_bounding_client_rect().top() + window.scroll_y().unwrap_or(0.0);
+            let pane = (inner - top - MARKERS_BAR).max(4.0 * LANE);
+            let _ = web_sys::HtmlElement::style(&el).set_property("max-height", &format!("{pane:.0}px"));
+            // Less the ruler and the pane's top and bottom borders.
+            visible_height.set((pane - RULER - 2.0).max(LANE));
+        }
     };
     Effect::new(move |_| {
         if container.get().is_some() {
@@ -99,6 +115,12 @@ pub fn Timeline() -> impl IntoView {
         }
     });
     let _ = window_event_listener(leptos::ev::resize, move |_| measure());
+    // The clip panel above the arrangement comes and goes with the selected clip: measure again once
+    // the page has laid it out.
+    Effect::new(move |_| {
+        desk.selected_clip.track();
+        request_animation_frame(measure);
+    });
     let snap_frame = move |frame: f64, free: bool| -> f64 {
         if free || !snap.get_untracked() {
             return frame.max(0.0);
@@ -120,19 +142,25 @@ pub fn Timeline() -> impl IntoView {
         let selected = desk.selected_clip.get();
         let Some(canvas) = lanes.get() else { return };
         let rows = desk.session.with(|s| s.timeline_rows());
-        let h = rows.len() as f64 * LANE;
+        // Only the rows in view are drawn, shifted up by the scroll offset.
+        let h = visible_height.get().min(rows.len() as f64 * LANE).max(1.0);
+        let scroll = scroll_top.get();
+        let in_view = |r: usize| {
+            let y = r as f64 * LANE - scroll;
+            y + LANE > 0.0 && y < h
+        };
         canvas.set_width(w as u32);
         canvas.set_height(h as u32);
         let Some(ctx) = canvas_context(&canvas) else { return };
         let beat = beat_frames();
         desk.session.with(|s| {
-            for (r, row) in rows.iter().enumerate() {
+            for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
                 ctx.set_fill_style_str(match row {
                     Row::Folder(_) => "#15181c",
                     Row::Track(_) if r % 2 == 0 => "#1b1e23",
                     Row::Track(_) => "#1f2228",
                 });
-                ctx.fill_rect(0.0, r as f64 * LANE, w, LANE);
+                ctx.fill_rect(0.0, r as f64 * LANE - scroll, w, LANE);
             }
             // Grid: beats, stronger bars; only where lines are at least 8 px apart.
             let mut b = (start / beat).floor();
@@ -146,7 +174,7 @@ pub fn Timeline() -> impl IntoView {
                 b += 1.0;
             }
             // A folder's row: its tracks' clips in thin stripes, one per track.
-            for (r, row) in rows.iter().enumerate() {
+            for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
                 let Row::Folder(b) = *row else { continue };
                 let id = &s.buses[b].id;
                 let members: Vec<usize> = (0..s.tracks.len()).filter(|&t| s.tracks[t].folder.as_ref() == Some(id)).collect();
@@ -157,17 +185,17 @@ pub fn Timeline() -> impl IntoView {
                     for clip in s.clips(t) {
                         let (x0, x1) = ((clip.start as f64 - start) / fpp_v, (clip.end() as f64 - start) / fpp_v);
                         if x1 >= 0.0 && x0 <= w {
-                            ctx.fill_rect(x0, r as f64 * LANE + 4.0 + k as f64 * stripe, x1 - x0, (stripe - 1.0).max(1.0));
+                            ctx.fill_rect(x0, r as f64 * LANE - scroll + 4.0 + k as f64 * stripe, x1 - x0, (stripe - 1.0).max(1.0));
                         }
                     }
                     ctx.set_global_alpha(1.0);
                 }
             }
             desk.overviews.with_value(|overviews| {
-                for (r, row) in rows.iter().enumerate() {
+                for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
                     let Row::Track(t) = *row else { continue };
                     let colour = s.tracks[t].colour.clone().unwrap_or_else(|| DEFAULT_COLOUR.into());
-                    let top = r as f64 * LANE + 3.0;
+                    let top = r as f64 * LANE - scroll + 3.0;
                     let height = LANE - 6.0;
                     for (k, clip) in s.clips(t).iter().enumerate() {
                         let (x0, x1) = ((clip.start as f64 - start) / fpp_v, (clip.end() as f64 - start) / fpp_v);
@@ -245,10 +273,9 @@ pub fn Timeline() -> impl IntoView {
         });
     });
 
-    // The ruler: bars and times, the loop region, markers and the playhead.
+    // The ruler: bars and times, the loop region and markers (the playhead is an element over it).
     Effect::new(move |_| {
         let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
-        let position = desk.position.get();
         let Some(canvas) = ruler.get() else { return };
         canvas.set_width(w as u32);
         canvas.set_height(RULER as u32);
@@ -285,9 +312,6 @@ pub fn Timeline() -> impl IntoView {
                 let _ = ctx.fill_text(&m.name, x + 4.0, 21.0);
             }
         });
-        let x = (position - start) / fpp_v;
-        ctx.set_fill_style_str("#ff5d5d");
-        ctx.fill_rect(x.floor() - 1.0, 0.0, 3.0, RULER);
     });
 
     let point = move |ev: &web_sys::PointerEvent, canvas: &web_sys::HtmlCanvasElement| {
@@ -296,7 +320,7 @@ pub fn Timeline() -> impl IntoView {
     };
     // The track whose lane is at `y`, and the row it is in.
     let track_at = move |y: f64| -> Option<(usize, usize)> {
-        let r = (y / LANE).floor().max(0.0) as usize;
+        let r = ((y + scroll_top.get_untracked()) / LANE).floor().max(0.0) as usize;
         match desk.session.with_untracked(|s| s.timeline_rows()).get(r) {
             Some(Row::Track(t)) => Some((*t, r)),
             _ => None,
@@ -306,7 +330,7 @@ pub fn Timeline() -> impl IntoView {
         let (t, r) = track_at(y)?;
         let (start, fpp_v) = (view_start.get_untracked(), fpp.get_untracked().max(1e-3));
         let clips = desk.session.with_untracked(|s| s.clips(t));
-        let top = r as f64 * LANE + 3.0;
+        let top = r as f64 * LANE - scroll_top.get_untracked() + 3.0;
         clips.iter().enumerate().rev().find_map(|(k, c)| {
             let (x0, x1) = ((c.start as f64 - start) / fpp_v, (c.end() as f64 - start) / fpp_v);
             if x < x0 - GRAB || x > x1 + GRAB {
@@ -478,7 +502,11 @@ pub fn Timeline() -> impl IntoView {
                 }>"Add marker"</button>
             </div>
             <ClipPanel />
-            <div class="timeline-body">
+            <div class="timeline-body" node_ref=body on:scroll=move |_| {
+                if let Some(el) = body.get_untracked() {
+                    scroll_top.set(el.scroll_top() as f64);
+                }
+            }>
                 <div class="track-headers">
                     <div class="ruler-spacer"></div>
                     <For each=rows key=|(row, n)| (*row, n.clone()) let:((row, name))>
@@ -492,15 +520,15 @@ pub fn Timeline() -> impl IntoView {
                     <canvas node_ref=ruler class="ruler" role="slider" aria-label="Timeline ruler (click to move the play position, drag to set the loop)"
                         aria-valuenow=move || format!("{:.0}", desk.position.get())
                         on:pointerdown=on_ruler_down on:pointermove=on_ruler_move on:pointerup=on_ruler_up></canvas>
-                    <div class="lanes-stack">
+                    <div class="lanes-stack" style:height=move || format!("{:.0}px", desk.session.with(|s| s.timeline_rows().len()) as f64 * LANE)>
                         <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
                             on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
                             on:wheel=on_wheel></canvas>
-                        // The playhead is its own composited element: moving it never redraws the
-                        // waveforms, nor repaints the page.
-                        <div class="playhead" aria-hidden="true"
-                            style:transform=move || format!("translateX({:.1}px)", (desk.position.get() - view_start.get()) / fpp.get().max(1e-3))></div>
                     </div>
+                    // The playhead is its own composited element over the ruler and the lanes:
+                    // moving it never redraws either canvas, nor repaints the page.
+                    <div class="playhead" aria-hidden="true"
+                        style:transform=move || format!("translateX({:.1}px)", (desk.position.get() - view_start.get()) / fpp.get().max(1e-3))></div>
                 </div>
             </div>
             <Markers />
