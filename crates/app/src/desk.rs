@@ -35,6 +35,9 @@ const SPECTRUM_FALL_DB: f32 = 1.2;
 /// frame-to-frame scatter of a noisy spectrum makes it flicker.
 const SPECTRUM_RISE: f32 = 0.6;
 
+/// How long after a seek the engine's reports may still show the old position, s.
+const SEEK_SETTLE_S: f64 = 0.5;
+
 /// What the user is told about the state of the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -104,6 +107,8 @@ pub struct Desk {
     /// one is.
     pub spectrum_views: RwSignal<usize>,
     analyser: StoredValue<Option<Spectrum>, LocalStorage>,
+    /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
+    pending_seek: StoredValue<Option<(f64, f64)>>,
 }
 
 /// Undo and redo: whole sessions, as they were before each edit.
@@ -141,6 +146,7 @@ impl Desk {
             spectrum: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
             spectrum_views: RwSignal::new(0),
             analyser: StoredValue::new_local(None),
+            pending_seek: StoredValue::new(None),
         }
     }
 
@@ -243,7 +249,9 @@ impl Desk {
         if !reading.playing {
             self.decay_spectrum();
         }
-        self.position.set(reading.position);
+        if !self.stale_position(reading.position) {
+            self.position.set(reading.position);
+        }
         self.playing.set(reading.playing);
         self.meters.update(|shown| {
             let strips = reading.levels.len() / METER_STRIDE;
@@ -293,6 +301,19 @@ impl Desk {
     pub fn seek(self, frame: u64) {
         self.with_engine(|e| e.seek(frame));
         self.position.set(frame as f64);
+        self.pending_seek.set_value(Some((frame as f64, js_sys::Date::now())));
+    }
+
+    /// Whether a reported play position is one from before the last seek (posted by the engine
+    /// before it received the seek), to be ignored: it would send the position back for a moment.
+    fn stale_position(self, reported: f64) -> bool {
+        let Some((target, at)) = self.pending_seek.get_value() else { return false };
+        let rate = self.session.with_untracked(|s| s.sample_rate as f64);
+        let caught_up = reported >= target && reported <= target + SEEK_SETTLE_S * rate;
+        if caught_up || js_sys::Date::now() - at > SEEK_SETTLE_S * 1000.0 {
+            self.pending_seek.set_value(None);
+        }
+        !caught_up && self.pending_seek.get_value().is_some()
     }
 
     /// A track's audio samples `[from, to)` of one channel, for drawing single samples.

@@ -517,8 +517,26 @@ pub fn Timeline() -> impl IntoView {
                     </For>
                 </div>
                 <div class="lanes-pane" node_ref=container>
-                    <canvas node_ref=ruler class="ruler" role="slider" aria-label="Timeline ruler (click to move the play position, drag to set the loop)"
+                    <canvas node_ref=ruler class="ruler" role="slider" tabindex="0" aria-label="Timeline ruler (click to move the play position, drag to set the loop)"
                         aria-valuenow=move || format!("{:.0}", desk.position.get())
+                        aria-valuemin="0" aria-valuemax=move || format!("{:.0}", length())
+                        aria-valuetext=move || clock(desk.position.get() / rate())
+                        on:keydown=move |ev: web_sys::KeyboardEvent| {
+                            // The play position by beats (arrows) and bars (Page keys), or to either end.
+                            let (beat, now) = (beat_frames(), desk.position.get_untracked());
+                            let to = match ev.key().as_str() {
+                                "ArrowLeft" => ((now / beat).ceil() - 1.0) * beat,
+                                "ArrowRight" => ((now / beat).floor() + 1.0) * beat,
+                                "PageDown" => ((now / (4.0 * beat)).ceil() - 1.0) * 4.0 * beat,
+                                "PageUp" => ((now / (4.0 * beat)).floor() + 1.0) * 4.0 * beat,
+                                "Home" => 0.0,
+                                "End" => length(),
+                                _ => return,
+                            };
+                            ev.prevent_default();
+                            ev.stop_propagation();
+                            desk.seek(to.clamp(0.0, length()) as u64);
+                        }
                         on:pointerdown=on_ruler_down on:pointermove=on_ruler_move on:pointerup=on_ruler_up></canvas>
                     <div class="lanes-stack" style:height=move || format!("{:.0}px", desk.session.with(|s| s.timeline_rows().len()) as f64 * LANE)>
                         <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
