@@ -176,6 +176,30 @@ test('the output selector on the strip routes it to a bus', async () => {
   await page.screenshot({ path: join(await artifactsDir(), 'console-strips.png') });
 });
 
+test("a clip lights the strip's indicator until it is clicked; the limiter's gain reduction shows", async () => {
+  // The keys (playing from the first bar) 36 dB hotter: their strip goes over full scale, and the
+  // master limiter pulls the mix down.
+  await typeInto('Keys volume in dB', '+12');
+  await button('Edit Keys').click();
+  await typeInto('Keys trim value', '+24');
+  const clip = button('Clear clip on Keys');
+  assert.equal(await clip.getAttribute('aria-pressed'), 'false');
+  await button('Play').click();
+  await page.waitForFunction(() => document.querySelector('[aria-label="Clear clip on Keys"]').getAttribute('aria-pressed') === 'true', null, { timeout: 10_000 });
+  const reduction = Number(await page.getByRole('meter', { name: 'Master gain reduction', exact: true }).getAttribute('aria-valuenow'));
+  assert.ok(reduction > 3, `the master limiter reduces by ${reduction} dB`);
+  await button('Stop').click();
+  await button('Undo').click();
+  await button('Undo').click();
+  assert.equal(await textbox('Keys volume in dB').inputValue(), '−8.0 dB', 'levels back');
+  await page.waitForTimeout(1000);
+  assert.equal(await clip.getAttribute('aria-pressed'), 'true', 'the indicator holds after the overload');
+  await clip.click();
+  assert.equal(await clip.getAttribute('aria-pressed'), 'false', 'a click clears it');
+  const master = button('Clear clip on Master');
+  assert.equal(await master.getAttribute('aria-pressed'), 'false', 'the limited master never clipped');
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });

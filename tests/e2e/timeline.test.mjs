@@ -95,6 +95,30 @@ test('markers are jumped to and renamed', async () => {
   assert.equal(await button('Go to Verse 1').count(), 1);
 });
 
+test('track headers: rename, colour and trim a track, each undoable; a click on the ruler moves the play position', async () => {
+  const header = (name) => page.getByRole('group', { name: `${name} track`, exact: true });
+  await textbox('Keys name').fill('Rhodes');
+  await textbox('Keys name').press('Enter');
+  assert.equal(await header('Rhodes').count(), 1, 'renamed');
+  await page.getByLabel('Rhodes colour', { exact: true }).fill('#d04040');
+  assert.equal(await header('Rhodes').evaluate((el) => getComputedStyle(el).borderLeftColor), 'rgb(208, 64, 64)');
+  await textbox('Rhodes trim in dB').fill('-6');
+  await textbox('Rhodes trim in dB').press('Enter');
+  assert.equal(await textbox('Rhodes trim in dB').inputValue(), '−6.0 dB');
+  for (let i = 0; i < 3; i++) await button('Undo').click();
+  assert.equal(await header('Keys').count(), 1, 'three undos: the name back');
+  assert.equal(await textbox('Keys trim in dB').inputValue(), '0.0 dB');
+  assert.notEqual(await header('Keys').evaluate((el) => getComputedStyle(el).borderLeftColor), 'rgb(208, 64, 64)');
+
+  await button('Fit').click();
+  const ruler = await page.getByRole('slider', { name: /Timeline ruler/ }).boundingBox();
+  const lengthS = Number(await page.getByRole('slider', { name: /Timeline ruler/ }).getAttribute('aria-valuemax')) / 48000;
+  // The view fits the session and 5 % more: 5 s in is this far along the ruler.
+  await page.mouse.click(ruler.x + ruler.width * 5 / (lengthS * 1.05), ruler.y + ruler.height / 2);
+  const at = await clock();
+  assert.ok(Math.abs(at - 5) < 0.2, `the play position moved to the click (${at} s)`);
+});
+
 test('tracks move by dragging their grip or with its arrow keys, and their audio goes with them', async () => {
   const order = () => page.locator('.track-header:not(.folder-header) .track-name').evaluateAll((els) => els.map((e) => e.value));
   const original = await order();
