@@ -46,6 +46,8 @@ test('a clip dragged along its lane moves by whole beats, and undo puts it back'
   assert.ok(start > 0, `the clip moved (${start} s)`);
   const beats = start / BEAT_S;
   assert.ok(Math.abs(beats - Math.round(beats)) < 1e-3, `snapped to the beat grid: ${beats} beats`);
+  // The clip panel above the arrangement has opened: bring the moved clip back into view.
+  await lead.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(await artifactsDir(), 'timeline.png') });
   await page.keyboard.press('Control+z');
   assert.equal(seconds(await textbox('Clip start').inputValue()), 0);
