@@ -90,6 +90,9 @@ fn test(only: &[String]) -> Result<(), String> {
         if wanted("wasm") || wanted("e2e") {
             tools::ensure_chromium(&mut e)?;
         }
+        if wanted("native") {
+            tools::ensure_encoders(&e)?;
+        }
         env = Some(e);
         Ok(())
     })?;

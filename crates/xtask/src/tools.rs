@@ -87,25 +87,44 @@ fn check_trunk_toml(bindgen: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Installs Debian `packages` (as root, or through sudo).
+fn apt_install(env: &Env, packages: &[&str]) -> Result<(), String> {
+    let root_user = output("id", &["-u"], &env.path).as_deref() == Some("0");
+    let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.extend(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+        all.extend(args);
+        crate::run(env, all[0], &all[1..])
+    };
+    apt(&["update"])?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(packages);
+    apt(&install)
+}
+
 /// Makes sure Debian's Chromium and ChromeDriver are installed (the tests never download a browser).
 pub fn ensure_chromium(env: &mut Env) -> Result<(), String> {
     let find = |names: &[&str]| names.iter().find(|n| Path::new(n).exists()).map(|n| n.to_string());
     let browsers = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
     let drivers = ["/usr/bin/chromedriver"];
     if find(&browsers).is_none() || find(&drivers).is_none() {
-        let root_user = output("id", &["-u"], &env.path).as_deref() == Some("0");
-        let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
-        let apt = |args: &[&str]| -> Result<(), String> {
-            let mut all: Vec<&str> = sudo.to_vec();
-            all.extend(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
-            all.extend(args);
-            crate::run(env, all[0], &all[1..])
-        };
-        apt(&["update"])?;
-        apt(&["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])?;
+        apt_install(env, &["chromium", "chromium-driver"])?;
     }
     env.chromium = find(&browsers).ok_or("Chromium did not install")?;
     env.chromedriver = find(&drivers).ok_or("ChromeDriver did not install")?;
+    Ok(())
+}
+
+/// Makes sure the encoders the import tests compare against are installed: sox, flac, lame,
+/// oggenc/oggdec (vorbis-tools) and ffmpeg, from Debian.
+pub fn ensure_encoders(env: &Env) -> Result<(), String> {
+    let wanted = [("sox", "sox"), ("flac", "flac"), ("lame", "lame"), ("oggenc", "vorbis-tools"), ("oggdec", "vorbis-tools"), ("ffmpeg", "ffmpeg")];
+    let mut missing: Vec<&str> = wanted.iter().filter(|(bin, _)| output("which", &[bin], &env.path).is_none()).map(|(_, pkg)| *pkg).collect();
+    missing.dedup();
+    if !missing.is_empty() {
+        apt_install(env, &missing)?;
+    }
     Ok(())
 }
 

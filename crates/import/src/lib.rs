@@ -1,0 +1,255 @@
+//! Reading the user's audio files: decoding with symphonia (WAV PCM 8/16/24/32-bit and float
+//! 32/64 including WAVE_FORMAT_EXTENSIBLE, AIFF, FLAC, MP3, Ogg Vorbis) and resampling to the
+//! session's rate with rubato.
+//!
+//! Plain Rust with no web dependency: the tests run natively against files made by real encoders,
+//! and the app runs the same code in a Web Worker, never on the main thread or the audio thread.
+//! Decoding reports its progress and can be cancelled through the callback it is given. A file that
+//! cannot be read gets an [`ImportError`] whose message names the reason in the user's terms.
+
+use std::fmt;
+use std::io::Cursor;
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+/// The longest audio accepted, in frames per channel at its own rate: three hours at 192 kHz. A
+/// header claiming more is refused before anything is allocated for it.
+pub const MAX_FRAMES: u64 = 3 * 3600 * 192_000;
+/// The most channels accepted in one file (each becomes a track).
+pub const MAX_CHANNELS: usize = 64;
+
+/// A decoded file: one buffer per channel, at the file's own rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded {
+    pub sample_rate: u32,
+    pub channels: Vec<Vec<f32>>,
+    /// What the file is, for the user: "FLAC, 24-bit", "MP3".
+    pub format: String,
+}
+
+impl Decoded {
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+}
+
+/// Why a file could not be imported.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportError {
+    /// Not an audio format Mixroom reads.
+    Unsupported(String),
+    /// The file is damaged or cut short where it cannot be read past.
+    Corrupt(String),
+    /// The file holds no audio.
+    Empty,
+    /// Longer, or with more channels, than Mixroom takes.
+    TooLarge(String),
+    /// The user cancelled the import.
+    Cancelled,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::Unsupported(why) => write!(f, "this is not an audio file Mixroom can read ({why}); it reads WAV, AIFF, FLAC, MP3 and Ogg Vorbis"),
+            ImportError::Corrupt(why) => write!(f, "the file is damaged and cannot be decoded ({why})"),
+            ImportError::Empty => write!(f, "the file holds no audio"),
+            ImportError::TooLarge(why) => write!(f, "the file is too large to import ({why})"),
+            ImportError::Cancelled => write!(f, "the import was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+fn describe(e: SymphoniaError) -> String {
+    match e {
+        SymphoniaError::IoError(e) => e.to_string(),
+        SymphoniaError::DecodeError(why) | SymphoniaError::Unsupported(why) => why.to_owned(),
+        SymphoniaError::LimitError(why) => why.to_owned(),
+        SymphoniaError::SeekError(_) => "a seek failed".to_owned(),
+        SymphoniaError::ResetRequired => "the stream changed its format midway".to_owned(),
+    }
+}
+
+/// Decodes a whole file held in memory. `name` (the file's name) helps recognise the format.
+/// `progress` is called now and then with the share done (0…1); returning `false` cancels.
+pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool) -> Result<Decoded, ImportError> {
+    let total_bytes = bytes.len().max(1) as f64;
+    let mut hint = Hint::new();
+    if let Some(ext) = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+        hint.with_extension(&ext);
+    }
+    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    let options = FormatOptions { enable_gapless: true, ..Default::default() };
+    let probed = symphonia::default::get_probe()
+        .format(&hint, source, &options, &MetadataOptions::default())
+        .map_err(|e| match e {
+            SymphoniaError::IoError(_) | SymphoniaError::Unsupported(_) => ImportError::Unsupported("its format was not recognised".into()),
+            other => ImportError::Corrupt(describe(other)),
+        })?;
+    let mut reader = probed.format;
+    let track = reader.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL).ok_or(ImportError::Empty)?;
+    let (track_id, params) = (track.id, track.codec_params.clone());
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&params, &DecoderOptions::default())
+        .map_err(|e| ImportError::Unsupported(describe(e)))?;
+    let format = format_name(&params);
+    let sample_rate = params.sample_rate.ok_or_else(|| ImportError::Corrupt("no sample rate".into()))?;
+    if let Some(n) = params.n_frames.filter(|&n| n > MAX_FRAMES) {
+        return Err(ImportError::TooLarge(format!("{n} frames")));
+    }
+    let channel_count = params.channels.map_or(0, |c| c.count());
+    if channel_count > MAX_CHANNELS {
+        return Err(ImportError::TooLarge(format!("{channel_count} channels")));
+    }
+
+    let mut channels: Vec<Vec<f32>> = Vec::new();
+    if let Some(n) = params.n_frames {
+        channels = vec![Vec::with_capacity(n as usize); channel_count.max(1)];
+    }
+    let mut samples: Option<SampleBuffer<f32>> = None;
+    let mut bad_packets = 0usize;
+    let mut packets = 0usize;
+    loop {
+        let packet = match reader.next_packet() {
+            Ok(p) => p,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            // Damaged or cut short: refused, saying how far it got, rather than imported half.
+            Err(e) => {
+                let seconds = channels.first().map_or(0.0, |c| c.len() as f64 / sample_rate.max(1) as f64);
+                return Err(ImportError::Corrupt(format!("{} after {seconds:.1} s of audio", describe(e))));
+            }
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        packets += 1;
+        match decoder.decode(&packet) {
+            Ok(buffer) => {
+                let spec = *buffer.spec();
+                let frames = buffer.frames();
+                let sb = match &mut samples {
+                    Some(sb) if sb.capacity() >= frames * spec.channels.count() => sb,
+                    _ => samples.insert(SampleBuffer::new(buffer.capacity() as u64, spec)),
+                };
+                sb.copy_interleaved_ref(buffer);
+                let n = spec.channels.count();
+                if channels.len() != n {
+                    if channels.iter().any(|c| !c.is_empty()) {
+                        return Err(ImportError::Corrupt("the number of channels changes midway".into()));
+                    }
+                    if n > MAX_CHANNELS {
+                        return Err(ImportError::TooLarge(format!("{n} channels")));
+                    }
+                    channels = vec![Vec::new(); n];
+                }
+                // Gapless (enabled in the reader's options): symphonia has already trimmed the
+                // encoder's delay and padding from the decoded buffers.
+                let interleaved = &sb.samples()[..frames * n];
+                for (c, channel) in channels.iter_mut().enumerate() {
+                    channel.extend(interleaved.iter().skip(c).step_by(n).map(|&x| if x.is_finite() { x } else { 0.0 }));
+                }
+                if channels[0].len() as u64 > MAX_FRAMES {
+                    return Err(ImportError::TooLarge(format!("longer than {} hours", MAX_FRAMES / 192_000 / 3600)));
+                }
+            }
+            // One damaged packet (common in MP3s cut from streams): skipped, as players do.
+            Err(SymphoniaError::DecodeError(_)) => bad_packets += 1,
+            Err(e) => return Err(ImportError::Corrupt(describe(e))),
+        }
+        if packets % 64 == 1 {
+            let done = params.n_frames.map_or_else(
+                || reader_position_share(&channels, sample_rate, total_bytes),
+                |n| channels.first().map_or(0.0, |c| c.len() as f64 / n.max(1) as f64),
+            );
+            if !progress(done.clamp(0.0, 1.0) as f32) {
+                return Err(ImportError::Cancelled);
+            }
+        }
+    }
+    if channels.first().is_none_or(Vec::is_empty) {
+        return Err(if bad_packets > 0 { ImportError::Corrupt(format!("none of its {bad_packets} audio packets decode")) } else { ImportError::Empty });
+    }
+    // A reader that resynchronises past damage returns less than the header promised.
+    if let Some(n) = params.n_frames {
+        let got = channels[0].len() as u64;
+        if got + sample_rate as u64 / 10 < n {
+            return Err(ImportError::Corrupt(format!("only {:.1} s of its {:.1} s decode", got as f64 / sample_rate as f64, n as f64 / sample_rate as f64)));
+        }
+    }
+    if bad_packets * 10 > packets {
+        return Err(ImportError::Corrupt(format!("{bad_packets} of its {packets} audio packets do not decode")));
+    }
+    progress(1.0);
+    Ok(Decoded { sample_rate, channels, format })
+}
+
+/// Without a frame count (some MP3s), progress is estimated from a typical compressed rate.
+fn reader_position_share(channels: &[Vec<f32>], sample_rate: u32, total_bytes: f64) -> f64 {
+    let seconds = channels.first().map_or(0.0, |c| c.len() as f64 / sample_rate.max(1) as f64);
+    // 160 kbit/s: 20 kB a second.
+    seconds * 20_000.0 / total_bytes
+}
+
+fn format_name(params: &symphonia::core::codecs::CodecParameters) -> String {
+    use symphonia::core::codecs::*;
+    let bits = params.bits_per_sample.map(|b| format!(", {b}-bit")).unwrap_or_default();
+    match params.codec {
+        CODEC_TYPE_FLAC => format!("FLAC{bits}"),
+        CODEC_TYPE_MP3 => "MP3".into(),
+        CODEC_TYPE_VORBIS => "Ogg Vorbis".into(),
+        CODEC_TYPE_PCM_F32LE | CODEC_TYPE_PCM_F32BE => "PCM, 32-bit float".into(),
+        CODEC_TYPE_PCM_F64LE | CODEC_TYPE_PCM_F64BE => "PCM, 64-bit float".into(),
+        _ => format!("PCM{bits}"),
+    }
+}
+
+/// Resamples `channels` from `from` Hz to `to` Hz (rubato's synchronous FFT resampler), so the
+/// result lines up with the original in time: `round(frames × to / from)` frames, the filter's
+/// delay removed. Returns the input unchanged when the rates are equal.
+pub fn resample(channels: Vec<Vec<f32>>, from: u32, to: u32) -> Vec<Vec<f32>> {
+    use rubato::{FftFixedIn, Resampler};
+    if from == to || from == 0 || to == 0 || channels.is_empty() {
+        return channels;
+    }
+    let frames = channels[0].len();
+    let wanted = ((frames as u128 * to as u128 + from as u128 / 2) / from as u128) as usize;
+    // The synchronous FFT resampler: a long linear-phase filter applied in the frequency domain,
+    // with a whole-sample delay that is removed exactly.
+    const CHUNK: usize = 4096;
+    let Ok(mut resampler) = FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 2, channels.len()) else {
+        return channels;
+    };
+    let delay = resampler.output_delay();
+    let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(wanted + delay + CHUNK); channels.len()];
+    let mut at = 0;
+    // Feed the audio, then silence until the delayed output covers every wanted frame.
+    while out[0].len() < wanted + delay {
+        let need = resampler.input_frames_next();
+        let chunk: Vec<Vec<f32>> = channels
+            .iter()
+            .map(|c| (at..at + need).map(|i| c.get(i).copied().unwrap_or(0.0)).collect())
+            .collect();
+        at += need;
+        match resampler.process(&chunk, None) {
+            Ok(block) => {
+                for (o, b) in out.iter_mut().zip(block) {
+                    o.extend_from_slice(&b);
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    for o in &mut out {
+        o.drain(..delay.min(o.len()));
+        o.resize(wanted, 0.0);
+    }
+    out
+}

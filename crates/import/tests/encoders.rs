@@ -1,0 +1,255 @@
+//! Decoding files made by real encoders (sox, flac, lame, oggenc from Debian), compared with each
+//! encoder's own decoder: lossless formats sample for sample, lossy ones within their precision.
+//! The tools are installed by `cargo xtask test`; a missing one fails the test with its name.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mixroom_import::{decode, resample, ImportError};
+
+const RATE: u32 = 44_100;
+
+fn dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn tool(program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("`{program}` is needed for this test ({e}); `cargo xtask test` installs it from Debian"));
+    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The test signal: `channels` channels, 1.5 s, tones and a deterministic noise, peaks under 0.9.
+fn signal(channels: usize) -> Vec<Vec<f32>> {
+    let frames = (RATE as f64 * 1.5) as usize;
+    let mut seed = 0x2545_f491u32;
+    (0..channels)
+        .map(|c| {
+            (0..frames)
+                .map(|i| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    let t = i as f64 / RATE as f64;
+                    let tone = 0.5 * (2.0 * std::f64::consts::PI * (220.0 * (c + 1) as f64) * t).sin() + 0.2 * (2.0 * std::f64::consts::PI * 3_100.0 * t).sin();
+                    (tone + 0.05 * (seed as f64 / u32::MAX as f64 - 0.5)) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Writes the signal as a 32-bit float WAV, the source every encoder starts from.
+fn source(channels: usize) -> PathBuf {
+    let path = dir().join(format!("source-{channels}ch.wav"));
+    let spec = hound::WavSpec { channels: channels as u16, sample_rate: RATE, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    let s = signal(channels);
+    for i in 0..s[0].len() {
+        for c in &s {
+            w.write_sample(c[i]).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    path
+}
+
+/// Reads a WAV written by an encoder's own decoder (hound: a second WAV reader), scaled like
+/// integer audio is everywhere (x / 2^(bits−1)).
+fn read_reference(path: &Path) -> Vec<Vec<f32>> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let n = spec.channels as usize;
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = (1u64 << (spec.bits_per_sample - 1)) as f32;
+            r.samples::<i32>().map(|x| x.unwrap() as f32 / scale).collect()
+        }
+    };
+    (0..n).map(|c| interleaved.iter().skip(c).step_by(n).copied().collect()).collect()
+}
+
+/// Reads raw little-endian f32 written by `sox … -t f32`.
+fn read_raw_f32(path: &Path, channels: usize) -> Vec<Vec<f32>> {
+    let bytes = std::fs::read(path).unwrap();
+    let interleaved: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    (0..channels).map(|c| interleaved.iter().skip(c).step_by(channels).copied().collect()).collect()
+}
+
+fn ours(path: &Path) -> mixroom_import::Decoded {
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    decode(std::fs::read(path).unwrap(), &name, |_| true).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len(), "channel count");
+    a.iter().zip(b).flat_map(|(x, y)| {
+        assert_eq!(x.len(), y.len(), "frame count");
+        x.iter().zip(y).map(|(p, q)| (p - q).abs())
+    }).fold(0.0, f32::max)
+}
+
+/// PCM files written by sox, compared with sox's own reading of them: identical samples.
+#[test]
+fn wav_and_aiff_in_every_sample_format_match_sox() {
+    let stereo = source(2);
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("u8.wav", &["-b", "8", "-e", "unsigned-integer"], "PCM, 8-bit"),
+        ("s16.wav", &["-b", "16", "-e", "signed-integer"], "PCM, 16-bit"),
+        ("s24.wav", &["-b", "24", "-e", "signed-integer"], "PCM, 24-bit"),
+        ("s32.wav", &["-b", "32", "-e", "signed-integer"], "PCM, 32-bit"),
+        ("f32.wav", &["-b", "32", "-e", "floating-point"], "PCM, 32-bit float"),
+        ("f64.wav", &["-b", "64", "-e", "floating-point"], "PCM, 64-bit float"),
+        ("s16.aiff", &["-b", "16", "-e", "signed-integer"], "PCM, 16-bit"),
+        ("s24.aiff", &["-b", "24", "-e", "signed-integer"], "PCM, 24-bit"),
+    ];
+    for (name, format, label) in cases {
+        let file = dir().join(name);
+        let mut args = vec![stereo.to_str().unwrap()];
+        args.extend_from_slice(format);
+        args.push(file.to_str().unwrap());
+        tool("sox", &args);
+        let raw = dir().join(format!("{name}.raw"));
+        tool("sox", &[file.to_str().unwrap(), "-t", "f32", "-e", "floating-point", raw.to_str().unwrap()]);
+        let d = ours(&file);
+        assert_eq!((d.sample_rate, d.format.as_str()), (RATE, *label), "{name}");
+        let diff = max_diff(&d.channels, &read_raw_f32(&raw, 2));
+        // Identical but for the last bit of a 32-bit integer, which f32 cannot hold.
+        // Identical; 32-bit integers and 64-bit floats to within the last bit of an f32 (the two
+        // readers round to f32 differently).
+        let exact = !matches!(*name, "s32.wav" | "f64.wav");
+        assert!(diff <= if exact { 0.0 } else { f32::EPSILON }, "{name}: max |diff| {diff}");
+    }
+}
+
+/// WAVE_FORMAT_EXTENSIBLE (sox writes it for more than two channels): six channels, split.
+#[test]
+fn extensible_wav_with_six_channels_gives_six() {
+    let six = source(6);
+    let file = dir().join("s24-6ch.wav");
+    tool("sox", &[six.to_str().unwrap(), "-b", "24", file.to_str().unwrap()]);
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[20], bytes[21]]), 0xFFFE, "sox wrote WAVE_FORMAT_EXTENSIBLE");
+    let raw = dir().join("s24-6ch.raw");
+    tool("sox", &[file.to_str().unwrap(), "-t", "f32", "-e", "floating-point", raw.to_str().unwrap()]);
+    let d = ours(&file);
+    assert_eq!(d.channels.len(), 6);
+    assert_eq!(max_diff(&d.channels, &read_raw_f32(&raw, 6)), 0.0);
+}
+
+/// FLAC by the reference encoder, against its own decoder: lossless, identical.
+#[test]
+fn flac_matches_the_reference_decoder() {
+    let stereo = source(2);
+    for bits in ["16", "24"] {
+        let pcm = dir().join(format!("flac-src-{bits}.wav"));
+        tool("sox", &[stereo.to_str().unwrap(), "-b", bits, "-e", "signed-integer", pcm.to_str().unwrap()]);
+        let flac = dir().join(format!("s{bits}.flac"));
+        tool("flac", &["--silent", "--force", "-8", "-o", flac.to_str().unwrap(), pcm.to_str().unwrap()]);
+        let back = dir().join(format!("s{bits}.flac.wav"));
+        tool("flac", &["--silent", "--force", "-d", "-o", back.to_str().unwrap(), flac.to_str().unwrap()]);
+        let d = ours(&flac);
+        assert_eq!(d.format, format!("FLAC, {bits}-bit"));
+        assert_eq!(max_diff(&d.channels, &read_reference(&back)), 0.0, "FLAC {bits}-bit");
+    }
+}
+
+/// Lossy formats against their encoders' own decoders (16-bit output): the same length (gapless
+/// trimming of the encoder delay and padding) and the same samples within a few 16-bit steps.
+#[test]
+fn mp3_and_vorbis_match_their_reference_decoders() {
+    let stereo = source(2);
+    let pcm = dir().join("lossy-src.wav");
+    tool("sox", &[stereo.to_str().unwrap(), "-b", "16", "-e", "signed-integer", pcm.to_str().unwrap()]);
+    let mp3 = dir().join("lame.mp3");
+    tool("lame", &["--silent", "-b", "192", pcm.to_str().unwrap(), mp3.to_str().unwrap()]);
+    let mp3_back = dir().join("lame.mp3.wav");
+    tool("lame", &["--silent", "--decode", mp3.to_str().unwrap(), mp3_back.to_str().unwrap()]);
+    let ogg = dir().join("oggenc.ogg");
+    tool("oggenc", &["--quiet", "-q", "6", "-o", ogg.to_str().unwrap(), pcm.to_str().unwrap()]);
+    let ogg_back = dir().join("oggenc.ogg.wav");
+    tool("oggdec", &["--quiet", "-o", ogg_back.to_str().unwrap(), ogg.to_str().unwrap()]);
+    for (file, back, label) in [(&mp3, &mp3_back, "MP3"), (&ogg, &ogg_back, "Ogg Vorbis")] {
+        let d = ours(file);
+        let reference = read_reference(back);
+        assert_eq!(d.format, label);
+        assert_eq!(d.frames(), reference[0].len(), "{label}: the reference decoder's length (encoder delay and padding trimmed)");
+        let diff = max_diff(&d.channels, &reference);
+        println!("{label}: {} frames, max |diff| vs the reference decoder {:.2} steps of 16 bits", d.frames(), diff * 32_768.0);
+        // The references are rounded to 16 bits (±0.5 step) and dithered or not; decoders differ in
+        // the last bits of their synthesis filters.
+        assert!(diff < 4.0 / 32_768.0, "{label}: max |diff| {diff} ({:.1} steps of 16 bits)", diff * 32_768.0);
+    }
+}
+
+/// Damaged and foreign files get a clear error, never a panic or a silent half.
+#[test]
+fn bad_files_are_refused_with_reasons() {
+    let err = |bytes: Vec<u8>, name: &str| decode(bytes, name, |_| true).unwrap_err();
+    assert!(matches!(err(b"this is a text file, not audio".to_vec(), "notes.wav"), ImportError::Unsupported(_)));
+    assert!(matches!(err(Vec::new(), "empty.flac"), ImportError::Unsupported(_)));
+    // A FLAC whose audio frames are overwritten with garbage.
+    let stereo = source(2);
+    let pcm = dir().join("bad-src.wav");
+    tool("sox", &[stereo.to_str().unwrap(), "-b", "16", pcm.to_str().unwrap()]);
+    let flac = dir().join("bad.flac");
+    tool("flac", &["--silent", "--force", "-o", flac.to_str().unwrap(), pcm.to_str().unwrap()]);
+    let mut bytes = std::fs::read(&flac).unwrap();
+    let len = bytes.len();
+    for (i, b) in bytes[len / 2..len].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(151).wrapping_add(7);
+    }
+    let e = err(bytes, "bad.flac");
+    assert!(matches!(e, ImportError::Corrupt(_) | ImportError::Empty), "{e:?}");
+    assert!(!e.to_string().is_empty());
+    // Cancelling stops the work.
+    let long = dir().join("s16.wav");
+    if !long.exists() {
+        tool("sox", &[stereo.to_str().unwrap(), "-b", "16", long.to_str().unwrap()]);
+    }
+    let mut calls = 0;
+    let cancelled = decode(std::fs::read(&long).unwrap(), "s16.wav", |_| {
+        calls += 1;
+        false
+    });
+    assert_eq!(cancelled, Err(ImportError::Cancelled));
+    assert_eq!(calls, 1);
+}
+
+/// Resampling: a 1 kHz sine comes out as a 1 kHz sine at the new rate (fitted by least squares to
+/// sin and cos at the new rate): the same level within 0.01 dB, a delay under half a sample (the
+/// sinc filter's delay is removed to the nearest sample), and everything else 90 dB down.
+#[test]
+fn resampling_keeps_a_sine_and_its_timing() {
+    for (from, to) in [(44_100u32, 48_000u32), (48_000, 44_100), (96_000, 48_000)] {
+        let frames = from as usize * 2;
+        let w = |rate: u32| 2.0 * std::f64::consts::PI * 1_000.0 / rate as f64;
+        let input: Vec<f32> = (0..frames).map(|i| (0.5 * (w(from) * i as f64).sin()) as f32).collect();
+        let out = resample(vec![input], from, to);
+        assert_eq!(out[0].len(), frames * to as usize / from as usize);
+        // Away from the edges (the signal starts and stops abruptly there).
+        let range = to as usize / 10..out[0].len() - to as usize / 10;
+        let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for i in range.clone() {
+            let (s, c, y) = ((w(to) * i as f64).sin(), (w(to) * i as f64).cos(), out[0][i] as f64);
+            (ss, sc, cc, ys, yc) = (ss + s * s, sc + s * c, cc + c * c, ys + y * s, yc + y * c);
+        }
+        let det = ss * cc - sc * sc;
+        let (a, b) = ((ys * cc - yc * sc) / det, (yc * ss - ys * sc) / det);
+        let level_db = 20.0 * ((a * a + b * b).sqrt() / 0.5).log10();
+        let delay = -b.atan2(a) / w(to);
+        let residual = range.clone().map(|i| {
+            let fit = a * (w(to) * i as f64).sin() + b * (w(to) * i as f64).cos();
+            (out[0][i] as f64 - fit).powi(2)
+        }).sum::<f64>() / range.len() as f64;
+        let residual_db = 10.0 * (residual / 0.125).log10();
+        assert!(level_db.abs() < 0.01, "{from} → {to}: level {level_db:.4} dB");
+        assert!(delay.abs() < 0.5, "{from} → {to}: delay {delay:.3} samples");
+        assert!(residual_db < -90.0, "{from} → {to}: residual {residual_db:.1} dB");
+    }
+}
