@@ -183,7 +183,7 @@ fn mp3_and_vorbis_match_their_reference_decoders() {
         println!("{label}: {} frames, max |diff| vs the reference decoder {:.2} steps of 16 bits", d.frames(), diff * 32_768.0);
         // The references are rounded to 16 bits (±0.5 step) and dithered or not; decoders differ in
         // the last bits of their synthesis filters.
-        assert!(diff < 4.0 / 32_768.0, "{label}: max |diff| {diff} ({:.1} steps of 16 bits)", diff * 32_768.0);
+        assert!(diff < 2.0 / 32_768.0, "{label}: max |diff| {diff} ({:.1} steps of 16 bits)", diff * 32_768.0);
     }
 }
 
