@@ -253,3 +253,86 @@ pub fn resample(channels: Vec<Vec<f32>>, from: u32, to: u32) -> Vec<Vec<f32>> {
     }
     out
 }
+
+/// One track made from an imported file: its name, its audio at the session rate (one or two
+/// channels) and its content id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedTrack {
+    pub name: String,
+    pub channels: Vec<Vec<f32>>,
+    /// The audio's content hash: the same audio imported twice (or in two sessions) is stored once.
+    pub id: String,
+}
+
+/// Turns a decoded file into tracks at `session_rate`: mono and stereo files become one track named
+/// after the file; files with more channels one mono track per channel ("Drums 3").
+pub fn into_tracks(decoded: Decoded, file_name: &str, session_rate: u32) -> Vec<ImportedTrack> {
+    let stem = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s).trim();
+    let stem = if stem.is_empty() { "Audio" } else { stem };
+    let channels = resample(decoded.channels, decoded.sample_rate, session_rate);
+    let groups: Vec<(String, Vec<Vec<f32>>)> = if channels.len() <= 2 {
+        vec![(stem.to_owned(), channels)]
+    } else {
+        channels.into_iter().enumerate().map(|(c, ch)| (format!("{stem} {}", c + 1), vec![ch])).collect()
+    };
+    groups.into_iter().map(|(name, channels)| ImportedTrack { id: content_id(&channels, session_rate), name, channels }).collect()
+}
+
+/// A content hash of audio: SHA-256 over the rate, the channel count and the samples' bits,
+/// written as `sha256-<hex>`.
+pub fn content_id(channels: &[Vec<f32>], sample_rate: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(sample_rate.to_le_bytes());
+    h.update((channels.len() as u32).to_le_bytes());
+    for c in channels {
+        h.update((c.len() as u64).to_le_bytes());
+        for x in c {
+            h.update(x.to_le_bytes());
+        }
+    }
+    let digest = h.finalize();
+    let mut id = String::with_capacity(7 + 64);
+    id.push_str("sha256-");
+    for b in digest {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(channels: usize, rate: u32, frames: usize) -> Decoded {
+        Decoded { sample_rate: rate, channels: (0..channels).map(|c| (0..frames).map(|i| ((i * (c + 1)) % 97) as f32 / 97.0 - 0.5).collect()).collect(), format: "PCM, 24-bit".into() }
+    }
+
+    #[test]
+    fn files_become_tracks_named_after_them() {
+        let stereo = into_tracks(decoded(2, 48_000, 4_800), "stems/Lead Vox.wav", 48_000);
+        assert_eq!(stereo.len(), 1);
+        assert_eq!((stereo[0].name.as_str(), stereo[0].channels.len()), ("Lead Vox", 2));
+        let six = into_tracks(decoded(6, 48_000, 4_800), "Drum kit.flac", 48_000);
+        let names: Vec<&str> = six.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Drum kit 1", "Drum kit 2", "Drum kit 3", "Drum kit 4", "Drum kit 5", "Drum kit 6"]);
+        assert!(six.iter().all(|t| t.channels.len() == 1));
+        // At another rate the tracks come at the session's, with the length scaled.
+        let at_44 = into_tracks(decoded(1, 44_100, 44_100), ".wav", 48_000);
+        assert_eq!((at_44[0].name.as_str(), at_44[0].channels[0].len()), ("Audio", 48_000));
+    }
+
+    #[test]
+    fn the_same_audio_has_the_same_id_and_other_audio_another() {
+        let a = decoded(2, 48_000, 1_000).channels;
+        let mut b = a.clone();
+        assert_eq!(content_id(&a, 48_000), content_id(&b, 48_000));
+        b[1][500] += 1e-6;
+        assert_ne!(content_id(&a, 48_000), content_id(&b, 48_000));
+        assert_ne!(content_id(&a, 48_000), content_id(&a, 44_100));
+        assert_ne!(content_id(&a[..1], 48_000), content_id(&a, 48_000));
+        let id = content_id(&a, 48_000);
+        assert!(id.starts_with("sha256-") && id.len() == 71 && id[7..].chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

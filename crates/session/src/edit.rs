@@ -17,6 +17,16 @@ pub enum EngineEdit {
     Loop(Option<(u64, u64)>),
 }
 
+/// A track to add for imported audio (see [`Session::add_audio_tracks`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewTrack {
+    pub name: String,
+    /// The audio's content id (its hash): where the host keeps the samples.
+    pub source_id: String,
+    pub channels: u8,
+    pub frames: u64,
+}
+
 /// A row of the timeline: a folder (by group bus index) or a track (by index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Row {
@@ -390,6 +400,30 @@ impl Session {
         let order: Vec<usize> = self.tracks.iter().map(|t| old.tracks.iter().position(|o| o.id == t.id)).collect::<Option<_>>()?;
         let mut seen = vec![false; order.len()];
         order.iter().all(|&i| !std::mem::replace(&mut seen[i], true)).then_some(order)
+    }
+
+    /// Adds a track per imported file (or channel of one), at the end, routed to the master: `name`,
+    /// the audio's content id and its shape. Returns the new tracks' indices. All or nothing: a
+    /// session that would exceed its limits is left as it was.
+    pub fn add_audio_tracks(&mut self, new: &[NewTrack]) -> Result<Vec<usize>, SessionError> {
+        let first = self.tracks.len();
+        self.structural(|s| {
+            for t in new {
+                let id = (1..).map(|n| format!("track-{n}")).find(|id| !s.tracks.iter().any(|x| &x.id == id)).expect("an unused id exists");
+                let name: String = t.name.trim().chars().take(crate::MAX_NAME_CHARS).collect();
+                s.tracks.push(crate::Track {
+                    id,
+                    name: if name.is_empty() { "Audio".into() } else { name },
+                    source: crate::Source::Audio { id: t.source_id.clone(), channels: t.channels, frames: t.frames },
+                    clips: Vec::new(),
+                    colour: None,
+                    folder: None,
+                    strip: Strip::default(),
+                });
+            }
+            Ok(())
+        })?;
+        Ok((first..self.tracks.len()).collect())
     }
 
     /// Adds a group bus (`return_ = false`) or an effect return, routed to the master.

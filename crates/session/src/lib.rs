@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use edit::{EngineEdit, Row, StripRef};
+pub use edit::{EngineEdit, NewTrack, Row, StripRef};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";

@@ -343,3 +343,23 @@ fn folders_are_group_buses_the_timeline_nests_tracks_under() {
     let read = Session::from_json(&text).unwrap();
     assert_eq!((read.tracks[0].folder.as_deref(), read.tracks[0].strip.output.as_str()), (None, "drums"));
 }
+
+#[test]
+fn imported_files_become_tracks_and_limits_hold() {
+    use crate::NewTrack;
+    let mut s = Session::demo();
+    let new = |name: &str, channels: u8| NewTrack { name: name.into(), source_id: format!("sha256-{name}"), channels, frames: 96_000 };
+    let added = s.add_audio_tracks(&[new("Gtr DI", 1), new("  Room mics  ", 2)]).unwrap();
+    assert_eq!(added, [8, 9]);
+    assert_eq!((s.tracks[9].name.as_str(), s.track_channels(9), s.tracks[9].strip.output.as_str()), ("Room mics", 2, "master"));
+    assert!(s.tracks.iter().map(|t| &t.id).collect::<std::collections::HashSet<_>>().len() == s.tracks.len(), "ids stay unique");
+    assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    // Past the track limit nothing is added.
+    let before = s.clone();
+    let many: Vec<NewTrack> = (0..crate::MAX_TRACKS).map(|i| new(&format!("t{i}"), 1)).collect();
+    assert!(s.add_audio_tracks(&many).is_err());
+    assert_eq!(s, before);
+    // A file with no channels is refused the same way.
+    assert!(s.add_audio_tracks(&[new("Nothing", 0)]).is_err());
+    assert_eq!(s, before);
+}
