@@ -100,7 +100,7 @@ fn test(only: &[String]) -> Result<(), String> {
 
     if wanted("native") {
         stage("native tests", &mut || {
-            run(&env, "cargo", &["test", "--workspace", "--exclude", "mixroom-app", "--exclude", "mixroom-worklet"])
+            run(&env, "cargo", &["test", "--workspace", "--exclude", "mixroom-app", "--exclude", "mixroom-worklet", "--exclude", "mixroom-import-worker"])
         })?;
     }
     if wanted("wasm") {
@@ -115,7 +115,7 @@ fn test(only: &[String]) -> Result<(), String> {
             run_with(
                 &env,
                 "cargo",
-                &["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "mixroom-app", "-p", "mixroom-worklet", "--lib", "--tests"],
+                &["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "mixroom-app", "-p", "mixroom-worklet", "-p", "mixroom-import-worker", "--lib", "--tests"],
                 &vars,
             )
         })?;

@@ -1,0 +1,65 @@
+//! The importer compiled to WebAssembly and run in a dedicated Web Worker in headless Chromium, as
+//! the app runs it: a WAV made here comes back as tracks at the session rate, progress is reported,
+//! a cancel and a foreign file fail with their reasons.
+
+use js_sys::{Array, Float32Array, Function, Reflect};
+use mixroom_import_worker::import_file;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn wav(channels: u16, rate: u32, frames: usize) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 24, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::new(&mut bytes, spec).unwrap();
+    for i in 0..frames {
+        for c in 0..channels {
+            let x = (0.5 * (2.0 * std::f64::consts::PI * 440.0 * (c + 1) as f64 * i as f64 / rate as f64).sin() * 8_388_607.0) as i32;
+            w.write_sample(x).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    bytes.into_inner()
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &key.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_stereo_wav_at_44k1_comes_back_as_one_track_at_48k() {
+    let calls = Array::new();
+    let record = calls.clone();
+    let progress = wasm_bindgen::closure::Closure::<dyn FnMut(f64) -> bool>::new(move |share: f64| {
+        record.push(&share.into());
+        true
+    });
+    let tracks = import_file(wav(2, 44_100, 44_100), "Keys.wav", 48_000, progress.as_ref().unchecked_ref::<Function>()).unwrap();
+    assert_eq!(tracks.length(), 1);
+    let t = tracks.get(0);
+    assert_eq!(get(&t, "name").as_string().unwrap(), "Keys");
+    assert_eq!(get(&t, "format").as_string().unwrap(), "PCM, 24-bit");
+    assert!(get(&t, "id").as_string().unwrap().starts_with("sha256-"));
+    let channels: Array = get(&t, "channels").into();
+    assert_eq!(channels.length(), 2);
+    let left: Float32Array = channels.get(0).into();
+    assert_eq!(left.length(), 48_000);
+    // A 440 Hz sine at −6 dBFS, at the new rate: its peak is still 0.5.
+    let peak = left.to_vec()[4_800..43_200].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!((peak - 0.5).abs() < 0.005, "peak {peak}");
+    assert!(calls.length() >= 2, "progress reported");
+    assert_eq!(calls.get(calls.length() - 1).as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+fn cancelled_and_foreign_files_fail_with_their_reasons() {
+    let stop = Function::new_with_args("share", "return false;");
+    let go = Function::new_with_args("share", "return true;");
+    let err = import_file(b"not audio at all".to_vec(), "notes.mp3", 48_000, &go).unwrap_err();
+    let text = Reflect::get(&JsValue::from(err), &"message".into()).unwrap().as_string().unwrap();
+    assert!(text.starts_with("notes.mp3: this is not an audio file Mixroom can read"), "{text}");
+    let cancelled = import_file(wav(1, 48_000, 48_000), "Bass.wav", 48_000, &stop).unwrap_err();
+    let text = Reflect::get(&JsValue::from(cancelled), &"message".into()).unwrap().as_string().unwrap();
+    assert_eq!(text, "Bass.wav: the import was cancelled");
+}
