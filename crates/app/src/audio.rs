@@ -352,6 +352,12 @@ impl LiveEngine {
         self.node.update(session_json).await
     }
 
+    /// Tracks added or removed: the processor gets the whole session and every track's audio again
+    /// (playing on if it was).
+    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], play: bool) -> Result<(), String> {
+        self.node.load(session_json, tracks, play).await.map(|_| ())
+    }
+
     /// Tracks moved (track `i` was `order[i]`): their audio follows them into the new plan.
     pub async fn reorder(&self, session_json: &str, order: &[usize]) -> Result<(), String> {
         self.node.reorder(session_json, order).await

@@ -109,6 +109,18 @@ pub struct Desk {
     analyser: StoredValue<Option<Spectrum>, LocalStorage>,
     /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
     pending_seek: StoredValue<Option<(f64, f64)>>,
+    /// Every source's audio, level and overview, stored once however many tracks (or undo steps)
+    /// use it: the demo's stems and imported files, by their source.
+    sources: StoredValue<Vec<PreparedSource>, LocalStorage>,
+}
+
+/// A source ready to play: its audio for the engine, its gated RMS level and its overview.
+#[derive(Clone)]
+pub struct PreparedSource {
+    pub source: mixroom_session::Source,
+    pub audio: TrackAudio,
+    pub level: f64,
+    pub overview: Overview,
 }
 
 /// Undo and redo: whole sessions, as they were before each edit.
@@ -147,6 +159,7 @@ impl Desk {
             spectrum_views: RwSignal::new(0),
             analyser: StoredValue::new_local(None),
             pending_seek: StoredValue::new(None),
+            sources: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -225,6 +238,7 @@ impl Desk {
             overviews.push(Overview::build(&channels));
             tracks.push(channels.iter().map(|c| Float32Array::from(c.as_slice())).collect::<TrackAudio>());
             prepared.push((track.source.clone(), i));
+            self.sources.update_value(|s| s.push(PreparedSource { source: track.source.clone(), audio: tracks[i].clone(), level: levels[i], overview: overviews[i].clone() }));
         }
         self.status.set(Status::Busy("Starting the audio engine…".into()));
         let engine = LiveEngine::start(
@@ -351,6 +365,53 @@ impl Desk {
         }
     }
 
+    /// Lays out what the desk keeps per track for `session`'s tracks from the stored sources (a
+    /// track whose source is missing plays silence), and returns the tracks' audio for the engine.
+    fn rebuild_track_data(self, session: &Session) -> Vec<TrackAudio> {
+        let (mut audio, mut levels, mut overviews) = (Vec::new(), Vec::new(), Vec::new());
+        self.sources.with_value(|sources| {
+            for t in &session.tracks {
+                match sources.iter().find(|p| p.source == t.source) {
+                    Some(p) => {
+                        audio.push(p.audio.clone());
+                        levels.push(p.level);
+                        overviews.push(p.overview.clone());
+                    }
+                    None => {
+                        audio.push(vec![Float32Array::new_with_length(0)]);
+                        levels.push(f64::NEG_INFINITY);
+                        overviews.push(Overview::default());
+                    }
+                }
+            }
+        });
+        self.audio.set_value(audio.clone());
+        self.levels.set_value(levels);
+        self.overviews.set_value(overviews);
+        self.meters.update(|m| m.iter_mut().for_each(|m| *m = StripMeter::default()));
+        audio
+    }
+
+    /// Keeps imported audio (once per source) and adds a track for each, as one undoable step.
+    pub fn add_imported(self, prepared: Vec<PreparedSource>, names: Vec<String>) {
+        let new: Vec<mixroom_session::NewTrack> = prepared
+            .iter()
+            .zip(&names)
+            .filter_map(|(p, name)| match &p.source {
+                mixroom_session::Source::Audio { id, channels, frames } => Some(mixroom_session::NewTrack { name: name.clone(), source_id: id.clone(), channels: *channels, frames: *frames }),
+                _ => None,
+            })
+            .collect();
+        self.sources.update_value(|s| {
+            for p in prepared {
+                if !s.iter().any(|x| x.source == p.source) {
+                    s.push(p);
+                }
+            }
+        });
+        self.restructure(move |s| s.add_audio_tracks(&new).map(|_| ()));
+    }
+
     /// Puts what the desk keeps per track (audio for exports, levels, overviews, meters, the
     /// selection) in the tracks' new order: track `i` was `order[i]`.
     fn follow_track_order(self, order: &[usize]) {
@@ -393,19 +454,28 @@ impl Desk {
         let strips = next.strip_refs().len();
         let json = changes.is_none().then(|| next.to_json());
         // Tracks in a new order (moved, or a move undone): everything kept per track follows.
+        let same_tracks = self.session.with_untracked(|current| next.track_order_from(current).is_some());
         let order = self.session.with_untracked(|current| next.track_order_from(current)).filter(|o| o.iter().enumerate().any(|(i, &o)| i != o));
         if let Some(order) = &order {
             self.follow_track_order(order);
         }
+        // Tracks added or removed (an import, or one undone): rebuilt from the stored sources.
+        let reload = (!same_tracks).then(|| self.rebuild_track_data(&next));
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
         if let Some(engine) = self.engine.get_value() {
             match (changes, json) {
                 (Some(changes), _) => changes.iter().for_each(|c| engine.apply(c)),
                 (None, Some(json)) => spawn_local(async move {
-                    let done = match &order {
-                        Some(order) => engine.reorder(&json, order).await,
-                        None => engine.update(&json).await,
+                    let done = match (&order, reload) {
+                        (_, Some(tracks)) => {
+                            let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
+                            let done = engine.reload(&json, &tracks, playing).await;
+                            engine.seek(at);
+                            done
+                        }
+                        (Some(order), None) => engine.reorder(&json, order).await,
+                        (None, None) => engine.update(&json).await,
                     };
                     if let Err(message) = done {
                         self.status.set(Status::Error(message));

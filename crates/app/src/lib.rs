@@ -12,6 +12,7 @@ mod desk;
 mod editors;
 pub mod fader;
 mod files;
+mod import;
 pub mod inspector;
 mod timeline;
 pub mod waveform;
@@ -96,6 +97,9 @@ pub fn App() -> impl IntoView {
         .map_or(1, |n| n.div_ceil(8).clamp(1, 16));
     let desk = Desk::new(Session::demo_copies(copies));
     provide_context(desk);
+    let imports = import::Imports::new();
+    provide_context(imports);
+    import::accept_drops(desk, imports);
     desk.follow_tap();
     desk.open_session();
     shortcuts(desk);
@@ -109,7 +113,10 @@ pub fn App() -> impl IntoView {
             </div>
             <Transport />
         </header>
-        <StatusLine />
+        <div class="statusbar">
+            <StatusLine />
+            <import::ImportPanel />
+        </div>
         <main class="workspace">
             <div class="console-pane">
                 {move || match desk.view.get() {

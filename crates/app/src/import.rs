@@ -1,0 +1,217 @@
+//! Importing the user's audio files: each file is read here, decoded and resampled to the session
+//! rate in a Web Worker (`www/import-worker.js`, crate `mixroom-import-worker`), and its tracks are
+//! added to the session as one undoable step. Every file has its own worker, its own progress bar
+//! and a Cancel button (which terminates its worker); a file that fails says why, and the others
+//! and the session carry on.
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mixroom_session::{gated_rms_db, Source};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::desk::{desk, Desk, PreparedSource};
+use crate::waveform::Overview;
+
+/// One file being imported, or one that failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportJob {
+    pub key: u64,
+    pub name: String,
+    /// Share decoded, 0…1.
+    pub progress: f32,
+    /// Why it failed, once it has.
+    pub error: Option<String>,
+}
+
+/// What the worker said.
+enum Reply {
+    Progress(f32),
+    Done(Array),
+    Failed(String),
+    Cancelled,
+}
+
+/// The imports under way: their jobs for the UI, and a way to cancel each.
+#[derive(Clone, Copy)]
+pub struct Imports {
+    pub jobs: RwSignal<Vec<ImportJob>>,
+    cancels: StoredValue<Vec<(u64, web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
+    next: StoredValue<u64>,
+}
+
+impl Imports {
+    pub fn new() -> Imports {
+        Imports { jobs: RwSignal::new(Vec::new()), cancels: StoredValue::new_local(Vec::new()), next: StoredValue::new(0) }
+    }
+
+    /// Imports `files`, each in its own worker.
+    pub fn start(self, desk: Desk, files: Vec<web_sys::File>) {
+        for file in files {
+            let key = self.next.get_value();
+            self.next.set_value(key + 1);
+            self.jobs.update(|j| j.push(ImportJob { key, name: file.name(), progress: 0.0, error: None }));
+            spawn_local(async move {
+                let name = file.name();
+                match self.run(desk, key, file).await {
+                    Ok(()) => self.jobs.update(|j| j.retain(|x| x.key != key)),
+                    Err(None) => self.jobs.update(|j| j.retain(|x| x.key != key)),
+                    Err(Some(why)) => self.jobs.update(|j| {
+                        if let Some(x) = j.iter_mut().find(|x| x.key == key) {
+                            x.error = Some(if why.starts_with(&name) { why } else { format!("{name}: {why}") });
+                        }
+                    }),
+                }
+                self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
+            });
+        }
+    }
+
+    /// Stops an import: its worker is terminated, nothing is added.
+    pub fn cancel(self, key: u64) {
+        self.cancels.update_value(|c| {
+            if let Some((_, worker, tx)) = c.iter().find(|(k, _, _)| *k == key) {
+                worker.terminate();
+                let _ = tx.unbounded_send(Reply::Cancelled);
+            }
+        });
+    }
+
+    /// Clears a failed import's message.
+    pub fn dismiss(self, key: u64) {
+        self.jobs.update(|j| j.retain(|x| x.key != key));
+    }
+
+    /// One file: `Err(None)` when cancelled, `Err(Some(reason))` when it failed.
+    async fn run(self, desk: Desk, key: u64, file: web_sys::File) -> Result<(), Option<String>> {
+        let name = file.name();
+        let bytes: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(|_| Some("the file could not be read".to_owned()))?.unchecked_into();
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = web_sys::Worker::new_with_options("import-worker.js", &options).map_err(|_| Some("the import worker could not start".to_owned()))?;
+        let (tx, mut rx) = mpsc::unbounded();
+        let sender = tx.clone();
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let data = ev.data();
+            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            let reply = match get("type").as_string().as_deref() {
+                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
+                Some("done") => Reply::Done(get("tracks").unchecked_into()),
+                _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the import failed".into())),
+            };
+            let _ = sender.unbounded_send(reply);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let failed = tx.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            let _ = failed.unbounded_send(Reply::Failed(format!("the import worker failed: {}", ev.message())));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.cancels.update_value(|c| c.push((key, worker.clone(), tx)));
+        let message = Object::new();
+        let rate = desk.session.with_untracked(|s| s.sample_rate);
+        let _ = Reflect::set(&message, &"bytes".into(), &bytes);
+        let _ = Reflect::set(&message, &"name".into(), &name.clone().into());
+        let _ = Reflect::set(&message, &"rate".into(), &rate.into());
+        worker.post_message_with_transfer(&message, &Array::of1(&bytes)).map_err(|_| Some("the file could not be handed to the import worker".to_owned()))?;
+        let outcome = loop {
+            match rx.next().await {
+                Some(Reply::Progress(p)) => self.jobs.update(|j| {
+                    if let Some(x) = j.iter_mut().find(|x| x.key == key) {
+                        x.progress = p;
+                    }
+                }),
+                Some(Reply::Done(tracks)) => break Ok(tracks),
+                Some(Reply::Failed(why)) => break Err(Some(why)),
+                Some(Reply::Cancelled) | None => break Err(None),
+            }
+        };
+        worker.terminate();
+        drop((on_message, on_error));
+        let tracks = outcome?;
+        let (mut prepared, mut names) = (Vec::new(), Vec::new());
+        for t in tracks.iter() {
+            let get = |k: &str| Reflect::get(&t, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            let audio: Vec<Float32Array> = get("channels").unchecked_into::<Array>().iter().map(|c| c.unchecked_into()).collect();
+            let channels: Vec<Vec<f32>> = audio.iter().map(Float32Array::to_vec).collect();
+            let frames = channels.first().map_or(0, Vec::len) as u64;
+            let source = Source::Audio { id: get("id").as_string().unwrap_or_default(), channels: audio.len() as u8, frames };
+            prepared.push(PreparedSource { source, level: gated_rms_db(&channels), overview: Overview::build(&channels), audio });
+            names.push(get("name").as_string().unwrap_or_else(|| name.clone()));
+        }
+        desk.add_imported(prepared, names);
+        Ok(())
+    }
+}
+
+impl Default for Imports {
+    fn default() -> Self {
+        Imports::new()
+    }
+}
+
+pub fn imports() -> Imports {
+    expect_context::<Imports>()
+}
+
+/// The import button (a file picker for several files) and the list of imports under way.
+#[component]
+pub fn ImportPanel() -> impl IntoView {
+    let desk = desk();
+    let imports = imports();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let picked = move |_| {
+        let Some(el) = input.get_untracked() else { return };
+        let files: Vec<web_sys::File> = el.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+        el.set_value("");
+        imports.start(desk, files);
+    };
+    view! {
+        <div class="imports">
+            <button disabled=move || !desk.ready.get() title="Import audio files (WAV, AIFF, FLAC, MP3, Ogg Vorbis); or drop them on the window"
+                on:click=move |_| if let Some(el) = input.get_untracked() { el.click() }>"Import audio…"</button>
+            <input node_ref=input type="file" multiple accept="audio/*,.wav,.aif,.aiff,.flac,.mp3,.ogg" aria-label="Audio files to import"
+                class="file-input" tabindex="-1" on:change=picked />
+            <ul class="import-jobs" aria-label="Imports">
+                <For each=move || imports.jobs.get() key=|j| (j.key, j.error.is_some()) let:job>
+                    {
+                        let key = job.key;
+                        let name = job.name.clone();
+                        let progress = move || imports.jobs.with(|j| j.iter().find(|x| x.key == key).map_or(0.0, |x| x.progress));
+                        match job.error.clone() {
+                            Some(why) => view! {
+                                <li class="import-job failed" role="alert">
+                                    <span>{format!("Could not import {why}")}</span>
+                                    <button aria-label=format!("Dismiss the message about {name}") on:click=move |_| imports.dismiss(key)>"×"</button>
+                                </li>
+                            }.into_any(),
+                            None => view! {
+                                <li class="import-job">
+                                    <span class="import-name">{name.clone()}</span>
+                                    <progress max="1" prop:value=progress aria-label=format!("Importing {name}")></progress>
+                                    <button aria-label=format!("Cancel importing {name}") on:click=move |_| imports.cancel(key)>"Cancel"</button>
+                                </li>
+                            }.into_any(),
+                        }
+                    }
+                </For>
+            </ul>
+        </div>
+    }
+}
+
+/// Files dropped anywhere on the window are imported.
+pub fn accept_drops(desk: Desk, imports: Imports) {
+    let _ = window_event_listener(leptos::ev::dragover, |ev: web_sys::DragEvent| ev.prevent_default());
+    let _ = window_event_listener(leptos::ev::drop, move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        let files: Vec<web_sys::File> = ev.data_transfer().and_then(|d| d.files()).map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+        if !files.is_empty() && desk.ready.get_untracked() {
+            imports.start(desk, files);
+        }
+    });
+}

@@ -1,0 +1,101 @@
+// Importing audio as a user does: several files at once through the picker, in different sample
+// formats and rates, with a damaged one among them. Each good file becomes a track (decoded and
+// resampled in a Web Worker) that plays; the damaged one is named with its reason; undo and redo
+// take the import back and forth.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveApp, launchBrowser, openApp, artifactsDir, measureOutput } from './harness.mjs';
+
+let server, browser, page;
+const errors = [];
+
+before(async () => {
+  server = await serveApp();
+  browser = await launchBrowser();
+  page = await openApp(browser, server.url, errors);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const button = (name) => page.getByRole('button', { name, exact: true });
+const track = (name) => page.getByRole('group', { name: `${name} track`, exact: true });
+
+/** A WAV file: `bits` 16 or 24 (integer) or 32 (float), a sine of `freq` Hz at −6 dBFS. */
+function wav({ rate, channels, bits, seconds, freq }) {
+  const frames = Math.round(rate * seconds);
+  const bytesPer = bits / 8;
+  const data = Buffer.alloc(frames * channels * bytesPer);
+  let o = 0;
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels; c++) {
+      const x = 0.5 * Math.sin(2 * Math.PI * freq * (c + 1) * i / rate);
+      if (bits === 32) data.writeFloatLE(x, o);
+      else if (bits === 24) data.writeIntLE(Math.round(x * 8388607), o, 3);
+      else data.writeInt16LE(Math.round(x * 32767), o);
+      o += bytesPer;
+    }
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(bits === 32 ? 3 : 1, 20);
+  header.writeUInt16LE(channels, 22); header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * channels * bytesPer, 28);
+  header.writeUInt16LE(channels * bytesPer, 32); header.writeUInt16LE(bits, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+test('several files of mixed formats and rates become tracks that play; a damaged one says why', async () => {
+  const dir = join(await artifactsDir(), 'import');
+  await mkdir(dir, { recursive: true });
+  const files = {
+    'Guitar DI.wav': wav({ rate: 44100, channels: 1, bits: 16, seconds: 4, freq: 220 }),
+    'Room mics.wav': wav({ rate: 48000, channels: 2, bits: 32, seconds: 3, freq: 330 }),
+    'Synth.wav': wav({ rate: 96000, channels: 2, bits: 24, seconds: 2, freq: 440 }),
+    // A WAV header that promises audio, then garbage where the format chunk should be.
+    'broken.wav': Buffer.concat([Buffer.from('RIFF\x24\x00\x10\x00WAVEfmt ', 'latin1'), Buffer.alloc(4000, 0xa7)]),
+  };
+  const paths = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    paths.push(path);
+  }
+  await button('Timeline').click();
+  await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(paths);
+
+  for (const name of ['Guitar DI', 'Room mics', 'Synth']) {
+    await track(name).waitFor({ timeout: 60_000 });
+  }
+  const failure = page.getByRole('alert').filter({ hasText: 'broken.wav' });
+  await failure.waitFor({ timeout: 60_000 });
+  assert.match(await failure.textContent(), /Could not import broken\.wav: /);
+  assert.equal(await track('Kick').count(), 1, 'the session kept its tracks');
+  await page.screenshot({ path: join(await artifactsDir(), 'import.png') });
+  await button('Dismiss the message about broken.wav').click();
+
+  // The imported guitar plays, alone.
+  await track('Guitar DI').scrollIntoViewIfNeeded();
+  await button('Solo Guitar DI').click();
+  await button('Return to start').click();
+  await button('Play').click();
+  await page.waitForTimeout(600);
+  const heard = await measureOutput(page, 800);
+  await button('Stop').click();
+  assert.ok(heard.rms > 0.01, `the imported track is heard (RMS ${heard.rms})`);
+  await button('Solo Guitar DI').click();
+
+  // Each file's tracks arrive as one undoable step: two undos for the solo, three for the files.
+  for (let i = 0; i < 5; i++) await button('Undo').click();
+  for (const name of ['Guitar DI', 'Room mics', 'Synth']) assert.equal(await track(name).count(), 0, `undo takes ${name} back`);
+  assert.equal(await track('Kick').count(), 1);
+  for (let i = 0; i < 3; i++) await button('Redo').click();
+  for (const name of ['Guitar DI', 'Room mics', 'Synth']) assert.equal(await track(name).count(), 1, `redo brings ${name} back`);
+});
+
+test('no errors reached the page', () => {
+  assert.deepEqual(errors, []);
+});
