@@ -1,10 +1,12 @@
-// Importing audio as a user does: several files at once through the picker, in different sample
-// formats and rates, with a damaged one among them. Each good file becomes a track (decoded and
+// Importing audio as a user does: several files at once through the picker — WAV in three sample
+// formats and rates, FLAC, MP3 and Ogg Vorbis from their reference encoders — with a damaged one
+// among them. Each good file becomes a track (decoded and
 // resampled in a Web Worker) that plays; the damaged one is named with its reason; undo and redo
 // take the import back and forth.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serveApp, launchBrowser, openApp, artifactsDir, measureOutput } from './harness.mjs';
 
@@ -64,10 +66,20 @@ test('several files of mixed formats and rates become tracks that play; a damage
     await writeFile(path, bytes);
     paths.push(path);
   }
+  // The compressed formats, made by their reference encoders (Debian's flac, lame, oggenc).
+  const source = (name, options) => { const path = join(dir, `${name}.src.wav`); return writeFile(path, wav(options)).then(() => path); };
+  const bass = await source('bass', { rate: 48000, channels: 1, bits: 24, seconds: 3, freq: 55 });
+  execFileSync('flac', ['--silent', '--force', '-o', join(dir, 'Bass DI.flac'), bass]);
+  const vocal = await source('vocal', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 300 });
+  execFileSync('lame', ['--silent', '-b', '192', vocal, join(dir, 'Vocal take.mp3')]);
+  const pad = await source('pad', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 500 });
+  execFileSync('oggenc', ['--quiet', '-q', '5', '-o', join(dir, 'Pad bus.ogg'), pad]);
+  paths.push(join(dir, 'Bass DI.flac'), join(dir, 'Vocal take.mp3'), join(dir, 'Pad bus.ogg'));
+
   await button('Timeline').click();
   await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(paths);
 
-  for (const name of ['Guitar DI', 'Room mics', 'Synth']) {
+  for (const name of ['Guitar DI', 'Room mics', 'Synth', 'Bass DI', 'Vocal take', 'Pad bus']) {
     await track(name).waitFor({ timeout: 60_000 });
   }
   const failure = page.getByRole('alert').filter({ hasText: 'broken.wav' });
@@ -88,12 +100,13 @@ test('several files of mixed formats and rates become tracks that play; a damage
   assert.ok(heard.rms > 0.01, `the imported track is heard (RMS ${heard.rms})`);
   await button('Solo Guitar DI').click();
 
-  // Each file's tracks arrive as one undoable step: two undos for the solo, three for the files.
-  for (let i = 0; i < 5; i++) await button('Undo').click();
-  for (const name of ['Guitar DI', 'Room mics', 'Synth']) assert.equal(await track(name).count(), 0, `undo takes ${name} back`);
+  // Each file's tracks arrive as one undoable step: two undos for the solo, six for the files.
+  const imported = ['Guitar DI', 'Room mics', 'Synth', 'Bass DI', 'Vocal take', 'Pad bus'];
+  for (let i = 0; i < 8; i++) await button('Undo').click();
+  for (const name of imported) assert.equal(await track(name).count(), 0, `undo takes ${name} back`);
   assert.equal(await track('Kick').count(), 1);
-  for (let i = 0; i < 3; i++) await button('Redo').click();
-  for (const name of ['Guitar DI', 'Room mics', 'Synth']) assert.equal(await track(name).count(), 1, `redo brings ${name} back`);
+  for (let i = 0; i < 6; i++) await button('Redo').click();
+  for (const name of imported) assert.equal(await track(name).count(), 1, `redo brings ${name} back`);
 });
 
 test('no errors reached the page', () => {

@@ -90,7 +90,7 @@ fn test(only: &[String]) -> Result<(), String> {
         if wanted("wasm") || wanted("e2e") {
             tools::ensure_chromium(&mut e)?;
         }
-        if wanted("native") {
+        if wanted("native") || wanted("e2e") {
             tools::ensure_encoders(&e)?;
         }
         env = Some(e);
