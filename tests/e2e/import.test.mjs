@@ -109,6 +109,22 @@ test('several files of mixed formats and rates become tracks that play; a damage
   for (const name of imported) assert.equal(await track(name).count(), 1, `redo brings ${name} back`);
 });
 
+test('a file dropped on the timeline is imported too', async () => {
+  const bytes = wav({ rate: 48000, channels: 1, bits: 16, seconds: 1, freq: 660 });
+  await page.evaluate(({ name, b64 }) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([data], name, { type: 'audio/wav' }));
+    const lanes = document.querySelector('canvas.lanes');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      lanes.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }
+  }, { name: 'Dropped loop.wav', b64: bytes.toString('base64') });
+  await track('Dropped loop').waitFor({ timeout: 60_000 });
+  await button('Undo').click();
+  assert.equal(await track('Dropped loop').count(), 0);
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });
