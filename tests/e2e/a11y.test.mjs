@@ -2,22 +2,12 @@
 // strip with an EQ, a compressor and sends) and in the timeline (with a clip selected) is a focusable
 // element with a role and an accessible name, read from Chromium's own accessibility tree (DevTools
 // protocol `Accessibility.getFullAXTree`), and the names follow the scheme the issue asks for.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveApp, launchBrowser, openApp } from './harness.mjs';
+import { appForTests } from './harness.mjs';
 
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 const button = (name) => page.getByRole('button', { name, exact: true });
 // Roles a user operates (options live inside their combobox and are named by their text).

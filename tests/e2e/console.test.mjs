@@ -1,23 +1,13 @@
 // The console as an engineer uses it: drag a fader (Shift for fine), type a level, undo and redo,
 // double-click to reset, the keyboard (select, M, S, Space), and the rest of the strip: pan, insert
 // slots, send knobs with pre/post, output routing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, artifactsDir } from './harness.mjs';
+import { appForTests, artifactsDir } from './harness.mjs';
 
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 const fader = (name) => page.getByRole('slider', { name: `${name} volume`, exact: true });
 const level = async (name) => Number(await fader(name).getAttribute('aria-valuenow'));

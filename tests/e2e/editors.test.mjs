@@ -1,22 +1,12 @@
 // Plugin editors: dragging an EQ node changes what is heard, measured at the destination; the
 // compressor shows its curve. Screenshots of the editors are kept as artifacts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, measureBand, artifactsDir } from './harness.mjs';
+import { appForTests, measureBand, artifactsDir } from './harness.mjs';
 
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 const button = (name) => page.getByRole('button', { name, exact: true });
 

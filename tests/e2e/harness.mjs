@@ -1,5 +1,6 @@
 // Shared fixtures for Mixroom's end-to-end tests: serve the built app, start Debian's Chromium,
 // and measure the audio that reaches the AudioContext's destination.
+import { before, after } from 'node:test';
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { execSync } from 'node:child_process';
@@ -69,6 +70,26 @@ function installDestinationTap() {
 }
 
 /** Opens the app, failing the test on any uncaught page error; resolves once it reports ready. */
+/**
+ * Opens the app once for a test file, before its tests, hands the ready page to `ready` (which may
+ * prepare it further), and closes everything after the tests. Returns the list that collects what
+ * reached the page (errors, failed requests).
+ */
+export function appForTests(ready) {
+  const errors = [];
+  let server, browser;
+  before(async () => {
+    server = await serveApp();
+    browser = await launchBrowser();
+    await ready(await openApp(browser, server.url, errors));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return errors;
+}
+
 export async function openApp(browser, url, errors, viewport = { width: 1366, height: 768 }) {
   const context = await browser.newContext({ acceptDownloads: true, viewport });
   const page = await context.newPage();

@@ -3,25 +3,15 @@
 // among them. Each good file becomes a track (decoded and
 // resampled in a Web Worker) that plays; the damaged one is named with its reason; undo and redo
 // take the import back and forth.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, artifactsDir, measureOutput } from './harness.mjs';
+import { appForTests, artifactsDir, measureOutput } from './harness.mjs';
 
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 const button = (name) => page.getByRole('button', { name, exact: true });
 const track = (name) => page.getByRole('group', { name: `${name} track`, exact: true });

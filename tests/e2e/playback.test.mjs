@@ -1,23 +1,13 @@
 // Plays the demo session in headless Chromium through the Rust engine in the AudioWorklet and checks,
 // by measuring the audio that reaches the destination, that the controls act on the sound.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, measureOutput, artifactsDir } from './harness.mjs';
+import { appForTests, measureOutput, artifactsDir } from './harness.mjs';
 
 const TRACKS = ['Kick', 'Snare', 'Hats', 'Bass', 'Keys', 'Pad', 'Lead', 'Vox'];
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 const button = (name) => page.getByRole('button', { name, exact: true });
 const slider = (name) => page.getByRole('slider', { name, exact: true });

@@ -1,26 +1,16 @@
 // The same engine renders offline in the browser and natively: a mix edited in the browser, exported
 // there (OfflineAudioContext with the worklet) and rendered by the native CLI from the saved session
 // file, must agree sample for sample.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, readWavF32, artifactsDir, ROOT } from './harness.mjs';
+import { appForTests, readWavF32, artifactsDir, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
-let server, browser, page;
-const errors = [];
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+let page;
+const errors = appForTests((p) => { page = p; });
 
 async function download(buttonName, file, timeout) {
   const [dl] = await Promise.all([

@@ -1,28 +1,20 @@
 // The timeline as an engineer uses it: move a clip (snapped to the grid), fade it, loop a region by
 // dragging on the ruler, jump to markers — and the browser's export of the edited session still
 // equals the native render.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, readWavF32, artifactsDir, measureBand, ROOT } from './harness.mjs';
+import { appForTests, readWavF32, artifactsDir, measureBand, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
-let server, browser, page;
-const errors = [];
 const LANE = 72;
 const BEAT_S = 60 / 96;
-
-before(async () => {
-  server = await serveApp();
-  browser = await launchBrowser();
-  page = await openApp(browser, server.url, errors);
-  await page.getByRole('button', { name: 'Timeline', exact: true }).click();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+let page;
+const errors = appForTests(async (p) => {
+  page = p;
+  await p.getByRole('button', { name: 'Timeline', exact: true }).click();
 });
 
 const button = (name) => page.getByRole('button', { name, exact: true });
