@@ -115,6 +115,21 @@ test('a file dropped on the timeline is imported too', async () => {
   assert.equal(await track('Dropped loop').count(), 0);
 });
 
+test('Cancel stops an import under way: nothing is added', async () => {
+  // Three minutes of 24-bit stereo at 96 kHz (104 MB): seconds of decoding and resampling.
+  const path = join(await artifactsDir(), 'import', 'Long take.wav');
+  await writeFile(path, wav({ rate: 96000, channels: 2, bits: 24, seconds: 180, freq: 110 }));
+  const tracksBefore = await page.locator('.track-header:not(.folder-header)').count();
+  await page.getByLabel('Audio files to import', { exact: true }).setInputFiles([path]);
+  await button('Cancel importing Long take.wav').click({ timeout: 30_000 });
+  await page.waitForFunction(() => !document.querySelector('[aria-label="Importing Long take.wav"]'), null, { timeout: 10_000 });
+  // Long enough for the import to have finished, had it not been stopped.
+  await page.waitForTimeout(8000);
+  assert.equal(await track('Long take').count(), 0, 'no track from the cancelled file');
+  assert.equal(await page.locator('.track-header:not(.folder-header)').count(), tracksBefore);
+  assert.equal(await page.getByRole('alert').count(), 0, 'a cancel is not an error');
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });

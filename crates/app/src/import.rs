@@ -41,12 +41,14 @@ enum Reply {
 pub struct Imports {
     pub jobs: RwSignal<Vec<ImportJob>>,
     cancels: StoredValue<Vec<(u64, web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
+    /// Imports cancelled, whatever stage they were at (reading the file, decoding, adding).
+    cancelled: StoredValue<Vec<u64>>,
     next: StoredValue<u64>,
 }
 
 impl Imports {
     pub fn new() -> Imports {
-        Imports { jobs: RwSignal::new(Vec::new()), cancels: StoredValue::new_local(Vec::new()), next: StoredValue::new(0) }
+        Imports { jobs: RwSignal::new(Vec::new()), cancels: StoredValue::new_local(Vec::new()), cancelled: StoredValue::new(Vec::new()), next: StoredValue::new(0) }
     }
 
     /// Imports `files`, each in its own worker.
@@ -67,12 +69,14 @@ impl Imports {
                     }),
                 }
                 self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
+                self.cancelled.update_value(|c| c.retain(|k| *k != key));
             });
         }
     }
 
     /// Stops an import: its worker is terminated, nothing is added.
     pub fn cancel(self, key: u64) {
+        self.cancelled.update_value(|c| c.push(key));
         self.cancels.update_value(|c| {
             if let Some((_, worker, tx)) = c.iter().find(|(k, _, _)| *k == key) {
                 worker.terminate();
@@ -90,6 +94,10 @@ impl Imports {
     async fn run(self, desk: Desk, key: u64, file: web_sys::File) -> Result<(), Option<String>> {
         let name = file.name();
         let bytes: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(|_| Some("the file could not be read".to_owned()))?.unchecked_into();
+        let is_cancelled = move || self.cancelled.with_value(|c| c.contains(&key));
+        if is_cancelled() {
+            return Err(None);
+        }
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
         let worker = web_sys::Worker::new_with_options("import-worker.js", &options).map_err(|_| Some("the import worker could not start".to_owned()))?;
@@ -133,6 +141,9 @@ impl Imports {
         worker.terminate();
         drop((on_message, on_error));
         let tracks = outcome?;
+        if is_cancelled() {
+            return Err(None);
+        }
         let (mut prepared, mut names) = (Vec::new(), Vec::new());
         for t in tracks.iter() {
             let get = |k: &str| Reflect::get(&t, &k.into()).unwrap_or(JsValue::UNDEFINED);
