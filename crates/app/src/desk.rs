@@ -412,19 +412,9 @@ impl Desk {
         self.restructure(move |s| s.add_audio_tracks(&new).map(|_| ()));
     }
 
-    /// Puts what the desk keeps per track (audio for exports, levels, overviews, meters, the
-    /// selection) in the tracks' new order: track `i` was `order[i]`.
+    /// Keeps the selected track and clip on the same track after a move: track `i` was `order[i]`.
+    /// (Audio, levels and overviews are laid out again from the stored sources.)
     fn follow_track_order(self, order: &[usize]) {
-        fn permute<T: Clone>(v: &mut Vec<T>, order: &[usize]) {
-            if order.iter().all(|&i| i < v.len()) {
-                let moved: Vec<T> = order.iter().map(|&i| v[i].clone()).collect();
-                v.splice(..order.len(), moved);
-            }
-        }
-        self.audio.update_value(|a| permute(a, order));
-        self.levels.update_value(|l| permute(l, order));
-        self.overviews.update_value(|o| permute(o, order));
-        self.meters.update(|m| permute(m, order));
         let new_index = |old: usize| order.iter().position(|&o| o == old);
         if let Some(StripRef::Track(i)) = self.selected.get_untracked() {
             self.selected.set(new_index(i).map(StripRef::Track));
@@ -459,8 +449,10 @@ impl Desk {
         if let Some(order) = &order {
             self.follow_track_order(order);
         }
-        // Tracks added or removed (an import, or one undone): rebuilt from the stored sources.
-        let reload = (!same_tracks).then(|| self.rebuild_track_data(&next));
+        // Tracks moved, added or removed: what the desk keeps per track is laid out again from the
+        // stored sources; the engine reloads when tracks came or went.
+        let tracks = (order.is_some() || !same_tracks).then(|| self.rebuild_track_data(&next));
+        let reload = tracks.filter(|_| !same_tracks);
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
         if let Some(engine) = self.engine.get_value() {
