@@ -6,7 +6,7 @@ use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::StripRef;
 use wasm_bindgen::JsCast;
 
-use crate::controls::{Fader, Knob, Slider, Travel};
+use crate::controls::{Fader, Knob, Slider, StripToggle, Travel};
 use crate::desk::{desk, Status, StripMeter};
 use crate::fader::{db_label, law_db, law_position, meter_fill, pan_label, parse_db, parse_pan, METER_FLOOR_DB};
 
@@ -299,8 +299,6 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let setting = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
     let fader_db = Signal::derive(move || setting(|s| s.fader_db));
     let pan = Signal::derive(move || setting(|s| s.pan));
-    let muted = move || setting(|s| s.mute as u8 as f32) > 0.5;
-    let soloed = move || setting(|s| s.solo as u8 as f32) > 0.5;
     let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
     let reduction = move || desk.meters.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
     let has_dynamics = move || {
@@ -335,12 +333,8 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
                 <Slider label=format!("{name} pan") travel=pan_travel />
             </div>
             <div class="mute-solo">
-                <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
-                    on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
-                {(!is_master).then(|| view! {
-                    <button class="solo" class:on=soloed aria-label=format!("Solo {label_name}") aria-pressed=move || soloed().to_string()
-                        on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
-                })}
+                <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
+                {(!is_master).then(|| view! { <StripToggle strip=strip param=StripParam::Solo name=label_name /> })}
             </div>
             <div class="gr" class:hidden=move || !has_dynamics() role="meter" aria-label=format!("{gr_name} gain reduction")
                 aria-valuemin="0" aria-valuemax="24" aria-valuenow=move || format!("{:.1}", reduction())

@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::desk::desk;
 use crate::fader::{db_label, db_to_position, parse_db, position_to_db, FADER_MAX_DB};
+use mixroom_engine::StripParam;
+use mixroom_session::StripRef;
 
 /// Which way a drag moves a control: up (faders, knobs) or right (sliders).
 #[derive(Clone, Copy, PartialEq)]
@@ -152,22 +155,20 @@ pub struct Travel {
     pub bipolar: bool,
 }
 
-/// The pointer, keyboard and double-click handlers of a slider or knob.
-fn travel_handlers(
+/// What sliders and knobs share: a focusable `role="slider"` over a travel, dragged relative to
+/// where it was grabbed (`span` px for the whole travel; Shift for fine moves), moved by the keys,
+/// reset by a double-click. `children` draw it.
+#[component]
+fn TravelControl(
+    class: &'static str,
+    label: String,
+    orientation: &'static str,
     travel: Travel,
     drag: Drag,
-    span: impl Fn() -> f64 + Copy + 'static,
-) -> (
-    impl Fn(web_sys::PointerEvent) + Copy,
-    impl Fn(web_sys::PointerEvent) + Copy,
-    impl Fn(web_sys::KeyboardEvent) + Copy,
-) {
-    let down = move |ev: web_sys::PointerEvent| drag.start(&ev, travel.position.get_untracked());
-    let moved = move |ev: web_sys::PointerEvent| {
-        if let Some(next) = drag.moved(&ev, span()) {
-            travel.set.run(next);
-        }
-    };
+    span: Callback<(), f64>,
+    children: Children,
+) -> impl IntoView {
+    let position = move || travel.position.get();
     let key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = key_travel(&ev, travel.position.get_untracked()) {
             travel.set.run(next);
@@ -175,7 +176,36 @@ fn travel_handlers(
             ev.stop_propagation();
         }
     };
-    (down, moved, key)
+    view! {
+        <div class=class role="slider" tabindex="0" aria-label=label aria-orientation=orientation
+            aria-valuemin="0" aria-valuemax="100"
+            aria-valuenow=move || format!("{:.1}", position() * 100.0)
+            aria-valuetext=move || travel.text.get()
+            title=move || travel.text.get()
+            on:pointerdown=move |ev| drag.start(&ev, travel.position.get_untracked())
+            on:pointermove=move |ev| if let Some(next) = drag.moved(&ev, span.run(())) { travel.set.run(next) }
+            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
+            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+            {children()}
+        </div>
+    }
+}
+
+/// A strip's mute or solo (`param`), as a toggle button named "Mute <name>" or "Solo <name>" —
+/// the same on the console and on the timeline's headers.
+#[component]
+pub fn StripToggle(strip: StripRef, param: StripParam, name: String) -> impl IntoView {
+    let desk = desk();
+    let solo = param == StripParam::Solo;
+    let (verb, text, class) = if solo { ("Solo", "S", "solo") } else { ("Mute", "M", "mute") };
+    let on = move || desk.session.with(|s| s.strip(strip).is_some_and(|st| if solo { st.solo } else { st.mute }));
+    view! {
+        <button class=class class:on=on aria-label=format!("{verb} {name}") aria-pressed=move || on().to_string()
+            on:click=move |_| {
+                let value = if on() { 0.0 } else { 1.0 };
+                desk.edit(move |s| s.set_strip_param(strip, param, value));
+            }>{text}</button>
+    }
 }
 
 /// A horizontal slider with a box to type the value into ("<label> value"). Drag anywhere on it
@@ -183,9 +213,7 @@ fn travel_handlers(
 #[component]
 pub fn Slider(label: String, travel: Travel) -> impl IntoView {
     let bar = NodeRef::<leptos::html::Div>::new();
-    let drag = Drag::new(Axis::Right);
-    let span = move || bar.get_untracked().map_or(150.0, |b| b.get_bounding_client_rect().width());
-    let (down, moved, key) = travel_handlers(travel, drag, span);
+    let span = Callback::new(move |()| bar.get_untracked().map_or(150.0, |b| b.get_bounding_client_rect().width()));
     let position = move || travel.position.get();
     let fill = move || {
         let p = position();
@@ -194,19 +222,12 @@ pub fn Slider(label: String, travel: Travel) -> impl IntoView {
     };
     let value_label = format!("{label} value");
     view! {
-        <div class="slider" role="slider" tabindex="0" aria-label=label aria-orientation="horizontal"
-            aria-valuemin="0" aria-valuemax="100"
-            aria-valuenow=move || format!("{:.1}", position() * 100.0)
-            aria-valuetext=move || travel.text.get()
-            title=move || travel.text.get()
-            on:pointerdown=down on:pointermove=moved
-            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
-            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+        <TravelControl class="slider" label=label orientation="horizontal" travel=travel drag=Drag::new(Axis::Right) span=span>
             <div class="slider-bar" node_ref=bar>
                 <div class="slider-fill" style=fill></div>
                 <div class="slider-thumb" style:left=move || format!("calc({:.2}% - 3px)", position() * 100.0)></div>
             </div>
-        </div>
+        </TravelControl>
         <input type="text" class="value" aria-label=value_label
             prop:value=move || travel.text.get()
             on:change=move |ev| travel.typed.run(event_target_value(&ev)) />
@@ -217,9 +238,6 @@ pub fn Slider(label: String, travel: Travel) -> impl IntoView {
 /// slider, double-click to reset. The arc shows the value; its typed box lives in the inspector.
 #[component]
 pub fn Knob(label: String, travel: Travel) -> impl IntoView {
-    let drag = Drag::new(Axis::Up);
-    // A full turn of the knob over 160 px of mouse travel, as most DAWs do.
-    let (down, moved, key) = travel_handlers(travel, drag, || 160.0);
     let position = move || travel.position.get();
     // The knob sweeps 270°, from 7:30 to 4:30 o'clock.
     let point = |p: f32, r: f32| {
@@ -240,20 +258,14 @@ pub fn Knob(label: String, travel: Travel) -> impl IntoView {
         format!("M12,12 L{x:.2},{y:.2}")
     };
     view! {
-        <div class="knob" role="slider" tabindex="0" aria-label=label
-            aria-valuemin="0" aria-valuemax="100"
-            aria-valuenow=move || format!("{:.1}", position() * 100.0)
-            aria-valuetext=move || travel.text.get()
-            title=move || travel.text.get()
-            on:pointerdown=down on:pointermove=moved
-            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
-            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+        // A full turn of the knob over 160 px of mouse travel, as most DAWs do.
+        <TravelControl class="knob" label=label orientation="vertical" travel=travel drag=Drag::new(Axis::Up) span=Callback::new(|()| 160.0)>
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
                 <path class="knob-track" d=arc(0.0, 1.0) />
                 <path class="knob-value" d=value_arc />
                 <path class="knob-pointer" d=pointer />
             </svg>
-        </div>
+        </TravelControl>
     }
 }
 

@@ -218,28 +218,24 @@ impl Desk {
     async fn start(self) -> Result<(), String> {
         let session = self.session.get_untracked();
         let module = EngineModule::load().await?;
-        let mut tracks: Vec<TrackAudio> = Vec::with_capacity(session.tracks.len());
-        let mut levels: Vec<f64> = Vec::with_capacity(session.tracks.len());
-        let mut overviews: Vec<Overview> = Vec::with_capacity(session.tracks.len());
-        // Tracks with the same source share its audio, level and overview (the demo's copies).
-        let mut prepared: Vec<(mixroom_session::Source, usize)> = Vec::new();
+        // Each source is prepared once, however many tracks play it (the demo's copies).
         for (i, track) in session.tracks.iter().enumerate() {
-            if let Some(&(_, first)) = prepared.iter().find(|(s, _)| *s == track.source) {
-                tracks.push(tracks[first].clone());
-                levels.push(levels[first]);
-                overviews.push(overviews[first].clone());
+            if self.sources.with_value(|s| s.iter().any(|p| p.source == track.source)) {
                 continue;
             }
             self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{})", track.name, i + 1, session.tracks.len())));
             // Let the page paint between stems: each takes a moment to synthesize.
             TimeoutFuture::new(0).await;
             let channels = session.render_source(i).map_err(|e| e.to_string())?;
-            levels.push(gated_rms_db(&channels));
-            overviews.push(Overview::build(&channels));
-            tracks.push(channels.iter().map(|c| Float32Array::from(c.as_slice())).collect::<TrackAudio>());
-            prepared.push((track.source.clone(), i));
-            self.sources.update_value(|s| s.push(PreparedSource { source: track.source.clone(), audio: tracks[i].clone(), level: levels[i], overview: overviews[i].clone() }));
+            let prepared = PreparedSource {
+                source: track.source.clone(),
+                audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
+                level: gated_rms_db(&channels),
+                overview: Overview::build(&channels),
+            };
+            self.sources.update_value(|s| s.push(prepared));
         }
+        let tracks = self.rebuild_track_data(&session);
         self.status.set(Status::Busy("Starting the audio engine…".into()));
         let engine = LiveEngine::start(
             &module,
@@ -252,9 +248,6 @@ impl Desk {
         )
         .await?;
         self.module.set_value(Some(module));
-        self.audio.set_value(tracks);
-        self.levels.set_value(levels);
-        self.overviews.set_value(overviews);
         self.engine.set_value(Some(Rc::new(engine)));
         Ok(())
     }

@@ -7,6 +7,7 @@ use mixroom_engine::{FadeShape, StripParam};
 use mixroom_session::{Clip, LoopRegion, Row, StripRef};
 use wasm_bindgen::JsCast;
 
+use crate::controls::StripToggle;
 use crate::desk::desk;
 use crate::fader::{db_label, parse_db};
 
@@ -566,17 +567,19 @@ fn fade_gain(c: &mixroom_engine::Clip, rel: u64) -> f32 {
     g
 }
 
+/// A name typed into a header: trimmed, at most the session's name length; `None` if empty.
+fn typed_name(ev: &web_sys::Event) -> Option<String> {
+    let name: String = event_target_value(ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// A folder's header: fold/unfold, its name (the bus's), mute and solo of the whole folder.
 #[component]
 fn FolderHeader(bus: usize, name: String) -> impl IntoView {
     let desk = desk();
     let strip = StripRef::Bus(bus);
-    let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
-    let muted = move || value(|s| s.mute as u8 as f32) > 0.5;
-    let soloed = move || value(|s| s.solo as u8 as f32) > 0.5;
     let collapsed = move || desk.session.with(|s| s.buses.get(bus).is_some_and(|b| b.collapsed));
     let tracks = move || desk.session.with(|s| s.buses.get(bus).map_or(0, |b| s.tracks.iter().filter(|t| t.folder.as_ref() == Some(&b.id)).count()));
-    let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
     let selected = move || desk.selected.get() == Some(strip);
     view! {
         <div class="track-header folder-header" class:selected=selected role="group" aria-label=format!("{name} folder")
@@ -589,16 +592,13 @@ fn FolderHeader(bus: usize, name: String) -> impl IntoView {
                 }>{move || if collapsed() { "▸" } else { "▾" }}</button>
             <input type="text" class="track-name" aria-label=format!("{name} folder name") prop:value=name.clone()
                 on:change=move |ev| {
-                    let new = event_target_value(&ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect::<String>();
-                    if !new.is_empty() {
+                    if let Some(new) = typed_name(&ev) {
                         desk.edit_session(move |s| { if let Some(b) = s.buses.get_mut(bus) { b.name = new; } });
                     }
                 } />
             <span class="folder-count">{move || match tracks() { 1 => "1 track".to_owned(), n => format!("{n} tracks") }}</span>
-            <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
-                on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
-            <button class="solo" class:on=soloed aria-label=format!("Solo {name}") aria-pressed=move || soloed().to_string()
-                on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
+            <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
+            <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
         </div>
     }
 }
@@ -609,8 +609,6 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
     let desk = desk();
     let strip = StripRef::Track(index);
     let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
-    let muted = move || value(|s| s.mute as u8 as f32) > 0.5;
-    let soloed = move || value(|s| s.solo as u8 as f32) > 0.5;
     let colour = move || desk.session.with(|s| s.tracks.get(index).and_then(|t| t.colour.clone()).unwrap_or_else(|| DEFAULT_COLOUR.into()));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
     let selected = move || desk.selected.get() == Some(strip);
@@ -696,8 +694,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                 }>"⋮⋮"</button>
             <input type="text" class="track-name" aria-label=format!("{name} name") prop:value=name.clone()
                 on:change=move |ev| {
-                    let new = event_target_value(&ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect::<String>();
-                    if !new.is_empty() {
+                    if let Some(new) = typed_name(&ev) {
                         desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.name = new; } });
                     }
                 } />
@@ -706,10 +703,8 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                     let c = event_target_value(&ev);
                     desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.colour = Some(c); } });
                 } />
-            <button class="mute" class:on=muted aria-label=format!("Mute {name}") aria-pressed=move || muted().to_string()
-                on:click=move |_| set(StripParam::Mute, if muted() { 0.0 } else { 1.0 })>"M"</button>
-            <button class="solo" class:on=soloed aria-label=format!("Solo {name}") aria-pressed=move || soloed().to_string()
-                on:click=move |_| set(StripParam::Solo, if soloed() { 0.0 } else { 1.0 })>"S"</button>
+            <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
+            <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
             <input type="text" class="trim" aria-label=format!("{name} trim in dB") title="Input trim"
                 prop:value=move || db_label(value(|s| s.trim_db))
                 on:change=move |ev| {

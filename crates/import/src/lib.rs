@@ -112,7 +112,8 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
 
     let mut channels: Vec<Vec<f32>> = Vec::new();
     if let Some(n) = params.n_frames {
-        channels = vec![Vec::with_capacity(n as usize); channel_count.max(1)];
+        // (`vec![v; n]` would clone `v` without its capacity.)
+        channels = (0..channel_count.max(1)).map(|_| Vec::with_capacity(n as usize)).collect();
     }
     let mut samples: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0usize;

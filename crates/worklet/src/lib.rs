@@ -33,6 +33,14 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// The plan of a session (JSON), its parameters at their targets: compiled in the message handler.
+fn settled_plan(session_json: &str) -> Result<Box<Plan>, JsError> {
+    let session = Session::from_json(session_json).map_err(js_error)?;
+    let mut plan = Box::new(Plan::compile(&session.to_mixer().map_err(js_error)?).map_err(js_error)?);
+    plan.settle();
+    Ok(plan)
+}
+
 #[wasm_bindgen]
 impl WorkletEngine {
     /// An engine with no session, at the context's sample rate.
@@ -84,10 +92,7 @@ impl WorkletEngine {
     /// new plan and swaps it in. The strips' ids must be unchanged up to the last track (tracks keep
     /// their audio); the old plan is dropped here.
     pub fn update(&mut self, session_json: &str) -> Result<(), JsError> {
-        let session = Session::from_json(session_json).map_err(js_error)?;
-        let spec = session.to_mixer().map_err(js_error)?;
-        let mut plan = Box::new(Plan::compile(&spec).map_err(js_error)?);
-        plan.settle();
+        let plan = settled_plan(session_json)?;
         if let Some(engine) = &mut self.engine {
             drop(engine.swap_plan(plan));
             self.meters = vec![0.0; METER_STRIDE * engine.strip_count()];
@@ -99,10 +104,7 @@ impl WorkletEngine {
     /// plan, moves the tracks' audio and clips into the new order and swaps the plan in, all in this
     /// one call (the audio thread never sees one without the other). Nothing changes on error.
     pub fn reorder(&mut self, session_json: &str, order: &[u32]) -> Result<(), JsError> {
-        let session = Session::from_json(session_json).map_err(js_error)?;
-        let spec = session.to_mixer().map_err(js_error)?;
-        let mut plan = Box::new(Plan::compile(&spec).map_err(js_error)?);
-        plan.settle();
+        let plan = settled_plan(session_json)?;
         let order: Vec<usize> = order.iter().map(|&i| i as usize).collect();
         if let Some(engine) = &mut self.engine {
             engine.reorder_tracks(&order).map_err(js_error)?;
