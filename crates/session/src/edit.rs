@@ -35,7 +35,7 @@ pub enum Row {
 }
 
 /// A strip of the session, by kind and position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum StripRef {
     Track(usize),
     Bus(usize),

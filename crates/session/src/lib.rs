@@ -13,6 +13,7 @@ mod demo;
 mod edit;
 pub mod migrate;
 mod mixer;
+pub mod stored;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +21,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use edit::{EngineEdit, NewTrack, Row, StripRef};
+pub use stored::{Page, Stored, TimelineView, ViewState};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
@@ -293,6 +295,8 @@ pub enum SessionError {
     NotASession,
     /// Written by a newer Mixroom than this one.
     NewerVersion(u32),
+    /// A stored session (the browser's copy) written by a newer Mixroom than this one.
+    NewerStore(u32),
     /// A value is out of its range, a reference points nowhere, or the routing is impossible.
     Invalid(String),
 }
@@ -305,6 +309,11 @@ impl fmt::Display for SessionError {
             SessionError::NewerVersion(v) => write!(
                 f,
                 "This session was saved by a newer version of Mixroom (session format {v}); this version reads formats up to {VERSION}. Update Mixroom to open it."
+            ),
+            SessionError::NewerStore(v) => write!(
+                f,
+                "This session was saved in this browser by a newer version of Mixroom (stored format {v}); this version reads up to {}. Update Mixroom to open it.",
+                stored::STORED_VERSION
             ),
             SessionError::Invalid(why) => write!(f, "This session cannot be opened: {why}"),
         }
