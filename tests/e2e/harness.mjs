@@ -98,6 +98,12 @@ export async function openApp(browser, url, errors, viewport = { width: 1366, he
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
   await page.addInitScript(installDestinationTap);
   await page.goto(url);
+  await waitReady(page);
+  return page;
+}
+
+/** Waits until the app can play (after opening or reloading); fails on an alert meanwhile. */
+export async function waitReady(page) {
   // Synthesizing the demo stems and starting the engine: generous for a loaded 2-core machine.
   await page.getByRole('button', { name: 'Play', exact: true }).waitFor({ state: 'visible', timeout: 60_000 });
   await page.waitForFunction(() => {
@@ -106,7 +112,30 @@ export async function openApp(browser, url, errors, viewport = { width: 1366, he
   }, null, { timeout: 180_000 });
   const alert = await page.locator('[role=alert]').count();
   if (alert) throw new Error(`the app reported: ${await page.locator('[role=alert]').textContent()}`);
-  return page;
+}
+
+/** A WAV file: `bits` 16 or 24 (integer) or 32 (float), a sine of `freq` Hz (× the channel number) at −6 dBFS. */
+export function sineWav({ rate, channels, bits, seconds, freq }) {
+  const frames = Math.round(rate * seconds);
+  const bytesPer = bits / 8;
+  const data = Buffer.alloc(frames * channels * bytesPer);
+  let o = 0;
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels; c++) {
+      const x = 0.5 * Math.sin(2 * Math.PI * freq * (c + 1) * i / rate);
+      if (bits === 32) data.writeFloatLE(x, o);
+      else if (bits === 24) data.writeIntLE(Math.round(x * 8388607), o, 3);
+      else data.writeInt16LE(Math.round(x * 32767), o);
+      o += bytesPer;
+    }
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(bits === 32 ? 3 : 1, 20);
+  header.writeUInt16LE(channels, 22); header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * channels * bytesPer, 28);
+  header.writeUInt16LE(channels * bytesPer, 32); header.writeUInt16LE(bits, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
 }
 
 /**

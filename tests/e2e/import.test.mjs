@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, measureOutput } from './harness.mjs';
+import { appForTests, artifactsDir, measureOutput, sineWav } from './harness.mjs';
 
 let page;
 const errors = appForTests((p) => { page = p; });
@@ -16,29 +16,7 @@ const errors = appForTests((p) => { page = p; });
 const button = (name) => page.getByRole('button', { name, exact: true });
 const track = (name) => page.getByRole('group', { name: `${name} track`, exact: true });
 
-/** A WAV file: `bits` 16 or 24 (integer) or 32 (float), a sine of `freq` Hz at −6 dBFS. */
-function wav({ rate, channels, bits, seconds, freq }) {
-  const frames = Math.round(rate * seconds);
-  const bytesPer = bits / 8;
-  const data = Buffer.alloc(frames * channels * bytesPer);
-  let o = 0;
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < channels; c++) {
-      const x = 0.5 * Math.sin(2 * Math.PI * freq * (c + 1) * i / rate);
-      if (bits === 32) data.writeFloatLE(x, o);
-      else if (bits === 24) data.writeIntLE(Math.round(x * 8388607), o, 3);
-      else data.writeInt16LE(Math.round(x * 32767), o);
-      o += bytesPer;
-    }
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
-  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(bits === 32 ? 3 : 1, 20);
-  header.writeUInt16LE(channels, 22); header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * channels * bytesPer, 28);
-  header.writeUInt16LE(channels * bytesPer, 32); header.writeUInt16LE(bits, 34);
-  header.write('data', 36); header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
+const wav = sineWav;
 
 test('several files of mixed formats and rates become tracks that play; a damaged one says why', async () => {
   const dir = join(await artifactsDir(), 'import');

@@ -329,6 +329,11 @@ impl LiveEngine {
         self.node.post_fields(&[("type", "stop".into())]);
     }
 
+    /// Closes the audio output (a session at another rate starts its own).
+    pub fn close(&self) {
+        let _ = self.context.close();
+    }
+
     pub fn seek(&self, frame: u64) {
         self.node.post_fields(&[("type", "seek".into()), ("frame", JsValue::from_f64(frame as f64))]);
     }

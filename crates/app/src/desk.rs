@@ -10,11 +10,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_dsp::spectrum::{log_points, Spectrum, FLOOR_DB};
 use mixroom_engine::{ParamChange, Plan, TAP_FRAMES};
-use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, StripRef};
+use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, Stored, StripRef, TimelineView, ViewState};
 
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio};
 use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
+use crate::store::Store;
 use crate::waveform::Overview;
 
 /// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
@@ -66,11 +67,64 @@ impl Default for StripMeter {
     }
 }
 
-/// The two views of a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Mixer,
-    Timeline,
+/// The two views of a session (the stored form's [`Page`](mixroom_session::Page)).
+pub use mixroom_session::Page as View;
+
+/// The timeline's view and grid, kept on the desk so that a reload finds them as they were.
+#[derive(Clone, Copy)]
+pub struct TimelineState {
+    /// The frame at the left edge.
+    pub start_frame: RwSignal<f64>,
+    /// Zoom, frames per pixel; 0 until the timeline first fits the session to its width.
+    pub frames_per_px: RwSignal<f64>,
+    /// How far the track list is scrolled, px.
+    pub scroll_top: RwSignal<f64>,
+    pub snap: RwSignal<bool>,
+    /// Index into the timeline's grid choices.
+    pub grid: RwSignal<usize>,
+}
+
+impl TimelineState {
+    fn new() -> TimelineState {
+        let v = TimelineView::default();
+        TimelineState {
+            start_frame: RwSignal::new(v.start_frame),
+            frames_per_px: RwSignal::new(v.frames_per_px),
+            scroll_top: RwSignal::new(v.scroll_top),
+            snap: RwSignal::new(v.snap),
+            grid: RwSignal::new(v.grid),
+        }
+    }
+
+    /// The view as stored.
+    pub fn get(self) -> TimelineView {
+        TimelineView {
+            start_frame: self.start_frame.get_untracked(),
+            frames_per_px: self.frames_per_px.get_untracked(),
+            scroll_top: self.scroll_top.get_untracked(),
+            snap: self.snap.get_untracked(),
+            grid: self.grid.get_untracked(),
+        }
+    }
+
+    /// Restores a stored view (values out of range fall back to a fitted view and the beat grid).
+    pub fn set(self, v: &TimelineView) {
+        let finite = |x: f64| if x.is_finite() && x >= 0.0 { x } else { 0.0 };
+        self.start_frame.set(finite(v.start_frame));
+        self.frames_per_px.set(finite(v.frames_per_px));
+        self.scroll_top.set(finite(v.scroll_top));
+        self.snap.set(v.snap);
+        self.grid.set(if v.grid < crate::timeline::GRID_CHOICES { v.grid } else { TimelineView::default().grid });
+    }
+
+    /// Tracks every part (for the autosave).
+    pub fn track(self) {
+        self.start_frame.track();
+        self.frames_per_px.track();
+        self.scroll_top.track();
+        self.snap.track();
+        self.grid.track();
+    }
 }
 
 /// The app's state. `Copy`: every field is a handle into Leptos' arena.
@@ -96,6 +150,7 @@ pub struct Desk {
     pub overviews: StoredValue<Vec<Overview>>,
     /// Which view fills the window.
     pub view: RwSignal<View>,
+    pub timeline: TimelineState,
     /// The selected clip: (track, clip index).
     pub selected_clip: RwSignal<Option<(usize, usize)>>,
     history: StoredValue<History>,
@@ -152,6 +207,7 @@ impl Desk {
             levels: StoredValue::new(Vec::new()),
             overviews: StoredValue::new(Vec::new()),
             view: RwSignal::new(View::Mixer),
+            timeline: TimelineState::new(),
             selected_clip: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             history_len: RwSignal::new((0, 0)),
@@ -202,54 +258,133 @@ impl Desk {
         }
     }
 
-    /// Prepares the session's audio and starts the engine with it, reporting progress.
-    pub fn open_session(self) {
-        spawn_local(async move {
-            match self.start().await {
-                Ok(()) => {
-                    self.ready.set(true);
-                    self.status.set(Status::Ready);
+    /// Opens a session — from the store, or new — with its history and view: prepares the audio
+    /// of any source not yet prepared (synthesizing the demo's stems, reading imported audio from
+    /// `store`), then starts the engine with it, or loads it into the running engine.
+    pub async fn open(self, stored: Stored, store: Option<&Store>) -> Result<(), String> {
+        let Stored { session, view, undo, redo } = stored;
+        if self.playing.get_untracked() {
+            self.stop();
+        }
+        self.ready.set(false);
+        let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
+        let missing = self.prepare_sources(&states, store).await?;
+        let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
+        let strips = session.strip_refs().len();
+        self.history.set_value(History { undo, redo, ..History::default() });
+        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+        self.session.set(session.clone());
+        self.meters.set(vec![StripMeter::default(); strips]);
+        self.restore_view(&view, strips);
+        let tracks = self.rebuild_track_data(&session);
+        match self.engine.get_value() {
+            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, false).await?,
+            running => {
+                if let Some(engine) = running {
+                    engine.close();
                 }
-                Err(message) => self.status.set(Status::Error(message)),
+                self.engine.set_value(None);
+                let module = match self.module.get_value() {
+                    Some(m) => m,
+                    None => EngineModule::load().await?,
+                };
+                self.status.set(Status::Busy("Starting the audio engine…".into()));
+                let engine = LiveEngine::start(
+                    &module,
+                    session.sample_rate,
+                    &session.to_json(),
+                    &tracks,
+                    move |reading| self.on_meters(reading),
+                    move |samples| self.on_tap(samples),
+                    move |message| self.status.set(Status::Error(message)),
+                )
+                .await?;
+                self.module.set_value(Some(module));
+                self.engine.set_value(Some(Rc::new(engine)));
             }
+        }
+        self.seek(view.position.min(session.length_frames()));
+        self.ready.set(true);
+        self.status.set(match missing {
+            0 => Status::Ready,
+            n => Status::Error(format!("The audio of {n} source(s) of this session is not in this browser's storage: those tracks play silence.")),
         });
+        Ok(())
     }
 
-    async fn start(self) -> Result<(), String> {
-        let session = self.session.get_untracked();
-        let module = EngineModule::load().await?;
-        // Each source is prepared once, however many tracks play it (the demo's copies).
-        for (i, track) in session.tracks.iter().enumerate() {
+    /// Where the engineer was in a session (selection beyond the session's strips is dropped).
+    fn restore_view(self, view: &ViewState, strips: usize) {
+        self.view.set(view.page);
+        let valid = self.session.with_untracked(|s| view.selected.filter(|r| s.strip_refs().contains(r)));
+        self.selected.set(valid.filter(|_| strips > 0));
+        let clip = self.session.with_untracked(|s| view.selected_clip.filter(|&(t, c)| s.tracks.get(t).is_some_and(|t| c < t.clips.len().max(1))));
+        self.selected_clip.set(clip);
+        self.timeline.set(&view.timeline);
+    }
+
+    /// The session as the store keeps it: with where the engineer is and the undo history.
+    pub fn stored(self) -> Stored {
+        let (undo, redo) = self.history.with_value(|h| (h.undo.clone(), h.redo.clone()));
+        let view = ViewState {
+            page: self.view.get_untracked(),
+            selected: self.selected.get_untracked(),
+            selected_clip: self.selected_clip.get_untracked(),
+            position: self.position.get_untracked().max(0.0) as u64,
+            timeline: self.timeline.get(),
+        };
+        Stored { session: self.session.get_untracked(), view, undo, redo }
+    }
+
+    /// Every prepared source whose audio the store may need: imported audio, by content id.
+    pub fn imported_sources(self, ids: &std::collections::BTreeSet<String>) -> Vec<PreparedSource> {
+        self.sources.with_value(|s| s.iter().filter(|p| matches!(&p.source, Source::Audio { id, .. } if ids.contains(id))).cloned().collect())
+    }
+
+    /// Prepares every source the session and its history use that is not prepared yet, and lets
+    /// go of the rest; returns how many sources could not be found.
+    async fn prepare_sources(self, states: &[&Session], store: Option<&Store>) -> Result<usize, String> {
+        let mut needed: Vec<(&Session, usize)> = Vec::new();
+        for s in states {
+            for (i, t) in s.tracks.iter().enumerate() {
+                if !needed.iter().any(|(n, j)| n.tracks[*j].source == t.source) {
+                    needed.push((s, i));
+                }
+            }
+        }
+        self.sources.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
+        let (mut missing, count) = (0, needed.len());
+        for (n, (session, i)) in needed.into_iter().enumerate() {
+            let track = &session.tracks[i];
             if self.sources.with_value(|s| s.iter().any(|p| p.source == track.source)) {
                 continue;
             }
-            self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{})", track.name, i + 1, session.tracks.len())));
-            // Let the page paint between stems: each takes a moment to synthesize.
-            TimeoutFuture::new(0).await;
-            let channels = session.render_source(i).map_err(|e| e.to_string())?;
-            let prepared = PreparedSource {
-                source: track.source.clone(),
-                audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
-                level: gated_rms_db(&channels),
-                overview: Overview::build(&channels),
+            let prepared = match &track.source {
+                Source::DemoStem { .. } => {
+                    self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{count})", track.name, n + 1)));
+                    // Let the page paint between stems: each takes a moment to synthesize.
+                    TimeoutFuture::new(0).await;
+                    let channels = session.render_source(i).map_err(|e| e.to_string())?;
+                    Some(PreparedSource {
+                        source: track.source.clone(),
+                        audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
+                        level: gated_rms_db(&channels),
+                        overview: Overview::build(&channels),
+                    })
+                }
+                Source::Audio { id, .. } => {
+                    self.status.set(Status::Busy(format!("Reading {} ({}/{count})", track.name, n + 1)));
+                    match store {
+                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?.map(|a| a.into_prepared(track.source.clone())),
+                        None => None,
+                    }
+                }
             };
-            self.sources.update_value(|s| s.push(prepared));
+            match prepared {
+                Some(p) => self.sources.update_value(|s| s.push(p)),
+                None => missing += 1,
+            }
         }
-        let tracks = self.rebuild_track_data(&session);
-        self.status.set(Status::Busy("Starting the audio engine…".into()));
-        let engine = LiveEngine::start(
-            &module,
-            session.sample_rate,
-            &session.to_json(),
-            &tracks,
-            move |reading| self.on_meters(reading),
-            move |samples| self.on_tap(samples),
-            move |message| self.status.set(Status::Error(message)),
-        )
-        .await?;
-        self.module.set_value(Some(module));
-        self.engine.set_value(Some(Rc::new(engine)));
-        Ok(())
+        Ok(missing)
     }
 
     fn on_meters(self, reading: MeterReading) {

@@ -14,6 +14,8 @@ pub mod fader;
 mod files;
 mod import;
 pub mod inspector;
+mod sessions;
+pub mod store;
 mod timeline;
 pub mod waveform;
 
@@ -95,18 +97,23 @@ pub fn App() -> impl IntoView {
         .and_then(|w| w.location().search().ok())
         .and_then(|q| q.split(['?', '&']).find_map(|kv| kv.strip_prefix("tracks=").and_then(|n| n.parse::<usize>().ok())))
         .map_or(1, |n| n.div_ceil(8).clamp(1, 16));
-    let desk = Desk::new(Session::demo_copies(copies));
+    let desk = Desk::new(Session::empty(""));
     provide_context(desk);
+    let library = sessions::Library::new();
+    provide_context(library);
     let imports = import::Imports::new();
     provide_context(imports);
     import::accept_drops(desk, imports);
     desk.follow_tap();
-    desk.open_session();
+    library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));
     shortcuts(desk);
     view! {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>
             <span class="session-name">{move || desk.session.with(|s| s.name.clone())}</span>
+            <sessions::SaveIndicator />
+            <button class="sessions-button" aria-expanded=move || library.shown.get().to_string()
+                on:click=move |_| library.shown.update(|s| *s = !*s)>"Sessions…"</button>
             <div class="views" role="toolbar" aria-label="Views">
                 <button aria-pressed=move || (desk.view.get() == View::Timeline).to_string() on:click=move |_| desk.view.set(View::Timeline)>"Timeline"</button>
                 <button aria-pressed=move || (desk.view.get() == View::Mixer).to_string() on:click=move |_| desk.view.set(View::Mixer)>"Mixer"</button>
@@ -117,6 +124,9 @@ pub fn App() -> impl IntoView {
             <StatusLine />
             <import::ImportPanel />
         </div>
+        <Show when=move || library.shown.get()>
+            <sessions::SessionBrowser />
+        </Show>
         <main class="workspace">
             <div class="console-pane">
                 {move || match desk.view.get() {

@@ -8,7 +8,7 @@ use mixroom_session::{Clip, LoopRegion, Row, StripRef};
 use wasm_bindgen::JsCast;
 
 use crate::controls::StripToggle;
-use crate::desk::desk;
+use crate::desk::{desk, TimelineState};
 use crate::fader::{db_label, parse_db};
 
 /// Height of a row (a track's lane or a folder's), px.
@@ -45,6 +45,8 @@ struct Drag {
 }
 
 /// Grid choices: name and length in beats.
+/// How many grid choices there are.
+pub const GRID_CHOICES: usize = GRIDS.len();
 const GRIDS: [(&str, f64); 4] = [("Bar", 4.0), ("Beat", 1.0), ("1/8", 0.5), ("1/16", 0.25)];
 
 /// Seconds as m:ss.mmm.
@@ -77,12 +79,9 @@ pub fn Timeline() -> impl IntoView {
     // the rows in view: its height and the pane's scroll offset, px.
     let body = NodeRef::<leptos::html::Div>::new();
     let visible_height = RwSignal::new(400.0f64);
-    let scroll_top = RwSignal::new(0.0f64);
-    // The view: the frame at the left edge and frames per pixel.
-    let view_start = RwSignal::new(0.0f64);
-    let fpp = RwSignal::new(0.0f64);
-    let snap = RwSignal::new(true);
-    let grid = RwSignal::new(1usize);
+    // The view (the frame at the left edge, frames per pixel, the pane's scroll offset) and the grid
+    // live on the desk: they are part of what a reload restores.
+    let TimelineState { start_frame: view_start, frames_per_px: fpp, scroll_top, snap, grid } = desk.timeline;
     let drag = StoredValue::new(None::<Drag>);
     let ruler_drag = StoredValue::new(None::<(f64, bool)>);
 
@@ -113,6 +112,13 @@ pub fn Timeline() -> impl IntoView {
             if fpp.get_untracked() == 0.0 {
                 fit();
             }
+        }
+    });
+    // Back to where the track list was scrolled (this visit, or before a reload).
+    Effect::new(move |_| {
+        if let Some(el) = body.get() {
+            let top = scroll_top.get_untracked();
+            request_animation_frame(move || el.set_scroll_top(top as i32));
         }
     });
     let _ = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -485,7 +491,7 @@ pub fn Timeline() -> impl IntoView {
                 <label><input type="checkbox" aria-label="Snap to grid" prop:checked=move || snap.get()
                     on:change=move |ev| snap.set(event_target_checked(&ev)) />"Snap"</label>
                 <select aria-label="Grid" on:change=move |ev| grid.set(event_target_value(&ev).parse().unwrap_or(1))>
-                    {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == 1>{*n}</option> }).collect_view()}
+                    {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == grid.get_untracked()>{*n}</option> }).collect_view()}
                 </select>
                 <button class="loop" class:on=looping aria-label="Loop" aria-pressed=move || looping().to_string() on:click=toggle_loop>"⟲ Loop"</button>
                 <button title="Put the selected track in a new folder (a group bus)"

@@ -15,6 +15,24 @@ fn send(to: &str, level_db: f32) -> Send {
 }
 
 impl Session {
+    /// A new, empty session at 48 kHz and 120 BPM: a master strip and nothing else, as a new
+    /// session in any DAW.
+    pub fn empty(name: &str) -> Session {
+        Session {
+            format: FORMAT.into(),
+            version: VERSION,
+            name: name.into(),
+            sample_rate: 48_000,
+            tempo_bpm: 120.0,
+            tracks: Vec::new(),
+            buses: Vec::new(),
+            returns: Vec::new(),
+            master: Master { strip: Strip::default() },
+            markers: Vec::new(),
+            loop_region: None,
+        }
+    }
+
     /// The demo session with its eight tracks repeated `copies` times (for load tests: 4 copies
     /// make 32 tracks); copies after the first are named "Kick 2", "Kick 3"…
     pub fn demo_copies(copies: usize) -> Session {

@@ -363,3 +363,12 @@ fn imported_files_become_tracks_and_limits_hold() {
     assert!(s.add_audio_tracks(&[new("Nothing", 0)]).is_err());
     assert_eq!(s, before);
 }
+
+#[test]
+fn an_empty_session_is_valid_and_renders_silence() {
+    let s = Session::empty("Untitled");
+    assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    let mut engine = s.build_engine(&[]).unwrap();
+    let [l, r] = engine.render_all();
+    assert!(l.iter().chain(&r).all(|x| *x == 0.0));
+}

@@ -1,0 +1,562 @@
+//! Sessions that last: every edit is saved to the browser's store shortly after it is made (with
+//! the view and the undo history), the session open last comes back on the next visit, and the
+//! session browser creates, opens, renames, duplicates and deletes sessions.
+//!
+//! Nothing is lost to a failed save: the session stays open as it is, the previous save stays
+//! whole (a save is one transaction), the message says what happened and the next edit (or "Save
+//! now") tries again. A session that cannot be opened is left as it is in the store.
+
+use std::collections::BTreeSet;
+
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mixroom_session::{Session, Stored};
+
+use crate::desk::{desk, Desk, Status};
+use crate::store::{self, human_bytes, Entry, Store, StoreError, Usage};
+
+/// The demo's id in the store: one entry, which "Reset" returns to how it ships.
+pub const DEMO_ID: &str = "demo";
+/// How long after the last edit the session is saved, ms: a drag saves once, at its end.
+const AUTOSAVE_DELAY_MS: u32 = 600;
+
+/// Whether the open session is saved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveState {
+    /// Not saving in this browser (no storage, or a benchmark session), and why.
+    Off(String),
+    Saving,
+    Saved,
+    /// The last save failed: what happened and what to do.
+    Failed(String),
+}
+
+/// The stored sessions and the saving of the open one.
+#[derive(Clone, Copy)]
+pub struct Library {
+    store: StoredValue<Option<Store>, LocalStorage>,
+    /// The open session's id in the store.
+    pub current: RwSignal<Option<String>>,
+    pub save_state: RwSignal<SaveState>,
+    /// Every stored session, most recent first.
+    pub entries: RwSignal<Vec<Entry>>,
+    pub usage: RwSignal<Option<Usage>>,
+    /// A message from the session browser (a session that would not open, a refused delete).
+    pub notice: RwSignal<Option<String>>,
+    /// Whether the session browser is shown.
+    pub shown: RwSignal<bool>,
+    /// Whether edits are saved (off while a session is being opened).
+    autosave: StoredValue<bool>,
+    /// Audio the store has, by content id.
+    known_audio: StoredValue<BTreeSet<String>>,
+    /// Bumped by every edit: a pending save runs only if no edit came after it.
+    generation: StoredValue<u64>,
+    saving: StoredValue<bool>,
+}
+
+impl Library {
+    pub fn new() -> Library {
+        Library {
+            store: StoredValue::new_local(None),
+            current: RwSignal::new(None),
+            save_state: RwSignal::new(SaveState::Saving),
+            entries: RwSignal::new(Vec::new()),
+            usage: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            shown: RwSignal::new(false),
+            autosave: StoredValue::new(false),
+            known_audio: StoredValue::new(BTreeSet::new()),
+            generation: StoredValue::new(0),
+            saving: StoredValue::new(false),
+        }
+    }
+
+    fn store(self) -> Option<Store> {
+        self.store.get_value()
+    }
+
+    /// Opens the store and the session open last (the demo on a first visit); `ephemeral` opens a
+    /// session that is never saved instead (load tests).
+    pub fn start(self, desk: Desk, ephemeral: Option<Session>) {
+        self.watch_edits(desk);
+        spawn_local(async move {
+            if let Some(session) = ephemeral {
+                self.save_state.set(SaveState::Off("This load-test session is not saved.".into()));
+                if let Err(message) = desk.open(Stored::fresh(session), None).await {
+                    desk.status.set(Status::Error(message));
+                }
+                return;
+            }
+            desk.status.set(Status::Busy("Opening your sessions…".into()));
+            let store = match Store::open().await {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    self.save_state.set(SaveState::Off(format!("Sessions are not saved: {e}.")));
+                    None
+                }
+            };
+            let (id, stored) = match &store {
+                Some(store) => self.first_session(store).await,
+                None => (None, Stored::fresh(Session::demo())),
+            };
+            if let Some(store) = &store {
+                self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+            }
+            self.store.set_value(store);
+            if let Err(message) = desk.open(stored, self.store().as_ref()).await {
+                desk.status.set(Status::Error(message));
+                return;
+            }
+            self.current.set(id);
+            self.autosave.set_value(true);
+            let _ = self.save(desk).await;
+            if self.store().is_some() {
+                store::request_persistence().await;
+                self.refresh().await;
+            }
+        });
+    }
+
+    /// The session to open on arrival: the one open last, else the demo. One that no longer reads
+    /// is left untouched and named in a notice.
+    async fn first_session(self, store: &Store) -> (Option<String>, Stored) {
+        if let Some(id) = store.last_open().await {
+            match store.document(&id).await {
+                Ok(Some(doc)) => match Stored::from_json(&doc) {
+                    Ok(stored) => return (Some(id), stored),
+                    Err(e) => {
+                        let name = store.list().await.ok().and_then(|l| l.into_iter().find(|x| x.id == id)).map_or(id.clone(), |x| x.name);
+                        self.notice.set(Some(format!("“{name}” could not be opened: {e} It is kept as it was; the demo is open instead.")));
+                        self.shown.set(true);
+                    }
+                },
+                Ok(None) => {}
+                Err(e) => self.notice.set(Some(format!("Your last session could not be read: {e}."))),
+            }
+        }
+        let demo = match store.document(DEMO_ID).await {
+            Ok(Some(doc)) => Stored::from_json(&doc).ok(),
+            _ => None,
+        };
+        (Some(DEMO_ID.to_owned()), demo.unwrap_or_else(|| Stored::fresh(Session::demo())))
+    }
+
+    /// Saves shortly after any edit, view change or stop: everything a reload must find again.
+    fn watch_edits(self, desk: Desk) {
+        // The engine reports the position and transport ~30 times a second, changed or not: only
+        // a change is a reason to save, and the position only while stopped.
+        let resting_position = Memo::new(move |_| (!desk.playing.get()).then(|| desk.position.get() as u64));
+        Effect::new(move |_| {
+            desk.session.track();
+            desk.history_len.track();
+            desk.view.track();
+            desk.selected.track();
+            desk.selected_clip.track();
+            desk.timeline.track();
+            resting_position.track();
+            if !self.autosave.get_value() || self.store().is_none() {
+                return;
+            }
+            let generation = self.generation.get_value() + 1;
+            self.generation.set_value(generation);
+            self.save_state.set(SaveState::Saving);
+            spawn_local(async move {
+                TimeoutFuture::new(AUTOSAVE_DELAY_MS).await;
+                if self.generation.get_value() == generation {
+                    let _ = self.save(desk).await;
+                }
+            });
+        });
+    }
+
+    /// Saves the open session now (after any save under way), in one transaction with any of its
+    /// audio not stored yet.
+    pub async fn save(self, desk: Desk) -> Result<(), StoreError> {
+        while self.saving.get_value() {
+            TimeoutFuture::new(10).await;
+        }
+        let (Some(store), Some(id)) = (self.store(), self.current.get_untracked()) else { return Ok(()) };
+        self.saving.set_value(true);
+        self.save_state.set(SaveState::Saving);
+        let stored = desk.stored();
+        let document = stored.to_json();
+        let ids = stored.audio_ids();
+        let sources = desk.imported_sources(&ids);
+        let audio_bytes: f64 = sources.iter().flat_map(|p| &p.audio).map(|c| c.length() as f64 * 4.0).sum();
+        let unsaved: Vec<_> = sources.into_iter().filter(|p| !self.known_audio.with_value(|k| k.contains(audio_id(p)))).collect();
+        let entry = Entry {
+            demo: id == DEMO_ID,
+            id,
+            name: stored.session.name.clone(),
+            modified: js_sys::Date::now(),
+            bytes: document.len() as f64 + audio_bytes,
+            audio: ids.into_iter().collect(),
+        };
+        let result = store.save(&entry, &document, &unsaved).await;
+        self.saving.set_value(false);
+        match &result {
+            Ok(()) => {
+                self.known_audio.update_value(|k| k.extend(unsaved.iter().map(|p| audio_id(p).to_owned())));
+                // Saved, unless an edit came in meanwhile (its own save follows).
+                if self.save_state.get_untracked() == SaveState::Saving {
+                    self.save_state.set(SaveState::Saved);
+                }
+                self.refresh().await;
+            }
+            Err(e) => {
+                self.refresh().await;
+                self.save_state.set(SaveState::Failed(self.failure_message(e)));
+            }
+        }
+        result
+    }
+
+    fn failure_message(self, e: &StoreError) -> String {
+        let what = match e {
+            StoreError::Full => {
+                let usage = self.usage.get_untracked().map(|u| format!(" ({} used of {})", human_bytes(u.used), human_bytes(u.quota))).unwrap_or_default();
+                format!("the browser's storage for this site is full{usage}. Delete sessions you no longer need (Sessions…) and Mixroom saves again")
+            }
+            other => format!("{other}. Mixroom tries again at your next edit"),
+        };
+        format!("Not saved: {what}. Everything is still open here, and the last save is intact.")
+    }
+
+    /// Reads the list of sessions and the storage estimate again.
+    pub async fn refresh(self) {
+        if let Some(store) = self.store() {
+            if let Ok(list) = store.list().await {
+                self.entries.set(list);
+            }
+        }
+        self.usage.set(store::usage().await);
+    }
+
+    /// Opens `stored` as session `id` (nothing is saved while it loads).
+    async fn switch(self, desk: Desk, id: String, stored: Stored) {
+        self.autosave.set_value(false);
+        self.generation.update_value(|g| *g += 1);
+        let opened = desk.open(stored, self.store().as_ref()).await;
+        self.current.set(Some(id.clone()));
+        self.autosave.set_value(true);
+        if let Err(message) = opened {
+            desk.status.set(Status::Error(message));
+        }
+        let _ = self.save(desk).await;
+    }
+
+    /// Saves the open session before leaving it; says so and refuses when that fails (leaving it
+    /// would lose the unsaved edits).
+    async fn leave(self, desk: Desk) -> bool {
+        self.generation.update_value(|g| *g += 1);
+        match self.save(desk).await {
+            Ok(()) => true,
+            Err(e) => {
+                let name = desk.session.with_untracked(|s| s.name.clone());
+                self.notice.set(Some(format!("“{name}” stays open: it could not be saved ({e}), and leaving it would lose your latest edits.")));
+                false
+            }
+        }
+    }
+
+    fn entry(self, id: &str) -> Option<Entry> {
+        self.entries.with_untracked(|l| l.iter().find(|e| e.id == id).cloned())
+    }
+
+    /// Reads a stored session, or says why it cannot be.
+    async fn read(self, id: &str) -> Option<Stored> {
+        let store = self.store()?;
+        let name = self.entry(id).map_or_else(|| id.to_owned(), |e| e.name);
+        match store.document(id).await {
+            Ok(Some(doc)) => match Stored::from_json(&doc) {
+                Ok(stored) => Some(stored),
+                Err(e) => {
+                    self.notice.set(Some(format!("“{name}” could not be opened: {e} It is kept as it was.")));
+                    None
+                }
+            },
+            Ok(None) => {
+                self.notice.set(Some(format!("“{name}” is no longer stored in this browser.")));
+                None
+            }
+            Err(e) => {
+                self.notice.set(Some(format!("“{name}” could not be read: {e}.")));
+                None
+            }
+        }
+    }
+
+    pub fn open(self, desk: Desk, id: String) {
+        spawn_local(async move {
+            if self.current.get_untracked().as_deref() == Some(id.as_str()) || !self.leave(desk).await {
+                return;
+            }
+            if let Some(stored) = self.read(&id).await {
+                self.notice.set(None);
+                self.switch(desk, id, stored).await;
+            }
+        });
+    }
+
+    pub fn new_session(self, desk: Desk) {
+        spawn_local(async move {
+            if !self.leave(desk).await {
+                return;
+            }
+            let taken: Vec<String> = self.entries.with_untracked(|l| l.iter().map(|e| e.name.clone()).collect());
+            let name = unused_name("Untitled session", &taken);
+            self.switch(desk, new_id(), Stored::fresh(Session::empty(&name))).await;
+        });
+    }
+
+    pub fn rename(self, desk: Desk, id: String, name: String) {
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return;
+        }
+        if self.current.get_untracked().as_deref() == Some(id.as_str()) {
+            desk.edit_session(move |s| s.name = name);
+            return;
+        }
+        spawn_local(async move {
+            let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
+            stored.session.name = name.clone();
+            entry.name = name;
+            entry.modified = js_sys::Date::now();
+            if let Err(e) = store.put_session(&entry, &stored.to_json()).await {
+                self.notice.set(Some(format!("The session could not be renamed: {e}.")));
+            }
+            self.refresh().await;
+        });
+    }
+
+    pub fn duplicate(self, desk: Desk, id: String) {
+        spawn_local(async move {
+            if self.current.get_untracked().as_deref() == Some(id.as_str()) && !self.leave(desk).await {
+                return;
+            }
+            let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
+            let taken: Vec<String> = self.entries.with_untracked(|l| l.iter().map(|e| e.name.clone()).collect());
+            stored.session.name = unused_name(&format!("{} copy", stored.session.name), &taken);
+            let document = stored.to_json();
+            entry = Entry { id: new_id(), name: stored.session.name.clone(), modified: js_sys::Date::now(), demo: false, ..entry };
+            // The copy uses the same audio: stored once, used by both.
+            if let Err(e) = store.put_session(&entry, &document).await {
+                self.notice.set(Some(format!("The session could not be duplicated: {e}.")));
+            }
+            self.refresh().await;
+        });
+    }
+
+    /// Deletes a session and the audio only it used; deleting the open session opens the most
+    /// recent other one (or the demo).
+    pub fn delete(self, desk: Desk, id: String) {
+        spawn_local(async move {
+            let Some(store) = self.store() else { return };
+            if self.current.get_untracked().as_deref() == Some(id.as_str()) {
+                let next = self.entries.with_untracked(|l| l.iter().find(|e| e.id != id).map(|e| e.id.clone()));
+                let stored = match &next {
+                    Some(next) => self.read(next).await,
+                    None => None,
+                };
+                let (next, stored) = match (next, stored) {
+                    (Some(n), Some(s)) => (n, s),
+                    _ => (DEMO_ID.to_owned(), Stored::fresh(Session::demo())),
+                };
+                self.switch(desk, next, stored).await;
+            }
+            if let Err(e) = store.delete(&id).await {
+                self.notice.set(Some(format!("The session could not be deleted: {e}.")));
+            }
+            self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+            self.refresh().await;
+        });
+    }
+
+    /// Returns the demo to how it ships.
+    pub fn reset_demo(self, desk: Desk) {
+        spawn_local(async move {
+            let fresh = Stored::fresh(Session::demo());
+            if self.current.get_untracked().as_deref() == Some(DEMO_ID) {
+                self.switch(desk, DEMO_ID.to_owned(), fresh).await;
+            } else if let Some(store) = self.store() {
+                let entry = Entry { id: DEMO_ID.into(), name: fresh.session.name.clone(), modified: js_sys::Date::now(), bytes: 0.0, audio: Vec::new(), demo: true };
+                let document = fresh.to_json();
+                let entry = Entry { bytes: document.len() as f64, ..entry };
+                if let Err(e) = store.put_session(&entry, &document).await {
+                    self.notice.set(Some(format!("The demo could not be reset: {e}.")));
+                }
+                self.refresh().await;
+            }
+        });
+    }
+}
+
+impl Default for Library {
+    fn default() -> Self {
+        Library::new()
+    }
+}
+
+fn audio_id(p: &crate::desk::PreparedSource) -> &str {
+    match &p.source {
+        mixroom_session::Source::Audio { id, .. } => id,
+        mixroom_session::Source::DemoStem { stem } => stem,
+    }
+}
+
+/// A new session id: the time and a random part, never reused.
+fn new_id() -> String {
+    format!("s{:x}-{:06x}", js_sys::Date::now() as u64, (js_sys::Math::random() * 16_777_216.0) as u32)
+}
+
+/// `base`, or "`base` 2", "`base` 3"… whichever no session has yet.
+fn unused_name(base: &str, taken: &[String]) -> String {
+    std::iter::once(base.to_owned()).chain((2..).map(|n| format!("{base} {n}"))).find(|n| !taken.contains(n)).expect("some number is free")
+}
+
+pub fn library() -> Library {
+    expect_context::<Library>()
+}
+
+/// The save indicator next to the session name.
+#[component]
+pub fn SaveIndicator() -> impl IntoView {
+    let lib = library();
+    let desk = desk();
+    let text = move || match lib.save_state.get() {
+        SaveState::Off(_) => "Not saved",
+        SaveState::Saving => "Saving…",
+        SaveState::Saved => "Saved",
+        SaveState::Failed(_) => "Not saved",
+    };
+    let detail = move || match lib.save_state.get() {
+        SaveState::Off(why) | SaveState::Failed(why) => why,
+        SaveState::Saving => "Saving to this browser's storage".into(),
+        SaveState::Saved => "Every change is saved in this browser".into(),
+    };
+    let failed = move || matches!(lib.save_state.get(), SaveState::Failed(_));
+    view! {
+        <span class="save-state" class:failed=failed title=detail role="status" aria-label=move || format!("Save state: {}", text())>{text}</span>
+        <Show when=failed>
+            <div class="save-failure" role="alert">
+                <span>{move || detail()}</span>
+                <button on:click=move |_| spawn_local(async move { let _ = lib.save(desk).await; })>"Save now"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// The session browser: every stored session with its last-modified time and size, and what can be
+/// done with each; the storage used and the browser's quota.
+#[component]
+pub fn SessionBrowser() -> impl IntoView {
+    let lib = library();
+    let desk = desk();
+    let renaming = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(None::<String>);
+    let usage = move || match lib.usage.get() {
+        Some(Usage { used, quota, persistent }) => format!(
+            "Storage: {} used of {} this browser allows this site. {}",
+            human_bytes(used),
+            human_bytes(quota),
+            if persistent { "Kept by the browser even when space runs short." } else { "The browser may clear it when space runs short: export sessions you cannot lose." }
+        ),
+        None => "This browser does not report its storage.".into(),
+    };
+    view! {
+        <section class="session-browser" role="dialog" aria-label="Sessions">
+            <header>
+                <h2>"Sessions"</h2>
+                <button on:click=move |_| lib.new_session(desk)>"New session"</button>
+                <button aria-label="Close the session browser" on:click=move |_| lib.shown.set(false)>"×"</button>
+            </header>
+            <p class="storage-usage">{usage}</p>
+            {move || lib.notice.get().map(|n| view! {
+                <p class="notice" role="alert">{n}<button aria-label="Dismiss the message" on:click=move |_| lib.notice.set(None)>"×"</button></p>
+            })}
+            <table>
+                <thead><tr><th>"Name"</th><th>"Modified"</th><th>"Size"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>
+                    <For each=move || lib.entries.get() key=|e| (e.id.clone(), e.name.clone(), e.modified as u64) let:entry>
+                        {
+                            let id = entry.id.clone();
+                            let name = entry.name.clone();
+                            let is_open = { let id = id.clone(); move || lib.current.get().as_deref() == Some(id.as_str()) };
+                            let modified = js_sys::Date::new(&entry.modified.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).as_string().unwrap_or_default();
+                            let (open_id, rename_id, dup_id, del_id, confirm_id) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+                            let editing = { let id = id.clone(); move || renaming.get().as_deref() == Some(id.as_str()) };
+                            let input_name = name.clone();
+                            let confirm = { let id = id.clone(); move || confirming.get().as_deref() == Some(id.as_str()) };
+                            let commit = {
+                                let id = id.clone();
+                                move |value: String| {
+                                    renaming.set(None);
+                                    lib.rename(desk, id.clone(), value);
+                                }
+                            };
+                            view! {
+                                <tr class:open=is_open.clone()>
+                                    <td>
+                                        <Show when=editing.clone() fallback={
+                                            let name = name.clone();
+                                            let is_open = is_open.clone();
+                                            move || view! {
+                                                <button class="session-open" aria-label=format!("Open {name}") on:click={ let id = open_id.clone(); move |_| lib.open(desk, id.clone()) }>
+                                                    {name.clone()}{ let is_open = is_open.clone(); move || if is_open() { " (open)" } else { "" } }
+                                                </button>
+                                            }
+                                        }>
+                                            <input class="session-rename" value=input_name.clone() aria-label=format!("New name for {input_name}") autofocus
+                                                on:keydown={ let commit = commit.clone(); move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+                                                    "Enter" => commit(event_target_value(&ev)),
+                                                    "Escape" => renaming.set(None),
+                                                    _ => {}
+                                                } }
+                                                on:blur={ let commit = commit.clone(); move |ev| commit(event_target_value(&ev)) } />
+                                        </Show>
+                                    </td>
+                                    <td>{modified}</td>
+                                    <td>{human_bytes(entry.bytes)}</td>
+                                    <td class="session-actions">
+                                        <button aria-label=format!("Rename {name}") on:click=move |_| renaming.set(Some(rename_id.clone()))>"Rename"</button>
+                                        <button aria-label=format!("Duplicate {name}") on:click=move |_| lib.duplicate(desk, dup_id.clone())>"Duplicate"</button>
+                                        {if entry.demo {
+                                            view! { <button aria-label="Reset the demo" on:click=move |_| lib.reset_demo(desk)>"Reset"</button> }.into_any()
+                                        } else {
+                                            let name = name.clone();
+                                            view! {
+                                                <Show when=confirm.clone() fallback={
+                                                    let name = name.clone();
+                                                    let id = confirm_id.clone();
+                                                    move || view! { <button aria-label=format!("Delete {name}") on:click={ let id = id.clone(); move |_| confirming.set(Some(id.clone())) }>"Delete"</button> }
+                                                }>
+                                                    <button class="danger" aria-label=format!("Confirm deleting {name}") on:click={ let id = del_id.clone(); move |_| { confirming.set(None); lib.delete(desk, id.clone()) } }>"Delete for good"</button>
+                                                </Show>
+                                            }.into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }
+                    </For>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn new_names_never_repeat_one_in_use() {
+        let taken = vec!["Untitled session".to_owned(), "Untitled session 2".to_owned()];
+        assert_eq!(unused_name("Untitled session", &taken), "Untitled session 3");
+        assert_eq!(unused_name("Mix copy", &taken), "Mix copy");
+        assert_ne!(new_id(), new_id());
+    }
+}

@@ -1,0 +1,337 @@
+//! The browser's store (IndexedDB): every session the user has, and the audio they use.
+//!
+//! Four object stores in one database:
+//! - `sessions`: session id → the stored document ([`mixroom_session::Stored`] as JSON);
+//! - `catalog`: session id → what the session browser lists (name, last modified, size, the audio
+//!   it uses), so that listing never reads a session;
+//! - `audio`: content id (the samples' SHA-256) → the samples, their level and their overview,
+//!   stored once however many sessions (or undo steps) use them;
+//! - `settings`: small values, such as the session open last.
+//!
+//! A save writes the session, its catalog entry and any audio not yet stored in **one**
+//! transaction: a closed tab or a full disk leaves the previous save whole. Audio no session uses
+//! any more is deleted with the session that last used it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use idb::{Database, ObjectStore, TransactionMode};
+use js_sys::{Array, Float32Array, Object, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::audio::TrackAudio;
+use crate::desk::PreparedSource;
+use crate::waveform::{Overview, LEVELS};
+
+const DATABASE: &str = "mixroom";
+/// The database's schema version (IndexedDB's own versioning: object stores, not documents).
+const SCHEMA: u32 = 1;
+const SESSIONS: &str = "sessions";
+const CATALOG: &str = "catalog";
+const AUDIO: &str = "audio";
+const SETTINGS: &str = "settings";
+const LAST_OPEN: &str = "last-open";
+
+/// What the session browser shows of a stored session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub name: String,
+    /// Last saved, ms since 1970 (`Date.now()`).
+    pub modified: f64,
+    /// The stored document plus the audio it uses, bytes.
+    pub bytes: f64,
+    /// Content ids of the audio the session and its undo history use.
+    pub audio: Vec<String>,
+    /// The built-in demo (which can be reset to how it ships).
+    #[serde(default)]
+    pub demo: bool,
+}
+
+/// A source's audio as stored: the samples per channel, its gated RMS level and its overview.
+pub struct StoredAudio {
+    pub channels: TrackAudio,
+    pub level: f64,
+    pub overview: Overview,
+}
+
+impl StoredAudio {
+    pub fn into_prepared(self, source: mixroom_session::Source) -> PreparedSource {
+        PreparedSource { source, audio: self.channels, level: self.level, overview: self.overview }
+    }
+}
+
+/// Why the store could not do something.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreError {
+    /// The browser refused to store more for this site.
+    Full,
+    /// The browser has no IndexedDB here (some private modes) or refused to open it.
+    Unavailable(String),
+    /// Anything else, with the browser's words.
+    Failed(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Full => write!(f, "the browser's storage for this site is full"),
+            StoreError::Unavailable(why) => write!(f, "this browser does not let Mixroom store sessions here ({why})"),
+            StoreError::Failed(why) => write!(f, "the browser's storage failed ({why})"),
+        }
+    }
+}
+
+fn failed(e: impl fmt::Display) -> StoreError {
+    StoreError::Failed(e.to_string())
+}
+
+/// The open database.
+#[derive(Clone)]
+pub struct Store {
+    db: std::rc::Rc<Database>,
+}
+
+impl Store {
+    /// Opens (creating on first use) the database.
+    pub async fn open() -> Result<Store, StoreError> {
+        let db = Database::builder(DATABASE)
+            .version(SCHEMA)
+            .add_object_store(ObjectStore::builder(SESSIONS))
+            .add_object_store(ObjectStore::builder(CATALOG))
+            .add_object_store(ObjectStore::builder(AUDIO))
+            .add_object_store(ObjectStore::builder(SETTINGS))
+            .build()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Store { db: std::rc::Rc::new(db) })
+    }
+
+    fn store(&self, name: &str, mode: TransactionMode) -> Result<ObjectStore, StoreError> {
+        self.db.transaction(&[name], mode).and_then(|t| t.object_store(name)).map_err(failed)
+    }
+
+    async fn get(&self, store: &str, key: &str) -> Result<Option<JsValue>, StoreError> {
+        self.store(store, TransactionMode::ReadOnly)?.get(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)
+    }
+
+    /// Every stored session, most recently modified first.
+    pub async fn list(&self) -> Result<Vec<Entry>, StoreError> {
+        let values = self.store(CATALOG, TransactionMode::ReadOnly)?.get_all(None, None).map_err(failed)?.await.map_err(failed)?;
+        let mut entries: Vec<Entry> = values.into_iter().filter_map(|v| serde_wasm_bindgen::from_value(v).ok()).collect();
+        entries.sort_by(|a, b| b.modified.total_cmp(&a.modified));
+        Ok(entries)
+    }
+
+    /// A session's stored document.
+    pub async fn document(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.get(SESSIONS, id).await?.and_then(|v| v.as_string()))
+    }
+
+    /// The session open when the app was last used.
+    pub async fn last_open(&self) -> Option<String> {
+        self.get(SETTINGS, LAST_OPEN).await.ok().flatten().and_then(|v| v.as_string())
+    }
+
+    pub async fn set_last_open(&self, id: &str) -> Result<(), StoreError> {
+        let store = self.store(SETTINGS, TransactionMode::ReadWrite)?;
+        store.put(&JsValue::from_str(id), Some(&JsValue::from_str(LAST_OPEN))).map_err(failed)?.await.map_err(failed)?;
+        Ok(())
+    }
+
+    /// The content ids of all stored audio.
+    pub async fn audio_ids(&self) -> Result<BTreeSet<String>, StoreError> {
+        let keys = self.store(AUDIO, TransactionMode::ReadOnly)?.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
+    }
+
+    /// A source's stored audio.
+    pub async fn audio(&self, id: &str) -> Result<Option<StoredAudio>, StoreError> {
+        let Some(record) = self.get(AUDIO, id).await? else { return Ok(None) };
+        let get = |k: &str| Reflect::get(&record, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let channels: TrackAudio = get("channels").dyn_into::<Array>().map_err(|_| failed("an audio record has no samples"))?.iter().map(JsCast::unchecked_into).collect();
+        let frames = channels.first().map_or(0, |c| c.length() as usize);
+        let levels: Vec<Vec<(f32, f32)>> = get("overview")
+            .dyn_into::<Array>()
+            .map(|a| a.iter().map(|l| l.unchecked_into::<Float32Array>().to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()).collect())
+            .unwrap_or_default();
+        // An overview from another build's resolutions is rebuilt from the samples.
+        let overview = if levels.len() == LEVELS.len() {
+            Overview { frames, levels }
+        } else {
+            Overview::build(&channels.iter().map(Float32Array::to_vec).collect::<Vec<_>>())
+        };
+        Ok(Some(StoredAudio { channels, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
+    }
+
+    /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
+    /// `audio` not stored yet — all or nothing.
+    pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
+        let stores = [SESSIONS, CATALOG, AUDIO, SETTINGS];
+        let tx = self.db.transaction(&stores, TransactionMode::ReadWrite).map_err(failed)?;
+        let put = |store: &str, value: &JsValue, key: &str| -> Result<(), StoreError> {
+            tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
+            Ok(())
+        };
+        let written = (|| {
+            for a in audio {
+                if let mixroom_session::Source::Audio { id, .. } = &a.source {
+                    put(AUDIO, &audio_record(a), id)?;
+                }
+            }
+            put(SESSIONS, &JsValue::from_str(document), &entry.id)?;
+            put(CATALOG, &serde_wasm_bindgen::to_value(entry).map_err(failed)?, &entry.id)?;
+            put(SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
+        })();
+        finish(tx, written).await
+    }
+
+    /// Deletes a session, and the audio no other session uses.
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let others: BTreeSet<String> = self.list().await?.into_iter().filter(|e| e.id != id).flat_map(|e| e.audio).collect();
+        let unused: Vec<String> = self.audio_ids().await?.into_iter().filter(|a| !others.contains(a)).collect();
+        let tx = self.db.transaction(&[SESSIONS, CATALOG, AUDIO], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            let key = JsValue::from_str(id);
+            tx.object_store(SESSIONS).map_err(failed)?.delete(key.clone()).map_err(failed)?;
+            tx.object_store(CATALOG).map_err(failed)?.delete(key).map_err(failed)?;
+            let audio = tx.object_store(AUDIO).map_err(failed)?;
+            for a in &unused {
+                audio.delete(JsValue::from_str(a)).map_err(failed)?;
+            }
+            Ok(())
+        })();
+        finish(tx, written).await
+    }
+
+    /// Writes a document and entry as they are (a duplicate, a rename of a closed session).
+    pub async fn put_session(&self, entry: &Entry, document: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[SESSIONS, CATALOG], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            tx.object_store(SESSIONS).map_err(failed)?.put(&JsValue::from_str(document), Some(&JsValue::from_str(&entry.id))).map_err(put_error)?;
+            tx.object_store(CATALOG).map_err(failed)?.put(&serde_wasm_bindgen::to_value(entry).map_err(failed)?, Some(&JsValue::from_str(&entry.id))).map_err(put_error)?;
+            Ok(())
+        })();
+        finish(tx, written).await
+    }
+}
+
+/// Waits for a transaction to end: committed, or aborted (by us when a request could not even be
+/// made, or by the browser — a full disk aborts it with `QuotaExceededError`).
+async fn finish(tx: idb::Transaction, written: Result<(), StoreError>) -> Result<(), StoreError> {
+    let raw: web_sys::IdbTransaction = tx.into();
+    if let Err(e) = written {
+        let _ = raw.abort();
+        return Err(e);
+    }
+    if settle(&raw).await {
+        return Ok(());
+    }
+    Err(match raw.error().map(|e| (e.name(), e.message())) {
+        Some((name, _)) if name == "QuotaExceededError" => StoreError::Full,
+        Some((name, message)) => StoreError::Failed(format!("{name}: {message}")),
+        None => failed("the save was aborted"),
+    })
+}
+
+/// Whether a transaction committed (`complete`) or not (`abort`). A failed request's `error` event
+/// is always followed by `abort`, so only these two end the wait; the handlers are removed before
+/// they are dropped (a later event must not reach a dropped closure).
+async fn settle(raw: &web_sys::IdbTransaction) -> bool {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    let (sender, receiver) = futures::channel::oneshot::channel::<bool>();
+    let sender = Rc::new(RefCell::new(Some(sender)));
+    let ending = |committed: bool| {
+        let sender = sender.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(s) = sender.borrow_mut().take() {
+                let _ = s.send(committed);
+            }
+        })
+    };
+    let (on_complete, on_abort) = (ending(true), ending(false));
+    raw.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
+    raw.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+    let committed = receiver.await.unwrap_or(false);
+    raw.set_oncomplete(None);
+    raw.set_onabort(None);
+    committed
+}
+
+fn put_error(e: idb::Error) -> StoreError {
+    let full = matches!(&e, idb::Error::UpdateFailed(v) | idb::Error::AddFailed(v) if v.dyn_ref::<web_sys::DomException>().is_some_and(|d| d.name() == "QuotaExceededError"));
+    if full { StoreError::Full } else { failed(e) }
+}
+
+/// An audio record: `{ channels: [Float32Array], level, overview: [Float32Array (min, max pairs)] }`.
+fn audio_record(a: &PreparedSource) -> JsValue {
+    let record = Object::new();
+    let channels: Array = a.audio.iter().collect();
+    let overview: Array = a.overview.levels.iter().map(|l| Float32Array::from(l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect::<Vec<f32>>().as_slice())).collect();
+    let _ = Reflect::set(&record, &"channels".into(), &channels);
+    let _ = Reflect::set(&record, &"level".into(), &a.level.into());
+    let _ = Reflect::set(&record, &"overview".into(), &overview);
+    record.into()
+}
+
+/// How much this site stores and may store, bytes, and whether the browser keeps it even when
+/// space runs short.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub used: f64,
+    pub quota: f64,
+    pub persistent: bool,
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    Some(web_sys::window()?.navigator().storage())
+}
+
+/// The browser's estimate of this site's storage, and whether it is persistent.
+pub async fn usage() -> Option<Usage> {
+    use wasm_bindgen_futures::JsFuture;
+    let manager = storage_manager()?;
+    let estimate = JsFuture::from(manager.estimate().ok()?).await.ok()?;
+    let get = |k: &str| Reflect::get(&estimate, &k.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let persistent = match manager.persisted() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    };
+    Some(Usage { used: get("usage"), quota: get("quota"), persistent })
+}
+
+/// Asks the browser to keep this site's storage when space runs short (it may say no; Chromium
+/// decides from how the site is used).
+pub async fn request_persistence() -> bool {
+    use wasm_bindgen_futures::JsFuture;
+    let Some(promise) = storage_manager().and_then(|m| m.persist().ok()) else { return false };
+    JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// Bytes as a person reads them: "850 KB", "12.4 MB", "1.20 GB".
+pub fn human_bytes(bytes: f64) -> String {
+    match bytes {
+        b if b >= 1e9 => format!("{:.2} GB", b / 1e9),
+        b if b >= 1e7 => format!("{:.0} MB", b / 1e6),
+        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
+        b => format!("{:.0} KB", (b / 1e3).ceil()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_bytes(850_000.0), "850 KB");
+        assert_eq!(human_bytes(1_200.0), "2 KB");
+        assert_eq!(human_bytes(12_400_000.0), "12 MB");
+        assert_eq!(human_bytes(1_240_000.0), "1.2 MB");
+        assert_eq!(human_bytes(1.2e9), "1.20 GB");
+    }
+}
