@@ -305,6 +305,10 @@ impl Desk {
         }
         self.seek(view.position.min(session.length_frames()));
         self.ready.set(true);
+        // For the open benchmark (tests/bench/open.mjs): when the session could first play.
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("mixroom-ready");
+        }
         self.status.set(match missing {
             0 => Status::Ready,
             n => Status::Error(format!("The audio of {n} source(s) of this session is not in this browser's storage: those tracks play silence.")),

@@ -326,6 +326,43 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    fn source(id: &str, x: f32) -> PreparedSource {
+        PreparedSource {
+            source: mixroom_session::Source::Audio { id: id.into(), channels: 1, frames: 40 },
+            audio: vec![Float32Array::from(&[x; 40][..])],
+            level: -6.0,
+            overview: Overview::build(&[vec![x; 40]]),
+        }
+    }
+
+    fn entry(id: &str, audio: &[&str]) -> Entry {
+        Entry { id: id.into(), name: format!("Mix {id}"), modified: 1.0, bytes: 10.0, audio: audio.iter().map(|a| a.to_string()).collect(), demo: false }
+    }
+
+    /// Against the browser's real IndexedDB: saves land whole, audio is shared, and a delete takes
+    /// only the audio no other session uses.
+    #[wasm_bindgen_test]
+    async fn saves_share_audio_and_deletes_take_only_what_is_unused() {
+        let store = Store::open().await.unwrap();
+        for e in store.list().await.unwrap() {
+            store.delete(&e.id).await.unwrap();
+        }
+        let (a, b) = (source("sha256-a", 0.5), source("sha256-b", -0.25));
+        store.save(&entry("one", &["sha256-a", "sha256-b"]), "document one", &[a, b.clone()]).await.unwrap();
+        store.save(&entry("two", &["sha256-a"]), "document two", &[]).await.unwrap();
+        assert_eq!(store.document("one").await.unwrap().as_deref(), Some("document one"));
+        assert_eq!(store.last_open().await.as_deref(), Some("two"));
+        assert_eq!(store.list().await.unwrap().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Mix one", "Mix two"]);
+        let back = store.audio("sha256-b").await.unwrap().unwrap();
+        assert_eq!(back.channels[0].to_vec(), vec![-0.25; 40]);
+        assert_eq!((back.level, &back.overview), (-6.0, &b.overview));
+        store.delete("one").await.unwrap();
+        assert!(store.document("one").await.unwrap().is_none());
+        assert_eq!(store.audio_ids().await.unwrap(), BTreeSet::from(["sha256-a".to_owned()]));
+        store.delete("two").await.unwrap();
+        assert!(store.audio_ids().await.unwrap().is_empty() && store.list().await.unwrap().is_empty());
+    }
+
     #[wasm_bindgen_test]
     fn sizes_read_like_a_file_manager() {
         assert_eq!(human_bytes(850_000.0), "850 KB");

@@ -6,7 +6,9 @@
 //! - browser: tests/bench/s16.html in headless Chromium — the worklet engine against Chromium's native
 //!   node graph, plus the engine's per-quantum cost at p99;
 //! - ui: tests/bench/ui.mjs — the demo with 32 tracks playing, the main thread's busy share in the
-//!   mixer (every meter on screen) and in the timeline.
+//!   mixer (every meter on screen) and in the timeline;
+//! - open: tests/bench/open.mjs — a 16-track, 3-minute session opened from IndexedDB until it can
+//!   play, against reading its audio straight from IndexedDB, and the memory it takes.
 
 use std::process::Command;
 
@@ -23,18 +25,20 @@ struct Options {
     native: bool,
     browser: bool,
     ui: bool,
+    open: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
             "--runs" => o.runs = it.next().and_then(|v| v.parse().ok()).ok_or("--runs needs a number")?,
-            "native" => (o.browser, o.ui) = (false, false),
-            "browser" => (o.native, o.ui) = (false, false),
-            "ui" => (o.native, o.browser) = (false, false),
+            "native" => (o.browser, o.ui, o.open) = (false, false, false),
+            "browser" => (o.native, o.ui, o.open) = (false, false, false),
+            "ui" => (o.native, o.browser, o.open) = (false, false, false),
+            "open" => (o.native, o.browser, o.ui) = (false, false, false),
             other => return Err(format!("unknown bench argument {other}")),
         }
     }
@@ -168,6 +172,32 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 busy * 100.0
             ));
         }
+    }
+
+    if o.open {
+        tools::ensure_chromium(&mut env)?;
+        if !o.browser && !o.ui {
+            crate::build_dist(&env)?;
+        }
+        let runs = o.runs.to_string();
+        let out = Command::new("node")
+            .args(["tests/bench/open.mjs", &runs])
+            .current_dir(root())
+            .env("PATH", &env.path)
+            .env("CHROMIUM", &env.chromium)
+            .output()
+            .map_err(|e| format!("cannot run the open benchmark: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        if !out.status.success() {
+            return Err(format!("the open benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
+        }
+        let open = field(&text, "open_median_ms").unwrap_or(f64::NAN);
+        let ratio = field(&text, "ratio_to_idb_read").unwrap_or(f64::NAN);
+        let rss = field(&text, "renderer_rss_bytes").unwrap_or(f64::NAN);
+        report.push(format!(
+            "open a 16-track 3-minute session from IndexedDB until it can play: median {open:.0} ms ({ratio:.2}× reading its audio records alone), renderer memory {:.0} MB",
+            rss / 1e6
+        ));
     }
 
     println!("\nS16 benchmark (`cargo xtask bench {}`):", args.join(" "));
