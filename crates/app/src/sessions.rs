@@ -168,6 +168,16 @@ impl Library {
                 }
             });
         });
+        // A tab being hidden (switched away from, or closing) saves what is pending at once.
+        let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+            if hidden && self.save_state.get_untracked() == SaveState::Saving && self.autosave.get_value() {
+                self.generation.update_value(|g| *g += 1);
+                spawn_local(async move {
+                    let _ = self.save(desk).await;
+                });
+            }
+        });
     }
 
     /// Saves the open session now (after any save under way), in one transaction with any of its

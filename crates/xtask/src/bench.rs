@@ -45,6 +45,22 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+/// Runs a benchmark script of tests/bench in node (with Chromium) and returns what it printed.
+fn browser_bench(env: &Env, args: &[&str], what: &str) -> Result<String, String> {
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(root())
+        .env("PATH", &env.path)
+        .env("CHROMIUM", &env.chromium)
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        return Err(format!("{what} failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(text)
+}
+
 /// Runs a command and returns its last stdout line parsed for `"key": number` pairs.
 fn json_line(env: &Env, program: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new(program).args(args).current_dir(root()).env("PATH", &env.path).output().map_err(|e| format!("cannot run {program}: {e}"))?;
@@ -153,17 +169,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             crate::build_dist(&env)?;
         }
         for view in ["mixer", "laptop", "timeline"] {
-            let out = Command::new("node")
-                .args(["tests/bench/ui.mjs", "10", view])
-                .current_dir(root())
-                .env("PATH", &env.path)
-                .env("CHROMIUM", &env.chromium)
-                .output()
-                .map_err(|e| format!("cannot run the UI benchmark: {e}"))?;
-            let text = String::from_utf8_lossy(&out.stdout).to_string();
-            if !out.status.success() {
-                return Err(format!("the UI benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
-            }
+            let text = browser_bench(&env, &["tests/bench/ui.mjs", "10", view], "the UI benchmark")?;
             let busy = field(&text, "main_thread_busy").unwrap_or(f64::NAN);
             let fps = field(&text, "fps").unwrap_or(f64::NAN);
             let meters = field(&text, "on_screen").unwrap_or(0.0);
@@ -180,17 +186,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             crate::build_dist(&env)?;
         }
         let runs = o.runs.to_string();
-        let out = Command::new("node")
-            .args(["tests/bench/open.mjs", &runs])
-            .current_dir(root())
-            .env("PATH", &env.path)
-            .env("CHROMIUM", &env.chromium)
-            .output()
-            .map_err(|e| format!("cannot run the open benchmark: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        if !out.status.success() {
-            return Err(format!("the open benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
-        }
+        let text = browser_bench(&env, &["tests/bench/open.mjs", &runs], "the open benchmark")?;
         let open = field(&text, "open_median_ms").unwrap_or(f64::NAN);
         let ratio = field(&text, "ratio_to_idb_read").unwrap_or(f64::NAN);
         let rss = field(&text, "renderer_rss_bytes").unwrap_or(f64::NAN);
