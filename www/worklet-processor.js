@@ -3,6 +3,9 @@
 // Protocol with the main thread (crate `mixroom-app`, module `audio`):
 //   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
 //   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
+//                      (a channel given as a number of frames instead is silence, to be streamed in)
+//                      {type: 'audio', track, channel, offset, samples: Float32Array}  streamed audio:
+//                      written over the running engine's track channel from frame `offset`
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
 //                      {type: 'reorder', session, order: Uint32Array}     tracks moved: track i was order[i]
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
@@ -62,6 +65,11 @@ class MixroomProcessor extends AudioWorkletProcessor {
     if (!e) return;
     switch (msg.type) {
       case 'load': this.load(msg); break;
+      case 'audio': {
+        const ptr = e.stream_audio_ptr(msg.track, msg.channel, msg.offset, msg.samples.length);
+        if (ptr !== 0) new Float32Array(this.memory.buffer, ptr, msg.samples.length).set(msg.samples);
+        break;
+      }
       case 'update':
         e.update(msg.session);
         this.viewsOf = null;
@@ -92,10 +100,12 @@ class MixroomProcessor extends AudioWorkletProcessor {
     e.load(msg.session);
     msg.tracks.forEach((channels, track) => {
       channels.forEach((samples, c) => {
-        const ptr = e.track_audio_ptr(track, c, samples.length);
+        const streamed = typeof samples === 'number';
+        const frames = streamed ? samples : samples.length;
+        const ptr = e.track_audio_ptr(track, c, frames);
         if (ptr === 0) throw new Error(`track ${track + 1} has no channel ${c + 1}`);
         // Views are made after the allocation: allocating may have grown (and detached) memory.
-        new Float32Array(this.memory.buffer, ptr, samples.length).set(samples);
+        if (!streamed) new Float32Array(this.memory.buffer, ptr, frames).set(samples);
       });
     });
     e.start(!!msg.play);

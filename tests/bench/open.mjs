@@ -1,9 +1,10 @@
 // The open benchmark: a 16-track, 3-minute session (12 mono and 4 stereo tracks, 48 kHz, imported
 // from 24-bit WAV files as a user would) is opened from IndexedDB by reloading the page, and timed
-// from the navigation's start until the app can play (its `mixroom-ready` performance mark: every
-// track's audio read, the engine running with it). The peer, measured in the same page after each
-// open: reading the same audio records straight out of IndexedDB (`getAll` in plain JavaScript) —
-// the floor any opening of this session has to pay. Memory: the renderer processes' resident size
+// from the navigation's start until the app can play (its `mixroom-ready` performance mark: the
+// engine running with every track, the audio at the play position read) and until every sample is
+// read (`mixroom-audio-read`: the rest streams in behind). The peer, measured in the same page after
+// each open: reading everything stored of the session's audio straight out of IndexedDB (`getAll`
+// of its records and chunks, plain JavaScript) — the floor for an open that reads the audio whole. Memory: the renderer processes' resident size
 // (VmRSS, which holds the page, its wasm and the AudioWorklet) and the JS heap, after the last open.
 // Prints one JSON line. Usage: node bench/open.mjs [opens=5]
 import { writeFile, mkdir, readFile, readdir } from 'node:fs/promises';
@@ -55,12 +56,16 @@ try {
   }
   await page.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 600_000 });
 
-  const times = [], floors = [];
+  const times = [], floors = [], allRead = [], stages = [];
   let rss = 0, heap = null;
   for (let run = 0; run < opens; run++) {
     await page.reload();
     await waitReady(page);
     times.push(await page.evaluate(() => performance.getEntriesByName('mixroom-ready')[0]?.startTime));
+    // Until the last sample is in (the rest streams in behind the play position).
+    await page.waitForFunction(() => performance.getEntriesByName('mixroom-audio-read').length > 0, null, { timeout: 300_000 });
+    allRead.push(await page.evaluate(() => performance.getEntriesByName('mixroom-audio-read')[0].startTime));
+    stages.push(await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('mixroom-')).map((m) => [m.name.slice(8), Math.round(m.startTime)]))));
     if (run === opens - 1) {
       // Memory of the open session, before the peer reads a second copy of the audio.
       await page.waitForTimeout(2000);
@@ -72,9 +77,11 @@ try {
       const open = indexedDB.open('mixroom');
       open.onerror = () => fail(open.error);
       open.onsuccess = () => {
-        const req = open.result.transaction('audio').objectStore('audio').getAll();
-        req.onsuccess = () => { const n = req.result.length; open.result.close(); ok({ ms: performance.now() - t0, records: n }); };
-        req.onerror = () => fail(req.error);
+        const tx = open.result.transaction(['audio', 'chunks']);
+        const meta = tx.objectStore('audio').getAll();
+        const chunks = tx.objectStore('chunks').getAll();
+        tx.oncomplete = () => { open.result.close(); ok({ ms: performance.now() - t0, records: meta.result.length + chunks.result.length }); };
+        tx.onerror = () => fail(tx.error);
       };
     })));
   }
@@ -86,6 +93,7 @@ try {
   console.log(JSON.stringify({
     tracks, seconds: 180, channels: 20, audio_bytes: audioBytes, opens,
     open_ms: times, open_median_ms: open,
+    stages_ms: stages, all_audio_read_ms: allRead, all_audio_read_median_ms: median(allRead),
     idb_read_ms: floors.map((f) => f.ms), idb_read_median_ms: floor, records: floors[0].records,
     ratio_to_idb_read: open / floor,
     renderer_rss_bytes: rss, js_heap_bytes: heap,

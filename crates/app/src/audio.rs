@@ -212,10 +212,13 @@ impl EngineNode {
 
     /// Sends a session (JSON) and its tracks' audio to the processor and waits until it is loaded;
     /// returns the plan's latency in frames.
-    async fn load(&self, session_json: &str, tracks: &[TrackAudio], play: bool) -> Result<u32, String> {
+    /// Tracks marked in `unread` (audio still in storage) are sent as their length only: the
+    /// processor gives them silence, to be overwritten as their audio streams in.
+    async fn load(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], play: bool) -> Result<u32, String> {
         let audio = Array::new();
-        for channels in tracks {
-            audio.push(&channels.iter().collect::<Array>());
+        for (t, channels) in tracks.iter().enumerate() {
+            let placeholder = unread.get(t).copied().unwrap_or(false);
+            audio.push(&channels.iter().map(|c| if placeholder { JsValue::from(c.length()) } else { c.into() }).collect::<Array>());
         }
         let loaded = Self::expect(&self.router, "loaded");
         self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into())]);
@@ -297,6 +300,7 @@ impl LiveEngine {
         sample_rate: u32,
         session_json: &str,
         tracks: &[TrackAudio],
+        unread: &[bool],
         on_meters: impl Fn(MeterReading) + 'static,
         on_tap: impl Fn(Vec<f32>) + 'static,
         on_error: impl Fn(String) + 'static,
@@ -312,7 +316,7 @@ impl LiveEngine {
             router.on_tap = Some(Box::new(on_tap));
             router.on_error = Some(Box::new(on_error));
         }
-        node.load(session_json, tracks, false).await?;
+        node.load(session_json, tracks, unread, false).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
@@ -359,8 +363,14 @@ impl LiveEngine {
 
     /// Tracks added or removed: the processor gets the whole session and every track's audio again
     /// (playing on if it was).
-    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], play: bool) -> Result<(), String> {
-        self.node.load(session_json, tracks, play).await.map(|_| ())
+    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], play: bool) -> Result<(), String> {
+        self.node.load(session_json, tracks, unread, play).await.map(|_| ())
+    }
+
+    /// Audio arriving from storage: `samples` written over a track channel from frame `offset`.
+    pub fn stream(&self, track: usize, channel: usize, offset: usize, samples: &Float32Array) {
+        let n = |v: usize| JsValue::from_f64(v as f64);
+        self.node.post_fields(&[("type", "audio".into()), ("track", n(track)), ("channel", n(channel)), ("offset", n(offset)), ("samples", samples.into())]);
     }
 
     /// Tracks moved (track `i` was `order[i]`): their audio follows them into the new plan.
@@ -386,7 +396,7 @@ pub async fn render_offline(
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, true).await?;
+    node.load(session_json, tracks, &[], true).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;

@@ -15,7 +15,7 @@ use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, S
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio};
 use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
-use crate::store::Store;
+use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
 
 /// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
@@ -167,6 +167,16 @@ pub struct Desk {
     /// Every source's audio, level and overview, stored once however many tracks (or undo steps)
     /// use it: the demo's stems and imported files, by their source.
     sources: StoredValue<Vec<PreparedSource>, LocalStorage>,
+    /// Whether audio is still being read from storage (exports wait for it).
+    pub reading: RwSignal<bool>,
+    /// Bumped by every open: a stream of another session's audio stops.
+    stream_generation: StoredValue<u64>,
+}
+
+/// A source whose samples are still in storage.
+struct Unread {
+    id: String,
+    frames: usize,
 }
 
 /// A source ready to play: its audio for the engine, its gated RMS level and its overview.
@@ -216,6 +226,8 @@ impl Desk {
             analyser: StoredValue::new_local(None),
             pending_seek: StoredValue::new(None),
             sources: StoredValue::new_local(Vec::new()),
+            reading: RwSignal::new(false),
+            stream_generation: StoredValue::new(0),
         }
     }
 
@@ -267,8 +279,18 @@ impl Desk {
             self.stop();
         }
         self.ready.set(false);
+        self.stream_generation.update_value(|g| *g += 1);
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
-        let missing = self.prepare_sources(&states, store).await?;
+        // The engine's module compiles while the sources are read.
+        let module = async {
+            match self.module.get_value() {
+                Some(m) => Ok(m),
+                None => EngineModule::load().await,
+            }
+        };
+        let (prepared, module) = futures::join!(self.prepare_sources(&states, store), module);
+        let (missing, unread) = prepared?;
+        mark("mixroom-sources-prepared");
         let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
         let strips = session.strip_refs().len();
         self.history.set_value(History { undo, redo, ..History::default() });
@@ -277,23 +299,23 @@ impl Desk {
         self.meters.set(vec![StripMeter::default(); strips]);
         self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
+        // Tracks whose samples are still in storage go to the engine as their length only.
+        let placeholders: Vec<bool> = session.tracks.iter().map(|t| matches!(&t.source, Source::Audio { id, .. } if unread.iter().any(|u| &u.id == id))).collect();
         match self.engine.get_value() {
-            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, false).await?,
+            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &placeholders, false).await?,
             running => {
                 if let Some(engine) = running {
                     engine.close();
                 }
                 self.engine.set_value(None);
-                let module = match self.module.get_value() {
-                    Some(m) => m,
-                    None => EngineModule::load().await?,
-                };
+                let module = module?;
                 self.status.set(Status::Busy("Starting the audio engine…".into()));
                 let engine = LiveEngine::start(
                     &module,
                     session.sample_rate,
                     &session.to_json(),
                     &tracks,
+                    &placeholders,
                     move |reading| self.on_meters(reading),
                     move |samples| self.on_tap(samples),
                     move |message| self.status.set(Status::Error(message)),
@@ -303,12 +325,18 @@ impl Desk {
                 self.engine.set_value(Some(Rc::new(engine)));
             }
         }
-        self.seek(view.position.min(session.length_frames()));
-        self.ready.set(true);
-        // For the open benchmark (tests/bench/open.mjs): when the session could first play.
-        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = performance.mark("mixroom-ready");
+        mark("mixroom-engine-loaded");
+        let position = view.position.min(session.length_frames());
+        self.seek(position);
+        // Playable once the audio at the play position is in; the rest streams in behind it.
+        if let (Some(store), false) = (store, unread.is_empty()) {
+            let first = position as usize / CHUNK_FRAMES;
+            self.reading.set(true);
+            self.read_chunk(store, &unread, first).await?;
+            spawn_local(self.stream_audio(store.clone(), unread, first, self.stream_generation.get_value()));
         }
+        self.ready.set(true);
+        mark("mixroom-ready");
         self.status.set(match missing {
             0 => Status::Ready,
             n => Status::Error(format!("The audio of {n} source(s) of this session is not in this browser's storage: those tracks play silence.")),
@@ -345,8 +373,10 @@ impl Desk {
     }
 
     /// Prepares every source the session and its history use that is not prepared yet, and lets
-    /// go of the rest; returns how many sources could not be found.
-    async fn prepare_sources(self, states: &[&Session], store: Option<&Store>) -> Result<usize, String> {
+    /// go of the rest; returns how many sources could not be found, and the sources from storage
+    /// whose samples are still to be read.
+    async fn prepare_sources(self, states: &[&Session], store: Option<&Store>) -> Result<(usize, Vec<Unread>), String> {
+        let mut unread = Vec::new();
         let mut needed: Vec<(&Session, usize)> = Vec::new();
         for s in states {
             for (i, t) in s.tracks.iter().enumerate() {
@@ -377,10 +407,20 @@ impl Desk {
                 }
                 Source::Audio { id, .. } => {
                     self.status.set(Status::Busy(format!("Reading {} ({}/{count})", track.name, n + 1)));
-                    match store {
-                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?.map(|a| a.into_prepared(track.source.clone())),
+                    let info = match store {
+                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?,
                         None => None,
-                    }
+                    };
+                    // Silence of the right length for now: the samples stream in (`stream_audio`).
+                    info.map(|info| {
+                        unread.push(Unread { id: id.clone(), frames: info.frames });
+                        PreparedSource {
+                            source: track.source.clone(),
+                            audio: (0..info.channels).map(|_| Float32Array::new_with_length(info.frames as u32)).collect(),
+                            level: info.level,
+                            overview: info.overview,
+                        }
+                    })
                 }
             };
             match prepared {
@@ -388,7 +428,52 @@ impl Desk {
                 None => missing += 1,
             }
         }
-        Ok(missing)
+        Ok((missing, unread))
+    }
+
+    /// Reads chunk `chunk` of every source in `unread` (those it has) into the kept audio and the
+    /// engine's tracks that play it.
+    async fn read_chunk(self, store: &Store, unread: &[Unread], chunk: usize) -> Result<(), String> {
+        for source in unread.iter().filter(|u| chunk * CHUNK_FRAMES < u.frames) {
+            let Some(channels) = store.chunk(&source.id, chunk).await.map_err(|e| e.to_string())? else { continue };
+            let offset = chunk * CHUNK_FRAMES;
+            let kept = self.sources.with_value(|s| s.iter().find(|p| matches!(&p.source, Source::Audio { id, .. } if *id == source.id)).map(|p| p.audio.clone()));
+            let Some(kept) = kept else { continue };
+            for (c, samples) in channels.iter().enumerate().take(kept.len()) {
+                if offset + samples.length() as usize <= kept[c].length() as usize {
+                    kept[c].set(samples, offset as u32);
+                }
+            }
+            let tracks: Vec<usize> = self.session.with_untracked(|s| {
+                s.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id, .. } if *id == source.id)).map(|(i, _)| i).collect()
+            });
+            self.with_engine(|e| {
+                for &t in &tracks {
+                    for (c, samples) in channels.iter().enumerate() {
+                        e.stream(t, c, offset, samples);
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the rest of the sources' samples behind the chunk already read (`first`), then the
+    /// ones before it; stops if another session is opened meanwhile.
+    async fn stream_audio(self, store: Store, unread: Vec<Unread>, first: usize, generation: u64) {
+        let chunks = unread.iter().map(|u| u.frames.div_ceil(CHUNK_FRAMES)).max().unwrap_or(0);
+        for chunk in (first + 1..chunks).chain(0..first.min(chunks)) {
+            if self.stream_generation.get_value() != generation {
+                return;
+            }
+            if let Err(e) = self.read_chunk(&store, &unread, chunk).await {
+                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
+            }
+        }
+        if self.stream_generation.get_value() == generation {
+            self.reading.set(false);
+            mark("mixroom-audio-read");
+        }
     }
 
     fn on_meters(self, reading: MeterReading) {
@@ -594,7 +679,7 @@ impl Desk {
                     let done = match (&order, reload) {
                         (_, Some(tracks)) => {
                             let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
-                            let done = engine.reload(&json, &tracks, playing).await;
+                            let done = engine.reload(&json, &tracks, &[], playing).await;
                             engine.seek(at);
                             done
                         }
@@ -693,9 +778,14 @@ impl Desk {
     /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.
     pub fn export_mix(self) {
         let (Some(module), session) = (self.module.get_value(), self.session.get_untracked()) else { return };
-        let tracks = self.audio.get_value();
-        self.status.set(Status::Busy("Exporting the mix…".into()));
         spawn_local(async move {
+            // Audio still streaming in from storage is waited for: the export is the whole mix.
+            while self.reading.get_untracked() {
+                self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
+                TimeoutFuture::new(50).await;
+            }
+            let tracks = self.audio.get_value();
+            self.status.set(Status::Busy("Exporting the mix…".into()));
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;
                 let latency = Plan::compile(&spec).map_err(|e| e.to_string())?.latency();
@@ -718,6 +808,14 @@ impl Desk {
         if let Err(message) = files::download(session.to_json().as_bytes(), &name, "application/json") {
             self.status.set(Status::Error(message));
         }
+    }
+}
+
+/// A performance mark, for the open benchmark (tests/bench/open.mjs) and the browser's profiler:
+/// the stages of opening a session.
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }
 

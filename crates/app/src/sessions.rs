@@ -97,7 +97,13 @@ impl Library {
                 }
             };
             let (id, stored) = match &store {
-                Some(store) => self.first_session(store).await,
+                Some(store) => {
+                    let first = self.first_session(store).await;
+                    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                        let _ = performance.mark("mixroom-session-read");
+                    }
+                    first
+                }
                 None => (None, Stored::fresh(Session::demo())),
             };
             if let Some(store) = &store {

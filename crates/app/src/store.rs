@@ -4,8 +4,10 @@
 //! - `sessions`: session id → the stored document ([`mixroom_session::Stored`] as JSON);
 //! - `catalog`: session id → what the session browser lists (name, last modified, size, the audio
 //!   it uses), so that listing never reads a session;
-//! - `audio`: content id (the samples' SHA-256) → the samples, their level and their overview,
-//!   stored once however many sessions (or undo steps) use them;
+//! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview, stored
+//!   once however many sessions (or undo steps) use it;
+//! - `chunks`: "content id/chunk number" → [`CHUNK_FRAMES`] frames of its samples per channel,
+//!   read in the background after the session opens (the chunk at the play position first);
 //! - `settings`: small values, such as the session open last.
 //!
 //! A save writes the session, its catalog entry and any audio not yet stored in **one**
@@ -30,6 +32,7 @@ const SCHEMA: u32 = 1;
 const SESSIONS: &str = "sessions";
 const CATALOG: &str = "catalog";
 const AUDIO: &str = "audio";
+const CHUNKS: &str = "chunks";
 const SETTINGS: &str = "settings";
 const LAST_OPEN: &str = "last-open";
 
@@ -49,17 +52,21 @@ pub struct Entry {
     pub demo: bool,
 }
 
-/// A source's audio as stored: the samples per channel, its gated RMS level and its overview.
-pub struct StoredAudio {
-    pub channels: TrackAudio,
+/// What is stored about a source besides its samples: its shape, gated RMS level and overview —
+/// everything the desk needs to show a track and start the engine before the samples are read.
+pub struct AudioInfo {
+    pub channels: usize,
+    pub frames: usize,
     pub level: f64,
     pub overview: Overview,
 }
 
-impl StoredAudio {
-    pub fn into_prepared(self, source: mixroom_session::Source) -> PreparedSource {
-        PreparedSource { source, audio: self.channels, level: self.level, overview: self.overview }
-    }
+/// Frames per stored chunk of samples (5.5 s at 48 kHz). A session can play once the chunk at its
+/// play position is read for every source; the rest streams in behind.
+pub const CHUNK_FRAMES: usize = 1 << 18;
+
+fn chunk_key(id: &str, chunk: usize) -> String {
+    format!("{id}/{chunk:06}")
 }
 
 /// Why the store could not do something.
@@ -101,6 +108,7 @@ impl Store {
             .add_object_store(ObjectStore::builder(SESSIONS))
             .add_object_store(ObjectStore::builder(CATALOG))
             .add_object_store(ObjectStore::builder(AUDIO))
+            .add_object_store(ObjectStore::builder(CHUNKS))
             .add_object_store(ObjectStore::builder(SETTINGS))
             .build()
             .await
@@ -146,29 +154,36 @@ impl Store {
         Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
 
-    /// A source's stored audio.
-    pub async fn audio(&self, id: &str) -> Result<Option<StoredAudio>, StoreError> {
+    /// What is stored about a source (not its samples: see [`Store::chunk`]).
+    pub async fn audio(&self, id: &str) -> Result<Option<AudioInfo>, StoreError> {
         let Some(record) = self.get(AUDIO, id).await? else { return Ok(None) };
         let get = |k: &str| Reflect::get(&record, &k.into()).unwrap_or(JsValue::UNDEFINED);
-        let channels: TrackAudio = get("channels").dyn_into::<Array>().map_err(|_| failed("an audio record has no samples"))?.iter().map(JsCast::unchecked_into).collect();
-        let frames = channels.first().map_or(0, |c| c.length() as usize);
+        let (channels, frames) = (get("channels").as_f64().unwrap_or(0.0) as usize, get("frames").as_f64().unwrap_or(0.0) as usize);
+        if !(1..=2).contains(&channels) {
+            return Err(failed(format!("the stored audio {id} is damaged")));
+        }
         let levels: Vec<Vec<(f32, f32)>> = get("overview")
             .dyn_into::<Array>()
             .map(|a| a.iter().map(|l| l.unchecked_into::<Float32Array>().to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()).collect())
             .unwrap_or_default();
-        // An overview from another build's resolutions is rebuilt from the samples.
-        let overview = if levels.len() == LEVELS.len() {
-            Overview { frames, levels }
-        } else {
-            Overview::build(&channels.iter().map(Float32Array::to_vec).collect::<Vec<_>>())
-        };
-        Ok(Some(StoredAudio { channels, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
+        // Stored without its finest level; an overview of other resolutions than this build's is
+        // drawn empty rather than wrong.
+        let levels = if levels.len() + 1 == LEVELS.len() { std::iter::once(Vec::new()).chain(levels).collect() } else { vec![Vec::new(); LEVELS.len()] };
+        let overview = Overview { frames, levels };
+        Ok(Some(AudioInfo { channels, frames, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
+    }
+
+    /// Chunk `chunk` of a source's samples: frames `[chunk × CHUNK_FRAMES, …)`, one array per channel.
+    pub async fn chunk(&self, id: &str, chunk: usize) -> Result<Option<TrackAudio>, StoreError> {
+        let Some(value) = self.get(CHUNKS, &chunk_key(id, chunk)).await? else { return Ok(None) };
+        let channels = value.dyn_into::<Array>().map_err(|_| failed(format!("a stored chunk of {id} is damaged")))?;
+        Ok(Some(channels.iter().map(JsCast::unchecked_into).collect()))
     }
 
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
     /// `audio` not stored yet — all or nothing.
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
-        let stores = [SESSIONS, CATALOG, AUDIO, SETTINGS];
+        let stores = [SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS];
         let tx = self.db.transaction(&stores, TransactionMode::ReadWrite).map_err(failed)?;
         let put = |store: &str, value: &JsValue, key: &str| -> Result<(), StoreError> {
             tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
@@ -178,6 +193,13 @@ impl Store {
             for a in audio {
                 if let mixroom_session::Source::Audio { id, .. } = &a.source {
                     put(AUDIO, &audio_record(a), id)?;
+                    let frames = a.audio.first().map_or(0, |c| c.length() as usize);
+                    for chunk in 0..frames.div_ceil(CHUNK_FRAMES) {
+                        let (from, to) = (chunk * CHUNK_FRAMES, ((chunk + 1) * CHUNK_FRAMES).min(frames));
+                        // `slice` copies the chunk alone (a subarray would clone the whole buffer).
+                        let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
+                        put(CHUNKS, &channels, &chunk_key(id, chunk))?;
+                    }
                 }
             }
             put(SESSIONS, &JsValue::from_str(document), &entry.id)?;
@@ -191,14 +213,17 @@ impl Store {
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let others: BTreeSet<String> = self.list().await?.into_iter().filter(|e| e.id != id).flat_map(|e| e.audio).collect();
         let unused: Vec<String> = self.audio_ids().await?.into_iter().filter(|a| !others.contains(a)).collect();
-        let tx = self.db.transaction(&[SESSIONS, CATALOG, AUDIO], TransactionMode::ReadWrite).map_err(failed)?;
+        let tx = self.db.transaction(&[SESSIONS, CATALOG, AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             let key = JsValue::from_str(id);
             tx.object_store(SESSIONS).map_err(failed)?.delete(key.clone()).map_err(failed)?;
             tx.object_store(CATALOG).map_err(failed)?.delete(key).map_err(failed)?;
-            let audio = tx.object_store(AUDIO).map_err(failed)?;
+            let (audio, chunks) = (tx.object_store(AUDIO).map_err(failed)?, tx.object_store(CHUNKS).map_err(failed)?);
             for a in &unused {
                 audio.delete(JsValue::from_str(a)).map_err(failed)?;
+                // Every chunk of it: the keys "id/000000" … "id/999999".
+                let range = idb::KeyRange::bound(&format!("{a}/").into(), &format!("{a}/~").into(), None, None).map_err(failed)?;
+                chunks.delete(range).map_err(failed)?;
             }
             Ok(())
         })();
@@ -266,12 +291,15 @@ fn put_error(e: idb::Error) -> StoreError {
     if full { StoreError::Full } else { failed(e) }
 }
 
-/// An audio record: `{ channels: [Float32Array], level, overview: [Float32Array (min, max pairs)] }`.
+/// An audio record: `{ channels, frames, level, overview: [Float32Array (min, max pairs) per level but the finest] }`.
 fn audio_record(a: &PreparedSource) -> JsValue {
     let record = Object::new();
-    let channels: Array = a.audio.iter().collect();
-    let overview: Array = a.overview.levels.iter().map(|l| Float32Array::from(l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect::<Vec<f32>>().as_slice())).collect();
-    let _ = Reflect::set(&record, &"channels".into(), &channels);
+    let frames = a.audio.first().map_or(0, |c| c.length());
+    // The finest level (¾ of an overview) is not stored: opening reads a quarter as much, and the
+    // next level stands in for it (`Overview::range`).
+    let overview: Array = a.overview.levels.iter().skip(1).map(|l| Float32Array::from(l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect::<Vec<f32>>().as_slice())).collect();
+    let _ = Reflect::set(&record, &"channels".into(), &a.audio.len().into());
+    let _ = Reflect::set(&record, &"frames".into(), &frames.into());
     let _ = Reflect::set(&record, &"level".into(), &a.level.into());
     let _ = Reflect::set(&record, &"overview".into(), &overview);
     record.into()
@@ -326,12 +354,14 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn source(id: &str, x: f32) -> PreparedSource {
+    fn source(id: &str, x: f32, frames: usize) -> PreparedSource {
+        // A ramp, so that each frame is told apart.
+        let samples: Vec<f32> = (0..frames).map(|i| x + i as f32 * 1e-6).collect();
         PreparedSource {
-            source: mixroom_session::Source::Audio { id: id.into(), channels: 1, frames: 40 },
-            audio: vec![Float32Array::from(&[x; 40][..])],
+            source: mixroom_session::Source::Audio { id: id.into(), channels: 1, frames: frames as u64 },
+            audio: vec![Float32Array::from(samples.as_slice())],
             level: -6.0,
-            overview: Overview::build(&[vec![x; 40]]),
+            overview: Overview::build(&[samples]),
         }
     }
 
@@ -347,17 +377,23 @@ mod tests {
         for e in store.list().await.unwrap() {
             store.delete(&e.id).await.unwrap();
         }
-        let (a, b) = (source("sha256-a", 0.5), source("sha256-b", -0.25));
+        let (a, b) = (source("sha256-a", 0.5, 40), source("sha256-b", -0.25, CHUNK_FRAMES + 10));
         store.save(&entry("one", &["sha256-a", "sha256-b"]), "document one", &[a, b.clone()]).await.unwrap();
         store.save(&entry("two", &["sha256-a"]), "document two", &[]).await.unwrap();
         assert_eq!(store.document("one").await.unwrap().as_deref(), Some("document one"));
         assert_eq!(store.last_open().await.as_deref(), Some("two"));
         assert_eq!(store.list().await.unwrap().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Mix one", "Mix two"]);
-        let back = store.audio("sha256-b").await.unwrap().unwrap();
-        assert_eq!(back.channels[0].to_vec(), vec![-0.25; 40]);
-        assert_eq!((back.level, &back.overview), (-6.0, &b.overview));
+        let info = store.audio("sha256-b").await.unwrap().unwrap();
+        assert_eq!((info.channels, info.frames, info.level, &info.overview.levels[1..]), (1, CHUNK_FRAMES + 10, -6.0, &b.overview.levels[1..]));
+        assert!(info.overview.levels[0].is_empty(), "the finest level is not stored");
+        // Its samples in two chunks, which together are the source exactly.
+        let (first, second) = (store.chunk("sha256-b", 0).await.unwrap().unwrap(), store.chunk("sha256-b", 1).await.unwrap().unwrap());
+        assert_eq!((first[0].length() as usize, second[0].length()), (CHUNK_FRAMES, 10));
+        assert_eq!([first[0].to_vec(), second[0].to_vec()].concat(), b.audio[0].to_vec());
         store.delete("one").await.unwrap();
         assert!(store.document("one").await.unwrap().is_none());
+        assert!(store.chunk("sha256-b", 1).await.unwrap().is_none(), "the chunks went with their audio");
+        assert!(store.chunk("sha256-a", 0).await.unwrap().is_some());
         assert_eq!(store.audio_ids().await.unwrap(), BTreeSet::from(["sha256-a".to_owned()]));
         store.delete("two").await.unwrap();
         assert!(store.audio_ids().await.unwrap().is_empty() && store.list().await.unwrap().is_empty());

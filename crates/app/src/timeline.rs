@@ -221,7 +221,8 @@ pub fn Timeline() -> impl IntoView {
                         let scale = height / 2.0 - 2.0;
                         ctx.set_fill_style_str("#d6e2f0");
                         let (px0, px1) = (x0.max(0.0).floor() as i64, x1.min(w).ceil() as i64);
-                        let fine = fpp_v < 16.0;
+                        // Finer than two of the overview's finest buckets a pixel: the samples themselves.
+                        let fine = fpp_v < 2.0 * crate::waveform::LEVELS[0] as f64;
                         let samples = if fine {
                             let from = clip.offset as f64 + (start + px0 as f64 * fpp_v - clip.start as f64).max(0.0);
                             desk.samples(t, 0, from as usize, (from + (px1 - px0 + 2) as f64 * fpp_v) as usize + 2)
@@ -238,9 +239,10 @@ pub fn Timeline() -> impl IntoView {
                             let g = fade_gain(&engine_clip, rel as u64) as f64;
                             let src = clip.offset as f64 + rel;
                             let (lo, hi) = if fine {
+                                // Every sample under the pixel (one, or up to 31 zoomed out a little).
                                 let i = (src - first_sample) as usize;
-                                let v = samples.get(i).copied().unwrap_or(0.0);
-                                (v, v)
+                                let j = ((src + fpp_v - first_sample) as usize).max(i + 1);
+                                samples.get(i..j.min(samples.len())).filter(|s| !s.is_empty()).map_or((0.0, 0.0), |s| s.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x))))
                             } else {
                                 overviews.get(t).and_then(|o| o.range(src as usize, (src + fpp_v) as usize)).unwrap_or((0.0, 0.0))
                             };

@@ -43,6 +43,9 @@ impl Overview {
         }
         let span = to - from;
         let level = LEVELS.iter().rposition(|&size| size * 2 <= span)?;
+        // A level not kept (the finest is not stored: see `store`) is stood in for by the next
+        // coarser one: an envelope up to one of its buckets wider, never narrower.
+        let level = (level..LEVELS.len()).find(|&l| self.levels.get(l).is_some_and(|b| !b.is_empty()))?;
         let size = LEVELS[level];
         let buckets = &self.levels[level];
         let (a, b) = (from / size, to.div_ceil(size).min(buckets.len()));
@@ -67,5 +70,12 @@ mod tests {
         }
         assert_eq!(o.range(10, 20), None, "finer than the finest level");
         assert_eq!(o.levels.len(), LEVELS.len());
+        // Without its finest level (as stored), the next one stands in: never narrower.
+        let mut coarse = o.clone();
+        coarse.levels[0].clear();
+        let direct = samples[1_000..1_040].iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (lo, hi) = coarse.range(1_000, 1_040).unwrap();
+        assert!(lo <= direct.0 && hi >= direct.1);
+        assert_eq!(coarse.range(0, 300_000), o.range(0, 300_000));
     }
 }

@@ -135,6 +135,12 @@ impl Engine {
         Some(samples.as_mut_slice())
     }
 
+    /// Control side: a track strip's channel audio as it is, to overwrite in place (audio streamed
+    /// in after the engine started); `None` for non-track strips.
+    pub fn track_samples_mut(&mut self, strip: StripId, channel: usize) -> Option<&mut [f32]> {
+        Some(self.audio.get_mut(strip)?.channels.get_mut(channel)?.as_mut_slice())
+    }
+
     /// Sets the session length in frames; the transport also covers the end of every clip.
     pub fn set_length(&mut self, frames: u64) {
         self.requested_length = frames;

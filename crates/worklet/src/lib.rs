@@ -76,6 +76,16 @@ impl WorkletEngine {
         engine.track_audio_mut(track as usize, channel as usize, frames as usize).map_or(0, |a| a.as_mut_ptr() as usize)
     }
 
+    /// Streaming: the address of frames `[offset, offset + frames)` of a track channel in the
+    /// running engine, for the processor to copy audio arriving from storage into; 0 if there is no
+    /// such range (a track that changed meanwhile).
+    pub fn stream_audio_ptr(&mut self, track: u32, channel: u32, offset: u32, frames: u32) -> usize {
+        let Some(engine) = &mut self.engine else { return 0 };
+        let Some(samples) = engine.track_samples_mut(track as usize, channel as usize) else { return 0 };
+        let (start, end) = (offset as usize, offset as usize + frames as usize);
+        samples.get_mut(start..end).map_or(0, |s| s.as_mut_ptr() as usize)
+    }
+
     /// Loading: installs the prepared engine (the previous one is dropped here, off `process`).
     pub fn start(&mut self, play: bool) {
         if let Some(mut engine) = self.loading.take() {

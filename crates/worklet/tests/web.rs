@@ -127,3 +127,30 @@ fn stop_ramps_to_silence_and_halts() {
     assert_eq!(engine.position(), stopped_at);
     assert!(stopped_at > before);
 }
+
+#[wasm_bindgen_test]
+fn audio_streamed_in_after_the_start_is_heard_where_it_was_written() {
+    let mut engine = WorkletEngine::new(48_000.0);
+    engine.load(&one_track_session()).unwrap();
+    // Loaded as silence of the right length (its samples still in storage)…
+    assert_ne!(engine.track_audio_ptr(0, 0, FRAMES), 0);
+    engine.start(true);
+    for _ in 0..40 {
+        engine.process(128);
+    }
+    assert!(output(&engine, 0).iter().all(|&x| x == 0.0));
+    // …then a chunk arrives for frames [6400, 48000): from the next blocks on, it plays.
+    let ptr = engine.stream_audio_ptr(0, 0, 6_400, FRAMES - 6_400) as *mut f32;
+    assert_ne!(ptr as usize, 0);
+    // SAFETY: the engine handed out FRAMES − 6400 samples of the track's channel at ptr.
+    unsafe { std::slice::from_raw_parts_mut(ptr, (FRAMES - 6_400) as usize).fill(0.5) };
+    for _ in 0..40 {
+        engine.process(128);
+    }
+    let expected = 0.5 * std::f64::consts::FRAC_PI_4.cos();
+    assert!(output(&engine, 0).iter().all(|&x| (x as f64 - expected).abs() < 1e-6));
+    // A range past the track's end, another channel or another track is refused, never written.
+    assert_eq!(engine.stream_audio_ptr(0, 0, FRAMES - 10, 11), 0);
+    assert_eq!(engine.stream_audio_ptr(0, 1, 0, 1), 0);
+    assert_eq!(engine.stream_audio_ptr(5, 0, 0, 1), 0);
+}
