@@ -93,6 +93,31 @@ test('a file dropped on the timeline is imported too', async () => {
   assert.equal(await track('Dropped loop').count(), 0);
 });
 
+test('files dropped onto a track land after it, in their order, in its folder', async () => {
+  const files = ['Snare top.wav', 'Snare bottom.wav'].map((name, i) => ({ name, b64: wav({ rate: 48000, channels: 1, bits: 16, seconds: 1, freq: 300 + 100 * i }).toString('base64') }));
+  // Dropped on the Snare's lane (at the height of its header), not on the header itself.
+  await track('Snare').scrollIntoViewIfNeeded();
+  await page.evaluate((files) => {
+    const transfer = new DataTransfer();
+    for (const { name, b64 } of files) transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'audio/wav' }));
+    const header = document.querySelector('[aria-label="Snare track"]').getBoundingClientRect();
+    const lanes = document.querySelector('canvas.lanes');
+    const at = { clientX: lanes.getBoundingClientRect().left + 200, clientY: header.top + header.height / 2 };
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      lanes.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true, ...at }));
+    }
+  }, files);
+  await track('Snare bottom').waitFor({ timeout: 60_000 });
+  await track('Snare top').waitFor({ timeout: 60_000 });
+  const order = await page.locator('.track-header:not(.folder-header)').evaluateAll((hs) => hs.map((h) => h.getAttribute('aria-label').replace(/ track$/, '')));
+  const snare = order.indexOf('Snare');
+  assert.deepEqual(order.slice(snare, snare + 4), ['Snare', 'Snare top', 'Snare bottom', 'Hats'], order.join(', '));
+  for (const name of ['Snare top', 'Snare bottom']) assert.ok(await track(name).evaluate((h) => h.classList.contains('in-folder')), `${name} is in the Drums folder`);
+  await button('Undo').click();
+  await button('Undo').click();
+  assert.equal(await track('Snare top').count(), 0);
+});
+
 test('Cancel stops an import under way: nothing is added', async () => {
   // Three minutes of 24-bit stereo at 96 kHz (104 MB): seconds of decoding and resampling.
   const path = join(await artifactsDir(), 'import', 'Long take.wav');

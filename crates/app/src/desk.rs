@@ -610,7 +610,9 @@ impl Desk {
     }
 
     /// Keeps imported audio (once per source) and adds a track for each, as one undoable step.
-    pub fn add_imported(self, prepared: Vec<PreparedSource>, names: Vec<String>) {
+    /// With `after` (a track's id), the tracks go just after it (and into its folder); returns the
+    /// id of the last track added.
+    pub fn add_imported(self, prepared: Vec<PreparedSource>, names: Vec<String>, after: Option<String>) -> Option<String> {
         let new: Vec<mixroom_session::NewTrack> = prepared
             .iter()
             .zip(&names)
@@ -626,7 +628,14 @@ impl Desk {
                 }
             }
         });
-        self.restructure(move |s| s.add_audio_tracks(&new).map(|_| ()));
+        let mut last = None;
+        self.restructure(|s| {
+            let anchor = after.and_then(|id| s.tracks.iter().position(|t| t.id == id));
+            let placed = s.add_audio_tracks_after(&new, anchor)?;
+            last = placed.last().map(|&i| s.tracks[i].id.clone());
+            Ok(())
+        });
+        last
     }
 
     /// Keeps the selected track and clip on the same track after a move: track `i` was `order[i]`.

@@ -13,6 +13,7 @@ use mixroom_session::{gated_rms_db, Source};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use gloo_timers::future::TimeoutFuture;
 
 use crate::desk::{desk, Desk, PreparedSource};
 use crate::waveform::Overview;
@@ -36,6 +37,16 @@ enum Reply {
     Cancelled,
 }
 
+/// The files of one pick or drop: decoded side by side, added in their order (each waits for the
+/// one before it), after the track they were dropped on if they were.
+struct Batch {
+    id: u64,
+    /// The index of the file whose turn it is to be added.
+    turn: usize,
+    /// The track the next file's tracks go after (the last one added, once one is).
+    after: Option<String>,
+}
+
 /// The imports under way: their jobs for the UI, and a way to cancel each.
 #[derive(Clone, Copy)]
 pub struct Imports {
@@ -44,22 +55,40 @@ pub struct Imports {
     /// Imports cancelled, whatever stage they were at (reading the file, decoding, adding).
     cancelled: StoredValue<Vec<u64>>,
     next: StoredValue<u64>,
+    batches: StoredValue<Vec<Batch>>,
 }
 
 impl Imports {
     pub fn new() -> Imports {
-        Imports { jobs: RwSignal::new(Vec::new()), cancels: StoredValue::new_local(Vec::new()), cancelled: StoredValue::new(Vec::new()), next: StoredValue::new(0) }
+        Imports {
+            jobs: RwSignal::new(Vec::new()),
+            cancels: StoredValue::new_local(Vec::new()),
+            cancelled: StoredValue::new(Vec::new()),
+            next: StoredValue::new(0),
+            batches: StoredValue::new(Vec::new()),
+        }
     }
 
-    /// Imports `files`, each in its own worker.
-    pub fn start(self, desk: Desk, files: Vec<web_sys::File>) {
-        for file in files {
-            let key = self.next.get_value();
-            self.next.set_value(key + 1);
+    /// Imports `files`, each in its own worker, their tracks added in the files' order — at the end,
+    /// or after track `after` (an id).
+    pub fn start(self, desk: Desk, files: Vec<web_sys::File>, after: Option<String>) {
+        let batch = self.next.get_value();
+        self.batches.update_value(|b| b.push(Batch { id: batch, turn: 0, after }));
+        for (index, file) in files.into_iter().enumerate() {
+            let key = self.next.get_value() + 1;
+            self.next.set_value(key);
             self.jobs.update(|j| j.push(ImportJob { key, name: file.name(), progress: 0.0, error: None }));
             spawn_local(async move {
                 let name = file.name();
-                match self.run(desk, key, file).await {
+                let outcome = self.run(desk, key, file, (batch, index)).await;
+                // Whatever became of this file, the next one's turn comes.
+                self.wait_turn(batch, index).await;
+                self.batches.update_value(|b| {
+                    if let Some(b) = b.iter_mut().find(|b| b.id == batch) {
+                        b.turn += 1;
+                    }
+                });
+                match outcome {
                     Ok(()) => self.jobs.update(|j| j.retain(|x| x.key != key)),
                     Err(None) => self.jobs.update(|j| j.retain(|x| x.key != key)),
                     Err(Some(why)) => self.jobs.update(|j| {
@@ -70,7 +99,18 @@ impl Imports {
                 }
                 self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
                 self.cancelled.update_value(|c| c.retain(|k| *k != key));
+                if self.jobs.with_untracked(|j| j.iter().all(|x| x.error.is_some())) {
+                    self.batches.update_value(|b| b.clear());
+                }
             });
+        }
+        self.next.update_value(|n| *n += 1);
+    }
+
+    /// Waits until file `index` of `batch` may add its tracks (the files before it are done).
+    async fn wait_turn(self, batch: u64, index: usize) {
+        while self.batches.with_value(|b| b.iter().find(|b| b.id == batch).is_some_and(|b| b.turn < index)) {
+            TimeoutFuture::new(20).await;
         }
     }
 
@@ -91,7 +131,7 @@ impl Imports {
     }
 
     /// One file: `Err(None)` when cancelled, `Err(Some(reason))` when it failed.
-    async fn run(self, desk: Desk, key: u64, file: web_sys::File) -> Result<(), Option<String>> {
+    async fn run(self, desk: Desk, key: u64, file: web_sys::File, (batch, index): (u64, usize)) -> Result<(), Option<String>> {
         let name = file.name();
         let bytes: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(|_| Some("the file could not be read".to_owned()))?.unchecked_into();
         let is_cancelled = move || self.cancelled.with_value(|c| c.contains(&key));
@@ -154,7 +194,20 @@ impl Imports {
             prepared.push(PreparedSource { source, level: gated_rms_db(&channels), overview: Overview::build(&channels), audio });
             names.push(get("name").as_string().unwrap_or_else(|| name.clone()));
         }
-        desk.add_imported(prepared, names);
+        self.wait_turn(batch, index).await;
+        if is_cancelled() {
+            return Err(None);
+        }
+        let after = self.batches.with_value(|b| b.iter().find(|b| b.id == batch).and_then(|b| b.after.clone()));
+        let last = desk.add_imported(prepared, names, after.clone());
+        // The next file's tracks follow this one's.
+        if after.is_some() {
+            self.batches.update_value(|b| {
+                if let Some(b) = b.iter_mut().find(|b| b.id == batch) {
+                    b.after = last.or(b.after.take());
+                }
+            });
+        }
         Ok(())
     }
 }
@@ -179,7 +232,7 @@ pub fn ImportPanel() -> impl IntoView {
         let Some(el) = input.get_untracked() else { return };
         let files: Vec<web_sys::File> = el.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
         el.set_value("");
-        imports.start(desk, files);
+        imports.start(desk, files, None);
     };
     view! {
         <div class="imports">
@@ -215,14 +268,28 @@ pub fn ImportPanel() -> impl IntoView {
     }
 }
 
-/// Files dropped anywhere on the window are imported.
+/// Files dropped anywhere on the window are imported; dropped onto a track of the timeline (its
+/// header or its lane), their tracks go just after it.
 pub fn accept_drops(desk: Desk, imports: Imports) {
     let _ = window_event_listener(leptos::ev::dragover, |ev: web_sys::DragEvent| ev.prevent_default());
     let _ = window_event_listener(leptos::ev::drop, move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         let files: Vec<web_sys::File> = ev.data_transfer().and_then(|d| d.files()).map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
         if !files.is_empty() && desk.ready.get_untracked() {
-            imports.start(desk, files);
+            imports.start(desk, files, track_under(ev.client_x() as f64, ev.client_y() as f64));
         }
     });
+}
+
+/// The id of the timeline track at a point of the window: the track header at that height (a
+/// lane lines up with its header), if the point is over the arrangement.
+fn track_under(x: f64, y: f64) -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let body = document.query_selector(".timeline-body").ok()??.get_bounding_client_rect();
+    if x < body.left() || x > body.right() || y < body.top() || y > body.bottom() {
+        return None;
+    }
+    let headers = document.query_selector(".track-headers").ok()??.get_bounding_client_rect();
+    let header = document.element_from_point((headers.left() + headers.width() / 2.0) as f32, y as f32)?;
+    header.closest("[data-track-id]").ok()??.get_attribute("data-track-id")
 }

@@ -664,6 +664,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
         <div class="track-header" class:selected=selected class:moving=move || drag.get().is_some() node_ref=header
             class:in-folder=move || desk.session.with(|s| s.tracks.get(index).is_some_and(|t| t.folder.is_some()))
             style:border-left-color=colour role="group" aria-label=format!("{name} track")
+            data-track-id=move || desk.session.with(|s| s.tracks.get(index).map(|t| t.id.clone()))
             style:transform=move || drag.get().map(|_| format!("translateY({:.0}px)", offset.get()))
             on:pointerdown=move |_| desk.selected.set(Some(strip))>
             <button class="track-grip" aria-label=format!("Move {name}") title="Drag to move the track (or ↑/↓)"

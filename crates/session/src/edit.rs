@@ -426,6 +426,26 @@ impl Session {
         Ok((first..self.tracks.len()).collect())
     }
 
+    /// Adds tracks as [`Session::add_audio_tracks`] does, then, with `after`, moves them (in
+    /// order) to just after that track — into its folder, if it is in one: files dropped onto a
+    /// track of the drum folder become drum tracks. Returns where they are.
+    pub fn add_audio_tracks_after(&mut self, new: &[NewTrack], after: Option<usize>) -> Result<Vec<usize>, SessionError> {
+        let existing = self.tracks.len();
+        let added = self.add_audio_tracks(new)?;
+        let Some(after) = after.filter(|&a| a < existing) else { return Ok(added) };
+        let folder = self.tracks[after].folder.clone();
+        let mut placed = Vec::with_capacity(added.len());
+        for (k, &from) in added.iter().enumerate() {
+            let mut at = after + 1 + k;
+            self.move_track(from, at)?;
+            if folder.is_some() && self.tracks[at].folder != folder {
+                at = self.set_folder(at, folder.as_deref())?;
+            }
+            placed.push(at);
+        }
+        Ok(placed)
+    }
+
     /// Adds a group bus (`return_ = false`) or an effect return, routed to the master.
     pub fn add_bus(&mut self, name: &str, return_: bool) -> Result<StripRef, SessionError> {
         let prefix = if return_ { "return" } else { "bus" };

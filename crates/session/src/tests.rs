@@ -372,3 +372,28 @@ fn an_empty_session_is_valid_and_renders_silence() {
     let [l, r] = engine.render_all();
     assert!(l.iter().chain(&r).all(|x| *x == 0.0));
 }
+
+#[test]
+fn files_dropped_onto_a_track_land_after_it_in_its_folder() {
+    let new = |name: &str| crate::NewTrack { name: name.into(), source_id: format!("sha256-{name}"), channels: 1, frames: 48_000 };
+    let mut s = Session::demo();
+    let snare = s.tracks.iter().position(|t| t.name == "Snare").unwrap();
+    let placed = s.add_audio_tracks_after(&[new("Snare top"), new("Snare bottom")], Some(snare)).unwrap();
+    let names: Vec<&str> = s.tracks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(&names[..5], ["Kick", "Snare", "Snare top", "Snare bottom", "Hats"]);
+    assert_eq!(placed, [2, 3]);
+    for t in &s.tracks[2..4] {
+        assert_eq!((t.folder.as_deref(), t.strip.output.as_str()), (Some("drums"), "drums"), "{} joined the drum folder", t.name);
+    }
+    // After the folder's last track, into the folder too; after a track in no folder, no folder.
+    let hats = s.tracks.iter().position(|t| t.name == "Hats").unwrap();
+    s.add_audio_tracks_after(&[new("Shaker")], Some(hats)).unwrap();
+    assert_eq!((s.tracks[hats + 1].name.as_str(), s.tracks[hats + 1].folder.as_deref()), ("Shaker", Some("drums")));
+    let vox = s.tracks.iter().position(|t| t.name == "Vox").unwrap();
+    s.add_audio_tracks_after(&[new("Vox double")], Some(vox)).unwrap();
+    assert_eq!((s.tracks[vox + 1].name.as_str(), s.tracks[vox + 1].folder.as_deref(), s.tracks[vox + 1].strip.output.as_str()), ("Vox double", None, "master"));
+    assert!(s.validate().is_ok());
+    // No anchor: at the end, as a plain import.
+    let end = s.add_audio_tracks_after(&[new("Room")], None).unwrap();
+    assert_eq!(end, [s.tracks.len() - 1]);
+}
