@@ -1,4 +1,4 @@
-//! Decoding files made by real encoders (sox, flac, lame, oggenc from Debian), compared with each
+//! Decoding files made by real encoders (sox, ffmpeg, flac, lame, oggenc from Debian), compared with each
 //! encoder's own decoder: lossless formats sample for sample, lossy ones within their precision.
 //! The tools are installed by `cargo xtask test`; a missing one fails the test with its name.
 
@@ -119,11 +119,36 @@ fn wav_and_aiff_in_every_sample_format_match_sox() {
         let d = ours(&file);
         assert_eq!((d.sample_rate, d.format.as_str()), (RATE, *label), "{name}");
         let diff = max_diff(&d.channels, &read_raw_f32(&raw, 2));
-        // Identical but for the last bit of a 32-bit integer, which f32 cannot hold.
         // Identical; 32-bit integers and 64-bit floats to within the last bit of an f32 (the two
         // readers round to f32 differently).
         let exact = !matches!(*name, "s32.wav" | "f64.wav");
         assert!(diff <= if exact { 0.0 } else { f32::EPSILON }, "{name}: max |diff| {diff}");
+    }
+}
+
+/// Files written by ffmpeg's own muxers and its FLAC encoder, compared with ffmpeg's decode of
+/// them to 32-bit float: identical.
+#[test]
+fn files_made_by_ffmpeg_match_ffmpegs_own_decode() {
+    let stereo = source(2);
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("ff-s16.wav", &["-c:a", "pcm_s16le"], "PCM, 16-bit"),
+        ("ff-s24.wav", &["-c:a", "pcm_s24le"], "PCM, 24-bit"),
+        ("ff-f32.wav", &["-c:a", "pcm_f32le"], "PCM, 32-bit float"),
+        ("ff-s24.aiff", &["-c:a", "pcm_s24be"], "PCM, 24-bit"),
+        ("ff-s16.flac", &["-c:a", "flac", "-sample_fmt", "s16"], "FLAC, 16-bit"),
+    ];
+    for (name, codec, label) in cases {
+        let file = dir().join(name);
+        let mut args = vec!["-v", "error", "-y", "-i", stereo.to_str().unwrap()];
+        args.extend_from_slice(codec);
+        args.push(file.to_str().unwrap());
+        tool("ffmpeg", &args);
+        let raw = dir().join(format!("{name}.raw"));
+        tool("ffmpeg", &["-v", "error", "-y", "-i", file.to_str().unwrap(), "-f", "f32le", "-c:a", "pcm_f32le", raw.to_str().unwrap()]);
+        let d = ours(&file);
+        assert_eq!((d.sample_rate, d.format.as_str()), (RATE, *label), "{name}");
+        assert_eq!(max_diff(&d.channels, &read_raw_f32(&raw, 2)), 0.0, "{name}");
     }
 }
 

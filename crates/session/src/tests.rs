@@ -252,6 +252,28 @@ fn format_2_sessions_open_with_defaults_for_what_came_later() {
     assert!(s.markers.is_empty() && s.loop_region.is_none() && s.tracks.iter().all(|t| t.clips.is_empty()));
 }
 
+/// A session as the third format wrote it: clips, markers and colours, no folders (nor the buses'
+/// folded state); it opens with everything kept and no track in a folder.
+#[test]
+fn format_3_sessions_open_with_no_folders() {
+    let mut v3: serde_json::Value = serde_json::from_str(&Session::demo().to_json()).unwrap();
+    v3["version"] = 3.into();
+    v3["tracks"][0]["clips"] = serde_json::json!([{ "start": 96000, "length": 48000, "gain_db": -3.0 }]);
+    v3["tracks"][0]["colour"] = "#d04040".into();
+    for t in v3["tracks"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("folder");
+    }
+    for b in v3["buses"].as_array_mut().unwrap() {
+        b.as_object_mut().unwrap().remove("collapsed");
+    }
+    let s = Session::from_json(&v3.to_string()).unwrap();
+    assert_eq!(s.version, VERSION);
+    assert!(s.tracks.iter().all(|t| t.folder.is_none()) && s.buses.iter().all(|b| !b.collapsed));
+    assert_eq!((s.tracks[0].clips[0].start, s.tracks[0].clips[0].gain_db, s.tracks[0].colour.as_deref()), (96_000, -3.0, Some("#d04040")));
+    assert_eq!(s.tracks[0].strip.output, "drums", "the routing is kept: the kick still goes to the drum bus");
+    assert_eq!(s.markers, Session::demo().markers);
+}
+
 #[test]
 fn demo_copies_are_valid_sessions() {
     let s = Session::demo_copies(4);
