@@ -214,85 +214,16 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Control side: validates a mixer's routing (one master, outputs, sends, side-chains, no
+    /// loops) without building anything — cheap enough to check every stored undo step with.
+    pub fn check(spec: &MixerSpec) -> Result<(), RoutingError> {
+        routing(spec).map(|_| ())
+    }
+
     /// Control side: validates and compiles a mixer. Fails with a message naming the strips involved.
     pub fn compile(spec: &MixerSpec) -> Result<Plan, RoutingError> {
         let n = spec.strips.len();
-        let name = |s: StripId| spec.strips[s].name.clone();
-        let masters: Vec<StripId> = (0..n).filter(|&s| spec.strips[s].kind == StripKind::Master).collect();
-        let master = match masters.as_slice() {
-            [] => return Err(RoutingError::NoMaster),
-            [m] => *m,
-            _ => return Err(RoutingError::SeveralMasters),
-        };
-
-        // Edges: (from, to). Audio edges carry signal into `to`'s input; key edges must merely run first.
-        let mut audio_edges = Vec::new();
-        let mut key_edges = Vec::new();
-        for (s, strip) in spec.strips.iter().enumerate() {
-            match (strip.kind, strip.output) {
-                (StripKind::Master, None) => {}
-                (StripKind::Master, Some(_)) => return Err(RoutingError::BadOutput { strip: name(s), why: "the master bus is the end of the mix".into() }),
-                (_, None) => return Err(RoutingError::BadOutput { strip: name(s), why: "it has no output".into() }),
-                (_, Some(t)) => {
-                    let bad = |why: &str| Err(RoutingError::BadOutput { strip: name(s), why: why.into() });
-                    match spec.strips.get(t).map(|x| x.kind) {
-                        None => return bad("that output does not exist"),
-                        Some(_) if t == s => return bad("a strip cannot feed itself"),
-                        Some(StripKind::Bus | StripKind::Master) => audio_edges.push((s, t)),
-                        Some(_) => return bad("outputs go to a bus or the master"),
-                    }
-                }
-            }
-            for send in &strip.sends {
-                let bad = |why: &str| Err(RoutingError::BadSend { strip: name(s), why: why.into() });
-                match spec.strips.get(send.target).map(|x| x.kind) {
-                    None => return bad("that destination does not exist"),
-                    Some(_) if send.target == s => return bad("a strip cannot send to itself"),
-                    Some(StripKind::Return | StripKind::Bus) => audio_edges.push((s, send.target)),
-                    Some(_) => return bad("sends go to a return or a bus"),
-                }
-            }
-            for insert in &strip.inserts {
-                if let Some(k) = insert.key {
-                    let bad = |why: &str| Err(RoutingError::BadKey { strip: name(s), why: why.into() });
-                    if insert.kind != InsertKind::Compressor {
-                        return bad("only a compressor takes an external side-chain");
-                    }
-                    if k >= n {
-                        return bad("that source does not exist");
-                    }
-                    if k == s {
-                        return bad("a strip cannot key itself (use the internal side-chain)");
-                    }
-                    key_edges.push((k, s));
-                }
-            }
-        }
-
-        // Topological order with depths (Kahn); what remains afterwards lies on a cycle.
-        let all_edges: Vec<(StripId, StripId)> = audio_edges.iter().chain(&key_edges).copied().collect();
-        let mut indegree = vec![0usize; n];
-        let mut outgoing = vec![Vec::new(); n];
-        for &(a, b) in &all_edges {
-            indegree[b] += 1;
-            outgoing[a].push(b);
-        }
-        let mut depth = vec![0usize; n];
-        let mut ready: Vec<StripId> = (0..n).filter(|&s| indegree[s] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(s) = ready.pop() {
-            order.push(s);
-            for &t in &outgoing[s] {
-                depth[t] = depth[t].max(depth[s] + 1);
-                indegree[t] -= 1;
-                if indegree[t] == 0 {
-                    ready.push(t);
-                }
-            }
-        }
-        if order.len() < n {
-            return Err(RoutingError::Cycle(find_cycle(n, &all_edges, &indegree).into_iter().map(name).collect()));
-        }
+        let Routing { master, audio_edges, depth, mut order } = routing(spec)?;
 
         // Latency: in topological order, each strip's input waits for its latest arrival.
         let insert_latency = |s: StripId| -> usize {
@@ -1021,4 +952,94 @@ fn find_cycle(n: usize, edges: &[(StripId, StripId)], indegree: &[usize]) -> Vec
         path.push(prev);
         s = prev;
     }
+}
+
+/// A mixer's routing, checked: the master, the audio edges (outputs and sends, from → to), each
+/// strip's depth and a topological order.
+struct Routing {
+    master: StripId,
+    audio_edges: Vec<(StripId, StripId)>,
+    depth: Vec<usize>,
+    order: Vec<StripId>,
+}
+
+fn routing(spec: &MixerSpec) -> Result<Routing, RoutingError> {
+    let n = spec.strips.len();
+    let name = |s: StripId| spec.strips[s].name.clone();
+    let masters: Vec<StripId> = (0..n).filter(|&s| spec.strips[s].kind == StripKind::Master).collect();
+    let master = match masters.as_slice() {
+        [] => return Err(RoutingError::NoMaster),
+        [m] => *m,
+        _ => return Err(RoutingError::SeveralMasters),
+    };
+
+    // Edges: (from, to). Audio edges carry signal into `to`'s input; key edges must merely run first.
+    let mut audio_edges = Vec::new();
+    let mut key_edges = Vec::new();
+    for (s, strip) in spec.strips.iter().enumerate() {
+        match (strip.kind, strip.output) {
+            (StripKind::Master, None) => {}
+            (StripKind::Master, Some(_)) => return Err(RoutingError::BadOutput { strip: name(s), why: "the master bus is the end of the mix".into() }),
+            (_, None) => return Err(RoutingError::BadOutput { strip: name(s), why: "it has no output".into() }),
+            (_, Some(t)) => {
+                let bad = |why: &str| Err(RoutingError::BadOutput { strip: name(s), why: why.into() });
+                match spec.strips.get(t).map(|x| x.kind) {
+                    None => return bad("that output does not exist"),
+                    Some(_) if t == s => return bad("a strip cannot feed itself"),
+                    Some(StripKind::Bus | StripKind::Master) => audio_edges.push((s, t)),
+                    Some(_) => return bad("outputs go to a bus or the master"),
+                }
+            }
+        }
+        for send in &strip.sends {
+            let bad = |why: &str| Err(RoutingError::BadSend { strip: name(s), why: why.into() });
+            match spec.strips.get(send.target).map(|x| x.kind) {
+                None => return bad("that destination does not exist"),
+                Some(_) if send.target == s => return bad("a strip cannot send to itself"),
+                Some(StripKind::Return | StripKind::Bus) => audio_edges.push((s, send.target)),
+                Some(_) => return bad("sends go to a return or a bus"),
+            }
+        }
+        for insert in &strip.inserts {
+            if let Some(k) = insert.key {
+                let bad = |why: &str| Err(RoutingError::BadKey { strip: name(s), why: why.into() });
+                if insert.kind != InsertKind::Compressor {
+                    return bad("only a compressor takes an external side-chain");
+                }
+                if k >= n {
+                    return bad("that source does not exist");
+                }
+                if k == s {
+                    return bad("a strip cannot key itself (use the internal side-chain)");
+                }
+                key_edges.push((k, s));
+            }
+        }
+    }
+
+    // Topological order with depths (Kahn); what remains afterwards lies on a cycle.
+    let all_edges: Vec<(StripId, StripId)> = audio_edges.iter().chain(&key_edges).copied().collect();
+    let mut indegree = vec![0usize; n];
+    let mut outgoing = vec![Vec::new(); n];
+    for &(a, b) in &all_edges {
+        indegree[b] += 1;
+        outgoing[a].push(b);
+    }
+    let mut depth = vec![0usize; n];
+    let mut ready: Vec<StripId> = (0..n).filter(|&s| indegree[s] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(s) = ready.pop() {
+        order.push(s);
+        for &t in &outgoing[s] {
+            depth[t] = depth[t].max(depth[s] + 1);
+            indegree[t] -= 1;
+            if indegree[t] == 0 {
+                ready.push(t);
+            }
+        }
+    }
+    if order.len() < n {
+        return Err(RoutingError::Cycle(find_cycle(n, &all_edges, &indegree).into_iter().map(name).collect()));
+    }
+    Ok(Routing { master, audio_edges, depth, order })
 }

@@ -355,6 +355,19 @@ impl Session {
         Ok(session)
     }
 
+    /// Reads a session already parsed as JSON (as the stored form holds them): sessions of this
+    /// version directly, older ones through [`Session::from_json`]'s migrations; checked alike.
+    pub fn from_value(value: serde_json::Value) -> Result<Session, SessionError> {
+        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
+        if !current {
+            return Session::from_json(&value.to_string());
+        }
+        let mut session: Session = serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))?;
+        session.tidy_folders();
+        session.validate()?;
+        Ok(session)
+    }
+
     /// Writes the session as pretty-printed JSON (always in the newest format).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a session always serializes: it holds only plain data")

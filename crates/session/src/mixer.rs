@@ -120,7 +120,7 @@ pub(crate) fn validate(session: &Session) -> Result<(), SessionError> {
     }
     // The routing itself: loops, outputs into tracks, and so on, in the engine's words.
     let spec = to_mixer_unchecked(session, &ids);
-    Plan::compile(&spec).map(|_| ()).map_err(|e| SessionError::Invalid(e.to_string()))
+    Plan::check(&spec).map_err(|e| SessionError::Invalid(e.to_string()))
 }
 
 fn check_strip(named: &Named, ids: &HashMap<&str, StripId>) -> Result<(), SessionError> {

@@ -25,8 +25,11 @@ pub const STORED_FORMAT: &str = "mixroom-stored-session";
 /// Version 1 is the first; a later version adds its reader here and carries older documents
 /// forward the way [`crate::migrate`] does for session files.
 pub const STORED_VERSION: u32 = 1;
-/// The most undo (and redo) steps kept in a stored session.
-pub const MAX_HISTORY: usize = 500;
+/// The most undo (and redo) steps kept in a stored session: the most recent ones. (Pro Tools keeps
+/// 64 steps, and none across a reopen.) Writing and reading a stored history costs time on every
+/// save and open — 100 steps of a 32-track mix write in 17–31 ms and read in about 30 ms natively
+/// (`cargo run --release -p mixroom-session --example stored_cost`).
+pub const MAX_HISTORY: usize = 100;
 
 /// Which of the two views fills the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +139,7 @@ impl Stored {
             Some(_) => {}
         }
         let document: Document = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        let session = Session::from_json(&document.session.to_string())?;
+        let session = Session::from_value(document.session.clone())?;
         let view = serde_json::from_value(document.view).unwrap_or_default();
         let undo = unchain(&document.session, document.undo.iter().rev().take(MAX_HISTORY)).into_iter().rev().collect();
         let redo = unchain(&document.session, document.redo.iter().rev().take(MAX_HISTORY)).into_iter().rev().collect();
@@ -180,7 +183,7 @@ fn unchain<'a>(current: &Value, patches: impl Iterator<Item = &'a Value>) -> Vec
         if json_patch::patch(&mut state, &patch).is_err() {
             break;
         }
-        match Session::from_json(&state.to_string()) {
+        match Session::from_value(state.clone()) {
             Ok(session) => sessions.push(session),
             Err(_) => break,
         }
