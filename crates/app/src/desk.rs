@@ -279,7 +279,9 @@ impl Desk {
             self.stop();
         }
         self.ready.set(false);
+        // Any stream of the previous session's audio stops here.
         self.stream_generation.update_value(|g| *g += 1);
+        self.reading.set(false);
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
         // The engine's module compiles while the sources are read.
         let module = async {
