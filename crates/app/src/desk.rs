@@ -36,6 +36,11 @@ const SPECTRUM_FALL_DB: f32 = 1.2;
 /// frame-to-frame scatter of a noisy spectrum makes it flicker.
 const SPECTRUM_RISE: f32 = 0.6;
 
+/// Streamed audio goes to the engine in slices of this many frames (256 KB a channel)…
+const STREAM_SLICE_FRAMES: usize = 1 << 16;
+/// …one every this many ms while playing (about 16 MB/s, four times what 20 channels play).
+const STREAM_PACE_MS: u32 = 4;
+
 /// How long after a seek the engine's reports may still show the old position, s.
 const SEEK_SETTLE_S: f64 = 0.5;
 
@@ -171,6 +176,9 @@ pub struct Desk {
     pub reading: RwSignal<bool>,
     /// Bumped by every open: a stream of another session's audio stops.
     stream_generation: StoredValue<u64>,
+    /// Sources from storage whose samples are not all read yet (a stream cut short by opening
+    /// another session resumes when a session using them opens).
+    incomplete: StoredValue<std::collections::BTreeSet<String>>,
 }
 
 /// A source whose samples are still in storage.
@@ -228,6 +236,7 @@ impl Desk {
             sources: StoredValue::new_local(Vec::new()),
             reading: RwSignal::new(false),
             stream_generation: StoredValue::new(0),
+            incomplete: StoredValue::new(Default::default()),
         }
     }
 
@@ -281,6 +290,7 @@ impl Desk {
         self.ready.set(false);
         // Any stream of the previous session's audio stops here.
         self.stream_generation.update_value(|g| *g += 1);
+        let generation = self.stream_generation.get_value();
         self.reading.set(false);
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
         // The engine's module compiles while the sources are read.
@@ -334,8 +344,10 @@ impl Desk {
         if let (Some(store), false) = (store, unread.is_empty()) {
             let first = position as usize / CHUNK_FRAMES;
             self.reading.set(true);
-            self.read_chunk(store, &unread, first).await?;
-            spawn_local(self.stream_audio(store.clone(), unread, first, self.stream_generation.get_value()));
+            if let Err(e) = self.read_chunk(store, &unread, first, generation).await {
+                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
+            }
+            spawn_local(self.stream_audio(store.clone(), unread, first, generation));
         }
         self.ready.set(true);
         mark("mixroom-ready");
@@ -344,6 +356,12 @@ impl Desk {
             n => Status::Error(format!("The audio of {n} source(s) of this session is not in this browser's storage: those tracks play silence.")),
         });
         Ok(())
+    }
+
+    /// Which opening of a session this is (changes with every [`Desk::open`]): work started for one
+    /// session (an import) checks it has not been replaced meanwhile.
+    pub fn opened(self) -> u64 {
+        self.stream_generation.get_value()
     }
 
     /// Where the engineer was in a session (selection beyond the session's strips is dropped).
@@ -358,7 +376,9 @@ impl Desk {
 
     /// The session as the store keeps it: with where the engineer is and the undo history.
     pub fn stored(self) -> Stored {
-        let (undo, redo) = self.history.with_value(|h| (h.undo.clone(), h.redo.clone()));
+        // Only what is stored (the most recent steps), not the whole history kept in memory.
+        let recent = |v: &Vec<Session>| v[v.len().saturating_sub(mixroom_session::stored::MAX_HISTORY)..].to_vec();
+        let (undo, redo) = self.history.with_value(|h| (recent(&h.undo), recent(&h.redo)));
         let view = ViewState {
             page: self.view.get_untracked(),
             selected: self.selected.get_untracked(),
@@ -387,11 +407,16 @@ impl Desk {
                 }
             }
         }
-        self.sources.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
         let (mut missing, count) = (0, needed.len());
-        for (n, (session, i)) in needed.into_iter().enumerate() {
+        for (n, &(session, i)) in needed.iter().enumerate() {
             let track = &session.tracks[i];
             if self.sources.with_value(|s| s.iter().any(|p| p.source == track.source)) {
+                // Kept, but perhaps not all read: the rest is read again.
+                if let Source::Audio { id, frames, .. } = &track.source {
+                    if self.incomplete.with_value(|i| i.contains(id)) {
+                        unread.push(Unread { id: id.clone(), frames: *frames as usize });
+                    }
+                }
                 continue;
             }
             let prepared = match &track.source {
@@ -413,8 +438,11 @@ impl Desk {
                         Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?,
                         None => None,
                     };
+                    // Stored audio of another shape than the session says is not this audio.
+                    let info = info.filter(|info| matches!(&track.source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
                     // Silence of the right length for now: the samples stream in (`stream_audio`).
                     info.map(|info| {
+                        self.incomplete.update_value(|i| { i.insert(id.clone()); });
                         unread.push(Unread { id: id.clone(), frames: info.frames });
                         PreparedSource {
                             source: track.source.clone(),
@@ -430,14 +458,19 @@ impl Desk {
                 None => missing += 1,
             }
         }
+        // Only now, with the new session's audio ready, the rest is let go.
+        self.sources.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
         Ok((missing, unread))
     }
 
     /// Reads chunk `chunk` of every source in `unread` (those it has) into the kept audio and the
     /// engine's tracks that play it.
-    async fn read_chunk(self, store: &Store, unread: &[Unread], chunk: usize) -> Result<(), String> {
+    async fn read_chunk(self, store: &Store, unread: &[Unread], chunk: usize, generation: u64) -> Result<(), String> {
         for source in unread.iter().filter(|u| chunk * CHUNK_FRAMES < u.frames) {
             let Some(channels) = store.chunk(&source.id, chunk).await.map_err(|e| e.to_string())? else { continue };
+            if self.stream_generation.get_value() != generation {
+                return Ok(());
+            }
             let offset = chunk * CHUNK_FRAMES;
             let kept = self.sources.with_value(|s| s.iter().find(|p| matches!(&p.source, Source::Audio { id, .. } if *id == source.id)).map(|p| p.audio.clone()));
             let Some(kept) = kept else { continue };
@@ -449,13 +482,21 @@ impl Desk {
             let tracks: Vec<usize> = self.session.with_untracked(|s| {
                 s.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id, .. } if *id == source.id)).map(|(i, _)| i).collect()
             });
-            self.with_engine(|e| {
-                for &t in &tracks {
-                    for (c, samples) in channels.iter().enumerate() {
-                        e.stream(t, c, offset, samples);
+            // To the engine in slices, paced while it plays: each message is copied on the audio
+            // thread, which must never spend a whole quantum on it.
+            let Some(engine) = self.engine.get_value() else { continue };
+            for &t in &tracks {
+                for (c, samples) in channels.iter().enumerate() {
+                    let len = samples.length() as usize;
+                    for from in (0..len).step_by(STREAM_SLICE_FRAMES) {
+                        let to = (from + STREAM_SLICE_FRAMES).min(len);
+                        engine.stream(t, c, offset + from, &samples.subarray(from as u32, to as u32).slice(0, (to - from) as u32));
+                        if self.playing.get_untracked() {
+                            TimeoutFuture::new(STREAM_PACE_MS).await;
+                        }
                     }
                 }
-            });
+            }
         }
         Ok(())
     }
@@ -468,11 +509,12 @@ impl Desk {
             if self.stream_generation.get_value() != generation {
                 return;
             }
-            if let Err(e) = self.read_chunk(&store, &unread, chunk).await {
+            if let Err(e) = self.read_chunk(&store, &unread, chunk, generation).await {
                 self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
             }
         }
         if self.stream_generation.get_value() == generation {
+            self.incomplete.update_value(|i| unread.iter().for_each(|u| { i.remove(&u.id); }));
             self.reading.set(false);
             mark("mixroom-audio-read");
         }
@@ -788,14 +830,15 @@ impl Desk {
 
     /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.
     pub fn export_mix(self) {
-        let (Some(module), session) = (self.module.get_value(), self.session.get_untracked()) else { return };
+        let Some(module) = self.module.get_value() else { return };
         spawn_local(async move {
             // Audio still streaming in from storage is waited for: the export is the whole mix.
             while self.reading.get_untracked() {
                 self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
                 TimeoutFuture::new(50).await;
             }
-            let tracks = self.audio.get_value();
+            // The session and its audio as they are now, together.
+            let (session, tracks) = (self.session.get_untracked(), self.audio.get_value());
             self.status.set(Status::Busy("Exporting the mix…".into()));
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;

@@ -45,6 +45,8 @@ struct Batch {
     turn: usize,
     /// The track the next file's tracks go after (the last one added, once one is).
     after: Option<String>,
+    /// The session the files are for ([`Desk::opened`]).
+    session: u64,
 }
 
 /// The imports under way: their jobs for the UI, and a way to cancel each.
@@ -73,7 +75,7 @@ impl Imports {
     /// or after track `after` (an id).
     pub fn start(self, desk: Desk, files: Vec<web_sys::File>, after: Option<String>) {
         let batch = self.next.get_value();
-        self.batches.update_value(|b| b.push(Batch { id: batch, turn: 0, after }));
+        self.batches.update_value(|b| b.push(Batch { id: batch, turn: 0, after, session: desk.opened() }));
         for (index, file) in files.into_iter().enumerate() {
             let key = self.next.get_value() + 1;
             self.next.set_value(key);
@@ -198,7 +200,10 @@ impl Imports {
         if is_cancelled() {
             return Err(None);
         }
-        let after = self.batches.with_value(|b| b.iter().find(|b| b.id == batch).and_then(|b| b.after.clone()));
+        let (after, session) = self.batches.with_value(|b| b.iter().find(|b| b.id == batch).map(|b| (b.after.clone(), b.session))).unwrap_or_default();
+        if session != desk.opened() {
+            return Err(Some("another session was opened before it finished; import it there again".to_owned()));
+        }
         let last = desk.add_imported(prepared, names, after.clone());
         // The next file's tracks follow this one's.
         if after.is_some() {

@@ -18,6 +18,8 @@ use crate::store::{self, human_bytes, Entry, Store, StoreError, Usage};
 
 /// The demo's id in the store: one entry, which "Reset" returns to how it ships.
 pub const DEMO_ID: &str = "demo";
+/// The setting naming a session being opened on arrival, until it has opened.
+const OPENING: &str = "opening";
 /// How long after the last edit the session is saved, ms: a drag saves once, at its end.
 const AUTOSAVE_DELAY_MS: u32 = 600;
 
@@ -53,6 +55,8 @@ pub struct Library {
     /// Bumped by every edit: a pending save runs only if no edit came after it.
     generation: StoredValue<u64>,
     saving: StoredValue<bool>,
+    /// A session-browser action is under way.
+    acting: StoredValue<bool>,
 }
 
 impl Library {
@@ -69,6 +73,7 @@ impl Library {
             known_audio: StoredValue::new(BTreeSet::new()),
             generation: StoredValue::new(0),
             saving: StoredValue::new(false),
+            acting: StoredValue::new(false),
         }
     }
 
@@ -108,11 +113,19 @@ impl Library {
             };
             if let Some(store) = &store {
                 self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+                // Marked until it has opened: a session that stops the page while opening is not
+                // opened again on arrival (see `first_session`).
+                if let Some(id) = &id {
+                    let _ = store.set_setting(OPENING, Some(id)).await;
+                }
             }
             self.store.set_value(store);
             if let Err(message) = desk.open(stored, self.store().as_ref()).await {
                 desk.status.set(Status::Error(message));
                 return;
+            }
+            if let Some(store) = self.store() {
+                let _ = store.set_setting(OPENING, None).await;
             }
             self.current.set(id);
             self.autosave.set_value(true);
@@ -127,7 +140,15 @@ impl Library {
     /// The session to open on arrival: the one open last, else the demo. One that no longer reads
     /// is left untouched and named in a notice.
     async fn first_session(self, store: &Store) -> (Option<String>, Stored) {
-        if let Some(id) = store.last_open().await {
+        let unfinished = store.setting(OPENING).await;
+        if let Some(id) = store.last_open().await.filter(|id| {
+            let stopped = unfinished.as_ref() == Some(id);
+            if stopped {
+                self.notice.set(Some("The session open last did not finish opening the last time (the page stopped). It is kept as it was; open it from the list to try again.".into()));
+                self.shown.set(true);
+            }
+            !stopped
+        }) {
             match store.document(&id).await {
                 Ok(Some(doc)) => match Stored::from_json(&doc) {
                     Ok(stored) => return (Some(id), stored),
@@ -141,11 +162,15 @@ impl Library {
                 Err(e) => self.notice.set(Some(format!("Your last session could not be read: {e}."))),
             }
         }
-        let demo = match store.document(DEMO_ID).await {
-            Ok(Some(doc)) => Stored::from_json(&doc).ok(),
-            _ => None,
-        };
-        (Some(DEMO_ID.to_owned()), demo.unwrap_or_else(|| Stored::fresh(Session::demo())))
+        match store.document(DEMO_ID).await {
+            Ok(None) => (Some(DEMO_ID.to_owned()), Stored::fresh(Session::demo())),
+            Ok(Some(doc)) => match Stored::from_json(&doc) {
+                Ok(demo) => (Some(DEMO_ID.to_owned()), demo),
+                // A stored demo that does not read stays as it is (Reset is offered for it).
+                Err(_) => (Some(new_id()), Stored::fresh(Session::demo())),
+            },
+            Err(_) => (Some(new_id()), Stored::fresh(Session::demo())),
+        }
     }
 
     /// Saves shortly after any edit, view change or stop: everything a reload must find again.
@@ -250,16 +275,46 @@ impl Library {
     }
 
     /// Opens `stored` as session `id` (nothing is saved while it loads).
-    async fn switch(self, desk: Desk, id: String, stored: Stored) {
+    ///
+    /// While it opens, no session is current, so a save waiting meanwhile writes nothing. If it
+    /// fails before the desk took it, the previous session stays current (and unsaved edits to it
+    /// are kept); if after, the new one is current, as the desk shows it.
+    async fn switch(self, desk: Desk, id: String, stored: Stored) -> bool {
+        let previous = self.current.get_untracked();
         self.autosave.set_value(false);
         self.generation.update_value(|g| *g += 1);
+        self.current.set(None);
+        let target = stored.session.clone();
         let opened = desk.open(stored, self.store().as_ref()).await;
-        self.current.set(Some(id.clone()));
+        let taken = opened.is_ok() || desk.session.with_untracked(|s| *s == target);
+        self.current.set(if taken { Some(id) } else { previous });
         self.autosave.set_value(true);
-        if let Err(message) = opened {
-            desk.status.set(Status::Error(message));
+        if let Err(message) = &opened {
+            desk.status.set(Status::Error(message.clone()));
         }
-        let _ = self.save(desk).await;
+        if taken {
+            let _ = self.save(desk).await;
+        }
+        opened.is_ok()
+    }
+
+    /// Runs one session-browser action at a time (a second click while one runs is ignored).
+    fn act(self, action: impl std::future::Future<Output = ()> + 'static) {
+        if self.acting.get_value() {
+            return;
+        }
+        self.acting.set_value(true);
+        spawn_local(async move {
+            action.await;
+            self.acting.set_value(false);
+        });
+    }
+
+    /// The demo, fresh, to open when nothing else will: under the demo's id when there is no stored
+    /// demo, else under a new id (a stored demo that did not read is left as it is).
+    fn fresh_demo(self) -> (String, Stored) {
+        let stored_demo = self.entries.with_untracked(|l| l.iter().any(|e| e.id == DEMO_ID));
+        (if stored_demo { new_id() } else { DEMO_ID.to_owned() }, Stored::fresh(Session::demo()))
     }
 
     /// Saves the open session before leaving it; says so and refuses when that fails (leaving it
@@ -304,25 +359,25 @@ impl Library {
     }
 
     pub fn open(self, desk: Desk, id: String) {
-        spawn_local(async move {
+        self.act(async move {
             if self.current.get_untracked().as_deref() == Some(id.as_str()) || !self.leave(desk).await {
                 return;
             }
             if let Some(stored) = self.read(&id).await {
                 self.notice.set(None);
-                self.switch(desk, id, stored).await;
+                let _ = self.switch(desk, id, stored).await;
             }
         });
     }
 
     pub fn new_session(self, desk: Desk) {
-        spawn_local(async move {
+        self.act(async move {
             if !self.leave(desk).await {
                 return;
             }
             let taken: Vec<String> = self.entries.with_untracked(|l| l.iter().map(|e| e.name.clone()).collect());
             let name = unused_name("Untitled session", &taken);
-            self.switch(desk, new_id(), Stored::fresh(Session::empty(&name))).await;
+            let _ = self.switch(desk, new_id(), Stored::fresh(Session::empty(&name))).await;
         });
     }
 
@@ -348,7 +403,7 @@ impl Library {
     }
 
     pub fn duplicate(self, desk: Desk, id: String) {
-        spawn_local(async move {
+        self.act(async move {
             if self.current.get_untracked().as_deref() == Some(id.as_str()) && !self.leave(desk).await {
                 return;
             }
@@ -368,7 +423,7 @@ impl Library {
     /// Deletes a session and the audio only it used; deleting the open session opens the most
     /// recent other one (or the demo).
     pub fn delete(self, desk: Desk, id: String) {
-        spawn_local(async move {
+        self.act(async move {
             let Some(store) = self.store() else { return };
             if self.current.get_untracked().as_deref() == Some(id.as_str()) {
                 let next = self.entries.with_untracked(|l| l.iter().find(|e| e.id != id).map(|e| e.id.clone()));
@@ -378,24 +433,37 @@ impl Library {
                 };
                 let (next, stored) = match (next, stored) {
                     (Some(n), Some(s)) => (n, s),
-                    _ => (DEMO_ID.to_owned(), Stored::fresh(Session::demo())),
+                    _ => self.fresh_demo(),
                 };
-                self.switch(desk, next, stored).await;
+                if !self.switch(desk, next, stored).await {
+                    return;
+                }
             }
-            if let Err(e) = store.delete(&id).await {
+            // Not while a save runs: it could be storing audio this delete would find unused.
+            while self.saving.get_value() {
+                TimeoutFuture::new(10).await;
+            }
+            self.saving.set_value(true);
+            let deleted = store.delete(&id).await;
+            self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+            self.saving.set_value(false);
+            if let Err(e) = deleted {
                 self.notice.set(Some(format!("The session could not be deleted: {e}.")));
             }
-            self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
             self.refresh().await;
+            // Space freed: a save that failed for want of it is tried again.
+            if matches!(self.save_state.get_untracked(), SaveState::Failed(_)) {
+                let _ = self.save(desk).await;
+            }
         });
     }
 
     /// Returns the demo to how it ships.
     pub fn reset_demo(self, desk: Desk) {
-        spawn_local(async move {
+        self.act(async move {
             let fresh = Stored::fresh(Session::demo());
             if self.current.get_untracked().as_deref() == Some(DEMO_ID) {
-                self.switch(desk, DEMO_ID.to_owned(), fresh).await;
+                let _ = self.switch(desk, DEMO_ID.to_owned(), fresh).await;
             } else if let Some(store) = self.store() {
                 let entry = Entry { id: DEMO_ID.into(), name: fresh.session.name.clone(), modified: js_sys::Date::now(), bytes: 0.0, audio: Vec::new(), demo: true };
                 let document = fresh.to_json();

@@ -148,6 +148,20 @@ impl Store {
         Ok(())
     }
 
+    /// A small setting (none when absent or unreadable).
+    pub async fn setting(&self, key: &str) -> Option<String> {
+        self.get(SETTINGS, key).await.ok().flatten().and_then(|v| v.as_string())
+    }
+
+    /// Sets (or with `None` removes) a small setting.
+    pub async fn set_setting(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        let store = self.store(SETTINGS, TransactionMode::ReadWrite)?;
+        match value {
+            Some(v) => store.put(&JsValue::from_str(v), Some(&JsValue::from_str(key))).map_err(failed)?.await.map(|_| ()).map_err(failed),
+            None => store.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed),
+        }
+    }
+
     /// The content ids of all stored audio.
     pub async fn audio_ids(&self) -> Result<BTreeSet<String>, StoreError> {
         let keys = self.store(AUDIO, TransactionMode::ReadOnly)?.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
@@ -162,9 +176,11 @@ impl Store {
         if !(1..=2).contains(&channels) {
             return Err(failed(format!("the stored audio {id} is damaged")));
         }
+        // Stored data is read as untrusted: anything not shaped as written is an empty overview.
         let levels: Vec<Vec<(f32, f32)>> = get("overview")
             .dyn_into::<Array>()
-            .map(|a| a.iter().map(|l| l.unchecked_into::<Float32Array>().to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()).collect())
+            .ok()
+            .and_then(|a| a.iter().map(|l| l.dyn_into::<Float32Array>().ok().map(|l| l.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect())).collect::<Option<Vec<_>>>())
             .unwrap_or_default();
         // Stored without its finest level; an overview of other resolutions than this build's is
         // drawn empty rather than wrong.
@@ -176,8 +192,9 @@ impl Store {
     /// Chunk `chunk` of a source's samples: frames `[chunk × CHUNK_FRAMES, …)`, one array per channel.
     pub async fn chunk(&self, id: &str, chunk: usize) -> Result<Option<TrackAudio>, StoreError> {
         let Some(value) = self.get(CHUNKS, &chunk_key(id, chunk)).await? else { return Ok(None) };
-        let channels = value.dyn_into::<Array>().map_err(|_| failed(format!("a stored chunk of {id} is damaged")))?;
-        Ok(Some(channels.iter().map(JsCast::unchecked_into).collect()))
+        let damaged = || failed(format!("a stored chunk of {id} is damaged"));
+        let channels = value.dyn_into::<Array>().map_err(|_| damaged())?;
+        channels.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
     }
 
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
@@ -211,8 +228,17 @@ impl Store {
 
     /// Deletes a session, and the audio no other session uses.
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
-        let others: BTreeSet<String> = self.list().await?.into_iter().filter(|e| e.id != id).flat_map(|e| e.audio).collect();
-        let unused: Vec<String> = self.audio_ids().await?.into_iter().filter(|a| !others.contains(a)).collect();
+        // Audio is collected only when every other session's entry reads: one that does not might
+        // use any of it.
+        let values = self.store(CATALOG, TransactionMode::ReadOnly)?.get_all(None, None).map_err(failed)?.await.map_err(failed)?;
+        let entries: Option<Vec<Entry>> = values.into_iter().map(|v| serde_wasm_bindgen::from_value(v).ok()).collect();
+        let unused: Vec<String> = match entries {
+            Some(entries) => {
+                let others: BTreeSet<String> = entries.into_iter().filter(|e| e.id != id).flat_map(|e| e.audio).collect();
+                self.audio_ids().await?.into_iter().filter(|a| !others.contains(a)).collect()
+            }
+            None => Vec::new(),
+        };
         let tx = self.db.transaction(&[SESSIONS, CATALOG, AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             let key = JsValue::from_str(id);

@@ -48,7 +48,9 @@ impl Overview {
         let level = (level..LEVELS.len()).find(|&l| self.levels.get(l).is_some_and(|b| !b.is_empty()))?;
         let size = LEVELS[level];
         let buckets = &self.levels[level];
-        let (a, b) = (from / size, to.div_ceil(size).min(buckets.len()));
+        // (A stored overview shorter than its frames say draws what it has.)
+        let b = to.div_ceil(size).min(buckets.len());
+        let a = (from / size).min(b);
         Some(buckets[a..b].iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(x, y)| (lo.min(x), hi.max(y))))
     }
 }

@@ -93,10 +93,11 @@ struct Document {
     session: Value,
     #[serde(default)]
     view: Value,
+    /// Arrays of patches; read as any value, so that a damaged history costs only itself.
     #[serde(default)]
-    undo: Vec<Value>,
+    undo: Value,
     #[serde(default)]
-    redo: Vec<Value>,
+    redo: Value,
 }
 
 impl Stored {
@@ -113,8 +114,8 @@ impl Stored {
             format: STORED_FORMAT.into(),
             version: STORED_VERSION,
             view: serde_json::to_value(&self.view).expect("the view is plain data"),
-            undo: chain(&current, self.undo.iter().rev().take(MAX_HISTORY).map(value)).into_iter().rev().collect(),
-            redo: chain(&current, self.redo.iter().rev().take(MAX_HISTORY).map(value)).into_iter().rev().collect(),
+            undo: Value::Array(chain(&current, self.undo.iter().rev().take(MAX_HISTORY).map(value)).into_iter().rev().collect()),
+            redo: Value::Array(chain(&current, self.redo.iter().rev().take(MAX_HISTORY).map(value)).into_iter().rev().collect()),
             session: current,
         };
         serde_json::to_string(&document).expect("plain JSON values always serialize")
@@ -141,8 +142,9 @@ impl Stored {
         let document: Document = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
         let session = Session::from_value(document.session.clone())?;
         let view = serde_json::from_value(document.view).unwrap_or_default();
-        let undo = unchain(&document.session, document.undo.iter().rev().take(MAX_HISTORY)).into_iter().rev().collect();
-        let redo = unchain(&document.session, document.redo.iter().rev().take(MAX_HISTORY)).into_iter().rev().collect();
+        let steps = |v: &Value| v.as_array().map(|a| a.iter().rev().take(MAX_HISTORY).cloned().collect::<Vec<_>>()).unwrap_or_default();
+        let undo = unchain(&document.session, steps(&document.undo).iter()).into_iter().rev().collect();
+        let redo = unchain(&document.session, steps(&document.redo).iter()).into_iter().rev().collect();
         Ok(Stored { session, view, undo, redo })
     }
 
@@ -180,7 +182,10 @@ fn unchain<'a>(current: &Value, patches: impl Iterator<Item = &'a Value>) -> Vec
     let mut sessions = Vec::new();
     for patch in patches {
         let Ok(patch) = serde_json::from_value::<json_patch::Patch>(patch.clone()) else { break };
-        if json_patch::patch(&mut state, &patch).is_err() {
+        // Only what `chain` writes (`json_patch::diff` makes adds, removes and replaces): a copy or
+        // a move could make each step double the document.
+        let written_by_us = patch.0.iter().all(|op| matches!(op, json_patch::PatchOperation::Add(_) | json_patch::PatchOperation::Remove(_) | json_patch::PatchOperation::Replace(_)));
+        if !written_by_us || json_patch::patch(&mut state, &patch).is_err() {
             break;
         }
         match Session::from_value(state.clone()) {
@@ -287,6 +292,13 @@ mod tests {
         assert_eq!(back.session, current);
         assert_eq!(back.undo, stored.undo[2..]);
         assert_eq!(back.view, ViewState::default());
+        // A copy (which a hostile file could use to double the document each step) ends it too.
+        let mut hostile = doc.clone();
+        hostile["undo"][2] = serde_json::json!([{ "op": "copy", "from": "/tracks", "path": "/spare" }]);
+        assert!(Stored::from_json(&hostile.to_string()).unwrap().undo.is_empty());
+        // A history that is not even a list costs only itself.
+        hostile["undo"] = 5.into();
+        assert_eq!(Stored::from_json(&hostile.to_string()).unwrap().session, current);
         // A step whose result is not a valid session (a fader far out of range) ends it the same way.
         doc["undo"][2] = serde_json::json!([{ "op": "replace", "path": "/tracks/0/fader_db", "value": 1e9 }]);
         assert!(Stored::from_json(&doc.to_string()).unwrap().undo.is_empty());
