@@ -3,7 +3,8 @@
 // Protocol with the main thread (crate `mixroom-app`, module `audio`):
 //   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
 //   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
-//                      (a channel given as a number of frames instead is silence, to be streamed in)
+//                      (a channel given as a number of frames instead is silence, to be streamed in;
+//                      a track given as {keep: i} takes the running engine's track i's audio as it is)
 //                      {type: 'audio', track, channel, offset, samples: Float32Array}  streamed audio:
 //                      written over the running engine's track channel from frame `offset`
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
@@ -99,6 +100,10 @@ class MixroomProcessor extends AudioWorkletProcessor {
     const e = this.engine;
     e.load(msg.session);
     msg.tracks.forEach((channels, track) => {
+      if (!Array.isArray(channels)) {
+        if (!e.keep_track_audio(track, channels.keep)) throw new Error(`track ${track + 1} could not keep its audio`);
+        return;
+      }
       channels.forEach((samples, c) => {
         const streamed = typeof samples === 'number';
         const frames = streamed ? samples : samples.length;

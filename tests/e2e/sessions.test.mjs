@@ -227,6 +227,23 @@ test('a full disk: the save fails with a clear message, nothing is lost, and it 
   assert.equal((await stored('audio')).length, 1);
 });
 
+test('the same session opened in a second tab: the first stops saving it and says so', async () => {
+  const second = await page.context().newPage();
+  await second.goto(page.url());
+  await waitReady(second);
+  const notice = page.getByRole('alert').filter({ hasText: 'was opened in another tab' });
+  await notice.waitFor({ timeout: 30_000 });
+  assert.match(await notice.textContent(), /this tab no longer saves it\. Reload this tab to take it back\./);
+  assert.equal(await page.locator('.save-state').textContent(), 'Not saved');
+  // An edit in the first tab is not saved over the second's.
+  const before = (await stored('catalog', true)).find((e) => e.name === 'Untitled session').modified;
+  await button('Undo').click();
+  await page.waitForTimeout(1500);
+  assert.equal((await stored('catalog', true)).find((e) => e.name === 'Untitled session').modified, before);
+  await second.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 60_000 });
+  await second.close();
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });

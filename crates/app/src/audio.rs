@@ -214,11 +214,21 @@ impl EngineNode {
     /// returns the plan's latency in frames.
     /// Tracks marked in `unread` (audio still in storage) are sent as their length only: the
     /// processor gives them silence, to be overwritten as their audio streams in.
-    async fn load(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], play: bool) -> Result<u32, String> {
+    /// Tracks with `keep[t] = Some(i)` take the running engine's track `i`'s audio as it is.
+    async fn load(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], keep: &[Option<usize>], play: bool) -> Result<u32, String> {
         let audio = Array::new();
         for (t, channels) in tracks.iter().enumerate() {
             let placeholder = unread.get(t).copied().unwrap_or(false);
-            audio.push(&channels.iter().map(|c| if placeholder { JsValue::from(c.length()) } else { c.into() }).collect::<Array>());
+            match keep.get(t).copied().flatten() {
+                Some(from) => {
+                    let kept = Object::new();
+                    let _ = Reflect::set(&kept, &"keep".into(), &JsValue::from(from as u32));
+                    audio.push(&kept);
+                }
+                None => {
+                    audio.push(&channels.iter().map(|c| if placeholder { JsValue::from(c.length()) } else { c.into() }).collect::<Array>());
+                }
+            }
         }
         let loaded = Self::expect(&self.router, "loaded");
         self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into())]);
@@ -316,7 +326,7 @@ impl LiveEngine {
             router.on_tap = Some(Box::new(on_tap));
             router.on_error = Some(Box::new(on_error));
         }
-        node.load(session_json, tracks, unread, false).await?;
+        node.load(session_json, tracks, unread, &[], false).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
@@ -363,8 +373,10 @@ impl LiveEngine {
 
     /// Tracks added or removed: the processor gets the whole session and every track's audio again
     /// (playing on if it was).
-    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], play: bool) -> Result<(), String> {
-        self.node.load(session_json, tracks, unread, play).await.map(|_| ())
+    /// Tracks that stay (`keep[t]`: their index in the running engine) keep their audio there
+    /// rather than being sent again.
+    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], keep: &[Option<usize>], play: bool) -> Result<(), String> {
+        self.node.load(session_json, tracks, unread, keep, play).await.map(|_| ())
     }
 
     /// Audio arriving from storage: `samples` written over a track channel from frame `offset`.
@@ -396,7 +408,7 @@ pub async fn render_offline(
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, &[], true).await?;
+    node.load(session_json, tracks, &[], &[], true).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;

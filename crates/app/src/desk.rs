@@ -314,7 +314,7 @@ impl Desk {
         // Tracks whose samples are still in storage go to the engine as their length only.
         let placeholders: Vec<bool> = session.tracks.iter().map(|t| matches!(&t.source, Source::Audio { id, .. } if unread.iter().any(|u| &u.id == id))).collect();
         match self.engine.get_value() {
-            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &placeholders, false).await?,
+            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &placeholders, &[], false).await?,
             running => {
                 if let Some(engine) = running {
                     engine.close();
@@ -723,6 +723,10 @@ impl Desk {
         // stored sources; the engine reloads when tracks came or went.
         let tracks = (order.is_some() || !same_tracks).then(|| self.rebuild_track_data(&next));
         let reload = tracks.filter(|_| !same_tracks);
+        // Tracks that stay keep their audio in the engine (the same track playing the same source).
+        let keep: Vec<Option<usize>> = self.session.with_untracked(|current| {
+            next.tracks.iter().map(|t| current.tracks.iter().position(|o| o.id == t.id && o.source == t.source)).collect()
+        });
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
         if let Some(engine) = self.engine.get_value() {
@@ -732,7 +736,7 @@ impl Desk {
                     let done = match (&order, reload) {
                         (_, Some(tracks)) => {
                             let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
-                            let done = engine.reload(&json, &tracks, &[], playing).await;
+                            let done = engine.reload(&json, &tracks, &[], &keep, playing).await;
                             engine.seek(at);
                             done
                         }

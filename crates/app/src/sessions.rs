@@ -57,6 +57,8 @@ pub struct Library {
     saving: StoredValue<bool>,
     /// A session-browser action is under way.
     acting: StoredValue<bool>,
+    /// The channel to the site's other tabs, and this tab's id on it.
+    tabs: StoredValue<Option<(web_sys::BroadcastChannel, String)>, LocalStorage>,
 }
 
 impl Library {
@@ -74,6 +76,7 @@ impl Library {
             generation: StoredValue::new(0),
             saving: StoredValue::new(false),
             acting: StoredValue::new(false),
+            tabs: StoredValue::new_local(None),
         }
     }
 
@@ -85,6 +88,9 @@ impl Library {
     /// session that is never saved instead (load tests).
     pub fn start(self, desk: Desk, ephemeral: Option<Session>) {
         self.watch_edits(desk);
+        if ephemeral.is_none() {
+            self.watch_other_tabs(desk);
+        }
         spawn_local(async move {
             if let Some(session) = ephemeral {
                 self.save_state.set(SaveState::Off("This load-test session is not saved.".into()));
@@ -129,6 +135,7 @@ impl Library {
             }
             self.current.set(id);
             self.autosave.set_value(true);
+            self.announce();
             let _ = self.save(desk).await;
             if self.store().is_some() {
                 store::request_persistence().await;
@@ -171,6 +178,47 @@ impl Library {
             },
             Err(_) => (Some(new_id()), Stored::fresh(Session::demo())),
         }
+    }
+
+    /// Tells the other tabs of this site which session this one has open.
+    fn announce(self) {
+        let Some(id) = self.current.get_untracked() else { return };
+        self.tabs.with_value(|tabs| {
+            if let Some((channel, tab)) = tabs {
+                let message = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&message, &"open".into(), &id.into());
+                let _ = js_sys::Reflect::set(&message, &"tab".into(), &tab.into());
+                let _ = channel.post_message(&message);
+            }
+        });
+    }
+
+    /// The same session opened in another tab: the newest tab has it, this one stops saving it
+    /// (two tabs saving one session would each overwrite the other's edits) and says so.
+    fn watch_other_tabs(self, desk: Desk) {
+        use wasm_bindgen::JsCast;
+        let Ok(channel) = web_sys::BroadcastChannel::new("mixroom-sessions") else { return };
+        let tab = new_id();
+        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let get = |k: &str| js_sys::Reflect::get(&ev.data(), &k.into()).ok().and_then(|v| v.as_string());
+            let (Some(open), Some(other)) = (get("open"), get("tab")) else { return };
+            let mine = self.tabs.with_value(|t| t.as_ref().map(|(_, tab)| tab.clone()));
+            if Some(open.clone()) != self.current.get_untracked() || Some(other) == mine {
+                return;
+            }
+            self.generation.update_value(|g| *g += 1);
+            self.autosave.set_value(false);
+            self.current.set(None);
+            let name = desk.session.with_untracked(|s| s.name.clone());
+            let why = format!("“{name}” was opened in another tab, which has it now: this tab no longer saves it. Reload this tab to take it back.");
+            self.save_state.set(SaveState::Off(why.clone()));
+            self.notice.set(Some(why));
+            self.shown.set(true);
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Lives as long as the page.
+        on_message.forget();
+        self.tabs.set_value(Some((channel, tab)));
     }
 
     /// Saves shortly after any edit, view change or stop: everything a reload must find again.
@@ -289,6 +337,7 @@ impl Library {
         let taken = opened.is_ok() || desk.session.with_untracked(|s| *s == target);
         self.current.set(if taken { Some(id) } else { previous });
         self.autosave.set_value(true);
+        self.announce();
         if let Err(message) = &opened {
             desk.status.set(Status::Error(message.clone()));
         }

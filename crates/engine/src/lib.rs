@@ -135,6 +135,28 @@ impl Engine {
         Some(samples.as_mut_slice())
     }
 
+    /// Control side: takes a track strip's audio out (leaving it none), to hand to the engine that
+    /// replaces this one without copying it; `None` for non-track strips.
+    pub fn take_track_audio(&mut self, strip: StripId) -> Option<TrackAudio> {
+        let audio = self.audio.get_mut(strip).filter(|a| !a.channels.is_empty())?;
+        let taken = TrackAudio { channels: audio.channels.iter_mut().map(std::mem::take).collect() };
+        self.update_length();
+        Some(taken)
+    }
+
+    /// Control side: gives a track strip audio taken from another engine. `false`, and nothing
+    /// changes, if the strip is not a track of as many channels.
+    pub fn put_track_audio(&mut self, strip: StripId, audio: TrackAudio) -> bool {
+        match self.audio.get_mut(strip) {
+            Some(slot) if !slot.channels.is_empty() && slot.channels.len() == audio.channels.len() => {
+                *slot = audio;
+                self.update_length();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Control side: a track strip's channel audio as it is, to overwrite in place (audio streamed
     /// in after the engine started); `None` for non-track strips.
     pub fn track_samples_mut(&mut self, strip: StripId, channel: usize) -> Option<&mut [f32]> {

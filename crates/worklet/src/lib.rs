@@ -76,6 +76,15 @@ impl WorkletEngine {
         engine.track_audio_mut(track as usize, channel as usize, frames as usize).map_or(0, |a| a.as_mut_ptr() as usize)
     }
 
+    /// Loading: moves track `from`'s audio out of the running engine into track `track` of the
+    /// engine being loaded, instead of copying it across again (tracks that stay when tracks are
+    /// added or removed). `false` if there is nothing to move or the shapes differ.
+    pub fn keep_track_audio(&mut self, track: u32, from: u32) -> bool {
+        let (Some(running), Some(loading)) = (self.engine.as_mut(), self.loading.as_mut()) else { return false };
+        let Some(audio) = running.take_track_audio(from as usize) else { return false };
+        loading.put_track_audio(track as usize, audio)
+    }
+
     /// Streaming: the address of frames `[offset, offset + frames)` of a track channel in the
     /// running engine, for the processor to copy audio arriving from storage into; 0 if there is no
     /// such range (a track that changed meanwhile).

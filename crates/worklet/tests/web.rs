@@ -154,3 +154,25 @@ fn audio_streamed_in_after_the_start_is_heard_where_it_was_written() {
     assert_eq!(engine.stream_audio_ptr(0, 1, 0, 1), 0);
     assert_eq!(engine.stream_audio_ptr(5, 0, 0, 1), 0);
 }
+
+#[wasm_bindgen_test]
+fn a_reload_keeps_the_audio_of_tracks_that_stay() {
+    let mut engine = playing_dc_track();
+    // The same session with a second (silent) track added: track 0 keeps its audio, moved across
+    // rather than copied in again.
+    let mut s = Session::from_json(&one_track_session()).unwrap();
+    let mut added = s.tracks[0].clone();
+    added.id = "u".into();
+    added.name = "U".into();
+    s.tracks.push(added);
+    engine.load(&s.to_json()).unwrap();
+    assert!(engine.keep_track_audio(0, 0));
+    assert!(!engine.keep_track_audio(1, 7), "no track 7 to take audio from");
+    assert_ne!(engine.track_audio_ptr(1, 0, FRAMES), 0);
+    engine.start(true);
+    for _ in 0..40 {
+        engine.process(128);
+    }
+    let expected = 0.5 * std::f64::consts::FRAC_PI_4.cos();
+    assert!(output(&engine, 0).iter().all(|&x| (x as f64 - expected).abs() < 1e-6), "the kept track still plays");
+}
