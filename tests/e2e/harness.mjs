@@ -2,8 +2,8 @@
 // and measure the audio that reaches the AudioContext's destination.
 import { before, after } from 'node:test';
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
-import { execSync } from 'node:child_process';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { execSync, execFileSync } from 'node:child_process';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -204,4 +204,20 @@ export async function measureBand(page, ms, lowHz, highHz) {
     }
     return 10 * Math.log10(sum / count);
   }, [ms, lowHz, highHz]);
+}
+
+/**
+ * Writes `dir/name` (ending .flac, .mp3 or .ogg) with its reference encoder — Debian's flac, lame
+ * (192 kb/s) or oggenc (-q 5) — from a sine WAV made with `sineWav(options)`; returns its path.
+ */
+export async function encodedFile(dir, name, options) {
+  const source = join(dir, `${name}.src.wav`);
+  await writeFile(source, sineWav(options));
+  const path = join(dir, name);
+  const ext = extname(name);
+  if (ext === '.flac') execFileSync('flac', ['--silent', '--force', '-o', path, source]);
+  else if (ext === '.mp3') execFileSync('lame', ['--silent', '-b', '192', source, path]);
+  else if (ext === '.ogg') execFileSync('oggenc', ['--quiet', '-q', '5', '-o', path, source]);
+  else throw new Error(`no reference encoder for ${name}`);
+  return path;
 }

@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, measureOutput, sineWav } from './harness.mjs';
+import { appForTests, artifactsDir, encodedFile, measureOutput, sineWav } from './harness.mjs';
 
 let page;
 const errors = appForTests((p) => { page = p; });
@@ -35,14 +34,11 @@ test('several files of mixed formats and rates become tracks that play; a damage
     paths.push(path);
   }
   // The compressed formats, made by their reference encoders (Debian's flac, lame, oggenc).
-  const source = (name, options) => { const path = join(dir, `${name}.src.wav`); return writeFile(path, wav(options)).then(() => path); };
-  const bass = await source('bass', { rate: 48000, channels: 1, bits: 24, seconds: 3, freq: 55 });
-  execFileSync('flac', ['--silent', '--force', '-o', join(dir, 'Bass DI.flac'), bass]);
-  const vocal = await source('vocal', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 300 });
-  execFileSync('lame', ['--silent', '-b', '192', vocal, join(dir, 'Vocal take.mp3')]);
-  const pad = await source('pad', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 500 });
-  execFileSync('oggenc', ['--quiet', '-q', '5', '-o', join(dir, 'Pad bus.ogg'), pad]);
-  paths.push(join(dir, 'Bass DI.flac'), join(dir, 'Vocal take.mp3'), join(dir, 'Pad bus.ogg'));
+  paths.push(
+    await encodedFile(dir, 'Bass DI.flac', { rate: 48000, channels: 1, bits: 24, seconds: 3, freq: 55 }),
+    await encodedFile(dir, 'Vocal take.mp3', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 300 }),
+    await encodedFile(dir, 'Pad bus.ogg', { rate: 44100, channels: 2, bits: 16, seconds: 3, freq: 500 }),
+  );
 
   await button('Timeline').click();
   await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(paths);
@@ -57,27 +53,25 @@ test('several files of mixed formats and rates become tracks that play; a damage
   await page.screenshot({ path: join(await artifactsDir(), 'import.png') });
   await button('Dismiss the message about broken.wav').click();
 
+  /** Solos a track, plays the start, and returns the output's RMS (the solo is undone after). */
+  const alone = async (name) => {
+    await track(name).scrollIntoViewIfNeeded();
+    await button(`Solo ${name}`).click();
+    await button('Return to start').click();
+    await button('Play').click();
+    await page.waitForTimeout(600);
+    const heard = await measureOutput(page, 800);
+    await button('Stop').click();
+    await button(`Solo ${name}`).click();
+    return heard.rms;
+  };
   // The imported guitar plays, alone.
-  await track('Guitar DI').scrollIntoViewIfNeeded();
-  await button('Solo Guitar DI').click();
-  await button('Return to start').click();
-  await button('Play').click();
-  await page.waitForTimeout(600);
-  const heard = await measureOutput(page, 800);
-  await button('Stop').click();
-  assert.ok(heard.rms > 0.01, `the imported track is heard (RMS ${heard.rms})`);
-  await button('Solo Guitar DI').click();
+  const guitar = await alone('Guitar DI');
+  assert.ok(guitar > 0.01, `the imported track is heard (RMS ${guitar})`);
   // The tracks that were there keep their audio in the engine through the imports (moved into
-  // each reloaded engine, not sent again): the keys (playing from the first bar), alone, still play.
-  await track('Keys').scrollIntoViewIfNeeded();
-  await button('Solo Keys').click();
-  await button('Return to start').click();
-  await button('Play').click();
-  await page.waitForTimeout(600);
-  const keysHeard = await measureOutput(page, 800);
-  await button('Stop').click();
-  await button('Solo Keys').click();
-  assert.ok(keysHeard.rms > 0.01, `the keys are still heard after the imports (RMS ${keysHeard.rms})`);
+  // each reloaded engine, not sent again): the keys (playing from the first bar) still play.
+  const keys = await alone('Keys');
+  assert.ok(keys > 0.01, `the keys are still heard after the imports (RMS ${keys})`);
 
   // Each file's tracks arrive as one undoable step: four undos for the solos, six for the files.
   const imported = ['Guitar DI', 'Room mics', 'Synth', 'Bass DI', 'Vocal take', 'Pad bus'];

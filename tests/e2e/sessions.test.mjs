@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir, readFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, sineWav, waitReady } from './harness.mjs';
+import { appForTests, artifactsDir, encodedFile, sineWav, waitReady } from './harness.mjs';
 
 let page;
 const errors = appForTests((p) => { page = p; });
@@ -59,15 +58,14 @@ async function stems() {
     await wav('Room.wav', { rate: 96000, channels: 2, bits: 24, seconds: 5, freq: 180 }),
     await wav('Strings.wav', { rate: 48000, channels: 2, bits: 32, seconds: 6, freq: 440 }),
   ];
-  const bass = await wav('bass.src', { rate: 48000, channels: 1, bits: 24, seconds: 6, freq: 55 });
-  execFileSync('flac', ['--silent', '--force', '-o', join(dir, 'Bass.flac'), bass]);
-  const gtr = await wav('gtr.src', { rate: 44100, channels: 2, bits: 16, seconds: 5, freq: 330 });
-  execFileSync('lame', ['--silent', '-b', '192', gtr, join(dir, 'Guitar.mp3')]);
-  const keys = await wav('keys.src', { rate: 44100, channels: 2, bits: 16, seconds: 5, freq: 262 });
-  execFileSync('oggenc', ['--quiet', '-q', '5', '-o', join(dir, 'Keys.ogg'), keys]);
+  paths.push(
+    await encodedFile(dir, 'Bass.flac', { rate: 48000, channels: 1, bits: 24, seconds: 6, freq: 55 }),
+    await encodedFile(dir, 'Guitar.mp3', { rate: 44100, channels: 2, bits: 16, seconds: 5, freq: 330 }),
+    await encodedFile(dir, 'Keys.ogg', { rate: 44100, channels: 2, bits: 16, seconds: 5, freq: 262 }),
+  );
   const broken = join(dir, 'Overheads.wav');
   await writeFile(broken, Buffer.concat([Buffer.from('RIFF\x24\x00\x10\x00WAVEfmt ', 'latin1'), Buffer.alloc(4000, 0x5c)]));
-  return [...paths, join(dir, 'Bass.flac'), join(dir, 'Guitar.mp3'), join(dir, 'Keys.ogg'), broken];
+  return [...paths, broken];
 }
 
 const STEMS = ['Kick', 'Room', 'Strings', 'Bass', 'Guitar', 'Keys'];
