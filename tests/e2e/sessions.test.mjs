@@ -173,6 +173,8 @@ test('the session browser: rename, duplicate, open, reset the demo, delete', asy
   assert.deepEqual(await stored('catalog'), ['demo']);
   assert.equal((await stored('audio')).length, 0, 'audio no session uses is deleted with the last one that did');
   await page.screenshot({ path: join(await artifactsDir(), 'sessions.png') });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('dialog', { name: 'Sessions' }).count(), 0, 'Escape closes the session browser');
 });
 
 test('a full disk: the save fails with a clear message, nothing is lost, and it saves once there is room', async () => {

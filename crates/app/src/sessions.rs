@@ -347,13 +347,14 @@ impl Library {
         opened.is_ok()
     }
 
-    /// Runs one session-browser action at a time (a second click while one runs is ignored).
+    /// Runs session-browser actions one at a time (a click
+    /// while one runs waits for it).
     fn act(self, action: impl std::future::Future<Output = ()> + 'static) {
-        if self.acting.get_value() {
-            return;
-        }
-        self.acting.set_value(true);
         spawn_local(async move {
+            while self.acting.get_value() {
+                TimeoutFuture::new(10).await;
+            }
+            self.acting.set_value(true);
             action.await;
             self.acting.set_value(false);
         });
@@ -589,6 +590,13 @@ pub fn SessionBrowser() -> impl IntoView {
     let desk = desk();
     let renaming = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(None::<String>);
+    // Escape closes it (a rename being typed takes its Escape for itself).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() {
+            lib.shown.set(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
     let usage = move || match lib.usage.get() {
         Some(Usage { used, quota, persistent }) => format!(
             "Storage: {} used of {} this browser allows this site. {}",
@@ -625,6 +633,11 @@ pub fn SessionBrowser() -> impl IntoView {
                             let commit = {
                                 let id = id.clone();
                                 move |value: String| {
+                                    // Once only (Enter, then the blur as the field goes), and not
+                                    // after Escape cancelled it.
+                                    if renaming.get_untracked().as_deref() != Some(id.as_str()) {
+                                        return;
+                                    }
                                     renaming.set(None);
                                     lib.rename(desk, id.clone(), value);
                                 }
@@ -644,7 +657,10 @@ pub fn SessionBrowser() -> impl IntoView {
                                             <input class="session-rename" value=input_name.clone() aria-label=format!("New name for {input_name}") autofocus
                                                 on:keydown={ let commit = commit.clone(); move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
                                                     "Enter" => commit(event_target_value(&ev)),
-                                                    "Escape" => renaming.set(None),
+                                                    "Escape" => {
+                                                        ev.prevent_default();
+                                                        renaming.set(None);
+                                                    }
                                                     _ => {}
                                                 } }
                                                 on:blur={ let commit = commit.clone(); move |ev| commit(event_target_value(&ev)) } />
