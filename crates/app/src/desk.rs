@@ -196,6 +196,16 @@ pub struct PreparedSource {
     pub overview: Overview,
 }
 
+impl PreparedSource {
+    /// The content id of imported (stored) audio; none for the demo's stems.
+    pub fn audio_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::Audio { id, .. } => Some(id),
+            Source::DemoStem { .. } => None,
+        }
+    }
+}
+
 /// Undo and redo: whole sessions, as they were before each edit.
 #[derive(Default)]
 struct History {
@@ -391,7 +401,7 @@ impl Desk {
 
     /// Every prepared source whose audio the store may need: imported audio, by content id.
     pub fn imported_sources(self, ids: &std::collections::BTreeSet<String>) -> Vec<PreparedSource> {
-        self.sources.with_value(|s| s.iter().filter(|p| matches!(&p.source, Source::Audio { id, .. } if ids.contains(id))).cloned().collect())
+        self.sources.with_value(|s| s.iter().filter(|p| p.audio_id().is_some_and(|id| ids.contains(id))).cloned().collect())
     }
 
     /// Prepares every source the session and its history use that is not prepared yet, and lets
@@ -472,7 +482,7 @@ impl Desk {
                 return Ok(());
             }
             let offset = chunk * CHUNK_FRAMES;
-            let kept = self.sources.with_value(|s| s.iter().find(|p| matches!(&p.source, Source::Audio { id, .. } if *id == source.id)).map(|p| p.audio.clone()));
+            let kept = self.sources.with_value(|s| s.iter().find(|p| p.audio_id() == Some(source.id.as_str())).map(|p| p.audio.clone()));
             let Some(kept) = kept else { continue };
             for (c, samples) in channels.iter().enumerate().take(kept.len()) {
                 if offset + samples.length() as usize <= kept[c].length() as usize {
@@ -871,7 +881,7 @@ impl Desk {
 
 /// A performance mark, for the open benchmark (tests/bench/open.mjs) and the browser's profiler:
 /// the stages of opening a session.
-fn mark(name: &str) {
+pub(crate) fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }

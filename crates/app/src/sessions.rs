@@ -110,9 +110,7 @@ impl Library {
             let (id, stored) = match &store {
                 Some(store) => {
                     let first = self.first_session(store).await;
-                    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-                        let _ = performance.mark("mixroom-session-read");
-                    }
+                    crate::desk::mark("mixroom-session-read");
                     first
                 }
                 None => (None, Stored::fresh(Session::demo())),
@@ -273,7 +271,7 @@ impl Library {
         let ids = stored.audio_ids();
         let sources = desk.imported_sources(&ids);
         let audio_bytes: f64 = sources.iter().flat_map(|p| &p.audio).map(|c| c.length() as f64 * 4.0).sum();
-        let unsaved: Vec<_> = sources.into_iter().filter(|p| !self.known_audio.with_value(|k| k.contains(audio_id(p)))).collect();
+        let unsaved: Vec<_> = sources.into_iter().filter(|p| p.audio_id().is_some_and(|id| !self.known_audio.with_value(|k| k.contains(id)))).collect();
         let entry = Entry {
             demo: id == DEMO_ID,
             id,
@@ -286,7 +284,7 @@ impl Library {
         self.saving.set_value(false);
         match &result {
             Ok(()) => {
-                self.known_audio.update_value(|k| k.extend(unsaved.iter().map(|p| audio_id(p).to_owned())));
+                self.known_audio.update_value(|k| k.extend(unsaved.iter().filter_map(|p| p.audio_id()).map(str::to_owned)));
                 // Saved, unless an edit came in meanwhile (its own save follows).
                 if self.save_state.get_untracked() == SaveState::Saving {
                     self.save_state.set(SaveState::Saved);
@@ -530,13 +528,6 @@ impl Library {
 impl Default for Library {
     fn default() -> Self {
         Library::new()
-    }
-}
-
-fn audio_id(p: &crate::desk::PreparedSource) -> &str {
-    match &p.source {
-        mixroom_session::Source::Audio { id, .. } => id,
-        mixroom_session::Source::DemoStem { stem } => stem,
     }
 }
 

@@ -137,15 +137,9 @@ impl Store {
         Ok(self.get(SESSIONS, id).await?.and_then(|v| v.as_string()))
     }
 
-    /// The session open when the app was last used.
+    /// The session open when the app was last used (written with each save).
     pub async fn last_open(&self) -> Option<String> {
-        self.get(SETTINGS, LAST_OPEN).await.ok().flatten().and_then(|v| v.as_string())
-    }
-
-    pub async fn set_last_open(&self, id: &str) -> Result<(), StoreError> {
-        let store = self.store(SETTINGS, TransactionMode::ReadWrite)?;
-        store.put(&JsValue::from_str(id), Some(&JsValue::from_str(LAST_OPEN))).map_err(failed)?.await.map_err(failed)?;
-        Ok(())
+        self.setting(LAST_OPEN).await
     }
 
     /// A small setting (none when absent or unreadable).
@@ -208,7 +202,7 @@ impl Store {
         };
         let written = (|| {
             for a in audio {
-                if let mixroom_session::Source::Audio { id, .. } = &a.source {
+                if let Some(id) = a.audio_id() {
                     put(AUDIO, &audio_record(a), id)?;
                     let frames = a.audio.first().map_or(0, |c| c.length() as usize);
                     for chunk in 0..frames.div_ceil(CHUNK_FRAMES) {
