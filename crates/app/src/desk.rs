@@ -500,7 +500,7 @@ impl Desk {
                     let len = samples.length() as usize;
                     for from in (0..len).step_by(STREAM_SLICE_FRAMES) {
                         let to = (from + STREAM_SLICE_FRAMES).min(len);
-                        engine.stream(t, c, offset + from, &samples.subarray(from as u32, to as u32).slice(0, (to - from) as u32));
+                        engine.stream(t, c, offset + from, &samples.slice(from as u32, to as u32));
                         if self.playing.get_untracked() {
                             TimeoutFuture::new(STREAM_PACE_MS).await;
                         }

@@ -196,10 +196,7 @@ impl Store {
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
         let stores = [SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS];
         let tx = self.db.transaction(&stores, TransactionMode::ReadWrite).map_err(failed)?;
-        let put = |store: &str, value: &JsValue, key: &str| -> Result<(), StoreError> {
-            tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
-            Ok(())
-        };
+        let put = |store: &str, value: &JsValue, key: &str| put(&tx, store, value, key);
         let written = (|| {
             for a in audio {
                 if let Some(id) = a.audio_id() {
@@ -213,8 +210,7 @@ impl Store {
                     }
                 }
             }
-            put(SESSIONS, &JsValue::from_str(document), &entry.id)?;
-            put(CATALOG, &serde_wasm_bindgen::to_value(entry).map_err(failed)?, &entry.id)?;
+            put_session(&tx, entry, document)?;
             put(SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
         })();
         finish(tx, written).await
@@ -253,13 +249,21 @@ impl Store {
     /// Writes a document and entry as they are (a duplicate, a rename of a closed session).
     pub async fn put_session(&self, entry: &Entry, document: &str) -> Result<(), StoreError> {
         let tx = self.db.transaction(&[SESSIONS, CATALOG], TransactionMode::ReadWrite).map_err(failed)?;
-        let written = (|| {
-            tx.object_store(SESSIONS).map_err(failed)?.put(&JsValue::from_str(document), Some(&JsValue::from_str(&entry.id))).map_err(put_error)?;
-            tx.object_store(CATALOG).map_err(failed)?.put(&serde_wasm_bindgen::to_value(entry).map_err(failed)?, Some(&JsValue::from_str(&entry.id))).map_err(put_error)?;
-            Ok(())
-        })();
+        let written = put_session(&tx, entry, document);
         finish(tx, written).await
     }
+}
+
+/// Puts `value` under `key` in one of a transaction's object stores.
+fn put(tx: &idb::Transaction, store: &str, value: &JsValue, key: &str) -> Result<(), StoreError> {
+    tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
+    Ok(())
+}
+
+/// Puts a session's document and its catalog entry (the two always go together).
+fn put_session(tx: &idb::Transaction, entry: &Entry, document: &str) -> Result<(), StoreError> {
+    put(tx, SESSIONS, &JsValue::from_str(document), &entry.id)?;
+    put(tx, CATALOG, &serde_wasm_bindgen::to_value(entry).map_err(failed)?, &entry.id)
 }
 
 /// Waits for a transaction to end: committed, or aborted (by us when a request could not even be

@@ -322,37 +322,50 @@ impl fmt::Display for SessionError {
 
 impl std::error::Error for SessionError {}
 
+/// The version of a document tagged `format` (a session file, a stored session): `NotASession`
+/// for anything else, `Malformed` when it is not JSON or has no version. Whether the version is
+/// one this build reads is the caller's to say.
+pub(crate) fn format_version(text: &str, format: &str) -> Result<u32, SessionError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format: Option<String>,
+        version: Option<u32>,
+    }
+    let header: Header = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
+    if header.format.as_deref() != Some(format) {
+        return Err(SessionError::NotASession);
+    }
+    match header.version {
+        Some(0) | None => Err(SessionError::Malformed("the format version is missing".into())),
+        Some(v) => Ok(v),
+    }
+}
+
 impl Session {
     /// Reads a session from JSON: checks the format tag and version, migrates files written by
     /// earlier versions, and validates every value and reference.
     pub fn from_json(text: &str) -> Result<Session, SessionError> {
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let header: Header = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        if header.format.as_deref() != Some(FORMAT) {
-            return Err(SessionError::NotASession);
-        }
-        let session = match header.version {
-            Some(v) if v > VERSION => return Err(SessionError::NewerVersion(v)),
-            Some(0) | None => return Err(SessionError::Malformed("the format version is missing".into())),
-            Some(1) => migrate::from_v1(text)?,
+        let session = match format_version(text, FORMAT)? {
+            v if v > VERSION => return Err(SessionError::NewerVersion(v)),
+            1 => migrate::from_v1(text)?,
             // Format 2 lacked clips, markers, the loop region and colours, format 3 folders: they
             // read as their defaults (the whole source from the start, none, none, none, none).
-            Some(_) => {
+            _ => {
                 let mut s: Session = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
                 s.version = VERSION;
                 s
             }
         };
-        let mut session = session;
-        // A folder is a view of the routing: one that disagrees with it (a hand-edited file) is
-        // dropped, the routing wins.
-        session.tidy_folders();
-        session.validate()?;
-        Ok(session)
+        session.checked()
+    }
+
+    /// A session just read, made consistent and checked: a folder is a view of the routing, so one
+    /// that disagrees with it (a hand-edited file) is dropped — the routing wins; then every value
+    /// and reference is validated.
+    fn checked(mut self) -> Result<Session, SessionError> {
+        self.tidy_folders();
+        self.validate()?;
+        Ok(self)
     }
 
     /// Reads a session already parsed as JSON (as the stored form holds them): sessions of this
@@ -362,10 +375,8 @@ impl Session {
         if !current {
             return Session::from_json(&value.to_string());
         }
-        let mut session: Session = serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        session.tidy_folders();
-        session.validate()?;
-        Ok(session)
+        let session: Session = serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))?;
+        session.checked()
     }
 
     /// Writes the session as pretty-printed JSON (always in the newest format).

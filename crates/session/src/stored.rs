@@ -125,19 +125,9 @@ impl Stored {
     /// not Mixroom's, or from a newer Mixroom), otherwise the session with as much of its view and
     /// history as reads.
     pub fn from_json(text: &str) -> Result<Stored, SessionError> {
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let header: Header = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        if header.format.as_deref() != Some(STORED_FORMAT) {
-            return Err(SessionError::NotASession);
-        }
-        match header.version {
-            Some(v) if v > STORED_VERSION => return Err(SessionError::NewerStore(v)),
-            Some(0) | None => return Err(SessionError::Malformed("the stored format version is missing".into())),
-            Some(_) => {}
+        let version = crate::format_version(text, STORED_FORMAT)?;
+        if version > STORED_VERSION {
+            return Err(SessionError::NewerStore(version));
         }
         let document: Document = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
         let session = Session::from_value(document.session.clone())?;

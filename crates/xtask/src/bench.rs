@@ -136,17 +136,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
         run(&env, &cli, &["s16-session", "--seconds", &seconds, "-o", &data.join(format!("s16-{seconds}.json")).display().to_string()])?;
         let runs = o.runs.to_string();
-        let out = Command::new("node")
-            .args(["tests/bench/run.mjs", &seconds, &runs, "8000"])
-            .current_dir(root())
-            .env("PATH", &env.path)
-            .env("CHROMIUM", &env.chromium)
-            .output()
-            .map_err(|e| format!("cannot run the browser benchmark: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        if !out.status.success() {
-            return Err(format!("the browser benchmark failed: {}{}", text, String::from_utf8_lossy(&out.stderr)));
-        }
+        let text = browser_bench(&env, &["tests/bench/run.mjs", &seconds, &runs, "8000"], "the browser benchmark")?;
         let ours = fields(&text, "ours_ms");
         let native = fields(&text, "native_ms");
         let mut ratios: Vec<f64> = ours.iter().zip(&native).map(|(o, n)| n / o).collect();
