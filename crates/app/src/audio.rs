@@ -68,6 +68,19 @@ impl EngineModule {
     }
 }
 
+/// How a track's audio reaches the processor when a session is loaded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TrackLoad {
+    /// Its samples, copied across.
+    Samples,
+    /// Its length only: the processor gives it silence, overwritten as the audio streams in from
+    /// storage (`LiveEngine::stream`).
+    Streamed,
+    /// The running engine's track `i` hands its audio over as it is (a track that stays when
+    /// tracks are added or removed).
+    Keep(usize),
+}
+
 /// A track's audio as the processor receives it: one `Float32Array` per channel.
 pub type TrackAudio = Vec<Float32Array>;
 
@@ -212,23 +225,19 @@ impl EngineNode {
 
     /// Sends a session (JSON) and its tracks' audio to the processor and waits until it is loaded;
     /// returns the plan's latency in frames.
-    /// Tracks marked in `unread` (audio still in storage) are sent as their length only: the
-    /// processor gives them silence, to be overwritten as their audio streams in.
-    /// Tracks with `keep[t] = Some(i)` take the running engine's track `i`'s audio as it is.
-    async fn load(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], keep: &[Option<usize>], play: bool) -> Result<u32, String> {
+    /// Each track's audio goes as `how[t]` says (its samples when `how` is shorter).
+    async fn load(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool) -> Result<u32, String> {
         let audio = Array::new();
         for (t, channels) in tracks.iter().enumerate() {
-            let placeholder = unread.get(t).copied().unwrap_or(false);
-            match keep.get(t).copied().flatten() {
-                Some(from) => {
+            match how.get(t).copied().unwrap_or(TrackLoad::Samples) {
+                TrackLoad::Samples => audio.push(&channels.iter().collect::<Array>()),
+                TrackLoad::Streamed => audio.push(&channels.iter().map(|c| JsValue::from(c.length())).collect::<Array>()),
+                TrackLoad::Keep(from) => {
                     let kept = Object::new();
                     let _ = Reflect::set(&kept, &"keep".into(), &JsValue::from(from as u32));
-                    audio.push(&kept);
+                    audio.push(&kept)
                 }
-                None => {
-                    audio.push(&channels.iter().map(|c| if placeholder { JsValue::from(c.length()) } else { c.into() }).collect::<Array>());
-                }
-            }
+            };
         }
         let loaded = Self::expect(&self.router, "loaded");
         self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into())]);
@@ -310,7 +319,7 @@ impl LiveEngine {
         sample_rate: u32,
         session_json: &str,
         tracks: &[TrackAudio],
-        unread: &[bool],
+        how: &[TrackLoad],
         on_meters: impl Fn(MeterReading) + 'static,
         on_tap: impl Fn(Vec<f32>) + 'static,
         on_error: impl Fn(String) + 'static,
@@ -326,7 +335,7 @@ impl LiveEngine {
             router.on_tap = Some(Box::new(on_tap));
             router.on_error = Some(Box::new(on_error));
         }
-        node.load(session_json, tracks, unread, &[], false).await?;
+        node.load(session_json, tracks, how, false).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
@@ -373,10 +382,8 @@ impl LiveEngine {
 
     /// Tracks added or removed: the processor gets the whole session and every track's audio again
     /// (playing on if it was).
-    /// Tracks that stay (`keep[t]`: their index in the running engine) keep their audio there
-    /// rather than being sent again.
-    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], unread: &[bool], keep: &[Option<usize>], play: bool) -> Result<(), String> {
-        self.node.load(session_json, tracks, unread, keep, play).await.map(|_| ())
+    pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool) -> Result<(), String> {
+        self.node.load(session_json, tracks, how, play).await.map(|_| ())
     }
 
     /// Audio arriving from storage: `samples` written over a track channel from frame `offset`.
@@ -408,7 +415,7 @@ pub async fn render_offline(
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, &[], &[], true).await?;
+    node.load(session_json, tracks, &[], true).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;

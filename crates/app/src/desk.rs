@@ -12,7 +12,7 @@ use mixroom_dsp::spectrum::{log_points, Spectrum, FLOOR_DB};
 use mixroom_engine::{ParamChange, Plan, TAP_FRAMES};
 use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, Stored, StripRef, TimelineView, ViewState};
 
-use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio};
+use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
 use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
 use crate::store::{Store, CHUNK_FRAMES};
@@ -322,9 +322,13 @@ impl Desk {
         self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
         // Tracks whose samples are still in storage go to the engine as their length only.
-        let placeholders: Vec<bool> = session.tracks.iter().map(|t| matches!(&t.source, Source::Audio { id, .. } if unread.iter().any(|u| &u.id == id))).collect();
+        let how: Vec<TrackLoad> = session
+            .tracks
+            .iter()
+            .map(|t| if matches!(&t.source, Source::Audio { id, .. } if unread.iter().any(|u| &u.id == id)) { TrackLoad::Streamed } else { TrackLoad::Samples })
+            .collect();
         match self.engine.get_value() {
-            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &placeholders, &[], false).await?,
+            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &how, false).await?,
             running => {
                 if let Some(engine) = running {
                     engine.close();
@@ -337,7 +341,7 @@ impl Desk {
                     session.sample_rate,
                     &session.to_json(),
                     &tracks,
-                    &placeholders,
+                    &how,
                     move |reading| self.on_meters(reading),
                     move |samples| self.on_tap(samples),
                     move |message| self.status.set(Status::Error(message)),
@@ -734,8 +738,8 @@ impl Desk {
         let tracks = (order.is_some() || !same_tracks).then(|| self.rebuild_track_data(&next));
         let reload = tracks.filter(|_| !same_tracks);
         // Tracks that stay keep their audio in the engine (the same track playing the same source).
-        let keep: Vec<Option<usize>> = self.session.with_untracked(|current| {
-            next.tracks.iter().map(|t| current.tracks.iter().position(|o| o.id == t.id && o.source == t.source)).collect()
+        let how: Vec<TrackLoad> = self.session.with_untracked(|current| {
+            next.tracks.iter().map(|t| current.tracks.iter().position(|o| o.id == t.id && o.source == t.source).map_or(TrackLoad::Samples, TrackLoad::Keep)).collect()
         });
         self.session.set(next);
         self.meters.update(|m| m.resize(strips, StripMeter::default()));
@@ -746,7 +750,7 @@ impl Desk {
                     let done = match (&order, reload) {
                         (_, Some(tracks)) => {
                             let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
-                            let done = engine.reload(&json, &tracks, &[], &keep, playing).await;
+                            let done = engine.reload(&json, &tracks, &how, playing).await;
                             engine.seek(at);
                             done
                         }
