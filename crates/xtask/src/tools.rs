@@ -64,7 +64,9 @@ pub fn ensure_build_tools() -> Result<Env, String> {
 
     let trunk = output("trunk", &["--version"], &env.path).unwrap_or_default();
     if trunk != format!("trunk {TRUNK_VERSION}") {
-        crate::run(&env, "cargo", &["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"])?;
+        // --debug: Trunk only drives cargo, wasm-bindgen and wasm-opt, so a debug build of it builds
+        // the app as fast (45 s either way, measured) and installs in about 5 minutes instead of 9.
+        crate::run(&env, "cargo", &["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--debug", "--force"])?;
     }
 
     let tests = root().join("tests");
