@@ -71,6 +71,16 @@ fn interpolation_filter() -> [[f32; TAPS]; PHASES] {
 
 /// Slack of the minimum window beyond the lookahead, covering the detector's half-sample spread.
 const HOLD_SLACK: usize = 3;
+/// The largest input magnitude taken as it is (+600 dBFS); anything larger (up to `f32::MAX`) is
+/// taken as this. Far beyond any real signal, and small enough that the input gain (+24 dB) and the
+/// detector's sums (its filter's L1 norm) stay finite in `f32`: an infinity there would make the
+/// detector read NaN and wave the samples beside it through.
+const LARGEST_INPUT: f32 = 1.0e30;
+/// Below this gain (−80 dB of reduction, an input already far beyond full scale), the moving
+/// average is summed afresh each sample instead of kept as a running sum: the running sum's
+/// rounding (about 1e-14 of the ones it has held) would otherwise exceed the gain itself, and a
+/// signal at +600 dBFS would come through at +40.
+const TINY_GAIN: f32 = 1.0e-4;
 /// Glide of the input gain.
 const GAIN_GLIDE_MS: f32 = 10.0;
 
@@ -98,6 +108,8 @@ pub struct Limiter {
     ring: Vec<f32>,
     ring_pos: usize,
     ring_sum: f64,
+    /// Samples left during which the average is summed afresh (see [`TINY_GAIN`]).
+    exact_for: usize,
     released: f32,
     release_step: f32,
     count: u64,
@@ -131,6 +143,7 @@ impl Limiter {
             ring: vec![1.0; lookahead + 1],
             ring_pos: 0,
             ring_sum: (lookahead + 1) as f64,
+            exact_for: 0,
             released: 1.0,
             release_step: 0.0,
             count: 0,
@@ -223,6 +236,7 @@ impl StereoProcessor for Limiter {
         self.queue_len = 0;
         self.ring.fill(1.0);
         self.ring_sum = self.ring.len() as f64;
+        self.exact_for = 0;
         self.released = 1.0;
     }
 
@@ -242,12 +256,13 @@ impl StereoProcessor for Limiter {
         // An interpolated point is at most the filter's L1 norm times the largest sample it is made
         // of. When that bound is under the ceiling for the whole block (and the samples before it),
         // every required gain is 1: the detector is skipped, with the very same result.
-        let loudest = left.iter().chain(right.iter()).chain(self.history.iter().flatten()).fold(0.0f32, |m, x| max(m, x.abs()));
+        // (Through `bounded`: a NaN would end the fold's memory of what came before it.)
+        let loudest = left.iter().chain(right.iter()).chain(self.history.iter().flatten()).fold(0.0f32, |m, &x| max(m, bounded(x).abs()));
         let gain_bound = max(self.input_gain, self.input_gain_target);
         let quiet = loudest * gain_bound * self.filter_l1 < self.ceiling;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             self.input_gain += (self.input_gain_target - self.input_gain) * self.gain_step;
-            let x = [*l * self.input_gain, *r * self.input_gain];
+            let x = [bounded(*l) * self.input_gain, bounded(*r) * self.input_gain];
             let mut peak = 0.0f32;
             let pos = self.history_pos;
             for c in 0..2 {
@@ -266,8 +281,20 @@ impl StereoProcessor for Limiter {
             self.ring_sum += (self.released - self.ring[self.ring_pos]) as f64;
             self.ring[self.ring_pos] = self.released;
             self.ring_pos = wrap(self.ring_pos + 1, box_len);
+            if self.released < TINY_GAIN {
+                self.exact_for = box_len;
+            }
+            if self.exact_for > 0 {
+                // Bounded: the ring is the lookahead long, and only absurd input gets here.
+                self.ring_sum = self.ring.iter().map(|&g| g as f64).sum();
+                self.exact_for -= 1;
+            }
             let gain = min((self.ring_sum * inv_box) as f32, 1.0);
-            let out = [self.audio[0].tap(delay) * gain, self.audio[1].tap(delay) * gain];
+            // The last line of the brick wall: the gain above has already brought every sample
+            // under the ceiling, but for the rounding of `ceiling / peak` (an ulp or so) — which
+            // this keeps from ever showing.
+            let ceiling = self.ceiling;
+            let out = [(self.audio[0].tap(delay) * gain).clamp(-ceiling, ceiling), (self.audio[1].tap(delay) * gain).clamp(-ceiling, ceiling)];
             self.audio[0].push(x[0]);
             self.audio[1].push(x[1]);
             *l = out[0];
@@ -281,6 +308,16 @@ impl StereoProcessor for Limiter {
         }
         crate::flush_block(left);
         crate::flush_block(right);
+    }
+}
+
+/// An input sample as the limiter takes it: NaN as silence, and no larger than [`LARGEST_INPUT`].
+#[inline(always)]
+fn bounded(x: f32) -> f32 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(-LARGEST_INPUT, LARGEST_INPUT)
     }
 }
 
@@ -409,6 +446,44 @@ mod tests {
                 assert!(a.iter().chain(&b).all(|x| x.is_finite()));
             }
         }
+    }
+
+    /// Any finite input, however large — ±2, ±8, ±1e6, ±1e30 (a float file of absurd values),
+    /// `f32::MAX`, infinities and NaN among them — leaves the limiter at or under its ceiling: every
+    /// sample, and the true peak as the `ebur128` crate measures it. Property-tested over random
+    /// bursts of random level, length and position, on every ceiling and input gain.
+    #[test]
+    fn any_input_however_large_stays_under_the_ceiling() {
+        use proptest::prelude::*;
+        let level = prop_oneof![Just(2.0f32), Just(8.0), Just(1e6), Just(1e30), Just(f32::MAX), 1.0f32..1e38, Just(f32::INFINITY), Just(f32::NAN)];
+        let burst = (level, 1usize..20_000, 0usize..20_000, any::<u32>());
+        let config = ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() };
+        proptest!(config, |(bursts in proptest::collection::vec(burst, 1..4), ceiling in -12.0f32..0.0, gain in 0.0f32..24.0)| {
+            let n = 48_000;
+            // Quiet music underneath, and the bursts (noise of ±level) over it.
+            let mut l: Vec<f32> = (0..n).map(|i| 0.25 * (i as f32 * 0.031).sin()).collect();
+            let mut r: Vec<f32> = (0..n).map(|i| 0.25 * (i as f32 * 0.017).cos()).collect();
+            for (level, len, at, seed) in bursts {
+                let mut x = seed | 1;
+                for i in at..(at + len).min(n) {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    let v = if x & 1 == 0 { level } else { -level * (x >> 8) as f32 / (1u32 << 24) as f32 };
+                    l[i] = v;
+                    r[i] = -v;
+                }
+            }
+            let (mut a, mut b) = (l, r);
+            limit(&mut a, &mut b, ceiling, gain);
+            // The ceiling as the limiter computes it (libm, as every target does).
+            let top = libm::powf(10.0, ceiling / 20.0);
+            let worst = a.iter().chain(&b).fold(0.0f32, |m, x| m.max(x.abs()));
+            prop_assert!(a.iter().chain(&b).all(|x| x.is_finite()));
+            prop_assert!(worst <= top, "sample peak {} over the ceiling {}", worst, top);
+            let tp = ebur128_true_peak_db(&a, &b);
+            prop_assert!(tp <= ceiling as f64 + 0.5, "true peak {:.3} dBTP over the ceiling {} dB", tp, ceiling);
+        });
     }
 
     #[test]
