@@ -63,6 +63,11 @@ pub fn StatusLine() -> impl IntoView {
                 <button class="dismiss" aria-label="Dismiss" on:click=move |_| desk.status.set(Status::Ready)>"×"</button>
             </p>
         }.into_any(),
+        Status::Notice(message) => view! {
+            <p class="status notice" role="status">{message}
+                <button class="dismiss" aria-label="Dismiss" on:click=move |_| desk.status.set(Status::Ready)>"×"</button>
+            </p>
+        }.into_any(),
     }
 }
 

@@ -100,16 +100,22 @@ pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl I
             on_change.run(position_to_db(next));
         }
     };
+    // A run of key presses on this fader is one undo step.
+    let run = format!("keys: {label}");
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let fine = ev.shift_key();
-        match ev.key().as_str() {
-            "ArrowUp" | "ArrowRight" => step(if fine { 0.1 } else { 0.5 }),
-            "ArrowDown" | "ArrowLeft" => step(if fine { -0.1 } else { -0.5 }),
-            "PageUp" => step(3.0),
-            "PageDown" => step(-3.0),
-            "End" => on_change.run(f32::NEG_INFINITY),
+        let delta = match ev.key().as_str() {
+            "ArrowUp" | "ArrowRight" => Some(if fine { 0.1 } else { 0.5 }),
+            "ArrowDown" | "ArrowLeft" => Some(if fine { -0.1 } else { -0.5 }),
+            "PageUp" => Some(3.0),
+            "PageDown" => Some(-3.0),
+            "End" => None,
             _ => return,
-        }
+        };
+        desk().in_run(run.clone(), || match delta {
+            Some(d) => step(d),
+            None => on_change.run(f32::NEG_INFINITY),
+        });
         ev.prevent_default();
         ev.stop_propagation();
     };
@@ -169,9 +175,11 @@ fn TravelControl(
     children: Children,
 ) -> impl IntoView {
     let position = move || travel.position.get();
+    // A run of key presses on this control is one undo step.
+    let run = format!("keys: {label}");
     let key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = key_travel(&ev, travel.position.get_untracked()) {
-            travel.set.run(next);
+            desk().in_run(run.clone(), || travel.set.run(next));
             ev.prevent_default();
             ev.stop_propagation();
         }

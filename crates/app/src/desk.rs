@@ -15,6 +15,7 @@ use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, S
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
 use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
+use crate::history::History;
 use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
 
@@ -52,6 +53,9 @@ pub enum Status {
     Ready,
     /// Something failed; the message says what and, where possible, what to do.
     Error(String),
+    /// Done, but not quite as asked (a name cut to the limit, a time brought within the
+    /// timeline): what became of it.
+    Notice(String),
 }
 
 /// A strip's meters as displayed: peak and RMS, left and right (dBFS, peaks with fall-back, RMS
@@ -206,18 +210,6 @@ impl PreparedSource {
     }
 }
 
-/// Undo and redo: whole sessions, as they were before each edit.
-#[derive(Default)]
-struct History {
-    undo: Vec<Session>,
-    redo: Vec<Session>,
-    in_gesture: bool,
-    gesture_recorded: bool,
-}
-
-/// Undo steps kept.
-const HISTORY_LIMIT: usize = 500;
-
 impl Desk {
     pub fn new(session: Session) -> Desk {
         let strips = session.strip_refs().len();
@@ -315,8 +307,8 @@ impl Desk {
         mark("mixroom-sources-prepared");
         let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
         let strips = session.strip_refs().len();
-        self.history.set_value(History { undo, redo, ..History::default() });
-        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+        self.history.set_value(History::with(undo, redo));
+        self.history_len.set(self.history.with_value(History::len));
         self.session.set(session.clone());
         self.meters.set(vec![StripMeter::default(); strips]);
         self.restore_view(&view, strips);
@@ -586,8 +578,9 @@ impl Desk {
         self.seek(0);
     }
 
-    /// Moves the play position (playing or not).
+    /// Moves the play position (playing or not), within the timeline.
     pub fn seek(self, frame: u64) {
+        let frame = frame.min(self.session.with_untracked(|s| mixroom_session::limits::timeline_frames(s.sample_rate)));
         self.with_engine(|e| e.seek(frame));
         self.position.set(frame as f64);
         self.pending_seek.set_value(Some((frame as f64, js_sys::Date::now())));
@@ -622,22 +615,66 @@ impl Desk {
         self.edit_engine(move |s| f(s).map(EngineEdit::Param));
     }
 
-    /// An edit the engine does not hear (names, colours, markers): undoable like the others.
-    pub fn edit_session(self, f: impl FnOnce(&mut Session)) {
+    /// An edit the engine does not hear (names, colours, markers): undoable like the others. A
+    /// refused edit changes nothing and says why; otherwise its result is returned.
+    pub fn edit_session<T>(self, f: impl FnOnce(&mut Session) -> Result<T, SessionError>) -> Option<T> {
         let before = self.session.get_untracked();
-        self.session.update(f);
-        self.checkpoint(before);
+        let mut next = before.clone();
+        match f(&mut next).and_then(|t| self.accepted(&next).map(|()| t)) {
+            Ok(t) => {
+                if next != before {
+                    self.session.set(next);
+                    self.checkpoint(before);
+                }
+                Some(t)
+            }
+            Err(e) => {
+                self.refused(e);
+                None
+            }
+        }
     }
 
     /// An edit whose engine side is any [`EngineEdit`] (clips, the loop, a parameter).
     pub fn edit_engine(self, f: impl FnOnce(&mut Session) -> Option<EngineEdit>) {
         let before = self.session.get_untracked();
-        let mut change = None;
-        self.session.update(|s| change = f(s));
-        if let Some(change) = change {
-            self.checkpoint(before);
-            self.with_engine(|e| e.apply(&change));
+        let mut next = before.clone();
+        let Some(change) = f(&mut next) else { return };
+        if let Err(e) = self.accepted(&next) {
+            return self.refused(e);
         }
+        self.session.set(next);
+        self.checkpoint(before);
+        self.with_engine(|e| e.apply(&change));
+    }
+
+    /// The edit path's last word: a session is taken only if the strict check passes it, so that
+    /// whatever an editor accepts the reader opens unchanged (see `mixroom_session::limits`).
+    fn accepted(self, next: &Session) -> Result<(), SessionError> {
+        next.validate()
+    }
+
+    /// Says why an edit was not made (the session is as it was).
+    fn refused(self, e: SessionError) {
+        let why = match e {
+            SessionError::Invalid(why) => why,
+            other => other.to_string(),
+        };
+        self.status.set(Status::Error(format!("That change was not made: {why}.")));
+    }
+
+    /// Tells the user what became of an edit that was not made quite as asked.
+    pub fn notice(self, message: impl Into<String>) {
+        self.status.set(Status::Notice(message.into()));
+    }
+
+    /// Runs `f`, whose edits are one undo step with the other edits of run `key` just before them
+    /// (nudges of one control, the files of one import).
+    pub fn in_run<T>(self, key: impl Into<String>, f: impl FnOnce() -> T) -> T {
+        self.history.update_value(|h| h.set_run(Some(key.into())));
+        let t = f();
+        self.history.update_value(|h| h.set_run(None));
+        t
     }
 
     /// Lays out what the desk keeps per track for `session`'s tracks from the stored sources (a
@@ -713,12 +750,12 @@ impl Desk {
     pub fn restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) {
         let before = self.session.get_untracked();
         let mut next = before.clone();
-        match f(&mut next) {
+        match f(&mut next).and_then(|()| self.accepted(&next)) {
             Ok(()) => {
                 self.checkpoint(before);
                 self.install(next, None);
             }
-            Err(e) => self.status.set(Status::Error(e.to_string())),
+            Err(e) => self.refused(e),
         }
     }
 
@@ -766,32 +803,19 @@ impl Desk {
         }
     }
 
-    /// Records the session as it was before an edit, unless a gesture already recorded its start.
+    /// Records the session as it was before an edit (unless the edit continues a run).
     fn checkpoint(self, before: Session) {
-        self.history.update_value(|h| {
-            if h.in_gesture && h.gesture_recorded {
-                return;
-            }
-            h.undo.push(before);
-            if h.undo.len() > HISTORY_LIMIT {
-                h.undo.remove(0);
-            }
-            h.redo.clear();
-            h.gesture_recorded = h.in_gesture;
-        });
-        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+        self.history.update_value(|h| h.checkpoint(before));
+        self.history_len.set(self.history.with_value(History::len));
     }
 
     /// A drag starts: everything until [`Desk::end_gesture`] undoes as one step.
     pub fn begin_gesture(self) {
-        self.history.update_value(|h| {
-            h.in_gesture = true;
-            h.gesture_recorded = false;
-        });
+        self.history.update_value(History::begin_gesture);
     }
 
     pub fn end_gesture(self) {
-        self.history.update_value(|h| h.in_gesture = false);
+        self.history.update_value(History::end_gesture);
     }
 
     /// Steps back one edit (or one whole drag).
@@ -806,23 +830,16 @@ impl Desk {
 
     fn step(self, back: bool) {
         let current = self.session.get_untracked();
-        let Some(target) = self.history.try_update_value(|h| {
-            let target = if back { h.undo.pop() } else { h.redo.pop() }?;
-            if back { h.redo.push(current.clone()) } else { h.undo.push(current.clone()) }
-            Some(target)
-        }).flatten() else { return };
+        let Some(target) = self.history.try_update_value(|h| h.step(back, current.clone())).flatten() else { return };
         let changes = current.changes_to(&target);
         self.install(target, changes);
-        self.history_len.set(self.history.with_value(|h| (h.undo.len(), h.redo.len())));
+        self.history_len.set(self.history.with_value(History::len));
     }
 
     /// Sets every track's trim so its level sits at `target_db` dBFS RMS (one undoable step).
     pub fn gain_stage(self, target_db: f32) {
-        let before = self.session.get_untracked();
         let levels = self.levels.get_value();
-        let mut changes = Vec::new();
-        self.session.update(|s| changes = s.gain_stage_levels(&levels, target_db));
-        self.checkpoint(before);
+        let Some(changes) = self.edit_session(|s| Ok(s.gain_stage_levels(&levels, target_db))) else { return };
         self.with_engine(|e| changes.iter().for_each(|c| e.set(*c)));
     }
 

@@ -204,7 +204,8 @@ impl Imports {
         if session != desk.opened() {
             return Err(Some("another session was opened before it finished; import it there again".to_owned()));
         }
-        let last = desk.add_imported(prepared, names, after.clone());
+        // The files of one pick or drop are one undo step.
+        let last = desk.in_run(format!("import {batch}"), || desk.add_imported(prepared, names, after.clone()));
         // The next file's tracks follow this one's.
         if after.is_some() {
             self.batches.update_value(|b| {

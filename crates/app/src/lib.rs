@@ -12,6 +12,7 @@ mod desk;
 mod editors;
 pub mod fader;
 mod files;
+mod history;
 mod import;
 pub mod inspector;
 mod sessions;

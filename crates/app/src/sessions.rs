@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_session::{Session, Stored};
+use mixroom_session::{limits, Naming, Repairs, Session, Stored};
 
 use crate::desk::{desk, Desk, Status};
 use crate::store::{self, human_bytes, Entry, Store, StoreError, Usage};
@@ -154,27 +154,45 @@ impl Library {
             }
             !stopped
         }) {
+            let name = store.list().await.ok().and_then(|l| l.into_iter().find(|x| x.id == id)).map_or(id.clone(), |x| x.name);
             match store.document(&id).await {
                 Ok(Some(doc)) => match Stored::from_json(&doc) {
-                    Ok(stored) => return (Some(id), stored),
+                    Ok((stored, repairs)) => {
+                        self.say_repairs(&name, &repairs);
+                        return (Some(id), stored);
+                    }
                     Err(e) => {
-                        let name = store.list().await.ok().and_then(|l| l.into_iter().find(|x| x.id == id)).map_or(id.clone(), |x| x.name);
                         self.notice.set(Some(format!("“{name}” could not be opened: {e} It is kept as it was; the demo is open instead.")));
                         self.shown.set(true);
                     }
                 },
                 Ok(None) => {}
-                Err(e) => self.notice.set(Some(format!("Your last session could not be read: {e}."))),
+                Err(e) => {
+                    self.notice.set(Some(format!("“{name}” could not be read: {e}. It is kept as it was; the demo is open instead.")));
+                    self.shown.set(true);
+                }
             }
         }
         match store.document(DEMO_ID).await {
             Ok(None) => (Some(DEMO_ID.to_owned()), Stored::fresh(Session::demo())),
             Ok(Some(doc)) => match Stored::from_json(&doc) {
-                Ok(demo) => (Some(DEMO_ID.to_owned()), demo),
+                Ok((demo, repairs)) => {
+                    self.say_repairs("the demo", &repairs);
+                    (Some(DEMO_ID.to_owned()), demo)
+                }
                 // A stored demo that does not read stays as it is (Reset is offered for it).
                 Err(_) => (Some(new_id()), Stored::fresh(Session::demo())),
             },
             Err(_) => (Some(new_id()), Stored::fresh(Session::demo())),
+        }
+    }
+
+    /// Says what the reader mended to open a session (values beyond the limits, as an older
+    /// Mixroom or a damaged store left them); the next save keeps the mended session.
+    fn say_repairs(self, name: &str, repairs: &Repairs) {
+        if !repairs.is_empty() {
+            self.notice.set(Some(format!("“{name}” was opened with changes, because some of its values were beyond what Mixroom holds: {repairs}.")));
+            self.shown.set(true);
         }
     }
 
@@ -389,7 +407,10 @@ impl Library {
         let name = self.entry(id).map_or_else(|| id.to_owned(), |e| e.name);
         match store.document(id).await {
             Ok(Some(doc)) => match Stored::from_json(&doc) {
-                Ok(stored) => Some(stored),
+                Ok((stored, repairs)) => {
+                    self.say_repairs(&name, &repairs);
+                    Some(stored)
+                }
                 Err(e) => {
                     self.notice.set(Some(format!("“{name}” could not be opened: {e} It is kept as it was.")));
                     None
@@ -429,19 +450,24 @@ impl Library {
         });
     }
 
-    pub fn rename(self, desk: Desk, id: String, name: String) {
-        let name = name.trim().to_owned();
-        if name.is_empty() {
+    /// Renames a session (cut to the longest a name can be, and said; an empty name changes
+    /// nothing).
+    pub fn rename(self, desk: Desk, id: String, typed: String) {
+        if limits::name(&typed).is_none() {
             return;
         }
         if self.current.get_untracked().as_deref() == Some(id.as_str()) {
-            desk.edit_session(move |s| s.name = name);
+            if desk.edit_session(move |s| s.rename(Naming::Session, &typed)) == Some(true) {
+                self.notice.set(Some(limits::name_cut_message("session's name")));
+            }
             return;
         }
         spawn_local(async move {
             let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
-            stored.session.name = name.clone();
-            entry.name = name;
+            if stored.session.rename(Naming::Session, &typed) == Ok(true) {
+                self.notice.set(Some(limits::name_cut_message("session's name")));
+            }
+            entry.name = stored.session.name.clone();
             entry.modified = js_sys::Date::now();
             if let Err(e) = store.put_session(&entry, &stored.to_json()).await {
                 self.notice.set(Some(format!("The session could not be renamed: {e}.")));
@@ -536,8 +562,11 @@ fn new_id() -> String {
     format!("s{:x}-{:06x}", js_sys::Date::now() as u64, (js_sys::Math::random() * 16_777_216.0) as u32)
 }
 
-/// `base`, or "`base` 2", "`base` 3"… whichever no session has yet.
+/// `base`, or "`base` 2", "`base` 3"… whichever no session has yet — within the longest a name
+/// can be (a long base is cut to leave room for the number).
 fn unused_name(base: &str, taken: &[String]) -> String {
+    let room: String = base.chars().take(limits::NAME_CHARS - 8).collect();
+    let base = if room.len() < base.len() { room.trim_end() } else { base };
     std::iter::once(base.to_owned()).chain((2..).map(|n| format!("{base} {n}"))).find(|n| !taken.contains(n)).expect("some number is free")
 }
 
@@ -698,5 +727,9 @@ mod tests {
         assert_eq!(unused_name("Untitled session", &taken), "Untitled session 3");
         assert_eq!(unused_name("Mix copy", &taken), "Mix copy");
         assert_ne!(new_id(), new_id());
+        // A name at the limit still gets its copy's number, within the limit.
+        let long = "x".repeat(limits::NAME_CHARS);
+        let copy = unused_name(&long, &[long.clone()]);
+        assert!(copy.ends_with(" 2") && copy.chars().count() <= limits::NAME_CHARS, "{copy}");
     }
 }

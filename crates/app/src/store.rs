@@ -76,6 +76,8 @@ pub enum StoreError {
     Full,
     /// The browser has no IndexedDB here (some private modes) or refused to open it.
     Unavailable(String),
+    /// A stored record is not what Mixroom wrote (kept as it is).
+    Damaged(String),
     /// Anything else, with the browser's words.
     Failed(String),
 }
@@ -85,6 +87,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Full => write!(f, "the browser's storage for this site is full"),
             StoreError::Unavailable(why) => write!(f, "this browser does not let Mixroom store sessions here ({why})"),
+            StoreError::Damaged(what) => write!(f, "{what} in this browser's storage is damaged"),
             StoreError::Failed(why) => write!(f, "the browser's storage failed ({why})"),
         }
     }
@@ -132,9 +135,13 @@ impl Store {
         Ok(entries)
     }
 
-    /// A session's stored document.
+    /// A session's stored document; a record that is not a document at all is an error (and stays
+    /// as it is), not an absent session.
     pub async fn document(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get(SESSIONS, id).await?.and_then(|v| v.as_string()))
+        match self.get(SESSIONS, id).await? {
+            None => Ok(None),
+            Some(v) => v.as_string().map(Some).ok_or_else(|| StoreError::Damaged("its record".into())),
+        }
     }
 
     /// The session open when the app was last used (written with each save).

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use mixroom_engine::{FadeShape, StripParam};
-use mixroom_session::{Clip, LoopRegion, Row, StripRef};
+use mixroom_session::{limits, Clip, LoopRegion, Naming, Row, StripRef};
 use wasm_bindgen::JsCast;
 
 use crate::controls::StripToggle;
@@ -48,6 +48,16 @@ struct Drag {
 /// How many grid choices there are.
 pub const GRID_CHOICES: usize = GRIDS.len();
 const GRIDS: [(&str, f64); 4] = [("Bar", 4.0), ("Beat", 1.0), ("1/8", 0.5), ("1/16", 0.25)];
+
+/// How many beats apart grid lines are drawn, for beats `beat_px` pixels wide: every beat if that
+/// leaves `min_px` between lines, else every bar, else every 2nd, 4th, 8th… bar.
+fn grid_stride(beat_px: f64, min_px: f64) -> f64 {
+    let mut every = 1.0;
+    while every * beat_px < min_px && every < 1e12 {
+        every *= if every < 4.0 { 4.0 } else { 2.0 };
+    }
+    every
+}
 
 /// Seconds as m:ss.mmm.
 fn clock(seconds: f64) -> String {
@@ -169,16 +179,16 @@ pub fn Timeline() -> impl IntoView {
                 });
                 ctx.fill_rect(0.0, r as f64 * LANE - scroll, w, LANE);
             }
-            // Grid: beats, stronger bars; only where lines are at least 8 px apart.
-            let mut b = (start / beat).floor();
+            // Grid: beats, stronger bars; only lines at least 8 px apart are visited (beats, else
+            // bars, else every 2nd, 4th, … bar), so zoomed far out it costs no more than zoomed in.
+            let every = grid_stride(beat / fpp_v, 8.0);
+            let mut b = (start / beat / every).floor() * every;
             while (b * beat - start) / fpp_v < w {
                 let x = (b * beat - start) / fpp_v;
                 let bar = (b as i64) % 4 == 0;
-                if beat / fpp_v >= 8.0 || (bar && 4.0 * beat / fpp_v >= 8.0) {
-                    ctx.set_fill_style_str(if bar { "#343a44" } else { "#262b33" });
-                    ctx.fill_rect(x.floor(), 0.0, 1.0, h);
-                }
-                b += 1.0;
+                ctx.set_fill_style_str(if bar { "#343a44" } else { "#262b33" });
+                ctx.fill_rect(x.floor(), 0.0, 1.0, h);
+                b += every;
             }
             // A folder's row: its tracks' clips in thin stripes, one per track.
             for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
@@ -295,18 +305,17 @@ pub fn Timeline() -> impl IntoView {
         ctx.fill_rect(0.0, 0.0, w, RULER);
         ctx.set_font("10px system-ui, sans-serif");
         let bar = 4.0 * beat;
-        let every = ((60.0 * fpp_v / bar).ceil() as i64).max(1);
-        let mut b = (start / bar).floor() as i64;
-        while ((b as f64) * bar - start) / fpp_v < w {
-            let x = ((b as f64) * bar - start) / fpp_v;
-            if b >= 0 && b % every == 0 {
-                ctx.set_fill_style_str("#5a6270");
-                ctx.fill_rect(x.floor(), 14.0, 1.0, RULER - 14.0);
-                ctx.set_fill_style_str("#9aa3ae");
-                let _ = ctx.fill_text(&format!("{}", b + 1), x + 3.0, 12.0);
-                let _ = ctx.fill_text(&clock(b as f64 * bar / sr), x + 3.0, 26.0);
-            }
-            b += 1;
+        // Labelled bars at least 60 px apart; only those are visited.
+        let every = ((60.0 * fpp_v / bar).ceil()).max(1.0);
+        let mut b = ((start / bar / every).floor() * every).max(0.0);
+        while (b * bar - start) / fpp_v < w {
+            let x = (b * bar - start) / fpp_v;
+            ctx.set_fill_style_str("#5a6270");
+            ctx.fill_rect(x.floor(), 14.0, 1.0, RULER - 14.0);
+            ctx.set_fill_style_str("#9aa3ae");
+            let _ = ctx.fill_text(&format!("{}", b as u64 + 1), x + 3.0, 12.0);
+            let _ = ctx.fill_text(&clock(b * bar / sr), x + 3.0, 26.0);
+            b += every;
         }
         desk.session.with(|s| {
             if let Some(l) = s.loop_region {
@@ -507,7 +516,7 @@ pub fn Timeline() -> impl IntoView {
                     }>"New folder"</button>
                 <button on:click=move |_| {
                     let frame = desk.position.get_untracked() as u64;
-                    desk.edit_session(move |s| { s.add_marker(frame); });
+                    desk.edit_session(move |s| s.add_marker(frame));
                 }>"Add marker"</button>
             </div>
             <ClipPanel />
@@ -575,10 +584,25 @@ fn fade_gain(c: &mixroom_engine::Clip, rel: u64) -> f32 {
     g
 }
 
-/// A name typed into a header: trimmed, at most the session's name length; `None` if empty.
-fn typed_name(ev: &web_sys::Event) -> Option<String> {
-    let name: String = event_target_value(ev).trim().chars().take(mixroom_session::MAX_NAME_CHARS).collect();
-    (!name.is_empty()).then_some(name)
+/// Renames what `what` names to what was typed into the field of `ev` (`thing` says what it is,
+/// for the message): a name longer than the limit is cut, and the user told; an empty one is
+/// refused, and the field shows the name again.
+pub(crate) fn rename_from(ev: &web_sys::Event, what: Naming, thing: &str) {
+    let desk = desk();
+    match desk.edit_session(|s| s.rename(what, &event_target_value(ev))) {
+        Some(true) => desk.notice(limits::name_cut_message(thing)),
+        Some(false) => {}
+        None => {
+            let now = desk.session.with_untracked(|s| match what {
+                Naming::Session => Some(s.name.clone()),
+                Naming::Strip(r) => Some(s.strip_name(r)),
+                Naming::Marker(i) => s.markers.get(i).map(|m| m.name.clone()),
+            });
+            if let (Some(now), Some(input)) = (now, ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())) {
+                input.set_value(&now);
+            }
+        }
+    }
 }
 
 /// A folder's header: fold/unfold, its name (the bus's), mute and solo of the whole folder.
@@ -596,14 +620,10 @@ fn FolderHeader(bus: usize, name: String) -> impl IntoView {
                 title="Fold or unfold the folder's tracks"
                 on:click=move |_| {
                     let fold = !collapsed();
-                    desk.edit_session(move |s| s.set_folder_collapsed(bus, fold));
+                    desk.edit_session(move |s| { s.set_folder_collapsed(bus, fold); Ok(()) });
                 }>{move || if collapsed() { "▸" } else { "▾" }}</button>
             <input type="text" class="track-name" aria-label=format!("{name} folder name") prop:value=name.clone()
-                on:change=move |ev| {
-                    if let Some(new) = typed_name(&ev) {
-                        desk.edit_session(move |s| { if let Some(b) = s.buses.get_mut(bus) { b.name = new; } });
-                    }
-                } />
+                on:change=move |ev| rename_from(&ev, Naming::Strip(strip), "folder's name") />
             <span class="folder-count">{move || match tracks() { 1 => "1 track".to_owned(), n => format!("{n} tracks") }}</span>
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
@@ -702,15 +722,11 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                     move_to(index as isize + by);
                 }>"⋮⋮"</button>
             <input type="text" class="track-name" aria-label=format!("{name} name") prop:value=name.clone()
-                on:change=move |ev| {
-                    if let Some(new) = typed_name(&ev) {
-                        desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.name = new; } });
-                    }
-                } />
+                on:change=move |ev| rename_from(&ev, Naming::Strip(strip), "track's name") />
             <input type="color" aria-label=format!("{name} colour") prop:value=colour
                 on:change=move |ev| {
                     let c = event_target_value(&ev);
-                    desk.edit_session(move |s| { if let Some(t) = s.tracks.get_mut(index) { t.colour = Some(c); } });
+                    desk.edit_session(move |s| s.set_colour(index, Some(&c)));
                 } />
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
@@ -734,14 +750,27 @@ fn ClipPanel() -> impl IntoView {
         clip().map(|(t, k, c, sr)| {
             let name = desk.session.with_untracked(|s| s.tracks[t].name.clone());
             let edit = move |f: Box<dyn FnOnce(&mut Clip)>| desk.edit_engine(move |s| s.edit_clip(t, k, f).ok());
-            let seconds_field = move |label: &'static str, frames: u64, apply: fn(&mut Clip, u64)| {
+            // A typed time goes in as frames (a float far beyond u64 saturates), and the clip keeps
+            // within its source and the timeline: if that changed what was typed, the user is told.
+            let seconds_field = move |label: &'static str, frames: u64, apply: fn(&mut Clip, u64), read: fn(&Clip) -> u64| {
                 view! {
                     <label>{label}
                         <input type="text" aria-label=format!("Clip {}", label.to_lowercase()) prop:value=clock(frames as f64 / sr)
                             on:change=move |ev| {
-                                if let Some(v) = parse_seconds(&event_target_value(&ev)) {
-                                    let f = (v * sr).round() as u64;
-                                    edit(Box::new(move |c| apply(c, f)));
+                                let Some(v) = parse_seconds(&event_target_value(&ev)) else {
+                                    desk.notice(format!("“{}” is not a time: type seconds (12.5) or minutes and seconds (1:02.5).", event_target_value(&ev)));
+                                    return;
+                                };
+                                let f = (v * sr).round() as u64;
+                                edit(Box::new(move |c| apply(c, f)));
+                                let now = desk.session.with_untracked(|s| s.clips(t).get(k).map(read));
+                                if now.is_some_and(|now| now != f) {
+                                    let hours = limits::TIMELINE_HOURS;
+                                    desk.notice(format!(
+                                        "The clip's {} is {}: as far as it goes (a clip lies within its audio, and the timeline's first {hours} hours).",
+                                        label.to_lowercase(),
+                                        clock(now.unwrap_or(0) as f64 / sr)
+                                    ));
                                 }
                             } />
                     </label>
@@ -759,16 +788,16 @@ fn ClipPanel() -> impl IntoView {
             view! {
                 <div class="clip-panel" role="group" aria-label=format!("{name} clip {}", k + 1)>
                     <strong>{format!("{name} · clip {}", k + 1)}</strong>
-                    {seconds_field("Start", c.start, |c, f| c.start = f)}
-                    {seconds_field("Length", c.length, |c, f| c.length = f)}
-                    {seconds_field("Offset", c.offset, |c, f| c.offset = f)}
+                    {seconds_field("Start", c.start, |c, f| c.start = f, |c| c.start)}
+                    {seconds_field("Length", c.length, |c, f| c.length = f, |c| c.length)}
+                    {seconds_field("Offset", c.offset, |c, f| c.offset = f, |c| c.offset)}
                     <label>"Gain"
                         <input type="text" aria-label="Clip gain" prop:value=db_label(c.gain_db)
                             on:change=move |ev| { if let Some(v) = parse_db(&event_target_value(&ev)) { edit(Box::new(move |c| c.gain_db = v.max(-60.0))); } } />
                     </label>
-                    {seconds_field("Fade in", c.fade_in, |c, f| c.fade_in = f)}
+                    {seconds_field("Fade in", c.fade_in, |c, f| c.fade_in = f, |c| c.fade_in)}
                     {shape_select("Fade-in shape", c.fade_in_shape.clone(), |c, v| c.fade_in_shape = v)}
-                    {seconds_field("Fade out", c.fade_out, |c, f| c.fade_out = f)}
+                    {seconds_field("Fade out", c.fade_out, |c, f| c.fade_out = f, |c| c.fade_out)}
                     {shape_select("Fade-out shape", c.fade_out_shape.clone(), |c, v| c.fade_out_shape = v)}
                 </div>
             }
@@ -787,11 +816,8 @@ fn Markers() -> impl IntoView {
                 <div class="marker" role="listitem">
                     <button aria-label=format!("Go to {name}") on:click=move |_| desk.seek(frame)>"▸"</button>
                     <input type="text" aria-label=format!("{name} marker name") prop:value=name.clone()
-                        on:change=move |ev| {
-                            let new = event_target_value(&ev);
-                            desk.edit_session(move |s| { if let Some(m) = s.markers.get_mut(i) { m.name = new; } });
-                        } />
-                    <button aria-label=format!("Remove {name}") on:click=move |_| desk.edit_session(move |s| { if i < s.markers.len() { s.markers.remove(i); } })>"×"</button>
+                        on:change=move |ev| rename_from(&ev, Naming::Marker(i), "marker's name") />
+                    <button aria-label=format!("Remove {name}") on:click=move |_| { desk.edit_session(move |s| { s.remove_marker(i); Ok(()) }); }>"×"</button>
                 </div>
             }).collect_view()}
         </div>
@@ -802,6 +828,18 @@ fn Markers() -> impl IntoView {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn grid_lines_are_never_closer_than_asked_and_fall_on_bars_once_beats_are_too_close() {
+        assert_eq!(grid_stride(20.0, 8.0), 1.0);
+        assert_eq!(grid_stride(3.0, 8.0), 4.0);
+        assert_eq!(grid_stride(1.5, 8.0), 8.0);
+        // A whole day at 30 BPM in 900 px: a few dozen lines, not 43 200.
+        let beat_px = 900.0 / (24.0 * 60.0 * 30.0);
+        let every = grid_stride(beat_px, 8.0);
+        assert!(every * beat_px >= 8.0 && every % 4.0 == 0.0);
+        assert!(24.0 * 60.0 * 30.0 / every <= 900.0 / 8.0 + 1.0);
+    }
 
     #[wasm_bindgen_test]
     fn times_read_and_write() {

@@ -105,7 +105,12 @@ fn load(arg: &str) -> Result<Session, String> {
         return Ok(Session::demo());
     }
     let text = std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
-    Session::from_json(&text).map_err(|e| format!("{arg}: {e}"))
+    let (session, repairs) = Session::read(&text).map_err(|e| format!("{arg}: {e}"))?;
+    // Values beyond the limits are mended, not refused: the render goes ahead, and says so.
+    for repair in &repairs.0 {
+        eprintln!("{arg}: mended on reading: {repair}");
+    }
+    Ok(session)
 }
 
 /// Writes an interleaved stereo 32-bit float WAV; a partly written file is removed on failure.

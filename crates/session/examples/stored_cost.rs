@@ -15,7 +15,7 @@ fn main() {
     let json = stored.to_json();
     let write = t.elapsed();
     let t = Instant::now();
-    let back = Stored::from_json(&json).unwrap();
+    let back = Stored::from_json(&json).unwrap().0;
     let read = t.elapsed();
     assert_eq!(back, stored);
     println!("32 tracks, {MAX_HISTORY} undo steps: {} bytes; write {write:?}, read {read:?}", json.len());

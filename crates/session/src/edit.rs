@@ -4,7 +4,7 @@
 use mixroom_engine::{InsertKind, ParamChange, SendParam, StripId, StripParam};
 use mixroom_engine::plan::{FADER_MAX_DB, TRIM_RANGE_DB};
 
-use crate::{Bus, Clip, Insert, LoopRegion, Marker, Send, Session, SessionError, Strip};
+use crate::{limits, Bus, Clip, Insert, LoopRegion, Marker, Send, Session, SessionError, Strip};
 
 /// What a running engine must do to follow an edit of the session.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,14 @@ pub struct NewTrack {
 pub enum Row {
     Folder(usize),
     Track(usize),
+}
+
+/// What [`Session::rename`] renames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Naming {
+    Session,
+    Strip(StripRef),
+    Marker(usize),
 }
 
 /// A strip of the session, by kind and position.
@@ -410,10 +418,10 @@ impl Session {
         self.structural(|s| {
             for t in new {
                 let id = (1..).map(|n| format!("track-{n}")).find(|id| !s.tracks.iter().any(|x| &x.id == id)).expect("an unused id exists");
-                let name: String = t.name.trim().chars().take(crate::MAX_NAME_CHARS).collect();
+                let name = crate::limits::name(&t.name).map_or_else(|| "Audio".to_owned(), |(n, _)| n);
                 s.tracks.push(crate::Track {
                     id,
-                    name: if name.is_empty() { "Audio".into() } else { name },
+                    name,
                     source: crate::Source::Audio { id: t.source_id.clone(), channels: t.channels, frames: t.frames },
                     clips: Vec::new(),
                     colour: None,
@@ -552,27 +560,82 @@ impl Session {
         let frames = self.source_frames(track);
         let mut clips = self.clips(track);
         let clip = clips.get_mut(index).ok_or_else(|| SessionError::Invalid("that clip does not exist".into()))?;
+        let before = clip.clone();
         edit(clip);
+        if frames == 0 {
+            return Err(SessionError::Invalid("the clip's source is empty".into()));
+        }
+        // A fade shape this version does not know stays what it was.
+        if mixroom_engine::FadeShape::from_key(&clip.fade_in_shape).is_none() {
+            clip.fade_in_shape = before.fade_in_shape;
+        }
+        if mixroom_engine::FadeShape::from_key(&clip.fade_out_shape).is_none() {
+            clip.fade_out_shape = before.fade_out_shape;
+        }
         clip.offset = clip.offset.min(frames.saturating_sub(1));
         clip.length = clip.length.clamp(1, frames - clip.offset);
         clip.fade_in = clip.fade_in.min(clip.length);
         clip.fade_out = clip.fade_out.min(clip.length - clip.fade_in);
-        clip.gain_db = if clip.gain_db.is_finite() { clip.gain_db.clamp(-60.0, 24.0) } else { 0.0 };
+        clip.gain_db = if clip.gain_db.is_finite() { clip.gain_db.clamp(*limits::CLIP_GAIN_DB.start(), *limits::CLIP_GAIN_DB.end()) } else { 0.0 };
+        // Within the timeline: a clip moved or typed past its end stops at it.
+        let timeline = limits::timeline_frames(self.sample_rate);
+        clip.length = clip.length.min(timeline);
+        clip.start = clip.start.min(timeline - clip.length);
         self.tracks[track].clips = clips;
         Ok(EngineEdit::Clips(track, self.engine_clips(track)))
     }
 
     /// Sets the loop region (frames) and whether playback loops over it.
     pub fn set_loop(&mut self, region: Option<LoopRegion>) -> EngineEdit {
-        self.loop_region = region.filter(|l| l.end > l.start);
+        let timeline = limits::timeline_frames(self.sample_rate);
+        self.loop_region = region.map(|l| LoopRegion { end: l.end.min(timeline), ..l }).filter(|l| l.end > l.start);
         EngineEdit::Loop(self.engine_loop())
     }
 
-    /// Adds a marker at `frame`, named "Marker n" (the first free n); returns its index.
-    pub fn add_marker(&mut self, frame: u64) -> usize {
+    /// Adds a marker at `frame` (within the timeline), named "Marker n" (the first free n);
+    /// returns its index, or an error when the session has as many markers as it can hold.
+    pub fn add_marker(&mut self, frame: u64) -> Result<usize, SessionError> {
+        if self.markers.len() >= limits::MARKERS {
+            return Err(SessionError::Invalid(format!("a session holds at most {} markers", limits::MARKERS)));
+        }
+        let frame = frame.min(limits::timeline_frames(self.sample_rate));
         let n = (1..).find(|n| !self.markers.iter().any(|m| m.name == format!("Marker {n}"))).unwrap_or(1);
         self.markers.push(Marker { name: format!("Marker {n}"), frame });
         self.markers.sort_by_key(|m| m.frame);
-        self.markers.iter().position(|m| m.frame == frame && m.name == format!("Marker {n}")).unwrap_or(0)
+        Ok(self.markers.iter().position(|m| m.frame == frame && m.name == format!("Marker {n}")).unwrap_or(0))
+    }
+
+    /// Removes marker `index` (nothing, if there is none).
+    pub fn remove_marker(&mut self, index: usize) {
+        if index < self.markers.len() {
+            self.markers.remove(index);
+        }
+    }
+
+    /// Sets a track's colour: `#rrggbb`, or `None` for the default.
+    pub fn set_colour(&mut self, track: usize, colour: Option<&str>) -> Result<(), SessionError> {
+        let colour = colour.map(str::to_ascii_lowercase);
+        if colour.as_ref().is_some_and(|c| !crate::check::is_colour(c)) {
+            return Err(SessionError::Invalid("a colour is written #rrggbb".into()));
+        }
+        self.tracks.get_mut(track).ok_or_else(|| SessionError::Invalid("that track does not exist".into()))?.colour = colour;
+        Ok(())
+    }
+
+    /// Renames the session, a strip or a marker to what was typed: trimmed, and cut to
+    /// [`limits::NAME_CHARS`]. Returns whether it was cut (the user is told); an error when nothing
+    /// is left of it or there is no such thing, and then nothing changes.
+    pub fn rename(&mut self, what: Naming, typed: &str) -> Result<bool, SessionError> {
+        let (name, cut) = limits::name(typed).ok_or_else(|| SessionError::Invalid("a name cannot be empty".into()))?;
+        let slot = match what {
+            Naming::Session => Some(&mut self.name),
+            Naming::Strip(StripRef::Track(i)) => self.tracks.get_mut(i).map(|t| &mut t.name),
+            Naming::Strip(StripRef::Bus(i)) => self.buses.get_mut(i).map(|b| &mut b.name),
+            Naming::Strip(StripRef::Return(i)) => self.returns.get_mut(i).map(|b| &mut b.name),
+            Naming::Strip(StripRef::Master) => None,
+            Naming::Marker(i) => self.markers.get_mut(i).map(|m| &mut m.name),
+        };
+        *slot.ok_or_else(|| SessionError::Invalid("there is nothing of that name to rename".into()))? = name;
+        Ok(cut)
     }
 }

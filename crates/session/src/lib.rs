@@ -9,8 +9,10 @@
 //! message a user can act on. Files written by earlier versions are migrated ([`migrate`]).
 
 pub mod bench;
+mod check;
 mod demo;
 mod edit;
+pub mod limits;
 pub mod migrate;
 mod mixer;
 pub mod stored;
@@ -20,23 +22,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use edit::{EngineEdit, NewTrack, Row, StripRef};
+pub use edit::{EngineEdit, Naming, NewTrack, Row, StripRef};
 pub use stored::{Page, Stored, TimelineView, ViewState};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
 pub const VERSION: u32 = 4;
-/// The most strips of each kind a session may hold; far above any real mix, low enough to refuse a
-/// hostile file.
-pub const MAX_TRACKS: usize = 512;
-pub const MAX_BUSES: usize = 128;
-pub const MAX_INSERTS: usize = 32;
-pub const MAX_SENDS: usize = 32;
-/// Longest name kept, in characters.
-pub const MAX_NAME_CHARS: usize = 128;
-/// Supported session sample rates, Hz.
-pub const SAMPLE_RATES: core::ops::RangeInclusive<u32> = 8_000..=192_000;
 
 /// A mix: its tracks, buses, effect returns and master.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +39,7 @@ pub struct Session {
     pub version: u32,
     pub name: String,
     pub sample_rate: u32,
+    #[serde(deserialize_with = "nan_if_null::f64")]
     pub tempo_bpm: f64,
     pub tracks: Vec<Track>,
     #[serde(default)]
@@ -84,7 +77,7 @@ pub struct Clip {
     #[serde(default)]
     pub offset: u64,
     pub length: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nan_if_null::f32")]
     pub gain_db: f32,
     #[serde(default)]
     pub fade_in: u64,
@@ -96,7 +89,7 @@ pub struct Clip {
     pub fade_out_shape: String,
 }
 
-fn default_shape() -> String {
+pub(crate) fn default_shape() -> String {
     mixroom_engine::FadeShape::default().key().into()
 }
 
@@ -170,7 +163,7 @@ pub struct Master {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Strip {
     /// Input trim, dB (−24 … +24).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nan_if_null::f32")]
     pub trim_db: f32,
     #[serde(default)]
     pub polarity_inverted: bool,
@@ -178,10 +171,10 @@ pub struct Strip {
     #[serde(default, with = "db_or_null")]
     pub fader_db: f32,
     /// Pan (mono sources) or balance (stereo), −1 … +1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nan_if_null::f32")]
     pub pan: f32,
     /// Stereo width, 0 … 2 (1 = as recorded).
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "nan_if_null::f32")]
     pub width: f32,
     /// Pan law for mono sources: 0 = −3 dB, 1 = −4.5 dB, 2 = −6 dB.
     #[serde(default)]
@@ -235,7 +228,7 @@ pub struct Insert {
     pub kind: String,
     #[serde(default)]
     pub bypass: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nan_if_null::map")]
     pub params: BTreeMap<String, f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidechain: Option<String>,
@@ -266,9 +259,6 @@ pub enum Source {
     Audio { id: String, channels: u8, frames: u64 },
 }
 
-/// The longest audio source accepted: three hours at 192 kHz.
-pub const MAX_SOURCE_FRAMES: u64 = 3 * 3_600 * 192_000;
-
 /// JSON has no −∞: a closed fader or an off send is written as `null`.
 mod db_or_null {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -283,6 +273,27 @@ mod db_or_null {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
         Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NEG_INFINITY))
+    }
+}
+
+/// JSON has no NaN or infinity: serde_json writes them as `null`, which a plain number field
+/// would refuse — one bad value would make the whole session unreadable. Read here as NaN instead,
+/// for the checks to refuse (strict) or mend (salvaging) like any value out of range.
+mod nan_if_null {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn f32<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
+    }
+
+    pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+
+    pub fn map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f32>, D::Error> {
+        Ok(BTreeMap::<String, Option<f32>>::deserialize(d)?.into_iter().map(|(k, v)| (k, v.unwrap_or(f32::NAN))).collect())
     }
 }
 
@@ -341,11 +352,48 @@ pub(crate) fn format_version(text: &str, format: &str) -> Result<u32, SessionErr
     }
 }
 
+/// What the reader changed to open a session (or a stored one): each entry names a value beyond
+/// the limits and what became of it. Empty when the session opened exactly as it was.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Repairs(pub Vec<String>);
+
+impl Repairs {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Repairs {
+    /// The first few repairs, for a message: "… ; and 12 more".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 4;
+        let shown: Vec<&str> = self.0.iter().take(SHOWN).map(String::as_str).collect();
+        write!(f, "{}", shown.join("; "))?;
+        if self.0.len() > SHOWN {
+            write!(f, "; and {} more", self.0.len() - SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
 impl Session {
-    /// Reads a session from JSON: checks the format tag and version, migrates files written by
-    /// earlier versions, and validates every value and reference.
+    /// Reads a session file, salvaging it: checks the format tag and version, migrates files
+    /// written by earlier versions, then mends each value beyond the limits (clamped, or the one
+    /// item dropped) and says so in the [`Repairs`]. Only a file that is not a session at all, is
+    /// damaged past reading, or comes from a newer Mixroom is refused.
+    pub fn read(text: &str) -> Result<(Session, Repairs), SessionError> {
+        Session::parse(text)?.salvaged()
+    }
+
+    /// Reads a session file strictly: as [`Session::read`], but any value beyond the limits is an
+    /// error. For sessions Mixroom has just written itself (the worklet's copy of the app's).
     pub fn from_json(text: &str) -> Result<Session, SessionError> {
-        let session = match format_version(text, FORMAT)? {
+        Session::parse(text)?.checked()
+    }
+
+    /// A session file as written, migrated to this version but not checked.
+    fn parse(text: &str) -> Result<Session, SessionError> {
+        Ok(match format_version(text, FORMAT)? {
             v if v > VERSION => return Err(SessionError::NewerVersion(v)),
             1 => migrate::from_v1(text)?,
             // Format 2 lacked clips, markers, the loop region and colours, format 3 folders: they
@@ -355,8 +403,22 @@ impl Session {
                 s.version = VERSION;
                 s
             }
-        };
-        session.checked()
+        })
+    }
+
+    /// A session already parsed as JSON (as the stored form holds them): sessions of this version
+    /// directly, older ones through [`Session::parse`]'s migrations; not checked.
+    fn parse_value(value: serde_json::Value) -> Result<Session, SessionError> {
+        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
+        if !current {
+            return Session::parse(&value.to_string());
+        }
+        serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))
+    }
+
+    /// [`Session::read`] of a session already parsed as JSON.
+    pub fn read_value(value: serde_json::Value) -> Result<(Session, Repairs), SessionError> {
+        Session::parse_value(value)?.salvaged()
     }
 
     /// A session just read, made consistent and checked: a folder is a view of the routing, so one
@@ -368,15 +430,12 @@ impl Session {
         Ok(self)
     }
 
-    /// Reads a session already parsed as JSON (as the stored form holds them): sessions of this
-    /// version directly, older ones through [`Session::from_json`]'s migrations; checked alike.
-    pub fn from_value(value: serde_json::Value) -> Result<Session, SessionError> {
-        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
-        if !current {
-            return Session::from_json(&value.to_string());
-        }
-        let session: Session = serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        session.checked()
+    /// A session just read, made consistent and mended where it is beyond the limits.
+    fn salvaged(mut self) -> Result<(Session, Repairs), SessionError> {
+        let repairs = check::check(&mut self, true)?;
+        // Mending can drop a track or a bus a folder named.
+        self.tidy_folders();
+        Ok((self, Repairs(repairs)))
     }
 
     /// Writes the session as pretty-printed JSON (always in the newest format).
@@ -384,10 +443,11 @@ impl Session {
         serde_json::to_string_pretty(self).expect("a session always serializes: it holds only plain data")
     }
 
-    /// Checks every value against its range and every reference; the error names the strip and the
-    /// setting, and routing errors (loops, missing buses) name the strips involved.
+    /// Checks every value against the [`limits`] and every reference; the error names the strip
+    /// and the setting, and routing errors (loops, missing buses) name the strips involved. The
+    /// edit path's check: what passes it, [`Session::read`] opens unchanged.
     pub fn validate(&self) -> Result<(), SessionError> {
-        mixer::validate(self)
+        check::check(&mut self.clone(), false).map(|_| ())
     }
 
     /// The number of audio channels of a track's source.
@@ -523,7 +583,7 @@ impl Session {
         let mut changes = Vec::new();
         for (t, &level) in levels.iter().enumerate().take(self.tracks.len()) {
             if level.is_finite() {
-                let trim = (target_db as f64 - level).clamp(-24.0, 24.0) as f32;
+                let trim = (target_db as f64 - level).clamp(-limits::TRIM_RANGE_DB as f64, limits::TRIM_RANGE_DB as f64) as f32;
                 changes.extend(self.set_strip_param(StripRef::Track(t), mixroom_engine::StripParam::Trim, trim));
             }
         }

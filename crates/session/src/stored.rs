@@ -3,7 +3,7 @@
 //! leaves either the previous save or the new one, never half of each.
 //!
 //! The document has its own format tag and version (`STORED_VERSION`); the session inside is a
-//! session file of any version (read through [`Session::from_json`], so every session migration
+//! session file of any version (read through [`Session::read`], so every session migration
 //! applies to stored sessions too). Undo and redo steps are kept as JSON patches between
 //! neighbouring states rather than as whole sessions: a step that moved one fader costs a few dozen
 //! bytes, not the whole mix.
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Session, SessionError, Source, StripRef};
+use crate::{Repairs, Session, SessionError, Source, StripRef};
 
 /// The `format` tag of a stored session.
 pub const STORED_FORMAT: &str = "mixroom-stored-session";
@@ -122,20 +122,20 @@ impl Stored {
     }
 
     /// Reads a stored document: a clear error when the session itself cannot be read (damaged,
-    /// not Mixroom's, or from a newer Mixroom), otherwise the session with as much of its view and
-    /// history as reads.
-    pub fn from_json(text: &str) -> Result<Stored, SessionError> {
+    /// not Mixroom's, or from a newer Mixroom), otherwise the session — salvaged where a value is
+    /// beyond the limits, with what was mended — and as much of its view and history as reads.
+    pub fn from_json(text: &str) -> Result<(Stored, Repairs), SessionError> {
         let version = crate::format_version(text, STORED_FORMAT)?;
         if version > STORED_VERSION {
             return Err(SessionError::NewerStore(version));
         }
         let document: Document = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
-        let session = Session::from_value(document.session.clone())?;
+        let (session, repairs) = Session::read_value(document.session.clone())?;
         let view = serde_json::from_value(document.view).unwrap_or_default();
         let steps = |v: &Value| v.as_array().map(|a| a.iter().rev().take(MAX_HISTORY).cloned().collect::<Vec<_>>()).unwrap_or_default();
         let undo = unchain(&document.session, steps(&document.undo).iter()).into_iter().rev().collect();
         let redo = unchain(&document.session, steps(&document.redo).iter()).into_iter().rev().collect();
-        Ok(Stored { session, view, undo, redo })
+        Ok((Stored { session, view, undo, redo }, repairs))
     }
 
     /// Every audio source the session and its history use: what must stay stored while it exists.
@@ -166,7 +166,8 @@ fn chain(current: &Value, states: impl Iterator<Item = Value>) -> Vec<Value> {
 }
 
 /// The states the patches lead to from `current` (nearest first), stopping at the first patch that
-/// does not apply or whose result is not a readable session.
+/// does not apply or whose result is not a session at all. A state beyond the limits is salvaged
+/// as the session itself is (quietly: it is history, not what the user sees).
 fn unchain<'a>(current: &Value, patches: impl Iterator<Item = &'a Value>) -> Vec<Session> {
     let mut state = current.clone();
     let mut sessions = Vec::new();
@@ -178,8 +179,8 @@ fn unchain<'a>(current: &Value, patches: impl Iterator<Item = &'a Value>) -> Vec
         if !written_by_us || json_patch::patch(&mut state, &patch).is_err() {
             break;
         }
-        match Session::from_value(state.clone()) {
-            Ok(session) => sessions.push(session),
+        match Session::read_value(state.clone()) {
+            Ok((session, _)) => sessions.push(session),
             Err(_) => break,
         }
     }
@@ -217,7 +218,7 @@ mod tests {
             timeline: TimelineView { start_frame: 9_600.5, frames_per_px: 312.25, scroll_top: 40.0, snap: false, grid: 3 },
         };
         let stored = Stored { session: current, view, undo, redo };
-        let back = Stored::from_json(&stored.to_json()).unwrap();
+        let back = Stored::from_json(&stored.to_json()).unwrap().0;
         assert_eq!(back, stored);
         assert_eq!(back.audio_ids(), BTreeSet::from(["sha256-aa".to_owned()]));
     }
@@ -260,7 +261,7 @@ mod tests {
 
     #[test]
     fn stored_sessions_of_older_formats_open_with_their_history() {
-        let stored = Stored::from_json(STORED_V1_WITH_FORMAT_1_SESSION).unwrap();
+        let stored = Stored::from_json(STORED_V1_WITH_FORMAT_1_SESSION).unwrap().0;
         assert_eq!(stored.session.version, crate::VERSION);
         assert_eq!((stored.session.tracks[0].strip.fader_db, stored.session.master.strip.fader_db), (-4.0, f32::NEG_INFINITY));
         assert_eq!(stored.session.tracks[0].id, "track-1");
@@ -278,33 +279,44 @@ mod tests {
         // The second-newest undo step points at a track that is not there: it and the older ones go.
         doc["undo"][1] = serde_json::json!([{ "op": "replace", "path": "/tracks/99/name", "value": "x" }]);
         doc["view"] = serde_json::json!({ "page": "nonsense" });
-        let back = Stored::from_json(&doc.to_string()).unwrap();
+        let back = Stored::from_json(&doc.to_string()).unwrap().0;
         assert_eq!(back.session, current);
         assert_eq!(back.undo, stored.undo[2..]);
         assert_eq!(back.view, ViewState::default());
         // A copy (which a hostile file could use to double the document each step) ends it too.
         let mut hostile = doc.clone();
         hostile["undo"][2] = serde_json::json!([{ "op": "copy", "from": "/tracks", "path": "/spare" }]);
-        assert!(Stored::from_json(&hostile.to_string()).unwrap().undo.is_empty());
+        assert!(Stored::from_json(&hostile.to_string()).unwrap().0.undo.is_empty());
         // A history that is not even a list costs only itself.
         hostile["undo"] = 5.into();
-        assert_eq!(Stored::from_json(&hostile.to_string()).unwrap().session, current);
-        // A step whose result is not a valid session (a fader far out of range) ends it the same way.
+        assert_eq!(Stored::from_json(&hostile.to_string()).unwrap().0.session, current);
+        // A step whose result is not a session at all ends it the same way…
+        doc["undo"][2] = serde_json::json!([{ "op": "replace", "path": "/tracks", "value": "none" }]);
+        assert!(Stored::from_json(&doc.to_string()).unwrap().0.undo.is_empty());
+        // …while one with a value beyond its limits (a fader far out of range) is salvaged, as the
+        // session itself would be.
         doc["undo"][2] = serde_json::json!([{ "op": "replace", "path": "/tracks/0/fader_db", "value": 1e9 }]);
-        assert!(Stored::from_json(&doc.to_string()).unwrap().undo.is_empty());
+        let back = Stored::from_json(&doc.to_string()).unwrap().0;
+        assert_eq!(back.undo.len(), 1);
+        assert_eq!(back.undo[0].tracks[0].strip.fader_db, crate::limits::FADER_MAX_DB);
     }
 
     #[test]
     fn unreadable_documents_get_human_errors() {
         assert!(matches!(Stored::from_json("{"), Err(SessionError::Malformed(_))));
         assert_eq!(Stored::from_json(&Session::demo().to_json()), Err(SessionError::NotASession));
+        // A document that is not a document at all.
+        assert!(matches!(Stored::from_json("42"), Err(SessionError::Malformed(_))));
         let newer = Stored::fresh(Session::demo()).to_json().replace("\"version\":1,", "\"version\":9,");
         let err = Stored::from_json(&newer).unwrap_err();
         assert_eq!(err, SessionError::NewerStore(9));
         assert!(err.to_string().contains("newer version of Mixroom"));
-        // The session inside is checked like any session file.
+        // The session inside is read like any session file: a value beyond its limits is salvaged,
+        // and said.
         let mut doc: Value = serde_json::from_str(&Stored::fresh(Session::demo()).to_json()).unwrap();
         doc["session"]["tracks"][0]["fader_db"] = 99.0.into();
-        assert!(matches!(Stored::from_json(&doc.to_string()), Err(SessionError::Invalid(_))));
+        let (stored, repairs) = Stored::from_json(&doc.to_string()).unwrap();
+        assert_eq!(stored.session.tracks[0].strip.fader_db, crate::limits::FADER_MAX_DB);
+        assert!(repairs.to_string().contains("fader at 99 dB"), "{repairs}");
     }
 }

@@ -50,15 +50,15 @@ fn out_of_range_values_and_dangling_references_are_named() {
 
     let mut s = Session::demo();
     s.tracks[0].strip.inserts[0].params.insert("warmth".into(), 1.0);
-    assert!(invalid(&s).contains("unknown setting \"warmth\""));
+    assert!(invalid(&s).contains("unknown setting “warmth”"));
 
     let mut s = Session::demo();
     s.tracks[0].strip.inserts.push(Insert { kind: "autotune".into(), bypass: false, params: Default::default(), sidechain: None });
-    assert!(invalid(&s).contains("unknown kind \"autotune\""));
+    assert!(invalid(&s).contains("unknown kind “autotune”"));
 
     let mut s = Session::demo();
     s.tracks[4].strip.sends[0].to = "hall".into();
-    assert!(invalid(&s).contains("sends to \"hall\", which does not exist"));
+    assert!(invalid(&s).contains("sends to “hall”, which does not exist"));
 
     let mut s = Session::demo();
     s.tracks[0].source = Source::DemoStem { stem: "theremin".into() };
@@ -88,7 +88,7 @@ fn structural_edits_that_would_break_the_mix_leave_it_untouched() {
     let mut s = Session::demo();
     let before = s.clone();
     let err = s.set_output(StripRef::Bus(0), "drums").unwrap_err();
-    assert!(err.to_string().contains("feed itself"), "{err}");
+    assert!(err.to_string().contains("routed to itself"), "{err}");
     assert_eq!(s, before);
     assert!(s.set_output(StripRef::Track(3), "nowhere").is_err());
     assert_eq!(s, before);
@@ -159,6 +159,32 @@ fn the_demo_mix_renders_loud_clean_and_under_the_ceiling() {
     assert!(20.0 * rms.log10() > -24.0, "RMS {} dBFS", 20.0 * rms.log10());
 }
 
+/// Issue 10: a float file of ±1e30 samples (legal, absurd) under the demo's master limiter used to
+/// come through at +43 dBFS for its first 80 ms. Now the master stays under the ceiling, from the
+/// first sample, with the file's samples as large as a float holds.
+#[test]
+fn an_absurdly_loud_source_never_gets_past_the_master_limiter() {
+    let s = Session::demo();
+    // −1 dBFS (to the rounding of the two powf implementations).
+    let ceiling = 10f32.powf(-1.0 / 20.0) * (1.0 + 1e-6);
+    for level in [2.0f32, 8.0, 1e6, 1e30, f32::MAX] {
+        let mut sources = s.render_sources().unwrap();
+        // The vox stem replaced by full-scale-times-`level` noise for its first second.
+        let mut x = 7u32;
+        for c in &mut sources[7] {
+            for v in c.iter_mut().take(48_000) {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                *v = if x >> 31 == 0 { level } else { -level };
+            }
+        }
+        let mut engine = s.build_engine(&sources).unwrap();
+        let [l, r] = engine.render_all();
+        let peak = l.iter().chain(&r).fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()));
+        assert!(peak <= ceiling, "±{level}: the master peaks at {peak} ({:+.1} dBFS)", 20.0 * peak.log10());
+    }
+}
+
 #[test]
 fn gain_staging_puts_every_track_at_the_target() {
     let mut s = Session::demo();
@@ -224,10 +250,13 @@ fn clip_edits_stay_inside_the_source_and_replay_through_undo() {
     // Valid on disk, and undo is a clip edit back to "the whole source".
     assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
     assert_eq!(s.changes_to(&before), Some(vec![EngineEdit::Clips(0, None)]));
-    // A clip outside its source is refused on load.
+    // A clip outside its source is refused by the strict check, and salvaged by the reader.
     let mut bad = s.clone();
     bad.tracks[0].clips[0].length = frames;
-    assert!(Session::from_json(&bad.to_json()).unwrap_err().to_string().contains("outside its source"));
+    assert!(Session::from_json(&bad.to_json()).unwrap_err().to_string().contains("past the end of its source"));
+    let (read, repairs) = Session::read(&bad.to_json()).unwrap();
+    assert_eq!(read, s);
+    assert!(repairs.to_string().contains("clip 1 of track 1 (“Kick”) reaches past the end of its source: it now ends there"), "{repairs}");
 }
 
 #[test]
@@ -235,7 +264,7 @@ fn loops_and_markers() {
     let mut s = Session::demo();
     assert_eq!(s.set_loop(Some(LoopRegion { start: 100, end: 50, enabled: true })), EngineEdit::Loop(None));
     assert_eq!(s.set_loop(Some(LoopRegion { start: 1_000, end: 5_000, enabled: true })), EngineEdit::Loop(Some((1_000, 5_000))));
-    let i = s.add_marker(24_000);
+    let i = s.add_marker(24_000).unwrap();
     assert_eq!(s.markers[i].name, "Marker 1");
     assert!(s.markers.windows(2).all(|w| w[0].frame <= w[1].frame));
     assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
@@ -378,7 +407,7 @@ fn imported_files_become_tracks_and_limits_hold() {
     assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
     // Past the track limit nothing is added.
     let before = s.clone();
-    let many: Vec<NewTrack> = (0..crate::MAX_TRACKS).map(|i| new(&format!("t{i}"), 1)).collect();
+    let many: Vec<NewTrack> = (0..crate::limits::TRACKS).map(|i| new(&format!("t{i}"), 1)).collect();
     assert!(s.add_audio_tracks(&many).is_err());
     assert_eq!(s, before);
     // A file with no channels is refused the same way.
@@ -418,4 +447,81 @@ fn files_dropped_onto_a_track_land_after_it_in_its_folder() {
     // No anchor: at the end, as a plain import.
     let end = s.add_audio_tracks_after(&[new("Room")], None).unwrap();
     assert_eq!(end, [s.tracks.len() - 1]);
+}
+
+/// What earlier versions accepted and saved but could not open again (issue 10): a session renamed
+/// to 1 500 characters, a marker named with a long lyric line, a clip typed to start far out. The
+/// reader opens them, mends those values alone and says what it changed.
+#[test]
+fn values_beyond_the_limits_are_salvaged_not_refused() {
+    let mut s = Session::demo();
+    s.name = "n".repeat(1_500);
+    s.markers.push(Marker { name: "l".repeat(300), frame: 48_000 });
+    s.markers.push(Marker { name: "Lyric line ".repeat(14), frame: 96_000 });
+    s.tracks[2].clips = vec![Clip { start: 30 * 3_600 * 48_000, ..Clip::whole(48_000) }];
+    s.tracks[3].strip.pan = f32::INFINITY;
+    s.tracks[4].strip.sends[0].to = "nowhere".into();
+    let (read, repairs) = Session::read(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(read.name.chars().count(), limits::NAME_CHARS);
+    let n = s.markers.len();
+    assert_eq!(read.markers[n - 2].name.chars().count(), limits::NAME_CHARS);
+    // 154 characters: a name, kept whole.
+    assert_eq!(read.markers[n - 1].name, "Lyric line ".repeat(14));
+    assert_eq!(read.tracks[2].clips[0].end(), limits::timeline_frames(48_000), "the clip ends where the timeline does");
+    assert_eq!(read.tracks[3].strip.pan, 0.0);
+    assert!(read.tracks[4].strip.sends.is_empty());
+    // Everything else as it was.
+    assert_eq!((read.tracks.len(), &read.tracks[0], &read.buses, &read.returns), (s.tracks.len(), &s.tracks[0], &s.buses, &s.returns));
+    assert!(read.validate().is_ok());
+    let said = repairs.0.join("\n");
+    for part in ["its name is longer than 256 characters: it was cut", "clip 1 of track 3 (“Hats”) ends beyond the timeline's 24 hours: it now starts at 23:59:59", "track 4 (“Bass”) has a pan of an unreadable number, outside −1 … +1: it was brought within", "sends to “nowhere”, which does not exist: the send was removed"] {
+        assert!(said.contains(part), "{part:?} not in:\n{said}");
+    }
+    assert_eq!(repairs.0.len(), 5, "{said}");
+    // Mended once, it reads unchanged.
+    assert_eq!(Session::read(&read.to_json()).unwrap(), (read, Repairs::default()));
+}
+
+#[test]
+fn impossible_routing_is_mended_step_by_step() {
+    let mut s = Session::demo();
+    // A loop through a send: the sends go first, the routing stays.
+    s.buses[0].strip.sends.push(Send { to: "verb".into(), level_db: 0.0, pre_fader: false, muted: false });
+    s.returns[0].strip.output = "drums".into();
+    let (read, repairs) = Session::read(&s.to_json()).unwrap();
+    assert!(read.validate().is_ok());
+    assert!(repairs.to_string().contains("feed a signal back") && repairs.to_string().contains("sends and side-chains were removed"), "{repairs}");
+    assert_eq!(read.returns[0].strip.output, "drums");
+    // Duplicate and unusable ids get new ones; what referred to the first keeps pointing there,
+    // and what referred to the strip under its old id (sends to the echo) is said to be gone.
+    let mut s = Session::demo();
+    s.returns[1].id = "verb".into();
+    s.tracks[1].id = String::new();
+    let (read, repairs) = Session::read(&s.to_json()).unwrap();
+    assert!(read.validate().is_ok(), "{:?}", read.validate());
+    assert_ne!(read.returns[1].id, "verb");
+    assert!(!read.tracks[1].id.is_empty());
+    let said = repairs.0.join("\n");
+    assert!(said.contains("“Snare” has an unusable id") && said.contains("the id “verb” is used twice") && said.contains("sends to “echo”, which does not exist"), "{said}");
+    assert!(read.tracks.iter().all(|t| t.strip.sends.iter().all(|x| x.to == "verb")));
+}
+
+#[test]
+fn edits_keep_to_the_limits_and_say_when_they_cut() {
+    let mut s = Session::demo();
+    assert_eq!(s.rename(Naming::Session, &"x".repeat(1_500)), Ok(true));
+    assert_eq!(s.name.chars().count(), limits::NAME_CHARS);
+    assert_eq!(s.rename(Naming::Strip(StripRef::Track(0)), "  Kick In  "), Ok(false));
+    assert_eq!(s.tracks[0].name, "Kick In");
+    assert!(s.rename(Naming::Strip(StripRef::Track(0)), "   ").is_err());
+    assert!(s.rename(Naming::Marker(99), "Chorus").is_err(), "no such marker");
+    // A clip start typed far beyond the timeline stops at its end.
+    s.edit_clip(0, 0, |c| c.start = 1_000_000_000_000_000).unwrap();
+    assert_eq!(s.tracks[0].clips[0].end(), limits::timeline_frames(s.sample_rate));
+    let i = s.add_marker(u64::MAX).unwrap();
+    assert_eq!(s.markers[i].frame, limits::timeline_frames(s.sample_rate));
+    assert!(s.set_colour(0, Some("red")).is_err());
+    s.set_colour(0, Some("#A0B1C2")).unwrap();
+    assert_eq!(s.tracks[0].colour.as_deref(), Some("#a0b1c2"));
+    assert_eq!(Session::read(&s.to_json()).unwrap(), (s, Repairs::default()));
 }
