@@ -7,6 +7,8 @@
 //! Decoding reports its progress and can be cancelled through the callback it is given. A file that
 //! cannot be read gets an [`ImportError`] whose message names the reason in the user's terms.
 
+mod header;
+
 use std::fmt;
 use std::io::Cursor;
 
@@ -21,8 +23,12 @@ use symphonia::core::probe::Hint;
 /// The longest audio accepted, in frames per channel at its own rate: three hours at 192 kHz. A
 /// header claiming more is refused before anything is allocated for it.
 pub const MAX_FRAMES: u64 = 3 * 3600 * 192_000;
+/// The largest sample magnitude kept as it is (+600 dBFS): see [`into_tracks`].
+pub const LARGEST_SAMPLE: f32 = 1.0e30;
 /// The most channels accepted in one file (each becomes a track).
 pub const MAX_CHANNELS: usize = 64;
+
+pub use header::SAMPLE_RATES;
 
 /// A decoded file: one buffer per channel, at the file's own rate.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,20 +74,25 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
-fn describe(e: SymphoniaError) -> String {
+/// What went wrong, in the user's terms: the decoder's own words ("riff: chunk length exceeds
+/// parent (list) chunk length") mean nothing to an engineer.
+fn describe(e: &SymphoniaError) -> &'static str {
     match e {
-        SymphoniaError::IoError(e) => e.to_string(),
-        SymphoniaError::DecodeError(why) | SymphoniaError::Unsupported(why) => why.to_owned(),
-        SymphoniaError::LimitError(why) => why.to_owned(),
-        SymphoniaError::SeekError(_) => "a seek failed".to_owned(),
-        SymphoniaError::ResetRequired => "the stream changed its format midway".to_owned(),
+        SymphoniaError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => "it ends early",
+        SymphoniaError::IoError(_) => "it could not be read",
+        SymphoniaError::DecodeError(_) | SymphoniaError::SeekError(_) => "its audio data is damaged",
+        SymphoniaError::Unsupported(_) => "it uses a variant of its format that Mixroom does not read",
+        SymphoniaError::LimitError(_) => "it declares more than a decoder can hold",
+        SymphoniaError::ResetRequired => "its format changes midway",
     }
 }
 
 /// Decodes a whole file held in memory. `name` (the file's name) helps recognise the format.
 /// `progress` is called now and then with the share done (0…1); returning `false` cancels.
-pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool) -> Result<Decoded, ImportError> {
-    let total_bytes = bytes.len().max(1) as f64;
+pub fn decode(mut bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool) -> Result<Decoded, ImportError> {
+    header::prepare(&mut bytes)?;
+    let bytes_len = bytes.len();
+    let total_bytes = bytes_len.max(1) as f64;
     let mut hint = Hint::new();
     if let Some(ext) = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
         hint.with_extension(&ext);
@@ -92,18 +103,19 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
         .format(&hint, source, &options, &MetadataOptions::default())
         .map_err(|e| match e {
             SymphoniaError::IoError(_) | SymphoniaError::Unsupported(_) => ImportError::Unsupported("its format was not recognised".into()),
-            other => ImportError::Corrupt(describe(other)),
+            other => ImportError::Corrupt(format!("its header is damaged: {}", describe(&other))),
         })?;
     let mut reader = probed.format;
     let track = reader.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL).ok_or(ImportError::Empty)?;
     let (track_id, params) = (track.id, track.codec_params.clone());
     let mut decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
-        .map_err(|e| ImportError::Unsupported(describe(e)))?;
+        .map_err(|e| ImportError::Unsupported(describe(&e).into()))?;
     let format = format_name(&params);
-    let sample_rate = params.sample_rate.ok_or_else(|| ImportError::Corrupt("no sample rate".into()))?;
+    let sample_rate = params.sample_rate.ok_or_else(|| ImportError::Corrupt("its header gives no sample rate".into()))?;
+    header::check_rate(sample_rate)?;
     if let Some(n) = params.n_frames.filter(|&n| n > MAX_FRAMES) {
-        return Err(ImportError::TooLarge(format!("{n} frames")));
+        return Err(ImportError::TooLarge(format!("its header says it is {}, longer than the {} Mixroom takes", hours(n, sample_rate), hours(MAX_FRAMES, sample_rate))));
     }
     let channel_count = params.channels.map_or(0, |c| c.count());
     if channel_count > MAX_CHANNELS {
@@ -112,8 +124,11 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
 
     let mut channels: Vec<Vec<f32>> = Vec::new();
     if let Some(n) = params.n_frames {
-        // (`vec![v; n]` would clone `v` without its capacity.)
-        channels = (0..channel_count.max(1)).map(|_| Vec::with_capacity(n as usize)).collect();
+        // Room for what the header promises — but never more than the file's size in samples, so a
+        // header promising billions of frames in a few bytes costs nothing. (`vec![v; n]` would
+        // clone `v` without its capacity.)
+        let room = (n as usize).min(bytes_len);
+        channels = (0..channel_count.max(1)).map(|_| Vec::with_capacity(room)).collect();
     }
     let mut samples: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0usize;
@@ -125,7 +140,7 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
             // Damaged or cut short: refused, saying how far it got, rather than imported half.
             Err(e) => {
                 let seconds = channels.first().map_or(0.0, |c| c.len() as f64 / sample_rate.max(1) as f64);
-                return Err(ImportError::Corrupt(format!("{} after {seconds:.1} s of audio", describe(e))));
+                return Err(ImportError::Corrupt(format!("{} after {seconds:.1} s of audio", describe(&e))));
             }
         };
         if packet.track_id() != track_id {
@@ -158,12 +173,12 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
                     channel.extend(interleaved.iter().skip(c).step_by(n).map(|&x| if x.is_finite() { x } else { 0.0 }));
                 }
                 if channels[0].len() as u64 > MAX_FRAMES {
-                    return Err(ImportError::TooLarge(format!("longer than {} hours", MAX_FRAMES / 192_000 / 3600)));
+                    return Err(ImportError::TooLarge(format!("longer than the {} Mixroom takes", hours(MAX_FRAMES, sample_rate))));
                 }
             }
             // One damaged packet (common in MP3s cut from streams): skipped, as players do.
             Err(SymphoniaError::DecodeError(_)) => bad_packets += 1,
-            Err(e) => return Err(ImportError::Corrupt(describe(e))),
+            Err(e) => return Err(ImportError::Corrupt(describe(&e).into())),
         }
         if packets % 64 == 1 {
             let done = params.n_frames.map_or_else(
@@ -190,6 +205,12 @@ pub fn decode(bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool)
     }
     progress(1.0);
     Ok(Decoded { sample_rate, channels, format })
+}
+
+/// `frames` at `rate` as hours and minutes: "3 h 00 min", "12 h 00 min".
+fn hours(frames: u64, rate: u32) -> String {
+    let minutes = frames / rate.max(1) as u64 / 60;
+    format!("{} h {:02} min", minutes / 60, minutes % 60)
 }
 
 /// Without a frame count (some MP3s), progress is estimated from a typical compressed rate.
@@ -267,17 +288,56 @@ pub struct ImportedTrack {
 
 /// Turns a decoded file into tracks at `session_rate`: mono and stereo files become one track named
 /// after the file; files with more channels one mono track per channel ("Drums 3").
-pub fn into_tracks(decoded: Decoded, file_name: &str, session_rate: u32) -> Vec<ImportedTrack> {
+/// Refused (before any work) when the audio would be longer than [`MAX_FRAMES`] at the session's
+/// rate.
+pub fn into_tracks(decoded: Decoded, file_name: &str, session_rate: u32) -> Result<Vec<ImportedTrack>, ImportError> {
+    let resampled = decoded.frames() as u128 * session_rate as u128 / decoded.sample_rate.max(1) as u128;
+    if resampled > MAX_FRAMES as u128 {
+        return Err(ImportError::TooLarge(format!("at the session's rate it would be longer than the {} Mixroom takes", hours(MAX_FRAMES, session_rate))));
+    }
     let stem = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s).trim();
     let stem = if stem.is_empty() { "Audio" } else { stem };
-    let channels = resample(decoded.channels, decoded.sample_rate, session_rate);
+    let mut channels = decoded.channels;
+    // Beyond ±1e30 (+600 dBFS, which no recording holds) the resampler's sums would overflow f32:
+    // such samples are taken as ±1e30, and the import says how far beyond full scale the file is.
+    for x in channels.iter_mut().flatten() {
+        *x = x.clamp(-LARGEST_SAMPLE, LARGEST_SAMPLE);
+    }
+    let channels = resample(channels, decoded.sample_rate, session_rate);
     let groups: Vec<(String, Vec<Vec<f32>>)> = if channels.len() <= 2 {
         vec![(stem.to_owned(), channels)]
     } else {
         channels.into_iter().enumerate().map(|(c, ch)| (format!("{stem} {}", c + 1), vec![ch])).collect()
     };
-    groups.into_iter().map(|(name, channels)| ImportedTrack { id: content_id(&channels, session_rate), name, channels }).collect()
+    Ok(groups.into_iter().map(|(name, channels)| ImportedTrack { id: content_id(&channels, session_rate), name, channels }).collect())
+}
+
+/// A file whose samples peak above this (+24 dBFS: more than the trim can take back) is far
+/// beyond full scale — a float file of garbage, or one scaled wrongly — and the import says so and
+/// offers to normalise it.
+pub const FAR_BEYOND_FULL_SCALE: f32 = 15.848_932;
+
+/// The largest sample magnitude of a file's tracks.
+pub fn peak(tracks: &[ImportedTrack]) -> f32 {
+    tracks.iter().flat_map(|t| &t.channels).flatten().fold(0.0f32, |m, x| m.max(x.abs()))
+}
+
+/// Scales a file's tracks together so that their peak is at full scale (0 dBFS; the tracks keep
+/// their levels relative to one another), and gives each the content id of its new samples.
+pub fn normalise(tracks: &mut [ImportedTrack], session_rate: u32) {
+    let top = peak(tracks);
+    if !(top.is_finite() && top > 0.0) {
+        return;
+    }
+    // In f64: 1/1e30 is a normal f32, but the product is rounded once, not twice.
+    let gain = 1.0 / top as f64;
+    for t in tracks.iter_mut() {
+        for x in t.channels.iter_mut().flatten() {
+            *x = ((*x as f64 * gain) as f32).clamp(-1.0, 1.0);
+        }
+        t.id = content_id(&t.channels, session_rate);
+    }
 }
 
 /// A content hash of audio: SHA-256 over the rate, the channel count and the samples' bits,
@@ -312,16 +372,38 @@ mod tests {
 
     #[test]
     fn files_become_tracks_named_after_them() {
-        let stereo = into_tracks(decoded(2, 48_000, 4_800), "stems/Lead Vox.wav", 48_000);
+        let stereo = into_tracks(decoded(2, 48_000, 4_800), "stems/Lead Vox.wav", 48_000).unwrap();
         assert_eq!(stereo.len(), 1);
         assert_eq!((stereo[0].name.as_str(), stereo[0].channels.len()), ("Lead Vox", 2));
-        let six = into_tracks(decoded(6, 48_000, 4_800), "Drum kit.flac", 48_000);
+        let six = into_tracks(decoded(6, 48_000, 4_800), "Drum kit.flac", 48_000).unwrap();
         let names: Vec<&str> = six.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Drum kit 1", "Drum kit 2", "Drum kit 3", "Drum kit 4", "Drum kit 5", "Drum kit 6"]);
         assert!(six.iter().all(|t| t.channels.len() == 1));
         // At another rate the tracks come at the session's, with the length scaled.
-        let at_44 = into_tracks(decoded(1, 44_100, 44_100), ".wav", 48_000);
+        let at_44 = into_tracks(decoded(1, 44_100, 44_100), ".wav", 48_000).unwrap();
         assert_eq!((at_44[0].name.as_str(), at_44[0].channels[0].len()), ("Audio", 48_000));
+    }
+
+    #[test]
+    fn a_file_far_beyond_full_scale_normalises_to_full_scale_with_new_ids() {
+        let mut d = decoded(2, 48_000, 1_000);
+        for (c, ch) in d.channels.iter_mut().enumerate() {
+            for x in ch.iter_mut() {
+                *x *= if c == 0 { 2e30 } else { 1e30 };
+            }
+        }
+        let mut tracks = into_tracks(Decoded { channels: vec![d.channels[0].clone()], ..d.clone() }, "Loud.wav", 48_000).unwrap();
+        tracks.extend(into_tracks(Decoded { channels: vec![d.channels[1].clone()], ..d }, "Loud.wav", 48_000).unwrap());
+        let before: Vec<String> = tracks.iter().map(|t| t.id.clone()).collect();
+        assert!(peak(&tracks) > FAR_BEYOND_FULL_SCALE, "taken as ±1e30 at most: {}", peak(&tracks));
+        normalise(&mut tracks, 48_000);
+        assert_eq!(peak(&tracks), 1.0);
+        // The second track (half as loud before) stays half as loud.
+        assert!((peak(&tracks[1..]) - 0.5).abs() < 1e-6, "{}", peak(&tracks[1..]));
+        for (t, old) in tracks.iter().zip(&before) {
+            assert_ne!(&t.id, old);
+            assert_eq!(t.id, content_id(&t.channels, 48_000));
+        }
     }
 
     #[test]

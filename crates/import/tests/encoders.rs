@@ -278,3 +278,72 @@ fn resampling_keeps_a_sine_and_its_timing() {
         assert!(residual_db < -90.0, "{from} → {to}: residual {residual_db:.1} dB");
     }
 }
+
+/// WAVs whose sizes were never written read to the end of the file, as players read them: one
+/// that ffmpeg wrote to a pipe (it cannot seek back: RIFF and data sizes 0xFFFFFFFF), and one a
+/// recorder left when it crashed (sizes 0, the last frame cut short). Both give what the same
+/// audio written normally gives.
+#[test]
+fn wavs_written_to_a_pipe_or_left_by_a_crash_read_to_their_end() {
+    let stereo = source(2);
+    let normal = dir().join("pipe-normal.wav");
+    tool("ffmpeg", &["-v", "error", "-y", "-i", stereo.to_str().unwrap(), "-c:a", "pcm_s16le", normal.to_str().unwrap()]);
+    let expected = ours(&normal);
+    // Through a pipe, as `ffmpeg … -f wav pipe:1 > file` does.
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i", stereo.to_str().unwrap(), "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"])
+        .output()
+        .expect("ffmpeg is needed for this test; `cargo xtask test` installs it");
+    assert!(out.status.success());
+    let piped = out.stdout;
+    let le32 = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    assert_eq!(le32(&piped, 4), u32::MAX, "ffmpeg leaves the RIFF size unwritten on a pipe");
+    let data = piped.windows(4).position(|w| w == b"data").unwrap();
+    assert_eq!(le32(&piped, data + 4), u32::MAX, "…and the data size");
+    let d = decode(piped.clone(), "piped.wav", |_| true).unwrap();
+    assert_eq!(d.channels, expected.channels);
+    // A crash: sizes 0, and half a frame at the end.
+    let mut crashed = std::fs::read(&normal).unwrap();
+    let data = crashed.windows(4).position(|w| w == b"data").unwrap();
+    crashed[4..8].copy_from_slice(&[0; 4]);
+    crashed[data + 4..data + 8].copy_from_slice(&[0; 4]);
+    crashed.extend([0x12, 0x34]);
+    let d = decode(crashed, "crashed.wav", |_| true).unwrap();
+    assert_eq!(d.channels, expected.channels);
+}
+
+/// Headers claiming sample rates no audio has (0 Hz, 1 Hz, 4 GHz) are refused with the rate —
+/// never a panic ("capacity overflow", "TimeBase cannot have 0 numerator") — and no message is
+/// in a decoder's jargon.
+#[test]
+fn impossible_rates_are_refused_and_messages_speak_plainly() {
+    let stereo = source(2);
+    let file = dir().join("rates.wav");
+    tool("sox", &[stereo.to_str().unwrap(), "-b", "16", file.to_str().unwrap()]);
+    let good = std::fs::read(&file).unwrap();
+    for rate in [0u32, 1, 4_000_000_000] {
+        let mut b = good.clone();
+        b[24..28].copy_from_slice(&rate.to_le_bytes());
+        let e = decode(b, "rates.wav", |_| true).unwrap_err().to_string();
+        assert!(e.contains(&format!("{rate} Hz")), "{e}");
+    }
+    // A WAV whose LIST chunk claims to be larger than the file, and one cut inside its header.
+    let mut list = good[..36].to_vec();
+    list.extend(b"LIST");
+    list.extend(u32::MAX.to_le_bytes());
+    list.extend(b"INFO");
+    list.extend(&good[36..]);
+    let mut cut = good.clone();
+    cut.truncate(30);
+    for (bytes, name) in [(list, "list.wav"), (cut, "cut.wav"), (b"RIFF\x00\x00\x00\x00WAVEdata".to_vec(), "bare.wav")] {
+        match decode(bytes, name, |_| true) {
+            Ok(_) => {}
+            Err(e) => {
+                let e = e.to_string();
+                for jargon in ["riff:", "chunk", "wav:", "parent", "packet"] {
+                    assert!(!e.contains(jargon), "{name}: {e}");
+                }
+            }
+        }
+    }
+}

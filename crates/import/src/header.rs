@@ -1,0 +1,218 @@
+//! A look at a file's header before the decoder sees it: what decoders trip over is mended or
+//! refused here, in the user's terms.
+//!
+//! - **WAV sizes left unwritten.** A recorder that crashed leaves the RIFF and `data` sizes at 0; a
+//!   tool writing to a pipe (ffmpeg) cannot seek back and leaves them at 0xFFFFFFFF. Both are
+//!   common, and both files hold good audio to their end: the sizes are set to what the file holds,
+//!   as players do.
+//! - **Sample rates no audio has** (0 Hz, 1 Hz, 4 GHz). A decoder would divide by them, or the
+//!   resampler would try to make billions of frames from each one: refused with the rate.
+
+use crate::ImportError;
+
+/// Sample rates a file may have, Hz: from telephone-band oddities to 768 kHz (DXD × 2).
+pub const SAMPLE_RATES: core::ops::RangeInclusive<u32> = 1_000..=768_000;
+
+/// The most channels a WAV or AIFF header may declare for Mixroom to read it.
+const MAX_HEADER_CHANNELS: u16 = 256;
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// Refuses a rate outside [`SAMPLE_RATES`], naming it.
+pub fn check_rate(rate: u32) -> Result<(), ImportError> {
+    if SAMPLE_RATES.contains(&rate) {
+        Ok(())
+    } else {
+        Err(ImportError::Corrupt(format!("its header says its sample rate is {rate} Hz, which no audio has (Mixroom reads 1 kHz to 768 kHz)")))
+    }
+}
+
+/// Mends or refuses what the header of a WAV or AIFF file says (other formats pass untouched:
+/// their decoders check their own headers).
+pub fn prepare(bytes: &mut [u8]) -> Result<(), ImportError> {
+    match bytes.get(0..4) {
+        Some(b"RIFF") if bytes.get(8..12) == Some(b"WAVE") => wav(bytes),
+        Some(b"FORM") if matches!(bytes.get(8..12), Some(b"AIFF" | b"AIFC")) => aiff(bytes),
+        _ => Ok(()),
+    }
+}
+
+fn channels_ok(channels: u16) -> Result<(), ImportError> {
+    if (1..=MAX_HEADER_CHANNELS).contains(&channels) {
+        Ok(())
+    } else {
+        Err(ImportError::Corrupt(format!("its header says it has {channels} channels")))
+    }
+}
+
+/// Walks a WAV's chunks: checks `fmt `, and gives a `data` chunk whose size was never written (0,
+/// 0xFFFFFFFF, or past the end of the file) the rest of the file, in whole frames.
+fn wav(b: &mut [u8]) -> Result<(), ImportError> {
+    let len = b.len();
+    let mut at = 12;
+    let mut frame_bytes = 0usize;
+    while let (Some(id), Some(size)) = (b.get(at..at + 4).map(|id| [id[0], id[1], id[2], id[3]]), le32(b, at + 4)) {
+        let body = at + 8;
+        match &id {
+            b"fmt " => {
+                let (tag, channels, rate, align) = (le16(b, body), le16(b, body + 2), le32(b, body + 4), le16(b, body + 12));
+                let (Some(tag), Some(channels), Some(rate), Some(align)) = (tag, channels, rate, align) else {
+                    return Err(ImportError::Corrupt("its header is cut short".into()));
+                };
+                channels_ok(channels)?;
+                check_rate(rate)?;
+                frame_bytes = align as usize;
+                if tag == WAVE_FORMAT_EXTENSIBLE {
+                    extensible_mask(b, body + 20, channels)?;
+                }
+            }
+            b"data" => {
+                let room = len - body;
+                if size == 0 || size == u32::MAX || size as usize > room {
+                    // Whole frames only: a last frame cut short by the crash is dropped.
+                    let whole = if frame_bytes > 0 { room - room % frame_bytes } else { room };
+                    b[at + 4..at + 8].copy_from_slice(&(whole.min(u32::MAX as usize - 1) as u32).to_le_bytes());
+                    // The RIFF size then covers the file up to the audio's end.
+                    let riff = (body + whole - 8).min(u32::MAX as usize) as u32;
+                    b[4..8].copy_from_slice(&riff.to_le_bytes());
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        // Chunks are padded to an even length.
+        let next = body as u64 + size as u64 + (size as u64 & 1);
+        if next >= len as u64 {
+            break;
+        }
+        at = next as usize;
+    }
+    Ok(())
+}
+
+const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
+
+/// An extensible WAV's channel mask names one speaker per channel, in 32 bits. One naming more or
+/// fewer speakers than the file has channels (writers get it wrong) is set to the first speakers,
+/// one per channel, as the decoder would guess — whose own guess shifts past 32 bits on some
+/// masks. More than 32 channels cannot be named by a mask at all.
+fn extensible_mask(b: &mut [u8], at: usize, channels: u16) -> Result<(), ImportError> {
+    let Some(mask) = le32(b, at) else { return Ok(()) };
+    if channels > 32 {
+        return Err(ImportError::TooLarge(format!("{channels} channels in a WAV; Mixroom reads up to 32 from one")));
+    }
+    if mask.count_ones() != channels as u32 {
+        let first = if channels == 32 { u32::MAX } else { (1u32 << channels) - 1 };
+        b[at..at + 4].copy_from_slice(&first.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// AIFF: checks the `COMM` chunk's channels and rate (an 80-bit extended float).
+fn aiff(b: &mut [u8]) -> Result<(), ImportError> {
+    let len = b.len();
+    let mut at = 12;
+    while let (Some(id), Some(size)) = (b.get(at..at + 4), be32(b, at + 4)) {
+        let body = at + 8;
+        if id == b"COMM" {
+            let (Some(channels), Some(rate)) = (be16(b, body), b.get(body + 8..body + 18).map(extended)) else {
+                return Err(ImportError::Corrupt("its header is cut short".into()));
+            };
+            channels_ok(channels)?;
+            let rate = if rate.is_finite() && rate >= 0.0 && rate <= u32::MAX as f64 { rate.round() as u32 } else { 0 };
+            return check_rate(rate);
+        }
+        let next = body as u64 + size as u64 + (size as u64 & 1);
+        if next >= len as u64 {
+            break;
+        }
+        at = next as usize;
+    }
+    Ok(())
+}
+
+/// An IEEE 754 80-bit extended float (AIFF's sample rate), big endian.
+fn extended(b: &[u8]) -> f64 {
+    let exponent = (u16::from_be_bytes([b[0], b[1]]) & 0x7FFF) as i32;
+    let mantissa = u64::from_be_bytes(b[2..10].try_into().expect("ten bytes"));
+    let sign = if b[0] & 0x80 != 0 { -1.0 } else { 1.0 };
+    if exponent == 0 && mantissa == 0 {
+        return 0.0;
+    }
+    if exponent == 0x7FFF {
+        return f64::NAN;
+    }
+    sign * mantissa as f64 * 2f64.powi(exponent - 16_383 - 63)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 16-bit stereo WAV header and `frames` frames, with the sizes as given.
+    fn wav_bytes(rate: u32, frames: usize, riff: Option<u32>, data: Option<u32>) -> Vec<u8> {
+        let bytes = frames * 4;
+        let mut v = Vec::new();
+        v.extend(b"RIFF");
+        v.extend(riff.unwrap_or(36 + bytes as u32).to_le_bytes());
+        v.extend(b"WAVEfmt ");
+        v.extend(16u32.to_le_bytes());
+        v.extend(1u16.to_le_bytes());
+        v.extend(2u16.to_le_bytes());
+        v.extend(rate.to_le_bytes());
+        v.extend(rate.wrapping_mul(4).to_le_bytes());
+        v.extend(4u16.to_le_bytes());
+        v.extend(16u16.to_le_bytes());
+        v.extend(b"data");
+        v.extend(data.unwrap_or(bytes as u32).to_le_bytes());
+        v.extend((0..bytes).map(|i| i as u8));
+        v
+    }
+
+    #[test]
+    fn unwritten_wav_sizes_become_what_the_file_holds() {
+        for size in [0, u32::MAX] {
+            let mut b = wav_bytes(48_000, 1_000, Some(size), Some(size));
+            // A frame cut short by the crash, at the end.
+            b.extend([1, 2, 3]);
+            prepare(&mut b).unwrap();
+            assert_eq!(le32(&b, 40), Some(4_000), "the data size covers the whole frames");
+            assert_eq!(le32(&b, 4), Some(36 + 4_000));
+        }
+        // Sizes that are right are left alone.
+        let good = wav_bytes(48_000, 1_000, None, None);
+        let mut b = good.clone();
+        prepare(&mut b).unwrap();
+        assert_eq!(b, good);
+    }
+
+    #[test]
+    fn rates_no_audio_has_are_refused_with_the_rate() {
+        for rate in [0, 1, 999, 768_001, u32::MAX] {
+            let e = prepare(&mut wav_bytes(rate, 10, None, None)).unwrap_err();
+            assert!(e.to_string().contains(&format!("{rate} Hz")), "{e}");
+        }
+        assert!(prepare(&mut wav_bytes(8_000, 10, None, None)).is_ok());
+    }
+
+    #[test]
+    fn aiff_rates_are_read_as_extended_floats() {
+        // 44 100 Hz as AIFF writes it.
+        assert_eq!(extended(&[0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0]), 44_100.0);
+        assert_eq!(extended(&[0; 10]), 0.0);
+    }
+}
