@@ -10,6 +10,7 @@
 
 pub mod bench;
 mod check;
+mod damage;
 mod demo;
 mod edit;
 pub mod limits;
@@ -36,16 +37,23 @@ pub struct Session {
     /// Always [`FORMAT`].
     pub format: String,
     /// The format version the file was written with.
+    #[serde(default)]
     pub version: u32,
+    // What a damaged file lacks reads as its default (said by the reader when it dropped it):
+    // an unnamed session at 48 kHz and 120 BPM, without tracks, with a plain master.
+    #[serde(default)]
     pub name: String,
+    #[serde(default = "default_rate")]
     pub sample_rate: u32,
-    #[serde(deserialize_with = "nan_if_null::f64")]
+    #[serde(default = "default_tempo", deserialize_with = "nan_if_null::f64")]
     pub tempo_bpm: f64,
+    #[serde(default)]
     pub tracks: Vec<Track>,
     #[serde(default)]
     pub buses: Vec<Bus>,
     #[serde(default)]
     pub returns: Vec<Bus>,
+    #[serde(default)]
     pub master: Master,
     /// Named positions on the timeline.
     #[serde(default)]
@@ -58,6 +66,7 @@ pub struct Session {
 /// A named position on the timeline, in frames.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
+    #[serde(default)]
     pub name: String,
     pub frame: u64,
 }
@@ -87,6 +96,14 @@ pub struct Clip {
     pub fade_in_shape: String,
     #[serde(default = "default_shape")]
     pub fade_out_shape: String,
+}
+
+fn default_rate() -> u32 {
+    48_000
+}
+
+fn default_tempo() -> f64 {
+    limits::DEFAULT_TEMPO_BPM
 }
 
 pub(crate) fn default_shape() -> String {
@@ -123,7 +140,10 @@ impl Clip {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Track {
     /// Stable identifier, unique in the session: what sends, outputs and side-chains refer to.
+    /// (Missing, the reader gives it a new one.)
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
     pub name: String,
     pub source: Source,
     /// Where the source plays on the timeline; none means the whole source from the start.
@@ -143,7 +163,9 @@ pub struct Track {
 /// A group bus or an effect return.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bus {
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
     pub name: String,
     /// As a folder on the timeline: its tracks are folded away.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -153,7 +175,7 @@ pub struct Bus {
 }
 
 /// The master bus.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Master {
     #[serde(flatten)]
     pub strip: Strip,
@@ -378,47 +400,57 @@ impl fmt::Display for Repairs {
 
 impl Session {
     /// Reads a session file, salvaging it: checks the format tag and version, migrates files
-    /// written by earlier versions, then mends each value beyond the limits (clamped, or the one
-    /// item dropped) and says so in the [`Repairs`]. Only a file that is not a session at all, is
-    /// damaged past reading, or comes from a newer Mixroom is refused.
+    /// written by earlier versions, drops what cannot be read at all (`damage`), then mends each
+    /// value beyond the limits (clamped, or the one item dropped) — and says so in the [`Repairs`].
+    /// Only a file that is not a session, is damaged past reading (not JSON, no tracks list), or
+    /// comes from a newer Mixroom is refused.
     pub fn read(text: &str) -> Result<(Session, Repairs), SessionError> {
-        Session::parse(text)?.salvaged()
+        let mut repairs = Vec::new();
+        Session::parse(text, Some(&mut repairs))?.salvaged(repairs)
     }
 
-    /// Reads a session file strictly: as [`Session::read`], but any value beyond the limits is an
-    /// error. For sessions Mixroom has just written itself (the worklet's copy of the app's).
+    /// Reads a session file strictly: as [`Session::read`], but any damage or value beyond the
+    /// limits is an error. For sessions Mixroom has just written itself (the worklet's copy of the
+    /// app's).
     pub fn from_json(text: &str) -> Result<Session, SessionError> {
-        Session::parse(text)?.checked()
+        Session::parse(text, None)?.checked()
     }
 
-    /// A session file as written, migrated to this version but not checked.
-    fn parse(text: &str) -> Result<Session, SessionError> {
-        Ok(match format_version(text, FORMAT)? {
+    /// A session file as written, migrated to this version but not checked; with `salvage`, what
+    /// cannot be read is dropped and noted there.
+    fn parse(text: &str, salvage: Option<&mut Vec<String>>) -> Result<Session, SessionError> {
+        let malformed = |e: serde_json::Error| SessionError::Malformed(e.to_string());
+        let mut s = match format_version(text, FORMAT)? {
             v if v > VERSION => return Err(SessionError::NewerVersion(v)),
             1 => migrate::from_v1(text)?,
             // Format 2 lacked clips, markers, the loop region and colours, format 3 folders: they
             // read as their defaults (the whole source from the start, none, none, none, none).
-            _ => {
-                let mut s: Session = serde_json::from_str(text).map_err(|e| SessionError::Malformed(e.to_string()))?;
-                s.version = VERSION;
-                s
-            }
-        })
+            _ => match salvage {
+                None => serde_json::from_str(text).map_err(malformed)?,
+                Some(repairs) => damage::deserialize(serde_json::from_str(text).map_err(malformed)?, repairs)?,
+            },
+        };
+        s.version = VERSION;
+        Ok(s)
     }
 
-    /// A session already parsed as JSON (as the stored form holds them): sessions of this version
-    /// directly, older ones through [`Session::parse`]'s migrations; not checked.
-    fn parse_value(value: serde_json::Value) -> Result<Session, SessionError> {
+    /// [`Session::read`] of a session already parsed as JSON (as the stored form holds them).
+    pub fn read_value(value: serde_json::Value) -> Result<(Session, Repairs), SessionError> {
         let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
         if !current {
-            return Session::parse(&value.to_string());
+            return Session::read(&value.to_string());
         }
-        serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))
+        let mut repairs = Vec::new();
+        damage::deserialize(value, &mut repairs)?.salvaged(repairs)
     }
 
-    /// [`Session::read`] of a session already parsed as JSON.
-    pub fn read_value(value: serde_json::Value) -> Result<(Session, Repairs), SessionError> {
-        Session::parse_value(value)?.salvaged()
+    /// A step of a stored history: read whole or not at all (a step with a damaged value is not
+    /// the session the user had, and ends the history), but mended where a value is beyond the
+    /// limits, as the session itself is.
+    pub(crate) fn read_history_step(value: serde_json::Value) -> Result<Session, SessionError> {
+        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
+        let session = if current { serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))? } else { Session::parse(&value.to_string(), None)? };
+        Ok(session.salvaged(Vec::new())?.0)
     }
 
     /// A session just read, made consistent and checked: a folder is a view of the routing, so one
@@ -430,9 +462,10 @@ impl Session {
         Ok(self)
     }
 
-    /// A session just read, made consistent and mended where it is beyond the limits.
-    fn salvaged(mut self) -> Result<(Session, Repairs), SessionError> {
-        let repairs = check::check(&mut self, true)?;
+    /// A session just read, made consistent and mended where it is beyond the limits; `repairs`
+    /// already says what reading it dropped.
+    fn salvaged(mut self, mut repairs: Vec<String>) -> Result<(Session, Repairs), SessionError> {
+        repairs.extend(check::check(&mut self, true)?);
         // Mending can drop a track or a bus a folder named.
         self.tidy_folders();
         Ok((self, Repairs(repairs)))

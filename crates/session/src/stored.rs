@@ -179,8 +179,8 @@ fn unchain<'a>(current: &Value, patches: impl Iterator<Item = &'a Value>) -> Vec
         if !written_by_us || json_patch::patch(&mut state, &patch).is_err() {
             break;
         }
-        match Session::read_value(state.clone()) {
-            Ok((session, _)) => sessions.push(session),
+        match Session::read_history_step(state.clone()) {
+            Ok(session) => sessions.push(session),
             Err(_) => break,
         }
     }

@@ -525,3 +525,29 @@ fn edits_keep_to_the_limits_and_say_when_they_cut() {
     assert_eq!(s.tracks[0].colour.as_deref(), Some("#a0b1c2"));
     assert_eq!(Session::read(&s.to_json()).unwrap(), (s, Repairs::default()));
 }
+
+/// A value not even of the right kind costs only itself: a setting goes back to its default, an
+/// item that cannot be read is left out, and the reader says which.
+#[test]
+fn values_that_cannot_be_read_cost_only_themselves() {
+    let mut doc: serde_json::Value = serde_json::from_str(&Session::demo().to_json()).unwrap();
+    doc["tracks"][3]["pan"] = "left-ish".into();
+    doc["tracks"][1]["source"] = 7.into();
+    doc["markers"][0]["frame"] = "soon".into();
+    doc["sample_rate"] = serde_json::json!({ "rate": 48_000 });
+    let (read, repairs) = Session::read(&doc.to_string()).unwrap();
+    let said = repairs.0.join("\n");
+    assert_eq!(read.tracks.len(), 7, "{said}");
+    assert_eq!(read.tracks[2].name, "Bass");
+    assert_eq!(read.tracks[2].strip.pan, 0.0, "{said}");
+    assert!(said.contains("track “Bass” › “pan” could not be read: it is back to its default"), "{said}");
+    assert_eq!(repairs.0.len(), 4, "one message a problem:\n{said}");
+    assert_eq!(read.sample_rate, 48_000);
+    assert_eq!(read.markers.len(), Session::demo().markers.len() - 1);
+    for part in ["track “Snare” could not be read: it was left out", "“sample_rate” could not be read: it is back to its default", "marker “Intro” could not be read: it was left out"] {
+        assert!(said.contains(part), "{part:?} not in:\n{said}");
+    }
+    assert!(read.validate().is_ok());
+    // The strict reader refuses the same file.
+    assert!(matches!(Session::from_json(&doc.to_string()), Err(SessionError::Malformed(_))));
+}
