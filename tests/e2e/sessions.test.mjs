@@ -184,11 +184,13 @@ test('a full disk: the save fails with a clear message, nothing is lost, and it 
   await saved();
   await button('Close the session browser').click();
   // A full disk, simulated at IndexedDB's own API: from now on every write transaction is aborted
-  // by the "browser" with QuotaExceededError once its first write lands, as Chromium does when the
-  // site's quota is used up. (DevTools' quota override does not stop IndexedDB here: it stored
-  // 4.6 MB over a 139 KB override.)
+  // by the "browser" with QuotaExceededError — once its first write lands, or when it is committed
+  // (the app commits its saves at once) — as Chromium does when the site's quota is used up.
+  // (DevTools' quota override does not stop IndexedDB here: it stored 4.6 MB over a 139 KB
+  // override.)
   await page.evaluate(() => {
     const put = IDBObjectStore.prototype.put;
+    const commit = IDBTransaction.prototype.commit;
     window.__fullDisk = true;
     IDBObjectStore.prototype.put = function (...args) {
       const request = put.apply(this, args);
@@ -196,9 +198,16 @@ test('a full disk: the save fails with a clear message, nothing is lost, and it 
       if (window.__fullDisk && !tx.__failing) {
         tx.__failing = true;
         Object.defineProperty(tx, 'error', { get: () => new DOMException('The quota has been exceeded.', 'QuotaExceededError') });
-        request.addEventListener('success', () => tx.abort());
+        request.addEventListener('success', () => { if (!tx.__ended) { tx.__ended = true; tx.abort(); } });
       }
       return request;
+    };
+    IDBTransaction.prototype.commit = function () {
+      if (this.__failing) {
+        this.__ended = true;
+        return this.abort();
+      }
+      return commit.call(this);
     };
   });
   const dir = join(await artifactsDir(), 'stems');

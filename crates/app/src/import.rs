@@ -27,11 +27,15 @@ pub struct ImportJob {
     pub progress: f32,
     /// Why it failed, once it has.
     pub error: Option<String>,
+    /// The file peaks this far beyond full scale (× full scale): the import waits for the user to
+    /// say whether to normalise it.
+    pub loud: Option<f32>,
 }
 
 /// What the worker said.
 enum Reply {
     Progress(f32),
+    Loud(f32),
     Done(Array),
     Failed(String),
     Cancelled,
@@ -79,7 +83,7 @@ impl Imports {
         for (index, file) in files.into_iter().enumerate() {
             let key = self.next.get_value() + 1;
             self.next.set_value(key);
-            self.jobs.update(|j| j.push(ImportJob { key, name: file.name(), progress: 0.0, error: None }));
+            self.jobs.update(|j| j.push(ImportJob { key, name: file.name(), progress: 0.0, error: None, loud: None }));
             spawn_local(async move {
                 let name = file.name();
                 let outcome = self.run(desk, key, file, (batch, index)).await;
@@ -127,6 +131,23 @@ impl Imports {
         });
     }
 
+    /// Answers the question about a file far beyond full scale: normalise it (to 0 dBFS), or take
+    /// it as it is.
+    pub fn answer(self, key: u64, normalise: bool) {
+        self.cancels.with_value(|c| {
+            if let Some((_, worker, _)) = c.iter().find(|(k, _, _)| *k == key) {
+                let message = Object::new();
+                let _ = Reflect::set(&message, &"answer".into(), &(if normalise { "normalise" } else { "keep" }).into());
+                let _ = worker.post_message(&message);
+            }
+        });
+        self.jobs.update(|j| {
+            if let Some(x) = j.iter_mut().find(|x| x.key == key) {
+                x.loud = None;
+            }
+        });
+    }
+
     /// Clears a failed import's message.
     pub fn dismiss(self, key: u64) {
         self.jobs.update(|j| j.retain(|x| x.key != key));
@@ -150,6 +171,7 @@ impl Imports {
             let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
             let reply = match get("type").as_string().as_deref() {
                 Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
+                Some("loud") => Reply::Loud(get("peak").as_f64().unwrap_or(0.0) as f32),
                 Some("done") => Reply::Done(get("tracks").unchecked_into()),
                 _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the import failed".into())),
             };
@@ -173,6 +195,11 @@ impl Imports {
                 Some(Reply::Progress(p)) => self.jobs.update(|j| {
                     if let Some(x) = j.iter_mut().find(|x| x.key == key) {
                         x.progress = p;
+                    }
+                }),
+                Some(Reply::Loud(peak)) => self.jobs.update(|j| {
+                    if let Some(x) = j.iter_mut().find(|x| x.key == key) {
+                        x.loud = Some(peak);
                     }
                 }),
                 Some(Reply::Done(tracks)) => break Ok(tracks),
@@ -247,19 +274,31 @@ pub fn ImportPanel() -> impl IntoView {
             <input node_ref=input type="file" multiple accept="audio/*,.wav,.aif,.aiff,.flac,.mp3,.ogg" aria-label="Audio files to import"
                 class="file-input" tabindex="-1" on:change=picked />
             <ul class="import-jobs" aria-label="Imports">
-                <For each=move || imports.jobs.get() key=|j| (j.key, j.error.is_some()) let:job>
+                <For each=move || imports.jobs.get() key=|j| (j.key, j.error.is_some(), j.loud.is_some()) let:job>
                     {
                         let key = job.key;
                         let name = job.name.clone();
                         let progress = move || imports.jobs.with(|j| j.iter().find(|x| x.key == key).map_or(0.0, |x| x.progress));
-                        match job.error.clone() {
-                            Some(why) => view! {
+                        match (job.error.clone(), job.loud) {
+                            (None, Some(peak)) => view! {
+                                <li class="import-job loud" role="alert">
+                                    <span>{format!(
+                                        "{name} peaks at {:+.0} dBFS, far beyond full scale ({} times it): played as it is, it would be painfully loud until the master limiter catches it. Normalise it to 0 dBFS?",
+                                        20.0 * peak.log10(),
+                                        human_ratio(peak)
+                                    )}</span>
+                                    <button on:click=move |_| imports.answer(key, true)>"Normalise to 0 dBFS"</button>
+                                    <button on:click=move |_| imports.answer(key, false)>"Import as it is"</button>
+                                    <button aria-label=format!("Cancel importing {name}") on:click=move |_| imports.cancel(key)>"Cancel"</button>
+                                </li>
+                            }.into_any(),
+                            (Some(why), _) => view! {
                                 <li class="import-job failed" role="alert">
                                     <span>{format!("Could not import {why}")}</span>
                                     <button aria-label=format!("Dismiss the message about {name}") on:click=move |_| imports.dismiss(key)>"×"</button>
                                 </li>
                             }.into_any(),
-                            None => view! {
+                            (None, None) => view! {
                                 <li class="import-job">
                                     <span class="import-name">{name.clone()}</span>
                                     <progress max="1" prop:value=progress aria-label=format!("Importing {name}")></progress>
@@ -271,6 +310,24 @@ pub fn ImportPanel() -> impl IntoView {
                 </For>
             </ul>
         </div>
+    }
+}
+
+/// How many times full scale a peak is, as a person reads it: "8", "1 000 000", "1e30".
+fn human_ratio(peak: f32) -> String {
+    if peak < 1e7 {
+        let whole = format!("{:.0}", peak);
+        // Thin spaces between thousands.
+        let digits: Vec<char> = whole.chars().collect();
+        digits.iter().enumerate().fold(String::new(), |mut s, (i, c)| {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                s.push('\u{2009}');
+            }
+            s.push(*c);
+            s
+        })
+    } else {
+        format!("{:.0e}", peak)
     }
 }
 

@@ -17,6 +17,7 @@ mod import;
 pub mod inspector;
 mod sessions;
 pub mod store;
+mod tabs;
 mod timeline;
 pub mod waveform;
 
@@ -111,7 +112,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>
-            <span class="session-name">{move || desk.session.with(|s| s.name.clone())}</span>
+            <span class="session-name" title=move || desk.session.with(|s| s.name.clone())>{move || desk.session.with(|s| s.name.clone())}</span>
             <sessions::SaveIndicator />
             <button class="sessions-button" aria-expanded=move || library.shown.get().to_string()
                 on:click=move |_| library.shown.update(|s| *s = !*s)>"Sessions…"</button>

@@ -13,7 +13,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_session::{limits, Naming, Repairs, Session, Stored};
 
+use std::rc::Rc;
+
 use crate::desk::{desk, Desk, Status};
+use crate::tabs::{self, News, Tabs};
 use crate::store::{self, human_bytes, Entry, Store, StoreError, Usage};
 
 /// The demo's id in the store: one entry, which "Reset" returns to how it ships.
@@ -57,8 +60,8 @@ pub struct Library {
     saving: StoredValue<bool>,
     /// A session-browser action is under way.
     acting: StoredValue<bool>,
-    /// The channel to the site's other tabs, and this tab's id on it.
-    tabs: StoredValue<Option<(web_sys::BroadcastChannel, String)>, LocalStorage>,
+    /// The site's other tabs: what they have open, and news of the stored sessions.
+    tabs: StoredValue<Option<Rc<Tabs>>, LocalStorage>,
 }
 
 impl Library {
@@ -196,45 +199,58 @@ impl Library {
         }
     }
 
-    /// Tells the other tabs of this site which session this one has open.
+    /// Tells the other tabs of this site which session this one has open, and holds it open.
     fn announce(self) {
         let Some(id) = self.current.get_untracked() else { return };
-        self.tabs.with_value(|tabs| {
-            if let Some((channel, tab)) = tabs {
-                let message = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&message, &"open".into(), &id.into());
-                let _ = js_sys::Reflect::set(&message, &"tab".into(), &tab.into());
-                let _ = channel.post_message(&message);
-            }
-        });
+        self.with_tabs(|t| t.opened(&id));
+    }
+
+    fn with_tabs(self, f: impl FnOnce(&Tabs)) {
+        if let Some(tabs) = self.tabs.get_value() {
+            f(&tabs);
+        }
+    }
+
+    /// No session is current here (switching, or another tab took it): nothing is saved, and the
+    /// other tabs may delete the one that was.
+    fn let_go(self) {
+        self.generation.update_value(|g| *g += 1);
+        self.current.set(None);
+        self.with_tabs(Tabs::closed);
+    }
+
+    /// Stored sessions changed here: this tab's list and the other tabs' lists are read again.
+    async fn stored_changed(self) {
+        self.with_tabs(Tabs::stored_changed);
+        self.refresh().await;
     }
 
     /// The same session opened in another tab: the newest tab has it, this one stops saving it
     /// (two tabs saving one session would each overwrite the other's edits) and says so.
     fn watch_other_tabs(self, desk: Desk) {
-        use wasm_bindgen::JsCast;
-        let Ok(channel) = web_sys::BroadcastChannel::new("mixroom-sessions") else { return };
-        let tab = new_id();
-        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let get = |k: &str| js_sys::Reflect::get(&ev.data(), &k.into()).ok().and_then(|v| v.as_string());
-            let (Some(open), Some(other)) = (get("open"), get("tab")) else { return };
-            let mine = self.tabs.with_value(|t| t.as_ref().map(|(_, tab)| tab.clone()));
-            if Some(open.clone()) != self.current.get_untracked() || Some(other) == mine {
-                return;
+        let tabs = Tabs::new(new_id(), move |news| match news {
+            News::Opened(id) if Some(&id) == self.current.get_untracked().as_ref() => {
+                self.autosave.set_value(false);
+                self.let_go();
+                let name = desk.session.with_untracked(|s| s.name.clone());
+                let why = format!("“{name}” was opened in another tab, which has it now: this tab no longer saves it. Reload this tab to take it back.");
+                self.save_state.set(SaveState::Off(why.clone()));
+                self.notice.set(Some(why));
+                self.shown.set(true);
             }
-            self.generation.update_value(|g| *g += 1);
-            self.autosave.set_value(false);
-            self.current.set(None);
-            let name = desk.session.with_untracked(|s| s.name.clone());
-            let why = format!("“{name}” was opened in another tab, which has it now: this tab no longer saves it. Reload this tab to take it back.");
-            self.save_state.set(SaveState::Off(why.clone()));
-            self.notice.set(Some(why));
-            self.shown.set(true);
+            News::Opened(_) => {}
+            // Another tab saved, created, renamed or deleted sessions (and may have collected
+            // audio this tab thought stored: the next save here stores it again).
+            News::Stored => spawn_local(async move {
+                if let Some(store) = self.store() {
+                    if let Ok(ids) = store.audio_ids().await {
+                        self.known_audio.set_value(ids);
+                    }
+                }
+                self.refresh().await;
+            }),
         });
-        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // Lives as long as the page.
-        on_message.forget();
-        self.tabs.set_value(Some((channel, tab)));
+        self.tabs.set_value(Some(tabs));
     }
 
     /// Saves shortly after any edit, view change or stop: everything a reload must find again.
@@ -263,16 +279,35 @@ impl Library {
                 }
             });
         });
-        // A tab being hidden (switched away from, or closing) saves what is pending at once.
+        // A tab being hidden (switched away from), closed or reloaded saves what is pending at
+        // once — the save's writes are all made, and committed, before the page goes — and while
+        // a save is pending or under way, leaving asks first.
         let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
-            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
-            if hidden && self.save_state.get_untracked() == SaveState::Saving && self.autosave.get_value() {
-                self.generation.update_value(|g| *g += 1);
-                spawn_local(async move {
-                    let _ = self.save(desk).await;
-                });
+            if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
+                self.flush(desk);
             }
         });
+        let _ = window_event_listener(leptos::ev::pagehide, move |_| {
+            self.flush(desk);
+        });
+        let _ = window_event_listener(leptos::ev::beforeunload, move |ev: web_sys::BeforeUnloadEvent| {
+            if self.flush(desk) || self.saving.get_value() {
+                ev.prevent_default();
+                ev.set_return_value("Your latest change is still being saved.");
+            }
+        });
+    }
+
+    /// Saves now what is waiting for the autosave; returns whether there was anything.
+    fn flush(self, desk: Desk) -> bool {
+        let pending = self.save_state.get_untracked() == SaveState::Saving && self.autosave.get_value() && self.current.get_untracked().is_some();
+        if pending && !self.saving.get_value() {
+            self.generation.update_value(|g| *g += 1);
+            spawn_local(async move {
+                let _ = self.save(desk).await;
+            });
+        }
+        pending
     }
 
     /// Saves the open session now (after any save under way), in one transaction with any of its
@@ -307,7 +342,7 @@ impl Library {
                 if self.save_state.get_untracked() == SaveState::Saving {
                     self.save_state.set(SaveState::Saved);
                 }
-                self.refresh().await;
+                self.stored_changed().await;
             }
             Err(e) => {
                 self.refresh().await;
@@ -346,8 +381,7 @@ impl Library {
     async fn switch(self, desk: Desk, id: String, stored: Stored) -> bool {
         let previous = self.current.get_untracked();
         self.autosave.set_value(false);
-        self.generation.update_value(|g| *g += 1);
-        self.current.set(None);
+        self.let_go();
         let target = stored.session.clone();
         let opened = desk.open(stored, self.store().as_ref()).await;
         let taken = opened.is_ok() || desk.session.with_untracked(|s| *s == target);
@@ -463,6 +497,9 @@ impl Library {
             return;
         }
         spawn_local(async move {
+            if self.refused_elsewhere(&id, "rename").await {
+                return;
+            }
             let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
             if stored.session.rename(Naming::Session, &typed) == Ok(true) {
                 self.notice.set(Some(limits::name_cut_message("session's name")));
@@ -472,7 +509,7 @@ impl Library {
             if let Err(e) = store.put_session(&entry, &stored.to_json()).await {
                 self.notice.set(Some(format!("The session could not be renamed: {e}.")));
             }
-            self.refresh().await;
+            self.stored_changed().await;
         });
     }
 
@@ -490,7 +527,7 @@ impl Library {
             if let Err(e) = store.put_session(&entry, &document).await {
                 self.notice.set(Some(format!("The session could not be duplicated: {e}.")));
             }
-            self.refresh().await;
+            self.stored_changed().await;
         });
     }
 
@@ -499,6 +536,10 @@ impl Library {
     pub fn delete(self, desk: Desk, id: String) {
         self.act(async move {
             let Some(store) = self.store() else { return };
+            // A session another tab has open is not deleted from under it (nor its audio).
+            if self.refused_elsewhere(&id, "delete").await {
+                return;
+            }
             if self.current.get_untracked().as_deref() == Some(id.as_str()) {
                 let next = self.entries.with_untracked(|l| l.iter().find(|e| e.id != id).map(|e| e.id.clone()));
                 let stored = match &next {
@@ -524,12 +565,23 @@ impl Library {
             if let Err(e) = deleted {
                 self.notice.set(Some(format!("The session could not be deleted: {e}.")));
             }
-            self.refresh().await;
+            self.stored_changed().await;
             // Space freed: a save that failed for want of it is tried again.
             if matches!(self.save_state.get_untracked(), SaveState::Failed(_)) {
                 let _ = self.save(desk).await;
             }
         });
+    }
+
+    /// Whether session `id` is open in another tab, which would lose it (or save over what is done
+    /// here): then `what` is refused, and the user told where it is open.
+    async fn refused_elsewhere(self, id: &str, what: &str) -> bool {
+        if self.current.get_untracked().as_deref() == Some(id) || tabs::open_elsewhere(id).await != Some(true) {
+            return false;
+        }
+        let name = self.entry(id).map_or_else(|| "This session".to_owned(), |e| format!("“{}”", e.name));
+        self.notice.set(Some(format!("{name} is open in another tab of Mixroom: {what} it there, or open another session there first, then {what} it here.")));
+        true
     }
 
     /// Returns the demo to how it ships.
@@ -542,10 +594,13 @@ impl Library {
                 let entry = Entry { id: DEMO_ID.into(), name: fresh.session.name.clone(), modified: js_sys::Date::now(), bytes: 0.0, audio: Vec::new(), demo: true };
                 let document = fresh.to_json();
                 let entry = Entry { bytes: document.len() as f64, ..entry };
+                if self.refused_elsewhere(DEMO_ID, "reset").await {
+                    return;
+                }
                 if let Err(e) = store.put_session(&entry, &document).await {
                     self.notice.set(Some(format!("The demo could not be reset: {e}.")));
                 }
-                self.refresh().await;
+                self.stored_changed().await;
             }
         });
     }
@@ -640,15 +695,18 @@ pub fn SessionBrowser() -> impl IntoView {
             <table>
                 <thead><tr><th>"Name"</th><th>"Modified"</th><th>"Size"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                 <tbody>
-                    <For each=move || lib.entries.get() key=|e| (e.id.clone(), e.name.clone(), e.modified as u64) let:entry>
+                    // Keyed by id alone: a save changing an entry's time or size updates its row in
+                    // place, and never takes a rename being typed away.
+                    <For each=move || lib.entries.get() key=|e| e.id.clone() let:entry>
                         {
                             let id = entry.id.clone();
-                            let name = entry.name.clone();
+                            let demo = entry.demo;
+                            let current = { let id = id.clone(); move || lib.entries.with(|l| l.iter().find(|e| e.id == id).cloned()) };
+                            let name = { let current = current.clone(); move || current().map(|e| e.name).unwrap_or_default() };
                             let is_open = { let id = id.clone(); move || lib.current.get().as_deref() == Some(id.as_str()) };
-                            let modified = js_sys::Date::new(&entry.modified.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).as_string().unwrap_or_default();
-                            let (open_id, rename_id, dup_id, del_id, confirm_id) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+                            let modified = { let current = current.clone(); move || current().map(|e| js_sys::Date::new(&e.modified.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).as_string().unwrap_or_default()).unwrap_or_default() };
+                            let size = { let current = current.clone(); move || current().map(|e| human_bytes(e.bytes)).unwrap_or_default() };
                             let editing = { let id = id.clone(); move || renaming.get().as_deref() == Some(id.as_str()) };
-                            let input_name = name.clone();
                             let confirm = { let id = id.clone(); move || confirming.get().as_deref() == Some(id.as_str()) };
                             let commit = {
                                 let id = id.clone();
@@ -662,46 +720,62 @@ pub fn SessionBrowser() -> impl IntoView {
                                     lib.rename(desk, id.clone(), value);
                                 }
                             };
+                            let label = move |verb: &'static str, name: &dyn Fn() -> String| format!("{verb} {}", name());
+                            let name_at_edit = name.clone();
                             view! {
                                 <tr class:open=is_open.clone()>
                                     <td>
                                         <Show when=editing.clone() fallback={
-                                            let name = name.clone();
-                                            let is_open = is_open.clone();
-                                            move || view! {
-                                                <button class="session-open" aria-label=format!("Open {name}") on:click={ let id = open_id.clone(); move |_| lib.open(desk, id.clone()) }>
-                                                    {name.clone()}{ let is_open = is_open.clone(); move || if is_open() { " (open)" } else { "" } }
-                                                </button>
+                                            let (name, is_open, id) = (name.clone(), is_open.clone(), id.clone());
+                                            move || {
+                                                let (name, is_open, id) = (name.clone(), is_open.clone(), id.clone());
+                                                let shown = name.clone();
+                                                view! {
+                                                    <button class="session-open" aria-label=move || label("Open", &name) on:click=move |_| lib.open(desk, id.clone())>
+                                                        {shown}{move || if is_open() { " (open)" } else { "" }}
+                                                    </button>
+                                                }
                                             }
                                         }>
-                                            <input class="session-rename" value=input_name.clone() aria-label=format!("New name for {input_name}") autofocus
-                                                on:keydown={ let commit = commit.clone(); move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
-                                                    "Enter" => commit(event_target_value(&ev)),
-                                                    "Escape" => {
-                                                        ev.prevent_default();
-                                                        renaming.set(None);
-                                                    }
-                                                    _ => {}
-                                                } }
-                                                on:blur={ let commit = commit.clone(); move |ev| commit(event_target_value(&ev)) } />
+                                            {
+                                                // The name as it was when the rename began: the field is the user's until they commit.
+                                                let at_start = name_at_edit();
+                                                view! {
+                                                    <input class="session-rename" value=at_start.clone() aria-label=format!("New name for {at_start}") autofocus
+                                                        on:keydown={ let commit = commit.clone(); move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+                                                            "Enter" => commit(event_target_value(&ev)),
+                                                            "Escape" => {
+                                                                ev.prevent_default();
+                                                                renaming.set(None);
+                                                            }
+                                                            _ => {}
+                                                        } }
+                                                        on:blur={ let commit = commit.clone(); move |ev| commit(event_target_value(&ev)) } />
+                                                }
+                                            }
                                         </Show>
                                     </td>
                                     <td>{modified}</td>
-                                    <td>{human_bytes(entry.bytes)}</td>
+                                    <td>{size}</td>
                                     <td class="session-actions">
-                                        <button aria-label=format!("Rename {name}") on:click=move |_| renaming.set(Some(rename_id.clone()))>"Rename"</button>
-                                        <button aria-label=format!("Duplicate {name}") on:click=move |_| lib.duplicate(desk, dup_id.clone())>"Duplicate"</button>
-                                        {if entry.demo {
+                                        <button aria-label={ let name = name.clone(); move || label("Rename", &name) } on:click={ let id = id.clone(); move |_| renaming.set(Some(id.clone())) }>"Rename"</button>
+                                        <button aria-label={ let name = name.clone(); move || label("Duplicate", &name) } on:click={ let id = id.clone(); move |_| lib.duplicate(desk, id.clone()) }>"Duplicate"</button>
+                                        {if demo {
                                             view! { <button aria-label="Reset the demo" on:click=move |_| lib.reset_demo(desk)>"Reset"</button> }.into_any()
                                         } else {
-                                            let name = name.clone();
+                                            let (name, id) = (name.clone(), id.clone());
                                             view! {
                                                 <Show when=confirm.clone() fallback={
-                                                    let name = name.clone();
-                                                    let id = confirm_id.clone();
-                                                    move || view! { <button aria-label=format!("Delete {name}") on:click={ let id = id.clone(); move |_| confirming.set(Some(id.clone())) }>"Delete"</button> }
+                                                    let (name, id) = (name.clone(), id.clone());
+                                                    move || {
+                                                        let (name, id) = (name.clone(), id.clone());
+                                                        view! { <button aria-label=move || label("Delete", &name) on:click=move |_| confirming.set(Some(id.clone()))>"Delete"</button> }
+                                                    }
                                                 }>
-                                                    <button class="danger" aria-label=format!("Confirm deleting {name}") on:click={ let id = del_id.clone(); move |_| { confirming.set(None); lib.delete(desk, id.clone()) } }>"Delete for good"</button>
+                                                    {
+                                                        let (name, id) = (name.clone(), id.clone());
+                                                        view! { <button class="danger" aria-label=move || format!("Confirm deleting {}", name()) on:click=move |_| { confirming.set(None); lib.delete(desk, id.clone()) }>"Delete for good"</button> }
+                                                    }
                                                 </Show>
                                             }.into_any()
                                         }}
@@ -727,9 +801,11 @@ mod tests {
         assert_eq!(unused_name("Untitled session", &taken), "Untitled session 3");
         assert_eq!(unused_name("Mix copy", &taken), "Mix copy");
         assert_ne!(new_id(), new_id());
-        // A name at the limit still gets its copy's number, within the limit.
+        // A name at the limit is cut to leave room for its number: always within the limit.
         let long = "x".repeat(limits::NAME_CHARS);
-        let copy = unused_name(&long, &[long.clone()]);
-        assert!(copy.ends_with(" 2") && copy.chars().count() <= limits::NAME_CHARS, "{copy}");
+        let cut = unused_name(&long, &[long.clone()]);
+        assert!(cut != long && cut.chars().count() <= limits::NAME_CHARS, "{cut}");
+        let numbered = unused_name(&long, &[long.clone(), cut.clone()]);
+        assert!(numbered.ends_with(" 2") && numbered.chars().count() <= limits::NAME_CHARS, "{numbered}");
     }
 }

@@ -281,6 +281,11 @@ async fn finish(tx: idb::Transaction, written: Result<(), StoreError>) -> Result
         let _ = raw.abort();
         return Err(e);
     }
+    // Every write is made: commit now, without waiting for this page to hear back — so that a save
+    // started as the tab closes or reloads lands. (`commit()` is standard and in every current
+    // browser; web-sys marks it deprecated only because its WebIDL came from an older draft.)
+    #[allow(deprecated)]
+    let _ = raw.commit();
     if settle(&raw).await {
         return Ok(());
     }

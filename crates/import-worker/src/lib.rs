@@ -7,8 +7,9 @@
 //! worker busy decoding does not read its messages.
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect};
-use mixroom_import::{decode, into_tracks};
+use mixroom_import::{decode, into_tracks, normalise, peak, ImportedTrack};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 fn set(o: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
@@ -16,8 +17,9 @@ fn set(o: &Object, key: &str, value: &JsValue) {
 }
 
 /// Decodes `bytes` (the file `name`) and returns its tracks at `session_rate`: an array of
-/// `{name, id, format, channels: [Float32Array…]}`. `progress(share)` is called now and then with
-/// 0…1; it returning `false` cancels. Fails with the reason in the user's terms.
+/// `{name, id, format, peak, channels: [Float32Array…]}` (`peak`: the whole file's largest sample,
+/// for the far-beyond-full-scale question). `progress(share)` is called now and then with 0…1; it
+/// returning `false` cancels. Fails with the reason in the user's terms.
 #[wasm_bindgen]
 pub fn import_file(bytes: Vec<u8>, name: &str, session_rate: u32, progress: &Function) -> Result<Array, JsError> {
     console_error_panic_hook::set_once();
@@ -26,15 +28,47 @@ pub fn import_file(bytes: Vec<u8>, name: &str, session_rate: u32, progress: &Fun
     })
     .map_err(|e| JsError::new(&format!("{name}: {e}")))?;
     let format = decoded.format.clone();
-    let tracks = Array::new();
-    for t in into_tracks(decoded, name, session_rate) {
+    let tracks = into_tracks(decoded, name, session_rate).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+    Ok(to_js(&tracks, &format))
+}
+
+/// The peak above which a file is far beyond full scale, and the worker asks before going on.
+#[wasm_bindgen]
+pub fn far_beyond_full_scale() -> f32 {
+    mixroom_import::FAR_BEYOND_FULL_SCALE
+}
+
+/// Normalises the tracks of one file (as [`import_file`] returned them) to full scale together,
+/// with the content ids of their new samples: what the user chose for a file far beyond full
+/// scale.
+#[wasm_bindgen]
+pub fn normalise_tracks(tracks: &Array, session_rate: u32) -> Array {
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let format = get(&tracks.get(0), "format").as_string().unwrap_or_default();
+    let mut ours: Vec<ImportedTrack> = tracks
+        .iter()
+        .map(|t| ImportedTrack {
+            name: get(&t, "name").as_string().unwrap_or_default(),
+            id: get(&t, "id").as_string().unwrap_or_default(),
+            channels: get(&t, "channels").dyn_into::<Array>().map(|a| a.iter().map(|c| c.unchecked_into::<Float32Array>().to_vec()).collect()).unwrap_or_default(),
+        })
+        .collect();
+    normalise(&mut ours, session_rate);
+    to_js(&ours, &format)
+}
+
+fn to_js(tracks: &[ImportedTrack], format: &str) -> Array {
+    let file_peak = peak(tracks);
+    let out = Array::new();
+    for t in tracks {
         let o = Object::new();
-        set(&o, "name", &t.name.into());
-        set(&o, "id", &t.id.into());
-        set(&o, "format", &format.clone().into());
+        set(&o, "name", &t.name.clone().into());
+        set(&o, "id", &t.id.clone().into());
+        set(&o, "format", &format.into());
+        set(&o, "peak", &JsValue::from_f64(file_peak as f64));
         let channels: Array = t.channels.iter().map(|c| JsValue::from(Float32Array::from(c.as_slice()))).collect();
         set(&o, "channels", &channels.into());
-        tracks.push(&o);
+        out.push(&o);
     }
-    Ok(tracks)
+    out
 }

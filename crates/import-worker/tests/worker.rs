@@ -63,3 +63,33 @@ fn cancelled_and_foreign_files_fail_with_their_reasons() {
     let text = Reflect::get(&JsValue::from(cancelled), &"message".into()).unwrap().as_string().unwrap();
     assert_eq!(text, "Bass.wav: the import was cancelled");
 }
+
+/// A float file far beyond full scale says how far (`peak`, the same on each of its tracks), and
+/// normalised it comes back at full scale with the content ids of its new samples.
+#[wasm_bindgen_test]
+fn a_file_far_beyond_full_scale_says_so_and_normalises() {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec { channels: 3, sample_rate: 48_000, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let mut w = hound::WavWriter::new(&mut bytes, spec).unwrap();
+    for i in 0..4_800 {
+        for c in 0..3 {
+            w.write_sample((i as f32 * 0.01 * (c + 1) as f32).sin() * 1e6 * (c + 1) as f32).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    let go = Function::new_with_args("share", "return true;");
+    let tracks = import_file(bytes.into_inner(), "Loud.wav", 48_000, &go).unwrap();
+    assert_eq!(tracks.length(), 3);
+    let peak = get(&tracks.get(0), "peak").as_f64().unwrap() as f32;
+    assert!(peak > mixroom_import_worker::far_beyond_full_scale() && (peak / 3e6 - 1.0).abs() < 1e-3, "{peak}");
+    assert!(tracks.iter().all(|t| get(&t, "peak").as_f64().unwrap() as f32 == peak), "one peak for the file");
+    let normal = mixroom_import_worker::normalise_tracks(&tracks, 48_000);
+    let samples = |t: &JsValue| -> Vec<f32> { get(t, "channels").unchecked_into::<Array>().get(0).unchecked_into::<Float32Array>().to_vec() };
+    let top = |t: &JsValue| samples(t).iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert_eq!(top(&normal.get(2)), 1.0, "the loudest channel at full scale");
+    assert!((top(&normal.get(0)) - 1.0 / 3.0).abs() < 1e-3, "the others kept in proportion");
+    assert_eq!(get(&normal.get(0), "peak").as_f64(), Some(1.0));
+    for i in 0..3 {
+        assert_ne!(get(&normal.get(i), "id").as_string(), get(&tracks.get(i), "id").as_string(), "new samples, new id");
+    }
+}
