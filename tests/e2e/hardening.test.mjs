@@ -210,10 +210,10 @@ test('twenty files in one pick are one undo step; five nudges of a fader are one
 });
 
 test('an error about a file with a 300-character name wraps inside the window', async () => {
-  const name = `${'Overhead-room-mic-take-'.repeat(13).slice(0, 296)}.wav`;
+  const name = `${'Overhead_room_mic_take_'.repeat(13).slice(0, 296)}.wav`;
   assert.equal(name.length, 300);
   await importFiles([{ name, buffer: Buffer.concat([Buffer.from('RIFF\x24\x00\x10\x00WAVEfmt ', 'latin1'), Buffer.alloc(400, 0x5c)]) }]);
-  const failure = page.getByRole('alert').filter({ hasText: 'Overhead-room' });
+  const failure = page.getByRole('alert').filter({ hasText: 'Overhead_room' });
   await failure.waitFor({ timeout: 60_000 });
   const viewport = page.viewportSize();
   const box = await failure.boundingBox();

@@ -116,12 +116,14 @@ impl TimelineState {
         }
     }
 
-    /// Restores a stored view (values out of range fall back to a fitted view and the beat grid).
-    pub fn set(self, v: &TimelineView) {
-        let finite = |x: f64| if x.is_finite() && x >= 0.0 { x } else { 0.0 };
-        self.start_frame.set(finite(v.start_frame));
-        self.frames_per_px.set(finite(v.frames_per_px));
-        self.scroll_top.set(finite(v.scroll_top));
+    /// Restores a stored view, within the timeline of a session at `rate` (values out of range
+    /// fall back to a fitted view at the start and the beat grid).
+    pub fn set(self, v: &TimelineView, rate: u32) {
+        let day = mixroom_session::limits::timeline_frames(rate) as f64;
+        let within = |x: f64, top: f64| if x.is_finite() && (0.0..=top).contains(&x) { x } else { 0.0 };
+        self.start_frame.set(within(v.start_frame, day));
+        self.frames_per_px.set(within(v.frames_per_px, day));
+        self.scroll_top.set(within(v.scroll_top, 1e7));
         self.snap.set(v.snap);
         self.grid.set(if v.grid < crate::timeline::GRID_CHOICES { v.grid } else { TimelineView::default().grid });
     }
@@ -377,7 +379,7 @@ impl Desk {
         self.selected.set(valid.filter(|_| strips > 0));
         let clip = self.session.with_untracked(|s| view.selected_clip.filter(|&(t, c)| s.tracks.get(t).is_some_and(|t| c < t.clips.len().max(1))));
         self.selected_clip.set(clip);
-        self.timeline.set(&view.timeline);
+        self.timeline.set(&view.timeline, self.session.with_untracked(|s| s.sample_rate));
     }
 
     /// The session as the store keeps it: with where the engineer is and the undo history.

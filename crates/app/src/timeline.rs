@@ -182,13 +182,17 @@ pub fn Timeline() -> impl IntoView {
             // Grid: beats, stronger bars; only lines at least 8 px apart are visited (beats, else
             // bars, else every 2nd, 4th, … bar), so zoomed far out it costs no more than zoomed in.
             let every = grid_stride(beat / fpp_v, 8.0);
-            let mut b = (start / beat / every).floor() * every;
-            while (b * beat - start) / fpp_v < w {
+            let first = (start / beat / every).floor() * every;
+            // At most one line per 8 px, whatever the numbers: the loop is bounded by the width.
+            for k in 0..(w / 8.0) as usize + 2 {
+                let b = first + k as f64 * every;
                 let x = (b * beat - start) / fpp_v;
+                if x >= w {
+                    break;
+                }
                 let bar = (b as i64) % 4 == 0;
                 ctx.set_fill_style_str(if bar { "#343a44" } else { "#262b33" });
                 ctx.fill_rect(x.floor(), 0.0, 1.0, h);
-                b += every;
             }
             // A folder's row: its tracks' clips in thin stripes, one per track.
             for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
@@ -307,15 +311,19 @@ pub fn Timeline() -> impl IntoView {
         let bar = 4.0 * beat;
         // Labelled bars at least 60 px apart; only those are visited.
         let every = ((60.0 * fpp_v / bar).ceil()).max(1.0);
-        let mut b = ((start / bar / every).floor() * every).max(0.0);
-        while (b * bar - start) / fpp_v < w {
+        let first = ((start / bar / every).floor() * every).max(0.0);
+        // At most one label per 60 px: bounded by the width, whatever the numbers.
+        for k in 0..(w / 60.0) as usize + 2 {
+            let b = first + k as f64 * every;
             let x = (b * bar - start) / fpp_v;
+            if x >= w {
+                break;
+            }
             ctx.set_fill_style_str("#5a6270");
             ctx.fill_rect(x.floor(), 14.0, 1.0, RULER - 14.0);
             ctx.set_fill_style_str("#9aa3ae");
             let _ = ctx.fill_text(&format!("{}", b as u64 + 1), x + 3.0, 12.0);
             let _ = ctx.fill_text(&clock(b * bar / sr), x + 3.0, 26.0);
-            b += every;
         }
         desk.session.with(|s| {
             if let Some(l) = s.loop_region {

@@ -9,18 +9,12 @@ use mixroom_import::{decode, resample, ImportError};
 
 const RATE: u32 = 44_100;
 
-fn dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-tests");
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
 
-fn tool(program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`{program}` is needed for this test ({e}); `cargo xtask test` installs it from Debian"));
-    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+use common::tool;
+
+fn dir() -> PathBuf {
+    common::dir("import-tests")
 }
 
 /// The test signal: `channels` channels, 1.5 s, tones and a deterministic noise, peaks under 0.9.

@@ -6,8 +6,7 @@
 //! A fixed budget (the same mutations every run: a seeded generator) keeps it deterministic and
 //! within a couple of minutes. A panicking input is written to `target/…/import-fuzz/` to replay.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -20,18 +19,12 @@ const HEADER_SWEEP: usize = 96;
 /// An input that takes longer than this to import has hung (a tiny file takes milliseconds).
 const HANG: Duration = Duration::from_secs(60);
 
-fn dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-fuzz");
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
 
-fn tool(program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`{program}` is needed for this test ({e}); `cargo xtask test` installs it from Debian"));
-    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+use common::tool;
+
+fn dir() -> PathBuf {
+    common::dir("import-fuzz")
 }
 
 /// A small generator (xorshift): the same mutations on every run.
