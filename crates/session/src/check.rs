@@ -24,7 +24,21 @@ pub(crate) fn check(s: &mut Session, salvage: bool) -> Result<Vec<String>, Sessi
     ids(&mut c, s)?;
     strips(&mut c, s)?;
     routing(&mut c, s)?;
+    folders(&mut c, s)?;
     Ok(c.repairs)
+}
+
+/// A folder is a view of the routing: a group bus that is its tracks' output. A track shown in a
+/// folder its routing does not follow is shown outside folders (the routing wins).
+fn folders(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
+    let buses: Vec<&str> = s.buses.iter().map(|b| b.id.as_str()).collect();
+    for (i, t) in s.tracks.iter_mut().enumerate() {
+        if let Some(f) = t.folder.as_ref().filter(|f| **f != t.strip.output || !buses.contains(&f.as_str())) {
+            c.problem(format!("track {} ({}) is shown in the folder “{}”, which its routing does not go to", i + 1, quoted(&t.name), short(f)), "it is shown outside folders now")?;
+            t.folder = None;
+        }
+    }
+    Ok(())
 }
 
 struct Checker {
@@ -65,13 +79,18 @@ fn cut(name: &mut String) {
     *name = name.chars().take(NAME_CHARS).collect();
 }
 
-/// A name for messages: at most 40 characters of it.
+/// Text from the file, for messages: at most 40 characters of it.
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// A name for messages, quoted: at most 40 characters of it.
 fn quoted(name: &str) -> String {
-    let short: String = name.chars().take(40).collect();
-    if short.len() < name.len() {
-        format!("“{short}…”")
+    let cut = short(name);
+    if cut.len() < name.len() {
+        format!("“{cut}…”")
     } else {
-        format!("“{short}”")
+        format!("“{cut}”")
     }
 }
 
@@ -152,10 +171,11 @@ fn tracks(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
     s.tracks = kept;
     for i in 0..s.tracks.len() {
         let label = format!("track {} ({})", i + 1, quoted(&s.tracks[i].name));
+        let longest = limits::source_frames(rate);
         if let Source::Audio { frames, .. } = &mut s.tracks[i].source {
-            if *frames > limits::SOURCE_FRAMES {
-                c.problem(format!("{label} has audio longer than {}", limits::duration(limits::SOURCE_FRAMES, rate)), "the rest of it is not played")?;
-                *frames = limits::SOURCE_FRAMES;
+            if *frames > longest {
+                c.problem(format!("{label} has audio longer than {}", limits::duration(longest, rate)), "the rest of it is not played")?;
+                *frames = longest;
             }
         }
         let frames = s.source_frames(i);
@@ -230,20 +250,26 @@ enum Kind {
 }
 
 fn ids(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
-    let mut seen: Vec<String> = Vec::new();
-    let fresh = |prefix: &str, seen: &[String]| (1..).map(|n| format!("{prefix}-{n}")).find(|id| !seen.contains(id)).expect("an unused id exists");
+    use std::collections::HashSet;
     // Every id of the file is reserved first, so that a fresh one never takes a later strip's.
-    let all: Vec<String> = s.tracks.iter().map(|t| t.id.clone()).chain(s.buses.iter().chain(&s.returns).map(|b| b.id.clone())).collect();
+    let mut taken: HashSet<String> = s.tracks.iter().map(|t| t.id.clone()).chain(s.buses.iter().chain(&s.returns).map(|b| b.id.clone())).collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut next: HashMap<&str, usize> = HashMap::new();
     let strips = s.tracks.iter_mut().map(|t| ("track", &t.name, &mut t.id)).chain(s.buses.iter_mut().map(|b| ("bus", &b.name, &mut b.id))).chain(s.returns.iter_mut().map(|b| ("return", &b.name, &mut b.id)));
     for (prefix, name, id) in strips {
         let unusable = id.is_empty() || id == "master" || id.len() > limits::ID_BYTES;
-        if unusable || seen.contains(id) {
-            let why = if unusable { format!("{} has an unusable id “{}”", quoted(name), id.chars().take(40).collect::<String>()) } else { format!("the id “{id}” is used twice") };
+        if unusable || seen.contains(id.as_str()) {
+            let why = if unusable { format!("{} has an unusable id “{}”", quoted(name), short(id)) } else { format!("the id “{id}” is used twice") };
             c.problem(why, "the strip has a new id")?;
-            let taken: Vec<String> = seen.iter().chain(&all).cloned().collect();
-            *id = fresh(prefix, &taken);
+            // Numbered on from the last one given: linear however many ids need it.
+            let from = next.entry(prefix).or_insert(1);
+            let n = (*from..).find(|n| !taken.contains(&format!("{prefix}-{n}"))).expect("an unused id exists");
+            *from = n + 1;
+            let fresh = format!("{prefix}-{n}");
+            taken.insert(fresh.clone());
+            *id = fresh;
         }
-        seen.push(id.clone());
+        seen.insert(id.clone());
     }
     Ok(())
 }
@@ -280,7 +306,8 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
         s.trim_db = if s.trim_db.is_nan() { 0.0 } else { s.trim_db.clamp(-trim, trim) };
     }
     if s.fader_db.is_nan() || s.fader_db > limits::FADER_MAX_DB {
-        problem(format!("has a fader at {} dB, above +{} dB", num(s.fader_db), limits::FADER_MAX_DB), "it was brought within")?;
+        let why = if s.fader_db.is_nan() { "has a fader level that cannot be read".to_owned() } else { format!("has a fader at {} dB, above +{} dB", num(s.fader_db), limits::FADER_MAX_DB) };
+        problem(why, if s.fader_db.is_nan() { "it is at 0 dB now" } else { "it was brought within" })?;
         s.fader_db = if s.fader_db.is_nan() { 0.0 } else { limits::FADER_MAX_DB };
     }
     if !(s.pan.is_finite() && limits::PAN.contains(&s.pan)) {
@@ -307,7 +334,7 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
         let fits = own != s.output && matches!(kinds.get(&s.output), Some(Kind::Bus | Kind::Master));
         if !fits {
             let why = match kinds.get(&s.output) {
-                None => format!("is routed to “{}”, which does not exist", s.output.chars().take(40).collect::<String>()),
+                None => format!("is routed to “{}”, which does not exist", short(&s.output)),
                 Some(_) if own == s.output => "is routed to itself".to_owned(),
                 Some(_) => format!("is routed to “{}”, which is not a bus", s.output),
             };
@@ -319,7 +346,7 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
     while slot < s.inserts.len() {
         let insert = &mut s.inserts[slot];
         let Some(kind) = InsertKind::from_key(&insert.kind) else {
-            problem(format!("has an insert of unknown kind “{}” in slot {}", insert.kind.chars().take(40).collect::<String>(), slot + 1), "it was removed")?;
+            problem(format!("has an insert of unknown kind “{}” in slot {}", short(&insert.kind), slot + 1), "it was removed")?;
             s.inserts.remove(slot);
             continue;
         };
@@ -327,7 +354,7 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
         for key in keys {
             let value = insert.params[&key];
             let Some(info) = kind.params().iter().find(|p| p.key == key) else {
-                problem(format!("has an unknown setting “{}” on its {} (slot {})", key.chars().take(40).collect::<String>(), kind.label(), slot + 1), "it was removed")?;
+                problem(format!("has an unknown setting “{}” on its {} (slot {})", short(&key), kind.label(), slot + 1), "it was removed")?;
                 insert.params.remove(&key);
                 continue;
             };
@@ -340,7 +367,7 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
             let why = if kind != InsertKind::Compressor {
                 Some(format!("has a side-chain on its {}, which takes none", kind.label()))
             } else if !kinds.contains_key(&key) {
-                Some(format!("keys its compressor from “{}”, which does not exist", key.chars().take(40).collect::<String>()))
+                Some(format!("keys its compressor from “{}”, which does not exist", short(&key)))
             } else if id == Some(key.as_str()) || (id.is_none() && key == "master") {
                 Some("keys its compressor from itself".to_owned())
             } else {
@@ -358,7 +385,7 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
         let send = &mut s.sends[index];
         let target = kinds.get(&send.to).copied();
         let why = match target {
-            None => Some(format!("sends to “{}”, which does not exist", send.to.chars().take(40).collect::<String>())),
+            None => Some(format!("sends to “{}”, which does not exist", short(&send.to))),
             Some(Kind::Track | Kind::Master) => Some(format!("sends to “{}”, which is not a return or a bus", send.to)),
             Some(_) if id == Some(send.to.as_str()) => Some("sends to itself".to_owned()),
             Some(_) => None,
@@ -369,7 +396,8 @@ fn check_strip(c: &mut Checker, label: &str, id: Option<&str>, s: &mut Strip, ki
             continue;
         }
         if send.level_db.is_nan() || send.level_db > limits::SEND_MAX_DB {
-            problem(format!("has a send at {} dB, above +{} dB", num(send.level_db), limits::SEND_MAX_DB), "it was brought within")?;
+            let why = if send.level_db.is_nan() { "has a send level that cannot be read".to_owned() } else { format!("has a send at {} dB, above +{} dB", num(send.level_db), limits::SEND_MAX_DB) };
+            problem(why, if send.level_db.is_nan() { "the send is off now" } else { "it was brought within" })?;
             send.level_db = if send.level_db.is_nan() { f32::NEG_INFINITY } else { limits::SEND_MAX_DB };
         }
         index += 1;

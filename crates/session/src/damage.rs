@@ -19,14 +19,14 @@ enum Step {
 use crate::{Session, SessionError};
 
 /// The most values dropped from one document: far more than a damaged session has, and a bound on
-/// the work a hostile one can cause (each attempt reads the document once, and a track's fields
-/// once each).
+/// the work a hostile one can cause (each attempt reads the document once, and at most one strip's
+/// object eight times).
 const MOST_DROPS: usize = 64;
 
-/// Where reading `value` fails, and why; `None` when it reads.
-fn failure(value: &Value) -> Option<(Vec<Step>, String)> {
+/// Where reading `value` as a `T` fails, and why; `None` when it reads.
+fn failure<T: serde::de::DeserializeOwned>(value: &Value) -> Option<(Vec<Step>, String)> {
     use serde_path_to_error::Segment;
-    match serde_path_to_error::deserialize::<_, Session>(value) {
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(_) => None,
         Err(e) => {
             let path = e
@@ -47,15 +47,13 @@ fn failure(value: &Value) -> Option<(Vec<Step>, String)> {
 pub(crate) fn deserialize(mut value: Value, repairs: &mut Vec<String>) -> Result<Session, SessionError> {
     let mut last_dropped: Option<Vec<Step>> = None;
     for _ in 0..=MOST_DROPS {
-        let Some((mut path, why)) = failure(&value) else {
+        let Some((mut path, why)) = failure::<Session>(&value) else {
             return serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()));
         };
         let missing = why.starts_with("missing field");
-        // A strip's settings are written into its track's object (serde's `flatten`), and a bad
-        // one is reported at the track: the culprit is the key whose removal lets the track read.
         if !missing {
-            if let Some(key) = culprit(&value, &path) {
-                path.push(Step::Key(key));
+            if let Some(inner) = culprit(&value, &path) {
+                path.extend(inner);
             }
         }
         // Named before it goes (by the names of the items on its way, where they have one).
@@ -74,20 +72,33 @@ pub(crate) fn deserialize(mut value: Value, repairs: &mut Vec<String>) -> Result
     Err(SessionError::Malformed(format!("more than {MOST_DROPS} of its values cannot be read")))
 }
 
-/// The key of the track at `path` (if it is one) whose removal lets the track read, or fails it
-/// for another reason. Only a track needs this: it is the only object with flattened fields.
-fn culprit(value: &Value, path: &[Step]) -> Option<String> {
-    if !matches!(path, [Step::Key(k), Step::Item(_)] if k == "tracks") {
-        return None;
+/// Tracks, buses, returns and the master carry their strip's settings in their own object (serde's
+/// `flatten`), and serde reports a bad setting at the object. Read as a strip alone, the object
+/// names the bad one itself (a strip ignores the keys it does not have); failing that, the bad one
+/// is among the few fields of the object's own. The path within the object, or `None`.
+fn culprit(value: &Value, path: &[Step]) -> Option<Vec<Step>> {
+    let list = match path {
+        [Step::Key(k), Step::Item(_)] => k.as_str(),
+        [Step::Key(k)] if k == "master" => "master",
+        _ => return None,
+    };
+    let node = node_at(value, path)?;
+    if let Some((inner, _)) = failure::<crate::Strip>(node) {
+        if !inner.is_empty() {
+            return Some(inner);
+        }
     }
-    let track = node_at(value, path)?;
-    let why = |v: Value| serde_json::from_value::<crate::Track>(v).err().map(|e| e.to_string());
-    let before = why(track.clone())?;
-    track.as_object()?.keys().find(|key| {
-        let mut trial = track.clone();
-        trial.as_object_mut().map(|o| o.remove(*key));
-        why(trial).is_none_or(|now| now != before)
-    }).cloned()
+    let why: fn(&Value) -> Option<String> = match list {
+        "tracks" => |v| failure::<crate::Track>(v).map(|(_, why)| why),
+        "buses" | "returns" => |v| failure::<crate::Bus>(v).map(|(_, why)| why),
+        _ => return None,
+    };
+    let before = why(node)?;
+    ["id", "name", "source", "clips", "colour", "folder", "collapsed"].into_iter().find_map(|key| {
+        let mut trial = node.clone();
+        trial.as_object_mut()?.remove(key)?;
+        why(&trial).is_none_or(|now| now != before).then(|| vec![Step::Key(key.to_owned())])
+    })
 }
 
 fn node_at<'a>(value: &'a Value, path: &[Step]) -> Option<&'a Value> {

@@ -121,9 +121,9 @@ impl Session {
         match p {
             StripParam::Trim => s.trim_db = v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB),
             StripParam::Fader => s.fader_db = v.min(FADER_MAX_DB),
-            StripParam::Pan => s.pan = v.clamp(-1.0, 1.0),
-            StripParam::Width => s.width = v.clamp(0.0, 2.0),
-            StripParam::PanLaw => s.pan_law = v.round().clamp(0.0, 2.0) as u8,
+            StripParam::Pan => s.pan = v.clamp(*limits::PAN.start(), *limits::PAN.end()),
+            StripParam::Width => s.width = v.clamp(*limits::WIDTH.start(), *limits::WIDTH.end()),
+            StripParam::PanLaw => s.pan_law = v.round().clamp(0.0, (limits::PAN_LAWS - 1) as f32) as u8,
             StripParam::Mute => s.mute = v >= 0.5,
             StripParam::Solo => s.solo = v >= 0.5,
             StripParam::SoloSafe => s.solo_safe = v >= 0.5,
@@ -170,7 +170,7 @@ impl Session {
         let send = self.strip_mut(r)?.sends.get_mut(index)?;
         let v = match p {
             SendParam::Level => {
-                send.level_db = if value.is_nan() { f32::NEG_INFINITY } else { value.min(6.0) };
+                send.level_db = if value.is_nan() { f32::NEG_INFINITY } else { value.min(limits::SEND_MAX_DB) };
                 send.level_db
             }
             SendParam::PreFader => {

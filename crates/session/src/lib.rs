@@ -399,6 +399,12 @@ impl fmt::Display for Repairs {
 }
 
 impl Session {
+    /// Whether a parsed document is a session of this build's own format version (read directly,
+    /// not through the migrations).
+    fn is_current(value: &serde_json::Value) -> bool {
+        value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64)
+    }
+
     /// Reads a session file, salvaging it: checks the format tag and version, migrates files
     /// written by earlier versions, drops what cannot be read at all (`damage`), then mends each
     /// value beyond the limits (clamped, or the one item dropped) — and says so in the [`Repairs`].
@@ -436,8 +442,7 @@ impl Session {
 
     /// [`Session::read`] of a session already parsed as JSON (as the stored form holds them).
     pub fn read_value(value: serde_json::Value) -> Result<(Session, Repairs), SessionError> {
-        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
-        if !current {
+        if !Session::is_current(&value) {
             return Session::read(&value.to_string());
         }
         let mut repairs = Vec::new();
@@ -448,8 +453,7 @@ impl Session {
     /// the session the user had, and ends the history), but mended where a value is beyond the
     /// limits, as the session itself is.
     pub(crate) fn read_history_step(value: serde_json::Value) -> Result<Session, SessionError> {
-        let current = value.get("format").and_then(|f| f.as_str()) == Some(FORMAT) && value.get("version").and_then(|v| v.as_u64()) == Some(VERSION as u64);
-        let session = if current { serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))? } else { Session::parse(&value.to_string(), None)? };
+        let session = if Session::is_current(&value) { serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()))? } else { Session::parse(&value.to_string(), None)? };
         Ok(session.salvaged(Vec::new())?.0)
     }
 
@@ -462,12 +466,10 @@ impl Session {
         Ok(self)
     }
 
-    /// A session just read, made consistent and mended where it is beyond the limits; `repairs`
-    /// already says what reading it dropped.
+    /// A session just read, mended where it is beyond the limits (and where a folder disagrees
+    /// with the routing); `repairs` already says what reading it dropped.
     fn salvaged(mut self, mut repairs: Vec<String>) -> Result<(Session, Repairs), SessionError> {
         repairs.extend(check::check(&mut self, true)?);
-        // Mending can drop a track or a bus a folder named.
-        self.tidy_folders();
         Ok((self, Repairs(repairs)))
     }
 

@@ -58,6 +58,12 @@ pub fn timeline_frames(sample_rate: u32) -> u64 {
     TIMELINE_HOURS * 3_600 * sample_rate.clamp(*SAMPLE_RATES.start(), *SAMPLE_RATES.end()) as u64
 }
 
+/// The longest audio source at `sample_rate`, frames: [`SOURCE_FRAMES`], or the timeline where that
+/// is shorter (below 24 kHz), since a track plays its whole source when it has no clips.
+pub fn source_frames(sample_rate: u32) -> u64 {
+    SOURCE_FRAMES.min(timeline_frames(sample_rate))
+}
+
 /// A name as typed: trimmed, at most [`NAME_CHARS`] characters. Returns the name and whether it was
 /// cut; `None` when nothing is left of it.
 pub fn name(typed: &str) -> Option<(String, bool)> {

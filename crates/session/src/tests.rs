@@ -535,13 +535,21 @@ fn values_that_cannot_be_read_cost_only_themselves() {
     doc["tracks"][1]["source"] = 7.into();
     doc["markers"][0]["frame"] = "soon".into();
     doc["sample_rate"] = serde_json::json!({ "rate": 48_000 });
+    // A bus's and the master's settings sit in their objects as a track's do.
+    doc["buses"][0]["pan"] = "centre".into();
+    doc["master"]["width"] = serde_json::json!([2]);
     let (read, repairs) = Session::read(&doc.to_string()).unwrap();
     let said = repairs.0.join("\n");
     assert_eq!(read.tracks.len(), 7, "{said}");
     assert_eq!(read.tracks[2].name, "Bass");
     assert_eq!(read.tracks[2].strip.pan, 0.0, "{said}");
     assert!(said.contains("track “Bass” › “pan” could not be read: it is back to its default"), "{said}");
-    assert_eq!(repairs.0.len(), 4, "one message a problem:\n{said}");
+    assert_eq!(repairs.0.len(), 6, "one message a problem:\n{said}");
+    // The bus and the master keep everything else: the bus its tracks, the master its limiter.
+    assert_eq!((read.buses.len(), read.buses[0].strip.pan), (1, 0.0));
+    assert_eq!(read.tracks.iter().filter(|t| t.strip.output == read.buses[0].id).count(), 2, "{said}");
+    assert_eq!((read.master.strip.width, &read.master.strip.inserts), (1.0, &Session::demo().master.strip.inserts));
+    assert!(said.contains("bus “Drums” › “pan” could not be read") && said.contains("the master › “width” could not be read"), "{said}");
     assert_eq!(read.sample_rate, 48_000);
     assert_eq!(read.markers.len(), Session::demo().markers.len() - 1);
     for part in ["track “Snare” could not be read: it was left out", "“sample_rate” could not be read: it is back to its default", "marker “Intro” could not be read: it was left out"] {
@@ -550,4 +558,29 @@ fn values_that_cannot_be_read_cost_only_themselves() {
     assert!(read.validate().is_ok());
     // The strict reader refuses the same file.
     assert!(matches!(Session::from_json(&doc.to_string()), Err(SessionError::Malformed(_))));
+}
+
+/// Below 24 kHz the timeline is shorter than the longest source; a track with no clips plays its
+/// whole source, so its source keeps within the timeline too. And a folder its routing contradicts
+/// is shown as the routing says, with a word.
+#[test]
+fn sources_keep_within_the_timeline_and_folders_follow_the_routing() {
+    let mut s = Session::empty("Field recording");
+    s.sample_rate = 8_000;
+    s.add_audio_tracks(&[NewTrack { name: "Night".into(), source_id: "sha256-n".into(), channels: 1, frames: 8_000 * 3_600 }]).unwrap();
+    let before = s.clone();
+    let thirty_hours = NewTrack { name: "Week".into(), source_id: "sha256-w".into(), channels: 1, frames: 8_000 * 3_600 * 30 };
+    assert!(s.add_audio_tracks(&[thirty_hours]).is_err(), "refused at the edit");
+    assert_eq!(s, before);
+    let mut doc: serde_json::Value = serde_json::from_str(&s.to_json()).unwrap();
+    doc["tracks"][0]["source"]["frames"] = (8_000u64 * 3_600 * 30).into();
+    let (read, repairs) = Session::read(&doc.to_string()).unwrap();
+    assert_eq!(read.source_frames(0), limits::timeline_frames(8_000));
+    assert!(repairs.to_string().contains("has audio longer than 24:00:00"), "{repairs}");
+
+    let mut doc: serde_json::Value = serde_json::from_str(&Session::demo().to_json()).unwrap();
+    doc["tracks"][0]["folder"] = "verb".into();
+    let (read, repairs) = Session::read(&doc.to_string()).unwrap();
+    assert_eq!((read.tracks[0].folder.as_deref(), read.tracks[0].strip.output.as_str()), (None, "drums"));
+    assert!(repairs.to_string().contains("is shown in the folder “verb”, which its routing does not go to: it is shown outside folders now"), "{repairs}");
 }

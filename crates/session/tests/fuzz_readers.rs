@@ -202,6 +202,20 @@ fn no_document_makes_the_readers_panic_hang_or_open_a_session_that_does_not_hold
         t["pan"] = json!("wide");
     }
     inputs.push((false, big.to_string()));
+    // Every strip with the same id: new ids for all but the first, in linear time.
+    let mut same: Value = serde_json::from_str(&Session::demo_copies(64).to_json()).unwrap();
+    for t in same["tracks"].as_array_mut().unwrap() {
+        t["id"] = json!("kick");
+    }
+    inputs.push((false, same.to_string()));
+    // A track with 200 000 keys of junk before a setting that cannot be read: found in one pass.
+    let mut wide: Value = serde_json::from_str(&Session::demo().to_json()).unwrap();
+    let track = wide["tracks"][0].as_object_mut().unwrap();
+    for k in 0..200_000 {
+        track.insert(format!("a{k:06}"), json!(k));
+    }
+    track.insert("pan".into(), json!("hard left"));
+    inputs.push((false, wide.to_string()));
     // Nested far deeper than any session, and a history of a thousand empty patches.
     inputs.push((false, format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))));
     inputs.push((true, format!("{{\"format\":\"mixroom-stored-session\",\"version\":1,\"session\":{},\"undo\":[{}]}}", Session::demo().to_json(), vec!["[]"; 1_000].join(","))));
