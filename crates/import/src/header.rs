@@ -76,13 +76,18 @@ fn wav(b: &mut [u8]) -> Result<(), ImportError> {
                 channels_ok(channels)?;
                 check_rate(rate)?;
                 frame_bytes = align as usize;
-                if tag == WAVE_FORMAT_EXTENSIBLE {
+                // The mask is 4 bytes at 20 of an extensible format chunk of 40; a shorter chunk
+                // has none to mend (its bytes there belong to the next chunk).
+                if tag == WAVE_FORMAT_EXTENSIBLE && size >= 24 {
                     extensible_mask(b, body + 20, channels)?;
                 }
             }
             b"data" => {
-                let room = len - body;
-                if size == 0 || size == u32::MAX || size as usize > room {
+                let room = len.saturating_sub(body);
+                // A size of 0 is a crash's only if no chunk follows (an empty data chunk before
+                // a LIST is a file's own, and its metadata is not audio).
+                let unwritten = (size == 0 && !chunk_at(b, body)) || size == u32::MAX || size as usize > room;
+                if unwritten {
                     // Whole frames only: a last frame cut short by the crash is dropped.
                     let whole = if frame_bytes > 0 { room - room % frame_bytes } else { room };
                     b[at + 4..at + 8].copy_from_slice(&(whole.min(u32::MAX as usize - 1) as u32).to_le_bytes());
@@ -105,6 +110,12 @@ fn wav(b: &mut [u8]) -> Result<(), ImportError> {
 }
 
 const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
+
+/// Whether a chunk header (four printable characters and a size that fits the file) is at `at`.
+fn chunk_at(b: &[u8], at: usize) -> bool {
+    let id_ok = b.get(at..at + 4).is_some_and(|id| id.iter().all(|c| (0x20..0x7F).contains(c)));
+    id_ok && le32(b, at + 4).is_some_and(|size| at as u64 + 8 + size as u64 <= b.len() as u64)
+}
 
 /// An extensible WAV's channel mask names one speaker per channel, in 32 bits. One naming more or
 /// fewer speakers than the file has channels (writers get it wrong) is set to the first speakers,
@@ -193,11 +204,18 @@ mod tests {
             assert_eq!(le32(&b, 40), Some(4_000), "the data size covers the whole frames");
             assert_eq!(le32(&b, 4), Some(36 + 4_000));
         }
-        // Sizes that are right are left alone.
+        // Sizes that are right are left alone — an empty data chunk followed by a LIST too.
         let good = wav_bytes(48_000, 1_000, None, None);
         let mut b = good.clone();
         prepare(&mut b).unwrap();
         assert_eq!(b, good);
+        let mut empty = wav_bytes(48_000, 0, None, None);
+        empty.extend(b"LIST");
+        empty.extend(8u32.to_le_bytes());
+        empty.extend(b"INFOxxxx");
+        let mut b = empty.clone();
+        prepare(&mut b).unwrap();
+        assert_eq!(b, empty);
     }
 
     #[test]

@@ -124,10 +124,11 @@ pub fn decode(mut bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> b
 
     let mut channels: Vec<Vec<f32>> = Vec::new();
     if let Some(n) = params.n_frames {
-        // Room for what the header promises — but never more than the file's size in samples, so a
-        // header promising billions of frames in a few bytes costs nothing. (`vec![v; n]` would
+        // Room for what the header promises — but never more than the file's bytes could hold
+        // (a byte a sample at the least, for PCM), so a header promising billions of frames in a
+        // few bytes costs nothing. (`vec![v; n]` would
         // clone `v` without its capacity.)
-        let room = (n as usize).min(bytes_len);
+        let room = (n as usize).min(bytes_len / channel_count.max(1));
         channels = (0..channel_count.max(1)).map(|_| Vec::with_capacity(room)).collect();
     }
     let mut samples: Option<SampleBuffer<f32>> = None;
