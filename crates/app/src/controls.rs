@@ -65,6 +65,19 @@ impl Drag {
     }
 }
 
+/// The undo run of a control's key presses: one of its own for each control on screen (two strips
+/// of one name have two faders, and two runs).
+fn run_key(label: &str) -> String {
+    thread_local! {
+        static CONTROLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let n = CONTROLS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    format!("keys: {label} #{n}")
+}
+
 /// Keys that move a control, as steps of its travel: arrows 1 % (Shift 0.1 %), Page Up/Down 10 %,
 /// Home/End to the ends. `None` for any other key.
 fn key_travel(ev: &web_sys::KeyboardEvent, position: f32) -> Option<f32> {
@@ -101,7 +114,7 @@ pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl I
         }
     };
     // A run of key presses on this fader is one undo step.
-    let run = format!("keys: {label}");
+    let run = run_key(&label);
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let fine = ev.shift_key();
         let delta = match ev.key().as_str() {
@@ -176,7 +189,7 @@ fn TravelControl(
 ) -> impl IntoView {
     let position = move || travel.position.get();
     // A run of key presses on this control is one undo step.
-    let run = format!("keys: {label}");
+    let run = run_key(&label);
     let key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = key_travel(&ev, travel.position.get_untracked()) {
             desk().in_run(run.clone(), || travel.set.run(next));

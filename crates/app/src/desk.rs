@@ -637,17 +637,20 @@ impl Desk {
         }
     }
 
-    /// An edit whose engine side is any [`EngineEdit`] (clips, the loop, a parameter).
-    pub fn edit_engine(self, f: impl FnOnce(&mut Session) -> Option<EngineEdit>) {
+    /// An edit whose engine side is any [`EngineEdit`] (clips, the loop, a parameter). Returns
+    /// whether it was made.
+    pub fn edit_engine(self, f: impl FnOnce(&mut Session) -> Option<EngineEdit>) -> bool {
         let before = self.session.get_untracked();
         let mut next = before.clone();
-        let Some(change) = f(&mut next) else { return };
+        let Some(change) = f(&mut next) else { return false };
         if let Err(e) = self.accepted(&next) {
-            return self.refused(e);
+            self.refused(e);
+            return false;
         }
         self.session.set(next);
         self.checkpoint(before);
         self.with_engine(|e| e.apply(&change));
+        true
     }
 
     /// The edit path's last word: a session is taken only if the strict check passes it, so that
@@ -718,20 +721,27 @@ impl Desk {
                 _ => None,
             })
             .collect();
+        // Kept before the edit (laying the new tracks out needs their audio), and let go of again
+        // if the edit is refused (the session would be over its limits).
+        let mut added = Vec::new();
         self.sources.update_value(|s| {
             for p in prepared {
                 if !s.iter().any(|x| x.source == p.source) {
+                    added.push(p.source.clone());
                     s.push(p);
                 }
             }
         });
         let mut last = None;
-        self.restructure(|s| {
+        let made = self.try_restructure(|s| {
             let anchor = after.and_then(|id| s.tracks.iter().position(|t| t.id == id));
             let placed = s.add_audio_tracks_after(&new, anchor)?;
             last = placed.last().map(|&i| s.tracks[i].id.clone());
             Ok(())
         });
+        if !made {
+            self.sources.update_value(|s| s.retain(|p| !added.contains(&p.source)));
+        }
         last
     }
 
@@ -750,14 +760,23 @@ impl Desk {
     /// A structural edit (inserts, routing): applied only if the result is a valid mix, then the
     /// engine swaps in the new plan. A refused edit leaves everything as it was and says why.
     pub fn restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) {
+        self.try_restructure(f);
+    }
+
+    /// [`Desk::restructure`], saying whether the edit was made.
+    fn try_restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) -> bool {
         let before = self.session.get_untracked();
         let mut next = before.clone();
         match f(&mut next).and_then(|()| self.accepted(&next)) {
             Ok(()) => {
                 self.checkpoint(before);
                 self.install(next, None);
+                true
             }
-            Err(e) => self.refused(e),
+            Err(e) => {
+                self.refused(e);
+                false
+            }
         }
     }
 

@@ -58,6 +58,8 @@ pub struct Library {
     /// Bumped by every edit: a pending save runs only if no edit came after it.
     generation: StoredValue<u64>,
     saving: StoredValue<bool>,
+    /// Something a reload restores changed since the last save began.
+    dirty: StoredValue<bool>,
     /// A session-browser action is under way.
     acting: StoredValue<bool>,
     /// The site's other tabs: what they have open, and news of the stored sessions.
@@ -78,6 +80,7 @@ impl Library {
             known_audio: StoredValue::new(BTreeSet::new()),
             generation: StoredValue::new(0),
             saving: StoredValue::new(false),
+            dirty: StoredValue::new(false),
             acting: StoredValue::new(false),
             tabs: StoredValue::new_local(None),
         }
@@ -134,6 +137,7 @@ impl Library {
             if let Some(store) = self.store() {
                 let _ = store.set_setting(OPENING, None).await;
             }
+            self.keep_only(id.as_deref());
             self.current.set(id);
             self.autosave.set_value(true);
             self.announce();
@@ -158,6 +162,8 @@ impl Library {
             !stopped
         }) {
             let name = store.list().await.ok().and_then(|l| l.into_iter().find(|x| x.id == id)).map_or(id.clone(), |x| x.name);
+            // Held before it is read: no other tab deletes it meanwhile.
+            self.hold(&id).await;
             match store.document(&id).await {
                 Ok(Some(doc)) => match Stored::from_json(&doc) {
                     Ok((stored, repairs)) => {
@@ -176,6 +182,7 @@ impl Library {
                 }
             }
         }
+        self.hold(DEMO_ID).await;
         match store.document(DEMO_ID).await {
             Ok(None) => (Some(DEMO_ID.to_owned()), Stored::fresh(Session::demo())),
             Ok(Some(doc)) => match Stored::from_json(&doc) {
@@ -199,10 +206,22 @@ impl Library {
         }
     }
 
-    /// Tells the other tabs of this site which session this one has open, and holds it open.
+    /// Tells the other tabs of this site which session this one has open.
     fn announce(self) {
         let Some(id) = self.current.get_untracked() else { return };
-        self.with_tabs(|t| t.opened(&id));
+        self.with_tabs(|t| t.announce(&id));
+    }
+
+    /// Holds session `id` open here (before reading it): no tab deletes it while this one has it.
+    async fn hold(self, id: &str) {
+        if let Some(tabs) = self.tabs.get_value() {
+            tabs.hold(id).await;
+        }
+    }
+
+    /// Lets go of every session held here but `keep` (the one open).
+    fn keep_only(self, keep: Option<&str>) {
+        self.with_tabs(|t| t.keep_only(keep));
     }
 
     fn with_tabs(self, f: impl FnOnce(&Tabs)) {
@@ -211,12 +230,10 @@ impl Library {
         }
     }
 
-    /// No session is current here (switching, or another tab took it): nothing is saved, and the
-    /// other tabs may delete the one that was.
+    /// No session is current here (switching, or another tab took it): nothing is saved.
     fn let_go(self) {
         self.generation.update_value(|g| *g += 1);
         self.current.set(None);
-        self.with_tabs(Tabs::closed);
     }
 
     /// Stored sessions changed here: this tab's list and the other tabs' lists are read again.
@@ -232,6 +249,8 @@ impl Library {
             News::Opened(id) if Some(&id) == self.current.get_untracked().as_ref() => {
                 self.autosave.set_value(false);
                 self.let_go();
+                // The other tab has it: this one no longer holds it (it could be deleted there).
+                self.keep_only(None);
                 let name = desk.session.with_untracked(|s| s.name.clone());
                 let why = format!("“{name}” was opened in another tab, which has it now: this tab no longer saves it. Reload this tab to take it back.");
                 self.save_state.set(SaveState::Off(why.clone()));
@@ -272,6 +291,7 @@ impl Library {
             let generation = self.generation.get_value() + 1;
             self.generation.set_value(generation);
             self.save_state.set(SaveState::Saving);
+            self.dirty.set_value(true);
             spawn_local(async move {
                 TimeoutFuture::new(AUTOSAVE_DELAY_MS).await;
                 if self.generation.get_value() == generation {
@@ -299,8 +319,10 @@ impl Library {
     }
 
     /// Saves now what is waiting for the autosave; returns whether there was anything.
+    /// (A save under way takes care of the rest: one that finds the page hidden and something
+    /// changed since it began saves again at once.)
     fn flush(self, desk: Desk) -> bool {
-        let pending = self.save_state.get_untracked() == SaveState::Saving && self.autosave.get_value() && self.current.get_untracked().is_some();
+        let pending = self.dirty.get_value() && self.autosave.get_value() && self.current.get_untracked().is_some();
         if pending && !self.saving.get_value() {
             self.generation.update_value(|g| *g += 1);
             spawn_local(async move {
@@ -319,6 +341,7 @@ impl Library {
         let (Some(store), Some(id)) = (self.store(), self.current.get_untracked()) else { return Ok(()) };
         self.saving.set_value(true);
         self.save_state.set(SaveState::Saving);
+        self.dirty.set_value(false);
         let stored = desk.stored();
         let document = stored.to_json();
         let ids = stored.audio_ids();
@@ -338,8 +361,15 @@ impl Library {
         match &result {
             Ok(()) => {
                 self.known_audio.update_value(|k| k.extend(unsaved.iter().filter_map(|p| p.audio_id()).map(str::to_owned)));
-                // Saved, unless an edit came in meanwhile (its own save follows).
-                if self.save_state.get_untracked() == SaveState::Saving {
+                // Saved, unless an edit came in meanwhile (its own save follows: the autosave's,
+                // or — the page hidden, closing, its timers stopped — this one's, now).
+                if self.dirty.get_value() {
+                    if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
+                        spawn_local(async move {
+                            let _ = self.save(desk).await;
+                        });
+                    }
+                } else if self.save_state.get_untracked() == SaveState::Saving {
                     self.save_state.set(SaveState::Saved);
                 }
                 self.stored_changed().await;
@@ -386,6 +416,7 @@ impl Library {
         let opened = desk.open(stored, self.store().as_ref()).await;
         let taken = opened.is_ok() || desk.session.with_untracked(|s| *s == target);
         self.current.set(if taken { Some(id) } else { previous });
+        self.keep_only(self.current.get_untracked().as_deref());
         self.autosave.set_value(true);
         self.announce();
         if let Err(message) = &opened {
@@ -466,9 +497,14 @@ impl Library {
             if self.current.get_untracked().as_deref() == Some(id.as_str()) || !self.leave(desk).await {
                 return;
             }
-            if let Some(stored) = self.read(&id).await {
-                self.notice.set(None);
-                let _ = self.switch(desk, id, stored).await;
+            // Held before it is read: no other tab deletes it meanwhile.
+            self.hold(&id).await;
+            match self.read(&id).await {
+                Some(stored) => {
+                    self.notice.set(None);
+                    let _ = self.switch(desk, id, stored).await;
+                }
+                None => self.keep_only(self.current.get_untracked().as_deref()),
             }
         });
     }
@@ -497,17 +533,21 @@ impl Library {
             return;
         }
         spawn_local(async move {
-            if self.refused_elsewhere(&id, "rename").await {
-                return;
-            }
-            let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
-            if stored.session.rename(Naming::Session, &typed) == Ok(true) {
-                self.notice.set(Some(limits::name_cut_message("session's name")));
-            }
-            entry.name = stored.session.name.clone();
-            entry.modified = js_sys::Date::now();
-            if let Err(e) = store.put_session(&entry, &stored.to_json()).await {
-                self.notice.set(Some(format!("The session could not be renamed: {e}.")));
+            // Not while another tab has it open: its next save would write the old name back.
+            let renamed = tabs::exclusively(&id, async {
+                let (Some(store), Some(mut stored), Some(mut entry)) = (self.store(), self.read(&id).await, self.entry(&id)) else { return };
+                if stored.session.rename(Naming::Session, &typed) == Ok(true) {
+                    self.notice.set(Some(limits::name_cut_message("session's name")));
+                }
+                entry.name = stored.session.name.clone();
+                entry.modified = js_sys::Date::now();
+                if let Err(e) = store.put_session(&entry, &stored.to_json()).await {
+                    self.notice.set(Some(format!("The session could not be renamed: {e}.")));
+                }
+            })
+            .await;
+            if renamed.is_none() {
+                self.open_elsewhere(&id, "rename");
             }
             self.stored_changed().await;
         });
@@ -536,20 +576,19 @@ impl Library {
     pub fn delete(self, desk: Desk, id: String) {
         self.act(async move {
             let Some(store) = self.store() else { return };
-            // A session another tab has open is not deleted from under it (nor its audio).
-            if self.refused_elsewhere(&id, "delete").await {
-                return;
-            }
             if self.current.get_untracked().as_deref() == Some(id.as_str()) {
-                let next = self.entries.with_untracked(|l| l.iter().find(|e| e.id != id).map(|e| e.id.clone()));
-                let stored = match &next {
-                    Some(next) => self.read(next).await,
-                    None => None,
-                };
-                let (next, stored) = match (next, stored) {
-                    (Some(n), Some(s)) => (n, s),
-                    _ => self.fresh_demo(),
-                };
+                // Another session opens instead: the most recent one no other tab has open.
+                let mut next = None;
+                for candidate in self.entries.with_untracked(|l| l.iter().filter(|e| e.id != id).map(|e| e.id.clone()).collect::<Vec<_>>()) {
+                    if tabs::open_anywhere(&candidate).await != Some(true) {
+                        self.hold(&candidate).await;
+                        next = self.read(&candidate).await.map(|stored| (candidate, stored));
+                        if next.is_some() {
+                            break;
+                        }
+                    }
+                }
+                let (next, stored) = next.unwrap_or_else(|| self.fresh_demo());
                 if !self.switch(desk, next, stored).await {
                     return;
                 }
@@ -559,11 +598,15 @@ impl Library {
                 TimeoutFuture::new(10).await;
             }
             self.saving.set_value(true);
-            let deleted = store.delete(&id).await;
+            // Only while no tab has it open (nor can open it meanwhile): a session open elsewhere
+            // is not deleted from under that tab, nor its audio.
+            let deleted = tabs::exclusively(&id, store.delete(&id)).await;
             self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
             self.saving.set_value(false);
-            if let Err(e) = deleted {
-                self.notice.set(Some(format!("The session could not be deleted: {e}.")));
+            match deleted {
+                None => self.open_elsewhere(&id, "delete"),
+                Some(Err(e)) => self.notice.set(Some(format!("The session could not be deleted: {e}."))),
+                Some(Ok(())) => {}
             }
             self.stored_changed().await;
             // Space freed: a save that failed for want of it is tried again.
@@ -573,15 +616,11 @@ impl Library {
         });
     }
 
-    /// Whether session `id` is open in another tab, which would lose it (or save over what is done
-    /// here): then `what` is refused, and the user told where it is open.
-    async fn refused_elsewhere(self, id: &str, what: &str) -> bool {
-        if self.current.get_untracked().as_deref() == Some(id) || tabs::open_elsewhere(id).await != Some(true) {
-            return false;
-        }
+    /// Says that `what` (delete, rename, reset) was not done to session `id`: another tab has it
+    /// open, and would lose it (or save over what was done here).
+    fn open_elsewhere(self, id: &str, what: &str) {
         let name = self.entry(id).map_or_else(|| "This session".to_owned(), |e| format!("“{}”", e.name));
         self.notice.set(Some(format!("{name} is open in another tab of Mixroom: {what} it there, or open another session there first, then {what} it here.")));
-        true
     }
 
     /// Returns the demo to how it ships.
@@ -594,11 +633,10 @@ impl Library {
                 let entry = Entry { id: DEMO_ID.into(), name: fresh.session.name.clone(), modified: js_sys::Date::now(), bytes: 0.0, audio: Vec::new(), demo: true };
                 let document = fresh.to_json();
                 let entry = Entry { bytes: document.len() as f64, ..entry };
-                if self.refused_elsewhere(DEMO_ID, "reset").await {
-                    return;
-                }
-                if let Err(e) = store.put_session(&entry, &document).await {
-                    self.notice.set(Some(format!("The demo could not be reset: {e}.")));
+                match tabs::exclusively(DEMO_ID, store.put_session(&entry, &document)).await {
+                    None => self.open_elsewhere(DEMO_ID, "reset"),
+                    Some(Err(e)) => self.notice.set(Some(format!("The demo could not be reset: {e}."))),
+                    Some(Ok(())) => {}
                 }
                 self.stored_changed().await;
             }

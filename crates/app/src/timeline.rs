@@ -758,6 +758,10 @@ fn ClipPanel() -> impl IntoView {
         clip().map(|(t, k, c, sr)| {
             let name = desk.session.with_untracked(|s| s.tracks[t].name.clone());
             let edit = move |f: Box<dyn FnOnce(&mut Clip)>| desk.edit_engine(move |s| s.edit_clip(t, k, f).ok());
+            // The fields whose edits say nothing of their own (gain, fade shapes).
+            let edit_gain = move |f: Box<dyn FnOnce(&mut Clip)>| {
+                edit(f);
+            };
             // A typed time goes in as frames (a float far beyond u64 saturates), and the clip keeps
             // within its source and the timeline: if that changed what was typed, the user is told.
             let seconds_field = move |label: &'static str, frames: u64, apply: fn(&mut Clip, u64), read: fn(&Clip) -> u64| {
@@ -770,7 +774,9 @@ fn ClipPanel() -> impl IntoView {
                                     return;
                                 };
                                 let f = (v * sr).round() as u64;
-                                edit(Box::new(move |c| apply(c, f)));
+                                if !edit(Box::new(move |c| apply(c, f))) {
+                                    return;
+                                }
                                 let now = desk.session.with_untracked(|s| s.clips(t).get(k).map(read));
                                 if now.is_some_and(|now| now != f) {
                                     let hours = limits::TIMELINE_HOURS;
@@ -787,7 +793,7 @@ fn ClipPanel() -> impl IntoView {
             let shape_select = move |label: &'static str, current: String, apply: fn(&mut Clip, String)| {
                 view! {
                     <label>{label}
-                        <select aria-label=label on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| apply(c, v))); }>
+                        <select aria-label=label on:change=move |ev| { let v = event_target_value(&ev); edit_gain(Box::new(move |c| apply(c, v))); }>
                             {FadeShape::ALL.iter().map(|s| view! { <option value=s.key() selected=current == s.key()>{s.label()}</option> }).collect_view()}
                         </select>
                     </label>
@@ -801,7 +807,7 @@ fn ClipPanel() -> impl IntoView {
                     {seconds_field("Offset", c.offset, |c, f| c.offset = f, |c| c.offset)}
                     <label>"Gain"
                         <input type="text" aria-label="Clip gain" prop:value=db_label(c.gain_db)
-                            on:change=move |ev| { if let Some(v) = parse_db(&event_target_value(&ev)) { edit(Box::new(move |c| c.gain_db = v.max(-60.0))); } } />
+                            on:change=move |ev| { if let Some(v) = parse_db(&event_target_value(&ev)) { edit_gain(Box::new(move |c| c.gain_db = v.max(-60.0))); } } />
                     </label>
                     {seconds_field("Fade in", c.fade_in, |c, f| c.fade_in = f, |c| c.fade_in)}
                     {shape_select("Fade-in shape", c.fade_in_shape.clone(), |c, v| c.fade_in_shape = v)}
