@@ -86,12 +86,17 @@ fn test(only: &[String]) -> Result<(), String> {
 
     let mut env = None;
     stage("tools", &mut || {
-        let mut e = tools::ensure_build_tools()?;
-        if wanted("wasm") || wanted("e2e") {
-            tools::ensure_chromium(&mut e)?;
-        }
-        if wanted("native") || wanted("e2e") {
-            tools::ensure_encoders(&e)?;
+        // Debian's packages (downloads, mostly) install while cargo builds the tools it installs
+        // (compiling, mostly): on a bare machine the two overlap instead of adding up.
+        let (browser, encoders) = (wanted("wasm") || wanted("e2e"), wanted("native") || wanted("e2e"));
+        let base = tools::base_env();
+        let debian = std::thread::spawn(move || tools::ensure_debian(&base, browser, encoders));
+        let built = tools::ensure_build_tools();
+        let debian = debian.join().map_err(|_| "installing Debian's packages panicked".to_owned())?;
+        let mut e = built?;
+        debian?;
+        if browser {
+            tools::find_chromium(&mut e)?;
         }
         env = Some(e);
         Ok(())

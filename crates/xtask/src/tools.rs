@@ -9,6 +9,7 @@ use crate::root;
 const TRUNK_VERSION: &str = "0.21.14";
 
 /// The environment the build and test commands run in.
+#[derive(Clone)]
 pub struct Env {
     /// PATH with the project's npm tools (wasm-opt) and cargo's bin directory in front.
     pub path: String,
@@ -42,12 +43,19 @@ pub fn locked_wasm_bindgen_version() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen package".into())
 }
 
+/// The environment before any tool is looked for: PATH with the project's npm tools and cargo's
+/// bin directory in front.
+pub fn base_env() -> Env {
+    let npm_bin = root().join("tests/node_modules/.bin");
+    let path = format!("{}:{}:{}", npm_bin.display(), cargo_home_bin(), std::env::var("PATH").unwrap_or_default());
+    Env { path, chromium: String::new(), chromedriver: String::new() }
+}
+
 /// Makes sure everything `trunk build` needs is present: the wasm target, wasm-bindgen-cli of the
 /// locked version, Trunk, the npm tools (wasm-opt, playwright-core), and every crate fetched.
 pub fn ensure_build_tools() -> Result<Env, String> {
+    let env = base_env();
     let npm_bin = root().join("tests/node_modules/.bin");
-    let path = format!("{}:{}:{}", npm_bin.display(), cargo_home_bin(), std::env::var("PATH").unwrap_or_default());
-    let env = Env { path, chromium: String::new(), chromedriver: String::new() };
 
     let targets = output("rustup", &["target", "list", "--installed"], &env.path).unwrap_or_default();
     if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
@@ -105,28 +113,43 @@ fn apt_install(env: &Env, packages: &[&str]) -> Result<(), String> {
     apt(&install)
 }
 
-/// Makes sure Debian's Chromium and ChromeDriver are installed (the tests never download a browser).
-pub fn ensure_chromium(env: &mut Env) -> Result<(), String> {
-    let find = |names: &[&str]| names.iter().find(|n| Path::new(n).exists()).map(|n| n.to_string());
-    let browsers = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
-    let drivers = ["/usr/bin/chromedriver"];
-    if find(&browsers).is_none() || find(&drivers).is_none() {
-        apt_install(env, &["chromium", "chromium-driver"])?;
-    }
-    env.chromium = find(&browsers).ok_or("Chromium did not install")?;
-    env.chromedriver = find(&drivers).ok_or("ChromeDriver did not install")?;
-    Ok(())
+const BROWSERS: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const DRIVERS: [&str; 1] = ["/usr/bin/chromedriver"];
+/// The encoders the import tests compare against (program, Debian package).
+const ENCODERS: [(&str, &str); 6] = [("sox", "sox"), ("flac", "flac"), ("lame", "lame"), ("oggenc", "vorbis-tools"), ("oggdec", "vorbis-tools"), ("ffmpeg", "ffmpeg")];
+
+fn first_existing(paths: &[&str]) -> Option<String> {
+    paths.iter().find(|p| Path::new(p).exists()).map(|p| p.to_string())
 }
 
-/// Makes sure the encoders the import tests compare against are installed: sox, flac, lame,
-/// oggenc/oggdec (vorbis-tools) and ffmpeg, from Debian.
-pub fn ensure_encoders(env: &Env) -> Result<(), String> {
-    let wanted = [("sox", "sox"), ("flac", "flac"), ("lame", "lame"), ("oggenc", "vorbis-tools"), ("oggdec", "vorbis-tools"), ("ffmpeg", "ffmpeg")];
-    let mut missing: Vec<&str> = wanted.iter().filter(|(bin, _)| output("which", &[bin], &env.path).is_none()).map(|(_, pkg)| *pkg).collect();
-    missing.dedup();
-    if !missing.is_empty() {
-        apt_install(env, &missing)?;
+/// Makes sure the Debian packages the chosen stages need are installed, in one `apt-get` run:
+/// Chromium and ChromeDriver (`browser`; the tests never download a browser), and sox, flac, lame,
+/// vorbis-tools and ffmpeg (`encoders`, which the import tests compare against).
+pub fn ensure_debian(env: &Env, browser: bool, encoders: bool) -> Result<(), String> {
+    let mut missing: Vec<&str> = Vec::new();
+    if browser && (first_existing(&BROWSERS).is_none() || first_existing(&DRIVERS).is_none()) {
+        missing.extend(["chromium", "chromium-driver"]);
     }
+    if encoders {
+        missing.extend(ENCODERS.iter().filter(|(bin, _)| output("which", &[bin], &env.path).is_none()).map(|(_, pkg)| *pkg));
+    }
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(env, &missing)
+}
+
+/// Makes sure Debian's Chromium and ChromeDriver are installed, and puts their paths in `env`.
+pub fn ensure_chromium(env: &mut Env) -> Result<(), String> {
+    ensure_debian(env, true, false)?;
+    find_chromium(env)
+}
+
+/// Puts the installed Chromium's and ChromeDriver's paths in `env`.
+pub fn find_chromium(env: &mut Env) -> Result<(), String> {
+    env.chromium = first_existing(&BROWSERS).ok_or("Chromium did not install")?;
+    env.chromedriver = first_existing(&DRIVERS).ok_or("ChromeDriver did not install")?;
     Ok(())
 }
 
