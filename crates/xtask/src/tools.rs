@@ -108,7 +108,9 @@ fn apt_install(env: &Env, packages: &[&str]) -> Result<(), String> {
         crate::run(env, all[0], &all[1..])
     };
     apt(&["update"])?;
-    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    // Wait for dpkg's lock rather than fail on it: on a fresh machine unattended upgrades may hold
+    // it for a minute or two after boot.
+    let mut install = vec!["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends"];
     install.extend(packages);
     apt(&install)
 }
