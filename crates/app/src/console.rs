@@ -7,7 +7,8 @@ use mixroom_session::StripRef;
 use wasm_bindgen::JsCast;
 
 use crate::controls::{Fader, Knob, Slider, StripToggle, Travel};
-use crate::desk::{desk, Status, StripMeter};
+use crate::desk::{desk, Status};
+use crate::meters::StripMeter;
 use crate::fader::{db_label, law_db, law_position, meter_fill, pan_label, parse_db, parse_pan, METER_FLOOR_DB};
 
 /// Play position as minutes:seconds.milliseconds and bars|beats.
@@ -90,7 +91,7 @@ fn meter_colour(db: f32, rms: bool) -> &'static str {
 fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
     let desk = desk();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let meter = move || desk.meters.with(|m| m.get(strip.get()).copied().unwrap_or_default());
+    let meter = move || desk.meters.strips.with(|m| m.get(strip.get()).copied().unwrap_or_default());
     let (width, height) = (16u32, 220u32);
     Effect::new(move |_| {
         let m: StripMeter = meter();
@@ -129,7 +130,7 @@ fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
     view! {
         <div class="meter-stack">
             <button class="clip" class:on=clipped aria-label=format!("Clear clip on {name}") aria-pressed=move || clipped().to_string()
-                title="Clipped: click to clear" on:click=move |_| desk.clear_clip(strip.get_untracked())></button>
+                title="Clipped: click to clear" on:click=move |_| desk.meters.clear_clip(strip.get_untracked())></button>
             <canvas node_ref=canvas class="meter" width=width height=height role="meter" aria-label=label
                 aria-valuemin=METER_FLOOR_DB aria-valuemax="6" aria-valuenow=loudest></canvas>
         </div>
@@ -305,7 +306,7 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let fader_db = Signal::derive(move || setting(|s| s.fader_db));
     let pan = Signal::derive(move || setting(|s| s.pan));
     let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
-    let reduction = move || desk.meters.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
+    let reduction = move || desk.meters.strips.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
     let has_dynamics = move || {
         desk.session.with(|s| s.strip(strip).is_some_and(|st| st.inserts.iter().any(|i| matches!(i.kind.as_str(), "compressor" | "gate" | "deesser" | "limiter" | "multiband"))))
     };

@@ -8,34 +8,16 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::Float32Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_dsp::spectrum::{log_points, Spectrum, FLOOR_DB};
-use mixroom_engine::{ParamChange, Plan, TAP_FRAMES};
-use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, Stored, StripRef, TimelineView, ViewState};
+use mixroom_engine::{ParamChange, Plan};
+use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, Stored, StripRef, ViewState};
 
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
-use crate::fader::{peak_db, METER_FLOOR_DB};
 use crate::files;
 use crate::history::History;
+use crate::meters::Meters;
+pub use crate::source::PreparedSource;
 use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
-
-/// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
-const METER_FALL_DB: f32 = 0.8;
-/// Values per strip in a meter reading (see the worklet's protocol).
-const METER_STRIDE: usize = 5;
-/// RMS display integration: each reading moves the shown RMS this far towards the new one (≈ 300 ms
-/// at 30 readings a second, the feel of a VU-style average).
-const RMS_SMOOTHING: f32 = 0.1;
-
-/// Points across 20 Hz … 20 kHz at which the spectrum is shown (the EQ curve's own points).
-pub const SPECTRUM_POINTS: usize = 161;
-pub const SPECTRUM_LOW_HZ: f32 = 20.0;
-pub const SPECTRUM_HIGH_HZ: f32 = 20_000.0;
-/// How fast the shown spectrum falls, dB per reading (~30 readings a second: 36 dB/s).
-const SPECTRUM_FALL_DB: f32 = 1.2;
-/// How far a rising point moves towards the new reading each time: quick, but not so quick that the
-/// frame-to-frame scatter of a noisy spectrum makes it flicker.
-const SPECTRUM_RISE: f32 = 0.6;
 
 /// Streamed audio goes to the engine in slices of this many frames (256 KB a channel)…
 const STREAM_SLICE_FRAMES: usize = 1 << 16;
@@ -58,85 +40,8 @@ pub enum Status {
     Notice(String),
 }
 
-/// A strip's meters as displayed: peak and RMS, left and right (dBFS, peaks with fall-back, RMS
-/// integrated), gain reduction (dB), and whether it has clipped since the engineer last cleared it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StripMeter {
-    pub left_db: f32,
-    pub right_db: f32,
-    pub rms_left_db: f32,
-    pub rms_right_db: f32,
-    pub reduction_db: f32,
-    pub clipped: bool,
-}
-
-impl Default for StripMeter {
-    fn default() -> Self {
-        StripMeter { left_db: METER_FLOOR_DB, right_db: METER_FLOOR_DB, rms_left_db: METER_FLOOR_DB, rms_right_db: METER_FLOOR_DB, reduction_db: 0.0, clipped: false }
-    }
-}
-
-/// The two views of a session (the stored form's [`Page`](mixroom_session::Page)).
-pub use mixroom_session::Page as View;
-
-/// The timeline's view and grid, kept on the desk so that a reload finds them as they were.
-#[derive(Clone, Copy)]
-pub struct TimelineState {
-    /// The frame at the left edge.
-    pub start_frame: RwSignal<f64>,
-    /// Zoom, frames per pixel; 0 until the timeline first fits the session to its width.
-    pub frames_per_px: RwSignal<f64>,
-    /// How far the track list is scrolled, px.
-    pub scroll_top: RwSignal<f64>,
-    pub snap: RwSignal<bool>,
-    /// Index into the timeline's grid choices.
-    pub grid: RwSignal<usize>,
-}
-
-impl TimelineState {
-    fn new() -> TimelineState {
-        let v = TimelineView::default();
-        TimelineState {
-            start_frame: RwSignal::new(v.start_frame),
-            frames_per_px: RwSignal::new(v.frames_per_px),
-            scroll_top: RwSignal::new(v.scroll_top),
-            snap: RwSignal::new(v.snap),
-            grid: RwSignal::new(v.grid),
-        }
-    }
-
-    /// The view as stored.
-    pub fn get(self) -> TimelineView {
-        TimelineView {
-            start_frame: self.start_frame.get_untracked(),
-            frames_per_px: self.frames_per_px.get_untracked(),
-            scroll_top: self.scroll_top.get_untracked(),
-            snap: self.snap.get_untracked(),
-            grid: self.grid.get_untracked(),
-        }
-    }
-
-    /// Restores a stored view, within the timeline of a session at `rate` (values out of range
-    /// fall back to a fitted view at the start and the beat grid).
-    pub fn set(self, v: &TimelineView, rate: u32) {
-        let day = mixroom_session::limits::timeline_frames(rate) as f64;
-        let within = |x: f64, top: f64| if x.is_finite() && (0.0..=top).contains(&x) { x } else { 0.0 };
-        self.start_frame.set(within(v.start_frame, day));
-        self.frames_per_px.set(within(v.frames_per_px, day));
-        self.scroll_top.set(within(v.scroll_top, 1e7));
-        self.snap.set(v.snap);
-        self.grid.set(if v.grid < crate::timeline::GRID_CHOICES { v.grid } else { TimelineView::default().grid });
-    }
-
-    /// Tracks every part (for the autosave).
-    pub fn track(self) {
-        self.start_frame.track();
-        self.frames_per_px.track();
-        self.scroll_top.track();
-        self.snap.track();
-        self.grid.track();
-    }
-}
+pub use crate::view::View;
+use crate::view::TimelineState;
 
 /// The app's state. `Copy`: every field is a handle into Leptos' arena.
 #[derive(Clone, Copy)]
@@ -145,8 +50,8 @@ pub struct Desk {
     /// The strip shown in the inspector.
     pub selected: RwSignal<Option<StripRef>>,
     pub status: RwSignal<Status>,
-    /// Displayed meters per strip, in mixer order.
-    pub meters: RwSignal<Vec<StripMeter>>,
+    /// The meters and the spectrum as shown.
+    pub meters: Meters,
     /// Play position, frames.
     pub position: RwSignal<f64>,
     pub playing: RwSignal<bool>,
@@ -167,12 +72,6 @@ pub struct Desk {
     history: StoredValue<History>,
     /// (undo steps, redo steps): what the Undo and Redo buttons show.
     pub history_len: RwSignal<(usize, usize)>,
-    /// The selected strip's spectrum as shown, dBFS at [`SPECTRUM_POINTS`] log-spaced frequencies.
-    pub spectrum: RwSignal<Vec<f32>>,
-    /// How many spectrum displays are on screen: the engine taps the selected strip only while
-    /// one is.
-    pub spectrum_views: RwSignal<usize>,
-    analyser: StoredValue<Option<Spectrum>, LocalStorage>,
     /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
     pending_seek: StoredValue<Option<(f64, f64)>>,
     /// Every source's audio, level and overview, stored once however many tracks (or undo steps)
@@ -193,25 +92,6 @@ struct Unread {
     frames: usize,
 }
 
-/// A source ready to play: its audio for the engine, its gated RMS level and its overview.
-#[derive(Clone)]
-pub struct PreparedSource {
-    pub source: mixroom_session::Source,
-    pub audio: TrackAudio,
-    pub level: f64,
-    pub overview: Overview,
-}
-
-impl PreparedSource {
-    /// The content id of imported (stored) audio; none for the demo's stems.
-    pub fn audio_id(&self) -> Option<&str> {
-        match &self.source {
-            Source::Audio { id, .. } => Some(id),
-            Source::DemoStem { .. } => None,
-        }
-    }
-}
-
 impl Desk {
     pub fn new(session: Session) -> Desk {
         let strips = session.strip_refs().len();
@@ -219,7 +99,7 @@ impl Desk {
             session: RwSignal::new(session),
             selected: RwSignal::new(None),
             status: RwSignal::new(Status::Busy("Starting…".into())),
-            meters: RwSignal::new(vec![StripMeter::default(); strips]),
+            meters: Meters::new(strips),
             position: RwSignal::new(0.0),
             playing: RwSignal::new(false),
             ready: RwSignal::new(false),
@@ -233,9 +113,6 @@ impl Desk {
             selected_clip: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             history_len: RwSignal::new((0, 0)),
-            spectrum: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
-            spectrum_views: RwSignal::new(0),
-            analyser: StoredValue::new_local(None),
             pending_seek: StoredValue::new(None),
             sources: StoredValue::new_local(Vec::new()),
             reading: RwSignal::new(false),
@@ -247,40 +124,14 @@ impl Desk {
     /// Keeps the engine's analysis tap on the selected strip while a spectrum is on screen.
     pub fn follow_tap(self) {
         let target = Memo::new(move |_| {
-            let strip = (self.ready.get() && self.spectrum_views.get() > 0).then(|| self.selected.get()).flatten();
+            let strip = (self.ready.get() && self.meters.spectrum_views.get() > 0).then(|| self.selected.get()).flatten();
             strip.map(|r| self.session.with(|s| s.strip_id(r)))
         });
         Effect::new(move |_| {
             let strip = target.get();
-            self.spectrum.set(vec![FLOOR_DB; SPECTRUM_POINTS]);
+            self.meters.clear_spectrum();
             self.with_engine(|e| e.set_tap(strip));
         });
-    }
-
-    /// A new stretch of the tapped strip: analysed and folded into the shown spectrum.
-    fn on_tap(self, samples: Vec<f32>) {
-        let rate = self.session.with_untracked(|s| s.sample_rate as f32);
-        let mut fresh = vec![FLOOR_DB; SPECTRUM_POINTS];
-        self.analyser.update_value(|a| {
-            let a = match a {
-                Some(a) if a.size() == TAP_FRAMES && a.sample_rate() == rate => a,
-                _ => a.insert(Spectrum::new(TAP_FRAMES, rate)),
-            };
-            a.analyse(&samples);
-            a.read_at(&log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS), &mut fresh);
-        });
-        self.spectrum.update(|shown| {
-            for (s, f) in shown.iter_mut().zip(&fresh) {
-                *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
-            }
-        });
-    }
-
-    /// Between taps (stopped), the shown spectrum falls away.
-    fn decay_spectrum(self) {
-        if self.spectrum.with_untracked(|s| s.iter().any(|&v| v > FLOOR_DB)) {
-            self.spectrum.update(|shown| shown.iter_mut().for_each(|s| *s = (*s - SPECTRUM_FALL_DB).max(FLOOR_DB)));
-        }
     }
 
     /// Opens a session — from the store, or new — with its history and view: prepares the audio
@@ -312,7 +163,7 @@ impl Desk {
         self.history.set_value(History::with(undo, redo));
         self.history_len.set(self.history.with_value(History::len));
         self.session.set(session.clone());
-        self.meters.set(vec![StripMeter::default(); strips]);
+        self.meters.reset(strips);
         self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
         // Tracks whose samples are still in storage go to the engine as their length only.
@@ -337,7 +188,7 @@ impl Desk {
                     &tracks,
                     &how,
                     move |reading| self.on_meters(reading),
-                    move |samples| self.on_tap(samples),
+                    move |samples| self.meters.tap(&samples, self.session.with_untracked(|s| s.sample_rate as f32)),
                     move |message| self.status.set(Status::Error(message)),
                 )
                 .await?;
@@ -529,35 +380,11 @@ impl Desk {
     }
 
     fn on_meters(self, reading: MeterReading) {
-        if !reading.playing {
-            self.decay_spectrum();
-        }
         if !self.stale_position(reading.position) {
             self.position.set(reading.position);
         }
         self.playing.set(reading.playing);
-        self.meters.update(|shown| {
-            let strips = reading.levels.len() / METER_STRIDE;
-            shown.resize(strips, StripMeter::default());
-            for (m, values) in shown.iter_mut().zip(reading.levels.chunks(METER_STRIDE)) {
-                m.left_db = peak_db(values[0]).max(m.left_db - METER_FALL_DB);
-                m.right_db = peak_db(values[1]).max(m.right_db - METER_FALL_DB);
-                m.rms_left_db += (peak_db(values[2]) - m.rms_left_db) * RMS_SMOOTHING;
-                m.rms_right_db += (peak_db(values[3]) - m.rms_right_db) * RMS_SMOOTHING;
-                m.reduction_db = values[4].max(m.reduction_db - METER_FALL_DB);
-                // Anything at or over full scale lights the clip indicator until it is cleared.
-                m.clipped |= values[0] >= 1.0 || values[1] >= 1.0;
-            }
-        });
-    }
-
-    /// Clears a strip's clip indicator.
-    pub fn clear_clip(self, strip: usize) {
-        self.meters.update(|m| {
-            if let Some(m) = m.get_mut(strip) {
-                m.clipped = false;
-            }
-        });
+        self.meters.reading(&reading.levels, reading.playing);
     }
 
     fn with_engine(self, f: impl FnOnce(&LiveEngine)) {
@@ -705,7 +532,7 @@ impl Desk {
         self.audio.set_value(audio.clone());
         self.levels.set_value(levels);
         self.overviews.set_value(overviews);
-        self.meters.update(|m| m.iter_mut().for_each(|m| *m = StripMeter::default()));
+        self.meters.reset(session.strip_refs().len());
         audio
     }
 
@@ -800,7 +627,7 @@ impl Desk {
             next.tracks.iter().map(|t| current.tracks.iter().position(|o| o.id == t.id && o.source == t.source).map_or(TrackLoad::Samples, TrackLoad::Keep)).collect()
         });
         self.session.set(next);
-        self.meters.update(|m| m.resize(strips, StripMeter::default()));
+        self.meters.resize(strips);
         if let Some(engine) = self.engine.get_value() {
             match (changes, json) {
                 (Some(changes), _) => changes.iter().for_each(|c| engine.apply(c)),

@@ -7,7 +7,8 @@ use mixroom_dsp::filter::{response_db, Shape};
 use mixroom_session::StripRef;
 use wasm_bindgen::JsCast;
 
-use crate::desk::{desk, SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ};
+use crate::desk::desk;
+use crate::meters::{SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ};
 use crate::fader::db_label;
 
 const WIDTH: f64 = 340.0;
@@ -99,9 +100,9 @@ pub fn EqGraph(strip: StripRef, position: usize, label: String) -> impl IntoView
     };
     let grid = [50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0];
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    desk.spectrum_views.update(|n| *n += 1);
-    on_cleanup(move || desk.spectrum_views.update(|n| *n = n.saturating_sub(1)));
-    Effect::new(move |_| desk.spectrum.with(|levels| {
+    desk.meters.spectrum_views.update(|n| *n += 1);
+    on_cleanup(move || desk.meters.spectrum_views.update(|n| *n = n.saturating_sub(1)));
+    Effect::new(move |_| desk.meters.spectrum.with(|levels| {
         if let Some(canvas) = canvas.get() {
             draw_spectrum(&canvas, levels);
         }
@@ -220,7 +221,7 @@ pub fn CompressorGraph(strip: StripRef, position: usize, label: String) -> impl 
     };
     let threshold = move || desk.session.with(|s| s.insert_param(strip, slot, "threshold").unwrap_or(0.0) as f64);
     let index = move || desk.session.with(|s| s.strip_id(strip));
-    let reduction = move || desk.meters.with(|m| m.get(index()).map_or(0.0, |m| m.reduction_db));
+    let reduction = move || desk.meters.strips.with(|m| m.get(index()).map_or(0.0, |m| m.reduction_db));
     view! {
         <div class="comp-graph">
             <svg viewBox=format!("0 0 {size} {size}") role="img" aria-label=format!("{label} transfer curve")>

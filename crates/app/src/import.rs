@@ -15,7 +15,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use gloo_timers::future::TimeoutFuture;
 
-use crate::desk::{desk, Desk, PreparedSource};
+use crate::desk::{desk, Desk};
+use crate::source::PreparedSource;
 use crate::waveform::Overview;
 
 /// One file being imported, or one that failed.

@@ -14,11 +14,14 @@ pub mod fader;
 mod files;
 mod history;
 mod import;
+mod meters;
 pub mod inspector;
 mod sessions;
+mod source;
 pub mod store;
 mod tabs;
 mod timeline;
+mod view;
 pub mod waveform;
 
 use leptos::prelude::*;

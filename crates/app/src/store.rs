@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::audio::TrackAudio;
-use crate::desk::PreparedSource;
+use crate::source::PreparedSource;
 use crate::waveform::{Overview, LEVELS};
 
 const DATABASE: &str = "mixroom";

@@ -8,7 +8,8 @@ use mixroom_session::{limits, Clip, LoopRegion, Naming, Row, StripRef};
 use wasm_bindgen::JsCast;
 
 use crate::controls::StripToggle;
-use crate::desk::{desk, TimelineState};
+use crate::desk::desk;
+use crate::view::{TimelineState, GRIDS};
 use crate::fader::{db_label, parse_db};
 
 /// Height of a row (a track's lane or a folder's), px.
@@ -44,10 +45,6 @@ struct Drag {
     moved: bool,
 }
 
-/// Grid choices: name and length in beats.
-/// How many grid choices there are.
-pub const GRID_CHOICES: usize = GRIDS.len();
-const GRIDS: [(&str, f64); 4] = [("Bar", 4.0), ("Beat", 1.0), ("1/8", 0.5), ("1/16", 0.25)];
 
 /// How many beats apart grid lines are drawn, for beats `beat_px` pixels wide: every beat if that
 /// leaves `min_px` between lines, else every bar, else every 2nd, 4th, 8th… bar.

@@ -1,0 +1,139 @@
+//! The meters and the spectrum as shown: the engine's readings (about 30 a second) with a
+//! console's ballistics — peaks that fall back, RMS integrated like a VU, gain reduction, clip
+//! indicators that hold until cleared — and the selected strip's spectrum behind the EQ, analysed
+//! here on the UI thread from the engine's tap (never on the audio thread).
+
+use leptos::prelude::*;
+use mixroom_dsp::spectrum::{log_points, Spectrum, FLOOR_DB};
+
+use crate::fader::{peak_db, METER_FLOOR_DB};
+
+/// How fast meters fall back after a peak, dB per meter reading (~30 readings a second: 24 dB/s).
+const METER_FALL_DB: f32 = 0.8;
+/// Values per strip in a meter reading (see the worklet's protocol).
+const METER_STRIDE: usize = 5;
+/// RMS display integration: each reading moves the shown RMS this far towards the new one (≈ 300 ms
+/// at 30 readings a second, the feel of a VU-style average).
+const RMS_SMOOTHING: f32 = 0.1;
+
+/// Points across 20 Hz … 20 kHz at which the spectrum is shown (the EQ curve's own points).
+pub const SPECTRUM_POINTS: usize = 161;
+pub const SPECTRUM_LOW_HZ: f32 = 20.0;
+pub const SPECTRUM_HIGH_HZ: f32 = 20_000.0;
+/// How fast the shown spectrum falls, dB per reading (~30 readings a second: 36 dB/s).
+const SPECTRUM_FALL_DB: f32 = 1.2;
+/// How far a rising point moves towards the new reading each time: quick, but not so quick that the
+/// frame-to-frame scatter of a noisy spectrum makes it flicker.
+const SPECTRUM_RISE: f32 = 0.6;
+
+/// A strip's meters as displayed: peak and RMS, left and right (dBFS, peaks with fall-back, RMS
+/// integrated), gain reduction (dB), and whether it has clipped since the engineer last cleared it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StripMeter {
+    pub left_db: f32,
+    pub right_db: f32,
+    pub rms_left_db: f32,
+    pub rms_right_db: f32,
+    pub reduction_db: f32,
+    pub clipped: bool,
+}
+
+impl Default for StripMeter {
+    fn default() -> Self {
+        StripMeter { left_db: METER_FLOOR_DB, right_db: METER_FLOOR_DB, rms_left_db: METER_FLOOR_DB, rms_right_db: METER_FLOOR_DB, reduction_db: 0.0, clipped: false }
+    }
+}
+
+/// What the meters and the spectrum show. `Copy`: every field is a handle into Leptos' arena.
+#[derive(Clone, Copy)]
+pub struct Meters {
+    /// Per strip, in mixer order.
+    pub strips: RwSignal<Vec<StripMeter>>,
+    /// The tapped strip's spectrum as shown, dBFS at [`SPECTRUM_POINTS`] log-spaced frequencies.
+    pub spectrum: RwSignal<Vec<f32>>,
+    /// How many spectrum displays are on screen: the engine taps a strip only while one is.
+    pub spectrum_views: RwSignal<usize>,
+    analyser: StoredValue<Option<Spectrum>, LocalStorage>,
+}
+
+impl Meters {
+    pub fn new(strips: usize) -> Meters {
+        Meters {
+            strips: RwSignal::new(vec![StripMeter::default(); strips]),
+            spectrum: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
+            spectrum_views: RwSignal::new(0),
+            analyser: StoredValue::new_local(None),
+        }
+    }
+
+    /// `strips` meters at rest.
+    pub fn reset(self, strips: usize) {
+        self.strips.set(vec![StripMeter::default(); strips]);
+    }
+
+    /// As many meters as strips: those that stay keep what they show.
+    pub fn resize(self, strips: usize) {
+        self.strips.update(|m| m.resize(strips, StripMeter::default()));
+    }
+
+    /// A reading from the engine: `levels` holds [`METER_STRIDE`] values a strip (peak and RMS,
+    /// left and right, gain reduction). Stopped, the spectrum falls away.
+    pub fn reading(self, levels: &[f32], playing: bool) {
+        if !playing {
+            self.decay_spectrum();
+        }
+        self.strips.update(|shown| {
+            let strips = levels.len() / METER_STRIDE;
+            shown.resize(strips, StripMeter::default());
+            for (m, values) in shown.iter_mut().zip(levels.chunks(METER_STRIDE)) {
+                m.left_db = peak_db(values[0]).max(m.left_db - METER_FALL_DB);
+                m.right_db = peak_db(values[1]).max(m.right_db - METER_FALL_DB);
+                m.rms_left_db += (peak_db(values[2]) - m.rms_left_db) * RMS_SMOOTHING;
+                m.rms_right_db += (peak_db(values[3]) - m.rms_right_db) * RMS_SMOOTHING;
+                m.reduction_db = values[4].max(m.reduction_db - METER_FALL_DB);
+                // Anything at or over full scale lights the clip indicator until it is cleared.
+                m.clipped |= values[0] >= 1.0 || values[1] >= 1.0;
+            }
+        });
+    }
+
+    /// Clears a strip's clip indicator.
+    pub fn clear_clip(self, strip: usize) {
+        self.strips.update(|m| {
+            if let Some(m) = m.get_mut(strip) {
+                m.clipped = false;
+            }
+        });
+    }
+
+    /// The spectrum starts again from nothing (another strip is tapped).
+    pub fn clear_spectrum(self) {
+        self.spectrum.set(vec![FLOOR_DB; SPECTRUM_POINTS]);
+    }
+
+    /// A new stretch of the tapped strip, at `rate`: analysed and folded into the shown spectrum.
+    pub fn tap(self, samples: &[f32], rate: f32) {
+        let size = mixroom_engine::TAP_FRAMES;
+        let mut fresh = vec![FLOOR_DB; SPECTRUM_POINTS];
+        self.analyser.update_value(|a| {
+            let a = match a {
+                Some(a) if a.size() == size && a.sample_rate() == rate => a,
+                _ => a.insert(Spectrum::new(size, rate)),
+            };
+            a.analyse(samples);
+            a.read_at(&log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS), &mut fresh);
+        });
+        self.spectrum.update(|shown| {
+            for (s, f) in shown.iter_mut().zip(&fresh) {
+                *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
+            }
+        });
+    }
+
+    /// Between taps (stopped), the shown spectrum falls away.
+    fn decay_spectrum(self) {
+        if self.spectrum.with_untracked(|s| s.iter().any(|&v| v > FLOOR_DB)) {
+            self.spectrum.update(|shown| shown.iter_mut().for_each(|s| *s = (*s - SPECTRUM_FALL_DB).max(FLOOR_DB)));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! A source of audio as the app keeps it: the samples the engine plays, their level and their
+//! waveform overview. The bottom of the app's layers: the store writes these, the sources read them
+//! back, the desk lays them out per track.
+
+use mixroom_session::Source;
+
+use crate::audio::TrackAudio;
+use crate::waveform::Overview;
+
+/// A source ready to play: its audio for the engine, its gated RMS level and its overview.
+#[derive(Clone)]
+pub struct PreparedSource {
+    pub source: mixroom_session::Source,
+    pub audio: TrackAudio,
+    pub level: f64,
+    pub overview: Overview,
+}
+
+impl PreparedSource {
+    /// The content id of imported (stored) audio; none for the demo's stems.
+    pub fn audio_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::Audio { id, .. } => Some(id),
+            Source::DemoStem { .. } => None,
+        }
+    }
+}
+

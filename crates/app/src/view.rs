@@ -1,0 +1,72 @@
+//! Where the engineer is looking, as a reload restores it: which view fills the window, and the
+//! timeline's view and grid. Below the features that draw them (the timeline) and the one that
+//! saves them (sessions), so that neither reaches into the other.
+
+use leptos::prelude::*;
+use mixroom_session::TimelineView;
+
+/// The two views of a session (the stored form's [`Page`](mixroom_session::Page)).
+pub use mixroom_session::Page as View;
+
+/// The timeline's grid choices: name and length in beats.
+pub const GRIDS: [(&str, f64); 4] = [("Bar", 4.0), ("Beat", 1.0), ("1/8", 0.5), ("1/16", 0.25)];
+
+/// The timeline's view and grid: the timeline draws it, a reload finds it as it was.
+#[derive(Clone, Copy)]
+pub struct TimelineState {
+    /// The frame at the left edge.
+    pub start_frame: RwSignal<f64>,
+    /// Zoom, frames per pixel; 0 until the timeline first fits the session to its width.
+    pub frames_per_px: RwSignal<f64>,
+    /// How far the track list is scrolled, px.
+    pub scroll_top: RwSignal<f64>,
+    pub snap: RwSignal<bool>,
+    /// Index into the timeline's grid choices.
+    pub grid: RwSignal<usize>,
+}
+
+impl TimelineState {
+    pub fn new() -> TimelineState {
+        let v = TimelineView::default();
+        TimelineState {
+            start_frame: RwSignal::new(v.start_frame),
+            frames_per_px: RwSignal::new(v.frames_per_px),
+            scroll_top: RwSignal::new(v.scroll_top),
+            snap: RwSignal::new(v.snap),
+            grid: RwSignal::new(v.grid),
+        }
+    }
+
+    /// The view as stored.
+    pub fn get(self) -> TimelineView {
+        TimelineView {
+            start_frame: self.start_frame.get_untracked(),
+            frames_per_px: self.frames_per_px.get_untracked(),
+            scroll_top: self.scroll_top.get_untracked(),
+            snap: self.snap.get_untracked(),
+            grid: self.grid.get_untracked(),
+        }
+    }
+
+    /// Restores a stored view, within the timeline of a session at `rate` (values out of range
+    /// fall back to a fitted view at the start and the beat grid).
+    pub fn set(self, v: &TimelineView, rate: u32) {
+        let day = mixroom_session::limits::timeline_frames(rate) as f64;
+        let within = |x: f64, top: f64| if x.is_finite() && (0.0..=top).contains(&x) { x } else { 0.0 };
+        self.start_frame.set(within(v.start_frame, day));
+        self.frames_per_px.set(within(v.frames_per_px, day));
+        self.scroll_top.set(within(v.scroll_top, 1e7));
+        self.snap.set(v.snap);
+        self.grid.set(if v.grid < GRIDS.len() { v.grid } else { TimelineView::default().grid });
+    }
+
+    /// Tracks every part (for the autosave).
+    pub fn track(self) {
+        self.start_frame.track();
+        self.frames_per_px.track();
+        self.scroll_top.track();
+        self.snap.track();
+        self.grid.track();
+    }
+}
+
