@@ -5,17 +5,17 @@
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use js_sys::Float32Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_engine::{ParamChange, Plan};
-use mixroom_session::{gated_rms_db, EngineEdit, Session, SessionError, Source, Stored, StripRef, ViewState};
+use mixroom_session::{EngineEdit, Session, SessionError, Source, Stored, StripRef, ViewState};
 
 use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
 use crate::files;
 use crate::history::History;
 use crate::meters::Meters;
 pub use crate::source::PreparedSource;
+use crate::sources::{Sources, Unread};
 use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
 
@@ -74,22 +74,8 @@ pub struct Desk {
     pub history_len: RwSignal<(usize, usize)>,
     /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
     pending_seek: StoredValue<Option<(f64, f64)>>,
-    /// Every source's audio, level and overview, stored once however many tracks (or undo steps)
-    /// use it: the demo's stems and imported files, by their source.
-    sources: StoredValue<Vec<PreparedSource>, LocalStorage>,
-    /// Whether audio is still being read from storage (exports wait for it).
-    pub reading: RwSignal<bool>,
-    /// Bumped by every open: a stream of another session's audio stops.
-    stream_generation: StoredValue<u64>,
-    /// Sources from storage whose samples are not all read yet (a stream cut short by opening
-    /// another session resumes when a session using them opens).
-    incomplete: StoredValue<std::collections::BTreeSet<String>>,
-}
-
-/// A source whose samples are still in storage.
-struct Unread {
-    id: String,
-    frames: usize,
+    /// The sources the session and its history play, kept once each.
+    pub sources: Sources,
 }
 
 impl Desk {
@@ -114,10 +100,7 @@ impl Desk {
             history: StoredValue::new(History::default()),
             history_len: RwSignal::new((0, 0)),
             pending_seek: StoredValue::new(None),
-            sources: StoredValue::new_local(Vec::new()),
-            reading: RwSignal::new(false),
-            stream_generation: StoredValue::new(0),
-            incomplete: StoredValue::new(Default::default()),
+            sources: Sources::new(),
         }
     }
 
@@ -144,9 +127,7 @@ impl Desk {
         }
         self.ready.set(false);
         // Any stream of the previous session's audio stops here.
-        self.stream_generation.update_value(|g| *g += 1);
-        let generation = self.stream_generation.get_value();
-        self.reading.set(false);
+        let generation = self.sources.begin_open();
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
         // The engine's module compiles while the sources are read.
         let module = async {
@@ -155,7 +136,8 @@ impl Desk {
                 None => EngineModule::load().await,
             }
         };
-        let (prepared, module) = futures::join!(self.prepare_sources(&states, store), module);
+        let progress = move |what: String| self.status.set(Status::Busy(what));
+        let (prepared, module) = futures::join!(self.sources.prepare(&states, store, progress), module);
         let (missing, unread) = prepared?;
         mark("mixroom-sources-prepared");
         let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
@@ -202,10 +184,8 @@ impl Desk {
         // Playable once the audio at the play position is in; the rest streams in behind it.
         if let (Some(store), false) = (store, unread.is_empty()) {
             let first = position as usize / CHUNK_FRAMES;
-            self.reading.set(true);
-            if let Err(e) = self.read_chunk(store, &unread, first, generation).await {
-                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
-            }
+            self.sources.reading.set(true);
+            self.stream_chunk(store, &unread, first, generation).await;
             spawn_local(self.stream_audio(store.clone(), unread, first, generation));
         }
         self.ready.set(true);
@@ -220,7 +200,7 @@ impl Desk {
     /// Which opening of a session this is (changes with every [`Desk::open`]): work started for one
     /// session (an import) checks it has not been replaced meanwhile.
     pub fn opened(self) -> u64 {
-        self.stream_generation.get_value()
+        self.sources.opened()
     }
 
     /// Where the engineer was in a session (selection beyond the session's strips is dropped).
@@ -248,102 +228,22 @@ impl Desk {
         Stored { session: self.session.get_untracked(), view, undo, redo }
     }
 
-    /// Every prepared source whose audio the store may need: imported audio, by content id.
-    pub fn imported_sources(self, ids: &std::collections::BTreeSet<String>) -> Vec<PreparedSource> {
-        self.sources.with_value(|s| s.iter().filter(|p| p.audio_id().is_some_and(|id| ids.contains(id))).cloned().collect())
-    }
-
-    /// Prepares every source the session and its history use that is not prepared yet, and lets
-    /// go of the rest; returns how many sources could not be found, and the sources from storage
-    /// whose samples are still to be read.
-    async fn prepare_sources(self, states: &[&Session], store: Option<&Store>) -> Result<(usize, Vec<Unread>), String> {
-        let mut unread = Vec::new();
-        let mut needed: Vec<(&Session, usize)> = Vec::new();
-        for s in states {
-            for (i, t) in s.tracks.iter().enumerate() {
-                if !needed.iter().any(|(n, j)| n.tracks[*j].source == t.source) {
-                    needed.push((s, i));
-                }
+    /// Reads chunk `chunk` of the sources in `unread` and sends it to the engine's tracks that play
+    /// them: in slices, paced while it plays, since each message is copied on the audio thread,
+    /// which must never spend a whole quantum on it.
+    async fn stream_chunk(self, store: &Store, unread: &[Unread], chunk: usize, generation: u64) {
+        let read = match self.sources.read_chunk(store, unread, chunk, generation).await {
+            Ok(read) => read,
+            Err(e) => {
+                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
+                return;
             }
-        }
-        let (mut missing, count) = (0, needed.len());
-        for (n, &(session, i)) in needed.iter().enumerate() {
-            let track = &session.tracks[i];
-            if self.sources.with_value(|s| s.iter().any(|p| p.source == track.source)) {
-                // Kept, but perhaps not all read: the rest is read again.
-                if let Source::Audio { id, frames, .. } = &track.source {
-                    if self.incomplete.with_value(|i| i.contains(id)) {
-                        unread.push(Unread { id: id.clone(), frames: *frames as usize });
-                    }
-                }
-                continue;
-            }
-            let prepared = match &track.source {
-                Source::DemoStem { .. } => {
-                    self.status.set(Status::Busy(format!("Preparing the demo session: {} ({}/{count})", track.name, n + 1)));
-                    // Let the page paint between stems: each takes a moment to synthesize.
-                    TimeoutFuture::new(0).await;
-                    let channels = session.render_source(i).map_err(|e| e.to_string())?;
-                    Some(PreparedSource {
-                        source: track.source.clone(),
-                        audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
-                        level: gated_rms_db(&channels),
-                        overview: Overview::build(&channels),
-                    })
-                }
-                Source::Audio { id, .. } => {
-                    self.status.set(Status::Busy(format!("Reading {} ({}/{count})", track.name, n + 1)));
-                    let info = match store {
-                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?,
-                        None => None,
-                    };
-                    // Stored audio of another shape than the session says is not this audio.
-                    let info = info.filter(|info| matches!(&track.source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
-                    // Silence of the right length for now: the samples stream in (`stream_audio`).
-                    info.map(|info| {
-                        self.incomplete.update_value(|i| { i.insert(id.clone()); });
-                        unread.push(Unread { id: id.clone(), frames: info.frames });
-                        PreparedSource {
-                            source: track.source.clone(),
-                            audio: (0..info.channels).map(|_| Float32Array::new_with_length(info.frames as u32)).collect(),
-                            level: info.level,
-                            overview: info.overview,
-                        }
-                    })
-                }
-            };
-            match prepared {
-                Some(p) => self.sources.update_value(|s| s.push(p)),
-                None => missing += 1,
-            }
-        }
-        // Only now, with the new session's audio ready, the rest is let go.
-        self.sources.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
-        Ok((missing, unread))
-    }
-
-    /// Reads chunk `chunk` of every source in `unread` (those it has) into the kept audio and the
-    /// engine's tracks that play it.
-    async fn read_chunk(self, store: &Store, unread: &[Unread], chunk: usize, generation: u64) -> Result<(), String> {
-        for source in unread.iter().filter(|u| chunk * CHUNK_FRAMES < u.frames) {
-            let Some(channels) = store.chunk(&source.id, chunk).await.map_err(|e| e.to_string())? else { continue };
-            if self.stream_generation.get_value() != generation {
-                return Ok(());
-            }
-            let offset = chunk * CHUNK_FRAMES;
-            let kept = self.sources.with_value(|s| s.iter().find(|p| p.audio_id() == Some(source.id.as_str())).map(|p| p.audio.clone()));
-            let Some(kept) = kept else { continue };
-            for (c, samples) in channels.iter().enumerate().take(kept.len()) {
-                if offset + samples.length() as usize <= kept[c].length() as usize {
-                    kept[c].set(samples, offset as u32);
-                }
-            }
+        };
+        let Some(engine) = self.engine.get_value() else { return };
+        for (id, offset, channels) in read {
             let tracks: Vec<usize> = self.session.with_untracked(|s| {
-                s.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id, .. } if *id == source.id)).map(|(i, _)| i).collect()
+                s.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id: i, .. } if *i == id)).map(|(i, _)| i).collect()
             });
-            // To the engine in slices, paced while it plays: each message is copied on the audio
-            // thread, which must never spend a whole quantum on it.
-            let Some(engine) = self.engine.get_value() else { continue };
             for &t in &tracks {
                 for (c, samples) in channels.iter().enumerate() {
                     let len = samples.length() as usize;
@@ -357,24 +257,18 @@ impl Desk {
                 }
             }
         }
-        Ok(())
     }
 
     /// Reads the rest of the sources' samples behind the chunk already read (`first`), then the
     /// ones before it; stops if another session is opened meanwhile.
     async fn stream_audio(self, store: Store, unread: Vec<Unread>, first: usize, generation: u64) {
-        let chunks = unread.iter().map(|u| u.frames.div_ceil(CHUNK_FRAMES)).max().unwrap_or(0);
-        for chunk in (first + 1..chunks).chain(0..first.min(chunks)) {
-            if self.stream_generation.get_value() != generation {
+        for chunk in Sources::chunks_after(&unread, first) {
+            if self.sources.opened() != generation {
                 return;
             }
-            if let Err(e) = self.read_chunk(&store, &unread, chunk, generation).await {
-                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
-            }
+            self.stream_chunk(&store, &unread, chunk, generation).await;
         }
-        if self.stream_generation.get_value() == generation {
-            self.incomplete.update_value(|i| unread.iter().for_each(|u| { i.remove(&u.id); }));
-            self.reading.set(false);
+        if self.sources.all_read(&unread, generation) {
             mark("mixroom-audio-read");
         }
     }
@@ -509,31 +403,15 @@ impl Desk {
         t
     }
 
-    /// Lays out what the desk keeps per track for `session`'s tracks from the stored sources (a
+    /// Lays out what the desk keeps per track for `session`'s tracks from the kept sources (a
     /// track whose source is missing plays silence), and returns the tracks' audio for the engine.
     fn rebuild_track_data(self, session: &Session) -> Vec<TrackAudio> {
-        let (mut audio, mut levels, mut overviews) = (Vec::new(), Vec::new(), Vec::new());
-        self.sources.with_value(|sources| {
-            for t in &session.tracks {
-                match sources.iter().find(|p| p.source == t.source) {
-                    Some(p) => {
-                        audio.push(p.audio.clone());
-                        levels.push(p.level);
-                        overviews.push(p.overview.clone());
-                    }
-                    None => {
-                        audio.push(vec![Float32Array::new_with_length(0)]);
-                        levels.push(f64::NEG_INFINITY);
-                        overviews.push(Overview::default());
-                    }
-                }
-            }
-        });
-        self.audio.set_value(audio.clone());
-        self.levels.set_value(levels);
-        self.overviews.set_value(overviews);
+        let layout = self.sources.lay_out(session);
+        self.audio.set_value(layout.audio.clone());
+        self.levels.set_value(layout.levels);
+        self.overviews.set_value(layout.overviews);
         self.meters.reset(session.strip_refs().len());
-        audio
+        layout.audio
     }
 
     /// Keeps imported audio (once per source) and adds a track for each, as one undoable step.
@@ -550,15 +428,7 @@ impl Desk {
             .collect();
         // Kept before the edit (laying the new tracks out needs their audio), and let go of again
         // if the edit is refused (the session would be over its limits).
-        let mut added = Vec::new();
-        self.sources.update_value(|s| {
-            for p in prepared {
-                if !s.iter().any(|x| x.source == p.source) {
-                    added.push(p.source.clone());
-                    s.push(p);
-                }
-            }
-        });
+        let added = self.sources.add(prepared);
         let mut last = None;
         let made = self.try_restructure(|s| {
             let anchor = after.and_then(|id| s.tracks.iter().position(|t| t.id == id));
@@ -567,7 +437,7 @@ impl Desk {
             Ok(())
         });
         if !made {
-            self.sources.update_value(|s| s.retain(|p| !added.contains(&p.source)));
+            self.sources.forget(&added);
         }
         last
     }
@@ -716,7 +586,7 @@ impl Desk {
         let Some(module) = self.module.get_value() else { return };
         spawn_local(async move {
             // Audio still streaming in from storage is waited for: the export is the whole mix.
-            while self.reading.get_untracked() {
+            while self.sources.reading.get_untracked() {
                 self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
                 TimeoutFuture::new(50).await;
             }

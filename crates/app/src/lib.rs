@@ -18,6 +18,7 @@ mod meters;
 pub mod inspector;
 mod sessions;
 mod source;
+mod sources;
 pub mod store;
 mod tabs;
 mod timeline;

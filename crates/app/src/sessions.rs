@@ -345,7 +345,7 @@ impl Library {
         let stored = desk.stored();
         let document = stored.to_json();
         let ids = stored.audio_ids();
-        let sources = desk.imported_sources(&ids);
+        let sources = desk.sources.imported(&ids);
         let audio_bytes: f64 = sources.iter().flat_map(|p| &p.audio).map(|c| c.length() as f64 * 4.0).sum();
         let unsaved: Vec<_> = sources.into_iter().filter(|p| p.audio_id().is_some_and(|id| !self.known_audio.with_value(|k| k.contains(id)))).collect();
         let entry = Entry {
