@@ -1,13 +1,20 @@
 //! `mixroom`: the native command-line tool.
 //!
-//! `mixroom render <session> -o mix.wav` renders a session file with the same engine the browser runs
-//! in its AudioWorklet, block for block, and writes a 32-bit float WAV.
+//! - `mixroom render <session or project> -o mix.wav` renders a session file or a project file with
+//!   the same engine the browser runs in its AudioWorklet, block for block, and writes a 32-bit float
+//!   WAV: what the browser's "Export mix" writes for the same session.
+//! - `mixroom pack session.json --media DIR -o project.mixroom` packs a session and its audio
+//!   files (found by content id once imported at the session's rate) into a project file.
+//! - `mixroom info project.mixroom` says what a project holds.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::collections::BTreeMap;
+
 use clap::{Parser, Subcommand};
-use mixroom_session::Session;
+use mixroom_project::MediumAudio;
+use mixroom_session::{Session, Source};
 
 #[derive(Parser)]
 #[command(name = "mixroom", version, about = "Mixroom's native tool: render sessions to audio files")]
@@ -20,11 +27,28 @@ struct Cli {
 enum Command {
     /// Renders a session to a 32-bit float stereo WAV file.
     Render {
-        /// The session file (JSON), or `demo` for the built-in demo session.
+        /// A project file (.mixroom), a session file (JSON), or `demo` for the built-in demo.
         session: String,
         /// Where to write the mix.
         #[arg(short, long)]
         output: PathBuf,
+    },
+    /// Packs a session file and its audio into a project file (.mixroom).
+    Pack {
+        /// The session file (JSON).
+        session: PathBuf,
+        /// A folder of the session's audio files (WAV, AIFF, FLAC, MP3, Ogg Vorbis), matched to
+        /// its tracks by content, whatever their names.
+        #[arg(long)]
+        media: PathBuf,
+        /// Where to write the project.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Says what a project file holds: its tracks, length, audio and format.
+    Info {
+        /// The project file (.mixroom).
+        project: PathBuf,
     },
     /// Renders the S16 benchmark session and prints the time it took, as JSON (see docs/BENCHMARKS.md).
     BenchS16 {
@@ -60,11 +84,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Render { session, output } => {
-            let session = load(&session)?;
-            let sources = session.render_sources().map_err(|e| e.to_string())?;
+            let (session, media) = load(&session)?;
+            let sources = sources(&session, &media)?;
             let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
             let [left, right] = engine.render_all();
             write_wav(&output, session.sample_rate, &left, &right)
+        }
+        Command::Pack { session, media, output } => pack(&session, &media, &output),
+        Command::Info { project } => {
+            let bytes = std::fs::read(&project).map_err(|e| format!("cannot read {}: {e}", project.display()))?;
+            print!("{}", info(&bytes).map_err(|e| format!("{}: {e}", project.display()))?);
+            Ok(())
         }
         Command::BenchS16 { seconds } => {
             use mixroom_session::bench::{s16_session, s16_sources};
@@ -100,17 +130,102 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn load(arg: &str) -> Result<Session, String> {
+/// The audio of a session's sources, by content id.
+type Media = BTreeMap<String, Vec<Vec<f32>>>;
+
+/// A session to render, and the audio it plays: `demo`, a project file (recognised by its zip
+/// header, whatever its name) or a session file (whose imported audio is not in it).
+fn load(arg: &str) -> Result<(Session, Media), String> {
     if arg == "demo" {
-        return Ok(Session::demo());
+        return Ok((Session::demo(), Media::new()));
     }
-    let text = std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    let said = |repairs: &mixroom_session::Repairs| {
+        // Values beyond the limits are mended, not refused: the render goes ahead, and says so.
+        for repair in &repairs.0 {
+            eprintln!("{arg}: mended on reading: {repair}");
+        }
+    };
+    if bytes.starts_with(b"PK") {
+        let project = mixroom_project::read(&bytes, |_| true).map_err(|e| format!("{arg}: {e}"))?;
+        said(&project.repairs);
+        return Ok((project.session, project.media));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{arg}: this is neither a session file nor a project file"))?;
     let (session, repairs) = Session::read(&text).map_err(|e| format!("{arg}: {e}"))?;
-    // Values beyond the limits are mended, not refused: the render goes ahead, and says so.
+    said(&repairs);
+    Ok((session, Media::new()))
+}
+
+/// Every track's audio: the demo's stems synthesized, imported audio from `media`.
+fn sources(session: &Session, media: &Media) -> Result<Vec<Vec<Vec<f32>>>, String> {
+    (0..session.tracks.len())
+        .map(|t| match &session.tracks[t].source {
+            Source::Audio { id, .. } => media.get(id).cloned().ok_or_else(|| {
+                format!("the audio of track “{}” is not in a session file: render its project file, or pack one with `mixroom pack`", session.tracks[t].name)
+            }),
+            Source::DemoStem { .. } => session.render_source(t).map_err(|e| e.to_string()),
+        })
+        .collect()
+}
+
+/// `mixroom pack`: every file of `dir` is imported at the session's rate, as the browser would, and
+/// those whose content the session plays go into the project.
+fn pack(session_path: &Path, dir: &Path, output: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(session_path).map_err(|e| format!("cannot read {}: {e}", session_path.display()))?;
+    let (session, repairs) = Session::read(&text).map_err(|e| format!("{}: {e}", session_path.display()))?;
     for repair in &repairs.0 {
-        eprintln!("{arg}: mended on reading: {repair}");
+        eprintln!("{}: mended on reading: {repair}", session_path.display());
     }
-    Ok(session)
+    let needed = mixroom_project::media_ids(&session);
+    let mut found = Media::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // Files that are not audio, or not this session's, are passed over.
+        let Ok(decoded) = mixroom_import::decode(bytes, &name, |_| true) else { continue };
+        let Ok(tracks) = mixroom_import::into_tracks(decoded, &name, session.sample_rate) else { continue };
+        for t in tracks {
+            if needed.contains(&t.id) {
+                found.entry(t.id).or_insert(t.channels);
+            }
+        }
+    }
+    let missing: Vec<String> = session
+        .tracks
+        .iter()
+        .filter(|t| matches!(&t.source, Source::Audio { id, .. } if !found.contains_key(id)))
+        .map(|t| format!("“{}”", t.name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("{} holds no audio for {} (files are matched by their content, at the session's rate)", dir.display(), missing.join(", ")));
+    }
+    let media: Vec<MediumAudio> = found.iter().map(|(id, channels)| MediumAudio { id, channels }).collect();
+    let bytes = mixroom_project::write(&session, &media, |_| true).map_err(|e| e.to_string())?;
+    std::fs::write(output, &bytes).map_err(|e| {
+        let _ = std::fs::remove_file(output);
+        format!("cannot write {}: {e}", output.display())
+    })
+}
+
+/// What `mixroom info` prints for a project file.
+fn info(bytes: &[u8]) -> Result<String, mixroom_project::ProjectError> {
+    use std::fmt::Write;
+    let project = mixroom_project::read(bytes, |_| true)?;
+    let (s, m) = (&project.session, &project.manifest);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", s.name);
+    let _ = writeln!(out, "  project format {} (written by {}), session format {}", m.version, m.app, s.version);
+    let _ = writeln!(out, "  {} tracks, {} buses, {} returns, {} Hz, {}", s.tracks.len(), s.buses.len(), s.returns.len(), s.sample_rate, mixroom_session::limits::duration(s.length_frames(), s.sample_rate));
+    let total: u64 = m.media.iter().map(|x| x.bytes).sum();
+    let _ = writeln!(out, "  {} sources of audio, {} bytes in all ({} bytes the file)", m.media.len(), total, bytes.len());
+    for x in &m.media {
+        let names: Vec<&str> = s.tracks.iter().filter(|t| matches!(&t.source, Source::Audio { id, .. } if *id == x.id)).map(|t| t.name.as_str()).collect();
+        let _ = writeln!(out, "  {}  {} ch, {} frames, {:?}, {} bytes: {}", x.id, x.channels, x.frames, x.encoding, x.bytes, names.join(", "));
+    }
+    Ok(out)
 }
 
 /// Writes an interleaved stereo 32-bit float WAV; a partly written file is removed on failure.

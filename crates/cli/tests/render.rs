@@ -61,3 +61,74 @@ fn an_unwritable_output_is_reported() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent-dir/mix.wav"));
 }
+
+/// Writes a 16-bit WAV of a tone: what a DAW's bounce of a stem is.
+fn stem(path: &std::path::Path, channels: u16, rate: u32, seconds: f32, freq: f32) {
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..(rate as f32 * seconds) as usize {
+        for c in 0..channels {
+            w.write_sample((0.4 * (std::f32::consts::TAU * freq * (c + 1) as f32 * i as f32 / rate as f32).sin() * 32767.0) as i16).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+/// `mixroom pack` finds a session's audio in a folder by content — whatever the files are called,
+/// with other files beside them — and `mixroom render` of the project equals the same session
+/// rendered with that audio directly; `mixroom info` says what it holds.
+#[test]
+fn a_session_and_its_stems_pack_into_a_project_that_renders_and_describes_itself() {
+    let dir = scratch("pack");
+    let media = dir.join("media");
+    let _ = std::fs::remove_dir_all(&media);
+    std::fs::create_dir_all(&media).unwrap();
+    // Two stems at the session's rate, one at 44.1 kHz (resampled on import, stored as floats),
+    // and a file that is no audio at all.
+    stem(&media.join("01 Bass.wav"), 1, 48_000, 2.0, 55.0);
+    stem(&media.join("02 Keys.wav"), 2, 48_000, 1.5, 330.0);
+    stem(&media.join("03 Pad.wav"), 2, 44_100, 1.0, 220.0);
+    std::fs::write(media.join("notes.txt"), "mix notes").unwrap();
+    let mut imported = Vec::new();
+    for name in ["01 Bass.wav", "02 Keys.wav", "03 Pad.wav"] {
+        let bytes = std::fs::read(media.join(name)).unwrap();
+        let decoded = mixroom_import::decode(bytes, name, |_| true).unwrap();
+        imported.extend(mixroom_import::into_tracks(decoded, name, 48_000).unwrap());
+    }
+    let mut session = mixroom_session::Session::empty("Packed mix");
+    let new: Vec<mixroom_session::NewTrack> = imported.iter().map(|t| mixroom_session::NewTrack { name: t.name.clone(), source_id: t.id.clone(), channels: t.channels.len() as u8, frames: t.channels[0].len() as u64 }).collect();
+    session.add_audio_tracks(&new).unwrap();
+    session.tracks[1].strip.fader_db = -6.0;
+    let session_path = dir.join("packed.mixroom.json");
+    std::fs::write(&session_path, session.to_json()).unwrap();
+    let project = dir.join("packed.mixroom");
+    let out = mixroom().arg("pack").arg(&session_path).arg("--media").arg(&media).arg("-o").arg(&project).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let wav = dir.join("packed.wav");
+    let out = mixroom().arg("render").arg(&project).arg("-o").arg(&wav).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rendered: Vec<f32> = hound::WavReader::open(&wav).unwrap().samples::<f32>().map(Result::unwrap).collect();
+    let sources: Vec<Vec<Vec<f32>>> = imported.iter().map(|t| t.channels.clone()).collect();
+    let [l, r] = session.build_engine(&sources).unwrap().render_all();
+    let direct: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
+    assert_eq!(rendered.len(), direct.len());
+    assert!(rendered.iter().zip(&direct).all(|(a, b)| a.to_bits() == b.to_bits()), "the project renders as the session with its audio");
+
+    let out = mixroom().arg("info").arg(&project).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for part in ["Packed mix", "project format 1", "3 tracks", "0:02", "3 sources of audio", "Flac16", "Float32", "Bass", "Keys", "Pad"] {
+        assert!(text.contains(part), "{part:?} not in:\n{text}");
+    }
+
+    // A session file alone cannot be rendered (its audio is elsewhere), and says how to.
+    let out = mixroom().arg("render").arg(&session_path).arg("-o").arg(dir.join("x.wav")).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mixroom pack"));
+    // Packing without one of its stems names the track.
+    std::fs::remove_file(media.join("02 Keys.wav")).unwrap();
+    let out = mixroom().arg("pack").arg(&session_path).arg("--media").arg(&media).arg("-o").arg(dir.join("y.mixroom")).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no audio for “02 Keys”"), "{}", String::from_utf8_lossy(&out.stderr));
+}
