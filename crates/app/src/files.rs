@@ -21,8 +21,13 @@ pub fn wav_f32(sample_rate: u32, left: &[f32], right: &[f32]) -> Result<Vec<u8>,
 
 /// Offers `bytes` to the user as a download named `filename`.
 pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> {
+    download_array(&Uint8Array::from(bytes), filename, mime)
+}
+
+/// Offers bytes already in a JS array for download, without copying them into wasm memory.
+pub fn download_array(bytes: &Uint8Array, filename: &str, mime: &str) -> Result<(), String> {
     let fail = |e: wasm_bindgen::JsValue| format!("The browser refused the download: {e:?}");
-    let parts = Array::of1(&Uint8Array::from(bytes));
+    let parts = Array::of1(bytes);
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;

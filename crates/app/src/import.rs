@@ -9,7 +9,6 @@ use futures::StreamExt;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_session::{gated_rms_db, Source};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -17,7 +16,6 @@ use gloo_timers::future::TimeoutFuture;
 
 use crate::desk::{desk, Desk};
 use crate::source::PreparedSource;
-use crate::waveform::Overview;
 
 /// One file being imported, or one that failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,10 +216,7 @@ impl Imports {
         for t in tracks.iter() {
             let get = |k: &str| Reflect::get(&t, &k.into()).unwrap_or(JsValue::UNDEFINED);
             let audio: Vec<Float32Array> = get("channels").unchecked_into::<Array>().iter().map(|c| c.unchecked_into()).collect();
-            let channels: Vec<Vec<f32>> = audio.iter().map(Float32Array::to_vec).collect();
-            let frames = channels.first().map_or(0, Vec::len) as u64;
-            let source = Source::Audio { id: get("id").as_string().unwrap_or_default(), channels: audio.len() as u8, frames };
-            prepared.push(PreparedSource { source, level: gated_rms_db(&channels), overview: Overview::build(&channels), audio });
+            prepared.push(PreparedSource::imported(get("id").as_string().unwrap_or_default(), audio));
             names.push(get("name").as_string().unwrap_or_else(|| name.clone()));
         }
         self.wait_turn(batch, index).await;
@@ -333,14 +328,19 @@ fn human_ratio(peak: f32) -> String {
 }
 
 /// Files dropped anywhere on the window are imported; dropped onto a track of the timeline (its
-/// header or its lane), their tracks go just after it.
-pub fn accept_drops(desk: Desk, imports: Imports) {
+/// header or its lane), their tracks go just after it. A project file dropped is opened as a new
+/// session instead.
+pub fn accept_drops(desk: Desk, imports: Imports, lib: crate::sessions::Library, sharing: crate::sharing::Sharing) {
     let _ = window_event_listener(leptos::ev::dragover, |ev: web_sys::DragEvent| ev.prevent_default());
     let _ = window_event_listener(leptos::ev::drop, move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         let files: Vec<web_sys::File> = ev.data_transfer().and_then(|d| d.files()).map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
-        if !files.is_empty() && desk.ready.get_untracked() {
-            imports.start(desk, files, track_under(ev.client_x() as f64, ev.client_y() as f64));
+        let (projects, audio): (Vec<web_sys::File>, Vec<web_sys::File>) = files.into_iter().partition(crate::sharing::is_project);
+        if let Some(project) = projects.into_iter().next() {
+            sharing.open_project(desk, lib, project);
+        }
+        if !audio.is_empty() && desk.ready.get_untracked() {
+            imports.start(desk, audio, track_under(ev.client_x() as f64, ev.client_y() as f64));
         }
     });
 }

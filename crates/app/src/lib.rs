@@ -17,6 +17,7 @@ mod import;
 mod meters;
 pub mod inspector;
 mod sessions;
+mod sharing;
 mod source;
 mod sources;
 pub mod store;
@@ -109,7 +110,9 @@ pub fn App() -> impl IntoView {
     provide_context(library);
     let imports = import::Imports::new();
     provide_context(imports);
-    import::accept_drops(desk, imports);
+    let sharing = sharing::Sharing::new();
+    provide_context(sharing);
+    import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
     library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));
     shortcuts(desk);
@@ -128,6 +131,7 @@ pub fn App() -> impl IntoView {
         </header>
         <div class="statusbar">
             <StatusLine />
+            <sharing::SharingPanel />
             <import::ImportPanel />
         </div>
         <Show when=move || library.shown.get()>

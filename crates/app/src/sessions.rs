@@ -15,7 +15,7 @@ use mixroom_session::{limits, Naming, Repairs, Session, Stored};
 
 use std::rc::Rc;
 
-use crate::desk::{desk, Desk, Status};
+use crate::desk::{desk, Desk, PreparedSource, Status};
 use crate::tabs::{self, News, Tabs};
 use crate::store::{self, human_bytes, Entry, Store, StoreError, Usage};
 
@@ -506,6 +506,22 @@ impl Library {
                 }
                 None => self.keep_only(self.current.get_untracked().as_deref()),
             }
+        });
+    }
+
+    /// Opens `stored` (a project file's, a link's) as a new session — never over one the user
+    /// has — with `sources`, the audio it plays that storage may not have yet (stored with it, each
+    /// once: what is stored already is not written again).
+    pub fn open_new(self, desk: Desk, mut stored: Stored, sources: Vec<PreparedSource>) {
+        self.act(async move {
+            if !self.leave(desk).await {
+                return;
+            }
+            let taken: Vec<String> = self.entries.with_untracked(|l| l.iter().map(|e| e.name.clone()).collect());
+            let name = if stored.session.name.trim().is_empty() { "Shared session".to_owned() } else { stored.session.name.clone() };
+            stored.session.name = unused_name(&name, &taken);
+            desk.sources.add(sources);
+            let _ = self.switch(desk, new_id(), stored).await;
         });
     }
 

@@ -26,3 +26,18 @@ impl PreparedSource {
     }
 }
 
+
+impl PreparedSource {
+    /// Imported audio (one `Float32Array` per channel) with content id `id`, ready to play: its
+    /// level and overview measured here.
+    pub fn imported(id: String, audio: TrackAudio) -> PreparedSource {
+        let channels: Vec<Vec<f32>> = audio.iter().map(js_sys::Float32Array::to_vec).collect();
+        let frames = channels.first().map_or(0, Vec::len) as u64;
+        PreparedSource {
+            source: Source::Audio { id, channels: audio.len() as u8, frames },
+            level: mixroom_session::gated_rms_db(&channels),
+            overview: Overview::build(&channels),
+            audio,
+        }
+    }
+}

@@ -1,8 +1,9 @@
-//! The importer inside a Web Worker: a file's bytes in, tracks at the session rate out.
+//! The app's file work inside a Web Worker: audio files imported (a file's bytes in, tracks at the
+//! session rate out), and project files written and read ([`project`]).
 //!
-//! The worker script (next to the app's assets) instantiates this module and calls
-//! [`import_file`] for each file the user drops; the decoding and resampling run there, never on
-//! the main thread or the audio thread. Progress goes out through the callback the script passes
+//! The worker scripts (next to the app's assets) instantiate this module and call
+//! [`import_file`] for each file the user drops, or a project function; the decoding, resampling
+//! and packing run there, never on the main thread or the audio thread. Progress goes out through the callback the script passes
 //! (it posts it to the main thread); cancelling a running import terminates the worker, since a
 //! worker busy decoding does not read its messages.
 
@@ -10,6 +11,8 @@ use js_sys::{Array, Float32Array, Function, Object, Reflect};
 use mixroom_import::{decode, into_tracks, normalise, peak, ImportedTrack};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+pub mod project;
 
 fn set(o: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.

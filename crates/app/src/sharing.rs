@@ -1,0 +1,244 @@
+//! Sharing a mix: the project file (`.mixroom`: the session and every source's audio in one
+//! file) exported, and opened as a new session — both in a Web Worker (`www/project-worker.js`,
+//! crate `mixroom-import-worker`), with a progress bar and a Cancel that terminates the worker.
+//!
+//! An opened project never overwrites a session the user has: it becomes a new entry in the
+//! session browser, its audio stored once (what storage already holds, by content id, is not
+//! written again). A project that does not read says what is wrong and changes nothing.
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mixroom_session::{Session, Source, Stored};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::desk::{desk, Desk, PreparedSource, Status};
+use crate::files;
+use crate::sessions::{library, Library};
+
+/// A project being written or read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    /// What it is, for the user: "Exporting “Mix 3”…".
+    pub what: String,
+    /// Share done, 0…1.
+    pub progress: f32,
+}
+
+/// The sharing feature's state: the job under way (one at a time) and its worker.
+#[derive(Clone, Copy)]
+pub struct Sharing {
+    pub job: RwSignal<Option<Job>>,
+    worker: StoredValue<Option<(web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
+}
+
+enum Reply {
+    Progress(f32),
+    Done(JsValue),
+    Failed(String),
+    Cancelled,
+}
+
+impl Sharing {
+    pub fn new() -> Sharing {
+        Sharing { job: RwSignal::new(None), worker: StoredValue::new_local(None) }
+    }
+
+    /// Stops the job under way: its worker is terminated, nothing is written or opened.
+    pub fn cancel(self) {
+        self.worker.update_value(|w| {
+            if let Some((worker, tx)) = w.take() {
+                worker.terminate();
+                let _ = tx.unbounded_send(Reply::Cancelled);
+            }
+        });
+        self.job.set(None);
+    }
+
+    /// Runs one job in a project worker: posts `message` (transferring `transfer`), reports its
+    /// progress, and returns what it answered. `Err(None)` when cancelled.
+    async fn run(self, what: String, message: &JsValue, transfer: &Array) -> Result<JsValue, Option<String>> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = web_sys::Worker::new_with_options("project-worker.js", &options).map_err(|_| Some("the project worker could not start".to_owned()))?;
+        let (tx, mut rx) = mpsc::unbounded();
+        let sender = tx.clone();
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let data = ev.data();
+            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            let reply = match get("type").as_string().as_deref() {
+                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
+                Some("done") => Reply::Done(data),
+                _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the project worker failed".into())),
+            };
+            let _ = sender.unbounded_send(reply);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let failed = tx.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            let _ = failed.unbounded_send(Reply::Failed(format!("the project worker failed: {}", ev.message())));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.worker.set_value(Some((worker.clone(), tx)));
+        self.job.set(Some(Job { what, progress: 0.0 }));
+        worker.post_message_with_transfer(message, transfer).map_err(|_| Some("the project could not be handed to its worker".to_owned()))?;
+        let outcome = loop {
+            match rx.next().await {
+                Some(Reply::Progress(p)) => self.job.update(|j| {
+                    if let Some(j) = j {
+                        j.progress = p;
+                    }
+                }),
+                Some(Reply::Done(data)) => break Ok(data),
+                Some(Reply::Failed(why)) => break Err(Some(why)),
+                Some(Reply::Cancelled) | None => break Err(None),
+            }
+        };
+        worker.terminate();
+        drop((on_message, on_error));
+        self.worker.set_value(None);
+        self.job.set(None);
+        outcome
+    }
+
+    /// Writes the open session and its audio into a project file, offered as a download.
+    pub fn export_project(self, desk: Desk) {
+        if self.job.get_untracked().is_some() {
+            return;
+        }
+        spawn_local(async move {
+            // Audio still streaming in from storage is waited for: the project holds all of it.
+            while desk.sources.reading.get_untracked() {
+                desk.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
+                gloo_timers::future::TimeoutFuture::new(50).await;
+            }
+            let session = desk.session.get_untracked();
+            let ids: std::collections::BTreeSet<String> = session.tracks.iter().filter_map(|t| match &t.source {
+                Source::Audio { id, .. } => Some(id.clone()),
+                Source::DemoStem { .. } => None,
+            }).collect();
+            let media = Array::new();
+            for source in desk.sources.imported(&ids) {
+                let m = Object::new();
+                let _ = Reflect::set(&m, &"id".into(), &source.audio_id().unwrap_or_default().into());
+                // Copies of the samples (the structured clone): the desk keeps its own.
+                let channels: Array = source.audio.iter().collect();
+                let _ = Reflect::set(&m, &"channels".into(), &channels);
+                media.push(&m);
+            }
+            let write = Object::new();
+            let _ = Reflect::set(&write, &"session".into(), &session.to_json().into());
+            let _ = Reflect::set(&write, &"media".into(), &media);
+            let message = Object::new();
+            let _ = Reflect::set(&message, &"write".into(), &write);
+            desk.status.set(Status::Ready);
+            match self.run(format!("Exporting “{}” as a project…", session.name), &message, &Array::new()).await {
+                Ok(done) => {
+                    let bytes: Uint8Array = Reflect::get(&done, &"bytes".into()).map(|b| b.unchecked_into()).unwrap_or_else(|_| Uint8Array::new_with_length(0));
+                    let name = format!("{}.{}", files::file_stem(&session.name), "mixroom");
+                    if let Err(message) = files::download_array(&bytes, &name, "application/zip") {
+                        desk.status.set(Status::Error(message));
+                    }
+                }
+                Err(Some(why)) => desk.status.set(Status::Error(format!("The project could not be exported: {why}"))),
+                Err(None) => {}
+            }
+        });
+    }
+
+    /// Opens a project file as a new session (its name made unique), its audio stored once.
+    pub fn open_project(self, desk: Desk, lib: Library, file: web_sys::File) {
+        if self.job.get_untracked().is_some() {
+            return;
+        }
+        spawn_local(async move {
+            let name = file.name();
+            let bytes: ArrayBuffer = match JsFuture::from(file.array_buffer()).await {
+                Ok(b) => b.unchecked_into(),
+                Err(_) => return desk.status.set(Status::Error(format!("{name} could not be read."))),
+            };
+            let message = Object::new();
+            let _ = Reflect::set(&message, &"read".into(), &bytes);
+            let project = match self.run(format!("Opening {name}…"), &message, &Array::of1(&bytes)).await {
+                Ok(done) => Reflect::get(&done, &"project".into()).unwrap_or(JsValue::UNDEFINED),
+                Err(Some(why)) => return desk.status.set(Status::Error(format!("{name} was not opened. {why}"))),
+                Err(None) => return,
+            };
+            let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            // The worker has read and mended it: read strictly here, it is the worker's own.
+            let session = match Session::from_json(&get(&project, "session").as_string().unwrap_or_default()) {
+                Ok(s) => s,
+                Err(e) => return desk.status.set(Status::Error(format!("{name} was not opened. {e}"))),
+            };
+            let repairs: Vec<String> = get(&project, "repairs").dyn_into::<Array>().map(|a| a.iter().filter_map(|r| r.as_string()).collect()).unwrap_or_default();
+            let sources: Vec<PreparedSource> = get(&project, "media")
+                .dyn_into::<Array>()
+                .map(|a| {
+                    a.iter()
+                        .map(|m| {
+                            let audio: Vec<Float32Array> = get(&m, "channels").dyn_into::<Array>().map(|c| c.iter().map(|c| c.unchecked_into()).collect()).unwrap_or_default();
+                            PreparedSource::imported(get(&m, "id").as_string().unwrap_or_default(), audio)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !repairs.is_empty() {
+                desk.notice(format!("{name} was opened with changes, because some of its values were beyond what Mixroom holds: {}.", repairs.iter().take(4).cloned().collect::<Vec<_>>().join("; ")));
+            }
+            lib.open_new(desk, Stored::fresh(session), sources);
+        });
+    }
+}
+
+impl Default for Sharing {
+    fn default() -> Self {
+        Sharing::new()
+    }
+}
+
+pub fn sharing() -> Sharing {
+    expect_context::<Sharing>()
+}
+
+/// Whether a dropped or picked file is a project file (by its name: the app reads it either way).
+pub fn is_project(file: &web_sys::File) -> bool {
+    file.name().to_ascii_lowercase().ends_with(".mixroom")
+}
+
+/// "Export project" and "Open project…", and the job under way with its Cancel.
+#[component]
+pub fn SharingPanel() -> impl IntoView {
+    let desk = desk();
+    let lib = library();
+    let sharing = sharing();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let picked = move |_| {
+        let Some(el) = input.get_untracked() else { return };
+        let file = el.files().and_then(|list| list.get(0));
+        el.set_value("");
+        if let Some(file) = file {
+            sharing.open_project(desk, lib, file);
+        }
+    };
+    let busy = move || sharing.job.get().is_some();
+    view! {
+        <div class="sharing">
+            <button disabled=move || !desk.ready.get() || busy() title="The session and all its audio in one file, to send or to open elsewhere"
+                on:click=move |_| sharing.export_project(desk)>"Export project"</button>
+            <button disabled=busy title="Open a project file (.mixroom) as a new session"
+                on:click=move |_| if let Some(el) = input.get_untracked() { el.click() }>"Open project…"</button>
+            <input node_ref=input type="file" accept=".mixroom" aria-label="Project file to open" class="file-input" tabindex="-1" on:change=picked />
+            {move || sharing.job.get().map(|job| view! {
+                <span class="sharing-job">
+                    <span>{job.what.clone()}</span>
+                    <progress max="1" prop:value=job.progress aria-label=job.what.clone()></progress>
+                    <button on:click=move |_| sharing.cancel()>"Cancel"</button>
+                </span>
+            })}
+        </div>
+    }
+}
