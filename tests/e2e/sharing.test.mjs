@@ -1,12 +1,14 @@
 // Sharing a mix as collaborators do: a session of imported, mixed stems exported as a project
 // file, opened in another browser (a fresh profile) — whose export equals the original's sample for
-// sample — and rendered by the CLI alike.
+// sample — and rendered by the CLI alike. Hostile and broken project files (tests/e2e/projects.mjs
+// makes them) are refused with what is wrong, and leave the open session and storage as they were.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { appForTests, artifactsDir, launchBrowser, openApp, readWavF32, serveApp, sineWav, ROOT } from './harness.mjs';
+import { projectParts, zip } from './projects.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let page;
@@ -82,6 +84,70 @@ test('a project exported here opens in a fresh browser and exports the same mix,
   for (let c = 0; c < 2; c++) for (let i = 0; i < cliWav.channels[c].length; i++) worst = Math.max(worst, Math.abs(cliWav.channels[c][i] - browserWav.channels[c][i]));
   assert.ok(worst <= 1e-6, `the CLI's render of the project differs from the browser's export by ${worst}`);
   assert.equal(worst, 0);
+});
+
+/** IndexedDB's catalog: the sessions stored (run in the page). */
+function catalog(p) {
+  return p.evaluate(() => new Promise((ok, fail) => {
+    const open = indexedDB.open('mixroom');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('catalog').objectStore('catalog').getAll();
+      req.onsuccess = () => { ok(req.result.map((e) => e.name).sort()); open.result.close(); };
+    };
+  }));
+}
+
+test('hostile and broken project files are refused with what is wrong; the open session and storage stay as they were', async () => {
+  const name = await page.locator('.session-name').textContent();
+  const before = await readFile(await download(page, () => button(page, 'Export mix').click(), 'sharing-before.wav'));
+  const stored = await catalog(page);
+  const parts = projectParts();
+  const good = zip(parts.entries());
+  const withEntries = (change) => zip(change(parts.entries()));
+  const json = (entries, entry, edit) => entries.map((e) => e.name === entry ? { ...e, data: Buffer.from(JSON.stringify(edit(JSON.parse(e.data)))) } : e);
+  const changedSample = Buffer.from(parts.wav);
+  changedSample.writeFloatLE(0.123, 44 + 4 * 1000);
+  const cases = [
+    ['not a zip', Buffer.from('<html>a web page, not a project</html>'), /not a Mixroom project file \(it is not a zip archive\)/],
+    ['cut short', good.subarray(0, Math.floor(good.length * 0.6)), /damaged|not a zip/],
+    ['a zip bomb', zip([parts.entries()[0], { name: 'session.json', data: Buffer.alloc(128 << 20, 32), deflate: true }]), /zip bomb|more than the \d+ it may/],
+    ['a path out of the archive', withEntries((e) => [...e, { name: '../../evil.sh', data: Buffer.from('rm -rf /') }]), /“\.\.\/\.\.\/evil\.sh”, a path that leaves the archive/],
+    ['an absolute path', withEntries((e) => [...e, { name: '/etc/passwd', data: Buffer.from('x') }]), /“\/etc\/passwd”, a path that leaves the archive/],
+    ['an entry twice', withEntries((e) => [...e, e[1]]), /names an entry twice/],
+    ['media missing', withEntries((e) => e.slice(0, 2)), /is missing/],
+    ['media extra', withEntries((e) => [...e, { name: 'media/sha256-extra.wav', data: parts.wav }]), /an entry the manifest does not name/],
+    ['media changed', withEntries((e) => [e[0], e[1], { ...e[2], data: changedSample }]), /does not match its content id/],
+    ['a newer project', withEntries((e) => json(e, 'manifest.json', (m) => ({ ...m, version: 7 }))), /newer version of Mixroom \(project format 7\)/],
+    ['a newer session', withEntries((e) => json(e, 'session.json', (s) => ({ ...s, version: 9 }))), /newer version of Mixroom \(session format 9\)/],
+    ['a manifest that is not JSON', withEntries((e) => [{ ...e[0], data: Buffer.from('{ "format": "mixroom-project", ') }, e[1], e[2]]), /its manifest is not JSON/],
+  ];
+  for (const [what, buffer, message] of cases) {
+    await page.getByLabel('Project file to open', { exact: true }).setInputFiles({ name: `${what}.mixroom`, mimeType: 'application/zip', buffer });
+    const error = page.locator('.status.error');
+    await error.waitFor({ timeout: 60_000 });
+    const text = await error.textContent();
+    assert.match(text, message, `${what}: ${text}`);
+    assert.match(text, new RegExp(`^${what}\\.mixroom was not opened\\.`), `${what}: ${text}`);
+    await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    assert.equal(await page.locator('.session-name').textContent(), name, `${what}: the session stays open`);
+    assert.deepEqual(await catalog(page), stored, `${what}: storage is as it was`);
+  }
+  const after = await readFile(await download(page, () => button(page, 'Export mix').click(), 'sharing-after.wav'));
+  assert.ok(after.equals(before), 'the open session plays exactly as before');
+});
+
+test('names from a project are text: HTML and script in them are shown, never run', async () => {
+  const hostile = '<img src=x onerror="window.__ran=1">';
+  const parts = projectParts({ trackName: hostile, sessionName: `<script>window.__ran=2</script>Mix` });
+  await page.getByLabel('Project file to open', { exact: true }).setInputFiles({ name: 'names.mixroom', mimeType: 'application/zip', buffer: zip(parts.entries()) });
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === '<script>window.__ran=2</script>Mix', null, { timeout: 60_000 });
+  await button(page, 'Timeline').click();
+  const header = page.getByRole('group', { name: `${hostile} track`, exact: true });
+  await header.waitFor({ timeout: 60_000 });
+  assert.equal(await header.getByRole('textbox', { name: `${hostile} name`, exact: true }).inputValue(), hostile);
+  assert.equal(await page.evaluate(() => window.__ran), undefined, 'nothing in a name ran');
+  assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was made of a name');
 });
 
 test('no errors reached the page', () => {
