@@ -20,7 +20,6 @@
 //! This is part of the serialization boundary (with `mixroom-session`): the project format has its
 //! own tag and version, and later versions carry older ones forward.
 
-pub mod link;
 mod media;
 
 use std::collections::{BTreeMap, BTreeSet};

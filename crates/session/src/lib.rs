@@ -14,6 +14,7 @@ mod damage;
 mod demo;
 mod edit;
 pub mod limits;
+pub mod link;
 pub mod migrate;
 mod mixer;
 pub mod stored;

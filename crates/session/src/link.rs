@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::{Read, Write};
 
 use base64::Engine as _;
-use mixroom_session::{Repairs, Session, SessionError};
+use crate::{Repairs, Session, SessionError};
 
 /// The version of the link's own encoding (the session inside has its own).
 pub const LINK_VERSION: u32 = 1;
@@ -217,7 +217,7 @@ mod tests {
     /// real mix (copies of one strip would compress far better than a mix does).
     fn full_mix() -> Session {
         use mixroom_engine::{InsertKind, StripParam};
-        use mixroom_session::{NewTrack, StripRef};
+        use crate::{NewTrack, StripRef};
         let mut s = Session::demo();
         let mut x = 0x2545_F491u32;
         let mut next = move || {
