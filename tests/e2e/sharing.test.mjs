@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { appForTests, artifactsDir, launchBrowser, openApp, readWavF32, serveApp, sineWav, ROOT } from './harness.mjs';
 import { projectParts, zip } from './projects.mjs';
@@ -75,6 +76,73 @@ test('a project exported here opens in a fresh browser and exports the same mix,
     await server.close();
   }
 
+  // A session link naming a hosted copy of the project (a second server, another origin, which
+  // allows CORS): a fresh browser opens the link, fetches the project and plays the same mix.
+  const host = createServer(async (req, res) => {
+    const body = await readFile(project);
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length, 'access-control-allow-origin': '*' });
+    res.end(body);
+  });
+  await new Promise((ok) => host.listen(0, '127.0.0.1', ok));
+  const hosted = `http://127.0.0.1:${host.address().port}/shared.mixroom`;
+  await button(page, 'Share link…').click();
+  await page.getByRole('textbox', { name: 'Project file address', exact: true }).fill(hosted);
+  await button(page, 'Copy link').click();
+  const withProject = await page.getByRole('textbox', { name: 'The session link', exact: true }).inputValue();
+  await page.getByRole('textbox', { name: 'Project file address', exact: true }).fill('');
+  await button(page, 'Copy link').click();
+  const alone = await page.getByRole('textbox', { name: 'The session link', exact: true }).inputValue();
+  assert.match(withProject, /#mix=1\.[A-Za-z0-9_-]+&project=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fshared\.mixroom$/);
+  assert.ok(alone.length < withProject.length && !alone.includes('project='));
+  const server2 = await serveApp();
+  const browser2 = await launchBrowser();
+  try {
+    const viaLink = await openApp(browser2, server2.url + withProject.slice(withProject.indexOf('#')), errors);
+    await viaLink.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 120_000 });
+    await viaLink.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Play' && !b.disabled), null, { timeout: 120_000 });
+    await saved(viaLink);
+    const linkMix = await readFile(await download(viaLink, () => button(viaLink, 'Export mix').click(), 'sharing-link.wav'));
+    assert.ok(linkMix.equals(await readFile(originalMix)), 'the link and its project file give the same mix');
+    assert.equal(viaLink.url().includes('#'), false, 'the link is opened once: a reload does not open it again');
+    // A link alone, in a profile that holds the media now: no fetch; a session of that name is
+    // here, so the user chooses — a new session.
+    const again = await viaLink.context().newPage();
+    again.on('pageerror', (e) => errors.push(`link tab: ${e.message}`));
+    await viaLink.close();
+    await again.goto(server2.url + alone.slice(alone.indexOf('#')));
+    const choice = again.getByRole('alertdialog', { name: "Open the link's session" });
+    await choice.waitFor({ timeout: 120_000 });
+    assert.match(await choice.textContent(), /A session named “Untitled session” is already here/);
+    await button(again, 'Open as a new session').click();
+    await again.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session 2', null, { timeout: 120_000 });
+    await again.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Play' && !b.disabled), null, { timeout: 120_000 });
+    await saved(again);
+    const aloneMix = await readFile(await download(again, () => button(again, 'Export mix').click(), 'sharing-link-alone.wav'));
+    assert.ok(aloneMix.equals(await readFile(originalMix)), 'a link alone plays the stored media: the same mix');
+    // Or in its place: the stored "Untitled session", changed since, takes the link's mix as one
+    // undoable step.
+    await button(again, 'Sessions…').click();
+    await button(again, 'Open Untitled session').click();
+    await again.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 60_000 });
+    await button(again, 'Close the session browser').click();
+    await button(again, 'Mixer').click();
+    const kick = again.getByRole('textbox', { name: 'Kick volume in dB', exact: true });
+    await kick.fill('-20');
+    await kick.press('Enter');
+    await saved(again);
+    await again.goto(server2.url + alone.slice(alone.indexOf('#')));
+    await choice.waitFor({ timeout: 120_000 });
+    await button(again, 'Replace it').click();
+    const level = () => again.getByRole('slider', { name: 'Kick volume', exact: true }).getAttribute('aria-valuenow');
+    await again.waitForFunction(() => document.querySelector('[aria-label="Kick volume"]')?.getAttribute('aria-valuenow') === '-4.5', null, { timeout: 60_000 });
+    await button(again, 'Undo').click();
+    assert.equal(await level(), '-20.0', 'undo brings the session back as it was');
+  } finally {
+    await browser2.close();
+    await server2.close();
+    await new Promise((ok) => host.close(ok));
+  }
+
   // The CLI renders the project file as the browser exports it.
   const cliMix = join(await artifactsDir(), 'sharing-cli.wav');
   execFileSync(CLI, ['render', project, '-o', cliMix]);
@@ -98,7 +166,7 @@ function catalog(p) {
   }));
 }
 
-test('hostile and broken project files are refused with what is wrong; the open session and storage stay as they were', async () => {
+test('hostile and broken project files and links are refused with what is wrong; the open session and storage stay as they were', async () => {
   const name = await page.locator('.session-name').textContent();
   const before = await readFile(await download(page, () => button(page, 'Export mix').click(), 'sharing-before.wav'));
   const stored = await catalog(page);
@@ -132,6 +200,21 @@ test('hostile and broken project files are refused with what is wrong; the open 
     await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
     assert.equal(await page.locator('.session-name').textContent(), name, `${what}: the session stays open`);
     assert.deepEqual(await catalog(page), stored, `${what}: storage is as it was`);
+  }
+  // Links cut short, changed, or longer than any Mixroom makes: refused, the session stays.
+  for (const [fragment, message] of [
+    ['#mix=1.AAAAAAAA', /This session link is damaged/],
+    ['#mix=1.!!!not-a-link', /This session link is damaged/],
+    ['#mix=9.AAAA', /newer version of Mixroom \(link format 9\)/],
+    [`#mix=1.${'A'.repeat(1_100_000)}`, /longer than any session link Mixroom makes/],
+  ]) {
+    await page.evaluate((f) => { window.location.hash = f; }, fragment);
+    const error = page.locator('.status.error');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.textContent(), message, fragment.slice(0, 40));
+    await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    assert.equal(await page.locator('.session-name').textContent(), name);
+    assert.deepEqual(await catalog(page), stored);
   }
   const after = await readFile(await download(page, () => button(page, 'Export mix').click(), 'sharing-after.wav'));
   assert.ok(after.equals(before), 'the open session plays exactly as before');

@@ -454,6 +454,14 @@ impl Desk {
         }
     }
 
+    /// Replaces the whole mix with `session` (a link's), as one undoable step.
+    pub fn replace_session(self, session: Session) {
+        self.restructure(move |s| {
+            *s = session;
+            Ok(())
+        });
+    }
+
     /// A structural edit (inserts, routing): applied only if the result is a valid mix, then the
     /// engine swaps in the new plan. A refused edit leaves everything as it was and says why.
     pub fn restructure(self, f: impl FnOnce(&mut Session) -> Result<(), SessionError>) {

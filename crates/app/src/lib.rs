@@ -115,6 +115,24 @@ pub fn App() -> impl IntoView {
     import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
     library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));
+    // A session link's mix opens once the session open last has (see `sharing`).
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let ready = desk.ready.get() && library.current.get().is_some();
+        if ready {
+            sharing.open_link_from_location(desk, library);
+        }
+        ready
+    });
+    // A link pasted into this tab's address bar changes only the fragment: the page stays, and
+    // the link's mix opens all the same.
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        if desk.ready.get_untracked() {
+            sharing.open_link_from_location(desk, library);
+        }
+    });
     shortcuts(desk);
     view! {
         <header class="topbar">

@@ -492,6 +492,39 @@ impl Library {
         }
     }
 
+    /// Whether this browser stores the audio of content id `id`.
+    pub fn has_audio(self, id: &str) -> bool {
+        self.known_audio.with_value(|k| k.contains(id))
+    }
+
+    /// The stored session named `name`, if one is.
+    pub fn named(self, name: &str) -> Option<String> {
+        self.entries.with_untracked(|l| l.iter().find(|e| e.name == name).map(|e| e.id.clone()))
+    }
+
+    /// Opens stored session `id` and replaces its mix with `session` (a link's), as one undoable
+    /// edit: an undo there brings the session back as it was stored. `sources` as for
+    /// [`Library::open_new`].
+    pub fn replace_with(self, desk: Desk, id: String, session: Session, sources: Vec<PreparedSource>) {
+        self.act(async move {
+            if self.current.get_untracked().as_deref() != Some(id.as_str()) {
+                if !self.leave(desk).await {
+                    return;
+                }
+                self.hold(&id).await;
+                let Some(stored) = self.read(&id).await else {
+                    self.keep_only(self.current.get_untracked().as_deref());
+                    return;
+                };
+                if !self.switch(desk, id, stored).await {
+                    return;
+                }
+            }
+            desk.sources.add(sources);
+            desk.replace_session(session);
+        });
+    }
+
     pub fn open(self, desk: Desk, id: String) {
         self.act(async move {
             if self.current.get_untracked().as_deref() == Some(id.as_str()) || !self.leave(desk).await {

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_session::{Session, Source, Stored};
+use mixroom_session::{link, Session, Source, Stored};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -33,6 +33,12 @@ pub struct Job {
 #[derive(Clone, Copy)]
 pub struct Sharing {
     pub job: RwSignal<Option<Job>>,
+    /// The link last made, shown to copy.
+    pub link: RwSignal<Option<String>>,
+    /// A link's mix waiting for the user to choose where it opens.
+    choice: StoredValue<Option<LinkChoice>, LocalStorage>,
+    /// Whether that choice is asked.
+    pub asking: RwSignal<bool>,
     worker: StoredValue<Option<(web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
 }
 
@@ -45,7 +51,7 @@ enum Reply {
 
 impl Sharing {
     pub fn new() -> Sharing {
-        Sharing { job: RwSignal::new(None), worker: StoredValue::new_local(None) }
+        Sharing { job: RwSignal::new(None), link: RwSignal::new(None), choice: StoredValue::new_local(None), asking: RwSignal::new(false), worker: StoredValue::new_local(None) }
     }
 
     /// Stops the job under way: its worker is terminated, nothing is written or opened.
@@ -150,6 +156,29 @@ impl Sharing {
         });
     }
 
+    /// Reads a project in the worker — `message` names a file's bytes or an address to fetch —
+    /// into its session (mended, and what was said of it) and its sources, ready to play.
+    async fn read_project(self, what: String, message: &JsValue, transfer: &Array) -> Result<(Session, Vec<String>, Vec<PreparedSource>), Option<String>> {
+        let done = self.run(what, message, transfer).await?;
+        let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let project = get(&done, "project");
+        // The worker has read and mended it: read strictly here, it is the worker's own.
+        let session = Session::from_json(&get(&project, "session").as_string().unwrap_or_default()).map_err(|e| Some(e.to_string()))?;
+        let repairs: Vec<String> = get(&project, "repairs").dyn_into::<Array>().map(|a| a.iter().filter_map(|r| r.as_string()).collect()).unwrap_or_default();
+        let sources: Vec<PreparedSource> = get(&project, "media")
+            .dyn_into::<Array>()
+            .map(|a| {
+                a.iter()
+                    .map(|m| {
+                        let audio: Vec<Float32Array> = get(&m, "channels").dyn_into::<Array>().map(|c| c.iter().map(|c| c.unchecked_into()).collect()).unwrap_or_default();
+                        PreparedSource::imported(get(&m, "id").as_string().unwrap_or_default(), audio)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((session, repairs, sources))
+    }
+
     /// Opens a project file as a new session (its name made unique), its audio stored once.
     pub fn open_project(self, desk: Desk, lib: Library, file: web_sys::File) {
         if self.job.get_untracked().is_some() {
@@ -163,34 +192,122 @@ impl Sharing {
             };
             let message = Object::new();
             let _ = Reflect::set(&message, &"read".into(), &bytes);
-            let project = match self.run(format!("Opening {name}…"), &message, &Array::of1(&bytes)).await {
-                Ok(done) => Reflect::get(&done, &"project".into()).unwrap_or(JsValue::UNDEFINED),
-                Err(Some(why)) => return desk.status.set(Status::Error(format!("{name} was not opened. {why}"))),
-                Err(None) => return,
-            };
-            let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            // The worker has read and mended it: read strictly here, it is the worker's own.
-            let session = match Session::from_json(&get(&project, "session").as_string().unwrap_or_default()) {
-                Ok(s) => s,
-                Err(e) => return desk.status.set(Status::Error(format!("{name} was not opened. {e}"))),
-            };
-            let repairs: Vec<String> = get(&project, "repairs").dyn_into::<Array>().map(|a| a.iter().filter_map(|r| r.as_string()).collect()).unwrap_or_default();
-            let sources: Vec<PreparedSource> = get(&project, "media")
-                .dyn_into::<Array>()
-                .map(|a| {
-                    a.iter()
-                        .map(|m| {
-                            let audio: Vec<Float32Array> = get(&m, "channels").dyn_into::<Array>().map(|c| c.iter().map(|c| c.unchecked_into()).collect()).unwrap_or_default();
-                            PreparedSource::imported(get(&m, "id").as_string().unwrap_or_default(), audio)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !repairs.is_empty() {
-                desk.notice(format!("{name} was opened with changes, because some of its values were beyond what Mixroom holds: {}.", repairs.iter().take(4).cloned().collect::<Vec<_>>().join("; ")));
+            match self.read_project(format!("Opening {name}…"), &message, &Array::of1(&bytes)).await {
+                Ok((session, repairs, sources)) => {
+                    say_repairs(desk, &name, &repairs);
+                    lib.open_new(desk, Stored::fresh(session), sources);
+                }
+                Err(Some(why)) => desk.status.set(Status::Error(format!("{name} was not opened. {why}"))),
+                Err(None) => {}
             }
-            lib.open_new(desk, Stored::fresh(session), sources);
         });
+    }
+
+    /// The link to the open session, naming `project` (a hosted copy of its project file) if not
+    /// empty: shown, and copied to the clipboard where the browser allows it.
+    pub fn make_link(self, desk: Desk, project: String) {
+        let project = project.trim().to_owned();
+        if !project.is_empty() {
+            if let Err(e) = link::check_address(&project) {
+                return desk.status.set(Status::Error(e.to_string()));
+            }
+        }
+        let fragment = desk.session.with_untracked(|s| link::encode(s, (!project.is_empty()).then_some(project.as_str())));
+        let Some(location) = web_sys::window().map(|w| w.location()) else { return };
+        let base = format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
+        let url = format!("{base}#{fragment}");
+        if let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) {
+            let _ = clipboard.write_text(&url);
+        }
+        desk.notice(format!("Session link made ({} characters): it holds the mix; the audio comes from {}.", url.len(), if project.is_empty() { "the receiver's storage (or a project file they open)" } else { "the project file it names" }));
+        self.link.set(Some(url));
+    }
+
+    /// Opens the mix of the link this page was opened with, if it was: as a new session, or — when
+    /// a session of that name is here — as the user chooses. Its audio comes from storage, or from
+    /// the project file it names (fetched, every medium verified); what neither has is named.
+    pub fn open_link_from_location(self, desk: Desk, lib: Library) {
+        let Some(location) = web_sys::window().map(|w| w.location()) else { return };
+        let hash = location.hash().unwrap_or_default();
+        if !hash.contains("mix=") {
+            return;
+        }
+        // Opened once: a reload does not open it again.
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let clean = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
+        }
+        let opened = match link::decode(&hash) {
+            Ok(l) => l,
+            Err(e) => return desk.status.set(Status::Error(e.to_string())),
+        };
+        spawn_local(async move {
+            let link::Link { session, repairs, project } = opened;
+            let mut sources = Vec::new();
+            let missing = |session: &Session, sources: &[PreparedSource]| -> Vec<String> {
+                session
+                    .tracks
+                    .iter()
+                    .filter(|t| matches!(&t.source, Source::Audio { id, .. } if !lib.has_audio(id) && !sources.iter().any(|p| p.audio_id() == Some(id.as_str()))))
+                    .map(|t| format!("“{}”", t.name))
+                    .collect()
+            };
+            if let (Some(url), false) = (&project, missing(&session, &[]).is_empty()) {
+                let message = Object::new();
+                let _ = Reflect::set(&message, &"fetch".into(), &url.into());
+                match self.read_project("Fetching the link's project file…".into(), &message, &Array::new()).await {
+                    Ok((_, _, media)) => sources = media,
+                    Err(Some(why)) => desk.status.set(Status::Error(format!("The link's project file was not opened: {why}"))),
+                    Err(None) => {}
+                }
+            }
+            say_repairs(desk, "The link's session", &repairs.0);
+            let absent = missing(&session, &sources);
+            if !absent.is_empty() {
+                desk.notice(format!("The audio of {} is not in this browser: open the project file (Open project…) or import the stems to hear them; they play silence until then.", absent.join(", ")));
+            }
+            // The stored sessions as they are now (the list may not be read yet on arrival).
+            lib.refresh().await;
+            match lib.named(&session.name) {
+                Some(id) => {
+                    self.choice.set_value(Some(LinkChoice { id, session, sources }));
+                    self.asking.set(true);
+                }
+                None => lib.open_new(desk, Stored::fresh(session), sources),
+            }
+        });
+    }
+}
+
+/// A link's mix whose name a stored session has: opened as a new session, or in that one's place.
+pub struct LinkChoice {
+    /// The stored session of that name.
+    id: String,
+    session: Session,
+    sources: Vec<PreparedSource>,
+}
+
+fn say_repairs(desk: Desk, what: &str, repairs: &[String]) {
+    if !repairs.is_empty() {
+        desk.notice(format!("{what} was opened with changes, because some of its values were beyond what Mixroom holds: {}.", repairs.iter().take(4).cloned().collect::<Vec<_>>().join("; ")));
+    }
+}
+
+impl Sharing {
+    /// The user's answer to a link whose session is here: a new session, or in that one's place.
+    pub fn choose(self, desk: Desk, lib: Library, replace: bool) {
+        self.asking.set(false);
+        let Some(LinkChoice { id, session, sources }) = self.choice.try_update_value(Option::take).flatten() else { return };
+        if replace {
+            lib.replace_with(desk, id, session, sources);
+        } else {
+            lib.open_new(desk, Stored::fresh(session), sources);
+        }
+    }
+
+    /// The name of the session a waiting link would replace.
+    fn choice_name(self) -> String {
+        self.choice.with_value(|c| c.as_ref().map(|c| c.session.name.clone())).unwrap_or_default()
     }
 }
 
@@ -232,6 +349,25 @@ pub fn SharingPanel() -> impl IntoView {
             <button disabled=busy title="Open a project file (.mixroom) as a new session"
                 on:click=move |_| if let Some(el) = input.get_untracked() { el.click() }>"Open project…"</button>
             <input node_ref=input type="file" accept=".mixroom" aria-label="Project file to open" class="file-input" tabindex="-1" on:change=picked />
+            <button disabled=move || !desk.ready.get() on:click=move |_| sharing.link.update(|l| *l = if l.is_some() { None } else { Some(String::new()) })
+                aria-expanded=move || sharing.link.get().is_some().to_string()>"Share link…"</button>
+            {move || sharing.link.get().map(|made| {
+                let address = NodeRef::<leptos::html::Input>::new();
+                view! {
+                    <div class="share-link" role="group" aria-label="Session link">
+                        <input node_ref=address type="url" placeholder="https://… (a hosted copy of the project file, optional)" aria-label="Project file address" />
+                        <button on:click=move |_| sharing.make_link(desk, address.get_untracked().map(|a| a.value()).unwrap_or_default())>"Copy link"</button>
+                        <input type="text" readonly aria-label="The session link" prop:value=made.clone() />
+                    </div>
+                }
+            })}
+            <Show when=move || sharing.asking.get()>
+                <div class="link-choice" role="alertdialog" aria-label="Open the link's session">
+                    <span>{move || format!("A session named “{}” is already here. Open the link's mix as a new session, or in its place (undo brings it back)?", sharing.choice_name())}</span>
+                    <button on:click=move |_| sharing.choose(desk, lib, false)>"Open as a new session"</button>
+                    <button on:click=move |_| sharing.choose(desk, lib, true)>"Replace it"</button>
+                </div>
+            </Show>
             {move || sharing.job.get().map(|job| view! {
                 <span class="sharing-job">
                     <span>{job.what.clone()}</span>
