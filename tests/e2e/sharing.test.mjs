@@ -14,6 +14,8 @@ import { projectParts, zip } from './projects.mjs';
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let page;
 const errors = appForTests((p) => { page = p; });
+/** What the first test shared: its export, its session file and the stems' paths. */
+let shared;
 
 const button = (p, name) => p.getByRole('button', { name, exact: true });
 const saved = (p) => p.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 60_000 });
@@ -52,6 +54,7 @@ test('a project exported here opens in a fresh browser and exports the same mix,
   await saved(page);
   const originalMix = await download(page, () => button(page, 'Export mix').click(), 'sharing-original.wav');
   const project = await download(page, () => button(page, 'Export project').click(), 'sharing.mixroom');
+  shared = { originalMix, sessionFile: await download(page, () => button(page, 'Save session').click(), 'sharing-session.json'), stems: paths };
   assert.equal((await readFile(project)).subarray(0, 2).toString(), 'PK');
 
   // Another browser: a fresh profile, which has none of the audio.
@@ -152,6 +155,41 @@ test('a project exported here opens in a fresh browser and exports the same mix,
   for (let c = 0; c < 2; c++) for (let i = 0; i < cliWav.channels[c].length; i++) worst = Math.max(worst, Math.abs(cliWav.channels[c][i] - browserWav.channels[c][i]));
   assert.ok(worst <= 1e-6, `the CLI's render of the project differs from the browser's export by ${worst}`);
   assert.equal(worst, 0);
+});
+
+test('a session file opened where one source is missing shows it offline; relinking it with its file restores the mix', async () => {
+  const server = await serveApp();
+  const browser = await launchBrowser();
+  try {
+    const other = await openApp(browser, server.url, errors);
+    // This browser has two of the three stems (imported into its demo), not the Room.
+    await button(other, 'Timeline').click();
+    await other.getByLabel('Audio files to import', { exact: true }).setInputFiles([shared.stems[0], shared.stems[2]]);
+    for (const name of ['Kick', 'Strings']) await other.getByRole('group', { name: `${name} track`, exact: true }).waitFor({ timeout: 60_000 });
+    await saved(other);
+    await other.getByLabel('Session file to open', { exact: true }).setInputFiles(shared.sessionFile);
+    await other.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 120_000 });
+    await button(other, 'Timeline').click();
+    const room = other.getByRole('group', { name: 'Room track', exact: true });
+    await room.waitFor({ timeout: 60_000 });
+    assert.equal(await room.locator('.offline').textContent(), 'Offline');
+    assert.equal(await other.getByRole('group', { name: 'Kick track', exact: true }).locator('.offline').count(), 0, 'what storage has is online');
+    assert.match(await other.locator('.status.error').textContent(), /A source of this session is offline: its audio is not in this browser\. Relink/);
+    // Relinked with its file (the same audio: taken silently).
+    await other.getByLabel('File for Relink Room', { exact: true }).setInputFiles(shared.stems[1]);
+    await room.locator('.offline').waitFor({ state: 'detached', timeout: 60_000 });
+    await saved(other);
+    const relinked = await readFile(await download(other, () => button(other, 'Export mix').click(), 'sharing-relinked.wav'));
+    assert.ok(relinked.equals(await readFile(shared.originalMix)), 'the relinked session exports the original mix, sample for sample');
+    // And it stays relinked: the Room's audio is stored now.
+    await other.reload();
+    await other.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 60_000 });
+    await other.getByRole('group', { name: 'Room track', exact: true }).waitFor({ timeout: 60_000 });
+    assert.equal(await other.locator('.offline').count(), 0);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 });
 
 /** IndexedDB's catalog: the sessions stored (run in the page). */

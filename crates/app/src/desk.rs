@@ -192,7 +192,7 @@ impl Desk {
         mark("mixroom-ready");
         self.status.set(match missing {
             0 => Status::Ready,
-            n => Status::Error(format!("The audio of {n} source(s) of this session is not in this browser's storage: those tracks play silence.")),
+            n => Status::Error(format!("{} of this session {} offline: {} audio is not in this browser. Relink each with its file (its Offline button on the timeline), or open the session's project file. Until then {} silence.", if n == 1 { "A source".to_owned() } else { format!("{n} sources") }, if n == 1 { "is" } else { "are" }, if n == 1 { "its" } else { "their" }, if n == 1 { "it plays" } else { "they play" })),
         });
         Ok(())
     }
@@ -451,6 +451,36 @@ impl Desk {
         }
         if let Some((track, clip)) = self.selected_clip.get_untracked() {
             self.selected_clip.set(new_index(track).map(|t| (t, clip)));
+        }
+    }
+
+    /// Brings an offline source back: `prepared` is a file's audio the user chose for source `id`.
+    /// The same audio (its content id `id`) is taken as it is; other audio replaces the source of
+    /// every track that played it, as an undoable edit (the caller has asked the user).
+    pub fn relink(self, id: &str, prepared: PreparedSource) {
+        let same = prepared.audio_id() == Some(id);
+        let source = prepared.source.clone();
+        self.sources.add(vec![prepared]);
+        if same {
+            // The session is as it was: only the engine hears the audio now.
+            let session = self.session.get_untracked();
+            let fresh: Vec<usize> = session.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id: i, .. } if i == id)).map(|(i, _)| i).collect();
+            let tracks = self.rebuild_track_data(&session);
+            let how: Vec<TrackLoad> = (0..session.tracks.len()).map(|i| if fresh.contains(&i) { TrackLoad::Samples } else { TrackLoad::Keep(i) }).collect();
+            if let Some(engine) = self.engine.get_value() {
+                let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
+                spawn_local(async move {
+                    if let Err(message) = engine.reload(&session.to_json(), &tracks, &how, playing).await {
+                        self.status.set(Status::Error(message));
+                    }
+                    engine.seek(at);
+                });
+            }
+            // Saved with it (the session is unchanged, its audio is not).
+            self.session.update(|_| {});
+        } else {
+            let old = id.to_owned();
+            self.restructure(move |s| s.replace_source(&old, source).map(|_| ()));
         }
     }
 

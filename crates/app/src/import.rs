@@ -154,6 +154,56 @@ impl Imports {
 
     /// One file: `Err(None)` when cancelled, `Err(Some(reason))` when it failed.
     async fn run(self, desk: Desk, key: u64, file: web_sys::File, (batch, index): (u64, usize)) -> Result<(), Option<String>> {
+        let is_cancelled = move || self.cancelled.with_value(|c| c.contains(&key));
+        let (prepared, names) = self.decode(desk, key, file).await?;
+        self.wait_turn(batch, index).await;
+        if is_cancelled() {
+            return Err(None);
+        }
+        let (after, session) = self.batches.with_value(|b| b.iter().find(|b| b.id == batch).map(|b| (b.after.clone(), b.session))).unwrap_or_default();
+        if session != desk.opened() {
+            return Err(Some("another session was opened before it finished; import it there again".to_owned()));
+        }
+        // The files of one pick or drop are one undo step.
+        let last = desk.in_run(format!("import {batch}"), || desk.add_imported(prepared, names, after.clone()));
+        // The next file's tracks follow this one's.
+        if after.is_some() {
+            self.batches.update_value(|b| {
+                if let Some(b) = b.iter_mut().find(|b| b.id == batch) {
+                    b.after = last.or(b.after.take());
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Decodes a file for an offline track (its job shown like an import's, the far-beyond-full
+    /// -scale question included): its first source, ready to play. `Err(None)` when cancelled.
+    pub async fn decode_one(self, desk: Desk, file: web_sys::File) -> Result<PreparedSource, Option<String>> {
+        let key = self.next.get_value() + 1;
+        self.next.set_value(key + 1);
+        let name = file.name();
+        self.jobs.update(|j| j.push(ImportJob { key, name: name.clone(), progress: 0.0, error: None, loud: None }));
+        let decoded = self.decode(desk, key, file).await;
+        self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
+        self.cancelled.update_value(|c| c.retain(|k| *k != key));
+        match &decoded {
+            Err(Some(why)) => self.jobs.update(|j| {
+                if let Some(x) = j.iter_mut().find(|x| x.key == key) {
+                    x.error = Some(format!("{name}: {why}"));
+                }
+            }),
+            _ => self.jobs.update(|j| j.retain(|x| x.key != key)),
+        }
+        let (mut prepared, _) = decoded?;
+        if prepared.is_empty() {
+            return Err(Some("it holds no audio".into()));
+        }
+        Ok(prepared.swap_remove(0))
+    }
+
+    /// Decodes and resamples a file in its own worker (job `key`): its sources and their names.
+    async fn decode(self, desk: Desk, key: u64, file: web_sys::File) -> Result<(Vec<PreparedSource>, Vec<String>), Option<String>> {
         let name = file.name();
         let bytes: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(|_| Some("the file could not be read".to_owned()))?.unchecked_into();
         let is_cancelled = move || self.cancelled.with_value(|c| c.contains(&key));
@@ -219,25 +269,7 @@ impl Imports {
             prepared.push(PreparedSource::imported(get("id").as_string().unwrap_or_default(), audio));
             names.push(get("name").as_string().unwrap_or_else(|| name.clone()));
         }
-        self.wait_turn(batch, index).await;
-        if is_cancelled() {
-            return Err(None);
-        }
-        let (after, session) = self.batches.with_value(|b| b.iter().find(|b| b.id == batch).map(|b| (b.after.clone(), b.session))).unwrap_or_default();
-        if session != desk.opened() {
-            return Err(Some("another session was opened before it finished; import it there again".to_owned()));
-        }
-        // The files of one pick or drop are one undo step.
-        let last = desk.in_run(format!("import {batch}"), || desk.add_imported(prepared, names, after.clone()));
-        // The next file's tracks follow this one's.
-        if after.is_some() {
-            self.batches.update_value(|b| {
-                if let Some(b) = b.iter_mut().find(|b| b.id == batch) {
-                    b.after = last.or(b.after.take());
-                }
-            });
-        }
-        Ok(())
+        Ok((prepared, names))
     }
 }
 

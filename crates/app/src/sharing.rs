@@ -203,6 +203,25 @@ impl Sharing {
         });
     }
 
+    /// Opens a session file (JSON: "Save session"'s) as a new session. Its imported audio is taken
+    /// from this browser's storage by content id; what storage lacks is offline, to relink.
+    pub fn open_session_file(self, desk: Desk, lib: Library, file: web_sys::File) {
+        spawn_local(async move {
+            let name = file.name();
+            let text = match JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()) {
+                Some(t) => t,
+                None => return desk.status.set(Status::Error(format!("{name} could not be read."))),
+            };
+            match Session::read(&text) {
+                Ok((session, repairs)) => {
+                    say_repairs(desk, &name, &repairs.0);
+                    lib.open_new(desk, Stored::fresh(session), Vec::new());
+                }
+                Err(e) => desk.status.set(Status::Error(format!("{name} was not opened. {e}"))),
+            }
+        });
+    }
+
     /// The link to the open session, naming `project` (a hosted copy of its project file) if not
     /// empty: shown, and copied to the clipboard where the browser allows it.
     pub fn make_link(self, desk: Desk, project: String) {
@@ -279,6 +298,25 @@ impl Sharing {
     }
 }
 
+/// Relinks the offline source `id` (a content id) with a file the user gave: the same audio is
+/// taken as it is; other audio only if the user says so, replacing the source of every track that
+/// played it (undoable).
+pub fn relink(desk: Desk, imports: crate::import::Imports, id: String, file: web_sys::File) {
+    spawn_local(async move {
+        let name = file.name();
+        // A failure is shown with the imports (the file and why).
+        let Ok(prepared) = imports.decode_one(desk, file).await else { return };
+        if prepared.audio_id() != Some(id.as_str()) {
+            let question = format!("“{name}” is not the audio this track was made with (its content differs). Relink the track to it anyway? Its clips keep within the new audio; undo takes it back.");
+            let yes = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
+            if !yes {
+                return;
+            }
+        }
+        desk.relink(&id, prepared);
+    });
+}
+
 /// A link's mix whose name a stored session has: opened as a new session, or in that one's place.
 pub struct LinkChoice {
     /// The stored session of that name.
@@ -342,6 +380,15 @@ pub fn SharingPanel() -> impl IntoView {
         }
     };
     let busy = move || sharing.job.get().is_some();
+    let session_input = NodeRef::<leptos::html::Input>::new();
+    let session_picked = move |_| {
+        let Some(el) = session_input.get_untracked() else { return };
+        let file = el.files().and_then(|list| list.get(0));
+        el.set_value("");
+        if let Some(file) = file {
+            sharing.open_session_file(desk, lib, file);
+        }
+    };
     view! {
         <div class="sharing">
             <button disabled=move || !desk.ready.get() || busy() title="The session and all its audio in one file, to send or to open elsewhere"
@@ -349,6 +396,9 @@ pub fn SharingPanel() -> impl IntoView {
             <button disabled=busy title="Open a project file (.mixroom) as a new session"
                 on:click=move |_| if let Some(el) = input.get_untracked() { el.click() }>"Open project…"</button>
             <input node_ref=input type="file" accept=".mixroom" aria-label="Project file to open" class="file-input" tabindex="-1" on:change=picked />
+            <button title="Open a session file (JSON) as a new session: its audio from this browser's storage, the rest offline to relink"
+                on:click=move |_| if let Some(el) = session_input.get_untracked() { el.click() }>"Open session file…"</button>
+            <input node_ref=session_input type="file" accept=".json,application/json" aria-label="Session file to open" class="file-input" tabindex="-1" on:change=session_picked />
             <button disabled=move || !desk.ready.get() on:click=move |_| sharing.link.update(|l| *l = if l.is_some() { None } else { Some(String::new()) })
                 aria-expanded=move || sharing.link.get().is_some().to_string()>"Share link…"</button>
             {move || sharing.link.get().map(|made| {

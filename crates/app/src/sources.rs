@@ -41,11 +41,14 @@ pub struct Sources {
     /// Sources from storage whose samples are not all read yet (a stream cut short by opening
     /// another session resumes when a session using them opens).
     incomplete: StoredValue<BTreeSet<String>>,
+    /// Imported audio the session (or its history) plays that this browser does not have: its
+    /// tracks are *offline* — shown as such, playing silence — until relinked with a file.
+    pub offline: RwSignal<BTreeSet<String>>,
 }
 
 impl Sources {
     pub fn new() -> Sources {
-        Sources { kept: StoredValue::new_local(Vec::new()), reading: RwSignal::new(false), generation: StoredValue::new(0), incomplete: StoredValue::new(BTreeSet::new()) }
+        Sources { kept: StoredValue::new_local(Vec::new()), reading: RwSignal::new(false), generation: StoredValue::new(0), incomplete: StoredValue::new(BTreeSet::new()), offline: RwSignal::new(BTreeSet::new()) }
     }
 
     /// A session is being opened: any stream of the previous one's audio stops. Returns the new
@@ -67,8 +70,11 @@ impl Sources {
         self.kept.with_value(|s| s.iter().filter(|p| p.audio_id().is_some_and(|id| ids.contains(id))).cloned().collect())
     }
 
-    /// Keeps `prepared` sources not kept yet; returns those added.
+    /// Keeps `prepared` sources not kept yet (no longer offline); returns those added.
     pub fn add(self, prepared: Vec<PreparedSource>) -> Vec<Source> {
+        self.offline.update(|o| prepared.iter().filter_map(PreparedSource::audio_id).for_each(|id| {
+            o.remove(id);
+        }));
         let mut added = Vec::new();
         self.kept.update_value(|s| {
             for p in prepared {
@@ -122,6 +128,7 @@ impl Sources {
             }
         }
         let (mut missing, count) = (0, needed.len());
+        let mut offline = BTreeSet::new();
         for (n, &(session, i)) in needed.iter().enumerate() {
             let track = &session.tracks[i];
             if self.kept.with_value(|s| s.iter().any(|p| p.source == track.source)) {
@@ -171,11 +178,17 @@ impl Sources {
             };
             match prepared {
                 Some(p) => self.kept.update_value(|s| s.push(p)),
-                None => missing += 1,
+                None => {
+                    missing += 1;
+                    if let Source::Audio { id, .. } = &track.source {
+                        offline.insert(id.clone());
+                    }
+                }
             }
         }
         // Only now, with the new session's audio ready, the rest is let go.
         self.kept.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
+        self.offline.set(offline);
         Ok((missing, unread))
     }
 

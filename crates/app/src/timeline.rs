@@ -735,6 +735,31 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                 } />
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
+            {
+                // Offline: its audio is not in this browser. Relinked with a file.
+                let source = move || desk.session.with(|s| match s.tracks.get(index).map(|t| &t.source) {
+                    Some(mixroom_session::Source::Audio { id, .. }) => Some(id.clone()),
+                    _ => None,
+                });
+                let offline = move || source().filter(|id| desk.sources.offline.with(|o| o.contains(id)));
+                let picker = NodeRef::<leptos::html::Input>::new();
+                let label = format!("Relink {name}");
+                view! {
+                    <Show when=move || offline().is_some()>
+                        <span class="offline" title="Its audio is not in this browser: it plays silence until relinked">"Offline"</span>
+                        <button class="relink" aria-label=label.clone() on:click=move |_| if let Some(el) = picker.get_untracked() { el.click() }>"Relink…"</button>
+                        <input node_ref=picker type="file" accept="audio/*,.wav,.aif,.aiff,.flac,.mp3,.ogg" class="file-input" tabindex="-1" aria-label=format!("File for {label}")
+                            on:change=move |_| {
+                                let Some(el) = picker.get_untracked() else { return };
+                                let file = el.files().and_then(|l| l.get(0));
+                                el.set_value("");
+                                if let (Some(file), Some(id)) = (file, offline()) {
+                                    crate::sharing::relink(desk, crate::import::imports(), id, file);
+                                }
+                            } />
+                    </Show>
+                }
+            }
             <input type="text" class="trim" aria-label=format!("{name} trim in dB") title="Input trim"
                 prop:value=move || db_label(value(|s| s.trim_db))
                 on:change=move |ev| {

@@ -454,6 +454,34 @@ impl Session {
         Ok(placed)
     }
 
+    /// Gives every track playing source `old` (a content id) the audio `new` instead — a file the
+    /// user chose to relink an offline track with. Their clips keep within the new audio (a clip
+    /// wholly past its end is dropped). Returns the tracks changed.
+    pub fn replace_source(&mut self, old: &str, new: crate::Source) -> Result<Vec<usize>, SessionError> {
+        let frames = match &new {
+            crate::Source::Audio { frames, .. } => *frames,
+            crate::Source::DemoStem { .. } => return Err(SessionError::Invalid("a track is relinked to a file".into())),
+        };
+        let mut changed = Vec::new();
+        self.structural(|s| {
+            for (i, t) in s.tracks.iter_mut().enumerate() {
+                if !matches!(&t.source, crate::Source::Audio { id, .. } if id == old) {
+                    continue;
+                }
+                t.source = new.clone();
+                t.clips.retain(|c| c.offset < frames);
+                for c in &mut t.clips {
+                    c.length = c.length.min(frames - c.offset);
+                    c.fade_in = c.fade_in.min(c.length);
+                    c.fade_out = c.fade_out.min(c.length - c.fade_in);
+                }
+                changed.push(i);
+            }
+            Ok(())
+        })?;
+        Ok(changed)
+    }
+
     /// Adds a group bus (`return_ = false`) or an effect return, routed to the master.
     pub fn add_bus(&mut self, name: &str, return_: bool) -> Result<StripRef, SessionError> {
         let prefix = if return_ { "return" } else { "bus" };

@@ -584,3 +584,18 @@ fn sources_keep_within_the_timeline_and_folders_follow_the_routing() {
     assert_eq!((read.tracks[0].folder.as_deref(), read.tracks[0].strip.output.as_str()), (None, "drums"));
     assert!(repairs.to_string().contains("is shown in the folder “verb”, which its routing does not go to: it is shown outside folders now"), "{repairs}");
 }
+
+#[test]
+fn an_offline_source_is_relinked_to_other_audio_with_its_clips_kept_within_it() {
+    let mut s = Session::empty("Relink");
+    s.add_audio_tracks(&[NewTrack { name: "Vox".into(), source_id: "sha256-old".into(), channels: 1, frames: 96_000 }]).unwrap();
+    s.edit_clip(0, 0, |c| { c.offset = 50_000; c.length = 46_000; c.fade_out = 40_000; }).unwrap();
+    let changed = s.replace_source("sha256-old", Source::Audio { id: "sha256-new".into(), channels: 2, frames: 60_000 }).unwrap();
+    assert_eq!(changed, [0]);
+    let c = &s.tracks[0].clips[0];
+    assert_eq!((c.offset, c.length, c.fade_out), (50_000, 10_000, 10_000));
+    assert!(s.validate().is_ok());
+    // Audio shorter than the clip's offset: the clip goes (the track plays nothing of it).
+    assert!(s.replace_source("sha256-new", Source::Audio { id: "sha256-tiny".into(), channels: 1, frames: 1_000 }).is_ok());
+    assert!(s.tracks[0].clips.is_empty() || s.tracks[0].clips.iter().all(|c| c.offset < 1_000));
+}
