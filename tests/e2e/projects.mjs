@@ -72,7 +72,7 @@ export function floatWav(samples, rate) {
 
 /** The parts of a good project: a session of one imported track (named `trackName`) and its
  * audio, as entries; alter them to make bad ones. */
-export function projectParts({ trackName = 'Shaker', sessionName = 'Shared mix' } = {}) {
+export function projectParts({ trackName = 'Shaker', sessionName = 'Shared mix', markerName = null } = {}) {
   const rate = 48000;
   const samples = new Float32Array(24000).map((_, i) => 0.3 * Math.sin(i * 0.05));
   const id = contentId([samples], rate);
@@ -80,6 +80,7 @@ export function projectParts({ trackName = 'Shaker', sessionName = 'Shared mix' 
     format: 'mixroom-session', version: 4, name: sessionName, sample_rate: rate, tempo_bpm: 120,
     tracks: [{ id: 'track-1', name: trackName, source: { kind: 'audio', id, channels: 1, frames: samples.length }, fader_db: -3 }],
     master: {},
+    markers: markerName === null ? [] : [{ name: markerName, frame: 12000 }],
   };
   const wav = floatWav(samples, rate);
   const manifest = {

@@ -227,6 +227,7 @@ test('hostile and broken project files and links are refused with what is wrong;
     ['a newer project', withEntries((e) => json(e, 'manifest.json', (m) => ({ ...m, version: 7 }))), /newer version of Mixroom \(project format 7\)/],
     ['a newer session', withEntries((e) => json(e, 'session.json', (s) => ({ ...s, version: 9 }))), /newer version of Mixroom \(session format 9\)/],
     ['a manifest that is not JSON', withEntries((e) => [{ ...e[0], data: Buffer.from('{ "format": "mixroom-project", ') }, e[1], e[2]]), /its manifest is not JSON/],
+    ['a session that is not JSON', withEntries((e) => [e[0], { ...e[1], data: Buffer.from('{"format":"mixroom-session","version":4,"tracks":[') }, e[2]]), /session file is damaged or incomplete/],
   ];
   for (const [what, buffer, message] of cases) {
     await page.getByLabel('Project file to open', { exact: true }).setInputFiles({ name: `${what}.mixroom`, mimeType: 'application/zip', buffer });
@@ -235,6 +236,23 @@ test('hostile and broken project files and links are refused with what is wrong;
     const text = await error.textContent();
     assert.match(text, message, `${what}: ${text}`);
     assert.match(text, new RegExp(`^${what}\\.mixroom was not opened\\.`), `${what}: ${text}`);
+    await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    assert.equal(await page.locator('.session-name').textContent(), name, `${what}: the session stays open`);
+    assert.deepEqual(await catalog(page), stored, `${what}: storage is as it was`);
+  }
+  // Bare session files ("Open session file…"): not JSON, newer, not a session at all.
+  for (const [what, text, message] of [
+    ['not JSON', '{"format":"mixroom-session","version":4,"tracks":[{"name":"Kick"', /session file is damaged or incomplete/],
+    ['a newer session', JSON.stringify({ ...parts.session, version: 9 }), /newer version of Mixroom \(session format 9\)/],
+    ['not a session', JSON.stringify({ type: 'FeatureCollection', features: [] }), /not a Mixroom session/],
+    ['a picture', '\u0089PNG\r\n\u001a\n\u0000\u0000', /damaged or incomplete|not a Mixroom session/],
+  ]) {
+    await page.getByLabel('Session file to open', { exact: true }).setInputFiles({ name: `${what}.json`, mimeType: 'application/json', buffer: Buffer.from(text) });
+    const error = page.locator('.status.error');
+    await error.waitFor({ timeout: 60_000 });
+    const shown = await error.textContent();
+    assert.match(shown, message, `${what}: ${shown}`);
+    assert.match(shown, new RegExp(`^${what}\\.json was not opened\\.`), `${what}: ${shown}`);
     await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
     assert.equal(await page.locator('.session-name').textContent(), name, `${what}: the session stays open`);
     assert.deepEqual(await catalog(page), stored, `${what}: storage is as it was`);
@@ -260,14 +278,18 @@ test('hostile and broken project files and links are refused with what is wrong;
 
 test('names from a project are text: HTML and script in them are shown, never run', async () => {
   const hostile = '<img src=x onerror="window.__ran=1">';
-  const parts = projectParts({ trackName: hostile, sessionName: `<script>window.__ran=2</script>Mix` });
+  const parts = projectParts({ trackName: hostile, sessionName: `<script>window.__ran=2</script>Mix`, markerName: '<b onmouseover="window.__ran=3">Chorus</b>' });
   await page.getByLabel('Project file to open', { exact: true }).setInputFiles({ name: 'names.mixroom', mimeType: 'application/zip', buffer: zip(parts.entries()) });
   await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === '<script>window.__ran=2</script>Mix', null, { timeout: 60_000 });
   await button(page, 'Timeline').click();
   const header = page.getByRole('group', { name: `${hostile} track`, exact: true });
   await header.waitFor({ timeout: 60_000 });
   assert.equal(await header.getByRole('textbox', { name: `${hostile} name`, exact: true }).inputValue(), hostile);
+  const marker = page.getByRole('textbox', { name: '<b onmouseover="window.__ran=3">Chorus</b> marker name', exact: true });
+  assert.equal(await marker.inputValue(), '<b onmouseover="window.__ran=3">Chorus</b>');
+  await marker.hover();
   assert.equal(await page.evaluate(() => window.__ran), undefined, 'nothing in a name ran');
+  assert.equal(await page.locator('b[onmouseover]').count(), 0, 'no element was made of a marker name');
   assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was made of a name');
 });
 
