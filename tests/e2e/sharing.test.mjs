@@ -175,6 +175,20 @@ test('a session file opened where one source is missing shows it offline; relink
     assert.equal(await room.locator('.offline').textContent(), 'Offline');
     assert.equal(await other.getByRole('group', { name: 'Kick track', exact: true }).locator('.offline').count(), 0, 'what storage has is online');
     assert.match(await other.locator('.status.error').textContent(), /A source of this session is offline: its audio is not in this browser\. Relink/);
+    // Other audio is asked about: declined, the track stays offline; accepted, it plays that
+    // audio, and undo takes the relink back.
+    const relinkWith = async (file, answer) => {
+      const asked = new Promise((ok) => other.once('dialog', async (d) => { ok(d.message()); await (answer ? d.accept() : d.dismiss()); }));
+      await other.getByLabel('File for Relink Room', { exact: true }).setInputFiles(file);
+      return asked;
+    };
+    assert.match(await relinkWith(shared.stems[0], false), /is not the audio this track was made with/);
+    await other.waitForTimeout(500);
+    assert.equal(await room.locator('.offline').count(), 1, 'declined: still offline');
+    assert.match(await relinkWith(shared.stems[0], true), /is not the audio this track was made with/);
+    await room.locator('.offline').waitFor({ state: 'detached', timeout: 60_000 });
+    await other.keyboard.press('Control+z');
+    await room.locator('.offline').waitFor({ timeout: 60_000 });
     // Relinked with its file (the same audio: taken silently).
     await other.getByLabel('File for Relink Room', { exact: true }).setInputFiles(shared.stems[1]);
     await room.locator('.offline').waitFor({ state: 'detached', timeout: 60_000 });
