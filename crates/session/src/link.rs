@@ -17,8 +17,8 @@
 use std::fmt;
 use std::io::{Read, Write};
 
-use base64::Engine as _;
 use crate::{Repairs, Session, SessionError};
+use base64::Engine as _;
 
 /// The version of the link's own encoding (the session inside has its own).
 pub const LINK_VERSION: u32 = 1;
@@ -77,19 +77,27 @@ impl std::error::Error for LinkError {}
 
 /// The fragment (without `#`) of a link to `session`, naming `project` if given.
 pub fn encode(session: &Session, project: Option<&str>) -> String {
-    let json = serde_json::to_string(session).expect("a session always serializes: it holds only plain data");
+    let json = serde_json::to_string(session)
+        .expect("a session always serializes: it holds only plain data");
     let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     // (The dictionary primes the window: the encoder compresses it, and only what follows it
     // is kept — see `inflate`, which primes its own the same way.)
     let packed = {
-        deflate.write_all(DICTIONARY).expect("writing to memory cannot fail");
+        deflate
+            .write_all(DICTIONARY)
+            .expect("writing to memory cannot fail");
         deflate.flush().expect("writing to memory cannot fail");
         let primed = deflate.get_ref().len();
-        deflate.write_all(json.as_bytes()).expect("writing to memory cannot fail");
+        deflate
+            .write_all(json.as_bytes())
+            .expect("writing to memory cannot fail");
         let all = deflate.finish().expect("writing to memory cannot fail");
         all[primed..].to_vec()
     };
-    let mut fragment = format!("mix={LINK_VERSION}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed));
+    let mut fragment = format!(
+        "mix={LINK_VERSION}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
+    );
     if let Some(url) = project {
         fragment.push_str("&project=");
         fragment.push_str(&percent_encode(url));
@@ -107,26 +115,40 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
     for part in fragment.split('&') {
         match part.split_once('=') {
             Some(("mix", v)) => mix = Some(v),
-            Some(("project", v)) => project = Some(percent_decode(v).ok_or_else(|| LinkError::Damaged("the project file's address does not read".into()))?),
+            Some(("project", v)) => {
+                project = Some(percent_decode(v).ok_or_else(|| {
+                    LinkError::Damaged("the project file's address does not read".into())
+                })?)
+            }
             _ => {}
         }
     }
     let mix = mix.ok_or(LinkError::NoMix)?;
-    let (version, data) = mix.split_once('.').ok_or_else(|| LinkError::Damaged("its version is missing".into()))?;
-    let version: u32 = version.parse().map_err(|_| LinkError::Damaged("its version does not read".into()))?;
+    let (version, data) = mix
+        .split_once('.')
+        .ok_or_else(|| LinkError::Damaged("its version is missing".into()))?;
+    let version: u32 = version
+        .parse()
+        .map_err(|_| LinkError::Damaged("its version does not read".into()))?;
     if version > LINK_VERSION {
         return Err(LinkError::NewerVersion(version));
     }
     if version == 0 {
         return Err(LinkError::Damaged("its version does not read".into()));
     }
-    let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')).map_err(|_| LinkError::Damaged("its characters are not all a link's".into()))?;
+    let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data.trim_end_matches('='))
+        .map_err(|_| LinkError::Damaged("its characters are not all a link's".into()))?;
     let json = inflate(&packed)?;
     let (session, repairs) = Session::read(&json).map_err(LinkError::Session)?;
     if let Some(url) = &project {
         check_address(url)?;
     }
-    Ok(Link { session, repairs, project })
+    Ok(Link {
+        session,
+        repairs,
+        project,
+    })
 }
 
 /// Inflates what [`encode`] deflated: the dictionary first, as the encoder primed with it, then
@@ -135,32 +157,49 @@ fn inflate(packed: &[u8]) -> Result<String, LinkError> {
     // Deflate again the dictionary alone, flushed as the encoder flushed it: the link's data
     // continues that stream.
     let mut primer = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    primer.write_all(DICTIONARY).expect("writing to memory cannot fail");
+    primer
+        .write_all(DICTIONARY)
+        .expect("writing to memory cannot fail");
     primer.flush().expect("writing to memory cannot fail");
     let mut stream = primer.get_ref().clone();
     stream.extend_from_slice(packed);
     let mut out = Vec::new();
     let limit = DICTIONARY.len() as u64 + MAX_SESSION_BYTES;
-    flate2::read::DeflateDecoder::new(stream.as_slice()).take(limit + 1).read_to_end(&mut out).map_err(|_| LinkError::Damaged("its mix does not unpack".into()))?;
+    flate2::read::DeflateDecoder::new(stream.as_slice())
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| LinkError::Damaged("its mix does not unpack".into()))?;
     if out.len() as u64 > limit {
-        return Err(LinkError::Damaged("its mix unpacks to more than any session".into()));
+        return Err(LinkError::Damaged(
+            "its mix unpacks to more than any session".into(),
+        ));
     }
     if !out.starts_with(DICTIONARY) {
         return Err(LinkError::Damaged("its mix does not unpack".into()));
     }
-    String::from_utf8(out.split_off(DICTIONARY.len())).map_err(|_| LinkError::Damaged("its mix is not text".into()))
+    String::from_utf8(out.split_off(DICTIONARY.len()))
+        .map_err(|_| LinkError::Damaged("its mix is not text".into()))
 }
 
 /// A project file's address is fetched only over HTTPS — or plain HTTP from this machine itself.
 pub fn check_address(url: &str) -> Result<(), LinkError> {
-    let local = ["http://localhost:", "http://localhost/", "http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:"];
+    let local = [
+        "http://localhost:",
+        "http://localhost/",
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://[::1]:",
+    ];
     if url.len() > 4_096 {
         return Err(LinkError::Address("the address is longer than any".into()));
     }
     if url.starts_with("https://") || local.iter().any(|l| url.starts_with(l)) {
         Ok(())
     } else {
-        Err(LinkError::Address(format!("“{}” is not an https address", url.chars().take(80).collect::<String>())))
+        Err(LinkError::Address(format!(
+            "“{}” is not an https address",
+            url.chars().take(80).collect::<String>()
+        )))
     }
 }
 
@@ -207,8 +246,16 @@ mod tests {
         let link = decode(&format!("#{fragment}")).unwrap();
         assert_eq!(link.session, s);
         assert!(link.repairs.is_empty());
-        assert_eq!(link.project.as_deref(), Some("https://files.example/a b/mix.mixroom?x=1&y=2"));
-        assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "-_.=&%".contains(c)), "{fragment}");
+        assert_eq!(
+            link.project.as_deref(),
+            Some("https://files.example/a b/mix.mixroom?x=1&y=2")
+        );
+        assert!(
+            fragment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.=&%".contains(c)),
+            "{fragment}"
+        );
         assert_eq!(decode(&encode(&s, None)).unwrap().project, None);
     }
 
@@ -216,8 +263,8 @@ mod tests {
     /// or de-esser set by ear, fader, pan, trim, two sends, a clip with fades — no two alike, as a
     /// real mix (copies of one strip would compress far better than a mix does).
     fn full_mix() -> Session {
-        use mixroom_engine::{InsertKind, StripParam};
         use crate::{NewTrack, StripRef};
+        use mixroom_engine::{InsertKind, StripParam};
         let mut s = Session::demo();
         let mut x = 0x2545_F491u32;
         let mut next = move || {
@@ -227,7 +274,20 @@ mod tests {
             x as f32 / u32::MAX as f32
         };
         let new: Vec<NewTrack> = (0..24)
-            .map(|i| NewTrack { name: format!("Take {} {}", ["Vox", "Gtr", "Kick", "Snr", "OH", "Bass", "Keys", "Pad"][i % 8], i), source_id: format!("sha256-{:032x}{:032x}", (i as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835), (i as u128 + 7).wrapping_mul(0xD6E8_FEB8_6659_FD93_A5A5_5A5A_0F0F_F0F1)), channels: 1 + (i % 2) as u8, frames: 48_000 * 180 })
+            .map(|i| NewTrack {
+                name: format!(
+                    "Take {} {}",
+                    ["Vox", "Gtr", "Kick", "Snr", "OH", "Bass", "Keys", "Pad"][i % 8],
+                    i
+                ),
+                source_id: format!(
+                    "sha256-{:032x}{:032x}",
+                    (i as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835),
+                    (i as u128 + 7).wrapping_mul(0xD6E8_FEB8_6659_FD93_A5A5_5A5A_0F0F_F0F1)
+                ),
+                channels: 1 + (i % 2) as u8,
+                frames: 48_000 * 180,
+            })
             .collect();
         s.add_audio_tracks(&new).unwrap();
         for t in 0..s.tracks.len() {
@@ -235,10 +295,26 @@ mod tests {
             for p in [StripParam::Fader, StripParam::Pan, StripParam::Trim] {
                 s.set_strip_param(r, p, next() * 2.0 - 1.0);
             }
-            for (slot, kind) in [InsertKind::Eq, InsertKind::Compressor, if t % 2 == 0 { InsertKind::Gate } else { InsertKind::DeEsser }].into_iter().enumerate() {
+            for (slot, kind) in [
+                InsertKind::Eq,
+                InsertKind::Compressor,
+                if t % 2 == 0 {
+                    InsertKind::Gate
+                } else {
+                    InsertKind::DeEsser
+                },
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 let _ = s.add_insert(r, kind, slot);
                 for info in kind.params() {
-                    s.set_insert_param(r, slot, info.key, info.min + (info.max - info.min) * next());
+                    s.set_insert_param(
+                        r,
+                        slot,
+                        info.key,
+                        info.min + (info.max - info.min) * next(),
+                    );
                 }
             }
             for to in ["verb", "echo"] {
@@ -250,7 +326,8 @@ mod tests {
                 c.fade_in = (next() * 4_800.0) as u64;
                 c.fade_out = (next() * 4_800.0) as u64;
                 c.length = frames / 2;
-            }).unwrap();
+            })
+            .unwrap();
         }
         assert_eq!(s.tracks.len(), 32);
         s
@@ -268,24 +345,40 @@ mod tests {
         println!("link of the demo: {demo} characters; of 32 tracks with full strips: {full}");
         assert!(demo < 1_024, "{demo} characters for the demo");
         assert!(full < 14_000, "{full} characters for 32 tracks");
-        assert_eq!(decode(&encode(&full_mix(), None)).unwrap().session, full_mix());
+        assert_eq!(
+            decode(&encode(&full_mix(), None)).unwrap().session,
+            full_mix()
+        );
     }
 
     #[test]
     fn broken_and_hostile_links_are_refused_with_what_is_wrong() {
         let good = encode(&Session::demo(), None);
         assert_eq!(decode("#project=https%3A%2F%2Fx"), Err(LinkError::NoMix));
-        assert!(matches!(decode(&"#mix=1.".repeat(200_000)), Err(LinkError::TooLong(_))));
-        assert_eq!(decode(&good.replacen("mix=1.", "mix=7.", 1)), Err(LinkError::NewerVersion(7)));
+        assert!(matches!(
+            decode(&"#mix=1.".repeat(200_000)),
+            Err(LinkError::TooLong(_))
+        ));
+        assert_eq!(
+            decode(&good.replacen("mix=1.", "mix=7.", 1)),
+            Err(LinkError::NewerVersion(7))
+        );
         // Cut short, as chat tools do; characters a link cannot hold; nonsense.
-        for broken in [&good[..good.len() / 2], "mix=1.!!!!", "mix=1.AAAA", "mix=x.AAAA", "mix=1"] {
+        for broken in [
+            &good[..good.len() / 2],
+            "mix=1.!!!!",
+            "mix=1.AAAA",
+            "mix=x.AAAA",
+            "mix=1",
+        ] {
             let e = decode(broken).unwrap_err();
             assert!(matches!(e, LinkError::Damaged(_)), "{broken}: {e:?}");
             assert!(e.to_string().contains("damaged"));
         }
         // A deflate bomb: a stream that inflates to 100 MB.
         let bomb = {
-            let mut primer = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            let mut primer =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
             primer.write_all(DICTIONARY).unwrap();
             primer.flush().unwrap();
             let primed = primer.get_ref().len();
@@ -294,15 +387,30 @@ mod tests {
                 primer.write_all(&zeros).unwrap();
             }
             let all = primer.finish().unwrap();
-            format!("mix=1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&all[primed..]))
+            format!(
+                "mix=1.{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&all[primed..])
+            )
         };
         assert!(bomb.len() < 200_000);
-        assert!(decode(&bomb).unwrap_err().to_string().contains("unpacks to more than any session"));
+        assert!(decode(&bomb)
+            .unwrap_err()
+            .to_string()
+            .contains("unpacks to more than any session"));
         // A project address that is not https.
-        for url in ["javascript:alert(1)", "file:///etc/passwd", "http://evil.example/x.mixroom", "ftp://x"] {
+        for url in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "http://evil.example/x.mixroom",
+            "ftp://x",
+        ] {
             let e = decode(&encode(&Session::demo(), Some(url))).unwrap_err();
             assert!(matches!(e, LinkError::Address(_)), "{url}: {e:?}");
         }
-        assert!(decode(&encode(&Session::demo(), Some("http://127.0.0.1:8081/p.mixroom"))).is_ok());
+        assert!(decode(&encode(
+            &Session::demo(),
+            Some("http://127.0.0.1:8081/p.mixroom")
+        ))
+        .is_ok());
     }
 }
