@@ -95,7 +95,7 @@ test('a project exported here opens in a fresh browser and exports the same mix,
   await page.getByRole('textbox', { name: 'Project file address', exact: true }).fill('');
   await button(page, 'Copy link').click();
   const alone = await page.getByRole('textbox', { name: 'The session link', exact: true }).inputValue();
-  assert.match(withProject, /#mix=1\.[A-Za-z0-9_-]+&project=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fshared\.mixroom$/);
+  assert.match(withProject, /#mix=2\.[A-Za-z0-9_-]+&project=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fshared\.mixroom$/);
   assert.ok(alone.length < withProject.length && !alone.includes('project='));
   const server2 = await serveApp();
   const browser2 = await launchBrowser();
@@ -274,7 +274,8 @@ test('hostile and broken project files and links are refused with what is wrong;
   // Links cut short, changed, or longer than any Mixroom makes: refused, the session stays.
   for (const [fragment, message] of [
     ['#mix=1.AAAAAAAA', /This session link is damaged/],
-    ['#mix=1.!!!not-a-link', /This session link is damaged/],
+    ['#mix=2.AAAAAAAAAAAA', /This session link is damaged/],
+    ['#mix=2.!!!not-a-link', /This session link is damaged/],
     ['#mix=9.AAAA', /newer version of Mixroom \(link format 9\)/],
     [`#mix=1.${'A'.repeat(1_100_000)}`, /longer than any session link Mixroom makes/],
   ]) {

@@ -263,7 +263,8 @@ fn no_link_makes_the_decoder_panic_hang_or_open_what_does_not_hold() {
     use base64::Engine as _;
     use mixroom_session::link;
     let good = link::encode(&Session::demo(), Some("https://files.example/mix.mixroom"));
-    let data = good.split_once("mix=1.").unwrap().1.split('&').next().unwrap().to_owned();
+    let prefix = format!("mix={}.", link::LINK_VERSION);
+    let data = good.split_once(prefix.as_str()).unwrap().1.split('&').next().unwrap().to_owned();
     let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&data).unwrap();
     let mut rng = Rng(0x5EED_0F_11AC_5u64);
     const CASES: usize = 2_500;
@@ -286,9 +287,9 @@ fn no_link_makes_the_decoder_panic_hang_or_open_what_does_not_hold() {
                     let i = rng.below(p.len());
                     p[i] ^= 1 << rng.below(8);
                 }
-                format!("mix=1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p))
+                format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p))
             }
-            _ => ["", "mix=", "mix=1.", "mix=1.&mix=2.", "project=%ZZ&mix=1.AA", "&&&", "mix=99999999999999999999.AA"][rng.below(7)].to_owned() + &good[..rng.below(good.len() / 4)],
+            _ => ["", "mix=", "mix=1.", "mix=1.&mix=2.", "project=%ZZ&mix=2.AA", "mix=1.", "&&&", "mix=99999999999999999999.AA"][rng.below(8)].to_owned() + &good[..rng.below(good.len() / 4)],
         };
         inputs.push(fragment);
     }
