@@ -38,10 +38,13 @@ fn signal(channels: usize) -> Vec<Vec<f32>> {
 }
 
 /// Writes the signal as a 32-bit float WAV, the source every encoder starts from.
+/// Tests run in parallel and several ask for the same source: each writes its own temporary file
+/// and renames it into place, so no encoder ever reads a file another test is half-way writing.
 fn source(channels: usize) -> PathBuf {
     let path = dir().join(format!("source-{channels}ch.wav"));
+    let partial = dir().join(format!("source-{channels}ch.{:?}.partial", std::thread::current().id()).replace(['(', ')'], ""));
     let spec = hound::WavSpec { channels: channels as u16, sample_rate: RATE, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    let mut w = hound::WavWriter::create(&partial, spec).unwrap();
     let s = signal(channels);
     for i in 0..s[0].len() {
         for c in &s {
@@ -49,6 +52,7 @@ fn source(channels: usize) -> PathBuf {
         }
     }
     w.finalize().unwrap();
+    std::fs::rename(&partial, &path).unwrap();
     path
 }
 
@@ -226,13 +230,10 @@ fn bad_files_are_refused_with_reasons() {
     let e = err(bytes, "bad.flac");
     assert!(matches!(e, ImportError::Corrupt(_) | ImportError::Empty), "{e:?}");
     assert!(!e.to_string().is_empty());
-    // Cancelling stops the work.
-    let long = dir().join("s16.wav");
-    if !long.exists() {
-        tool("sox", &[stereo.to_str().unwrap(), "-b", "16", long.to_str().unwrap()]);
-    }
+    // Cancelling stops the work (on this test's own 16-bit file: the sox test writes its files
+    // at the same time).
     let mut calls = 0;
-    let cancelled = decode(std::fs::read(&long).unwrap(), "s16.wav", |_| {
+    let cancelled = decode(std::fs::read(&pcm).unwrap(), "bad-src.wav", |_| {
         calls += 1;
         false
     });
