@@ -49,6 +49,9 @@ struct BandLane {
     gain: Glide,
     q: Glide,
     dirty: bool,
+    /// Taken at once but ramped over one update interval (automation playing): see
+    /// [`ChannelEq::automate`].
+    ramp: bool,
 }
 
 impl BandLane {
@@ -102,6 +105,7 @@ impl<L: Lanes> ChannelEq<L> {
                 gain: Glide::new(0.0),
                 q: Glide::new(libm::log2f(EQ_PARAMS[4 * b + 3].default)),
                 dirty: true,
+                ramp: false,
             };
             Band { shape: BAND_SHAPES[b], svf: Svf::new(), lanes: [lane; MAX_LANES], active: false }
         });
@@ -122,6 +126,21 @@ impl<L: Lanes> ChannelEq<L> {
         // An "off" band glides to 0 dB: switching it is as smooth as moving its gain.
         l.gain.target = if l.on { l.gain_setting } else { 0.0 };
         l.dirty = true;
+    }
+
+    /// Sets parameter `id` of one lane as automation plays it: a frequency, gain or Q is taken at
+    /// once, without the glide (a curve set every few frames plays as drawn, with no lag), the
+    /// coefficients ramping to it over one update interval; a band's switch glides as ever.
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+        self.set_param(lane, id, value);
+        let Some(l) = self.bands.get_mut(id / 4).and_then(|b| b.lanes.get_mut(lane)) else { return };
+        match id % 4 {
+            1 => l.freq.settle(),
+            2 => l.gain.settle(),
+            3 => l.q.settle(),
+            _ => return,
+        }
+        l.ramp = true;
     }
 
     /// Jumps every glide of every lane to its target (a freshly loaded mix).
@@ -145,7 +164,7 @@ impl<L: Lanes> ChannelEq<L> {
             band.active = false;
             for lane in 0..L::WIDTH.min(MAX_LANES) {
                 let l = &mut band.lanes[lane];
-                let was_gliding = l.gliding();
+                let was_gliding = core::mem::take(&mut l.ramp) | l.gliding();
                 if l.advance(self.step) {
                     let c = SvfCoefs::design(band.shape, libm::exp2f(l.freq.current), libm::exp2f(l.q.current), l.gain.current, self.sample_rate);
                     // While gliding, the coefficients ramp sample by sample to the next point of
@@ -237,6 +256,8 @@ struct PassLane {
     freq: Glide,
     sections: usize,
     dirty: bool,
+    /// Taken at once but ramped (automation playing): see [`PassFilters::automate`].
+    ramp: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -250,7 +271,7 @@ struct Pass<L> {
 
 impl<L: Lanes> Pass<L> {
     fn new(shape: Shape, freq: f32) -> Self {
-        let lane = PassLane { on: false, freq: Glide::new(libm::log2f(freq)), sections: 1, dirty: true };
+        let lane = PassLane { on: false, freq: Glide::new(libm::log2f(freq)), sections: 1, dirty: true, ramp: false };
         Pass { shape, sections: core::array::from_fn(|_| Svf::new()), lanes: [lane; MAX_LANES], running: 0 }
     }
 
@@ -259,7 +280,7 @@ impl<L: Lanes> Pass<L> {
         self.running = 0;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
             let l = &mut self.lanes[lane];
-            let gliding = l.freq.current != l.freq.target && !l.dirty;
+            let gliding = (l.freq.current != l.freq.target && !l.dirty) | core::mem::take(&mut l.ramp);
             let moved = l.freq.advance(step, SNAP_OCTAVE) | core::mem::take(&mut l.dirty);
             if moved {
                 let qs = butterworth_qs(l.sections);
@@ -316,6 +337,18 @@ impl<L: Lanes> PassFilters<L> {
             _ => l.sections = SECTIONS[v as usize],
         }
         l.dirty = true;
+    }
+
+    /// Sets parameter `id` of one lane as automation plays it: a frequency is taken at once (no
+    /// glide, no lag), the coefficients ramping to it over one update interval.
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+        self.set_param(lane, id, value);
+        if id % 3 == 1 {
+            if let Some(l) = self.filters.get_mut(id / 3).and_then(|f| f.lanes.get_mut(lane)) {
+                l.freq.settle();
+                l.ramp = true;
+            }
+        }
     }
 
     pub fn settle(&mut self) {

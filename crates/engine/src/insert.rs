@@ -56,6 +56,17 @@ impl Processor {
         }
     }
 
+    /// Sets a parameter as automation plays it. Filters take it at once (their coefficients ramp
+    /// over their update interval), so a curve plays without lag; the other processors glide to
+    /// it as they glide to any setting, which their own smoothing needs.
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+        match self {
+            Processor::Filters(p) => p.automate(lane, id, value),
+            Processor::Eq(p) => p.automate(lane, id, value),
+            _ => self.set_param(lane, id, value),
+        }
+    }
+
     /// Links a lane with its pair neighbour (stereo strips): dynamics then follow the louder side.
     pub fn set_linked(&mut self, lane: usize, linked: bool) {
         match self {
@@ -130,7 +141,7 @@ pub struct Insert {
 
 impl Insert {
     pub fn all_bypassed(&self, lanes: F32x4) -> bool {
-        (0..4).all(|l| lanes.lane(l) == 0.0 || self.bypass.lane(l) > 0.5)
+        (0..4).all(|l| lanes.lane(l) == 0.0 || self.bypass.lane(l) >= 1.0)
     }
 }
 

@@ -12,6 +12,7 @@
 //!   [`Engine::swap_plan`], none of which allocate, lock or panic. A swapped-out plan is handed back
 //!   to the control side to be dropped there.
 
+pub mod automation;
 pub mod clip;
 mod insert;
 pub mod plan;
@@ -20,6 +21,7 @@ pub mod spec;
 pub use mixroom_dsp::MAX_BLOCK;
 pub use mixroom_dsp::meter::Levels;
 use mixroom_dsp::smooth::Smoother;
+pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};
 pub use plan::{Plan, SendParam, StripParam, TrackAudio};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
@@ -235,6 +237,13 @@ impl Engine {
     /// Audio side: the session tempo, for tempo-synced effects.
     pub fn set_tempo(&mut self, bpm: f32) {
         self.plan.set_tempo(bpm);
+    }
+
+    /// Audio side: gives strip `strip` the curves `lanes` (built with [`StripLanes::new`] on the
+    /// control side) and hands its old ones back, to be dropped there. See
+    /// [`Plan::set_automation`].
+    pub fn set_automation(&mut self, strip: StripId, lanes: Box<StripLanes>) -> Box<StripLanes> {
+        self.plan.set_automation(strip, lanes)
     }
 
     /// Control side: jumps every smoothed parameter to its target.

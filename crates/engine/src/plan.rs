@@ -23,13 +23,14 @@
 //! The master's output latency is the plan's latency: offline renders skip that many frames.
 
 use mixroom_dsp::delay::DelayLine;
-use mixroom_dsp::gain::db_to_gain;
+use mixroom_dsp::gain::{db_to_gain, gain_to_db};
 use mixroom_dsp::lanes::{Lanes, F32x4};
 use mixroom_dsp::meter::{LevelMeter, Levels};
 use mixroom_dsp::pan::{balance_gains, pan_gains, PanLaw};
 use mixroom_dsp::smooth::{Smoother, DEFAULT_SMOOTHING_MS};
 use mixroom_dsp::MAX_BLOCK;
 
+use crate::automation::{StripLanes, INSERT_GRID};
 use crate::clip::Clip;
 use crate::insert::{run_stereo, Insert, Processor};
 use crate::spec::{InsertKind, MixerSpec, RoutingError, StripId, StripKind, StripSettings};
@@ -56,7 +57,7 @@ impl TrackAudio {
 }
 
 /// The strip settings the audio side can change without a new plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StripParam {
     Trim = 0,
     Fader = 1,
@@ -89,7 +90,7 @@ impl StripParam {
 }
 
 /// The send settings the audio side can change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SendParam {
     /// Level, dB (−∞ … +6).
     Level = 0,
@@ -137,6 +138,8 @@ struct Send {
     level_db: f32,
     pre_fader: bool,
     muted: bool,
+    /// Its mute follows a curve: the setting is ignored.
+    mute_automated: bool,
     compensation: Option<Compensation>,
 }
 
@@ -174,6 +177,8 @@ struct Strip {
     in_solo_path: bool,
     /// Strips whose output feeds this one, and the one this feeds: for solo propagation.
     upstream: Vec<StripId>,
+    /// The curves the strip follows (see `automation`).
+    automation: Box<StripLanes>,
 }
 
 /// Per-block working buffers, kept in the plan so that no block spends time zeroing fresh ones.
@@ -186,6 +191,8 @@ struct Scratch {
     pan_right: [f32; MAX_BLOCK],
     width: [f32; MAX_BLOCK],
     level: [f32; MAX_BLOCK],
+    /// A curve's values (a mute's, a send mute's, a pan's positions).
+    curve: [f32; MAX_BLOCK],
 }
 
 struct Group {
@@ -267,6 +274,7 @@ impl Plan {
                         level_db: send.level_db,
                         pre_fader: send.pre_fader,
                         muted: send.muted,
+                        mute_automated: false,
                         compensation: compensation(send.target),
                     })
                     .collect();
@@ -294,6 +302,7 @@ impl Plan {
                     meter: Default::default(),
                     in_solo_path: false,
                     upstream: Vec::new(),
+                    automation: Box::default(),
                 }
             })
             .collect();
@@ -400,8 +409,14 @@ impl Plan {
             pan_right: [0.0; MAX_BLOCK],
             width: [0.0; MAX_BLOCK],
             level: [0.0; MAX_BLOCK],
+            curve: [0.0; MAX_BLOCK],
         });
         let mut plan = Plan { sample_rate: sr, strips, groups, master, latency: output_latency[master], any_solo: false, stack: Vec::with_capacity(n), scratch };
+        for (s, st) in spec.strips.iter().enumerate() {
+            plan.set_automation(s, Box::new(StripLanes::new(&st.automation)));
+            // A new plan lands on its curves at once.
+            plan.strips[s].automation.reset();
+        }
         for s in 0..n {
             for p in StripParam::ALL {
                 let v = plan.strip_setting(s, p);
@@ -495,7 +510,77 @@ impl Plan {
             SendParam::PreFader => send.pre_fader = value >= 0.5,
             SendParam::Mute => send.muted = value >= 0.5,
         }
-        send.level.set_target(if send.muted { 0.0 } else { db_to_gain(send.level_db) });
+        send.level.set_target(if send.muted && !send.mute_automated { 0.0 } else { db_to_gain(send.level_db) });
+    }
+
+    /// Audio side: gives strip `s` the curves of `lanes` (built on the control side) and hands its
+    /// old ones back, to be dropped there. A parameter that starts following a curve while playing
+    /// ramps to it from where it was; one that stops glides back to its setting from where the
+    /// curve left it. Insert parameters keep the curve's last value until set again: the control
+    /// side sends their settings after this. Unknown strips hand the new lanes back.
+    pub fn set_automation(&mut self, s: StripId, mut lanes: Box<StripLanes>) -> Box<StripLanes> {
+        let Some(strip) = self.strips.get_mut(s) else { return lanes };
+        let old = &strip.automation;
+        // Carry on from what is heard now: the old curve's last value, else the setting.
+        let sign = if strip.settings.polarity_inverted { -1.0 } else { 1.0 };
+        let trim_now = old.trim.as_ref().and_then(|l| l.last_value()).unwrap_or_else(|| gain_to_db(strip.trim.current() * sign));
+        let fader_now = old.fader.as_ref().and_then(|l| l.last_value()).unwrap_or_else(|| gain_to_db(strip.fader.current()));
+        let width_now = old.width.as_ref().and_then(|l| l.last_value()).unwrap_or(strip.stereo_width.current());
+        let pan_now = old.pan.as_ref().and_then(|l| l.last_value()).unwrap_or(strip.settings.pan);
+        let mute_now = old.mute.as_ref().and_then(|l| l.last_value()).unwrap_or(if strip.settings.mute { 1.0 } else { 0.0 });
+        for (lane, now) in [(&mut lanes.trim, trim_now), (&mut lanes.fader, fader_now), (&mut lanes.width, width_now), (&mut lanes.pan, pan_now), (&mut lanes.mute, mute_now)] {
+            if let Some(l) = lane {
+                l.continue_from(now);
+            }
+        }
+        for (i, send) in lanes.sends.iter_mut().enumerate() {
+            let old_send = old.sends.get(i);
+            if let Some(l) = &mut send.level {
+                let now = old_send.and_then(|o| o.level.as_ref()).and_then(|l| l.last_value());
+                l.continue_from(now.unwrap_or_else(|| strip.sends.get(i).map_or(0.0, |s| gain_to_db(s.level.current()))));
+            }
+            if let Some(l) = &mut send.mute {
+                let now = old_send.and_then(|o| o.mute.as_ref()).and_then(|l| l.last_value());
+                l.continue_from(now.unwrap_or_else(|| strip.sends.get(i).map_or(0.0, |s| if s.muted { 1.0 } else { 0.0 })));
+            }
+        }
+        // Smoothers of parameters that stop following a curve glide on from its last value.
+        if lanes.trim.is_none() {
+            if let Some(v) = old.trim.as_ref().and_then(|l| l.last_value()) {
+                strip.trim.reset(sign * db_to_gain(v));
+            }
+        }
+        if lanes.fader.is_none() {
+            if let Some(v) = old.fader.as_ref().and_then(|l| l.last_value()) {
+                strip.fader.reset(db_to_gain(v));
+            }
+        }
+        if lanes.width.is_none() {
+            if let Some(v) = old.width.as_ref().and_then(|l| l.last_value()) {
+                strip.stereo_width.reset(v);
+            }
+        }
+        if lanes.pan.is_none() {
+            if let Some(v) = old.pan.as_ref().and_then(|l| l.last_value()) {
+                let (l, r) = pan_at(strip.kind, strip.settings.pan_law, v);
+                strip.pan_left.reset(l);
+                strip.pan_right.reset(r);
+            }
+        }
+        for (i, send) in strip.sends.iter_mut().enumerate() {
+            let old_send = old.sends.get(i);
+            let new_send = lanes.sends.get(i);
+            if new_send.is_none_or(|n| n.level.is_none()) {
+                if let Some(v) = old_send.and_then(|o| o.level.as_ref()).and_then(|l| l.last_value()) {
+                    send.level.reset(db_to_gain(v));
+                }
+            }
+            send.mute_automated = new_send.is_some_and(|n| n.mute.is_some());
+            send.level.set_target(if send.muted && !send.mute_automated { 0.0 } else { db_to_gain(send.level_db) });
+        }
+        let old = core::mem::replace(&mut strip.automation, lanes);
+        self.update_solo();
+        old
     }
 
     /// Audio side: sets an insert parameter of a strip. Unknown strips, slots or ids are ignored.
@@ -508,6 +593,10 @@ impl Plan {
         }
         for l in lane..lane + width {
             insert.processor.set_param(l, id, value);
+        }
+        // An automated parameter set by hand is given its curve again at the next grid point.
+        for a in self.strips[s].automation.inserts.iter_mut().filter(|a| a.slot == slot && a.id == Some(id)) {
+            a.applied = f32::NAN;
         }
     }
 
@@ -565,7 +654,9 @@ impl Plan {
         let any = self.any_solo;
         for s in &mut self.strips {
             let st = &s.settings;
-            let heard = !st.mute && (!any || st.solo_safe || s.in_solo_path || s.kind == StripKind::Master);
+            // A mute that follows a curve is applied with it, in the output stage.
+            let muted = st.mute && s.automation.mute.is_none();
+            let heard = !muted && (!any || st.solo_safe || s.in_solo_path || s.kind == StripKind::Master);
             s.audible.set_target(if heard { 1.0 } else { 0.0 });
         }
     }
@@ -600,6 +691,7 @@ impl Plan {
             }
         }
         for s in &mut self.strips {
+            s.automation.reset();
             if let Some(c) = &mut s.output_compensation {
                 c.reset();
             }
@@ -646,11 +738,11 @@ impl Plan {
         }
         for g in 0..self.groups.len() {
             self.gather(g, audio, clips, position, n);
-            self.run_inserts(g, n);
+            self.run_inserts(g, position, n);
             self.scatter(g, n);
             for m in 0..self.groups[g].members.len() {
                 let s = self.groups[g].members[m].0;
-                self.output_stage(s, n);
+                self.output_stage(s, position, n);
             }
         }
         let master = &self.strips[self.master].buffers.post;
@@ -674,7 +766,15 @@ impl Plan {
         for &(s, lane) in &group.members {
             let strip = &mut self.strips[s];
             let trim = &mut scratch.trim;
-            strip.trim.fill(&mut trim[..n]);
+            match &mut strip.automation.trim {
+                Some(lane) => {
+                    lane.fill_gain(position, &mut trim[..n]);
+                    if strip.settings.polarity_inverted {
+                        trim[..n].iter_mut().for_each(|t| *t = -*t);
+                    }
+                }
+                None => strip.trim.fill(&mut trim[..n]),
+            }
             for c in 0..strip.width {
                 let dest = &mut lanes[lane + c];
                 match strip.kind {
@@ -708,21 +808,70 @@ impl Plan {
         transpose_into(lanes, &mut group.buf[..n]);
     }
 
-    fn run_inserts(&mut self, g: usize, n: usize) {
+    /// Runs the group's insert chain over the block. A slot with automated parameters runs in
+    /// stretches between points of the [`INSERT_GRID`] of the timeline, each given the curves'
+    /// values at its grid point: the same settings at the same frames whatever the block size.
+    fn run_inserts(&mut self, g: usize, position: u64, n: usize) {
+        for slot in 0..self.groups[g].inserts.len() {
+            let automated = self.groups[g].members.iter().any(|&(s, _)| self.strips[s].automation.inserts.iter().any(|a| a.slot == slot));
+            if !automated {
+                self.run_insert(g, slot, 0, n);
+                continue;
+            }
+            let mut a = 0;
+            while a < n {
+                let frame = position + a as u64;
+                let grid = frame - frame % INSERT_GRID;
+                let b = (a + (grid + INSERT_GRID - frame) as usize).min(n);
+                self.apply_insert_automation(g, slot, grid);
+                self.run_insert(g, slot, a, b);
+                a = b;
+            }
+        }
+    }
+
+    /// Gives slot `slot` of group `g` its members' curves' values at `frame`.
+    fn apply_insert_automation(&mut self, g: usize, slot: usize, frame: u64) {
+        let (groups, strips) = (&mut self.groups, &mut self.strips);
+        let group = &mut groups[g];
+        let Some(insert) = group.inserts.get_mut(slot) else { return };
+        for &(s, lane) in &group.members {
+            let strip = &mut strips[s];
+            let width = strip.width;
+            for a in strip.automation.inserts.iter_mut().filter(|a| a.slot == slot) {
+                let v = a.curve.value_at(frame);
+                if v.to_bits() == a.applied.to_bits() {
+                    continue;
+                }
+                a.applied = v;
+                for l in lane..lane + width {
+                    match a.id {
+                        Some(id) => insert.processor.automate(l, id, v),
+                        None => insert.bypass.set_lane(l, v.clamp(0.0, 1.0)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs slot `slot` of group `g` over frames `a..b` of the block.
+    fn run_insert(&mut self, g: usize, slot: usize, a: usize, b: usize) {
         let (groups, strips) = (&mut self.groups, &self.strips);
         let group = &mut groups[g];
         let used = group.used;
-        for insert in &mut group.inserts {
+        let Some(insert) = group.inserts.get_mut(slot) else { return };
+        {
             if insert.all_bypassed(used) && insert.bypass_delay.is_none() {
-                continue;
+                return;
             }
-            let partial = (0..4).any(|l| used.lane(l) > 0.5 && insert.bypass.lane(l) > 0.5);
+            // (A bypass following a curve crosses over: between 0 and 1 it blends.)
+            let partial = (0..4).any(|l| used.lane(l) > 0.5 && insert.bypass.lane(l) > 0.0);
             if partial {
-                group.dry[..n].copy_from_slice(&group.buf[..n]);
+                group.dry[a..b].copy_from_slice(&group.buf[a..b]);
             }
             let keyed = insert.keys.iter().any(Option::is_some);
             if keyed {
-                for i in 0..n {
+                for i in a..b {
                     group.key[i] = group.buf[i];
                 }
                 for (lane, key) in insert.keys.iter().enumerate() {
@@ -730,23 +879,23 @@ impl Plan {
                     let source = &strips[k].buffers.pre;
                     // The left lane of a pair takes the key's left, the right lane its right.
                     let side = lane % 2;
-                    for i in 0..n {
+                    for i in a..b {
                         group.key[i].set_lane(lane, source[side][i]);
                     }
                 }
             }
             match &mut insert.processor {
-                Processor::Filters(p) => p.process(&mut group.buf[..n]),
-                Processor::Eq(p) => p.process(&mut group.buf[..n]),
-                Processor::Compressor(p) => p.process(&mut group.buf[..n], if keyed { Some(&group.key[..n]) } else { None }),
-                Processor::Gate(p) => p.process(&mut group.buf[..n]),
-                Processor::DeEsser(p) => p.process(&mut group.buf[..n]),
-                Processor::Saturation(p) => p.process(&mut group.buf[..n]),
+                Processor::Filters(p) => p.process(&mut group.buf[a..b]),
+                Processor::Eq(p) => p.process(&mut group.buf[a..b]),
+                Processor::Compressor(p) => p.process(&mut group.buf[a..b], if keyed { Some(&group.key[a..b]) } else { None }),
+                Processor::Gate(p) => p.process(&mut group.buf[a..b]),
+                Processor::DeEsser(p) => p.process(&mut group.buf[a..b]),
+                Processor::Saturation(p) => p.process(&mut group.buf[a..b]),
                 Processor::Stereo(p) => {
                     if let Some(lines) = &mut insert.bypass_delay {
                         // Keep the dry path delayed like the processor, for a bypass without a jump.
                         let latency = p.latency();
-                        for i in 0..n {
+                        for i in a..b {
                             for (c, line) in lines.iter_mut().enumerate() {
                                 let x = group.buf[i].lane(c);
                                 let y = line.tap(latency);
@@ -755,18 +904,18 @@ impl Plan {
                             }
                         }
                     }
-                    run_stereo(p.as_mut(), &mut group.buf[..n], &mut group.scratch);
+                    run_stereo(p.as_mut(), &mut group.buf[a..b], &mut group.scratch);
                     // A bypassed stereo processor with latency still runs (its state stays warm) but
                     // passes the dry signal delayed by the same latency. Without latency it was skipped.
                     if insert.bypass.lane(0) > 0.5 && insert.bypass_delay.is_some() {
-                        group.buf[..n].copy_from_slice(&group.dry[..n]);
+                        group.buf[a..b].copy_from_slice(&group.dry[a..b]);
                     }
-                    continue;
+                    return;
                 }
             }
             if partial {
                 let one = F32x4::splat(1.0);
-                for i in 0..n {
+                for i in a..b {
                     group.buf[i] = insert.bypass * group.dry[i] + (one - insert.bypass) * group.buf[i];
                 }
             }
@@ -786,15 +935,45 @@ impl Plan {
     }
 
     /// Fader, mute/solo, width, pan; sends; output; meter.
-    fn output_stage(&mut self, s: StripId, n: usize) {
+    fn output_stage(&mut self, s: StripId, position: u64, n: usize) {
         {
-            let Scratch { gain, audible, pan_left: pl, pan_right: pr, width, .. } = &mut *self.scratch;
+            let Scratch { gain, audible, pan_left: pl, pan_right: pr, width, curve, .. } = &mut *self.scratch;
             let strip = &mut self.strips[s];
-            strip.fader.fill(&mut gain[..n]);
+            let lanes = &mut *strip.automation;
+            match &mut lanes.fader {
+                Some(lane) => lane.fill_gain(position, &mut gain[..n]),
+                None => strip.fader.fill(&mut gain[..n]),
+            }
             strip.audible.fill(&mut audible[..n]);
-            strip.pan_left.fill(&mut pl[..n]);
-            strip.pan_right.fill(&mut pr[..n]);
-            strip.stereo_width.fill(&mut width[..n]);
+            if let Some(lane) = &mut lanes.mute {
+                // 1 muted, 0 heard, ramped between.
+                lane.fill(position, &mut curve[..n]);
+                for (a, m) in audible[..n].iter_mut().zip(&curve[..n]) {
+                    *a *= 1.0 - m;
+                }
+            }
+            match &mut lanes.pan {
+                Some(lane) => {
+                    lane.fill(position, &mut curve[..n]);
+                    for i in 0..n {
+                        (pl[i], pr[i]) = pan_at(strip.kind, strip.settings.pan_law, curve[i]);
+                    }
+                }
+                None => {
+                    strip.pan_left.fill(&mut pl[..n]);
+                    strip.pan_right.fill(&mut pr[..n]);
+                }
+            }
+            let width_automated = match &mut lanes.width {
+                Some(lane) => {
+                    lane.fill(position, &mut width[..n]);
+                    true
+                }
+                None => {
+                    strip.stereo_width.fill(&mut width[..n]);
+                    false
+                }
+            };
             let b = &mut *strip.buffers;
             let stereo_source = !matches!(strip.kind, StripKind::Track { channels: 1 });
             for (g, a) in gain[..n].iter_mut().zip(&audible[..n]) {
@@ -802,7 +981,7 @@ impl Plan {
             }
             // Width at exactly 1 (the common case) is skipped sample by sample, so the plain loop
             // below and the mid/side loop give the same bits; the plain one is just vectorised.
-            let plain = !stereo_source || (strip.stereo_width.is_settled() && strip.stereo_width.current() == 1.0);
+            let plain = !stereo_source || (!width_automated && strip.stereo_width.is_settled() && strip.stereo_width.current() == 1.0);
             let [pre_l, pre_r] = &b.pre;
             let [post_l, post_r] = &mut b.post;
             if plain {
@@ -833,8 +1012,18 @@ impl Plan {
             let target = {
                 let strip = &mut self.strips[s];
                 let send = &mut strip.sends[i];
-                let level = &mut self.scratch.level;
-                send.level.fill(&mut level[..n]);
+                let Scratch { level, curve, .. } = &mut *self.scratch;
+                let mut lanes = strip.automation.sends.get_mut(i);
+                match lanes.as_mut().and_then(|l| l.level.as_mut()) {
+                    Some(lane) => lane.fill_gain(position, &mut level[..n]),
+                    None => send.level.fill(&mut level[..n]),
+                }
+                if let Some(lane) = lanes.and_then(|l| l.mute.as_mut()) {
+                    lane.fill(position, &mut curve[..n]);
+                    for (g, m) in level[..n].iter_mut().zip(&curve[..n]) {
+                        *g *= 1.0 - m;
+                    }
+                }
                 let b = &mut *strip.buffers;
                 let src = if send.pre_fader { &b.pre } else { &b.post };
                 for (dst, src) in b.send.iter_mut().zip(src) {
@@ -909,12 +1098,14 @@ fn transpose_from(buf: &[F32x4], lanes: &mut [[f32; MAX_BLOCK]; 4]) {
 
 /// Pan gains for a strip: mono sources are panned with the strip's law; stereo ones balanced.
 fn pan_for(kind: StripKind, _width: usize, st: &StripSettings) -> (f32, f32) {
+    pan_at(kind, st.pan_law, st.pan)
+}
+
+/// Pan gains of a strip of `kind` at `position` under pan law `law` (mono) or balanced (stereo).
+fn pan_at(kind: StripKind, law: usize, position: f32) -> (f32, f32) {
     match kind {
-        StripKind::Track { channels: 1 } => {
-            let law = [PanLaw::ConstantPower, PanLaw::Minus4_5, PanLaw::Linear][st.pan_law.min(2)];
-            pan_gains(st.pan, law)
-        }
-        _ => balance_gains(st.pan),
+        StripKind::Track { channels: 1 } => pan_gains(position, [PanLaw::ConstantPower, PanLaw::Minus4_5, PanLaw::Linear][law.min(2)]),
+        _ => balance_gains(position),
     }
 }
 

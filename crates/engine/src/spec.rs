@@ -8,6 +8,8 @@ use core::fmt;
 
 use mixroom_dsp::param::ParamInfo;
 
+use crate::automation::{Curve, Target};
+
 /// A strip's index in [`MixerSpec::strips`]: stable for the life of a plan.
 pub type StripId = usize;
 
@@ -204,12 +206,15 @@ pub struct StripSpec {
     pub output: Option<StripId>,
     pub sends: Vec<SendSpec>,
     pub settings: StripSettings,
+    /// The strip's automation that plays: each curve and what it moves. A target with a curve
+    /// follows it and ignores its setting.
+    pub automation: Vec<(Target, Curve)>,
 }
 
 impl StripSpec {
     pub fn new(name: &str, kind: StripKind, output: Option<StripId>) -> Self {
         let settings = StripSettings { solo_safe: kind == StripKind::Return, ..StripSettings::default() };
-        StripSpec { name: name.to_owned(), kind, inserts: Vec::new(), output, sends: Vec::new(), settings }
+        StripSpec { name: name.to_owned(), kind, inserts: Vec::new(), output, sends: Vec::new(), settings, automation: Vec::new() }
     }
 }
 

@@ -56,6 +56,7 @@ fn session() -> MixerSpec {
         ];
         s.sends = vec![SendSpec { target: verb, level_db: -10.0, pre_fader: false, muted: false }, SendSpec { target: delay, level_db: -14.0, pre_fader: t % 2 == 0, muted: false }];
         s.settings.pan = t as f32 / 7.0 * 1.6 - 0.8;
+        s.automation = automation(t);
         strips.push(s);
     }
     let mut a = StripSpec::new("Bus A", StripKind::Bus, Some(master));
@@ -76,6 +77,25 @@ fn session() -> MixerSpec {
     MixerSpec { sample_rate: FS, tempo_bpm: 120.0, strips }
 }
 
+/// Curves on every kind of target: fader, pan, width, trim, mute, both sends' level and on/off,
+/// an EQ gain, a filter frequency, a bypass.
+fn automation(t: usize) -> Vec<(Target, Curve)> {
+    let p = |frame: u64, value: f32| Point { frame, value, shape: if frame % 3 == 0 { Shape::Hold } else { Shape::Bend(0.3) } };
+    let ramp = |scale: Scale, a: f32, b: f32| Curve::new(scale, &(0..200).map(|k| p(k * 700 + t as u64, if k % 2 == 0 { a } else { b })).collect::<Vec<_>>(), FS);
+    vec![
+        (Target::Strip(StripParam::Fader), ramp(Scale::Decibels, -20.0, 0.0)),
+        (Target::Strip(StripParam::Pan), ramp(Scale::Linear, -1.0, 1.0)),
+        (Target::Strip(StripParam::Width), ramp(Scale::Linear, 0.0, 2.0)),
+        (Target::Strip(StripParam::Trim), ramp(Scale::Decibels, -3.0, 3.0)),
+        (Target::Strip(StripParam::Mute), ramp(Scale::Switch, 0.0, 1.0)),
+        (Target::Send(0, SendParam::Level), ramp(Scale::Decibels, -30.0, 0.0)),
+        (Target::Send(1, SendParam::Mute), ramp(Scale::Switch, 0.0, 1.0)),
+        (Target::Insert(1, 6), ramp(Scale::Linear, -12.0, 12.0)),
+        (Target::Insert(0, 1), ramp(Scale::Log, 40.0, 400.0)),
+        (Target::Bypass(5), ramp(Scale::Switch, 0.0, 1.0)),
+    ]
+}
+
 #[test]
 fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     let spec = session();
@@ -85,6 +105,10 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     rerouted.strips[7].output = Some(8);
     let mut next_plan = Some(Box::new(Plan::compile(&rerouted).unwrap()));
     let mut old_plan = None;
+    // New curves for track 2, and none for track 4, swapped in while playing.
+    let mut next_lanes = Some(Box::new(StripLanes::new(&automation(5))));
+    let mut no_lanes = Some(Box::new(StripLanes::new(&[])));
+    let mut old_lanes = Vec::with_capacity(2);
 
     ARMED.store(true, Ordering::SeqCst);
     e.play();
@@ -98,6 +122,8 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             200 => ParamChange::Strip(5, StripParam::Solo, 0.0).apply(&mut e),
             250 => ParamChange::Bypass(12, 2, true).apply(&mut e),
             300 => old_plan = next_plan.take().map(|p| e.swap_plan(p)),
+            320 => old_lanes.extend(next_lanes.take().map(|l| e.set_automation(2, l))),
+            330 => old_lanes.extend(no_lanes.take().map(|l| e.set_automation(4, l))),
             350 => ParamChange::Send(1, 0, SendParam::Level, 0.0).apply(&mut e),
             400 => e.seek(1_000),
             420 => e.set_loop(Some((48_000, 60_000))),
@@ -121,6 +147,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     }
     ARMED.store(false, Ordering::SeqCst);
     drop(old_plan);
+    drop(old_lanes);
     assert!(block > 500, "the render should have run until the stop ({block} blocks)");
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations on the audio path");
 }

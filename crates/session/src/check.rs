@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use mixroom_engine::{InsertKind, Plan};
 
 use crate::limits::{self, NAME_CHARS};
+use crate::automation::Param;
 use crate::{Session, SessionError, Source, Strip};
 
 /// Runs the checks: strict (`salvage` false) or mending (`salvage` true). Returns what was mended.
@@ -25,6 +26,7 @@ pub(crate) fn check(s: &mut Session, salvage: bool) -> Result<Vec<String>, Sessi
     strips(&mut c, s)?;
     routing(&mut c, s)?;
     folders(&mut c, s)?;
+    automation(&mut c, s)?;
     Ok(c.repairs)
 }
 
@@ -426,4 +428,81 @@ fn routing(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
         t.folder = None;
     }
     check(s).map_err(SessionError::Invalid)
+}
+
+/// Automation lanes: each of a parameter the strip has, one per parameter, at most
+/// [`limits::AUTOMATION_POINTS`] points in time order, every value within its parameter's range
+/// and every point on the timeline. (Run after the routing: a send it removed takes its lanes.)
+fn automation(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
+    let end = limits::timeline_frames(s.sample_rate);
+    let labelled = s
+        .tracks
+        .iter_mut()
+        .enumerate()
+        .map(|(i, t)| (format!("track {} ({})", i + 1, quoted(&t.name)), &mut t.strip))
+        .chain(s.buses.iter_mut().map(|b| (format!("bus {}", quoted(&b.name)), &mut b.strip)))
+        .chain(s.returns.iter_mut().map(|b| (format!("return {}", quoted(&b.name)), &mut b.strip)))
+        .chain(std::iter::once(("the master".to_owned(), &mut s.master.strip)));
+    for (label, strip) in labelled {
+        lanes(c, &label, strip, end)?;
+    }
+    Ok(())
+}
+
+fn lanes(c: &mut Checker, label: &str, strip: &mut Strip, end: u64) -> Result<(), SessionError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut i = 0;
+    while i < strip.automation.len() {
+        let address = strip.automation[i].param.clone();
+        let Some((param, range)) = Param::parse(&address).and_then(|p| p.range(strip).map(|r| (p, r))) else {
+            c.problem(format!("{label} has automation of “{}”, which it does not have", short(&address)), "the lane was removed")?;
+            strip.automation.remove(i);
+            continue;
+        };
+        let name = param.label(strip);
+        if !seen.insert(param) {
+            c.problem(format!("{label} has two lanes of {name}"), "the second was removed")?;
+            strip.automation.remove(i);
+            continue;
+        }
+        let mut problem = |what: String, mend: &str| c.problem(format!("{label} has {what} in its {name} automation"), mend);
+        let points = &mut strip.automation[i].points;
+        if points.len() > limits::AUTOMATION_POINTS {
+            problem(format!("more than {} points", limits::AUTOMATION_POINTS), "those after the limit were left out")?;
+            points.truncate(limits::AUTOMATION_POINTS);
+        }
+        let unreadable = points.iter().filter(|p| p.value.is_nan()).count();
+        if unreadable > 0 {
+            problem(format!("{unreadable} point(s) whose value cannot be read"), "they were removed")?;
+            points.retain(|p| !p.value.is_nan());
+        }
+        let outside = points.iter().filter(|p| range.clamp(p.value) != Some(p.value)).count();
+        if outside > 0 {
+            let bounds = if range.closes { format!("−∞ … {}", num(range.max)) } else { format!("{} … {}", num(range.min), num(range.max)) };
+            problem(format!("{outside} point(s) outside {bounds}"), "they were brought within")?;
+            for p in points.iter_mut() {
+                p.value = range.clamp(p.value).unwrap_or(range.min);
+            }
+        }
+        let late = points.iter().filter(|p| p.frame > end).count();
+        if late > 0 {
+            problem(format!("{late} point(s) beyond the timeline's {} hours", limits::TIMELINE_HOURS), "they were moved to its end")?;
+            for p in points.iter_mut() {
+                p.frame = p.frame.min(end);
+            }
+        }
+        let bent = points.iter().filter(|p| !(p.bend.is_finite() && (-1.0..=1.0).contains(&p.bend))).count();
+        if bent > 0 {
+            problem(format!("{bent} curve(s) bent beyond −1 … +1"), "they were brought within")?;
+            for p in points.iter_mut() {
+                p.bend = if p.bend.is_nan() { 0.0 } else { p.bend.clamp(-1.0, 1.0) };
+            }
+        }
+        if !points.is_sorted_by_key(|p| p.frame) {
+            problem("points out of time order".to_owned(), "they were put in order")?;
+            points.sort_by_key(|p| p.frame);
+        }
+        i += 1;
+    }
+    Ok(())
 }

@@ -51,10 +51,10 @@ pub(crate) fn deserialize(mut value: Value, repairs: &mut Vec<String>) -> Result
             return serde_json::from_value(value).map_err(|e| SessionError::Malformed(e.to_string()));
         };
         let missing = why.starts_with("missing field");
-        if !missing {
-            if let Some(inner) = culprit(&value, &path) {
-                path.extend(inner);
-            }
+        // Inside a strip's flattened settings serde points at the track, bus or master, even for a
+        // field missing deep inside (a point without its frame): read alone, the strip names it.
+        if let Some(inner) = culprit(&value, &path, missing) {
+            path.extend(inner);
         }
         // Named before it goes (by the names of the items on its way, where they have one).
         let what = describe(&value, &path);
@@ -76,7 +76,7 @@ pub(crate) fn deserialize(mut value: Value, repairs: &mut Vec<String>) -> Result
 /// `flatten`), and serde reports a bad setting at the object. Read as a strip alone, the object
 /// names the bad one itself (a strip ignores the keys it does not have); failing that, the bad one
 /// is among the few fields of the object's own. The path within the object, or `None`.
-fn culprit(value: &Value, path: &[Step]) -> Option<Vec<Step>> {
+fn culprit(value: &Value, path: &[Step], missing: bool) -> Option<Vec<Step>> {
     let list = match path {
         [Step::Key(k), Step::Item(_)] => k.as_str(),
         [Step::Key(k)] if k == "master" => "master",
@@ -87,6 +87,10 @@ fn culprit(value: &Value, path: &[Step]) -> Option<Vec<Step>> {
         if !inner.is_empty() {
             return Some(inner);
         }
+    }
+    if missing {
+        // A field of the object's own is missing (a track without its source): the object goes.
+        return None;
     }
     let why: fn(&Value) -> Option<String> = match list {
         "tracks" => |v| failure::<crate::Track>(v).map(|(_, why)| why),
@@ -147,6 +151,8 @@ fn describe(value: &Value, path: &[Step]) -> String {
                     "clips" => Some("clip"),
                     "inserts" => Some("insert"),
                     "sends" => Some("send"),
+                    "automation" => Some("automation lane"),
+                    "points" => Some("point"),
                     _ => {
                         parts.push(format!("“{}”", key.chars().take(40).collect::<String>()));
                         None

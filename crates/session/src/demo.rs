@@ -30,6 +30,7 @@ impl Session {
             master: Master { strip: Strip::default() },
             markers: Vec::new(),
             loop_region: None,
+            automation_suspended: false,
         }
     }
 
@@ -97,6 +98,7 @@ impl Session {
                 crate::Marker { name: "Outro".into(), frame: mixroom_demo::bar_frame(12, 48_000) },
             ],
             loop_region: None,
+            automation_suspended: false,
         }
     }
 }

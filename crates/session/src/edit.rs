@@ -203,18 +203,25 @@ impl Session {
     /// Adds an insert with default settings at `slot` (clamped to the end).
     pub fn add_insert(&mut self, r: StripRef, kind: InsertKind, slot: usize) -> Result<(), SessionError> {
         self.structural(|s| {
-            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
-            let at = slot.min(inserts.len());
-            inserts.insert(at, Insert { kind: kind.key().into(), bypass: false, params: Default::default(), sidechain: None });
+            let strip = s.strip_mut(r).ok_or_else(Self::no_strip)?;
+            let at = slot.min(strip.inserts.len());
+            strip.inserts.insert(at, Insert { kind: kind.key().into(), bypass: false, params: Default::default(), sidechain: None });
+            strip.renumber_insert_lanes(|old| Some(if old >= at { old + 1 } else { old }));
             Ok(())
         })
     }
 
     pub fn remove_insert(&mut self, r: StripRef, slot: usize) -> Result<(), SessionError> {
         self.structural(|s| {
-            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
-            if slot < inserts.len() {
-                inserts.remove(slot);
+            let strip = s.strip_mut(r).ok_or_else(Self::no_strip)?;
+            if slot < strip.inserts.len() {
+                strip.inserts.remove(slot);
+                // Its automation goes with it; the lanes of the inserts after it move up a slot.
+                strip.renumber_insert_lanes(|old| match old.cmp(&slot) {
+                    std::cmp::Ordering::Less => Some(old),
+                    std::cmp::Ordering::Equal => None,
+                    std::cmp::Ordering::Greater => Some(old - 1),
+                });
             }
             Ok(())
         })
@@ -223,10 +230,13 @@ impl Session {
     /// Moves an insert from one slot to another: the order of processing changes.
     pub fn move_insert(&mut self, r: StripRef, from: usize, to: usize) -> Result<(), SessionError> {
         self.structural(|s| {
-            let inserts = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.inserts;
-            if from < inserts.len() {
-                let i = inserts.remove(from);
-                inserts.insert(to.min(inserts.len()), i);
+            let strip = s.strip_mut(r).ok_or_else(Self::no_strip)?;
+            if from < strip.inserts.len() {
+                let i = strip.inserts.remove(from);
+                let to = to.min(strip.inserts.len());
+                strip.inserts.insert(to, i);
+                // Its automation moves with it.
+                strip.renumber_insert_lanes(|old| Some(moved_slot(old, from, to)));
             }
             Ok(())
         })
@@ -251,9 +261,14 @@ impl Session {
 
     pub fn remove_send(&mut self, r: StripRef, index: usize) -> Result<(), SessionError> {
         self.structural(|s| {
-            let sends = &mut s.strip_mut(r).ok_or_else(Self::no_strip)?.sends;
-            if index < sends.len() {
-                sends.remove(index);
+            let strip = s.strip_mut(r).ok_or_else(Self::no_strip)?;
+            if index < strip.sends.len() {
+                strip.sends.remove(index);
+                strip.renumber_send_lanes(|old| match old.cmp(&index) {
+                    std::cmp::Ordering::Less => Some(old),
+                    std::cmp::Ordering::Equal => None,
+                    std::cmp::Ordering::Greater => Some(old - 1),
+                });
             }
             Ok(())
         })
@@ -665,5 +680,19 @@ impl Session {
         };
         *slot.ok_or_else(|| SessionError::Invalid("there is nothing of that name to rename".into()))? = name;
         Ok(cut)
+    }
+}
+
+/// Where the item in slot `old` is after the item in `from` moved to `to` (the others close up
+/// behind it and make room before it).
+fn moved_slot(old: usize, from: usize, to: usize) -> usize {
+    if old == from {
+        to
+    } else if from < old && old <= to {
+        old - 1
+    } else if to <= old && old < from {
+        old + 1
+    } else {
+        old
     }
 }

@@ -8,6 +8,7 @@
 //! Reading a session never panics and never trusts the file: every error is a [`SessionError`] whose
 //! message a user can act on. Files written by earlier versions are migrated ([`migrate`]).
 
+pub mod automation;
 pub mod bench;
 mod check;
 mod damage;
@@ -30,7 +31,7 @@ pub use stored::{Page, Stored, TimelineView, ViewState};
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// A mix: its tracks, buses, effect returns and master.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +63,9 @@ pub struct Session {
     /// The loop region, kept when looping is off so that it comes back where it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loop_region: Option<LoopRegion>,
+    /// "Suspend all automation": every strip plays its settings, not its curves (since 5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automation_suspended: bool,
 }
 
 /// A named position on the timeline, in frames.
@@ -215,6 +219,12 @@ pub struct Strip {
     /// Where the strip's output goes: `"master"` or a bus id. Ignored on the master.
     #[serde(default = "master_output")]
     pub output: String,
+    /// Its automation lanes (since format 5), at most one per parameter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub automation: Vec<automation::AutomationLane>,
+    /// How its automation plays and records (since format 5).
+    #[serde(default, skip_serializing_if = "automation::AutomationMode::is_read")]
+    pub automation_mode: automation::AutomationMode,
 }
 
 fn one() -> f32 {
@@ -240,6 +250,8 @@ impl Default for Strip {
             inserts: Vec::new(),
             sends: Vec::new(),
             output: master_output(),
+            automation: Vec::new(),
+            automation_mode: automation::AutomationMode::default(),
         }
     }
 }
@@ -283,7 +295,7 @@ pub enum Source {
 }
 
 /// JSON has no −∞: a closed fader or an off send is written as `null`.
-mod db_or_null {
+pub(crate) mod db_or_null {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(db: &f32, s: S) -> Result<S::Ok, S::Error> {
@@ -302,7 +314,7 @@ mod db_or_null {
 /// JSON has no NaN or infinity: serde_json writes them as `null`, which a plain number field
 /// would refuse — one bad value would make the whole session unreadable. Read here as NaN instead,
 /// for the checks to refuse (strict) or mend (salvaging) like any value out of range.
-mod nan_if_null {
+pub(crate) mod nan_if_null {
     use std::collections::BTreeMap;
 
     use serde::{Deserialize, Deserializer};

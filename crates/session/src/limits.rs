@@ -27,6 +27,9 @@ pub const SENDS: usize = 32;
 pub const CLIPS: usize = 10_000;
 /// The most markers.
 pub const MARKERS: usize = 10_000;
+/// The most points on one automation lane: a ride recorded at a point every 10 ms (before
+/// thinning) over more than 16 minutes.
+pub const AUTOMATION_POINTS: usize = 100_000;
 /// The longest name — of the session, a track, a bus, a return or a marker — in characters: a
 /// line of lyrics fits.
 pub const NAME_CHARS: usize = 256;

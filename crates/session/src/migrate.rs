@@ -89,5 +89,6 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
         master: Master { strip: Strip { fader_db: old.master.fader_db, ..Strip::default() } },
         markers: Vec::new(),
         loop_region: None,
+        automation_suspended: false,
     })
 }

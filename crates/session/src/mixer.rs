@@ -60,6 +60,7 @@ pub(crate) fn to_mixer_unchecked(session: &Session) -> MixerSpec {
                     .iter()
                     .filter_map(|send| Some(SendSpec { target: *ids.get(send.to.as_str())?, level_db: send.level_db, pre_fader: send.pre_fader, muted: send.muted }))
                     .collect(),
+                automation: crate::automation::strip_curves(session, s),
                 settings: StripSettings {
                     trim_db: s.trim_db,
                     polarity_inverted: s.polarity_inverted,
