@@ -14,6 +14,7 @@
 //                      {type: 'bypass', strip, slot, value}
 //                      {type: 'send', strip, index, param, value}         (SendParam ids)
 //                      {type: 'clips', track, values: Float64Array}       8 numbers a clip (see set_track_clips)
+//                      {type: 'automation', values: Float64Array}         a strip's curves (see set_automation)
 //                      {type: 'loop', enabled, start, end}
 //                      {type: 'tap', strip}                               spectrum tap on a strip (−1: none)
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
@@ -86,6 +87,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'bypass': e.set_insert_bypass(msg.strip, msg.slot, msg.value); break;
       case 'send': e.set_send_param(msg.strip, msg.index, msg.param, msg.value); break;
       case 'clips': e.set_track_clips(msg.track, msg.values); break;
+      case 'automation': e.set_automation(msg.values); break;
       case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); break;
       case 'play': e.play(); break;
       case 'stop': e.stop(); break;

@@ -277,6 +277,9 @@ impl EngineNode {
                     .collect();
                 self.post_fields(&[("type", "clips".into()), ("track", JsValue::from_f64(*track as f64)), ("values", js_sys::Float64Array::from(values.as_slice()).into())]);
             }
+            EngineEdit::Automation(values) => {
+                self.post_fields(&[("type", "automation".into()), ("values", js_sys::Float64Array::from(values.as_slice()).into())]);
+            }
             EngineEdit::Loop(region) => {
                 let (start, end) = region.unwrap_or((0, 0));
                 self.post_fields(&[

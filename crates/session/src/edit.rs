@@ -15,6 +15,9 @@ pub enum EngineEdit {
     Clips(usize, Option<Vec<mixroom_engine::Clip>>),
     /// The loop changed (`None`: no looping).
     Loop(Option<(u64, u64)>),
+    /// A strip's curves changed: the strip (engine id) and its curves as
+    /// [`crate::automation::pack`] writes them.
+    Automation(Vec<f64>),
 }
 
 /// A track to add for imported audio (see [`Session::add_audio_tracks`]).
@@ -571,6 +574,22 @@ impl Session {
                 }
                 if x.bypass != y.bypass {
                     changes.push(EngineEdit::Param(ParamChange::Bypass(id, slot, y.bypass)));
+                }
+            }
+            let (played_a, played_b) = (crate::automation::strip_points(self, a), crate::automation::strip_points(target, b));
+            if played_a != played_b {
+                changes.push(EngineEdit::Automation(crate::automation::pack(id, &played_b)));
+                // Insert parameters that followed a curve go back to their settings.
+                for (t, _, _) in &played_a {
+                    match *t {
+                        mixroom_engine::Target::Insert(slot, pid) => {
+                            let insert = b.inserts.get(slot)?;
+                            let info = InsertKind::from_key(&insert.kind)?.params().get(pid)?;
+                            changes.push(EngineEdit::Param(ParamChange::Insert(id, slot, pid, insert.params.get(info.key).copied().unwrap_or(info.default))));
+                        }
+                        mixroom_engine::Target::Bypass(slot) => changes.push(EngineEdit::Param(ParamChange::Bypass(id, slot, b.inserts.get(slot)?.bypass))),
+                        _ => {}
+                    }
                 }
             }
             for (index, (x, y)) in a.sends.iter().zip(&b.sends).enumerate() {

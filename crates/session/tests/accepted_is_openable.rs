@@ -5,6 +5,7 @@
 
 use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::stored::{Stored, ViewState};
+use mixroom_session::automation::{AutomationMode, AutomationPoint, Param, PassEnd, PointShape};
 use mixroom_session::{limits, Clip, LoopRegion, Naming, NewTrack, Session, StripRef};
 use proptest::prelude::*;
 
@@ -35,6 +36,13 @@ enum Edit {
     AddBus(String, bool),
     SetColour(usize, String),
     GainStage(Vec<f64>, f32),
+    /// A lane's points (the parameter by index among the strip's automatable ones).
+    Automate(Strip, usize, Vec<(u64, f32, u8, f32)>),
+    /// A pass recorded on a lane: values at frames, released (Touch) or stopped, absolute or trim.
+    Pass(Strip, usize, Vec<(u64, f32)>, bool, bool),
+    TrimLane(Strip, usize, u64, u64, f32),
+    Mode(Strip, usize),
+    Suspend(bool),
 }
 
 /// A strip by kind (0 track, 1 bus, 2 return, 3 master) and index, which may be past the end.
@@ -146,6 +154,11 @@ fn edit() -> impl Strategy<Value = Edit> {
         (text(), any::<bool>()).prop_map(|(n, r)| Edit::AddBus(n, r)),
         (0usize..20, prop_oneof![Just("#a1b2c3".to_owned()), Just("#A1B2C3".to_owned()), text()]).prop_map(|(t, c)| Edit::SetColour(t, c)),
         (proptest::collection::vec(prop_oneof![any::<f64>(), -80.0f64..0.0], 0..20), value()).prop_map(|(l, t)| Edit::GainStage(l, t)),
+        (strip(), 0usize..200, proptest::collection::vec((frames(), value(), 0u8..4, value()), 0..12)).prop_map(|(s, p, pts)| Edit::Automate(s, p, pts)),
+        (strip(), 0usize..200, proptest::collection::vec((frames(), value()), 0..12), any::<bool>(), any::<bool>()).prop_map(|(s, p, pts, r, t)| Edit::Pass(s, p, pts, r, t)),
+        (strip(), 0usize..200, frames(), frames(), value()).prop_map(|(s, p, a, b, d)| Edit::TrimLane(s, p, a, b, d)),
+        (strip(), 0usize..8).prop_map(|(s, m)| Edit::Mode(s, m)),
+        any::<bool>().prop_map(Edit::Suspend),
     ]
 }
 
@@ -238,7 +251,35 @@ fn apply(s: &mut Session, edit: &Edit) {
         Edit::GainStage(levels, target) => {
             s.gain_stage_levels(levels, *target);
         }
+        Edit::Automate(r, p, points) => {
+            if let Some(param) = param(s, *r, *p) {
+                let shapes = [PointShape::Hold, PointShape::Linear, PointShape::Curve, PointShape::Curve];
+                let points = points.iter().map(|&(frame, value, shape, bend)| AutomationPoint { frame, value, shape: shapes[shape as usize % 4], bend }).collect();
+                let _ = s.set_automation(r.at(), &param, points);
+            }
+        }
+        Edit::Pass(r, p, recorded, release, trim) => {
+            if let Some(param) = param(s, *r, *p) {
+                let end = if *release { PassEnd::Release { return_frames: recorded.first().map_or(0, |p| p.0 % 100_000) } } else { PassEnd::Stop };
+                let _ = s.write_pass(r.at(), &param, recorded, end, *trim, 0.1);
+            }
+        }
+        Edit::TrimLane(r, p, a, b, delta) => {
+            if let Some(param) = param(s, *r, *p) {
+                let _ = s.trim_automation(r.at(), &param, *a, *b, *delta);
+            }
+        }
+        Edit::Mode(r, m) => {
+            let _ = s.set_automation_mode(r.at(), AutomationMode::ALL[*m % AutomationMode::ALL.len()]);
+        }
+        Edit::Suspend(on) => s.set_automation_suspended(*on),
     }
+}
+
+/// The `index`-th automatable parameter of strip `r` (wrapping), if the strip exists.
+fn param(s: &Session, r: Strip, index: usize) -> Option<Param> {
+    let all = Param::all(s.strip(r.at())?);
+    all.get(index % all.len()).cloned()
 }
 
 proptest! {

@@ -4,7 +4,7 @@
 //! curves as the engineer drew them.
 
 use mixroom_engine::{InsertKind, SendParam, StripParam, Target};
-use mixroom_session::automation::{AutomationLane, AutomationMode, AutomationPoint, Param, PointShape};
+use mixroom_session::automation::{AutomationLane, AutomationMode, AutomationPoint, Param, PassEnd, PointShape};
 use mixroom_session::{Session, StripRef, VERSION};
 
 fn point(frame: u64, value: f32) -> AutomationPoint {
@@ -166,4 +166,143 @@ fn a_session_render_plays_its_automation() {
     assert!(peak(&plain[0], 96_000..200_000) > 0.1);
     // After the step only the returns' tails are left, then silence.
     assert!(peak(&ridden[0], 240_000..300_000) < 1e-4, "{}", peak(&ridden[0], 240_000..300_000));
+}
+
+fn values(s: &Session, r: StripRef, param: &Param) -> Vec<(u64, f32)> {
+    s.automation_points(r, param).iter().map(|p| (p.frame, p.value)).collect()
+}
+
+/// Equal, or within `tolerance` (−∞ equals only −∞).
+fn close(a: f32, b: f32, tolerance: f32) -> bool {
+    a == b || (a - b).abs() <= tolerance
+}
+
+fn value_at(s: &Session, param: &Param, frame: u64) -> f32 {
+    s.tracks[0].strip.automated_value(param, frame, s.sample_rate, false).unwrap()
+}
+
+/// A Touch pass: the curve before the pass and after its return is as it was; inside, the ride
+/// (thinned: a straight ride of 200 values keeps its two ends); released, it returns to the curve
+/// over the return time. One call: one undo step in the app.
+#[test]
+fn a_touch_pass_replaces_exactly_its_span_and_returns_to_the_curve() {
+    let mut s = automated();
+    let (t, fader) = (StripRef::Track(0), Param::Fader);
+    let before = s.clone();
+    // A ride from −10 dB to −2 dB between frames 60 000 and 80 000, a value every 100 frames.
+    let ride: Vec<(u64, f32)> = (0..=200).map(|k| (60_000 + k * 100, -10.0 + 8.0 * k as f32 / 200.0)).collect();
+    s.write_pass(t, &fader, &ride, PassEnd::Release { return_frames: 4_800 }, false, 0.1).unwrap();
+    s.validate().unwrap();
+    for frame in (0..60_000).step_by(997).chain((84_801..200_000).step_by(997)) {
+        // (A guard point splits a straight segment: the line beyond it is the same to rounding.)
+        assert!(close(value_at(&s, &fader, frame), value_at(&before, &fader, frame), 1e-4), "frame {frame} is outside the pass");
+    }
+    // (From where the curve was, the ride is joined by a step, de-clicked over 3 ms.)
+    for (frame, v) in ride.iter().filter(|(f, _)| *f > 60_000 + 145) {
+        assert!((value_at(&s, &fader, *frame) - v).abs() < 0.1, "frame {frame}: {} for {v}", value_at(&s, &fader, *frame));
+    }
+    let inside = values(&s, t, &fader).iter().filter(|(f, _)| (60_000..=84_800).contains(f)).count();
+    assert!(inside <= 5, "a straight ride is thinned to its ends and guards: {:?}", values(&s, t, &fader));
+    // Returning: between the last value and the curve.
+    let mid = value_at(&s, &fader, 82_400);
+    let (last, curve) = (-2.0f32, value_at(&before, &fader, 84_800));
+    assert!(mid > last.min(curve) && mid < last.max(curve), "{mid}");
+}
+
+/// A Latch pass ended by Stop holds its last value to the stop and leaves everything after it;
+/// a Trim pass moves the curve under it by the offsets ridden, in dB.
+#[test]
+fn latch_ends_at_the_stop_and_trim_moves_the_curve() {
+    let (t, fader) = (StripRef::Track(0), Param::Fader);
+    let before = automated();
+    let mut s = before.clone();
+    let ride: Vec<(u64, f32)> = (0..50).map(|k| (30_000 + k * 200, -4.0 + (k as f32 * 0.3).sin())).collect();
+    s.write_pass(t, &fader, &ride, PassEnd::Stop, false, 0.05).unwrap();
+    assert_eq!(value_at(&s, &fader, 39_800), ride[49].1);
+    for frame in [39_801 + 144, 50_000, 100_000, 130_000] {
+        assert!(close(value_at(&s, &fader, frame), value_at(&before, &fader, frame), 1e-4), "{frame}");
+    }
+    let mut trimmed = before.clone();
+    let offsets: Vec<(u64, f32)> = (0..=100).map(|k| (40_000 + k * 400, -3.0)).collect();
+    trimmed.write_pass(t, &fader, &offsets, PassEnd::Stop, true, 0.1).unwrap();
+    for frame in [45_000u64, 48_000, 60_000, 79_000] {
+        let want = value_at(&before, &fader, frame) - 3.0;
+        assert!((value_at(&trimmed, &fader, frame) - want).abs() < 0.11, "{frame}: {} for {want}", value_at(&trimmed, &fader, frame));
+    }
+    assert_eq!(value_at(&trimmed, &fader, 100_000), value_at(&before, &fader, 100_000));
+}
+
+/// A region of a lane scaled down by 4 dB: inside it moves, outside it stays.
+#[test]
+fn a_region_of_a_lane_is_trimmed_in_db() {
+    let (t, fader) = (StripRef::Track(0), Param::Fader);
+    let before = automated();
+    let mut s = before.clone();
+    s.trim_automation(t, &fader, 50_000, 90_000, -4.0).unwrap();
+    for frame in [50_000u64, 60_000, 89_999, 90_000] {
+        assert!(close(value_at(&s, &fader, frame), value_at(&before, &fader, frame) - 4.0, 1e-3), "{frame}");
+    }
+    for frame in [0u64, 30_000, 49_999, 90_001, 110_000] {
+        assert!(close(value_at(&s, &fader, frame), value_at(&before, &fader, frame), 1e-3), "{frame}");
+    }
+    assert!(s.trim_automation(t, &Param::Pan, 0, 10, 1.0).is_err(), "pan is not a level");
+}
+
+/// Thinning keeps what a ride says within the tolerance, and every change of a switch.
+#[test]
+fn thinning_keeps_the_ride_within_its_tolerance() {
+    let range = Param::Fader.range(&automated().tracks[0].strip).unwrap();
+    let ride: Vec<(u64, f32)> = (0..2_000).map(|k| (k * 480, -12.0 + 6.0 * (k as f32 * 0.01).sin() + if k % 500 == 0 { 3.0 } else { 0.0 })).collect();
+    let thin = mixroom_session::automation::thin(&ride, range, 0.1);
+    assert!(thin.len() < ride.len() / 10, "{} of {}", thin.len(), ride.len());
+    let mut s = automated();
+    let points = thin.iter().map(|&(f, v)| point(f, v)).collect();
+    s.set_automation(StripRef::Track(0), &Param::Fader, points).unwrap();
+    for &(frame, v) in &ride {
+        assert!((value_at(&s, &Param::Fader, frame) - v).abs() <= 0.1 + 1e-4, "{frame}");
+    }
+    let switch = Param::Mute.range(&s.tracks[0].strip).unwrap();
+    let flips: Vec<(u64, f32)> = (0..100).map(|k| (k, if (k / 7) % 2 == 0 { 0.0 } else { 1.0 })).collect();
+    let kept = mixroom_session::automation::thin(&flips, switch, 0.5);
+    assert_eq!(kept.iter().filter(|p| p.1 == 1.0).count(), 7);
+    assert!(kept.windows(2).all(|w| w[0].1 != w[1].1 || w[1] == *flips.last().unwrap()));
+}
+
+/// The engine edit of an automation change, applied to a running engine, gives the render of the
+/// changed session (packing loses nothing); an undo back gives the original's.
+#[test]
+fn automation_edits_reach_a_running_engine_exactly() {
+    let before = automated();
+    let mut after = before.clone();
+    after.write_pass(StripRef::Track(0), &Param::Pan, &[(1_000, 0.5), (30_000, -0.5)], PassEnd::Stop, false, 0.0).unwrap();
+    after.set_automation(StripRef::Track(0), &Param::Insert(0, "lomid_gain".into()), Vec::new()).unwrap();
+    after.set_automation_mode(StripRef::Master, AutomationMode::Off).unwrap();
+    let sources = before.render_sources().unwrap();
+    let render = |s: &Session, edits: Option<Vec<mixroom_session::EngineEdit>>| -> Vec<f32> {
+        let mut e = s.build_engine(&sources).unwrap();
+        for edit in edits.into_iter().flatten() {
+            match edit {
+                mixroom_session::EngineEdit::Param(p) => p.apply(&mut e),
+                mixroom_session::EngineEdit::Automation(values) => {
+                    let (strip, curves) = mixroom_session::automation::unpack(&values, s.sample_rate as f32).unwrap();
+                    drop(e.set_automation(strip, Box::new(mixroom_engine::StripLanes::new(&curves))));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        e.settle();
+        let mut out = Vec::new();
+        e.play();
+        while out.len() < 96_000 {
+            e.process(128);
+            out.extend_from_slice(&e.output(0)[..128]);
+        }
+        out
+    };
+    let edits = before.changes_to(&after).unwrap();
+    assert_eq!(edits.iter().filter(|e| matches!(e, mixroom_session::EngineEdit::Automation(_))).count(), 2);
+    let direct = render(&after, None);
+    assert_ne!(direct, render(&before, None));
+    assert_eq!(render(&before, Some(edits)), direct);
+    assert_eq!(render(&after, Some(after.changes_to(&before).unwrap())), render(&before, None));
 }

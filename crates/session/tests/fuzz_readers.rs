@@ -136,6 +136,12 @@ fn seeds() -> Vec<(bool, Value)> {
     }
     undo.push(s.clone());
     s.add_marker(96_000).unwrap();
+    // Automation lanes to damage too: a fader ride, a send's on/off, an EQ band's frequency.
+    use mixroom_session::automation::{AutomationPoint, Param, PointShape};
+    let p = |frame: u64, value: f32, shape: PointShape| AutomationPoint { frame, value, shape, bend: 0.4 };
+    s.set_automation(StripRef::Track(0), &Param::Fader, vec![p(0, f32::NEG_INFINITY, PointShape::Curve), p(48_000, -3.0, PointShape::Hold), p(96_000, 0.0, PointShape::Linear)]).unwrap();
+    s.set_automation(StripRef::Track(1), &Param::Pan, vec![p(100, -0.5, PointShape::Linear), p(9_000, 0.5, PointShape::Linear)]).unwrap();
+    s.set_automation_mode(StripRef::Master, mixroom_session::automation::AutomationMode::Touch).unwrap();
     let stored = Stored { session: s.clone(), view: ViewState::default(), undo, redo: Vec::new() };
     vec![(false, serde_json::from_str(&s.to_json()).unwrap()), (true, serde_json::from_str(&stored.to_json()).unwrap())]
 }

@@ -10,7 +10,7 @@
 //! - loading a session and compiling a new plan happen in the port's message handler, never in
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
-use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripParam, TAP_FRAMES};
+use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -154,6 +154,19 @@ impl WorkletEngine {
         if let Some(e) = &mut self.engine {
             drop(e.set_clips(track as usize, (!clips.is_empty()).then_some(clips)));
         }
+    }
+
+    /// A strip's automation changed: its curves as `mixroom_session::automation::pack` writes
+    /// them, built into the engine's lanes here (message handler only) and swapped in; the old
+    /// lanes are dropped here. Numbers that do not read change nothing.
+    pub fn set_automation(&mut self, values: &[f64]) -> bool {
+        let Some((strip, curves)) = mixroom_session::automation::unpack(values, self.sample_rate) else { return false };
+        let Some(e) = &mut self.engine else { return false };
+        if strip >= e.strip_count() {
+            return false;
+        }
+        drop(e.set_automation(strip, Box::new(StripLanes::new(&curves))));
+        true
     }
 
     /// Loops over `[start, end)` frames when `enabled`.
