@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use mixroom_engine::plan::SEND_MAX_DB;
 use mixroom_engine::{InsertKind, SendParam, StripParam};
+use mixroom_session::automation::Param;
 use mixroom_session::StripRef;
 use wasm_bindgen::JsCast;
 
@@ -41,6 +42,7 @@ pub fn Transport() -> impl IntoView {
                 <span class="bars">{move || labels().1}</span>
             </output>
         </div>
+        <crate::automation::SuspendToggle />
         <div class="history" role="toolbar" aria-label="History">
             <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled=move || desk.history_len.get().0 == 0 on:click=move |_| desk.undo()>"↶"</button>
             <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" disabled=move || desk.history_len.get().1 == 0 on:click=move |_| desk.redo()>"↷"</button>
@@ -303,8 +305,12 @@ fn OutputSelector(strip: StripRef, name: String) -> impl IntoView {
 fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let desk = desk();
     let setting = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
-    let fader_db = Signal::derive(move || setting(|s| s.fader_db));
-    let pan = Signal::derive(move || setting(|s| s.pan));
+    // In Read the controls follow the curves as they play; a pass shows what it records.
+    let recorder = crate::automation::recorder();
+    let shown = move |param: Param, setting_of: fn(&mixroom_session::Strip) -> f32| crate::automation::shown_value(desk, Some(recorder), strip, &param).unwrap_or_else(|| setting(setting_of));
+    // Memos: a control is redrawn only when what it shows changes.
+    let fader_db = Signal::from(Memo::new(move |_| shown(Param::Fader, |s| s.fader_db)));
+    let pan = Signal::from(Memo::new(move |_| shown(Param::Pan, |s| s.pan)));
     let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
     let reduction = move || desk.meters.strips.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
     let has_dynamics = move || {
@@ -312,6 +318,12 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     };
     let selected = move || desk.selected.get() == Some(strip);
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
+    // A move is recorded by a pass where the strip writes automation, else it sets the mix.
+    let moved = move |param: Param, p: StripParam, v: f32| {
+        if !recorder.moved(desk, strip, &param, v) {
+            set(p, v);
+        }
+    };
     let kind_class = match strip {
         StripRef::Track(_) => "strip track",
         StripRef::Bus(_) => "strip bus",
@@ -323,9 +335,9 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let pan_travel = Travel {
         position: Signal::derive(move || (pan.get() + 1.0) / 2.0),
         text: Signal::derive(move || pan_label(pan.get())),
-        set: Callback::new(move |p: f32| set(StripParam::Pan, ((p * 2.0 - 1.0) * 100.0).round() / 100.0)),
-        reset: Callback::new(move |()| set(StripParam::Pan, 0.0)),
-        typed: Callback::new(move |t: String| if let Some(v) = parse_pan(&t) { set(StripParam::Pan, v) }),
+        set: Callback::new(move |p: f32| moved(Param::Pan, StripParam::Pan, ((p * 2.0 - 1.0) * 100.0).round() / 100.0)),
+        reset: Callback::new(move |()| moved(Param::Pan, StripParam::Pan, 0.0)),
+        typed: Callback::new(move |t: String| if let Some(v) = parse_pan(&t) { moved(Param::Pan, StripParam::Pan, v) }),
         bipolar: true,
     };
     view! {
@@ -347,9 +359,11 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
                 title=move || format!("Gain reduction {:.1} dB", reduction())>
                 <div class="gr-bar" style:width=move || format!("{:.1}%", (reduction() / 24.0).clamp(0.0, 1.0) * 100.0)></div>
             </div>
+            <crate::automation::ModeSelect strip=strip name=name.clone() />
             <div class="fader-meter">
                 <Meter label=format!("{name} peak") strip=index name=name.clone() />
-                <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| set(StripParam::Fader, db)) />
+                <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| moved(Param::Fader, StripParam::Fader, db))
+                    on_release=Callback::new(move |()| recorder.released(desk, strip, &Param::Fader)) />
             </div>
         </div>
     }

@@ -94,11 +94,28 @@ fn key_travel(ev: &web_sys::KeyboardEvent, position: f32) -> Option<f32> {
     Some(next.clamp(0.0, 1.0))
 }
 
+/// A run of key presses is one gesture: it ends when the keys have been still this long, ms.
+const KEYS_STILL_MS: u64 = 700;
+
 /// A fader: a vertical control on the console's fader law. Drag it (Shift for fine moves), use the
 /// arrow keys (±0.5 dB, Shift ±0.1 dB) or Page Up/Down (±3 dB), End to close it, double-click for
 /// 0 dB, or type a level into the box below it ("<label> in dB").
 #[component]
-pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl IntoView {
+pub fn Fader(
+    label: String,
+    db: Signal<f32>,
+    on_change: Callback<f32>,
+    /// The gesture is over: the pointer let go, a value typed, or the keys still for a moment (a
+    /// run of nudges is one gesture).
+    #[prop(optional)]
+    on_release: Option<Callback<()>>,
+) -> impl IntoView {
+    let release = move || {
+        if let Some(r) = on_release {
+            r.run(());
+        }
+    };
+    let presses = StoredValue::new(0u64);
     let track = NodeRef::<leptos::html::Div>::new();
     let drag = Drag::new(Axis::Up);
     let position = move || db_to_position(db.get());
@@ -129,6 +146,9 @@ pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl I
             Some(d) => step(d),
             None => on_change.run(f32::NEG_INFINITY),
         });
+        presses.update_value(|n| *n += 1);
+        let press = presses.get_value();
+        set_timeout(move || if presses.try_get_value() == Some(press) { release() }, std::time::Duration::from_millis(KEYS_STILL_MS));
         ev.prevent_default();
         ev.stop_propagation();
     };
@@ -139,9 +159,9 @@ pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl I
             aria-valuenow=move || format!("{:.1}", db.get().max(-144.0))
             aria-valuetext=move || db_label(db.get())
             on:pointerdown=move |ev| drag.start(&ev, position()) on:pointermove=on_pointermove
-            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
+            on:pointerup=move |_| { drag.end(); release() } on:pointercancel=move |_| { drag.end(); release() }
             on:keydown=on_keydown
-            on:dblclick=move |_| on_change.run(0.0)>
+            on:dblclick=move |_| { on_change.run(0.0); release() }>
             <div class="fader-track" node_ref=track>
                 <div class="fader-fill" style:height=move || format!("{:.2}%", position() * 100.0)></div>
                 <div class="fader-cap" style:bottom=move || format!("calc({:.2}% - 7px)", position() * 100.0)></div>
@@ -152,6 +172,7 @@ pub fn Fader(label: String, db: Signal<f32>, on_change: Callback<f32>) -> impl I
             on:change=move |ev| {
                 if let Some(v) = parse_db(&event_target_value(&ev)) {
                     on_change.run(v.min(FADER_MAX_DB));
+                    release();
                 }
             } />
     }

@@ -358,6 +358,34 @@ impl Desk {
         }
     }
 
+    /// An edit the running engine follows through [`Session::changes_to`] (automation: lanes,
+    /// modes, recorded passes, suspend): undoable like the others; a refused edit changes nothing
+    /// and says why, otherwise its result is returned.
+    pub fn edit_followed<T>(self, f: impl FnOnce(&mut Session) -> Result<T, SessionError>) -> Option<T> {
+        let before = self.session.get_untracked();
+        let mut next = before.clone();
+        match f(&mut next).and_then(|t| self.accepted(&next).map(|()| t)) {
+            Ok(t) => {
+                if next != before {
+                    let changes = before.changes_to(&next);
+                    self.checkpoint(before);
+                    self.install(next, changes);
+                }
+                Some(t)
+            }
+            Err(e) => {
+                self.refused(e);
+                None
+            }
+        }
+    }
+
+    /// Sends a change to the engine alone, the session left as it is: what a control plays while
+    /// an automation pass records it.
+    pub fn play_live(self, change: &EngineEdit) {
+        self.with_engine(|e| e.apply(change));
+    }
+
     /// An edit whose engine side is any [`EngineEdit`] (clips, the loop, a parameter). Returns
     /// whether it was made.
     pub fn edit_engine(self, f: impl FnOnce(&mut Session) -> Option<EngineEdit>) -> bool {

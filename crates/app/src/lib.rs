@@ -6,6 +6,7 @@
 //! engine offline.
 
 pub mod audio;
+mod automation;
 mod console;
 mod controls;
 mod desk;
@@ -112,6 +113,9 @@ pub fn App() -> impl IntoView {
     provide_context(imports);
     let sharing = sharing::Sharing::new();
     provide_context(sharing);
+    let recorder = automation::Recorder::new();
+    provide_context(recorder);
+    recorder.follow(desk);
     import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
     library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));

@@ -660,6 +660,11 @@ pub fn unpack(data: &[f64], sample_rate: f32) -> Option<(usize, Vec<(Target, Cur
     Some((strip, out))
 }
 
+/// The curves strip `r` plays, packed for the worklet (see [`pack`]).
+pub fn pack_strip(session: &Session, r: StripRef) -> Option<Vec<f64>> {
+    Some(pack(session.strip_id(r), &strip_points(session, session.strip(r)?)))
+}
+
 /// The points the engine plays for each lane of `strip` (see [`strip_curves`]).
 pub(crate) fn strip_points(session: &Session, strip: &Strip) -> Vec<(Target, Vec<Point>, Scale)> {
     if session.automation_suspended || !strip.automation_mode.plays() {

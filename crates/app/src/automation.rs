@@ -1,0 +1,302 @@
+//! Automation in the app: each strip's mode, moving controls in Read, and passes recorded by
+//! performance (Touch, Latch, Write, Trim) — the state of the passes under way and what they do.
+//!
+//! While playing, a control of a strip in a writing mode does not change the mix's setting: its
+//! moves are recorded with the play position, and the engine plays the moving value instead of
+//! that parameter's curve (the strip's other curves play on). When the pass ends — on release
+//! in Touch and Trim, at Stop in Latch and Write — it is written into the lane with
+//! `Session::write_pass`: one undoable edit, after which the engine plays the new curve.
+//! In Read (and the writing modes, between passes), the console's controls show the curve's
+//! value at the play position.
+
+use leptos::prelude::*;
+use mixroom_engine::{ParamChange, SendParam, StripParam};
+use mixroom_session::automation::{self, AutomationMode, Param, PassEnd};
+use mixroom_session::{EngineEdit, Session, StripRef};
+
+use crate::desk::{desk, Desk};
+
+/// How long Touch takes to return to the curve after a release, ms (settable).
+pub const DEFAULT_RETURN_MS: f64 = 250.0;
+
+/// A pass under way.
+#[derive(Clone, Debug)]
+struct Pass {
+    strip: StripRef,
+    param: Param,
+    mode: AutomationMode,
+    /// (frame, value): the control's values, or for Trim its offsets in dB.
+    recorded: Vec<(u64, f32)>,
+    /// Trim: where the control was when touched (what the offsets are from).
+    touched_at: f32,
+    /// Still held (Latch and Write go on after a release, with the last value).
+    held: bool,
+    /// The value the engine plays now.
+    live: f32,
+}
+
+/// The passes under way and the settings of recording.
+#[derive(Clone, Copy)]
+pub struct Recorder {
+    passes: RwSignal<Vec<Pass>>,
+    /// Touch's return to the curve after a release, ms.
+    pub return_ms: RwSignal<f64>,
+    /// The thinning tolerance, in the parameter's curve units (dB for levels), `None`: each
+    /// parameter's default.
+    pub tolerance: RwSignal<Option<f32>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder { passes: RwSignal::new(Vec::new()), return_ms: RwSignal::new(DEFAULT_RETURN_MS), tolerance: RwSignal::new(None) }
+    }
+
+    /// Starts following the transport: passes end at Stop; Write starts with playback.
+    pub fn follow(self, desk: Desk) {
+        Effect::new(move |was: Option<bool>| {
+            let playing = desk.playing.get();
+            if was == Some(true) && !playing {
+                self.finish_all(desk);
+            }
+            if was == Some(false) && playing {
+                self.start_write_passes(desk);
+            }
+            playing
+        });
+    }
+
+    /// Whether `strip` records its controls now.
+    fn writing(desk: Desk, strip: StripRef) -> Option<AutomationMode> {
+        if !desk.playing.get_untracked() {
+            return None;
+        }
+        desk.session.with_untracked(|s| {
+            let mode = s.strip(strip)?.automation_mode;
+            (!s.automation_suspended && matches!(mode, AutomationMode::Touch | AutomationMode::Latch | AutomationMode::Write | AutomationMode::Trim)).then_some(mode)
+        })
+    }
+
+    /// A control of `strip` was moved to `value` by the user: recorded if a pass takes it
+    /// (returns true), otherwise left to the caller to set.
+    pub fn moved(self, desk: Desk, strip: StripRef, param: &Param, value: f32) -> bool {
+        let Some(mode) = Self::writing(desk, strip) else { return false };
+        // Trim rides levels only; a switch or choice in Trim is written as in Touch.
+        let trim = mode == AutomationMode::Trim && param.range(&desk.session.with_untracked(|s| s.strip(strip).cloned()).unwrap_or_default()).is_some_and(|r| r.scale == mixroom_engine::Scale::Decibels);
+        let frame = desk.position.get_untracked().max(0.0) as u64;
+        let existing = self.passes.with_untracked(|p| p.iter().position(|x| x.strip == strip && x.param == *param));
+        if existing.is_none() {
+            let shown = shown_value(desk, None, strip, param).unwrap_or(value);
+            self.passes.update(|p| p.push(Pass { strip, param: param.clone(), mode, recorded: Vec::new(), touched_at: shown, held: true, live: value }));
+            // The engine plays the control, not this parameter's curve, until the pass ends.
+            desk.session.with_untracked(|s| {
+                if let Some(edit) = lanes_without(s, strip, param) {
+                    desk.play_live(&edit);
+                }
+            });
+        }
+        self.passes.update(|p| {
+            if let Some(pass) = p.iter_mut().find(|x| x.strip == strip && x.param == *param) {
+                pass.held = true;
+                pass.live = value;
+                let recorded = if trim { value - pass.touched_at } else { value };
+                if pass.recorded.last().is_some_and(|l| l.0 >= frame) {
+                    pass.recorded.pop();
+                }
+                pass.recorded.push((frame, recorded));
+            }
+        });
+        let live = if trim { self.trimmed_live(desk, strip, param, value) } else { value };
+        if let Some(change) = desk.session.with_untracked(|s| live_change(s, strip, param, live)) {
+            desk.play_live(&EngineEdit::Param(change));
+        }
+        true
+    }
+
+    /// In Trim the engine plays the curve moved by the offset ridden.
+    fn trimmed_live(self, desk: Desk, strip: StripRef, param: &Param, value: f32) -> f32 {
+        let offset = self.passes.with_untracked(|p| p.iter().find(|x| x.strip == strip && x.param == *param).map_or(0.0, |x| value - x.touched_at));
+        shown_value(desk, None, strip, param).map_or(value, |v| v + offset)
+    }
+
+    /// The user let go of a control of `strip`: Touch and Trim passes end (back to the curve over
+    /// the return time); Latch and Write go on with the last value until Stop.
+    pub fn released(self, desk: Desk, strip: StripRef, param: &Param) {
+        let Some(i) = self.passes.with_untracked(|p| p.iter().position(|x| x.strip == strip && x.param == *param)) else { return };
+        let mode = self.passes.with_untracked(|p| p[i].mode);
+        if matches!(mode, AutomationMode::Touch | AutomationMode::Trim) {
+            let frames = (self.return_ms.get_untracked() * 0.001 * desk.session.with_untracked(|s| s.sample_rate) as f64) as u64;
+            let pass = self.passes.try_update(|p| p.remove(i));
+            if let Some(mut pass) = pass {
+                // Held still, a control is still touched: the pass runs to the release.
+                let now = desk.position.get_untracked().max(0.0) as u64;
+                if let Some(&(frame, v)) = pass.recorded.last() {
+                    if now > frame {
+                        pass.recorded.push((now, v));
+                    }
+                }
+                self.write(desk, pass, PassEnd::Release { return_frames: frames });
+            }
+        } else {
+            self.passes.update(|p| p[i].held = false);
+        }
+    }
+
+    /// Write: every strip in Write records its fader from the start of playback.
+    fn start_write_passes(self, desk: Desk) {
+        let strips: Vec<StripRef> = desk.session.with_untracked(|s| {
+            if s.automation_suspended {
+                return Vec::new();
+            }
+            s.strip_refs().into_iter().filter(|r| s.strip(*r).is_some_and(|st| st.automation_mode == AutomationMode::Write)).collect()
+        });
+        for strip in strips {
+            if let Some(v) = shown_value(desk, None, strip, &Param::Fader) {
+                self.moved(desk, strip, &Param::Fader, v);
+                self.passes.update(|p| p.iter_mut().filter(|x| x.strip == strip).for_each(|x| x.held = false));
+            }
+        }
+    }
+
+    /// Stop: every pass ends where playback stopped.
+    fn finish_all(self, desk: Desk) {
+        let passes = self.passes.try_update(std::mem::take).unwrap_or_default();
+        let stop = desk.position.get_untracked().max(0.0) as u64;
+        for mut pass in passes {
+            // The last value goes on to the stop (Latch and Write hold it; a Touch still held too).
+            if let Some(&(frame, v)) = pass.recorded.last() {
+                if stop > frame {
+                    pass.recorded.push((stop, v));
+                }
+            }
+            self.write(desk, pass, PassEnd::Stop);
+        }
+    }
+
+    /// Writes a finished pass into its lane: one undoable edit; the engine then plays the lane.
+    fn write(self, desk: Desk, pass: Pass, end: PassEnd) {
+        let tolerance = self.tolerance.get_untracked();
+        let trim = pass.mode == AutomationMode::Trim;
+        let written = desk.edit_followed(|s| {
+            let strip = s.strip(pass.strip).cloned().unwrap_or_default();
+            let tolerance = tolerance.or_else(|| pass.param.range(&strip).map(automation::default_tolerance)).unwrap_or(0.0);
+            s.write_pass(pass.strip, &pass.param, &pass.recorded, end, trim, tolerance)
+        });
+        // Whatever became of it, the engine plays the session's curves and settings again.
+        desk.session.with_untracked(|s| {
+            if let Some(edit) = strip_lanes(s, pass.strip) {
+                desk.play_live(&edit);
+            }
+            if let Some(change) = s.strip(pass.strip).and_then(|st| pass.param.setting(st)).and_then(|v| live_change(s, pass.strip, &pass.param, v)) {
+                desk.play_live(&EngineEdit::Param(change));
+            }
+        });
+        if written.is_some() {
+            let name = desk.session.with_untracked(|s| s.strip_name(pass.strip));
+            desk.notice(format!("{} automation of {} written ({}).", pass.mode.label(), name, desk.session.with_untracked(|s| s.strip(pass.strip).map(|st| pass.param.label(st)).unwrap_or_default())));
+        }
+    }
+
+    /// The value a pass under way plays for `strip`'s `param`, if one does.
+    pub fn live(self, strip: StripRef, param: &Param) -> Option<f32> {
+        self.passes.with(|p| p.iter().find(|x| x.strip == strip && x.param == *param).map(|x| x.live))
+    }
+
+    /// Whether a pass is recording `strip` (for the strip's indicator).
+    pub fn recording(self, strip: StripRef) -> bool {
+        self.passes.with(|p| p.iter().any(|x| x.strip == strip))
+    }
+}
+
+/// The engine's change that plays `value` for `param` on `strip` (its units), without touching
+/// the session.
+fn live_change(s: &Session, strip: StripRef, param: &Param, value: f32) -> Option<ParamChange> {
+    let id = s.strip_id(strip);
+    Some(match param {
+        Param::Trim => ParamChange::Strip(id, StripParam::Trim, value),
+        Param::Fader => ParamChange::Strip(id, StripParam::Fader, value),
+        Param::Pan => ParamChange::Strip(id, StripParam::Pan, value),
+        Param::Width => ParamChange::Strip(id, StripParam::Width, value),
+        Param::Mute => ParamChange::Strip(id, StripParam::Mute, value),
+        Param::SendLevel(i) => ParamChange::Send(id, *i, SendParam::Level, value),
+        Param::SendOn(i) => ParamChange::Send(id, *i, SendParam::Mute, 1.0 - value),
+        Param::Insert(slot, key) => {
+            let kind = mixroom_engine::InsertKind::from_key(&s.strip(strip)?.inserts.get(*slot)?.kind)?;
+            ParamChange::Insert(id, *slot, kind.params().iter().position(|p| p.key == key)?, value)
+        }
+        Param::Bypass(slot) => ParamChange::Bypass(id, *slot, value >= 0.5),
+    })
+}
+
+/// The engine edit giving `strip` its curves as the session has them.
+fn strip_lanes(s: &Session, strip: StripRef) -> Option<EngineEdit> {
+    Some(EngineEdit::Automation(automation::pack_strip(s, strip)?))
+}
+
+/// The engine edit giving `strip` its curves without `param`'s (a pass is writing it).
+fn lanes_without(s: &Session, strip: StripRef, param: &Param) -> Option<EngineEdit> {
+    let mut without = s.clone();
+    let address = param.address();
+    without.strip_mut(strip)?.automation.retain(|l| l.param != address);
+    strip_lanes(&without, strip)
+}
+
+/// What a control of `strip` shows for `param`: a pass's live value, else the curve at the play
+/// position where one plays, else the setting.
+pub fn shown_value(desk: Desk, recorder: Option<Recorder>, strip: StripRef, param: &Param) -> Option<f32> {
+    if let Some(v) = recorder.and_then(|r| r.live(strip, param)) {
+        return Some(v);
+    }
+    // The play position is read only where a curve plays: a control without one must not be
+    // redrawn (and a value being typed into it overwritten) at every report of the position.
+    let curve_plays = desk.session.with(|s| {
+        !s.automation_suspended && s.strip(strip).is_some_and(|st| st.automation_mode.plays() && st.lane(param).is_some_and(|l| !l.points.is_empty()))
+    });
+    let frame = if curve_plays { desk.position.get().max(0.0) as u64 } else { 0 };
+    desk.session.with(|s| s.strip(strip)?.automated_value(param, frame, s.sample_rate, s.automation_suspended))
+}
+
+/// The recorder of the running app.
+pub fn recorder() -> Recorder {
+    expect_context::<Recorder>()
+}
+
+/// A strip's automation mode: a control named "<strip> automation mode".
+#[component]
+pub fn ModeSelect(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let recorder = recorder();
+    let mode = move || desk.session.with(|s| s.strip(strip).map_or(AutomationMode::Read, |st| st.automation_mode));
+    let lanes = move || desk.session.with(|s| s.strip(strip).map_or(0, |st| st.automation.len()));
+    let set = move |label: String| {
+        if let Some(m) = AutomationMode::ALL.into_iter().find(|m| m.label() == label) {
+            desk.edit_followed(|s| s.set_automation_mode(strip, m));
+        }
+    };
+    view! {
+        <div class="automation-mode" class:writing=move || matches!(mode(), AutomationMode::Touch | AutomationMode::Latch | AutomationMode::Write | AutomationMode::Trim)
+            class:recording=move || recorder.recording(strip)>
+            <select aria-label=format!("{name} automation mode") title=move || format!("Automation: {} ({} lane(s))", mode().label(), lanes())
+                prop:value=move || mode().label() on:change=move |ev| set(event_target_value(&ev))>
+                {AutomationMode::ALL.into_iter().map(|m| view! { <option value=m.label()>{m.label()}</option> }).collect_view()}
+            </select>
+            <span class="lanes-mark" class:hidden=move || lanes() == 0 title=move || format!("{} automated parameter(s)", lanes())>{move || format!("A{}", lanes())}</span>
+        </div>
+    }
+}
+
+/// "Suspend all automation": every strip plays its settings while on.
+#[component]
+pub fn SuspendToggle() -> impl IntoView {
+    let desk = desk();
+    let on = move || desk.session.with(|s| s.automation_suspended);
+    view! {
+        <button class="suspend-automation" aria-pressed=move || on().to_string() title="Suspend all automation"
+            on:click=move |_| { let next = !on(); desk.edit_followed(|s| { s.set_automation_suspended(next); Ok(()) }); }>"Auto off"</button>
+    }
+}

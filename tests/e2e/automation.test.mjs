@@ -1,0 +1,198 @@
+// Automation recorded by performance, as an engineer rides a fader while the song plays: Touch,
+// Latch, Write and Trim each write the pass into the lane (the saved session shows it), one undo
+// takes the whole pass away, a second Touch pass returns to the curve on release; in Read the
+// faders move with the curve (their aria-valuenow changes while playing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { appForTests, artifactsDir, readWavF32, ROOT } from './harness.mjs';
+
+const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
+
+let page;
+const errors = appForTests((p) => { page = p; });
+
+async function savedSession(name) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    page.getByRole('button', { name: 'Save session', exact: true }).click(),
+  ]);
+  const path = join(await artifactsDir(), name);
+  await dl.saveAs(path);
+  return JSON.parse(await readFile(path, 'utf8'));
+}
+
+const fader = (strip) => page.locator(`[role=slider][aria-label="${strip} volume"]`);
+const mode = (strip) => page.getByRole('combobox', { name: `${strip} automation mode`, exact: true });
+const lane = (session, strip, param = 'fader') => {
+  const s = strip === 'Master' ? session.master : session.tracks.find((t) => t.name === strip);
+  return (s.automation || []).find((l) => l.param === param);
+};
+const position = async () => Number(await page.locator('.clock .time').textContent().then((t) => {
+  const [m, s] = t.split(':');
+  return Number(m) * 60 + Number(s);
+}));
+
+/** Rides `strip`'s fader while playing: presses it, moves it by `dy` pixels in steps over about
+ * `ms`, holds it there `holdMs`, lets go. */
+async function ride(strip, dy, ms = 900, holdMs = 200) {
+  const cap = fader(strip).locator('.fader-cap');
+  const box = await cap.boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  const steps = 12;
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(x, y + (dy * i) / steps);
+    await page.waitForTimeout(ms / steps);
+  }
+  await page.waitForTimeout(holdMs);
+  await page.mouse.up();
+}
+
+async function play() {
+  await page.getByRole('button', { name: 'Return to start', exact: true }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('button.play.active'));
+}
+
+async function stop() {
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await page.waitForFunction(() => !document.querySelector('button.play.active'));
+  await page.waitForTimeout(300);
+}
+
+test('Touch: a ride is written where it was made, one undo removes it, a second pass returns to the curve', async () => {
+  await page.getByRole('button', { name: 'Mixer', exact: true }).click();
+  const before = await savedSession('automation-before.mixroom.json');
+  assert.equal(lane(before, 'Bass'), undefined, 'no automation to start with');
+  await mode('Bass').selectOption('Touch');
+  await play();
+  await page.waitForTimeout(700);
+  await ride('Bass', 60);
+  await page.waitForTimeout(600);
+  await stop();
+  const first = await savedSession('automation-touch.mixroom.json');
+  const points = lane(first, 'Bass').points;
+  assert.ok(points.length >= 3, JSON.stringify(points));
+  const setting = before.tracks.find((t) => t.name === 'Bass').fader_db;
+  assert.equal(first.tracks.find((t) => t.name === 'Bass').fader_db, setting, 'the setting is not what a pass changes');
+  const low = Math.min(...points.map((p) => p.value ?? -Infinity));
+  assert.ok(low < setting - 3, `the ride went down: ${low} from ${setting}`);
+  const rate = first.sample_rate;
+  const inPass = points.filter((p) => p.value !== setting);
+  assert.ok(inPass[0].frame > 0.3 * rate, `the pass starts where the ride did: ${inPass[0].frame}`);
+  // Released, Touch returns to the curve (here the setting) and the pass ends.
+  assert.equal(points.at(-1).value, setting, JSON.stringify(points.slice(-3)));
+
+  // One undo takes the whole pass away, redo brings it back.
+  await page.keyboard.press('Control+z');
+  const undone = await savedSession('automation-undone.mixroom.json');
+  assert.equal(lane(undone, 'Bass'), undefined, 'one undo removes the pass');
+  await page.keyboard.press('Control+Shift+z');
+  const redone = await savedSession('automation-redone.mixroom.json');
+  assert.deepEqual(lane(redone, 'Bass'), lane(first, 'Bass'));
+
+  // A second, later pass: the first one's points before it are kept, and after its release
+  // and return the curve is the first pass's again.
+  await play();
+  await page.waitForTimeout(2_400);
+  await ride('Bass', -40, 500, 100);
+  const releasedAt = await position();
+  await page.waitForTimeout(800);
+  await stop();
+  const second = await savedSession('automation-touch-2.mixroom.json');
+  const again = lane(second, 'Bass').points;
+  const firstEnd = points.at(-1).frame;
+  const start2 = again.find((p) => p.frame > firstEnd)?.frame;
+  assert.ok(start2 > 2 * rate, `the second pass starts later: ${start2}`);
+  assert.deepEqual(again.filter((p) => p.frame <= firstEnd), points, 'the first pass is kept');
+  const high = Math.max(...again.filter((p) => p.frame >= start2).map((p) => p.value));
+  assert.ok(high > setting + 1, `the second ride went up: ${high}`);
+  assert.equal(again.at(-1).value, setting, 'released, it returns to the curve');
+  assert.ok(again.at(-1).frame <= (releasedAt + 0.6) * rate, `the return ends just after the release (${again.at(-1).frame / rate} s, released at ${releasedAt} s)`);
+});
+
+test('in Read the fader follows the curve while playing', async () => {
+  await mode('Bass').selectOption('Read');
+  await play();
+  const seen = new Set();
+  for (let i = 0; i < 30; i++) {
+    seen.add(await fader('Bass').getAttribute('aria-valuenow'));
+    await page.waitForTimeout(100);
+  }
+  await stop();
+  assert.ok(seen.size >= 4, `the fader moved: ${[...seen].join(', ')}`);
+});
+
+test('Latch holds the last value until Stop; Write records from Play; Trim moves the curve by the ride', async () => {
+  const rate = 48_000;
+  // Latch on Keys: ride down, let go, the value stays until Stop.
+  await mode('Keys').selectOption('Latch');
+  await play();
+  await page.waitForTimeout(500);
+  await ride('Keys', 50, 400, 50);
+  await page.waitForTimeout(1_200);
+  const stoppedNear = await position();
+  await stop();
+  let s = await savedSession('automation-latch.mixroom.json');
+  let points = lane(s, 'Keys').points;
+  const setting = s.tracks.find((t) => t.name === 'Keys').fader_db;
+  const last = points.filter((p) => p.value !== setting).at(-1);
+  assert.ok(last.frame >= (stoppedNear - 0.3) * rate, `latched to the stop: ${last.frame / rate} s, stopped near ${stoppedNear} s`);
+  assert.ok(last.value < setting - 2, JSON.stringify(points.slice(-3)));
+  assert.equal(last.shape, 'hold', 'the last value holds to the stop');
+
+  // Write on Pad: recorded from Play to Stop without touching.
+  await mode('Pad').selectOption('Write');
+  await play();
+  await page.waitForTimeout(1_000);
+  await ride('Pad', 40, 300, 50);
+  await page.waitForTimeout(500);
+  await stop();
+  s = await savedSession('automation-write.mixroom.json');
+  points = lane(s, 'Pad').points;
+  assert.ok(points[0].frame < 0.2 * rate, `Write starts at Play: ${points[0].frame}`);
+  assert.ok(Math.min(...points.map((p) => p.value)) < s.tracks.find((t) => t.name === 'Pad').fader_db - 2);
+
+  // Trim on Bass (which has the Touch passes): a ride of about −6 dB moves the curve under it.
+  const bassBefore = lane(s, 'Bass').points;
+  await mode('Bass').selectOption('Trim');
+  await play();
+  await page.waitForTimeout(300);
+  await ride('Bass', 30, 300, 3_000);
+  await stop();
+  s = await savedSession('automation-trim.mixroom.json');
+  const trimmed = lane(s, 'Bass').points;
+  assert.notDeepEqual(trimmed, bassBefore);
+  // The first Touch pass's lowest point was moved down by the trim offset.
+  const lowBefore = Math.min(...bassBefore.map((p) => p.value));
+  const lowAfter = Math.min(...trimmed.map((p) => p.value));
+  assert.ok(lowAfter < lowBefore - 1, `trimmed down: ${lowBefore} → ${lowAfter}`);
+});
+
+test('the browser export of the automated mix equals the CLI render of its saved session', async () => {
+  const session = await savedSession('automation-export.mixroom.json');
+  assert.ok(['Bass', 'Keys', 'Pad'].every((t) => lane(session, t)), 'the rides are in the session');
+  const sessionPath = join(await artifactsDir(), 'automation-export.mixroom.json');
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 300_000 }),
+    page.getByRole('button', { name: 'Export mix', exact: true }).click(),
+  ]);
+  const browserPath = join(await artifactsDir(), 'automation-browser.wav');
+  await dl.saveAs(browserPath);
+  const nativePath = join(await artifactsDir(), 'automation-native.wav');
+  execFileSync(CLI, ['render', sessionPath, '-o', nativePath], { stdio: 'inherit' });
+  const ours = readWavF32(await readFile(browserPath));
+  const native = readWavF32(await readFile(nativePath));
+  assert.equal(ours.channels[0].length, native.channels[0].length, 'same length');
+  let maxDiff = 0;
+  for (let c = 0; c < 2; c++) {
+    for (let i = 0; i < ours.channels[c].length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours.channels[c][i] - native.channels[c][i]));
+  }
+  console.log(`automated render equality: max |browser − native| = ${maxDiff}`);
+  assert.ok(maxDiff <= 1e-6, `max abs difference ${maxDiff}`);
+  assert.deepEqual(errors, []);
+});
