@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
     let recorder = automation::Recorder::new();
     provide_context(recorder);
     recorder.follow(desk);
+    provide_context(automation::lanes::Lanes::new());
     import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
     library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));

@@ -7,9 +7,10 @@ use mixroom_engine::{FadeShape, StripParam};
 use mixroom_session::{limits, Clip, LoopRegion, Naming, Row, StripRef};
 use wasm_bindgen::JsCast;
 
+use crate::automation::lanes::{lanes as automation_lanes, LaneEditor, LaneHeader, LaneMenu, Line, Tool};
 use crate::controls::StripToggle;
 use crate::desk::desk;
-use crate::view::{TimelineState, GRIDS};
+use crate::view::{clock, parse_seconds, TimelineState, GRIDS};
 use crate::fader::{db_label, parse_db};
 
 /// Height of a row (a track's lane or a folder's), px.
@@ -56,21 +57,6 @@ fn grid_stride(beat_px: f64, min_px: f64) -> f64 {
     every
 }
 
-/// Seconds as m:ss.mmm.
-fn clock(seconds: f64) -> String {
-    format!("{}:{:06.3}", (seconds / 60.0).floor() as u64, seconds % 60.0)
-}
-
-/// Reads a time typed as seconds ("12.5", "12.5 s") or m:ss.mmm ("1:02.500").
-fn parse_seconds(text: &str) -> Option<f64> {
-    let t = text.trim().trim_end_matches('s').trim();
-    let v = match t.split_once(':') {
-        Some((m, s)) => m.trim().parse::<f64>().ok()? * 60.0 + s.trim().parse::<f64>().ok()?,
-        None => t.parse::<f64>().ok()?,
-    };
-    (v.is_finite() && v >= 0.0).then_some(v)
-}
-
 fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten().map(JsCast::unchecked_into)
 }
@@ -90,6 +76,8 @@ pub fn Timeline() -> impl IntoView {
     // live on the desk: they are part of what a reload restores.
     let TimelineState { start_frame: view_start, frames_per_px: fpp, scroll_top, snap, grid } = desk.timeline;
     let drag = StoredValue::new(None::<Drag>);
+    // The rows: the session's, each track followed by the automation lanes shown under it.
+    let shown = automation_lanes();
     let ruler_drag = StoredValue::new(None::<(f64, bool)>);
 
     let rate = move || desk.session.with(|s| s.sample_rate as f64);
@@ -130,9 +118,10 @@ pub fn Timeline() -> impl IntoView {
     });
     let _ = window_event_listener(leptos::ev::resize, move |_| measure());
     // The clip panel above the arrangement comes and goes with the selected clip: measure again once
-    // the page has laid it out.
+    // the page has laid it out. So does the inspector beside the timeline, with the selected strip.
     Effect::new(move |_| {
         desk.selected_clip.track();
+        desk.selected.track();
         request_animation_frame(measure);
     });
     let snap_frame = move |frame: f64, free: bool| -> f64 {
@@ -155,7 +144,7 @@ pub fn Timeline() -> impl IntoView {
         let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
         let selected = desk.selected_clip.get();
         let Some(canvas) = lanes.get() else { return };
-        let rows = desk.session.with(|s| s.timeline_rows());
+        let rows = desk.session.with(|s| shown.lines(s));
         // Only the rows in view are drawn, shifted up by the scroll offset.
         let h = visible_height.get().min(rows.len() as f64 * LANE).max(1.0);
         let scroll = scroll_top.get();
@@ -170,9 +159,10 @@ pub fn Timeline() -> impl IntoView {
         desk.session.with(|s| {
             for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
                 ctx.set_fill_style_str(match row {
-                    Row::Folder(_) => "#15181c",
-                    Row::Track(_) if r % 2 == 0 => "#1b1e23",
-                    Row::Track(_) => "#1f2228",
+                    Line::Row(Row::Folder(_)) => "#15181c",
+                    Line::Row(Row::Track(_)) if r % 2 == 0 => "#1b1e23",
+                    Line::Row(Row::Track(_)) => "#1f2228",
+                    Line::Lane(..) => "#131619",
                 });
                 ctx.fill_rect(0.0, r as f64 * LANE - scroll, w, LANE);
             }
@@ -193,7 +183,7 @@ pub fn Timeline() -> impl IntoView {
             }
             // A folder's row: its tracks' clips in thin stripes, one per track.
             for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
-                let Row::Folder(b) = *row else { continue };
+                let Line::Row(Row::Folder(b)) = *row else { continue };
                 let id = &s.buses[b].id;
                 let members: Vec<usize> = (0..s.tracks.len()).filter(|&t| s.tracks[t].folder.as_ref() == Some(id)).collect();
                 let stripe = (LANE - 8.0) / members.len().max(1) as f64;
@@ -211,7 +201,7 @@ pub fn Timeline() -> impl IntoView {
             }
             desk.overviews.with_value(|overviews| {
                 for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
-                    let Row::Track(t) = *row else { continue };
+                    let Line::Row(Row::Track(t)) = *row else { continue };
                     let colour = s.tracks[t].colour.clone().unwrap_or_else(|| DEFAULT_COLOUR.into());
                     let top = r as f64 * LANE - scroll + 3.0;
                     let height = LANE - 6.0;
@@ -344,8 +334,8 @@ pub fn Timeline() -> impl IntoView {
     // The track whose lane is at `y`, and the row it is in.
     let track_at = move |y: f64| -> Option<(usize, usize)> {
         let r = ((y + scroll_top.get_untracked()) / LANE).floor().max(0.0) as usize;
-        match desk.session.with_untracked(|s| s.timeline_rows()).get(r) {
-            Some(Row::Track(t)) => Some((*t, r)),
+        match desk.session.with_untracked(|s| shown.lines(s)).get(r) {
+            Some(Line::Row(Row::Track(t))) => Some((*t, r)),
             _ => None,
         }
     };
@@ -489,14 +479,22 @@ pub fn Timeline() -> impl IntoView {
     // Each row with what its header shows (rebuilt when a name changes).
     let rows = move || {
         desk.session.with(|s| {
-            s.timeline_rows()
+            shown
+                .lines(s)
                 .into_iter()
-                .map(|row| match row {
-                    Row::Folder(b) => (row, s.buses[b].name.clone()),
-                    Row::Track(t) => (row, s.tracks[t].name.clone()),
+                .map(|line| match &line {
+                    Line::Row(Row::Folder(b)) => (line.clone(), s.buses[*b].name.clone()),
+                    Line::Row(Row::Track(t)) | Line::Lane(t, _) => (line.clone(), s.tracks[*t].name.clone()),
                 })
                 .collect::<Vec<_>>()
         })
+    };
+    // The lanes shown, each with its row.
+    let lane_rows = move || {
+        desk.session.with(|s| shown.lines(s).into_iter().enumerate().filter_map(|(r, line)| match line {
+            Line::Lane(t, p) => Some((r, t, p)),
+            Line::Row(_) => None,
+        }).collect::<Vec<_>>())
     };
     view! {
         <section class="timeline" aria-label="Timeline">
@@ -508,6 +506,15 @@ pub fn Timeline() -> impl IntoView {
                     on:change=move |ev| snap.set(event_target_checked(&ev)) />"Snap"</label>
                 <select aria-label="Grid" on:change=move |ev| grid.set(event_target_value(&ev).parse().unwrap_or(1))>
                     {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == grid.get_untracked()>{*n}</option> }).collect_view()}
+                </select>
+                <select aria-label="Automation tool" title="How the pointer edits automation lanes"
+                    on:change=move |ev| {
+                        let label = event_target_value(&ev);
+                        if let Some(t) = Tool::ALL.into_iter().find(|t| t.label() == label) {
+                            shown.tool.set(t);
+                        }
+                    }>
+                    {Tool::ALL.into_iter().map(|t| view! { <option value=t.label()>{t.label()}</option> }).collect_view()}
                 </select>
                 <button class="loop" class:on=looping aria-label="Loop" aria-pressed=move || looping().to_string() on:click=toggle_loop>"⟲ Loop"</button>
                 <button title="Put the selected track in a new folder (a group bus)"
@@ -532,10 +539,11 @@ pub fn Timeline() -> impl IntoView {
             }>
                 <div class="track-headers">
                     <div class="ruler-spacer"></div>
-                    <For each=rows key=|(row, n)| (*row, n.clone()) let:((row, name))>
+                    <For each=rows key=|(row, n)| (row.clone(), n.clone()) let:((row, name))>
                         {match row {
-                            Row::Folder(bus) => view! { <FolderHeader bus=bus name=name /> }.into_any(),
-                            Row::Track(index) => view! { <TrackHeader index=index name=name /> }.into_any(),
+                            Line::Row(Row::Folder(bus)) => view! { <FolderHeader bus=bus name=name /> }.into_any(),
+                            Line::Row(Row::Track(index)) => view! { <TrackHeader index=index name=name /> }.into_any(),
+                            Line::Lane(track, param) => view! { <LaneHeader track=track param=param /> }.into_any(),
                         }}
                     </For>
                 </div>
@@ -561,10 +569,13 @@ pub fn Timeline() -> impl IntoView {
                             desk.seek(to.clamp(0.0, length()) as u64);
                         }
                         on:pointerdown=on_ruler_down on:pointermove=on_ruler_move on:pointerup=on_ruler_up></canvas>
-                    <div class="lanes-stack" style:height=move || format!("{:.0}px", desk.session.with(|s| s.timeline_rows().len()) as f64 * LANE)>
+                    <div class="lanes-stack" style:height=move || format!("{:.0}px", desk.session.with(|s| shown.lines(s).len()) as f64 * LANE)>
                         <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
                             on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
                             on:wheel=on_wheel></canvas>
+                        <For each=lane_rows key=|(r, t, p)| (*r, *t, p.address()) let:((r, t, p))>
+                            <LaneEditor track=t param=p row=Signal::from(r) width=Signal::from(width) />
+                        </For>
                     </div>
                     // The playhead is its own composited element over the ruler and the lanes:
                     // moving it never redraws either canvas, nor repaints the page.
@@ -735,6 +746,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                 } />
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
+            <LaneMenu track=index name=name.clone() />
             {
                 // Offline: its audio is not in this browser. Relinked with a file.
                 let source = move || desk.session.with(|s| match s.tracks.get(index).map(|t| &t.source) {

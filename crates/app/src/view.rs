@@ -70,3 +70,18 @@ impl TimelineState {
     }
 }
 
+
+/// A time as m:ss.mmm.
+pub fn clock(seconds: f64) -> String {
+    format!("{}:{:06.3}", (seconds / 60.0).floor() as u64, seconds % 60.0)
+}
+
+/// Reads a time typed as seconds ("12.5", "12.5 s") or m:ss.mmm ("1:02.500").
+pub fn parse_seconds(text: &str) -> Option<f64> {
+    let t = text.trim().trim_end_matches('s').trim();
+    let v = match t.split_once(':') {
+        Some((m, s)) => m.trim().parse::<f64>().ok()? * 60.0 + s.trim().parse::<f64>().ok()?,
+        None => t.parse::<f64>().ok()?,
+    };
+    (v.is_finite() && v >= 0.0).then_some(v)
+}

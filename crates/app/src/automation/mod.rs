@@ -16,6 +16,8 @@ use mixroom_session::{EngineEdit, Session, StripRef};
 
 use crate::desk::{desk, Desk};
 
+pub mod lanes;
+
 /// How long Touch takes to return to the curve after a release, ms (settable).
 pub const DEFAULT_RETURN_MS: f64 = 250.0;
 
