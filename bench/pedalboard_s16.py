@@ -5,7 +5,10 @@ The chain per track, the group buses, the returns and the master follow S16 as M
 `mixroom bench-s16` renders it; the sources are the same recipe of shaped noise. Only the rendering
 is timed (building the signals is not), as on our side.
 
-Usage: python bench/pedalboard_s16.py [seconds]
+With --automated, every track's fader, pan and low-mid EQ gain follow S16's curves (a point every
+10 ms), the strip rendered in blocks of 32 frames with its parameters set before each.
+
+Usage: python bench/pedalboard_s16.py [seconds] [--automated]
 """
 import json
 import sys
@@ -66,17 +69,55 @@ def strip():
     ])
 
 
-def render(tracks):
+POINT_FRAMES = 480  # S16's automation: a point every 10 ms
+BLOCK = 32  # the automated peer sets its parameters once per block of this many frames
+
+
+def ride(t, seconds):
+    """S16's automation recipe (Mixroom's `s16_ride`): fader dB, pan, low-mid EQ gain dB at `seconds`
+    (an array) on track `t`."""
+    fader = -6.0 + 3.0 * np.sin(2 * np.pi * seconds * (0.25 + 0.05 * t))
+    pan = np.clip((t / (TRACKS - 1)) * 1.6 - 0.8 + 0.15 * np.sin(2 * np.pi * seconds * (0.1 + 0.02 * t)), -1.0, 1.0)
+    eq = -3.0 + 3.0 * np.sin(2 * np.pi * seconds * (0.5 + 0.03 * t))
+    return fader, pan, eq
+
+
+def automated_track(t, x):
+    """One track's strip with its fader, pan and low-mid EQ gain following S16's curves: rendered
+    in blocks of 32 frames, the parameters set before each block to the curves' values there (the
+    10 ms points, linear between, as Mixroom plays them)."""
+    board = strip()
+    eq_band, fader_gain = board[2], board[6]
+    frames = x.shape[1]
+    starts = np.arange(0, frames, BLOCK)
+    points = np.arange(0, frames + POINT_FRAMES, POINT_FRAMES)
+    curves = ride(t, points / RATE)
+    fader, pan, eq = (np.interp(starts, points, c) for c in curves)
+    theta = (pan + 1.0) * np.pi / 4.0
+    out = np.empty((2, frames), np.float32)
+    for b, s in enumerate(starts):
+        eq_band.gain_db = float(eq[b])
+        fader_gain.gain_db = float(fader[b])
+        y = board(x[:, s:s + BLOCK], RATE, reset=False)
+        out[0, s:s + BLOCK] = y[0] * np.cos(theta[b])
+        out[1, s:s + BLOCK] = y[-1] * np.sin(theta[b])
+    return out
+
+
+def render(tracks, automated=False):
     frames = tracks[0].shape[1]
     master = np.zeros((2, frames), np.float32)
     groups = [np.zeros((2, frames), np.float32) for _ in range(2)]
     to_reverb = np.zeros((2, frames), np.float32)
     to_delay = np.zeros((2, frames), np.float32)
     for t, x in enumerate(tracks):
-        y = strip()(x, RATE)
-        pan = (t / (TRACKS - 1)) * 1.6 - 0.8
-        theta = (pan + 1.0) * np.pi / 4.0
-        stereo = np.vstack([y[0] * np.cos(theta), y[-1] * np.sin(theta)])
+        if automated:
+            stereo = automated_track(t, x)
+        else:
+            y = strip()(x, RATE)
+            pan = (t / (TRACKS - 1)) * 1.6 - 0.8
+            theta = (pan + 1.0) * np.pi / 4.0
+            stereo = np.vstack([y[0] * np.cos(theta), y[-1] * np.sin(theta)])
         if t < 8:
             groups[t % 2] += stereo
         else:
@@ -91,10 +132,12 @@ def render(tracks):
 
 
 def main():
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    automated = "--automated" in sys.argv
+    seconds = float(args[0]) if args else 60.0
     tracks = sources(seconds)
     started = time.perf_counter()
-    out = render(tracks)
+    out = render(tracks, automated)
     elapsed = time.perf_counter() - started
     print(json.dumps({"render_s": elapsed, "seconds": seconds, "x_realtime": seconds / elapsed, "peak": float(np.abs(out).max())}))
 

@@ -12,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const dist = process.env.MIXROOM_DIST || join(root, 'dist');
 const benchData = process.env.MIXROOM_BENCH_DATA || join(root, 'target', 'bench');
-const [seconds = '60', runs = '3', quanta = '4000'] = process.argv.slice(2);
+const [seconds = '60', runs = '3', quanta = '4000', automated = ''] = process.argv.slice(2);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 const server = createServer(async (req, res) => {
@@ -39,7 +39,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/s16.html?seconds=${seconds}&runs=${runs}&quanta=${quanta}`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/s16.html?seconds=${seconds}&runs=${runs}&quanta=${quanta}${automated === 'automated' ? '&automated=1' : ''}`);
   const result = await page.evaluate(() => window.benchResult, null);
   console.log(JSON.stringify(result));
 } finally {

@@ -30,6 +30,27 @@ function s16Sources(seconds) {
   return tracks;
 }
 
+/** S16's automation recipe (Mixroom's `s16_ride`): fader dB, pan, low-mid EQ gain dB at `seconds`
+ *  on track `t`. */
+function ride(t, seconds) {
+  const fader = -6 + 3 * Math.sin(2 * Math.PI * seconds * (0.25 + 0.05 * t));
+  const pan = Math.min(1, Math.max(-1, (t / (TRACKS - 1)) * 1.6 - 0.8 + 0.15 * Math.sin(2 * Math.PI * seconds * (0.1 + 0.02 * t))));
+  const eq = -3 + 3 * Math.sin(2 * Math.PI * seconds * (0.5 + 0.03 * t));
+  return [fader, pan, eq];
+}
+
+/** The curves of track `t` as Web Audio plays them: a value every 10 ms over `seconds`, given to
+ *  `setValueCurveAtTime` (linear between) — gain as amplitude, pan, the band's gain in dB. */
+function curves(t, seconds) {
+  const n = Math.floor(seconds * 100) + 1;
+  const [gain, pan, eq] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  for (let k = 0; k < n; k++) {
+    const [f, p, e] = ride(t, k / 100);
+    gain[k] = 10 ** (f / 20); pan[k] = p; eq[k] = e;
+  }
+  return { gain, pan, eq, duration: (n - 1) / 100 };
+}
+
 function waitFor(port, type) {
   return new Promise((resolve, reject) => {
     const listener = (e) => {
@@ -64,7 +85,7 @@ function peakOf(buffer) {
 
 /** The peer: S16 as Chromium's native nodes (biquads, dynamics compressors, panners, a convolver
  *  with a 2 s decaying-noise response for the reverb, a delay line with a filtered feedback loop). */
-async function renderNative(tracks, frames) {
+async function renderNative(tracks, frames, automated) {
   const ctx = new OfflineAudioContext(2, frames, RATE);
   const biquad = (type, f, q, gain) => { const b = ctx.createBiquadFilter(); b.type = type; b.frequency.value = f; b.Q.value = q; b.gain.value = gain; return b; };
   const compressor = (threshold, ratio, attack = 0.01, release = 0.1, knee = 6) => {
@@ -100,7 +121,14 @@ async function renderNative(tracks, frames) {
     pan.pan.value = (t / (TRACKS - 1)) * 1.6 - 0.8;
     const fader = ctx.createGain();
     fader.gain.value = 0.5;
-    chain(source, biquad('highpass', 80, Math.SQRT1_2, 0), biquad('lowshelf', 120, 0.7, 2), biquad('peaking', 400, 1.2, -3),
+    const lowMid = biquad('peaking', 400, 1.2, -3);
+    if (automated) {
+      const c = curves(t, frames / RATE);
+      fader.gain.setValueCurveAtTime(c.gain, 0, c.duration);
+      pan.pan.setValueCurveAtTime(c.pan, 0, c.duration);
+      lowMid.gain.setValueCurveAtTime(c.eq, 0, c.duration);
+    }
+    chain(source, biquad('highpass', 80, Math.SQRT1_2, 0), biquad('lowshelf', 120, 0.7, 2), lowMid,
       biquad('peaking', 2500, 1.0, 2), biquad('highshelf', 8000, 0.7, 1.5), compressor(-18, 4), pan, fader);
     fader.connect(t < 8 ? groups[t % 2] : master);
     const toReverb = ctx.createGain(); toReverb.gain.value = 0.2; chain(fader, toReverb, reverb);
@@ -127,21 +155,22 @@ async function run() {
   const seconds = Number(params.get('seconds') || 60);
   const runs = Number(params.get('runs') || 3);
   const quanta = Number(params.get('quanta') || 4000);
+  const automated = params.get('automated') === '1';
   const frames = Math.round(seconds * RATE);
   const module = await WebAssembly.compileStreaming(fetch('/mixroom-worklet_bg.wasm'));
-  const sessionJson = await (await fetch(`/bench/s16-${seconds}.json`)).text();
+  const sessionJson = await (await fetch(`/bench/s16-${seconds}${automated ? '-automated' : ''}.json`)).text();
   const tracks = s16Sources(seconds);
   const pairs = [];
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so that neither always runs on a warmer machine.
     const first = i % 2 === 0;
-    const a = first ? await renderOurs(module, sessionJson, tracks, frames) : await renderNative(tracks, frames);
-    const b = first ? await renderNative(tracks, frames) : await renderOurs(module, sessionJson, tracks, frames);
+    const a = first ? await renderOurs(module, sessionJson, tracks, frames) : await renderNative(tracks, frames, automated);
+    const b = first ? await renderNative(tracks, frames, automated) : await renderOurs(module, sessionJson, tracks, frames);
     const [ours, native] = first ? [a, b] : [b, a];
     pairs.push({ ours_ms: ours.ms, native_ms: native.ms, ours_peak: ours.peak, native_peak: native.peak });
   }
   const costs = await quantumCosts(module, sessionJson, tracks, quanta);
-  return { seconds, runs: pairs, quantum: costs, crossOriginIsolated: self.crossOriginIsolated };
+  return { seconds, automated, runs: pairs, quantum: costs, crossOriginIsolated: self.crossOriginIsolated };
 }
 
 window.benchResult = run().then(

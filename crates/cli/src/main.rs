@@ -55,11 +55,16 @@ enum Command {
         /// Length of the session, seconds.
         #[arg(long, default_value_t = 60.0)]
         seconds: f64,
+        /// Every fader, pan and one EQ gain per track automated (a point every 10 ms).
+        #[arg(long)]
+        automated: bool,
     },
     /// Writes the S16 benchmark session as a session file (its audio is supplied separately).
     S16Session {
         #[arg(long, default_value_t = 60.0)]
         seconds: f64,
+        #[arg(long)]
+        automated: bool,
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -96,9 +101,9 @@ fn run(cli: Cli) -> Result<(), String> {
             print!("{}", info(&bytes).map_err(|e| format!("{}: {e}", project.display()))?);
             Ok(())
         }
-        Command::BenchS16 { seconds } => {
-            use mixroom_session::bench::{s16_session, s16_sources};
-            let mut session = s16_session(seconds);
+        Command::BenchS16 { seconds, automated } => {
+            use mixroom_session::bench::{s16_automated, s16_session, s16_sources};
+            let mut session = if automated { s16_automated(seconds) } else { s16_session(seconds) };
             if std::env::var("MIXROOM_BENCH_NO_INSERTS").is_ok() {
                 session.tracks.iter_mut().for_each(|t| t.strip.inserts.clear());
                 session.buses.iter_mut().chain(session.returns.iter_mut()).for_each(|b| b.strip.inserts.clear());
@@ -113,8 +118,9 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{{\"render_s\": {render_s}, \"seconds\": {seconds}, \"x_realtime\": {}, \"peak\": {peak}}}", seconds / render_s);
             Ok(())
         }
-        Command::S16Session { seconds, output } => {
-            let text = mixroom_session::bench::s16_session(seconds).to_json();
+        Command::S16Session { seconds, automated, output } => {
+            let session = if automated { mixroom_session::bench::s16_automated(seconds) } else { mixroom_session::bench::s16_session(seconds) };
+            let text = session.to_json();
             std::fs::write(&output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
         }
         Command::DemoSession { output } => {

@@ -49,9 +49,9 @@ struct BandLane {
     gain: Glide,
     q: Glide,
     dirty: bool,
-    /// Taken at once but ramped over one update interval (automation playing): see
-    /// [`ChannelEq::automate`].
-    ramp: bool,
+    /// Taken at once, the coefficients ramped over this many samples (automation playing; 0:
+    /// none): see [`ChannelEq::automate`].
+    ramp: usize,
 }
 
 impl BandLane {
@@ -105,7 +105,7 @@ impl<L: Lanes> ChannelEq<L> {
                 gain: Glide::new(0.0),
                 q: Glide::new(libm::log2f(EQ_PARAMS[4 * b + 3].default)),
                 dirty: true,
-                ramp: false,
+                ramp: 0,
             };
             Band { shape: BAND_SHAPES[b], svf: Svf::new(), lanes: [lane; MAX_LANES], active: false }
         });
@@ -128,10 +128,11 @@ impl<L: Lanes> ChannelEq<L> {
         l.dirty = true;
     }
 
-    /// Sets parameter `id` of one lane as automation plays it: a frequency, gain or Q is taken at
-    /// once, without the glide (a curve set every few frames plays as drawn, with no lag), the
-    /// coefficients ramping to it over one update interval; a band's switch glides as ever.
-    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+    /// Sets parameter `id` of one lane as automation plays it: a frequency, gain or Q is taken
+    /// without the glide (a curve plays as drawn), the coefficients ramping to it over `over`
+    /// samples — the automation gives the value it will have then, so they arrive on time; a
+    /// band's switch glides as ever.
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32, over: usize) {
         self.set_param(lane, id, value);
         let Some(l) = self.bands.get_mut(id / 4).and_then(|b| b.lanes.get_mut(lane)) else { return };
         match id % 4 {
@@ -140,7 +141,7 @@ impl<L: Lanes> ChannelEq<L> {
             3 => l.q.settle(),
             _ => return,
         }
-        l.ramp = true;
+        l.ramp = over.max(1);
     }
 
     /// Jumps every glide of every lane to its target (a freshly loaded mix).
@@ -164,12 +165,16 @@ impl<L: Lanes> ChannelEq<L> {
             band.active = false;
             for lane in 0..L::WIDTH.min(MAX_LANES) {
                 let l = &mut band.lanes[lane];
-                let was_gliding = core::mem::take(&mut l.ramp) | l.gliding();
+                let automated = core::mem::take(&mut l.ramp);
+                let was_gliding = l.gliding();
                 if l.advance(self.step) {
                     let c = SvfCoefs::design(band.shape, libm::exp2f(l.freq.current), libm::exp2f(l.q.current), l.gain.current, self.sample_rate);
                     // While gliding, the coefficients ramp sample by sample to the next point of
-                    // the glide; a jump (first setting, settle) is applied at once.
-                    if was_gliding {
+                    // the glide (automation: to its next point); a jump (first setting, settle) is
+                    // applied at once.
+                    if automated > 0 {
+                        band.svf.ramp_lane(lane, &c, automated);
+                    } else if was_gliding {
                         band.svf.ramp_lane(lane, &c, UPDATE_INTERVAL);
                     } else {
                         band.svf.set_lane(lane, &c);
@@ -199,7 +204,44 @@ impl<L: Lanes> ChannelEq<L> {
             let ramping = self.bands.iter().any(|b| b.active && b.svf.ramping());
             let [b0, b1, b2, b3] = &mut self.bands;
             let on = [b0.active, b1.active, b2.active, b3.active];
-            if ramping {
+            // Ramps start at updates and last whole update intervals, so one that is under way
+            // outlasts the run: its steps need no check, sample by sample.
+            let outlast = [&*b0, &*b1, &*b2, &*b3].iter().all(|b| !b.active || !b.svf.ramping() || b.svf.ramp_left() >= run);
+            if ramping && outlast {
+                let r = [b0.svf.ramping(), b1.svf.ramping(), b2.svf.ramping(), b3.svf.ramping()];
+                let bells = [b1.svf.is_bell_form(), b2.svf.is_bell_form()];
+                for x in chunk.iter_mut() {
+                    let mut v = *x;
+                    if on[0] {
+                        v = if r[0] { b0.svf.step_ramp(v) } else { b0.svf.tick(v) };
+                    }
+                    if on[1] {
+                        v = match (r[1], bells[0]) {
+                            (true, true) => b1.svf.step_ramp_bell(v),
+                            (true, false) => b1.svf.step_ramp(v),
+                            (false, true) => b1.svf.tick_bell(v),
+                            (false, false) => b1.svf.tick(v),
+                        };
+                    }
+                    if on[2] {
+                        v = match (r[2], bells[1]) {
+                            (true, true) => b2.svf.step_ramp_bell(v),
+                            (true, false) => b2.svf.step_ramp(v),
+                            (false, true) => b2.svf.tick_bell(v),
+                            (false, false) => b2.svf.tick(v),
+                        };
+                    }
+                    if on[3] {
+                        v = if r[3] { b3.svf.step_ramp(v) } else { b3.svf.tick(v) };
+                    }
+                    *x = v;
+                }
+                for (band, ramped) in [&mut *b0, &mut *b1, &mut *b2, &mut *b3].into_iter().zip(r) {
+                    if band.active && ramped {
+                        band.svf.end_ramp_run(run);
+                    }
+                }
+            } else if ramping {
                 for band in [b0, b1, b2, b3].into_iter().filter(|b| b.active) {
                     for x in chunk.iter_mut() {
                         *x = band.svf.tick_ramped(*x);
@@ -256,8 +298,9 @@ struct PassLane {
     freq: Glide,
     sections: usize,
     dirty: bool,
-    /// Taken at once but ramped (automation playing): see [`PassFilters::automate`].
-    ramp: bool,
+    /// Taken at once, the coefficients ramped over this many samples (automation playing; 0:
+    /// none): see [`PassFilters::automate`].
+    ramp: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -271,7 +314,7 @@ struct Pass<L> {
 
 impl<L: Lanes> Pass<L> {
     fn new(shape: Shape, freq: f32) -> Self {
-        let lane = PassLane { on: false, freq: Glide::new(libm::log2f(freq)), sections: 1, dirty: true, ramp: false };
+        let lane = PassLane { on: false, freq: Glide::new(libm::log2f(freq)), sections: 1, dirty: true, ramp: 0 };
         Pass { shape, sections: core::array::from_fn(|_| Svf::new()), lanes: [lane; MAX_LANES], running: 0 }
     }
 
@@ -280,7 +323,8 @@ impl<L: Lanes> Pass<L> {
         self.running = 0;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
             let l = &mut self.lanes[lane];
-            let gliding = (l.freq.current != l.freq.target && !l.dirty) | core::mem::take(&mut l.ramp);
+            let automated = core::mem::take(&mut l.ramp);
+            let gliding = l.freq.current != l.freq.target && !l.dirty;
             let moved = l.freq.advance(step, SNAP_OCTAVE) | core::mem::take(&mut l.dirty);
             if moved {
                 let qs = butterworth_qs(l.sections);
@@ -288,7 +332,9 @@ impl<L: Lanes> Pass<L> {
                 for (k, svf) in self.sections.iter_mut().enumerate() {
                     let c = if k < l.sections { SvfCoefs::design(self.shape, f, qs[k], 0.0, sample_rate) } else { SvfCoefs::IDENTITY };
                     let c = if l.on { c } else { c.bypassed() };
-                    if gliding {
+                    if automated > 0 {
+                        svf.ramp_lane(lane, &c, automated);
+                    } else if gliding {
                         svf.ramp_lane(lane, &c, UPDATE_INTERVAL);
                     } else {
                         svf.set_lane(lane, &c);
@@ -339,14 +385,14 @@ impl<L: Lanes> PassFilters<L> {
         l.dirty = true;
     }
 
-    /// Sets parameter `id` of one lane as automation plays it: a frequency is taken at once (no
-    /// glide, no lag), the coefficients ramping to it over one update interval.
-    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+    /// Sets parameter `id` of one lane as automation plays it: a frequency is taken without the
+    /// glide, the coefficients ramping to it over `over` samples (as [`ChannelEq::automate`]).
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32, over: usize) {
         self.set_param(lane, id, value);
         if id % 3 == 1 {
             if let Some(l) = self.filters.get_mut(id / 3).and_then(|f| f.lanes.get_mut(lane)) {
                 l.freq.settle();
-                l.ramp = true;
+                l.ramp = over.max(1);
             }
         }
     }

@@ -168,6 +168,46 @@ impl<L: Lanes> Svf<L> {
         self.tick(x)
     }
 
+    /// Samples of a ramp left (see [`Svf::step_ramp`]).
+    pub fn ramp_left(&self) -> usize {
+        self.ramp_left
+    }
+
+    /// [`Svf::tick_ramped`] for a run of samples the ramp is known to outlast: the coefficients
+    /// step and the sample is processed, with no check; [`Svf::end_ramp_run`] then counts the run.
+    /// The same arithmetic, in the same order, as `tick_ramped`.
+    #[inline(always)]
+    pub fn step_ramp(&mut self, x: L) -> L {
+        self.a1 += self.ramp[0];
+        self.a2 += self.ramp[1];
+        self.a3 += self.ramp[2];
+        self.m0 += self.ramp[3];
+        self.m1 += self.ramp[4];
+        self.m2 += self.ramp[5];
+        self.tick(x)
+    }
+
+    /// [`Svf::step_ramp`] for a bell-form section (see [`Svf::tick_bell`]; a bell's ramp leaves
+    /// m0 and m2 where they are).
+    #[inline(always)]
+    pub fn step_ramp_bell(&mut self, x: L) -> L {
+        self.a1 += self.ramp[0];
+        self.a2 += self.ramp[1];
+        self.a3 += self.ramp[2];
+        self.m1 += self.ramp[4];
+        self.tick_bell(x)
+    }
+
+    /// Counts `n` samples processed with [`Svf::step_ramp`]; at the ramp's end the coefficients
+    /// are set exactly to its target, as `tick_ramped` does.
+    pub fn end_ramp_run(&mut self, n: usize) {
+        self.ramp_left -= n.min(self.ramp_left);
+        if self.ramp_left == 0 {
+            [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2] = self.ramp_target;
+            self.ramp = [L::splat(0.0); 6];
+        }
+    }
+
     /// [`Svf::tick`] for sections whose mix is `x + m1·band` (m0 = 1, m2 = 0 in every lane: the
     /// bell, the notch, the all-pass): the same arithmetic without the two products that are
     /// exactly `x` and exactly 0, so the result is the same (up to the sign of a zero).

@@ -56,13 +56,14 @@ impl Processor {
         }
     }
 
-    /// Sets a parameter as automation plays it. Filters take it at once (their coefficients ramp
-    /// over their update interval), so a curve plays without lag; the other processors glide to
-    /// it as they glide to any setting, which their own smoothing needs.
-    pub fn automate(&mut self, lane: usize, id: usize, value: f32) {
+    /// Sets a parameter as automation plays it: `value` is the curve's `over` samples ahead.
+    /// Filters ramp their coefficients to it over those samples, so a curve plays without lag;
+    /// the other processors glide to it as they glide to any setting, which their own smoothing
+    /// needs.
+    pub fn automate(&mut self, lane: usize, id: usize, value: f32, over: usize) {
         match self {
-            Processor::Filters(p) => p.automate(lane, id, value),
-            Processor::Eq(p) => p.automate(lane, id, value),
+            Processor::Filters(p) => p.automate(lane, id, value, over),
+            Processor::Eq(p) => p.automate(lane, id, value, over),
             _ => self.set_param(lane, id, value),
         }
     }

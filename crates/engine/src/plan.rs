@@ -30,7 +30,7 @@ use mixroom_dsp::pan::{balance_gains, pan_gains, PanLaw};
 use mixroom_dsp::smooth::{Smoother, DEFAULT_SMOOTHING_MS};
 use mixroom_dsp::MAX_BLOCK;
 
-use crate::automation::{StripLanes, INSERT_GRID};
+use crate::automation::{Scale, StripLanes, INSERT_GRID, INSERT_RAMP};
 use crate::clip::Clip;
 use crate::insert::{run_stereo, Insert, Processor};
 use crate::spec::{InsertKind, MixerSpec, RoutingError, StripId, StripKind, StripSettings};
@@ -191,7 +191,7 @@ struct Scratch {
     pan_right: [f32; MAX_BLOCK],
     width: [f32; MAX_BLOCK],
     level: [f32; MAX_BLOCK],
-    /// A curve's values (a mute's, a send mute's, a pan's positions).
+    /// A curve's values (a mute's, a send mute's).
     curve: [f32; MAX_BLOCK],
 }
 
@@ -839,14 +839,18 @@ impl Plan {
             let strip = &mut strips[s];
             let width = strip.width;
             for a in strip.automation.inserts.iter_mut().filter(|a| a.slot == slot) {
-                let v = a.curve.value_at(frame);
+                // A continuous parameter is given the value it has at the next grid point: the
+                // processor ramps to it over the stretch and arrives on time. Switches and
+                // choices change on their grid point.
+                let ahead = if matches!(a.curve.scale(), Scale::Steps | Scale::Switch) { 0 } else { INSERT_GRID };
+                let v = a.curve.value_at(frame + ahead);
                 if v.to_bits() == a.applied.to_bits() {
                     continue;
                 }
                 a.applied = v;
                 for l in lane..lane + width {
                     match a.id {
-                        Some(id) => insert.processor.automate(l, id, v),
+                        Some(id) => insert.processor.automate(l, id, v, INSERT_RAMP),
                         None => insert.bypass.set_lane(l, v.clamp(0.0, 1.0)),
                     }
                 }
@@ -954,10 +958,11 @@ impl Plan {
             }
             match &mut lanes.pan {
                 Some(lane) => {
-                    lane.fill(position, &mut curve[..n]);
-                    for i in 0..n {
-                        (pl[i], pr[i]) = pan_at(strip.kind, strip.settings.pan_law, curve[i]);
-                    }
+                    let (kind, law) = (strip.kind, strip.settings.pan_law);
+                    lane.fill_pair(position, &mut pl[..n], &mut pr[..n], |p| {
+                        let (l, r) = pan_at(kind, law, p);
+                        [l, r]
+                    });
                 }
                 None => {
                     strip.pan_left.fill(&mut pl[..n]);

@@ -83,6 +83,46 @@ pub fn s16_session(seconds: f64) -> Session {
     }
 }
 
+/// Points of S16's automation: one every 10 ms.
+pub const S16_POINT_FRAMES: u64 = 480;
+
+/// S16's automation recipe at time `seconds` on track `t`: (fader dB, pan, low-mid EQ gain dB) —
+/// slow rides of a few dB and a little pan movement, different on every track. The peers compute
+/// the same values (docs/BENCHMARKS.md).
+pub fn s16_ride(t: usize, seconds: f64) -> (f32, f32, f32) {
+    let tau = std::f64::consts::TAU;
+    let t = t as f64;
+    let fader = -6.0 + 3.0 * (tau * seconds * (0.25 + 0.05 * t)).sin();
+    let pan = ((t / (S16_TRACKS - 1) as f64) * 1.6 - 0.8 + 0.15 * (tau * seconds * (0.1 + 0.02 * t)).sin()).clamp(-1.0, 1.0);
+    let eq = -3.0 + 3.0 * (tau * seconds * (0.5 + 0.03 * t)).sin();
+    (fader as f32, pan as f32, eq as f32)
+}
+
+/// S16 with every track's fader, pan and low-mid EQ gain automated by dense curves: a point every
+/// 10 ms ([`s16_ride`]), linear between.
+pub fn s16_automated(seconds: f64) -> Session {
+    use crate::automation::{AutomationLane, AutomationPoint, PointShape};
+    let mut s = s16_session(seconds);
+    let points = (seconds * S16_RATE as f64) as u64 / S16_POINT_FRAMES + 1;
+    for (t, track) in s.tracks.iter_mut().enumerate() {
+        let mut lanes = [Vec::new(), Vec::new(), Vec::new()];
+        for k in 0..points {
+            let frame = k * S16_POINT_FRAMES;
+            let (fader, pan, eq) = s16_ride(t, frame as f64 / S16_RATE as f64);
+            for (lane, value) in lanes.iter_mut().zip([fader, pan, eq]) {
+                lane.push(AutomationPoint { frame, value, shape: PointShape::Linear, bend: 0.0 });
+            }
+        }
+        let [fader, pan, eq] = lanes;
+        track.strip.automation = vec![
+            AutomationLane { param: "fader".into(), points: fader },
+            AutomationLane { param: "pan".into(), points: pan },
+            AutomationLane { param: "insert/1/lomid_gain".into(), points: eq },
+        ];
+    }
+    s
+}
+
 /// S16's track audio: noise shaped by a slow sine, a different rate per track, from a 32-bit linear
 /// congruential generator seeded with the track number (the recipe of the peers' pages).
 pub fn s16_sources(seconds: f64) -> Vec<Vec<Vec<f32>>> {
@@ -110,6 +150,16 @@ pub fn s16_sources(seconds: f64) -> Vec<Vec<Vec<f32>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn automated_s16_is_valid_and_rides() {
+        let s = s16_automated(2.0);
+        s.validate().unwrap();
+        assert_eq!(s.tracks[3].strip.automation[0].points.len(), 201);
+        let mut plain = s16_session(2.0).build_engine(&s16_sources(2.0)).unwrap();
+        let mut ridden = s.build_engine(&s16_sources(2.0)).unwrap();
+        assert_ne!(plain.render_all()[0], ridden.render_all()[0]);
+    }
 
     #[test]
     fn s16_is_a_valid_session_that_renders() {

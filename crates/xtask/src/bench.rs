@@ -26,10 +26,12 @@ struct Options {
     browser: bool,
     ui: bool,
     open: bool,
+    /// S16 with every fader, pan and one EQ gain per track automated, on both sides.
+    automated: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -39,6 +41,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "browser" => (o.native, o.ui, o.open) = (false, false, false),
             "ui" => (o.native, o.browser, o.open) = (false, false, false),
             "open" => (o.native, o.browser, o.ui) = (false, false, false),
+            "--automated" => o.automated = true,
             other => return Err(format!("unknown bench argument {other}")),
         }
     }
@@ -119,14 +122,16 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         let mut ratios = Vec::new();
         for i in 0..o.runs {
             // Alternate which goes first, so that neither always meets a warmer (or busier) machine.
-            let ours = || json_line(&env, &cli, &["bench-s16", "--seconds", &seconds]);
-            let peer = || json_line(&env, &python, &["bench/pedalboard_s16.py", &seconds]);
+            let flag = if o.automated { "--automated" } else { "" };
+            let ours = || json_line(&env, &cli, &["bench-s16", "--seconds", &seconds, flag].into_iter().filter(|a| !a.is_empty()).collect::<Vec<_>>());
+            let peer = || json_line(&env, &python, &["bench/pedalboard_s16.py", &seconds, flag].into_iter().filter(|a| !a.is_empty()).collect::<Vec<_>>());
             let (a, b) = if i % 2 == 0 { let a = ours()?; (a, peer()?) } else { let b = peer()?; (ours()?, b) };
             let (ours_s, peer_s) = (field(&a, "render_s").ok_or("no render_s")?, field(&b, "render_s").ok_or("no render_s")?);
             println!("native run {}: Mixroom {ours_s:.3} s, pedalboard {peer_s:.3} s → {:.2}×", i + 1, peer_s / ours_s);
             ratios.push(peer_s / ours_s);
         }
-        report.push(summary(&format!("native, S16 {seconds} s, Mixroom vs pedalboard {PEDALBOARD}"), &mut ratios));
+        let what = if o.automated { "S16 automated (fader, pan, EQ gain a point every 10 ms; pedalboard in 32-frame blocks)" } else { "S16" };
+        report.push(summary(&format!("native, {what} {seconds} s, Mixroom vs pedalboard {PEDALBOARD}"), &mut ratios));
     }
 
     if o.browser {
@@ -134,16 +139,20 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         crate::build_dist(&env)?;
         let data = root().join("target/bench");
         std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-        run(&env, &cli, &["s16-session", "--seconds", &seconds, "-o", &data.join(format!("s16-{seconds}.json")).display().to_string()])?;
+        let (suffix, flag) = if o.automated { ("-automated", "--automated") } else { ("", "") };
+        let file = data.join(format!("s16-{seconds}{suffix}.json")).display().to_string();
+        let args: Vec<&str> = ["s16-session", "--seconds", &seconds, flag, "-o", &file].into_iter().filter(|a| !a.is_empty()).collect();
+        run(&env, &cli, &args)?;
         let runs = o.runs.to_string();
-        let text = browser_bench(&env, &["tests/bench/run.mjs", &seconds, &runs, "8000"], "the browser benchmark")?;
+        let text = browser_bench(&env, &["tests/bench/run.mjs", &seconds, &runs, "8000", if o.automated { "automated" } else { "" }], "the browser benchmark")?;
         let ours = fields(&text, "ours_ms");
         let native = fields(&text, "native_ms");
         let mut ratios: Vec<f64> = ours.iter().zip(&native).map(|(o, n)| n / o).collect();
         for (i, (o, n)) in ours.iter().zip(&native).enumerate() {
             println!("browser run {}: Mixroom worklet {:.0} ms, Chromium native graph {:.0} ms → {:.2}×", i + 1, o, n, n / o);
         }
-        report.push(summary(&format!("browser, S16 {seconds} s, Mixroom worklet vs Chromium's native graph"), &mut ratios));
+        let what = if o.automated { "S16 automated (Chromium: setValueCurveAtTime on its gains, pans and band gains)" } else { "S16" };
+        report.push(summary(&format!("browser, {what} {seconds} s, Mixroom worklet vs Chromium's native graph"), &mut ratios));
         let (p50, p99, max, budget) = (field(&text, "p50_us"), field(&text, "p99_us"), field(&text, "max_us"), field(&text, "budget_us"));
         if let (Some(p50), Some(p99), Some(max), Some(budget)) = (p50, p99, max, budget) {
             report.push(format!(
@@ -158,7 +167,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         if !o.browser {
             crate::build_dist(&env)?;
         }
-        for view in ["mixer", "laptop", "timeline"] {
+        let views: &[&str] = if o.automated { &["lanes"] } else { &["mixer", "laptop", "timeline"] };
+        for &view in views {
             let text = browser_bench(&env, &["tests/bench/ui.mjs", "10", view], "the UI benchmark")?;
             let busy = field(&text, "main_thread_busy").unwrap_or(f64::NAN);
             let fps = field(&text, "fps").unwrap_or(f64::NAN);
