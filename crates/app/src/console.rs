@@ -235,7 +235,13 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
     let read = move |index: usize, f: fn(&mixroom_session::Send) -> f32| {
         desk.session.with(move |s| s.strip(strip).and_then(|st| st.sends.get(index)).map_or(f32::NEG_INFINITY, f))
     };
-    let set = move |index: usize, p: SendParam, v: f32| desk.edit(move |s| s.set_send_param(strip, index, p, v));
+    // Levels follow their curves in Read; moved while a pass writes the strip, they are recorded.
+    let recorder = crate::automation::recorder();
+    let set = move |index: usize, p: SendParam, v: f32| {
+        if !(p == SendParam::Level && recorder.moved(desk, strip, &Param::SendLevel(index), v)) {
+            desk.edit(move |s| s.set_send_param(strip, index, p, v));
+        }
+    };
     let list_label = format!("{name} sends");
     let more_name = name.clone();
     let count = move || sends.with(Vec::len);
@@ -243,7 +249,7 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
     view! {
         <ul class="send-knobs" aria-label=list_label>
             {move || sends.get().into_iter().take(shown()).enumerate().map(|(index, target)| {
-                let level = Signal::derive(move || read(index, |x| x.level_db));
+                let level = Signal::from(Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::SendLevel(index)).unwrap_or_else(|| read(index, |x| x.level_db))));
                 let pre = move || read(index, |x| x.pre_fader as u8 as f32) > 0.5;
                 let travel = Travel {
                     position: Signal::derive(move || law_position(level.get(), SEND_MAX_DB)),

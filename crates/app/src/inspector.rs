@@ -272,8 +272,18 @@ fn InsertEditor(strip: StripRef, position: usize, kind: String) -> impl IntoView
 fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: String) -> impl IntoView {
     let desk = desk();
     let slot = position;
-    let value = move || desk.session.with(|s| s.insert_param(strip, slot, info.key).unwrap_or(info.default));
-    let set = move |v: f32| desk.edit(move |s| s.set_insert_param(strip, slot, info.key, v));
+    // In Read the control follows its curve; moved while a pass writes the strip, it is recorded.
+    let recorder = crate::automation::recorder();
+    let param = StoredValue::new(mixroom_session::automation::Param::Insert(slot, info.key.to_owned()));
+    let shown = Memo::new(move |_| {
+        param.with_value(|p| crate::automation::shown_value(desk, Some(recorder), strip, p)).unwrap_or_else(|| desk.session.with(|s| s.insert_param(strip, slot, info.key).unwrap_or(info.default)))
+    });
+    let value = move || shown.get();
+    let set = move |v: f32| {
+        if !param.with_value(|p| recorder.moved(desk, strip, p, v)) {
+            desk.edit(move |s| s.set_insert_param(strip, slot, info.key, v));
+        }
+    };
     let aria = format!("{prefix} {}", info.name);
     match info.unit {
         Unit::Toggle => view! {

@@ -507,6 +507,27 @@ pub fn Timeline() -> impl IntoView {
                 <select aria-label="Grid" on:change=move |ev| grid.set(event_target_value(&ev).parse().unwrap_or(1))>
                     {GRIDS.iter().enumerate().map(|(i, (n, _))| view! { <option value=i.to_string() selected=i == grid.get_untracked()>{*n}</option> }).collect_view()}
                 </select>
+                {
+                    let recorder = crate::automation::recorder();
+                    view! {
+                        <label class="recording-setting" title="How long Touch takes to return to the curve after a release">"Return "
+                            <input type="number" min="0" max="5000" step="10" aria-label="Touch return time in ms"
+                                prop:value=move || format!("{:.0}", recorder.return_ms.get())
+                                on:change=move |ev| {
+                                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                        recorder.return_ms.set(v.clamp(0.0, 5_000.0));
+                                    }
+                                } />
+                            "ms"</label>
+                        <label class="recording-setting" title="How closely a recorded pass is kept: points the curve can do without, within this much (dB for levels; 0: every point)">"Thin "
+                            <input type="number" min="0" max="6" step="0.05" aria-label="Recorded pass thinning tolerance"
+                                placeholder="auto" prop:value=move || recorder.tolerance.get().map_or(String::new(), |t| format!("{t}"))
+                                on:change=move |ev| {
+                                    recorder.tolerance.set(event_target_value(&ev).parse::<f32>().ok().filter(|t| t.is_finite()).map(|t| t.clamp(0.0, 6.0)));
+                                } />
+                            </label>
+                    }
+                }
                 <select aria-label="Automation tool" title="How the pointer edits automation lanes"
                     on:change=move |ev| {
                         let label = event_target_value(&ev);

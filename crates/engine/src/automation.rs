@@ -235,6 +235,9 @@ pub struct Lane {
     ramp_from: f64,
     ramp_start: u64,
     ramp_end: u64,
+    /// The last stretch's end as converted (frame, segment, values), for the stretch after it,
+    /// which may begin in the next block.
+    carry: Option<(u64, Option<usize>, [f32; 2])>,
 }
 
 /// dB (curve units, [`FLOOR_DB`] and below silent) to a linear gain, by `expf` (`powf` costs
@@ -259,10 +262,21 @@ fn gain_of(db: f64) -> f32 {
 /// frame.
 pub const CONVERT_GRID: u64 = 128;
 
+/// 0, 1, 2, … as floats, one per frame of a block.
+const COUNT: [f32; MAX_BLOCK] = {
+    let mut c = [0.0; MAX_BLOCK];
+    let mut k = 0;
+    while k < MAX_BLOCK {
+        c[k] = k as f32;
+        k += 1;
+    }
+    c
+};
+
 
 impl Lane {
     pub fn new(curve: Curve) -> Lane {
-        Lane { curve, last: None, next_frame: 0, ramp_from: 0.0, ramp_start: 0, ramp_end: 0 }
+        Lane { curve, last: None, next_frame: 0, ramp_from: 0.0, ramp_start: 0, ramp_end: 0, carry: None }
     }
 
     pub fn curve(&self) -> &Curve {
@@ -279,6 +293,11 @@ impl Lane {
     pub fn continue_from(&mut self, value: f32) {
         self.last = Some(self.curve.scale.to_curve(value));
         self.next_frame = u64::MAX;
+    }
+
+    /// Forgets what was converted (the conversion itself changed: a new pan law).
+    pub fn forget_conversion(&mut self) {
+        self.carry = None;
     }
 
     /// Forgets the value last heard: playback starts anew and lands on the curve at once.
@@ -315,6 +334,7 @@ impl Lane {
     /// through `convert`, exactly on the [`CONVERT_GRID`] and on every frame near a corner or in
     /// a jump's ramp, interpolated between elsewhere.
     fn block<const N: usize>(&mut self, start: u64, mut outs: [&mut [f32]; N], convert: impl Fn(f64) -> [f32; N]) {
+        const { assert!(N <= 2) };
         let n = outs.iter().map(|o| o.len()).min().unwrap_or(0).min(MAX_BLOCK);
         if n == 0 {
             return;
@@ -332,7 +352,7 @@ impl Lane {
         let mut seg = curve.segment(start);
         let mut last = 0.0;
         // A stretch's end converted, to start the next one with: (frame, segment, value).
-        let mut cached: Option<(u64, Option<usize>, [f32; N])> = None;
+        let mut cached: Option<(u64, Option<usize>, [f32; N])> = self.carry.map(|(f, s, v)| (f, s, core::array::from_fn(|c| v[c])));
         let mut i = 0;
         while i < n {
             let frame = start + i as u64;
@@ -354,11 +374,13 @@ impl Lane {
                 let b = convert(curve.x_in(seg, q));
                 cached = Some((q, seg, b));
                 let inv = 1.0 / (q - p) as f32;
+                // Frames into the stretch as floats: whole numbers, exact in f32, so the value
+                // of a frame is the same whichever block computes it.
+                let from = (frame - p) as f32;
                 for (c, out) in outs.iter_mut().enumerate() {
                     let (a, d) = (a[c], (b[c] - a[c]) * inv);
-                    let from = (frame - p) as u32;
-                    for (k, o) in out[i..end].iter_mut().enumerate() {
-                        *o = a + d * (from + k as u32) as f32;
+                    for (o, k) in out[i..end].iter_mut().zip(&COUNT) {
+                        *o = a + d * (from + k);
                     }
                 }
                 if end == n {
@@ -384,6 +406,7 @@ impl Lane {
         }
         self.last = Some(last);
         self.next_frame = start + n as u64;
+        self.carry = cached.map(|(f, s, v)| (f, s, core::array::from_fn(|c| if c < N { v[c] } else { 0.0 })));
     }
 }
 

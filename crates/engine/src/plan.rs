@@ -488,7 +488,12 @@ impl Plan {
             StripParam::Fader => st.fader_db = v.min(FADER_MAX_DB),
             StripParam::Pan => st.pan = v.clamp(-1.0, 1.0),
             StripParam::Width => st.width = v.clamp(0.0, 2.0),
-            StripParam::PanLaw => st.pan_law = (v.round().clamp(0.0, 2.0)) as usize,
+            StripParam::PanLaw => {
+                st.pan_law = (v.round().clamp(0.0, 2.0)) as usize;
+                if let Some(lane) = &mut strip.automation.pan {
+                    lane.forget_conversion();
+                }
+            }
             StripParam::Mute => st.mute = on,
             StripParam::Solo => st.solo = on,
             StripParam::SoloSafe => st.solo_safe = on,

@@ -291,6 +291,11 @@ pub fn LaneHeader(track: usize, param: Param) -> impl IntoView {
             <span class="lane-name" title=name>{name}</span>
             <button class="lane-hide" aria-label=format!("Hide {label} automation") title="Hide this lane"
                 on:click=move |_| desk.session.with_untracked(|s| pv.with_value(|p| lanes.hide(s, track, p)))>"×"</button>
+            <button class="lane-clear" aria-label=format!("Clear {label} automation") title="Delete every point of this lane (undoable)"
+                on:click=move |_| {
+                    let p = pv.get_value();
+                    desk.edit_followed(move |s| s.set_automation(strip, &p, Vec::new()));
+                }>"Clear"</button>
             <input type="text" class="lane-time" aria-label=format!("{label} point time") placeholder="time"
                 disabled=move || first.get().is_none()
                 prop:value=move || first.get().map(|(_, p)| clock(p.frame as f64 / rate())).unwrap_or_default()
