@@ -8,21 +8,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { appForTests, artifactsDir, readWavF32, ROOT } from './harness.mjs';
+import { appForTests, artifactsDir, readWavF32, ROOT, savedSession as saveSession } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let page;
 const errors = appForTests((p) => { page = p; });
 
-async function savedSession(name) {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    page.getByRole('button', { name: 'Save session', exact: true }).click(),
-  ]);
-  const path = join(await artifactsDir(), name);
-  await dl.saveAs(path);
-  return { session: JSON.parse(await readFile(path, 'utf8')), path };
-}
+const savedSession = (name) => saveSession(page, name);
 
 const laneOf = (session, track, param) => (session.tracks.find((t) => t.name === track).automation || []).find((l) => l.param === param);
 const lane = (name) => page.getByRole('group', { name: `${name} automation`, exact: true });

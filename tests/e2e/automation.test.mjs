@@ -7,22 +7,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { appForTests, artifactsDir, readWavF32, ROOT } from './harness.mjs';
+import { appForTests, artifactsDir, readWavF32, ROOT, savedSession as saveSession } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 
 let page;
 const errors = appForTests((p) => { page = p; });
 
-async function savedSession(name) {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    page.getByRole('button', { name: 'Save session', exact: true }).click(),
-  ]);
-  const path = join(await artifactsDir(), name);
-  await dl.saveAs(path);
-  return JSON.parse(await readFile(path, 'utf8'));
-}
+const savedSession = async (name) => (await saveSession(page, name)).session;
 
 const fader = (strip) => page.locator(`[role=slider][aria-label="${strip} volume"]`);
 const mode = (strip) => page.getByRole('combobox', { name: `${strip} automation mode`, exact: true });

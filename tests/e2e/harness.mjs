@@ -221,3 +221,14 @@ export async function encodedFile(dir, name, options) {
   else throw new Error(`no reference encoder for ${name}`);
   return path;
 }
+
+/** Clicks "Save session" and returns the saved session file, parsed, and where it was kept. */
+export async function savedSession(page, name) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    page.getByRole('button', { name: 'Save session', exact: true }).click(),
+  ]);
+  const path = join(await artifactsDir(), name);
+  await dl.saveAs(path);
+  return { session: JSON.parse(await readFile(path, 'utf8')), path };
+}

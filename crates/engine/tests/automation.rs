@@ -207,11 +207,7 @@ fn automation_does_not_depend_on_the_block_size() {
     };
     let reference = render(&mut || 1);
     let full = render(&mut || MAX_BLOCK);
-    let mut seed = 777u32;
-    let random = render(&mut || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        1 + (seed >> 16) as usize % MAX_BLOCK
-    });
+    let random = render(&mut random_blocks(777));
     assert!(reference.iter().any(|(l, _)| l.abs() > 0.01));
     let first_difference = |other: &[(f32, f32)]| reference.iter().zip(other).position(|(a, b)| a != b);
     assert_eq!(first_difference(&full), None, "128-frame blocks differ from 1-frame blocks");

@@ -184,11 +184,7 @@ fn block_size_does_not_change_the_output() {
     };
     let reference = render(&mut || 1);
     let full = render(&mut || MAX_BLOCK);
-    let mut seed = 12345u32;
-    let random = render(&mut || {
-        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        1 + (seed >> 16) as usize % MAX_BLOCK
-    });
+    let random = render(&mut random_blocks(12345));
     assert!(reference.iter().any(|(l, _)| l.abs() > 0.01));
     assert!(full == reference, "128-frame blocks differ from 1-frame blocks");
     assert!(random == reference, "random blocks differ from 1-frame blocks");

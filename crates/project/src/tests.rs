@@ -175,7 +175,8 @@ fn hostile_and_broken_projects_are_refused_with_what_is_wrong() {
     // A session of a newer version inside.
     let mut p = parts.clone();
     let s = &mut p.iter_mut().find(|(n, _, _)| n == SESSION).unwrap().1;
-    *s = String::from_utf8(s.clone()).unwrap().replacen("\"version\": 4", "\"version\": 9", 1).into_bytes();
+    let current = format!("\"version\": {}", mixroom_session::VERSION);
+    *s = String::from_utf8(s.clone()).unwrap().replacen(&current, "\"version\": 9", 1).into_bytes();
     assert!(refused(&rebuilt(&p)).contains("newer version of Mixroom (session format 9)"));
 }
 

@@ -60,3 +60,11 @@ pub fn noise(seed: u32) -> impl Fn(usize, usize, usize) -> f32 {
         (x >> 8) as f32 / (1 << 24) as f32 - 0.5
     }
 }
+
+/// Block sizes for block-size independence tests: 1 … MAX_BLOCK frames, pseudo-random from `seed`.
+pub fn random_blocks(mut seed: u32) -> impl FnMut() -> usize {
+    move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        1 + (seed >> 16) as usize % MAX_BLOCK
+    }
+}
