@@ -165,6 +165,31 @@ test('Latch holds the last value until Stop; Write records from Play; Trim moves
   assert.ok(lowAfter < lowBefore - 1, `trimmed down: ${lowBefore} → ${lowAfter}`);
 });
 
+test('a Touch pass on a pan slider ends when the slider is let go, back to the curve', async () => {
+  await mode('Lead').selectOption('Touch');
+  const before = await savedSession('automation-pan-before.mixroom.json');
+  const setting = before.tracks.find((t) => t.name === 'Lead').pan;
+  await play();
+  await page.waitForTimeout(600);
+  const pan = page.locator('[role=slider][aria-label="Lead pan"]');
+  const box = await pan.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(box.x + box.width / 2 + 4 * i, box.y + box.height / 2);
+    await page.waitForTimeout(40);
+  }
+  await page.mouse.up();
+  const releasedAt = await position();
+  await page.waitForTimeout(1_500);
+  await stop();
+  const s = await savedSession('automation-pan.mixroom.json');
+  const points = lane(s, 'Lead', 'pan').points;
+  assert.ok(Math.max(...points.map((p) => p.value)) > setting + 0.05, JSON.stringify(points));
+  assert.equal(points.at(-1).value, setting, 'released, the pan returns to its curve');
+  assert.ok(points.at(-1).frame <= (releasedAt + 0.6) * 48_000, `the pass ended at the release (${points.at(-1).frame / 48_000} s, released at ${releasedAt} s)`);
+});
+
 test('the browser export of the automated mix equals the CLI render of its saved session', async () => {
   const session = await savedSession('automation-export.mixroom.json');
   assert.ok(['Bass', 'Keys', 'Pad'].every((t) => lane(session, t)), 'the rides are in the session');

@@ -258,6 +258,7 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
                     reset: Callback::new(move |()| set(index, SendParam::Level, 0.0)),
                     typed: Callback::new(move |t: String| if let Some(v) = parse_db(&t) { set(index, SendParam::Level, v) }),
                     bipolar: false,
+                    release: Some(Callback::new(move |()| recorder.released(desk, strip, &Param::SendLevel(index)))),
                 };
                 let label = format!("{name} send to {target}");
                 view! {
@@ -345,6 +346,7 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
         reset: Callback::new(move |()| moved(Param::Pan, StripParam::Pan, 0.0)),
         typed: Callback::new(move |t: String| if let Some(v) = parse_pan(&t) { moved(Param::Pan, StripParam::Pan, v) }),
         bipolar: true,
+        release: Some(Callback::new(move |()| recorder.released(desk, strip, &Param::Pan))),
     };
     view! {
         <div class=kind_class class:selected=selected role="group" aria-label=name.clone()>

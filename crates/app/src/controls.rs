@@ -193,6 +193,17 @@ pub struct Travel {
     pub typed: Callback<String>,
     /// The fill grows from the centre (pan, balance) instead of the start.
     pub bipolar: bool,
+    /// The gesture is over (pointer let go, a value typed, the keys still a moment): what ends a
+    /// Touch pass of automation.
+    pub release: Option<Callback<()>>,
+}
+
+impl Travel {
+    fn released(&self) {
+        if let Some(r) = self.release {
+            r.run(());
+        }
+    }
 }
 
 /// What sliders and knobs share: a focusable `role="slider"` over a travel, dragged relative to
@@ -209,11 +220,15 @@ fn TravelControl(
     children: Children,
 ) -> impl IntoView {
     let position = move || travel.position.get();
-    // A run of key presses on this control is one undo step.
+    // A run of key presses on this control is one undo step, and one gesture.
     let run = run_key(&label);
+    let presses = StoredValue::new(0u64);
     let key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = key_travel(&ev, travel.position.get_untracked()) {
             desk().in_run(run.clone(), || travel.set.run(next));
+            presses.update_value(|n| *n += 1);
+            let press = presses.get_value();
+            set_timeout(move || if presses.try_get_value() == Some(press) { travel.released() }, std::time::Duration::from_millis(KEYS_STILL_MS));
             ev.prevent_default();
             ev.stop_propagation();
         }
@@ -226,8 +241,8 @@ fn TravelControl(
             title=move || travel.text.get()
             on:pointerdown=move |ev| drag.start(&ev, travel.position.get_untracked())
             on:pointermove=move |ev| if let Some(next) = drag.moved(&ev, span.run(())) { travel.set.run(next) }
-            on:pointerup=move |_| drag.end() on:pointercancel=move |_| drag.end()
-            on:keydown=key on:dblclick=move |_| travel.reset.run(())>
+            on:pointerup=move |_| { drag.end(); travel.released() } on:pointercancel=move |_| { drag.end(); travel.released() }
+            on:keydown=key on:dblclick=move |_| { travel.reset.run(()); travel.released() }>
             {children()}
         </div>
     }
@@ -272,7 +287,10 @@ pub fn Slider(label: String, travel: Travel) -> impl IntoView {
         </TravelControl>
         <input type="text" class="value" aria-label=value_label
             prop:value=move || travel.text.get()
-            on:change=move |ev| travel.typed.run(event_target_value(&ev)) />
+            on:change=move |ev| {
+                travel.typed.run(event_target_value(&ev));
+                travel.released();
+            } />
     }
 }
 

@@ -119,6 +119,16 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
     let name = move || desk.session.with(|s| s.strip_name(strip));
     let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
+    // Trim and width follow their curves in Read; moved while a pass writes the strip, recorded.
+    use mixroom_session::automation::Param;
+    let recorder = crate::automation::recorder();
+    let trim = Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::Trim).unwrap_or_else(|| value(|s| s.trim_db)));
+    let width = Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::Width).unwrap_or_else(|| value(|s| s.width)));
+    let moved = move |param: Param, p: StripParam, v: f32| {
+        if !recorder.moved(desk, strip, &param, v) {
+            set(p, v);
+        }
+    };
     let mono_track = move || desk.session.with(|s| matches!(strip, StripRef::Track(t) if s.track_channels(t) == 1));
     let n = name();
     // The insert list is rebuilt only when its shape (kinds and order) changes, not on every knob move.
@@ -142,12 +152,13 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                 <h3>"Channel"</h3>
                 <div class="row">"Trim"
                     <Slider label=format!("{n} trim") travel=Travel {
-                        position: Signal::derive(move || (value(|s| s.trim_db) + TRIM_RANGE_DB) / (2.0 * TRIM_RANGE_DB)),
-                        text: Signal::derive(move || db_label(value(|s| s.trim_db))),
-                        set: Callback::new(move |p: f32| set(StripParam::Trim, ((p * 2.0 - 1.0) * TRIM_RANGE_DB * 10.0).round() / 10.0)),
-                        reset: Callback::new(move |()| set(StripParam::Trim, 0.0)),
-                        typed: Callback::new(move |t: String| if let Some(v) = parse_db(&t).filter(|v| v.is_finite()) { set(StripParam::Trim, v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB)) }),
+                        position: Signal::derive(move || (trim.get() + TRIM_RANGE_DB) / (2.0 * TRIM_RANGE_DB)),
+                        text: Signal::derive(move || db_label(trim.get())),
+                        set: Callback::new(move |p: f32| moved(Param::Trim, StripParam::Trim, ((p * 2.0 - 1.0) * TRIM_RANGE_DB * 10.0).round() / 10.0)),
+                        reset: Callback::new(move |()| moved(Param::Trim, StripParam::Trim, 0.0)),
+                        typed: Callback::new(move |t: String| if let Some(v) = parse_db(&t).filter(|v| v.is_finite()) { moved(Param::Trim, StripParam::Trim, v.clamp(-TRIM_RANGE_DB, TRIM_RANGE_DB)) }),
                         bipolar: true,
+                        release: Some(Callback::new(move |()| recorder.released(desk, strip, &Param::Trim))),
                     } />
                 </div>
                 <label><input type="checkbox" aria-label=format!("{n} polarity invert")
@@ -156,12 +167,13 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                 {move || (!mono_track()).then(|| view! {
                     <div class="row">"Width"
                         <Slider label=format!("{} width", name()) travel=Travel {
-                            position: Signal::derive(move || value(|s| s.width) / 2.0),
-                            text: Signal::derive(move || format!("{:.0} %", value(|s| s.width) * 100.0)),
-                            set: Callback::new(move |p: f32| set(StripParam::Width, (p * 200.0).round() / 100.0)),
-                            reset: Callback::new(move |()| set(StripParam::Width, 1.0)),
-                            typed: Callback::new(move |t: String| if let Ok(v) = t.trim().trim_end_matches('%').trim().parse::<f32>() { set(StripParam::Width, (v / 100.0).clamp(0.0, 2.0)) }),
+                            position: Signal::derive(move || width.get() / 2.0),
+                            text: Signal::derive(move || format!("{:.0} %", width.get() * 100.0)),
+                            set: Callback::new(move |p: f32| moved(Param::Width, StripParam::Width, (p * 200.0).round() / 100.0)),
+                            reset: Callback::new(move |()| moved(Param::Width, StripParam::Width, 1.0)),
+                            typed: Callback::new(move |t: String| if let Ok(v) = t.trim().trim_end_matches('%').trim().parse::<f32>() { moved(Param::Width, StripParam::Width, (v / 100.0).clamp(0.0, 2.0)) }),
                             bipolar: false,
+                            release: Some(Callback::new(move |()| recorder.released(desk, strip, &Param::Width))),
                         } />
                     </div>
                 })}
@@ -308,6 +320,7 @@ fn ParamControl(strip: StripRef, position: usize, info: ParamInfo, prefix: Strin
                     reset: Callback::new(move |()| set(info.default)),
                     typed: Callback::new(move |t: String| if let Some(v) = parse_value(&info, &t) { set(v) }),
                     bipolar: info.min < 0.0 && info.max > 0.0,
+                    release: Some(Callback::new(move |()| param.with_value(|p| recorder.released(desk, strip, p)))),
                 } />
             </div>
         }
