@@ -153,12 +153,7 @@ impl<L: Lanes> Svf<L> {
     #[inline(always)]
     pub fn tick_ramped(&mut self, x: L) -> L {
         if self.ramp_left > 0 {
-            self.a1 += self.ramp[0];
-            self.a2 += self.ramp[1];
-            self.a3 += self.ramp[2];
-            self.m0 += self.ramp[3];
-            self.m1 += self.ramp[4];
-            self.m2 += self.ramp[5];
+            self.step_coefficients();
             self.ramp_left -= 1;
             if self.ramp_left == 0 {
                 [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2] = self.ramp_target;
@@ -178,13 +173,19 @@ impl<L: Lanes> Svf<L> {
     /// The same arithmetic, in the same order, as `tick_ramped`.
     #[inline(always)]
     pub fn step_ramp(&mut self, x: L) -> L {
+        self.step_coefficients();
+        self.tick(x)
+    }
+
+    /// The coefficients one step along their ramp.
+    #[inline(always)]
+    fn step_coefficients(&mut self) {
         self.a1 += self.ramp[0];
         self.a2 += self.ramp[1];
         self.a3 += self.ramp[2];
         self.m0 += self.ramp[3];
         self.m1 += self.ramp[4];
         self.m2 += self.ramp[5];
-        self.tick(x)
     }
 
     /// [`Svf::step_ramp`] for a bell-form section (see [`Svf::tick_bell`]; a bell's ramp leaves

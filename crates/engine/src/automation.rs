@@ -279,10 +279,6 @@ impl Lane {
         Lane { curve, last: None, next_frame: 0, ramp_from: 0.0, ramp_start: 0, ramp_end: 0, carry: None }
     }
 
-    pub fn curve(&self) -> &Curve {
-        &self.curve
-    }
-
     /// The value last given, in the parameter's units (`None` before the first block).
     pub fn last_value(&self) -> Option<f32> {
         self.last.map(|x| self.curve.scale.from_curve(x))
@@ -431,25 +427,6 @@ impl Scale {
             _ => Scale::Linear,
         }
     }
-
-    /// How a strip parameter's curve is interpolated (`None`: it cannot be automated).
-    pub fn for_strip(p: StripParam) -> Option<Scale> {
-        match p {
-            StripParam::Trim | StripParam::Fader => Some(Scale::Decibels),
-            StripParam::Pan | StripParam::Width => Some(Scale::Linear),
-            StripParam::Mute => Some(Scale::Switch),
-            _ => None,
-        }
-    }
-
-    /// How a send parameter's curve is interpolated (`None`: it cannot be automated).
-    pub fn for_send(p: SendParam) -> Option<Scale> {
-        match p {
-            SendParam::Level => Some(Scale::Decibels),
-            SendParam::Mute => Some(Scale::Switch),
-            SendParam::PreFader => None,
-        }
-    }
 }
 
 /// What a curve moves on a strip.
@@ -536,16 +513,6 @@ impl StripLanes {
             Some(existing) => *existing = lane,
             None => self.inserts.push(lane),
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.trim.is_none()
-            && self.fader.is_none()
-            && self.pan.is_none()
-            && self.width.is_none()
-            && self.mute.is_none()
-            && self.sends.iter().all(|s| s.level.is_none() && s.mute.is_none())
-            && self.inserts.is_empty()
     }
 
     /// Playback starts anew: every lane lands on its curve at once.

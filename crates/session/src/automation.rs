@@ -301,12 +301,22 @@ fn index(s: &str) -> Option<usize> {
     (s == "0" || (!s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))).then(|| s.parse().ok()).flatten()
 }
 
-fn engine_shape(p: &AutomationPoint) -> Shape {
-    match p.shape {
-        PointShape::Hold => Shape::Hold,
-        PointShape::Linear => Shape::Linear,
-        PointShape::Curve => Shape::Bend(p.bend),
+impl AutomationPoint {
+    /// The engine's point: the same frame and value, the shape with its bend.
+    pub fn to_engine(&self) -> Point {
+        let shape = match self.shape {
+            PointShape::Hold => Shape::Hold,
+            PointShape::Linear => Shape::Linear,
+            PointShape::Curve => Shape::Bend(self.bend),
+        };
+        Point { frame: self.frame, value: self.value, shape }
     }
+}
+
+/// The curve through `points` of a parameter of `range` (none without points).
+fn curve_through(points: &[AutomationPoint], range: ParamRange, sample_rate: u32) -> Option<Curve> {
+    let engine: Vec<Point> = points.iter().map(AutomationPoint::to_engine).collect();
+    (!engine.is_empty()).then(|| Curve::new(range.scale, &engine, sample_rate as f32))
 }
 
 /// The curves the engine plays for `strip` of `session`: none when automation is suspended or
@@ -329,10 +339,12 @@ impl Strip {
         if suspended || !self.automation_mode.plays() {
             return Some(setting);
         }
-        let Some(lane) = self.lane(param).filter(|l| !l.points.is_empty()) else { return Some(setting) };
-        let range = param.range(self)?;
-        let points: Vec<Point> = lane.points.iter().map(|p| Point { frame: p.frame, value: p.value, shape: engine_shape(p) }).collect();
-        Some(Curve::new(range.scale, &points, sample_rate as f32).value_at(frame))
+        Some(self.curve(param, sample_rate).map_or(setting, |c| c.value_at(frame)))
+    }
+
+    /// The curve of `param`'s lane, in the parameter's units (none without a lane or points).
+    pub fn curve(&self, param: &Param, sample_rate: u32) -> Option<Curve> {
+        curve_through(&self.lane(param)?.points, param.range(self)?, sample_rate)
     }
 
     /// Renumbers the lanes of inserts after the slots change: `map(old slot)` is the new slot, or
@@ -382,11 +394,7 @@ pub enum PassEnd {
 /// A point of the curve `lane` (in `range`) at `frame`, splitting its segment: the value there and
 /// the shape of the segment it falls in, so the curve after it is as it was.
 fn split_at(points: &[AutomationPoint], frame: u64, range: ParamRange, sample_rate: u32) -> Option<AutomationPoint> {
-    if points.is_empty() {
-        return None;
-    }
-    let engine: Vec<Point> = points.iter().map(|p| Point { frame: p.frame, value: p.value, shape: engine_shape(p) }).collect();
-    let value = Curve::new(range.scale, &engine, sample_rate as f32).value_at(frame);
+    let value = curve_through(points, range, sample_rate)?.value_at(frame);
     let holder = points.iter().rev().find(|p| p.frame <= frame).unwrap_or(&points[0]);
     Some(AutomationPoint { frame, value, shape: holder.shape, bend: holder.bend })
 }
@@ -665,6 +673,14 @@ pub fn pack_strip(session: &Session, r: StripRef) -> Option<Vec<f64>> {
     Some(pack(session.strip_id(r), &strip_points(session, session.strip(r)?)))
 }
 
+/// [`pack_strip`] without `param`'s curve: what the engine plays while a pass records it.
+pub fn pack_strip_without(session: &Session, r: StripRef, param: &Param) -> Option<Vec<f64>> {
+    let strip = session.strip(r)?;
+    let skip = param.target(strip).map(|(t, _)| t);
+    let points: Vec<_> = strip_points(session, strip).into_iter().filter(|(t, _, _)| Some(*t) != skip).collect();
+    Some(pack(session.strip_id(r), &points))
+}
+
 /// The points the engine plays for each lane of `strip` (see [`strip_curves`]).
 pub(crate) fn strip_points(session: &Session, strip: &Strip) -> Vec<(Target, Vec<Point>, Scale)> {
     if session.automation_suspended || !strip.automation_mode.plays() {
@@ -678,7 +694,7 @@ pub(crate) fn strip_points(session: &Session, strip: &Strip) -> Vec<(Target, Vec
             let param = Param::parse(&lane.param)?;
             let range = param.range(strip)?;
             let (target, to_engine) = param.target(strip)?;
-            Some((target, lane.points.iter().map(|p| Point { frame: p.frame, value: to_engine(p.value), shape: engine_shape(p) }).collect(), range.scale))
+            Some((target, lane.points.iter().map(|p| Point { value: to_engine(p.value), ..p.to_engine() }).collect(), range.scale))
         })
         .collect()
 }

@@ -217,20 +217,10 @@ pub fn parse_value(param: &Param, text: &str) -> Option<f32> {
 /// The parameter's curve as the engine plays it (the setting where it has no points).
 fn curve_of(s: &Session, strip: &Strip, param: &Param) -> Option<Curve> {
     let range = param.range(strip)?;
-    let points: Vec<Point> = strip
-        .lane(param)
-        .map(|l| l.points.iter().map(|p| Point { frame: p.frame, value: p.value, shape: shape_of(p) }).collect())
-        .filter(|p: &Vec<Point>| !p.is_empty())
-        .unwrap_or_else(|| vec![Point { frame: 0, value: param.setting(strip).unwrap_or(range.min), shape: Shape::Linear }]);
-    Some(Curve::new(range.scale, &points, s.sample_rate as f32))
-}
-
-fn shape_of(p: &AutomationPoint) -> Shape {
-    match p.shape {
-        PointShape::Hold => Shape::Hold,
-        PointShape::Linear => Shape::Linear,
-        PointShape::Curve => Shape::Bend(p.bend),
-    }
+    strip.curve(param, s.sample_rate).or_else(|| {
+        let setting = Point { frame: 0, value: param.setting(strip).unwrap_or(range.min), shape: Shape::Linear };
+        Some(Curve::new(range.scale, &[setting], s.sample_rate as f32))
+    })
 }
 
 /// Where a pointer or key press is on a lane: its frame and value.

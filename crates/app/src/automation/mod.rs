@@ -242,10 +242,7 @@ fn strip_lanes(s: &Session, strip: StripRef) -> Option<EngineEdit> {
 
 /// The engine edit giving `strip` its curves without `param`'s (a pass is writing it).
 fn lanes_without(s: &Session, strip: StripRef, param: &Param) -> Option<EngineEdit> {
-    let mut without = s.clone();
-    let address = param.address();
-    without.strip_mut(strip)?.automation.retain(|l| l.param != address);
-    strip_lanes(&without, strip)
+    Some(EngineEdit::Automation(automation::pack_strip_without(s, strip, param)?))
 }
 
 /// What a control of `strip` shows for `param`: a pass's live value, else the curve at the play
