@@ -176,7 +176,11 @@ test("a clip lights the strip's indicator until it is clicked; the limiter's gai
   assert.equal(await clip.getAttribute('aria-pressed'), 'false');
   await button('Play').click();
   await page.waitForFunction(() => document.querySelector('[aria-label="Clear clip on Keys"]').getAttribute('aria-pressed') === 'true', null, { timeout: 10_000 });
-  const reduction = Number(await page.getByRole('meter', { name: 'Master gain reduction', exact: true }).getAttribute('aria-valuenow'));
+  // The meter reading comes with the next meter message, maybe just after the clip's: wait for
+  // it (the limiter must get there within the time-out), then read it.
+  const meter = page.getByRole('meter', { name: 'Master gain reduction', exact: true });
+  await page.waitForFunction(() => Number(document.querySelector('[aria-label="Master gain reduction"]').getAttribute('aria-valuenow')) > 3, null, { timeout: 10_000 }).catch(() => {});
+  const reduction = Number(await meter.getAttribute('aria-valuenow'));
   assert.ok(reduction > 3, `the master limiter reduces by ${reduction} dB`);
   await button('Stop').click();
   await button('Undo').click();
