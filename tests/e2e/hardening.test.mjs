@@ -288,6 +288,51 @@ test('a stored session that is not a document at all is kept, and named', async 
   assert.equal(record, 42, 'the damaged record is kept as it was');
 });
 
+test('a stored session with values beyond the limits opens from the session browser, mended and said, and duplicates', async () => {
+  await saved();
+  // The open session stored again as "Damaged mix", with values no editor accepts (as an older
+  // Mixroom or a damaged store could leave them): a pan of 7, a marker 30 hours in.
+  await page.evaluate(() => new Promise((ok, fail) => {
+    const open = indexedDB.open('mixroom');
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['sessions', 'catalog', 'settings'], 'readwrite');
+      const last = tx.objectStore('settings').get('last-open');
+      last.onsuccess = () => {
+        const id = last.result;
+        const doc = tx.objectStore('sessions').get(id);
+        const entry = tx.objectStore('catalog').get(id);
+        entry.onsuccess = () => {
+          if (typeof doc.result !== 'string') { fail(new Error(`the stored session ${id} is ${typeof doc.result}`)); tx.abort(); return; }
+          const stored = JSON.parse(doc.result);
+          stored.session.name = 'Damaged mix';
+          stored.session.tracks[0].pan = 7;
+          stored.session.markers.push({ name: 'Far out', frame: stored.session.sample_rate * 3600 * 30 });
+          stored.undo = [];
+          stored.redo = [];
+          tx.objectStore('sessions').put(JSON.stringify(stored), 'damaged');
+          tx.objectStore('catalog').put({ ...entry.result, id: 'damaged', name: 'Damaged mix', modified: Date.now() }, 'damaged');
+        };
+      };
+      tx.oncomplete = () => { open.result.close(); ok(); };
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error ?? new Error('the transaction was aborted'));
+    };
+  }));
+  await reload();
+  await button('Sessions…').click();
+  await button('Open Damaged mix').click();
+  const notice = page.getByRole('alert').filter({ hasText: 'Damaged mix' });
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match(await notice.textContent(), /“Damaged mix” was opened with changes, because some of its values were beyond what Mixroom holds/);
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Damaged mix');
+  // The mended session is the user's to keep working on: a copy of it opens without changes.
+  await button('Duplicate Damaged mix').click();
+  await button('Open Damaged mix copy').click();
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Damaged mix copy');
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'opened with changes' }).count(), 0, 'the copy holds the mended values');
+  await button('Close the session browser').click();
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });

@@ -532,9 +532,10 @@ impl Library {
             }
             // Held before it is read: no other tab deletes it meanwhile.
             self.hold(&id).await;
+            // An earlier message goes; what reading this one says (the values it mended) stays.
+            self.notice.set(None);
             match self.read(&id).await {
                 Some(stored) => {
-                    self.notice.set(None);
                     let _ = self.switch(desk, id, stored).await;
                 }
                 None => self.keep_only(self.current.get_untracked().as_deref()),

@@ -1,7 +1,8 @@
 //! Accepted ⇒ openable, as a property: random sequences of every edit the app offers — with
 //! typed values far out of range, NaN and infinities, absurd times, names of any length, indices
 //! that point nowhere — applied to a session always leave a session that passes the strict check,
-//! saves, and reopens exactly as it was, with its history.
+//! saves, and reopens exactly as it was, with its history. The cases are drawn from a fixed seed:
+//! the same 160 sequences on every run, so a failure is one that can be run again.
 
 use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::stored::{Stored, ViewState};
@@ -43,6 +44,8 @@ enum Edit {
     TrimLane(Strip, usize, u64, u64, f32),
     Mode(Strip, usize),
     Suspend(bool),
+    /// An offline track's audio relinked to a file (`sha256-<k>`, of any channels and length).
+    Relink(usize, usize, u8, u64),
 }
 
 /// A strip by kind (0 track, 1 bus, 2 return, 3 master) and index, which may be past the end.
@@ -159,6 +162,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         (strip(), 0usize..200, frames(), frames(), value()).prop_map(|(s, p, a, b, d)| Edit::TrimLane(s, p, a, b, d)),
         (strip(), 0usize..8).prop_map(|(s, m)| Edit::Mode(s, m)),
         any::<bool>().prop_map(Edit::Suspend),
+        (0usize..20, 0usize..4, 0u8..4, frames()).prop_map(|(t, k, c, f)| Edit::Relink(t, k, c, f)),
     ]
 }
 
@@ -273,6 +277,13 @@ fn apply(s: &mut Session, edit: &Edit) {
             let _ = s.set_automation_mode(r.at(), AutomationMode::ALL[*m % AutomationMode::ALL.len()]);
         }
         Edit::Suspend(on) => s.set_automation_suspended(*on),
+        Edit::Relink(t, k, channels, frames) => {
+            let old = match s.tracks.get(*t).map(|t| &t.source) {
+                Some(mixroom_session::Source::Audio { id, .. }) => id.clone(),
+                _ => return,
+            };
+            let _ = s.replace_source(&old, mixroom_session::Source::Audio { id: format!("sha256-{k}"), channels: *channels, frames: *frames });
+        }
     }
 }
 
@@ -283,7 +294,7 @@ fn param(s: &Session, r: Strip, index: usize) -> Option<Param> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, max_shrink_iters: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 160, max_shrink_iters: 2_000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0x4d69_7872_6f6f_6d10), ..ProptestConfig::default() })]
 
     #[test]
     fn every_edit_leaves_a_session_that_saves_and_reopens_identically(edits in proptest::collection::vec(edit(), 1..40)) {
