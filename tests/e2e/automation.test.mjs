@@ -190,9 +190,58 @@ test('a Touch pass on a pan slider ends when the slider is let go, back to the c
   assert.ok(points.at(-1).frame <= (releasedAt + 0.6) * 48_000, `the pass ended at the release (${points.at(-1).frame / 48_000} s, released at ${releasedAt} s)`);
 });
 
+test('switches are recorded too: a mute pressed twice in Touch, a bypass in Latch, each running to Stop', async () => {
+  const button = (name) => page.getByRole('button', { name, exact: true });
+  await mode('Keys').selectOption('Touch');
+  await mode('Vox').selectOption('Latch');
+  const before = await savedSession('automation-switches-before.mixroom.json');
+  const vox = (s) => s.tracks.find((t) => t.name === 'Vox');
+  const slot = vox(before).inserts.findIndex((i) => i.kind === 'compressor');
+  assert.ok(slot >= 0);
+  await play();
+  await page.waitForTimeout(600);
+  await button('Mute Keys').click();
+  await button('Bypass Compressor on Vox').click();
+  assert.equal(await button('Mute Keys').getAttribute('aria-pressed'), 'true', 'the button shows the pass');
+  await page.waitForTimeout(700);
+  await button('Mute Keys').click();
+  await page.waitForTimeout(500);
+  await stop();
+  const s = await savedSession('automation-switches.mixroom.json');
+  const rate = s.sample_rate;
+  const mute = lane(s, 'Keys', 'mute').points;
+  const on = mute.findIndex((p) => p.value === 1);
+  assert.ok(on >= 0 && mute[on].frame > 0.3 * rate, JSON.stringify(mute));
+  const off = mute.findIndex((p, i) => i > on && p.value === 0);
+  assert.ok(off > on && mute[off].frame - mute[on].frame > 0.4 * rate, `muted for the time between the presses: ${JSON.stringify(mute)}`);
+  assert.equal(mute.at(-1).value, 0);
+  assert.ok(mute.every((p) => p.value === 0 || p.value === 1), 'a switch is only ever on or off');
+  assert.equal(s.tracks.find((t) => t.name === 'Keys').mute, false, 'the setting is not what a pass changes');
+  const bypass = (vox(s).automation || []).find((l) => l.param === `insert/${slot}/bypass`).points;
+  // Latch holds the bypass until Stop, where the pass ends and the lane goes back to what it was.
+  assert.equal(bypass.at(-2).value, 1, `Latch holds the bypass until Stop: ${JSON.stringify(bypass)}`);
+  assert.ok(bypass.at(-2).frame - bypass.find((p) => p.value === 1).frame > 1.0 * rate, JSON.stringify(bypass));
+  assert.equal(bypass.at(-1).value, 0);
+  assert.ok(bypass.some((p) => p.value === 0), 'before the press, the compressor was in');
+  assert.equal(vox(s).inserts[slot].bypass, false);
+  // After Stop the buttons show the curves again: Keys is unmuted at its end.
+  assert.equal(await button('Mute Keys').getAttribute('aria-pressed'), 'false');
+  // Each pass is one undo step; redone, both play in the export below.
+  await button('Undo').click();
+  await button('Undo').click();
+  const undone = await savedSession('automation-switches-undone.mixroom.json');
+  assert.equal(lane(undone, 'Keys', 'mute'), undefined);
+  assert.equal((vox(undone).automation || []).find((l) => l.param === `insert/${slot}/bypass`), undefined);
+  await button('Redo').click();
+  await button('Redo').click();
+  await mode('Keys').selectOption('Read');
+  await mode('Vox').selectOption('Read');
+});
+
 test('the browser export of the automated mix equals the CLI render of its saved session', async () => {
   const session = await savedSession('automation-export.mixroom.json');
   assert.ok(['Bass', 'Keys', 'Pad'].every((t) => lane(session, t)), 'the rides are in the session');
+  assert.ok(lane(session, 'Keys', 'mute'), 'and the mute pass');
   const sessionPath = join(await artifactsDir(), 'automation-export.mixroom.json');
   const [dl] = await Promise.all([
     page.waitForEvent('download', { timeout: 300_000 }),

@@ -157,7 +157,14 @@ fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let bypass = move |slot: usize, on: bool| desk.edit(move |s| s.set_insert_bypass(strip, slot, on));
+    // Bypass follows its curve and a pass records it, like every switch.
+    let recorder = crate::automation::recorder();
+    let bypass = move |slot: usize, on: bool| {
+        if !recorder.switched(desk, strip, &Param::Bypass(slot), on) {
+            desk.edit(move |s| s.set_insert_bypass(strip, slot, on));
+        }
+    };
+    let bypassed_now = move |slot: usize| crate::automation::switch_on(desk, recorder, strip, &Param::Bypass(slot));
     let open = move |slot: Option<usize>| {
         desk.selected.set(Some(strip));
         // The inspector renders on the next frame; then bring the insert's editor into view.
@@ -183,14 +190,15 @@ fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
     };
     view! {
         <ol class="insert-slots" aria-label=list_label>
-            {move || shown().0.into_iter().enumerate().map(|(slot, (label, bypassed))| {
+            {move || shown().0.into_iter().enumerate().map(|(slot, (label, _))| {
                 let strip_name = name.clone();
+                let bypassed = move || bypassed_now(slot);
                 view! {
                     <li class="insert-slot" class:bypassed=bypassed>
                         <button class="slot-name" aria-label=format!("{strip_name} {label} insert") title=format!("{label}: click to edit, Alt+click to bypass")
-                            on:click=move |ev| if ev.alt_key() { bypass(slot, !bypassed) } else { open(Some(slot)) }>{label}</button>
-                        <button class="slot-power" class:on=!bypassed aria-label=format!("Bypass {label} on {strip_name}") aria-pressed=bypassed.to_string()
-                            on:click=move |_| bypass(slot, !bypassed)></button>
+                            on:click=move |ev| if ev.alt_key() { bypass(slot, !bypassed()) } else { open(Some(slot)) }>{label}</button>
+                        <button class="slot-power" class:on=move || !bypassed() aria-label=format!("Bypass {label} on {strip_name}") aria-pressed=move || bypassed().to_string()
+                            on:click=move |_| bypass(slot, !bypassed())></button>
                     </li>
                 }
             }).collect_view()}

@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::desk::desk;
 use crate::fader::{db_label, db_to_position, parse_db, position_to_db, FADER_MAX_DB};
 use mixroom_engine::StripParam;
+use mixroom_session::automation::Param;
 use mixroom_session::StripRef;
 
 /// Which way a drag moves a control: up (faders, knobs) or right (sliders).
@@ -255,12 +256,16 @@ pub fn StripToggle(strip: StripRef, param: StripParam, name: String) -> impl Int
     let desk = desk();
     let solo = param == StripParam::Solo;
     let (verb, text, class) = if solo { ("Solo", "S", "solo") } else { ("Mute", "M", "mute") };
-    let on = move || desk.session.with(|s| s.strip(strip).is_some_and(|st| if solo { st.solo } else { st.mute }));
+    // Mute follows its curve and is recorded by a pass (solo is a listening aid: never automated).
+    let recorder = crate::automation::recorder();
+    let on = move || if solo { desk.session.with(|s| s.strip(strip).is_some_and(|st| st.solo)) } else { crate::automation::switch_on(desk, recorder, strip, &Param::Mute) };
     view! {
         <button class=class class:on=on aria-label=format!("{verb} {name}") aria-pressed=move || on().to_string()
             on:click=move |_| {
-                let value = if on() { 0.0 } else { 1.0 };
-                desk.edit(move |s| s.set_strip_param(strip, param, value));
+                let next = !on();
+                if solo || !recorder.switched(desk, strip, &Param::Mute, next) {
+                    desk.edit(move |s| s.set_strip_param(strip, param, if next { 1.0 } else { 0.0 }));
+                }
             }>{text}</button>
     }
 }

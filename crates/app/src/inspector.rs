@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use mixroom_dsp::param::{ParamInfo, Taper, Unit};
 use mixroom_engine::plan::TRIM_RANGE_DB;
 use mixroom_engine::{InsertKind, SendParam, StripParam};
+use mixroom_session::automation::Param;
 use mixroom_session::StripRef;
 
 use crate::controls::{Slider, Travel};
@@ -120,7 +121,6 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
     let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
     // Trim and width follow their curves in Read; moved while a pass writes the strip, recorded.
-    use mixroom_session::automation::Param;
     let recorder = crate::automation::recorder();
     let trim = Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::Trim).unwrap_or_else(|| value(|s| s.trim_db)));
     let width = Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::Width).unwrap_or_else(|| value(|s| s.width)));
@@ -236,7 +236,9 @@ fn InsertEditor(strip: StripRef, position: usize, kind: String) -> impl IntoView
     let Some(kind) = InsertKind::from_key(&kind) else { return view! { <div class="insert">"Unknown insert"</div> }.into_any() };
     let strip_name = desk.session.with_untracked(|s| s.strip_name(strip));
     let label = kind.label();
-    let bypassed = move || desk.session.with(|s| s.strip(strip).and_then(|st| st.inserts.get(slot)).is_some_and(|i| i.bypass));
+    // Bypass follows its curve and a pass records it, like every switch.
+    let recorder = crate::automation::recorder();
+    let bypassed = move || crate::automation::switch_on(desk, recorder, strip, &Param::Bypass(slot));
     let keys = move || {
         desk.session.with(|s| {
             let me = s.strip_key(strip);
@@ -251,7 +253,9 @@ fn InsertEditor(strip: StripRef, position: usize, kind: String) -> impl IntoView
                 <label><input type="checkbox" aria-label=format!("Bypass {strip_name} {label}") prop:checked=bypassed
                     on:change=move |ev| {
                         let b = event_target_checked(&ev);
-                        desk.edit(move |s| s.set_insert_bypass(strip, slot, b));
+                        if !recorder.switched(desk, strip, &Param::Bypass(slot), b) {
+                            desk.edit(move |s| s.set_insert_bypass(strip, slot, b));
+                        }
                     } />"Bypass"</label>
                 <button aria-label=format!("Move {label} up") disabled=slot == 0 on:click=move |_| desk.restructure(move |s| s.move_insert(strip, slot, slot.saturating_sub(1)))>"↑"</button>
                 <button aria-label=format!("Move {label} down") on:click=move |_| desk.restructure(move |s| s.move_insert(strip, slot, slot + 1))>"↓"</button>
@@ -338,6 +342,9 @@ fn SendEditor(strip: StripRef, index: usize, to: String) -> impl IntoView {
     });
     let send = move |f: fn(&mixroom_session::Send) -> f32| desk.session.with(move |s| s.strip(strip).and_then(|st| st.sends.get(index)).map_or(0.0, f));
     let set = move |p: SendParam, v: f32| desk.edit(move |s| s.set_send_param(strip, index, p, v));
+    // The send's on/off follows its curve and a pass records it, like every switch.
+    let recorder = crate::automation::recorder();
+    let muted = move || !crate::automation::switch_on(desk, recorder, strip, &Param::SendOn(index));
     view! {
         <div class="send" role="group" aria-label=format!("Send to {target}")>
             <span class="send-target">{target.clone()}</span>
@@ -349,8 +356,13 @@ fn SendEditor(strip: StripRef, index: usize, to: String) -> impl IntoView {
                     }
                 } />
             <span class="send-mode">{move || if send(|x| x.pre_fader as u8 as f32) > 0.5 { "pre-fader" } else { "post-fader" }}</span>
-            <label><input type="checkbox" aria-label=format!("Mute {strip_name} send to {target}") prop:checked={move || send(|x| x.muted as u8 as f32) > 0.5}
-                on:change={move |ev| set(SendParam::Mute, if event_target_checked(&ev) { 1.0 } else { 0.0 })} />"Mute"</label>
+            <label><input type="checkbox" aria-label=format!("Mute {strip_name} send to {target}") prop:checked=muted
+                on:change={move |ev| {
+                    let mute = event_target_checked(&ev);
+                    if !recorder.switched(desk, strip, &Param::SendOn(index), !mute) {
+                        set(SendParam::Mute, if mute { 1.0 } else { 0.0 });
+                    }
+                }} />"Mute"</label>
             <button aria-label=format!("Remove {strip_name} send to {target}") on:click=move |_| desk.restructure(move |s| s.remove_send(strip, index))>"Remove"</button>
         </div>
     }

@@ -42,8 +42,9 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 /// Space plays and stops, Home returns to the start, M and S mute and solo the selected strip, the
 /// arrow keys select strips, Ctrl/Cmd+Z undoes and Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes — except
 /// while typing in a text field, and arrows are left to a focused control.
-fn shortcuts(desk: Desk) {
+fn shortcuts(desk: Desk, recorder: automation::Recorder) {
     use mixroom_engine::StripParam;
+    use mixroom_session::automation::Param;
     use wasm_bindgen::JsCast;
     let _ = window_event_listener(leptos::ev::pointerdown, move |_| desk.begin_gesture());
     let _ = window_event_listener(leptos::ev::pointerup, move |_| desk.end_gesture());
@@ -76,8 +77,16 @@ fn shortcuts(desk: Desk) {
             "m" | "M" | "s" | "S" if !typing && !command => {
                 if let Some(strip) = desk.selected.get_untracked() {
                     let param = if key.eq_ignore_ascii_case("m") { StripParam::Mute } else { StripParam::Solo };
-                    let on = desk.session.with_untracked(|s| s.strip(strip).is_some_and(|st| if param == StripParam::Mute { st.mute } else { st.solo }));
-                    desk.edit(move |s| s.set_strip_param(strip, param, if on { 0.0 } else { 1.0 }));
+                    if param == StripParam::Mute {
+                        // As the Mute button: it follows its curve and a pass records it.
+                        let on = untrack(|| automation::switch_on(desk, recorder, strip, &Param::Mute));
+                        if !recorder.switched(desk, strip, &Param::Mute, !on) {
+                            desk.edit(move |s| s.set_strip_param(strip, param, if on { 0.0 } else { 1.0 }));
+                        }
+                    } else {
+                        let on = desk.session.with_untracked(|s| s.strip(strip).is_some_and(|st| st.solo));
+                        desk.edit(move |s| s.set_strip_param(strip, param, if on { 0.0 } else { 1.0 }));
+                    }
                 }
                 true
             }
@@ -138,7 +147,7 @@ pub fn App() -> impl IntoView {
             sharing.open_link_from_location(desk, library);
         }
     });
-    shortcuts(desk);
+    shortcuts(desk, recorder);
     view! {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>

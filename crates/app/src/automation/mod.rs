@@ -120,6 +120,18 @@ impl Recorder {
         true
     }
 
+    /// The user flipped a switch of `strip` (mute, a send's on/off, an insert's bypass) to `on`:
+    /// recorded if a pass takes it (returns true), otherwise left to the caller to set. A switch
+    /// is never held, so its pass runs on with the new state until Stop in Touch too (as Pro
+    /// Tools writes switches); flipping it again in the same pass writes the next step.
+    pub fn switched(self, desk: Desk, strip: StripRef, param: &Param, on: bool) -> bool {
+        let recorded = self.moved(desk, strip, param, if on { 1.0 } else { 0.0 });
+        if recorded {
+            self.passes.update(|p| p.iter_mut().filter(|x| x.strip == strip && x.param == *param).for_each(|x| x.held = false));
+        }
+        recorded
+    }
+
     /// In Trim the engine plays the curve moved by the offset ridden.
     fn trimmed_live(self, desk: Desk, strip: StripRef, param: &Param, value: f32) -> f32 {
         let offset = self.passes.with_untracked(|p| p.iter().find(|x| x.strip == strip && x.param == *param).map_or(0.0, |x| value - x.touched_at));
@@ -258,6 +270,12 @@ pub fn shown_value(desk: Desk, recorder: Option<Recorder>, strip: StripRef, para
     });
     let frame = if curve_plays { desk.position.get().max(0.0) as u64 } else { 0 };
     desk.session.with(|s| s.strip(strip)?.automated_value(param, frame, s.sample_rate, s.automation_suspended))
+}
+
+/// Whether a switch of `strip` is on as the console shows it: a pass's live state, else its
+/// curve at the play position, else its setting (for a send's on/off, on is "not muted").
+pub fn switch_on(desk: Desk, recorder: Recorder, strip: StripRef, param: &Param) -> bool {
+    shown_value(desk, Some(recorder), strip, param).is_some_and(|v| v >= 0.5)
 }
 
 /// The recorder of the running app.
