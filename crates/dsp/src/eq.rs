@@ -52,9 +52,21 @@ struct BandLane {
     /// Taken at once, the coefficients ramped over this many samples (automation playing; 0:
     /// none): see [`ChannelEq::automate`].
     ramp: usize,
+    /// The frequency (log2, as bits) last prewarped and its prewarp: a gain moving alone (gain
+    /// automation) redesigns without the tangent.
+    warped: (u32, f64),
 }
 
 impl BandLane {
+    /// The band's prewarped frequency now, computed only when the frequency moved.
+    fn prewarp(&mut self, sample_rate: f32) -> f64 {
+        let bits = self.freq.current.to_bits();
+        if self.warped.0 != bits || self.warped.1.is_nan() {
+            self.warped = (bits, SvfCoefs::prewarp(libm::exp2f(self.freq.current), sample_rate));
+        }
+        self.warped.1
+    }
+
     fn advance(&mut self, step: f32) -> bool {
         let moved = self.freq.advance(step, SNAP_OCTAVE) | self.gain.advance(step, SNAP_DB) | self.q.advance(step, SNAP_OCTAVE);
         core::mem::take(&mut self.dirty) | moved
@@ -106,6 +118,7 @@ impl<L: Lanes> ChannelEq<L> {
                 q: Glide::new(libm::log2f(EQ_PARAMS[4 * b + 3].default)),
                 dirty: true,
                 ramp: 0,
+                warped: (0, f64::NAN),
             };
             Band { shape: BAND_SHAPES[b], svf: Svf::new(), lanes: [lane; MAX_LANES], active: false }
         });
@@ -168,7 +181,7 @@ impl<L: Lanes> ChannelEq<L> {
                 let automated = core::mem::take(&mut l.ramp);
                 let was_gliding = l.gliding();
                 if l.advance(self.step) {
-                    let c = SvfCoefs::design(band.shape, libm::exp2f(l.freq.current), libm::exp2f(l.q.current), l.gain.current, self.sample_rate);
+                    let c = SvfCoefs::design_prewarped(band.shape, l.prewarp(self.sample_rate), libm::exp2f(l.q.current), l.gain.current);
                     // While gliding, the coefficients ramp sample by sample to the next point of
                     // the glide (automation: to its next point); a jump (first setting, settle) is
                     // applied at once.

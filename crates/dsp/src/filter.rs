@@ -48,11 +48,21 @@ impl SvfCoefs {
     /// Designs a section. `freq` is clamped below Nyquist, `q` to 0.025 … 40; `gain_db` is used by the
     /// bell and shelves only.
     pub fn design(shape: Shape, freq: f32, q: f32, gain_db: f32, sample_rate: f32) -> SvfCoefs {
+        Self::design_prewarped(shape, Self::prewarp(freq, sample_rate), q, gain_db)
+    }
+
+    /// The prewarped frequency `tan(π·f/fs)` a design starts from: the costliest part of it, and
+    /// the same as long as the frequency is (an EQ whose gain alone is automated keeps it).
+    pub fn prewarp(freq: f32, sample_rate: f32) -> f64 {
         let fs = sample_rate.max(1.0) as f64;
         let f = (freq as f64).clamp(1.0, fs * 0.4999);
+        libm::tan(core::f64::consts::PI * f / fs)
+    }
+
+    /// [`SvfCoefs::design`] from a [`SvfCoefs::prewarp`]ed frequency: the same coefficients.
+    pub fn design_prewarped(shape: Shape, tan: f64, q: f32, gain_db: f32) -> SvfCoefs {
         let q = (q as f64).clamp(0.025, 40.0);
         let a = libm::pow(10.0, gain_db as f64 / 40.0);
-        let tan = libm::tan(core::f64::consts::PI * f / fs);
         // (g, k, m0, m1, m2) per Simper's table; A = 10^(gain/40) as in the cookbook.
         let (g, k, m0, m1, m2) = match shape {
             Shape::LowPass => (tan, 1.0 / q, 0.0, 0.0, 1.0),
