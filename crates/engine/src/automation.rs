@@ -363,7 +363,7 @@ impl Lane {
         // Playing on, the segment is the last block's or a step after it; a jump searches anew.
         let mut seg = if start == self.next_frame { curve.segment_near(self.seg, start) } else { curve.segment(start) };
         let mut last = 0.0;
-        // A stretch's end converted, to start the next one with: (frame, segment, value).
+        // The last stretch converted: a frame along it, or on from its end, reuses its ends.
         let mut cached = self.carry;
         let mut i = 0;
         while i < n {

@@ -156,7 +156,10 @@ fn pan_automation_follows_the_pan_law() {
             let (gl, gr) = formula(p);
             worst = worst.max((l[i] as f64 / 0.5 - gl).abs()).max((r[i] as f64 / 0.5 - gr).abs());
         }
-        assert!(worst < 1e-5, "law {law}: worst gain error {worst}");
+        // Between the exact conversions (every CONVERT_GRID = 256 frames here) the gains are
+        // interpolated: a sweep of the whole width in a second moves the law's angle by 8.4e-3
+        // rad a stretch, so they stay within (8.4e-3)²/8 = 8.8e-6 of the law.
+        assert!(worst < 1.5e-5, "law {law}: worst gain error {worst}");
     }
 }
 

@@ -673,11 +673,11 @@ pub fn pack_strip(session: &Session, r: StripRef) -> Option<Vec<f64>> {
     Some(pack(session.strip_id(r), &strip_points(session, session.strip(r)?)))
 }
 
-/// [`pack_strip`] without `param`'s curve: what the engine plays while a pass records it.
-pub fn pack_strip_without(session: &Session, r: StripRef, param: &Param) -> Option<Vec<f64>> {
+/// [`pack_strip`] without the curves of `params`: what the engine plays while passes record them.
+pub fn pack_strip_without(session: &Session, r: StripRef, params: &[Param]) -> Option<Vec<f64>> {
     let strip = session.strip(r)?;
-    let skip = param.target(strip).map(|(t, _)| t);
-    let points: Vec<_> = strip_points(session, strip).into_iter().filter(|(t, _, _)| Some(*t) != skip).collect();
+    let skip: Vec<Target> = params.iter().filter_map(|p| p.target(strip).map(|(t, _)| t)).collect();
+    let points: Vec<_> = strip_points(session, strip).into_iter().filter(|(t, _, _)| !skip.contains(t)).collect();
     Some(pack(session.strip_id(r), &points))
 }
 

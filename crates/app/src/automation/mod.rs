@@ -5,7 +5,8 @@
 //! moves are recorded with the play position, and the engine plays the moving value instead of
 //! that parameter's curve (the strip's other curves play on). When the pass ends — on release
 //! in Touch and Trim, at Stop in Latch and Write — it is written into the lane with
-//! `Session::write_pass`: one undoable edit, after which the engine plays the new curve.
+//! `Session::write_pass`: one undoable edit, after which the engine plays the new curve. A
+//! switch (mute, a send's on/off, a bypass) is never held: its pass runs to Stop in Touch too.
 //! In Read (and the writing modes, between passes), the console's controls show the curve's
 //! value at the play position.
 
@@ -31,6 +32,9 @@ struct Pass {
     recorded: Vec<(u64, f32)>,
     /// Trim: where the control was when touched (what the offsets are from).
     touched_at: f32,
+    /// Trim: the pass rides offsets (a level in Trim mode); a switch or a position in Trim is
+    /// written as in Touch.
+    trim: bool,
     /// Still held (Latch and Write go on after a release, with the last value).
     held: bool,
     /// The value the engine plays now.
@@ -94,13 +98,9 @@ impl Recorder {
         let existing = self.passes.with_untracked(|p| p.iter().position(|x| x.strip == strip && x.param == *param));
         if existing.is_none() {
             let shown = shown_value(desk, None, strip, param).unwrap_or(value);
-            self.passes.update(|p| p.push(Pass { strip, param: param.clone(), mode, recorded: Vec::new(), touched_at: shown, held: true, live: value }));
+            self.passes.update(|p| p.push(Pass { strip, param: param.clone(), mode, recorded: Vec::new(), touched_at: shown, trim, held: true, live: value }));
             // The engine plays the control, not this parameter's curve, until the pass ends.
-            desk.session.with_untracked(|s| {
-                if let Some(edit) = lanes_without(s, strip, param) {
-                    desk.play_live(&edit);
-                }
-            });
+            self.play_strip(desk, strip);
         }
         self.passes.update(|p| {
             if let Some(pass) = p.iter_mut().find(|x| x.strip == strip && x.param == *param) {
@@ -195,25 +195,43 @@ impl Recorder {
     /// Writes a finished pass into its lane: one undoable edit; the engine then plays the lane.
     fn write(self, desk: Desk, pass: Pass, end: PassEnd) {
         let tolerance = self.tolerance.get_untracked();
-        let trim = pass.mode == AutomationMode::Trim;
+        let trim = pass.trim;
         let written = desk.edit_followed(|s| {
             let strip = s.strip(pass.strip).cloned().unwrap_or_default();
             let tolerance = tolerance.or_else(|| pass.param.range(&strip).map(automation::default_tolerance)).unwrap_or(0.0);
             s.write_pass(pass.strip, &pass.param, &pass.recorded, end, trim, tolerance)
         });
-        // Whatever became of it, the engine plays the session's curves and settings again.
+        // Whatever became of it, the engine plays the session's curve and setting again (and the
+        // strip's other passes still under way, their live values).
         desk.session.with_untracked(|s| {
-            if let Some(edit) = strip_lanes(s, pass.strip) {
-                desk.play_live(&edit);
-            }
             if let Some(change) = s.strip(pass.strip).and_then(|st| pass.param.setting(st)).and_then(|v| live_change(s, pass.strip, &pass.param, v)) {
                 desk.play_live(&EngineEdit::Param(change));
             }
         });
+        self.play_strip(desk, pass.strip);
         if written.is_some() {
             let name = desk.session.with_untracked(|s| s.strip_name(pass.strip));
             desk.notice(format!("{} automation of {} written ({}).", pass.mode.label(), name, desk.session.with_untracked(|s| s.strip(pass.strip).map(|st| pass.param.label(st)).unwrap_or_default())));
         }
+    }
+
+    /// Gives the engine `strip`'s curves without those of the parameters a pass is recording,
+    /// and those parameters' live values: each pass plays what its control shows, whatever other
+    /// pass starts or ends on the strip.
+    fn play_strip(self, desk: Desk, strip: StripRef) {
+        let live: Vec<(Param, f32)> = self.passes.with_untracked(|p| p.iter().filter(|x| x.strip == strip).map(|x| (x.param.clone(), x.live)).collect());
+        let params: Vec<Param> = live.iter().map(|(p, _)| p.clone()).collect();
+        desk.session.with_untracked(|s| {
+            if let Some(packed) = automation::pack_strip_without(s, strip, &params) {
+                desk.play_live(&EngineEdit::Automation(packed));
+            }
+            for (param, value) in &live {
+                // In Trim the live value is already the curve moved by the ride.
+                if let Some(change) = live_change(s, strip, param, *value) {
+                    desk.play_live(&EngineEdit::Param(change));
+                }
+            }
+        });
     }
 
     /// The value a pass under way plays for `strip`'s `param`, if one does.
@@ -247,15 +265,6 @@ fn live_change(s: &Session, strip: StripRef, param: &Param, value: f32) -> Optio
     })
 }
 
-/// The engine edit giving `strip` its curves as the session has them.
-fn strip_lanes(s: &Session, strip: StripRef) -> Option<EngineEdit> {
-    Some(EngineEdit::Automation(automation::pack_strip(s, strip)?))
-}
-
-/// The engine edit giving `strip` its curves without `param`'s (a pass is writing it).
-fn lanes_without(s: &Session, strip: StripRef, param: &Param) -> Option<EngineEdit> {
-    Some(EngineEdit::Automation(automation::pack_strip_without(s, strip, param)?))
-}
 
 /// What a control of `strip` shows for `param`: a pass's live value, else the curve at the play
 /// position where one plays, else the setting.
