@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { appForTests, artifactsDir, readWavF32, ROOT, savedSession as saveSession } from './harness.mjs';
+import { appForTests, artifactsDir, readWavF32, ROOT, savedSession as saveSession, waitReady } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let page;
@@ -159,5 +159,16 @@ test('a mix drawn on lanes — fader ride, send throw, EQ sweep, mute steps, byp
   for (let c = 0; c < 2; c++) for (let i = 0; i < ours.channels[c].length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours.channels[c][i] - native.channels[c][i]));
   console.log(`drawn automation render equality: max |browser − native| = ${maxDiff}`);
   assert.ok(maxDiff <= 1e-6, `max abs difference ${maxDiff}`);
+  assert.deepEqual(errors, []);
+});
+
+test('the lanes open on the timeline are open again after a reload', async () => {
+  const open = ['Vox Volume', 'Vox Send 2 level', 'Vox EQ 4: High-mid gain', 'Keys Mute', 'Vox De-esser 2: bypass'];
+  for (const name of open) assert.equal(await lane(name).count(), 1, name);
+  await page.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 60_000 });
+  await page.reload();
+  await waitReady(page);
+  for (const name of open) await lane(name).waitFor({ timeout: 30_000 });
+  assert.equal(await points('Keys Mute').count(), 3, 'with their points');
   assert.deepEqual(errors, []);
 });

@@ -125,7 +125,7 @@ pub fn App() -> impl IntoView {
     let recorder = automation::Recorder::new();
     provide_context(recorder);
     recorder.follow(desk);
-    provide_context(automation::lanes::Lanes::new());
+    provide_context(automation::lanes::Lanes::new(desk.timeline.lanes));
     import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
     library.start(desk, (copies > 1).then(|| Session::demo_copies(copies)));

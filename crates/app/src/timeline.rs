@@ -74,7 +74,7 @@ pub fn Timeline() -> impl IntoView {
     let visible_height = RwSignal::new(400.0f64);
     // The view (the frame at the left edge, frames per pixel, the pane's scroll offset) and the grid
     // live on the desk: they are part of what a reload restores.
-    let TimelineState { start_frame: view_start, frames_per_px: fpp, scroll_top, snap, grid } = desk.timeline;
+    let TimelineState { start_frame: view_start, frames_per_px: fpp, scroll_top, snap, grid, .. } = desk.timeline;
     let drag = StoredValue::new(None::<Drag>);
     // The rows: the session's, each track followed by the automation lanes shown under it.
     let shown = automation_lanes();

@@ -23,6 +23,9 @@ pub struct TimelineState {
     pub snap: RwSignal<bool>,
     /// Index into the timeline's grid choices.
     pub grid: RwSignal<usize>,
+    /// The automation lanes open under tracks: (track id, parameter address), in the order
+    /// opened (the automation feature shows and hides them; a reload finds them open).
+    pub lanes: RwSignal<Vec<(String, String)>>,
 }
 
 impl TimelineState {
@@ -34,6 +37,7 @@ impl TimelineState {
             scroll_top: RwSignal::new(v.scroll_top),
             snap: RwSignal::new(v.snap),
             grid: RwSignal::new(v.grid),
+            lanes: RwSignal::new(v.lanes),
         }
     }
 
@@ -45,6 +49,7 @@ impl TimelineState {
             scroll_top: self.scroll_top.get_untracked(),
             snap: self.snap.get_untracked(),
             grid: self.grid.get_untracked(),
+            lanes: self.lanes.get_untracked(),
         }
     }
 
@@ -58,6 +63,10 @@ impl TimelineState {
         self.scroll_top.set(within(v.scroll_top, 1e7));
         self.snap.set(v.snap);
         self.grid.set(if v.grid < GRIDS.len() { v.grid } else { TimelineView::default().grid });
+        // Lanes of tracks or parameters the session no longer has are simply not drawn; ids and
+        // addresses longer than any the session holds are dropped.
+        let fits = |(t, a): &&(String, String)| t.len() <= mixroom_session::limits::ID_BYTES && a.len() <= mixroom_session::limits::NAME_CHARS;
+        self.lanes.set(v.lanes.iter().filter(fits).take(mixroom_session::stored::MAX_SHOWN_LANES).cloned().collect());
     }
 
     /// Tracks every part (for the autosave).
@@ -67,6 +76,7 @@ impl TimelineState {
         self.scroll_top.track();
         self.snap.track();
         self.grid.track();
+        self.lanes.track();
     }
 }
 

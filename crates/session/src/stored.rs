@@ -53,11 +53,17 @@ pub struct TimelineView {
     pub snap: bool,
     /// The grid: an index into the app's grid choices (bars, beats, …).
     pub grid: usize,
+    /// The automation lanes open under tracks: (track id, parameter address), in the order
+    /// opened (at most [`MAX_SHOWN_LANES`] are kept).
+    pub lanes: Vec<(String, String)>,
 }
+
+/// The most automation lanes a stored view keeps open (a damaged view costs only itself).
+pub const MAX_SHOWN_LANES: usize = 1_000;
 
 impl Default for TimelineView {
     fn default() -> Self {
-        TimelineView { start_frame: 0.0, frames_per_px: 0.0, scroll_top: 0.0, snap: true, grid: 1 }
+        TimelineView { start_frame: 0.0, frames_per_px: 0.0, scroll_top: 0.0, snap: true, grid: 1, lanes: Vec::new() }
     }
 }
 
@@ -215,7 +221,7 @@ mod tests {
             selected: Some(StripRef::Track(3)),
             selected_clip: Some((3, 0)),
             position: 123_456,
-            timeline: TimelineView { start_frame: 9_600.5, frames_per_px: 312.25, scroll_top: 40.0, snap: false, grid: 3 },
+            timeline: TimelineView { start_frame: 9_600.5, frames_per_px: 312.25, scroll_top: 40.0, snap: false, grid: 3, lanes: vec![("vox".into(), "fader".into()), ("keys".into(), "insert/2/lomid_gain".into())] },
         };
         let stored = Stored { session: current, view, undo, redo };
         let back = Stored::from_json(&stored.to_json()).unwrap().0;

@@ -62,7 +62,8 @@ pub enum Line {
 /// The lanes shown, the selected points, the tool and the clipboard: the timeline's automation.
 #[derive(Clone, Copy)]
 pub struct Lanes {
-    /// (track id, parameter address), in the order opened.
+    /// (track id, parameter address), in the order opened: the timeline view's, so that a
+    /// reload finds them open.
     pub shown: RwSignal<Vec<(String, String)>>,
     /// The lane whose points are selected (track id, address) and their indices.
     pub selected: RwSignal<Option<(String, String, Vec<usize>)>>,
@@ -71,15 +72,10 @@ pub struct Lanes {
     clipboard: StoredValue<Vec<(u64, f32, PointShape, f32)>>,
 }
 
-impl Default for Lanes {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Lanes {
-    pub fn new() -> Lanes {
-        Lanes { shown: RwSignal::new(Vec::new()), selected: RwSignal::new(None), tool: RwSignal::new(Tool::Pointer), clipboard: StoredValue::new(Vec::new()) }
+    /// The timeline's automation, showing the lanes in `shown` (the timeline view's).
+    pub fn new(shown: RwSignal<Vec<(String, String)>>) -> Lanes {
+        Lanes { shown, selected: RwSignal::new(None), tool: RwSignal::new(Tool::Pointer), clipboard: StoredValue::new(Vec::new()) }
     }
 
     /// Shows `param`'s lane under track `track` (once).
