@@ -138,7 +138,19 @@ test('a mix drawn on lanes — fader ride, send throw, EQ sweep, mute steps, byp
   await clickLane('Vox De-esser 2: bypass', 500, 10);
   await clickLane('Vox De-esser 2: bypass', 650, 60);
 
+  // The master's fader dips at the end, drawn on its own row; the drum bus (its folder's row)
+  // comes up for a while.
+  await showLane('Master', 'fader');
+  await clickLane('Master Volume', 700, 20);
+  await clickLane('Master Volume', 800, 50);
+  await showLane('Drums', 'fader');
+  await clickLane('Drums Volume', 300, 20);
+  await clickLane('Drums Volume', 500, 45);
+
   const { session, path } = await savedSession('lanes-mix.mixroom.json');
+  const busLane = (strip, param) => (strip.automation || []).find((l) => l.param === param);
+  assert.equal(busLane(session.master, 'fader').points.length, 2);
+  assert.equal(busLane(session.buses.find((b) => b.name === 'Drums'), 'fader').points.length, 2);
   assert.ok(laneOf(session, 'Vox', 'send/1/level').points.length === 4);
   assert.ok(laneOf(session, 'Vox', 'insert/3/himid_gain').points.length >= 2);
   assert.deepEqual(laneOf(session, 'Keys', 'mute').points.map((p) => p.value), [0, 1, 0]);
@@ -163,7 +175,7 @@ test('a mix drawn on lanes — fader ride, send throw, EQ sweep, mute steps, byp
 });
 
 test('the lanes open on the timeline are open again after a reload', async () => {
-  const open = ['Vox Volume', 'Vox Send 2 level', 'Vox EQ 4: High-mid gain', 'Keys Mute', 'Vox De-esser 2: bypass'];
+  const open = ['Vox Volume', 'Vox Send 2 level', 'Vox EQ 4: High-mid gain', 'Keys Mute', 'Vox De-esser 2: bypass', 'Master Volume', 'Drums Volume'];
   for (const name of open) assert.equal(await lane(name).count(), 1, name);
   await page.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 60_000 });
   await page.reload();

@@ -162,6 +162,7 @@ pub fn Timeline() -> impl IntoView {
                     Line::Row(Row::Folder(_)) => "#15181c",
                     Line::Row(Row::Track(_)) if r % 2 == 0 => "#1b1e23",
                     Line::Row(Row::Track(_)) => "#1f2228",
+                    Line::Strip(_) => "#15181c",
                     Line::Lane(..) => "#131619",
                 });
                 ctx.fill_rect(0.0, r as f64 * LANE - scroll, w, LANE);
@@ -484,7 +485,8 @@ pub fn Timeline() -> impl IntoView {
                 .into_iter()
                 .map(|line| match &line {
                     Line::Row(Row::Folder(b)) => (line.clone(), s.buses[*b].name.clone()),
-                    Line::Row(Row::Track(t)) | Line::Lane(t, _) => (line.clone(), s.tracks[*t].name.clone()),
+                    Line::Row(Row::Track(t)) => (line.clone(), s.tracks[*t].name.clone()),
+                    Line::Strip(r) | Line::Lane(r, _) => (line.clone(), s.strip_name(*r)),
                 })
                 .collect::<Vec<_>>()
         })
@@ -492,8 +494,8 @@ pub fn Timeline() -> impl IntoView {
     // The lanes shown, each with its row.
     let lane_rows = move || {
         desk.session.with(|s| shown.lines(s).into_iter().enumerate().filter_map(|(r, line)| match line {
-            Line::Lane(t, p) => Some((r, t, p)),
-            Line::Row(_) => None,
+            Line::Lane(strip, p) => Some((r, strip, p)),
+            Line::Row(_) | Line::Strip(_) => None,
         }).collect::<Vec<_>>())
     };
     view! {
@@ -564,7 +566,8 @@ pub fn Timeline() -> impl IntoView {
                         {match row {
                             Line::Row(Row::Folder(bus)) => view! { <FolderHeader bus=bus name=name /> }.into_any(),
                             Line::Row(Row::Track(index)) => view! { <TrackHeader index=index name=name /> }.into_any(),
-                            Line::Lane(track, param) => view! { <LaneHeader track=track param=param /> }.into_any(),
+                            Line::Strip(strip) => view! { <StripRowHeader strip=strip name=name /> }.into_any(),
+                            Line::Lane(strip, param) => view! { <LaneHeader strip=strip param=param /> }.into_any(),
                         }}
                     </For>
                 </div>
@@ -594,8 +597,8 @@ pub fn Timeline() -> impl IntoView {
                         <canvas node_ref=lanes class="lanes" role="img" aria-label="Track lanes with clips"
                             on:pointerdown=on_lanes_down on:pointermove=on_lanes_move on:pointerup=on_lanes_up on:pointercancel=on_lanes_up
                             on:wheel=on_wheel></canvas>
-                        <For each=lane_rows key=|(r, t, p)| (*r, *t, p.address()) let:((r, t, p))>
-                            <LaneEditor track=t param=p row=Signal::from(r) width=Signal::from(width) />
+                        <For each=lane_rows key=|(r, strip, p)| (*r, *strip, p.address()) let:((r, strip, p))>
+                            <LaneEditor strip=strip param=p row=Signal::from(r) width=Signal::from(width) />
                         </For>
                     </div>
                     // The playhead is its own composited element over the ruler and the lanes:
@@ -664,6 +667,24 @@ fn FolderHeader(bus: usize, name: String) -> impl IntoView {
             <span class="folder-count">{move || match tracks() { 1 => "1 track".to_owned(), n => format!("{n} tracks") }}</span>
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
+            <LaneMenu strip=strip name=name.clone() />
+        </div>
+    }
+}
+
+/// The row of a return or the master: no clips, only the strip's automation lanes under it
+/// (its name, mute, and the menu that opens them).
+#[component]
+fn StripRowHeader(strip: StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let selected = move || desk.selected.get() == Some(strip);
+    let label = if strip == StripRef::Master { format!("{name} automation row") } else { format!("{name} return automation row") };
+    view! {
+        <div class="track-header strip-row-header" class:selected=selected role="group" aria-label=label
+            on:pointerdown=move |_| desk.selected.set(Some(strip))>
+            <span class="strip-row-name">{name.clone()}</span>
+            {(strip != StripRef::Master).then(|| view! { <StripToggle strip=strip param=StripParam::Mute name=name.clone() /> })}
+            <LaneMenu strip=strip name=name.clone() />
         </div>
     }
 }
@@ -767,7 +788,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                 } />
             <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
             <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
-            <LaneMenu track=index name=name.clone() />
+            <LaneMenu strip=strip name=name.clone() />
             {
                 // Offline: its audio is not in this browser. Relinked with a file.
                 let source = move || desk.session.with(|s| match s.tracks.get(index).map(|t| &t.source) {

@@ -51,12 +51,13 @@ impl Tool {
     }
 }
 
-/// A row of the timeline: a folder or track as the session lays them out, or a lane under its
-/// track.
+/// A row of the timeline: a folder or track as the session lays them out, a return or the
+/// master (rows that hold only their lanes), or a lane under its strip's row.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Line {
     Row(Row),
-    Lane(usize, Param),
+    Strip(StripRef),
+    Lane(StripRef, Param),
 }
 
 /// The lanes shown, the selected points, the tool and the clipboard: the timeline's automation.
@@ -78,9 +79,9 @@ impl Lanes {
         Lanes { shown, selected: RwSignal::new(None), tool: RwSignal::new(Tool::Pointer), clipboard: StoredValue::new(Vec::new()) }
     }
 
-    /// Shows `param`'s lane under track `track` (once).
-    pub fn show(self, s: &Session, track: usize, param: &Param) {
-        let Some(id) = s.tracks.get(track).map(|t| t.id.clone()) else { return };
+    /// Shows `param`'s lane under strip `strip`'s row (once).
+    pub fn show(self, s: &Session, strip: StripRef, param: &Param) {
+        let Some(id) = key_of(s, strip) else { return };
         let address = param.address();
         self.shown.update(|v| {
             if !v.iter().any(|(t, a)| *t == id && *a == address) {
@@ -89,8 +90,8 @@ impl Lanes {
         });
     }
 
-    pub fn hide(self, s: &Session, track: usize, param: &Param) {
-        let Some(id) = s.tracks.get(track).map(|t| t.id.clone()) else { return };
+    pub fn hide(self, s: &Session, strip: StripRef, param: &Param) {
+        let Some(id) = key_of(s, strip) else { return };
         let address = param.address();
         self.shown.update(|v| v.retain(|(t, a)| !(*t == id && *a == address)));
     }
@@ -100,34 +101,48 @@ impl Lanes {
         self.shown.with(|shown| lines(s, shown))
     }
 
-    fn selection(self, s: &Session, track: usize, param: &Param) -> Vec<usize> {
-        let id = s.tracks.get(track).map(|t| t.id.clone()).unwrap_or_default();
+    fn selection(self, s: &Session, strip: StripRef, param: &Param) -> Vec<usize> {
+        let id = key_of(s, strip).unwrap_or_default();
         let address = param.address();
         self.selected.with(|sel| sel.as_ref().filter(|(t, a, _)| *t == id && *a == address).map(|x| x.2.clone()).unwrap_or_default())
     }
 
-    fn select(self, s: &Session, track: usize, param: &Param, points: Vec<usize>) {
-        let id = s.tracks.get(track).map(|t| t.id.clone()).unwrap_or_default();
+    fn select(self, s: &Session, strip: StripRef, param: &Param, points: Vec<usize>) {
+        let id = key_of(s, strip).unwrap_or_default();
         self.selected.set(Some((id, param.address(), points)));
     }
 }
 
-/// The timeline's rows for `shown` lanes (see [`Lanes::lines`]); lanes of parameters a track no
-/// longer has are left out.
+/// The timeline's rows for `shown` lanes (see [`Lanes::lines`]): each folder (a bus) and track
+/// followed by its lanes shown, then a row for each return and the master (their lanes under
+/// them); lanes of parameters a strip no longer has are left out.
 pub fn lines(s: &Session, shown: &[(String, String)]) -> Vec<Line> {
     let mut out = Vec::new();
-    for row in s.timeline_rows() {
-        out.push(Line::Row(row));
-        if let Row::Track(t) = row {
-            let track = &s.tracks[t];
-            for (_, address) in shown.iter().filter(|(id, _)| *id == track.id) {
-                if let Some(p) = Param::parse(address).filter(|p| p.range(&track.strip).is_some()) {
-                    out.push(Line::Lane(t, p));
-                }
+    let lanes_of = |out: &mut Vec<Line>, strip: StripRef| {
+        let (Some(st), Some(id)) = (s.strip(strip), key_of(s, strip)) else { return };
+        for (_, address) in shown.iter().filter(|(k, _)| *k == id) {
+            if let Some(p) = Param::parse(address).filter(|p| p.range(st).is_some()) {
+                out.push(Line::Lane(strip, p));
             }
         }
+    };
+    for row in s.timeline_rows() {
+        out.push(Line::Row(row));
+        match row {
+            Row::Track(t) => lanes_of(&mut out, StripRef::Track(t)),
+            Row::Folder(b) => lanes_of(&mut out, StripRef::Bus(b)),
+        }
+    }
+    for strip in (0..s.returns.len()).map(StripRef::Return).chain([StripRef::Master]) {
+        out.push(Line::Strip(strip));
+        lanes_of(&mut out, strip);
     }
     out
+}
+
+/// The key a strip's lanes are kept under in the view (a track's or bus's id, "master").
+fn key_of(s: &Session, strip: StripRef) -> Option<String> {
+    s.strip(strip).map(|_| s.strip_key(strip))
 }
 
 /// The lanes of the running app.
@@ -242,17 +257,16 @@ enum Gesture {
 /// A lane's header (in the track headers' column): its name, the selected point's numbers and
 /// shape, and a button to hide it.
 #[component]
-pub fn LaneHeader(track: usize, param: Param) -> impl IntoView {
+pub fn LaneHeader(strip: StripRef, param: Param) -> impl IntoView {
     let desk = desk();
     let lanes = lanes();
-    let strip = StripRef::Track(track);
     let pv = StoredValue::new(param);
-    let name = Memo::new(move |_| desk.session.with(|s| format!("{} {}", s.tracks.get(track).map_or("", |t| t.name.as_str()), s.strip(strip).map(|st| pv.with_value(|p| p.label(st))).unwrap_or_default())));
+    let name = Memo::new(move |_| desk.session.with(|s| format!("{} {}", s.strip_name(strip), s.strip(strip).map(|st| pv.with_value(|p| p.label(st))).unwrap_or_default())));
     // The first selected point: (index, point).
     let first = Memo::new(move |_| {
         desk.session.with(|s| {
             pv.with_value(|p| {
-                let sel = lanes.selection(s, track, p);
+                let sel = lanes.selection(s, strip, p);
                 let points = s.automation_points(strip, p);
                 sel.first().and_then(|&i| points.get(i).map(|q| (i, *q)))
             })
@@ -276,7 +290,7 @@ pub fn LaneHeader(track: usize, param: Param) -> impl IntoView {
         <div class="lane-header" role="group" aria-label=format!("{label} automation lane")>
             <span class="lane-name" title=name>{name}</span>
             <button class="lane-hide" aria-label=format!("Hide {label} automation") title="Hide this lane"
-                on:click=move |_| desk.session.with_untracked(|s| pv.with_value(|p| lanes.hide(s, track, p)))>"×"</button>
+                on:click=move |_| desk.session.with_untracked(|s| pv.with_value(|p| lanes.hide(s, strip, p)))>"×"</button>
             <button class="lane-clear" aria-label=format!("Clear {label} automation") title="Delete every point of this lane (undoable)"
                 on:click=move |_| {
                     let p = pv.get_value();
@@ -333,21 +347,20 @@ pub fn LaneHeader(track: usize, param: Param) -> impl IntoView {
 
 /// A lane's curve and points over the arrangement, at row `row` of the timeline.
 #[component]
-pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<f64>) -> impl IntoView {
+pub fn LaneEditor(strip: StripRef, param: Param, row: Signal<usize>, width: Signal<f64>) -> impl IntoView {
     let desk = desk();
     let lanes = lanes();
-    let strip = StripRef::Track(track);
     let view_start = desk.timeline.start_frame;
     let fpp = desk.timeline.frames_per_px;
     let gesture = StoredValue::new(None::<Gesture>);
     let height = LANE_HEIGHT - 2.0 * PAD;
     let pv = StoredValue::new(param);
     let range = Memo::new(move |_| desk.session.with(|s| s.strip(strip).and_then(|st| pv.with_value(|p| p.range(st)))));
-    let label = desk.session.with_untracked(|s| format!("{} {} automation", s.tracks.get(track).map_or("", |t| t.name.as_str()), s.strip(strip).map(|st| pv.with_value(|p| p.label(st))).unwrap_or_default()));
+    let label = desk.session.with_untracked(|s| format!("{} {} automation", s.strip_name(strip), s.strip(strip).map(|st| pv.with_value(|p| p.label(st))).unwrap_or_default()));
     let x_of = move |frame: f64| (frame - view_start.get_untracked()) / fpp.get_untracked().max(1e-3);
     let y_of = move |u: f64| PAD + (1.0 - u) * height;
     let points = Memo::new(move |_| desk.session.with(|s| pv.with_value(|p| s.automation_points(strip, p))));
-    let selection = Memo::new(move |_| desk.session.with(|s| pv.with_value(|p| lanes.selection(s, track, p))));
+    let selection = Memo::new(move |_| desk.session.with(|s| pv.with_value(|p| lanes.selection(s, strip, p))));
     // The curve, one vertex every 2 px across the view.
     let path = move || {
         let w = width.get();
@@ -418,7 +431,7 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
                     } else if !sel.contains(&i) {
                         sel = vec![i];
                     }
-                    desk.session.with_untracked(|s| lanes.select(s, track, &p, sel.clone()));
+                    desk.session.with_untracked(|s| lanes.select(s, strip, &p, sel.clone()));
                     gesture.set_value(Some(Gesture::Move { from: at, original: points.get_untracked(), selected: sel }));
                 }
                 None => gesture.set_value(Some(Gesture::Empty { from: at, x, y, band: None })),
@@ -454,7 +467,7 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
                 let sorted: Vec<AutomationPoint> = order.iter().map(|&i| moved[i]).collect();
                 let new_sel: Vec<usize> = keys.iter().filter_map(|k| sorted.iter().position(|p| (p.frame, p.value) == *k)).collect();
                 set_points(sorted);
-                desk.session.with_untracked(|s| lanes.select(s, track, &p, new_sel));
+                desk.session.with_untracked(|s| lanes.select(s, strip, &p, new_sel));
             }
             Gesture::Empty { from, x: x0, y: y0, .. } => {
                 if (x - x0).abs() > 4.0 {
@@ -462,7 +475,7 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
                     let (a, b) = (from.frame.min(at.frame), from.frame.max(at.frame));
                     let (ua, ub) = (from.unit.min(at.unit), from.unit.max(at.unit));
                     let inside: Vec<usize> = points.get_untracked().iter().enumerate().filter(|(_, pt)| (a..=b).contains(&(pt.frame as f64)) && (ua..=ub).contains(&to_unit(r, pt.value))).map(|(i, _)| i).collect();
-                    desk.session.with_untracked(|s| lanes.select(s, track, &p, inside));
+                    desk.session.with_untracked(|s| lanes.select(s, strip, &p, inside));
                 }
             }
             Gesture::Pencil(mut drawn) => {
@@ -491,7 +504,7 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
                 pts.sort_by_key(|q| q.frame);
                 let index = pts.iter().rposition(|q| q.frame == frame && q.value == value);
                 set_points(pts);
-                desk.session.with_untracked(|s| lanes.select(s, track, &p, index.into_iter().collect()));
+                desk.session.with_untracked(|s| lanes.select(s, strip, &p, index.into_iter().collect()));
             }
             Gesture::Pencil(drawn) if drawn.len() > 1 => {
                 let tolerance = mixroom_session::automation::default_tolerance(r);
@@ -506,7 +519,7 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
         }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let handled = pv.with_value(|p| key_command(desk, lanes, track, p, &ev));
+        let handled = pv.with_value(|p| key_command(desk, lanes, strip, p, &ev));
         if handled {
             ev.prevent_default();
             ev.stop_propagation();
@@ -552,11 +565,10 @@ pub fn LaneEditor(track: usize, param: Param, row: Signal<usize>, width: Signal<
 }
 
 /// A key pressed on a lane: what it does to the lane's points. Returns whether it was handled.
-fn key_command(desk: Desk, lanes: Lanes, track: usize, param: &Param, ev: &web_sys::KeyboardEvent) -> bool {
-    let strip = StripRef::Track(track);
+fn key_command(desk: Desk, lanes: Lanes, strip: StripRef, param: &Param, ev: &web_sys::KeyboardEvent) -> bool {
     let (points, range, rate, beat, sel) = desk.session.with_untracked(|s| {
         let st = s.strip(strip).cloned().unwrap_or_default();
-        (s.automation_points(strip, param), param.range(&st), s.sample_rate as f64, 60.0 / s.tempo_bpm * s.sample_rate as f64, lanes.selection(s, track, param))
+        (s.automation_points(strip, param), param.range(&st), s.sample_rate as f64, 60.0 / s.tempo_bpm * s.sample_rate as f64, lanes.selection(s, strip, param))
     });
     let Some(range) = range else { return false };
     let position = desk.position.get_untracked().max(0.0) as u64;
@@ -565,7 +577,7 @@ fn key_command(desk: Desk, lanes: Lanes, track: usize, param: &Param, ev: &web_s
     let set = move |pts: Vec<AutomationPoint>, select: Vec<usize>| {
         let p2 = p.clone();
         desk.edit_followed(move |s| s.set_automation(strip, &p2, pts));
-        desk.session.with_untracked(|s| lanes.select(s, track, &p, select));
+        desk.session.with_untracked(|s| lanes.select(s, strip, &p, select));
     };
     match ev.key().as_str() {
         "Insert" | "+" | "=" => {
@@ -614,7 +626,7 @@ fn key_command(desk: Desk, lanes: Lanes, track: usize, param: &Param, ev: &web_s
             moved.sort_by_key(|q| q.frame);
             let new_sel = keys.iter().filter_map(|k| moved.iter().position(|q| (q.frame, q.value) == *k)).collect();
             // A run of nudges is one undo step.
-            desk.in_run(format!("nudge {track} {}", param.address()), || set(moved, new_sel));
+            desk.in_run(format!("nudge {strip:?} {}", param.address()), || set(moved, new_sel));
             true
         }
         "Tab" => false,
@@ -642,7 +654,7 @@ fn key_command(desk: Desk, lanes: Lanes, track: usize, param: &Param, ev: &web_s
         }
         "a" | "A" if command => {
             let all = (0..points.len()).collect();
-            desk.session.with_untracked(|s| lanes.select(s, track, param, all));
+            desk.session.with_untracked(|s| lanes.select(s, strip, param, all));
             true
         }
         "Home" | "End" | "PageUp" | "PageDown" => false,
@@ -655,7 +667,7 @@ fn key_command(desk: Desk, lanes: Lanes, track: usize, param: &Param, ev: &web_s
                 ("[", None) => points.len() - 1,
                 _ => 0,
             };
-            desk.session.with_untracked(|s| lanes.select(s, track, param, vec![next]));
+            desk.session.with_untracked(|s| lanes.select(s, strip, param, vec![next]));
             true
         }
         _ => false,
@@ -679,12 +691,11 @@ pub fn lane_menu(strip: &Strip) -> Vec<(String, Vec<Param>)> {
     groups
 }
 
-/// A track's "show a lane" menu: every parameter, grouped by insert; those with automation marked.
+/// A strip's "show a lane" menu: every parameter, grouped by insert; those with automation marked.
 #[component]
-pub fn LaneMenu(track: usize, name: String) -> impl IntoView {
+pub fn LaneMenu(strip: StripRef, name: String) -> impl IntoView {
     let desk = desk();
     let lanes = lanes();
-    let strip = StripRef::Track(track);
     let options = move || {
         desk.session.with(|s| {
             let Some(st) = s.strip(strip) else { return Vec::new() };
@@ -709,7 +720,7 @@ pub fn LaneMenu(track: usize, name: String) -> impl IntoView {
             on:change=move |ev| {
                 let el: web_sys::HtmlSelectElement = event_target(&ev);
                 if let Some(p) = Param::parse(&el.value()) {
-                    desk.session.with_untracked(|s| lanes.show(s, track, &p));
+                    desk.session.with_untracked(|s| lanes.show(s, strip, &p));
                 }
                 el.set_value("");
             }>
