@@ -182,5 +182,7 @@ test('the lanes open on the timeline are open again after a reload', async () =>
   await waitReady(page);
   for (const name of open) await lane(name).waitFor({ timeout: 30_000 });
   assert.equal(await points('Keys Mute').count(), 3, 'with their points');
+  await lane('Master Volume').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(await artifactsDir(), 'automation-strip-rows.png') });
   assert.deepEqual(errors, []);
 });
