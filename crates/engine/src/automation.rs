@@ -477,6 +477,16 @@ pub(crate) struct InsertLane {
     /// The value last given to the processor (NaN: none yet), so a grid point that changes
     /// nothing costs nothing.
     pub applied: f32,
+    /// The segment of the last grid point read: the next is found by a step from it.
+    pub seg: Option<usize>,
+}
+
+impl InsertLane {
+    /// The curve's value at `frame` (the parameter's units), found from the last one read.
+    pub fn value_at(&mut self, frame: u64) -> f32 {
+        self.seg = self.curve.segment_near(self.seg, frame);
+        self.curve.scale.from_curve(self.curve.x_in(self.seg, frame))
+    }
 }
 
 /// Every curve of one strip, as the audio side plays them. Built on the control side from the
@@ -527,7 +537,7 @@ impl StripLanes {
     }
 
     fn set_insert(&mut self, slot: usize, id: Option<usize>, curve: &Curve) {
-        let lane = InsertLane { slot, id, curve: curve.clone(), applied: f32::NAN };
+        let lane = InsertLane { slot, id, curve: curve.clone(), applied: f32::NAN, seg: None };
         match self.inserts.iter_mut().find(|l| l.slot == slot && l.id == id) {
             Some(existing) => *existing = lane,
             None => self.inserts.push(lane),
