@@ -316,6 +316,13 @@ pub struct LiveEngine {
 }
 
 impl LiveEngine {
+    /// Seconds between the engine's rendering and the speakers: the context's base latency and
+    /// its output latency, as the browser reports them (0 where it reports none).
+    pub fn output_latency(&self) -> f64 {
+        let read = |key: &str| js_sys::Reflect::get(&self.context, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64()).filter(|v| v.is_finite() && *v >= 0.0).unwrap_or(0.0);
+        read("baseLatency") + read("outputLatency")
+    }
+
     /// Starts the engine and loads a session and its audio into it.
     pub async fn start(
         module: &EngineModule,

@@ -74,6 +74,8 @@ pub struct Desk {
     pub history_len: RwSignal<(usize, usize)>,
     /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
     pending_seek: StoredValue<Option<(f64, f64)>>,
+    /// When the engine last reported its position, ms (`Date.now`).
+    reported_at: StoredValue<f64>,
     /// The sources the session and its history play, kept once each.
     pub sources: Sources,
 }
@@ -98,6 +100,7 @@ impl Desk {
             timeline: TimelineState::new(),
             selected_clip: RwSignal::new(None),
             history: StoredValue::new(History::default()),
+            reported_at: StoredValue::new(0.0),
             history_len: RwSignal::new((0, 0)),
             pending_seek: StoredValue::new(None),
             sources: Sources::new(),
@@ -276,9 +279,24 @@ impl Desk {
     fn on_meters(self, reading: MeterReading) {
         if !self.stale_position(reading.position) {
             self.position.set(reading.position);
+            self.reported_at.set_value(js_sys::Date::now());
         }
         self.playing.set(reading.playing);
         self.meters.reading(&reading.levels, reading.playing);
+    }
+
+    /// The frame the engineer hears now: while playing, the engine's last reported position
+    /// moved on by the time since the report and back by the audio output's latency — where a
+    /// gesture made now belongs on the timeline (an automation pass is written there).
+    pub fn heard_frame(self) -> u64 {
+        let reported = self.position.get_untracked().max(0.0);
+        if !self.playing.get_untracked() {
+            return reported as u64;
+        }
+        let rate = self.session.with_untracked(|s| s.sample_rate) as f64;
+        let age = (js_sys::Date::now() - self.reported_at.get_value()) / 1000.0;
+        let latency = self.engine.get_value().map_or(0.0, |e| e.output_latency());
+        heard_frame(reported, age, latency, rate)
     }
 
     fn with_engine(self, f: impl FnOnce(&LiveEngine)) {
@@ -695,4 +713,30 @@ pub(crate) fn mark(name: &str) {
 /// The desk of the running app.
 pub fn desk() -> Desk {
     expect_context::<Desk>()
+}
+
+/// The frame heard `age` seconds after the engine reported `reported`, with `latency` seconds
+/// between the engine and the speakers, at `rate`. The age is bounded (reports come some 30 times
+/// a second; a stalled page is not allowed to throw a gesture far ahead) and so is the latency.
+pub fn heard_frame(reported: f64, age: f64, latency: f64, rate: f64) -> u64 {
+    let age = if age.is_finite() { age.clamp(0.0, 0.1) } else { 0.0 };
+    let latency = if latency.is_finite() { latency.clamp(0.0, 0.5) } else { 0.0 };
+    (reported + (age - latency) * rate).max(0.0).round() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heard_frame;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn a_gesture_lands_where_it_was_heard() {
+        // 20 ms after a report of frame 48 000, with 30 ms to the speakers: 10 ms before it.
+        assert_eq!(heard_frame(48_000.0, 0.020, 0.030, 48_000.0), 47_520);
+        // A stalled page moves it on by 100 ms at most; with no latency reported none is taken off.
+        assert_eq!(heard_frame(48_000.0, 5.0, 0.0, 48_000.0), 52_800);
+        // Never before the start, whatever the browser reports.
+        assert_eq!(heard_frame(100.0, 0.0, f64::NAN, 48_000.0), 100);
+        assert_eq!(heard_frame(100.0, -3.0, 0.2, 48_000.0), 0);
+    }
 }

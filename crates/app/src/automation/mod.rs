@@ -94,7 +94,7 @@ impl Recorder {
         let Some(mode) = Self::writing(desk, strip) else { return false };
         // Trim rides levels only; a switch or choice in Trim is written as in Touch.
         let trim = mode == AutomationMode::Trim && param.range(&desk.session.with_untracked(|s| s.strip(strip).cloned()).unwrap_or_default()).is_some_and(|r| r.scale == mixroom_engine::Scale::Decibels);
-        let frame = desk.position.get_untracked().max(0.0) as u64;
+        let frame = desk.heard_frame();
         let existing = self.passes.with_untracked(|p| p.iter().position(|x| x.strip == strip && x.param == *param));
         if existing.is_none() {
             let shown = shown_value(desk, None, strip, param).unwrap_or(value);
@@ -148,7 +148,7 @@ impl Recorder {
             let pass = self.passes.try_update(|p| p.remove(i));
             if let Some(mut pass) = pass {
                 // Held still, a control is still touched: the pass runs to the release.
-                let now = desk.position.get_untracked().max(0.0) as u64;
+                let now = desk.heard_frame();
                 if let Some(&(frame, v)) = pass.recorded.last() {
                     if now > frame {
                         pass.recorded.push((now, v));
