@@ -6,6 +6,8 @@
 //! - `mixroom pack session.json --media DIR -o project.mixroom` packs a session and its audio
 //!   files (found by content id once imported at the session's rate) into a project file.
 //! - `mixroom info project.mixroom` says what a project holds.
+//! - `mixroom loudness FILE… [--json]` measures loudness to EBU R 128 / ITU-R BS.1770-4: of audio
+//!   files (any format the importer reads), or of the mix a session or project renders.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +51,17 @@ enum Command {
     Info {
         /// The project file (.mixroom).
         project: PathBuf,
+    },
+    /// Measures loudness to EBU R 128 / ITU-R BS.1770-4: integrated, maximum momentary and
+    /// short-term, loudness range, maximum true peak and PLR.
+    Loudness {
+        /// Audio files (WAV, AIFF, FLAC, MP3, Ogg Vorbis), project files (.mixroom) or session
+        /// files (their mix, rendered), or `demo`.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// One JSON object per file, one per line, instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Renders the S16 benchmark session and prints the time it took, as JSON (see docs/BENCHMARKS.md).
     BenchS16 {
@@ -96,6 +109,26 @@ fn run(cli: Cli) -> Result<(), String> {
             write_wav(&output, session.sample_rate, &left, &right)
         }
         Command::Pack { session, media, output } => pack(&session, &media, &output),
+        Command::Loudness { files, json } => {
+            let mut failed = 0;
+            for file in &files {
+                match loudness(file) {
+                    Ok(report) if json => {
+                        let value = serde_json::json!({ "file": file, "loudness": report });
+                        println!("{value}");
+                    }
+                    Ok(report) => print!("{}", loudness_table(file, &report)),
+                    Err(message) => {
+                        eprintln!("mixroom: {message}");
+                        failed += 1;
+                    }
+                }
+            }
+            match failed {
+                0 => Ok(()),
+                n => Err(format!("{n} of {} file(s) could not be measured", files.len())),
+            }
+        }
         Command::Info { project } => {
             let bytes = std::fs::read(&project).map_err(|e| format!("cannot read {}: {e}", project.display()))?;
             print!("{}", info(&bytes).map_err(|e| format!("{}: {e}", project.display()))?);
@@ -134,6 +167,41 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// The loudness of an audio file, or of the mix a session or project file renders.
+fn loudness(arg: &str) -> Result<mixroom_analysis::LoudnessReport, String> {
+    let is_mix = arg == "demo" || {
+        let head = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+        head.starts_with(b"PK") || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    };
+    if is_mix {
+        let (session, media) = load(arg)?;
+        let sources = sources(&session, &media)?;
+        let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
+        let [left, right] = engine.render_all();
+        return mixroom_analysis::loudness::measure(&[&left, &right], session.sample_rate).map_err(|e| format!("{arg}: {e}"));
+    }
+    let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    let name = Path::new(arg).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let decoded = mixroom_import::decode(bytes, &name, |_| true).map_err(|e| format!("{arg}: {e}"))?;
+    let channels: Vec<&[f32]> = decoded.channels.iter().map(|c| c.as_slice()).collect();
+    mixroom_analysis::loudness::measure(&channels, decoded.sample_rate).map_err(|e| format!("{arg}: {e}"))
+}
+
+/// `mixroom loudness` as a table: one figure a line, with its unit.
+fn loudness_table(file: &str, r: &mixroom_analysis::LoudnessReport) -> String {
+    let show = |v: Option<f64>, unit: &str| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.1} {unit}"));
+    format!(
+        "{file}\n  integrated        {}\n  momentary max     {}\n  short-term max    {}\n  loudness range    {}\n  true peak max     {}\n  PLR               {}\n  length            {:.1} s\n",
+        show(r.integrated, "LUFS"),
+        show(r.momentary_max, "LUFS"),
+        show(r.short_term_max, "LUFS"),
+        show(r.range, "LU"),
+        show(r.true_peak, "dBTP"),
+        show(r.plr, "LU"),
+        r.seconds
+    )
 }
 
 /// The audio of a session's sources, by content id.

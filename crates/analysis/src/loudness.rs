@@ -1,0 +1,175 @@
+//! Loudness to EBU R 128 / ITU-R BS.1770-4, measured by the `ebur128` crate (not a second,
+//! hand-written implementation): momentary (400 ms), short-term (3 s), integrated (gated),
+//! loudness range (EBU TECH 3342), maximum true peak (4× oversampled, per BS.1770-4 Annex 2) and
+//! the peak-to-loudness ratio.
+//!
+//! The meter runs in histogram mode, so its memory stays the same whatever the programme's length.
+//! Momentary and short-term maxima are read every 100 ms of audio (the EBU's refresh rate of at
+//! least 10 per second), whatever the size of the pieces the audio arrives in.
+
+use ebur128::{EbuR128, Mode};
+use serde::Serialize;
+
+/// Frames between readings of the momentary and short-term loudness, at `rate`: 100 ms.
+fn reading_interval(rate: u32) -> usize {
+    (rate as usize / 10).max(1)
+}
+
+/// A programme's loudness figures. Loudness in LUFS, range in LU, peaks in dBTP / dBFS; a figure
+/// the programme is too short or too quiet to have is `None` (JSON `null`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LoudnessReport {
+    /// Integrated (gated) loudness, LUFS.
+    pub integrated: Option<f64>,
+    /// The highest momentary (400 ms) loudness read, LUFS.
+    pub momentary_max: Option<f64>,
+    /// The highest short-term (3 s) loudness read, LUFS.
+    pub short_term_max: Option<f64>,
+    /// Loudness range (LRA), LU.
+    pub range: Option<f64>,
+    /// Maximum true peak over all channels, dBTP.
+    pub true_peak: Option<f64>,
+    /// Maximum sample peak over all channels, dBFS.
+    pub sample_peak: Option<f64>,
+    /// Peak-to-loudness ratio: true peak less integrated loudness, LU.
+    pub plr: Option<f64>,
+    /// Seconds measured.
+    pub seconds: f64,
+}
+
+/// A loudness meter over a programme fed in pieces of any size.
+pub struct Loudness {
+    meter: EbuR128,
+    channels: usize,
+    rate: u32,
+    /// Frames since the last reading of momentary and short-term loudness.
+    since_reading: usize,
+    frames: u64,
+    momentary_max: f64,
+    short_term_max: f64,
+}
+
+/// Why a meter cannot be made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoudnessError(pub String);
+
+impl std::fmt::Display for LoudnessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LoudnessError {}
+
+/// dB of a linear peak (`None` for silence).
+fn peak_db(linear: f64) -> Option<f64> {
+    (linear > 0.0 && linear.is_finite()).then(|| 20.0 * linear.log10())
+}
+
+/// A loudness figure, or `None` where the meter has none (−∞: too short, or all gated away).
+fn figure(value: Result<f64, ebur128::Error>) -> Option<f64> {
+    value.ok().filter(|v| v.is_finite())
+}
+
+impl Loudness {
+    /// A meter for `channels` channels (1 to 8: mono, stereo, or the first of a surround layout,
+    /// weighted as BS.1770-4 weights them) at `rate` Hz.
+    pub fn new(channels: usize, rate: u32) -> Result<Loudness, LoudnessError> {
+        if !(1..=8).contains(&channels) {
+            return Err(LoudnessError(format!("loudness is measured on 1 to 8 channels, not {channels}")));
+        }
+        if !(8_000..=768_000).contains(&rate) {
+            return Err(LoudnessError(format!("loudness is measured at 8 kHz to 768 kHz, not {rate} Hz")));
+        }
+        let mode = Mode::I | Mode::LRA | Mode::M | Mode::S | Mode::TRUE_PEAK | Mode::SAMPLE_PEAK | Mode::HISTOGRAM;
+        // A mono programme is one channel of weight 1, as BS.1770-4 defines it (and as pyloudnorm
+        // and ffmpeg read it): 3 LU below the same signal on both channels of a stereo file.
+        let meter = EbuR128::new(channels as u32, rate, mode).map_err(|e| LoudnessError(format!("the loudness meter could not start: {e:?}")))?;
+        Ok(Loudness { meter, channels, rate, since_reading: 0, frames: 0, momentary_max: f64::NEG_INFINITY, short_term_max: f64::NEG_INFINITY })
+    }
+
+    /// Adds frames given channel by channel (each slice one channel, all of one length).
+    pub fn add_planar(&mut self, channels: &[&[f32]]) {
+        let n = channels.iter().map(|c| c.len()).min().unwrap_or(0);
+        if channels.len() != self.channels || n == 0 {
+            return;
+        }
+        // In pieces that end on every 100-ms reading point of the programme.
+        let interval = reading_interval(self.rate);
+        let mut at = 0;
+        while at < n {
+            let take = (interval - self.since_reading).min(n - at);
+            let piece: Vec<&[f32]> = channels.iter().map(|c| &c[at..at + take]).collect();
+            // The meter refuses only a wrong channel count, checked above.
+            let _ = self.meter.add_frames_planar_f32(&piece);
+            at += take;
+            self.since_reading += take;
+            self.frames += take as u64;
+            if self.since_reading == interval {
+                self.since_reading = 0;
+                self.read_maxima();
+            }
+        }
+    }
+
+    /// Adds interleaved frames (`channels` samples a frame).
+    pub fn add_interleaved(&mut self, samples: &[f32]) {
+        let c = self.channels;
+        let frames = samples.len() / c;
+        let planar: Vec<Vec<f32>> = (0..c).map(|ch| (0..frames).map(|i| samples[i * c + ch]).collect()).collect();
+        let views: Vec<&[f32]> = planar.iter().map(|p| p.as_slice()).collect();
+        self.add_planar(&views);
+    }
+
+    fn read_maxima(&mut self) {
+        // Momentary loudness exists from the first 400 ms, short-term from the first 3 s.
+        let seconds = self.frames as f64 / self.rate as f64;
+        if seconds >= 0.4 {
+            if let Some(m) = figure(self.meter.loudness_momentary()) {
+                self.momentary_max = self.momentary_max.max(m);
+            }
+        }
+        if seconds >= 3.0 {
+            if let Some(s) = figure(self.meter.loudness_shortterm()) {
+                self.short_term_max = self.short_term_max.max(s);
+            }
+        }
+    }
+
+    /// The momentary (400 ms) loudness now, LUFS.
+    pub fn momentary(&self) -> Option<f64> {
+        figure(self.meter.loudness_momentary())
+    }
+
+    /// The short-term (3 s) loudness now, LUFS.
+    pub fn short_term(&self) -> Option<f64> {
+        figure(self.meter.loudness_shortterm())
+    }
+
+    /// The figures of everything added so far.
+    pub fn report(&self) -> LoudnessReport {
+        let integrated = figure(self.meter.loudness_global());
+        let channels = 0..self.channels as u32;
+        let true_peak = channels.clone().filter_map(|c| self.meter.true_peak(c).ok()).fold(0.0f64, f64::max);
+        let sample_peak = channels.filter_map(|c| self.meter.sample_peak(c).ok()).fold(0.0f64, f64::max);
+        let true_peak = peak_db(true_peak);
+        let finite = |v: f64| v.is_finite().then_some(v);
+        LoudnessReport {
+            integrated,
+            momentary_max: finite(self.momentary_max),
+            short_term_max: finite(self.short_term_max),
+            range: figure(self.meter.loudness_range()).filter(|_| integrated.is_some()),
+            true_peak,
+            sample_peak: peak_db(sample_peak),
+            plr: true_peak.zip(integrated).map(|(p, i)| p - i),
+            seconds: self.frames as f64 / self.rate as f64,
+        }
+    }
+}
+
+/// The figures of a whole programme given channel by channel.
+pub fn measure(channels: &[&[f32]], rate: u32) -> Result<LoudnessReport, LoudnessError> {
+    let mut meter = Loudness::new(channels.len(), rate)?;
+    meter.add_planar(channels);
+    Ok(meter.report())
+}

@@ -1,0 +1,105 @@
+//! The EBU's loudness test signals, generated from their published definitions (EBU TECH 3341 v4,
+//! "Loudness Metering: 'EBU Mode' metering to supplement EBU R 128 loudness normalization",
+//! cases 1–5; EBU TECH 3342 v4, "Loudness Range", cases 1–4), read within the EBU's tolerances:
+//! ±0.1 LU for loudness, ±1 LU for the loudness range. And true peak on a signal whose true peak is
+//! known analytically.
+
+use mixroom_analysis::loudness::{measure, Loudness};
+
+const RATE: u32 = 48_000;
+
+/// A stereo 1 kHz sine, the same on both channels, in stretches of (seconds, peak level in dBFS).
+/// (In TECH 3341 and 3342 a sine's level is its peak level: a stereo 1 kHz sine at −23 dBFS reads
+/// −23 LUFS.)
+fn tone(stretches: &[(f64, f64)]) -> Vec<f32> {
+    let mut out = Vec::new();
+    let mut n = 0u64;
+    for &(seconds, dbfs) in stretches {
+        let amplitude = 10f64.powf(dbfs / 20.0);
+        for _ in 0..(seconds * RATE as f64).round() as u64 {
+            out.push((amplitude * (2.0 * std::f64::consts::PI * 1_000.0 * n as f64 / RATE as f64).sin()) as f32);
+            n += 1;
+        }
+    }
+    out
+}
+
+fn stereo(signal: &[f32]) -> mixroom_analysis::LoudnessReport {
+    measure(&[signal, signal], RATE).unwrap()
+}
+
+fn within(what: &str, value: Option<f64>, expected: f64, tolerance: f64) {
+    let v = value.unwrap_or_else(|| panic!("{what}: no reading"));
+    assert!((v - expected).abs() <= tolerance, "{what}: {v:.3}, expected {expected} ± {tolerance}");
+}
+
+#[test]
+fn tech_3341_cases_1_to_5() {
+    // 1: −23 dBFS for 20 s: M, S and I read −23.0.
+    let r = stereo(&tone(&[(20.0, -23.0)]));
+    within("3341/1 momentary", r.momentary_max, -23.0, 0.1);
+    within("3341/1 short-term", r.short_term_max, -23.0, 0.1);
+    within("3341/1 integrated", r.integrated, -23.0, 0.1);
+    // 2: −33 dBFS for 20 s: −33.0.
+    let r = stereo(&tone(&[(20.0, -33.0)]));
+    within("3341/2 momentary", r.momentary_max, -33.0, 0.1);
+    within("3341/2 short-term", r.short_term_max, -33.0, 0.1);
+    within("3341/2 integrated", r.integrated, -33.0, 0.1);
+    // 3: −36, −23, −36 dBFS for 10, 60, 10 s: the relative gate leaves the −23: I = −23.0.
+    within("3341/3 integrated", stereo(&tone(&[(10.0, -36.0), (60.0, -23.0), (10.0, -36.0)])).integrated, -23.0, 0.1);
+    // 4: −72, −36, −23, −36, −72 dBFS for 10, 10, 60, 10, 10 s: the absolute gate too.
+    within("3341/4 integrated", stereo(&tone(&[(10.0, -72.0), (10.0, -36.0), (60.0, -23.0), (10.0, -36.0), (10.0, -72.0)])).integrated, -23.0, 0.1);
+    // 5: −26, −20, −26 dBFS for 20, 20.1, 20 s: I = −23.0.
+    within("3341/5 integrated", stereo(&tone(&[(20.0, -26.0), (20.1, -20.0), (20.0, -26.0)])).integrated, -23.0, 0.1);
+}
+
+#[test]
+fn tech_3342_cases_1_to_4() {
+    within("3342/1", stereo(&tone(&[(20.0, -20.0), (20.0, -30.0)])).range, 10.0, 1.0);
+    within("3342/2", stereo(&tone(&[(20.0, -20.0), (20.0, -15.0)])).range, 5.0, 1.0);
+    within("3342/3", stereo(&tone(&[(20.0, -40.0), (20.0, -20.0)])).range, 20.0, 1.0);
+    within("3342/4", stereo(&tone(&[(20.0, -50.0), (20.0, -35.0), (20.0, -20.0), (20.0, -35.0), (20.0, -50.0)])).range, 15.0, 1.0);
+}
+
+#[test]
+fn a_sine_sampled_between_its_peaks_reads_its_true_peak() {
+    // A sine at fs/4 whose samples fall 45° off its peaks: every sample is ±0.707 of the
+    // amplitude, the waveform between them reaches the amplitude — 3.01 dB above the sample peak.
+    let amplitude = 0.5f64;
+    let samples: Vec<f32> = (0..RATE as usize * 2).map(|n| (amplitude * (std::f64::consts::FRAC_PI_2 * n as f64 + std::f64::consts::FRAC_PI_4).sin()) as f32).collect();
+    let r = stereo(&samples);
+    let sample_peak = r.sample_peak.unwrap();
+    within("sample peak", Some(sample_peak), 20.0 * (amplitude * std::f64::consts::FRAC_1_SQRT_2).log10(), 0.01);
+    let true_peak = r.true_peak.unwrap();
+    let expected = 20.0 * amplitude.log10();
+    assert!(true_peak - expected <= 0.2 && expected - true_peak <= 0.4, "true peak {true_peak:.3} dBTP, the sine's peak {expected:.3}");
+    assert!(true_peak - sample_peak > 2.6, "the true peak is above the sample peak: {true_peak:.2} against {sample_peak:.2}");
+    within("PLR", r.plr, true_peak - r.integrated.unwrap(), 1e-9);
+}
+
+#[test]
+fn the_figures_do_not_depend_on_the_pieces_the_audio_comes_in() {
+    let signal = tone(&[(5.0, -30.0), (10.0, -18.0), (5.0, -40.0)]);
+    let whole = stereo(&signal);
+    let mut meter = Loudness::new(2, RATE).unwrap();
+    let mut at = 0;
+    for (k, size) in [128usize, 1, 4_799, 48_000, 37].iter().cycle().enumerate() {
+        if at >= signal.len() {
+            break;
+        }
+        let end = (at + size + k % 3).min(signal.len());
+        meter.add_planar(&[&signal[at..end], &signal[at..end]]);
+        at = end;
+    }
+    assert_eq!(meter.report(), whole);
+}
+
+#[test]
+fn silence_and_short_programmes_have_no_loudness_and_odd_inputs_are_refused() {
+    let r = stereo(&vec![0.0; RATE as usize]);
+    assert_eq!((r.integrated, r.momentary_max, r.short_term_max, r.range, r.true_peak, r.plr), (None, None, None, None, None, None));
+    let short = stereo(&tone(&[(0.2, -20.0)]));
+    assert_eq!((short.momentary_max, short.short_term_max), (None, None), "shorter than a momentary window");
+    assert!(Loudness::new(0, RATE).is_err());
+    assert!(Loudness::new(2, 1).is_err());
+}
