@@ -680,7 +680,7 @@ fn StripRowHeader(strip: StripRef, name: String) -> impl IntoView {
     let selected = move || desk.selected.get() == Some(strip);
     let label = if strip == StripRef::Master { format!("{name} automation row") } else { format!("{name} return automation row") };
     view! {
-        <div class="track-header strip-row-header" class:selected=selected role="group" aria-label=label
+        <div class="strip-row-header" class:selected=selected role="group" aria-label=label
             on:pointerdown=move |_| desk.selected.set(Some(strip))>
             <span class="strip-row-name">{name.clone()}</span>
             {(strip != StripRef::Master).then(|| view! { <StripToggle strip=strip param=StripParam::Mute name=name.clone() /> })}
