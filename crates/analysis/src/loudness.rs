@@ -99,9 +99,13 @@ impl Loudness {
         let mut at = 0;
         while at < n {
             let take = (interval - self.since_reading).min(n - at);
-            let piece: Vec<&[f32]> = channels.iter().map(|c| &c[at..at + take]).collect();
+            // No allocation here: a piece's channels in a fixed array (at most 8).
+            let mut piece: [&[f32]; 8] = [&[]; 8];
+            for (p, c) in piece.iter_mut().zip(channels) {
+                *p = &c[at..at + take];
+            }
             // The meter refuses only a wrong channel count, checked above.
-            let _ = self.meter.add_frames_planar_f32(&piece);
+            let _ = self.meter.add_frames_planar_f32(&piece[..self.channels]);
             at += take;
             self.since_reading += take;
             self.frames += take as u64;

@@ -2,9 +2,12 @@
 //! "Loudness Metering: 'EBU Mode' metering to supplement EBU R 128 loudness normalization",
 //! cases 1–5; EBU TECH 3342 v4, "Loudness Range", cases 1–4), read within the EBU's tolerances:
 //! ±0.1 LU for loudness, ±1 LU for the loudness range. And true peak on a signal whose true peak is
-//! known analytically.
+//! known analytically. The same tests run natively and, in WebAssembly, in headless Chromium.
 
 use mixroom_analysis::loudness::{measure, Loudness};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const RATE: u32 = 48_000;
 
@@ -33,7 +36,8 @@ fn within(what: &str, value: Option<f64>, expected: f64, tolerance: f64) {
     assert!((v - expected).abs() <= tolerance, "{what}: {v:.3}, expected {expected} ± {tolerance}");
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn tech_3341_cases_1_to_5() {
     // 1: −23 dBFS for 20 s: M, S and I read −23.0.
     let r = stereo(&tone(&[(20.0, -23.0)]));
@@ -53,7 +57,8 @@ fn tech_3341_cases_1_to_5() {
     within("3341/5 integrated", stereo(&tone(&[(20.0, -26.0), (20.1, -20.0), (20.0, -26.0)])).integrated, -23.0, 0.1);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn tech_3342_cases_1_to_4() {
     within("3342/1", stereo(&tone(&[(20.0, -20.0), (20.0, -30.0)])).range, 10.0, 1.0);
     within("3342/2", stereo(&tone(&[(20.0, -20.0), (20.0, -15.0)])).range, 5.0, 1.0);
@@ -61,7 +66,8 @@ fn tech_3342_cases_1_to_4() {
     within("3342/4", stereo(&tone(&[(20.0, -50.0), (20.0, -35.0), (20.0, -20.0), (20.0, -35.0), (20.0, -50.0)])).range, 15.0, 1.0);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn a_sine_sampled_between_its_peaks_reads_its_true_peak() {
     // A sine at fs/4 whose samples fall 45° off its peaks: every sample is ±0.707 of the
     // amplitude, the waveform between them reaches the amplitude — 3.01 dB above the sample peak.
@@ -77,7 +83,8 @@ fn a_sine_sampled_between_its_peaks_reads_its_true_peak() {
     within("PLR", r.plr, true_peak - r.integrated.unwrap(), 1e-9);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn the_figures_do_not_depend_on_the_pieces_the_audio_comes_in() {
     let signal = tone(&[(5.0, -30.0), (10.0, -18.0), (5.0, -40.0)]);
     let whole = stereo(&signal);
@@ -94,7 +101,8 @@ fn the_figures_do_not_depend_on_the_pieces_the_audio_comes_in() {
     assert_eq!(meter.report(), whole);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn silence_and_short_programmes_have_no_loudness_and_odd_inputs_are_refused() {
     let r = stereo(&vec![0.0; RATE as usize]);
     assert_eq!((r.integrated, r.momentary_max, r.short_term_max, r.range, r.true_peak, r.plr), (None, None, None, None, None, None));

@@ -120,7 +120,7 @@ fn test(only: &[String]) -> Result<(), String> {
             run_with(
                 &env,
                 "cargo",
-                &["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "mixroom-app", "-p", "mixroom-worklet", "-p", "mixroom-import-worker", "--lib", "--tests"],
+                &["test", "--release", "--target", "wasm32-unknown-unknown", "-p", "mixroom-app", "-p", "mixroom-worklet", "-p", "mixroom-import-worker", "-p", "mixroom-analysis", "--lib", "--tests"],
                 &vars,
             )
         })?;
