@@ -116,15 +116,6 @@ impl Loudness {
         }
     }
 
-    /// Adds interleaved frames (`channels` samples a frame).
-    pub fn add_interleaved(&mut self, samples: &[f32]) {
-        let c = self.channels;
-        let frames = samples.len() / c;
-        let planar: Vec<Vec<f32>> = (0..c).map(|ch| (0..frames).map(|i| samples[i * c + ch]).collect()).collect();
-        let views: Vec<&[f32]> = planar.iter().map(|p| p.as_slice()).collect();
-        self.add_planar(&views);
-    }
-
     fn read_maxima(&mut self) {
         // Momentary loudness exists from the first 400 ms, short-term from the first 3 s.
         let seconds = self.frames as f64 / self.rate as f64;
@@ -138,16 +129,6 @@ impl Loudness {
                 self.short_term_max = self.short_term_max.max(s);
             }
         }
-    }
-
-    /// The momentary (400 ms) loudness now, LUFS.
-    pub fn momentary(&self) -> Option<f64> {
-        figure(self.meter.loudness_momentary())
-    }
-
-    /// The short-term (3 s) loudness now, LUFS.
-    pub fn short_term(&self) -> Option<f64> {
-        figure(self.meter.loudness_shortterm())
     }
 
     /// The figures of everything added so far.

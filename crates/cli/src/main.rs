@@ -171,18 +171,19 @@ fn run(cli: Cli) -> Result<(), String> {
 
 /// The loudness of an audio file, or of the mix a session or project file renders.
 fn loudness(arg: &str) -> Result<mixroom_analysis::LoudnessReport, String> {
-    let is_mix = arg == "demo" || {
-        let head = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
-        head.starts_with(b"PK") || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-    };
-    if is_mix {
-        let (session, media) = load(arg)?;
+    let mix = |(session, media): (Session, Media)| {
         let sources = sources(&session, &media)?;
         let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
         let [left, right] = engine.render_all();
-        return mixroom_analysis::loudness::measure(&[&left, &right], session.sample_rate).map_err(|e| format!("{arg}: {e}"));
+        mixroom_analysis::loudness::measure(&[&left, &right], session.sample_rate).map_err(|e| format!("{arg}: {e}"))
+    };
+    if arg == "demo" {
+        return mix(load(arg)?);
     }
     let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    if is_session_or_project(&bytes) {
+        return mix(load_bytes(arg, bytes)?);
+    }
     let name = Path::new(arg).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let decoded = mixroom_import::decode(bytes, &name, |_| true).map_err(|e| format!("{arg}: {e}"))?;
     let channels: Vec<&[f32]> = decoded.channels.iter().map(|c| c.as_slice()).collect();
@@ -214,6 +215,16 @@ fn load(arg: &str) -> Result<(Session, Media), String> {
         return Ok((Session::demo(), Media::new()));
     }
     let bytes = std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    load_bytes(arg, bytes)
+}
+
+/// Whether `bytes` are a project file (a zip) or a session file (JSON) rather than audio.
+fn is_session_or_project(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK") || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// [`load`] of a file already read.
+fn load_bytes(arg: &str, bytes: Vec<u8>) -> Result<(Session, Media), String> {
     let said = |repairs: &mixroom_session::Repairs| {
         // Values beyond the limits are mended, not refused: the render goes ahead, and says so.
         for repair in &repairs.0 {

@@ -200,7 +200,14 @@ impl Curve {
 
     /// The parameter's value at `frame`, in its own units (dB, Hz, …). An empty curve gives 0.
     pub fn value_at(&self, frame: u64) -> f32 {
-        self.scale.from_curve(self.x_in(self.segment(frame), frame))
+        self.value_near(&mut None, frame)
+    }
+
+    /// [`Curve::value_at`], the segment found from `hint` (the last one read: a step on from it)
+    /// and left there for the next reading.
+    pub(crate) fn value_near(&self, hint: &mut Option<usize>, frame: u64) -> f32 {
+        *hint = self.segment_near(*hint, frame);
+        self.scale.from_curve(self.x_in(*hint, frame))
     }
 
     /// [`Curve::segment`] of `frame`, found by walking on from `hint` (the segment of an earlier
@@ -481,13 +488,6 @@ pub(crate) struct InsertLane {
     pub seg: Option<usize>,
 }
 
-impl InsertLane {
-    /// The curve's value at `frame` (the parameter's units), found from the last one read.
-    pub fn value_at(&mut self, frame: u64) -> f32 {
-        self.seg = self.curve.segment_near(self.seg, frame);
-        self.curve.scale.from_curve(self.curve.x_in(self.seg, frame))
-    }
-}
 
 /// Every curve of one strip, as the audio side plays them. Built on the control side from the
 /// strip's `(Target, Curve)` list and swapped in whole ([`crate::Engine::set_automation`]).

@@ -848,7 +848,7 @@ impl Plan {
                 // processor ramps to it over the stretch and arrives on time. Switches and
                 // choices change on their grid point.
                 let ahead = if matches!(a.curve.scale(), Scale::Steps | Scale::Switch) { 0 } else { INSERT_GRID };
-                let v = a.value_at(frame + ahead);
+                let v = a.curve.value_near(&mut a.seg, frame + ahead);
                 if v.to_bits() == a.applied.to_bits() {
                     continue;
                 }

@@ -79,12 +79,13 @@ impl Lanes {
         Lanes { shown, selected: RwSignal::new(None), tool: RwSignal::new(Tool::Pointer), clipboard: StoredValue::new(Vec::new()) }
     }
 
-    /// Shows `param`'s lane under strip `strip`'s row (once).
+    /// Shows `param`'s lane under strip `strip`'s row (once; at most as many lanes as a stored
+    /// view keeps, so that what is open here is what a reload opens).
     pub fn show(self, s: &Session, strip: StripRef, param: &Param) {
         let Some(id) = key_of(s, strip) else { return };
         let address = param.address();
         self.shown.update(|v| {
-            if !v.iter().any(|(t, a)| *t == id && *a == address) {
+            if v.len() < mixroom_session::stored::MAX_SHOWN_LANES && !v.iter().any(|(t, a)| *t == id && *a == address) {
                 v.push((id, address));
             }
         });
