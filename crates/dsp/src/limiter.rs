@@ -14,6 +14,7 @@ use crate::delay::DelayLine;
 use crate::lanes::{Lanes, F32x4};
 use crate::param::{ParamInfo, Taper, Unit};
 use crate::stereo::StereoProcessor;
+use crate::MAX_BLOCK;
 
 /// Parameter table of [`Limiter`].
 pub const LIMITER_PARAMS: &[ParamInfo] = &[
@@ -31,6 +32,11 @@ const PHASES: usize = 8;
 const TAPS: usize = 32;
 /// The interpolated points sit between the 8th and 9th newest samples: the detector's delay.
 const DETECTOR_DELAY: usize = TAPS / 2;
+/// The detector's taps in groups of four (group k: taps 4k … 4k+3, tap 0 the newest sample), in
+/// the order [`Limiter::true_peak`] adds them: the 8 taps around the interpolated points, then 8
+/// more, then the outer 16. The filter's L1 norm left after the first stage is about 0.33, after
+/// the second about 0.06.
+const STAGES: [&[usize]; 3] = [&[3, 4], &[2, 5], &[0, 1, 6, 7]];
 
 /// The detector's polyphase interpolation filter: an 8× band-limited (sinc) interpolator over 16
 /// samples, Kaiser-windowed (β = 7), designed in f64. It reconstructs the waveform between samples
@@ -92,13 +98,18 @@ pub struct Limiter {
     /// The interpolation filter by tap: phases 0–3 and 4–7 in the lanes of two vectors, so that one
     /// multiply-add per tap advances four interpolated points at once.
     filter: [[F32x4; 2]; TAPS],
-    /// The newest TAPS input samples per channel, twice over (a ring written at `pos` and
-    /// `pos + TAPS`), so the last TAPS samples are always one contiguous slice.
-    history: [[f32; 2 * TAPS]; 2],
-    history_pos: usize,
+    /// Per channel, the input (bounded and gained) of the block being processed, after the
+    /// newest TAPS − 1 samples of the blocks before it: every detector window is one slice.
+    line: [[f32; TAPS - 1 + MAX_BLOCK]; 2],
+    /// The gain each sample of the block requires (at most 1).
+    required: [f32; MAX_BLOCK],
     /// The largest sum of absolute coefficients of any phase: no interpolated point exceeds it times
     /// the largest sample.
     filter_l1: f32,
+    /// The largest L1 norm, over the phases, of the taps left after each stage but the last of
+    /// [`STAGES`]: how far the taps not yet added can move an interpolated point, per unit of the
+    /// largest sample.
+    outer_l1: [f32; STAGES.len() - 1],
     audio: [DelayLine; 2],
     /// Monotone queue of (index, required gain) for the running minimum over the hold window.
     queue: Vec<(u64, f32)>,
@@ -133,9 +144,14 @@ impl Limiter {
                 let table = interpolation_filter();
                 core::array::from_fn(|k| [F32x4::from([table[0][k], table[1][k], table[2][k], table[3][k]]), F32x4::from([table[4][k], table[5][k], table[6][k], table[7][k]])])
             },
-            history: [[0.0; 2 * TAPS]; 2],
-            history_pos: 0,
+            line: [[0.0; TAPS - 1 + MAX_BLOCK]; 2],
+            required: [1.0; MAX_BLOCK],
             filter_l1: interpolation_filter().iter().map(|p| p.iter().map(|c| c.abs()).sum::<f32>()).fold(1.0f32, f32::max) * 1.0001,
+            outer_l1: core::array::from_fn(|s| {
+                let added = |tap: usize| STAGES[..=s].iter().any(|g| g.contains(&(tap / 4)));
+                let left = |p: &[f32; TAPS]| -> f32 { p.iter().enumerate().filter(|&(k, _)| !added(k)).map(|(_, c)| c.abs()).sum() };
+                interpolation_filter().iter().map(left).fold(0.0f32, f32::max) * 1.01
+            }),
             audio: [DelayLine::new(lookahead + DETECTOR_DELAY + 2), DelayLine::new(lookahead + DETECTOR_DELAY + 2)],
             queue: vec![(0, 1.0); hold + 1],
             queue_head: 0,
@@ -165,27 +181,69 @@ impl Limiter {
     }
 
     /// Largest magnitude of the reconstructed waveform between the samples at the detector delay;
-    /// `window` holds the last TAPS samples, oldest first.
+    /// `window` holds the last TAPS samples, oldest first. When the interpolated points are
+    /// certainly under `ceiling`, the detector may stop early and return 0: all the caller asks is
+    /// whether, and how far, the peak exceeds the ceiling.
     ///
-    /// The dot products run in four interleaved partial sums (taps k, k+1, k+2, k+3): one running sum
-    /// would make every tap wait for the previous addition, and the detector would cost four times
-    /// as long. The order of the additions is fixed, so every target computes the same bits.
-    #[inline]
-    fn true_peak(&self, window: &[f32]) -> f32 {
-        let peak = max(window[TAPS - DETECTOR_DELAY].abs(), window[TAPS - 1 - DETECTOR_DELAY].abs());
+    /// The sums run outwards from the centre in [`STAGES`], the taps nearest the interpolated
+    /// points first, as they carry nearly all of the result. After a stage, the taps not yet added
+    /// can move a point by at most their L1 norm ([`Limiter::outer_l1`]) times the largest of the
+    /// samples they multiply; when even that leaves every point under the ceiling, the rest is
+    /// skipped. Music near the ceiling mostly stops after the first stage or the second: a quarter
+    /// or half of the work. When every stage runs, they are added in one fixed order, so the exact
+    /// figure has the same bits whichever sample's detector went how far, and on every target.
+    // Not inlined: in the sample loop, the 64 filter vectors were hoisted out of it and spilled
+    // (in WebAssembly most of all); called, it loads the few a stage needs.
+    #[inline(never)]
+    fn true_peak(&self, window: &[f32; TAPS], ceiling: f32) -> f32 {
+        // The tests are made on whole vectors, with no comparison of single numbers: WebAssembly
+        // engines compile a floating-point select to a branch, and a branch on the audio costs
+        // more than the taps it saves.
+        let samples = Lanes::max(F32x4::splat(window[TAPS - DETECTOR_DELAY]).abs(), F32x4::splat(window[TAPS - 1 - DETECTOR_DELAY]).abs());
+        // Under the ceiling with a margin far beyond the rounding of the sums (a few ulps).
+        let under = F32x4::splat(ceiling * 0.9999);
+        // The stages' groups are symmetric about the centre, so a group of taps is a group of the
+        // window too (taps 4k … 4k+3 are window[28 − 4k … 32 − 4k]: group 7 − k).
+        let far = loudest_of(window, STAGES[2]);
+        let near = largest_lane(Lanes::max(far, loudest_of(window, STAGES[1])));
+        let far = largest_lane(far);
+        let (mut lo, mut hi) = self.dot(window, STAGES[0]);
+        let so_far = Lanes::max(samples, Lanes::max(lo.abs(), hi.abs()));
+        if (so_far + near * F32x4::splat(self.outer_l1[0])).simd_lt(under).all() {
+            return 0.0;
+        }
+        let (l, h) = self.dot(window, STAGES[1]);
+        lo += l;
+        hi += h;
+        let so_far = Lanes::max(samples, Lanes::max(lo.abs(), hi.abs()));
+        if (so_far + far * F32x4::splat(self.outer_l1[1])).simd_lt(under).all() {
+            return 0.0;
+        }
+        let (l, h) = self.dot(window, STAGES[2]);
+        lo += l;
+        hi += h;
+        let [a, b, c, d] = Lanes::max(samples, Lanes::max(lo.abs(), hi.abs())).to_array();
+        max(max(a, b), max(c, d))
+    }
+
+    /// The interpolated points' sums over the taps of `chunks` (groups of four taps).
+    ///
+    /// Each dot product runs in four interleaved partial sums (taps k, k+1, k+2, k+3): one running
+    /// sum would make every tap wait for the previous addition, and the detector would cost four
+    /// times as long. The order of the additions is fixed, so every target computes the same bits.
+    #[inline(always)]
+    fn dot(&self, window: &[f32; TAPS], chunks: &[usize]) -> (F32x4, F32x4) {
         let zero = F32x4::splat(0.0);
         let (mut lo, mut hi) = ([zero; 4], [zero; 4]);
-        for (k, taps) in self.filter.chunks_exact(4).enumerate() {
-            for (j, [c_lo, c_hi]) in taps.iter().enumerate() {
+        for &k in chunks {
+            for j in 0..4 {
+                let [c_lo, c_hi] = self.filter[4 * k + j];
                 let x = F32x4::splat(window[TAPS - 1 - (4 * k + j)]);
-                lo[j] += *c_lo * x;
-                hi[j] += *c_hi * x;
+                lo[j] += c_lo * x;
+                hi[j] += c_hi * x;
             }
         }
-        let lo = (lo[0] + lo[1]) + (lo[2] + lo[3]);
-        let hi = (hi[0] + hi[1]) + (hi[2] + hi[3]);
-        let [a, b, c, d] = Lanes::max(lo.abs(), hi.abs()).to_array();
-        max(max(peak, max(a, b)), max(c, d))
+        ((lo[0] + lo[1]) + (lo[2] + lo[3]), (hi[0] + hi[1]) + (hi[2] + hi[3]))
     }
 
     /// Pushes a required gain and returns the minimum over the hold window.
@@ -231,7 +289,7 @@ impl StereoProcessor for Limiter {
     }
 
     fn reset(&mut self) {
-        self.history = [[0.0; 2 * TAPS]; 2];
+        self.line = [[0.0; TAPS - 1 + MAX_BLOCK]; 2];
         self.audio.iter_mut().for_each(DelayLine::clear);
         self.queue_len = 0;
         self.ring.fill(1.0);
@@ -250,31 +308,48 @@ impl StereoProcessor for Limiter {
     }
 
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        for (l, r) in left.chunks_mut(MAX_BLOCK).zip(right.chunks_mut(MAX_BLOCK)) {
+            self.process_block(l, r);
+        }
+        crate::flush_block(left);
+        crate::flush_block(right);
+    }
+}
+
+impl Limiter {
+    /// Up to [`MAX_BLOCK`] samples, in three passes: the input gained; the gain each sample
+    /// requires (the detector); the gain applied. Each pass is a small loop of its own, and every
+    /// detector window is one slice of [`Limiter::line`].
+    fn process_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len().min(right.len()).min(MAX_BLOCK);
+        for i in 0..n {
+            self.input_gain += (self.input_gain_target - self.input_gain) * self.gain_step;
+            self.line[0][TAPS - 1 + i] = bounded(left[i]) * self.input_gain;
+            self.line[1][TAPS - 1 + i] = bounded(right[i]) * self.input_gain;
+        }
+        // An interpolated point is at most the filter's L1 norm times the largest sample it is made
+        // of. When that bound is under the ceiling for every window of the block, every required
+        // gain is 1: the detector is skipped, with the very same result.
+        let ceiling = self.ceiling;
+        let loudest = self.line.iter().flat_map(|c| &c[..TAPS - 1 + n]).fold(0.0f32, |m, &x| max(m, x.abs()));
+        if loudest * self.filter_l1 < ceiling {
+            self.required[..n].fill(1.0);
+        } else {
+            for i in 0..n {
+                let mut peak = 0.0f32;
+                for c in 0..2 {
+                    if let Some(window) = self.line[c][i..].first_chunk::<TAPS>() {
+                        peak = max(peak, self.true_peak(window, ceiling));
+                    }
+                }
+                self.required[i] = if peak > ceiling { ceiling / peak } else { 1.0 };
+            }
+        }
         let delay = self.lookahead + DETECTOR_DELAY;
         let box_len = self.ring.len();
         let inv_box = 1.0 / box_len as f64;
-        // An interpolated point is at most the filter's L1 norm times the largest sample it is made
-        // of. When that bound is under the ceiling for the whole block (and the samples before it),
-        // every required gain is 1: the detector is skipped, with the very same result.
-        // (Through `bounded`: a NaN would end the fold's memory of what came before it.)
-        let loudest = left.iter().chain(right.iter()).chain(self.history.iter().flatten()).fold(0.0f32, |m, &x| max(m, bounded(x).abs()));
-        let gain_bound = max(self.input_gain, self.input_gain_target);
-        let quiet = loudest * gain_bound * self.filter_l1 < self.ceiling;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            self.input_gain += (self.input_gain_target - self.input_gain) * self.gain_step;
-            let x = [bounded(*l) * self.input_gain, bounded(*r) * self.input_gain];
-            let mut peak = 0.0f32;
-            let pos = self.history_pos;
-            for c in 0..2 {
-                self.history[c][pos] = x[c];
-                self.history[c][pos + TAPS] = x[c];
-                if !quiet {
-                    peak = max(peak, self.true_peak(&self.history[c][pos + 1..pos + 1 + TAPS]));
-                }
-            }
-            self.history_pos = (pos + 1) % TAPS;
-            let required = if peak > self.ceiling { self.ceiling / peak } else { 1.0 };
-            let held = self.hold_minimum(required);
+        for i in 0..n {
+            let held = self.hold_minimum(self.required[i]);
             self.count += 1;
             // Release upwards exponentially; follow the held minimum down at once.
             self.released = min(held, self.released + (1.0 - self.released) * self.release_step);
@@ -293,12 +368,11 @@ impl StereoProcessor for Limiter {
             // The last line of the brick wall: the gain above has already brought every sample
             // under the ceiling, but for the rounding of `ceiling / peak` (an ulp or so) — which
             // this keeps from ever showing.
-            let ceiling = self.ceiling;
-            let out = [(self.audio[0].tap(delay) * gain).clamp(-ceiling, ceiling), (self.audio[1].tap(delay) * gain).clamp(-ceiling, ceiling)];
+            let x = [self.line[0][TAPS - 1 + i], self.line[1][TAPS - 1 + i]];
+            left[i] = (self.audio[0].tap(delay) * gain).clamp(-ceiling, ceiling);
+            right[i] = (self.audio[1].tap(delay) * gain).clamp(-ceiling, ceiling);
             self.audio[0].push(x[0]);
             self.audio[1].push(x[1]);
-            *l = out[0];
-            *r = out[1];
             self.lowest_gain = min(self.lowest_gain, gain);
             // The running sum accumulates rounding: rebuild it exactly on a fixed grid of the
             // limiter's own sample count, so the output does not depend on the block size.
@@ -306,8 +380,10 @@ impl StereoProcessor for Limiter {
                 self.ring_sum = self.ring.iter().map(|&g| g as f64).sum();
             }
         }
-        crate::flush_block(left);
-        crate::flush_block(right);
+        // The newest TAPS − 1 samples begin the next block's windows.
+        for line in &mut self.line {
+            line.copy_within(n..n + TAPS - 1, 0);
+        }
     }
 }
 
@@ -319,6 +395,26 @@ fn bounded(x: f32) -> f32 {
     } else {
         x.clamp(-LARGEST_INPUT, LARGEST_INPUT)
     }
+}
+
+/// Per lane, the largest magnitude among the window's samples in `groups` (group g: window[4g …
+/// 4g+4]) at that lane's place in its group.
+#[inline(always)]
+fn loudest_of(window: &[f32; TAPS], groups: &[usize]) -> F32x4 {
+    let mut m = F32x4::splat(0.0);
+    for &g in groups {
+        if let Some(&four) = window[4 * g..].first_chunk::<4>() {
+            m = Lanes::max(m, F32x4::from(four).abs());
+        }
+    }
+    m
+}
+
+/// The largest lane of `v`, in every lane: two rounds of pairing lanes and keeping the larger.
+#[inline(always)]
+fn largest_lane(v: F32x4) -> F32x4 {
+    let v = Lanes::max(v.unpack_lo(v), v.unpack_hi(v));
+    Lanes::max(v.unpack_lo(v), v.unpack_hi(v))
 }
 
 /// Plain compare-and-select maximum and minimum: the audio here is never NaN, and `f32::max`'s NaN
@@ -484,6 +580,66 @@ mod tests {
             let tp = ebur128_true_peak_db(&a, &b);
             prop_assert!(tp <= ceiling as f64 + 0.5, "true peak {:.3} dBTP over the ceiling {} dB", tp, ceiling);
         });
+    }
+
+    /// The detector's early exits never change what it decides: on windows of every kind (music
+    /// under the ceiling, at it and over it), wherever it stops early the whole filter — summed here
+    /// in f64, tap by tap, a second implementation — leaves every point under the ceiling, and
+    /// where it runs to the end it reads what that sum reads.
+    #[test]
+    fn the_detector_stops_early_only_under_the_ceiling() {
+        let lim = Limiter::new(FS);
+        let table = interpolation_filter();
+        let ceiling = libm::powf(10.0, -1.0 / 20.0);
+        let mut seed = 7u32;
+        let mut random = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1 << 24) as f32
+        };
+        let (mut early, mut whole) = (0, 0);
+        for case in 0..20_000 {
+            // A sine of random frequency, phase and level (−12 … +3 dB against the ceiling), with
+            // noise on it; every tenth case, a loud click at a random tap.
+            let (f, phase, level) = (random() * 0.5, random() * 6.3, ceiling * libm::powf(10.0, (random() * 15.0 - 12.0) / 20.0));
+            let mut window: [f32; TAPS] = core::array::from_fn(|k| level * (libm::sinf(core::f32::consts::TAU * f * k as f32 + phase) + 0.1 * (random() - 0.5)));
+            if case % 10 == 0 {
+                window[(random() * TAPS as f32) as usize % TAPS] = 1.5 * (random() - 0.5);
+            }
+            let reference = (0..PHASES)
+                .map(|p| (0..TAPS).map(|k| table[p][k] as f64 * window[TAPS - 1 - k] as f64).sum::<f64>().abs())
+                .chain([window[TAPS - DETECTOR_DELAY].abs() as f64, window[TAPS - 1 - DETECTOR_DELAY].abs() as f64])
+                .fold(0.0, f64::max);
+            let read = lim.true_peak(&window, ceiling);
+            if read == 0.0 {
+                early += 1;
+                assert!(reference < ceiling as f64, "stopped early at {reference} (window {window:?})");
+            } else {
+                whole += 1;
+                assert!((read as f64 - reference).abs() <= 1e-5 * reference, "read {read}, the whole filter {reference}");
+            }
+        }
+        println!("{early} windows decided early, {whole} by the whole filter");
+        assert!(early > 1_000 && whole > 1_000, "the cases cover both ways ({early} early, {whole} whole)");
+    }
+
+    /// The output depends on the samples alone, not on how they are cut into blocks.
+    #[test]
+    fn the_block_size_changes_nothing() {
+        for (name, l, r) in material() {
+            let (mut a, mut b) = (l.clone(), r.clone());
+            limit(&mut a, &mut b, -1.0, 6.0);
+            for size in [1, 7, 128, 333, 4_096] {
+                let mut lim = Limiter::new(FS);
+                lim.set_param(0, -1.0);
+                lim.set_param(2, 6.0);
+                lim.settle();
+                let (mut c, mut d) = (l.clone(), r.clone());
+                for (x, y) in c.chunks_mut(size).zip(d.chunks_mut(size)) {
+                    lim.process(x, y);
+                }
+                assert!(a == c && b == d, "{name}: blocks of {size} differ from blocks of 128");
+            }
+        }
     }
 
     #[test]
