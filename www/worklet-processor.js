@@ -18,10 +18,14 @@
 //                      {type: 'loop', enabled, start, end}
 //                      {type: 'tap', strip}                               spectrum tap on a strip (−1: none)
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
+//                      {type: 'reset-analysis'}                            the loudness meter's Reset
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
-//                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB)
+//                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB;
+//                      analysis: Float32Array, the master's momentary, short-term and integrated
+//                      loudness (LUFS), loudness range (LU), max true peak (dBTP), correlation;
+//                      NaN where there is no figure yet)
 //                      {type: 'tap', samples: Float32Array}   the tapped strip's latest samples, oldest
 //                      first, with the meters whenever the tap has moved
 //
@@ -56,6 +60,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const exports = initSync({ module: options.processorOptions.module });
       this.memory = exports.memory;
       this.engine = new WorkletEngine(sampleRate);
+      if (this.meters) this.engine.enable_analysis();
       this.port.postMessage({ type: 'ready' });
     } catch (err) {
       this.port.postMessage({ type: 'error', message: `The audio engine could not start: ${err && err.message || err}` });
@@ -93,6 +98,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'stop': e.stop(); break;
       case 'seek': e.seek(msg.frame); break;
       case 'tap': e.set_tap(msg.strip); break;
+      case 'reset-analysis': e.reset_analysis(); break;
     }
   }
 
@@ -151,7 +157,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
       this.quanta = 0;
       const count = e.collect_meters();
       const levels = new Float32Array(this.memory.buffer, e.meters_ptr(), count).slice();
-      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels }, [levels.buffer]);
+      const analysis = new Float32Array(this.memory.buffer, e.analysis_ptr(), e.collect_analysis()).slice();
+      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels, analysis }, [levels.buffer, analysis.buffer]);
       this.postTap();
     }
     return true;

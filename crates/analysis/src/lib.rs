@@ -1,7 +1,9 @@
 //! The analysis of a mix, as a mastering engineer reads it: loudness to EBU R 128 /
-//! ITU-R BS.1770-4. Plain Rust with no web dependency, so the browser's meters and the native
-//! `mixroom loudness` read the same numbers.
+//! ITU-R BS.1770-4, and phase correlation. Plain Rust with no web dependency, so the browser's
+//! meters and the native `mixroom loudness` read the same numbers.
 
+pub mod correlation;
 pub mod loudness;
 
-pub use loudness::{Loudness, LoudnessReport};
+pub use correlation::Correlation;
+pub use loudness::{LiveLoudness, Loudness, LoudnessReport};

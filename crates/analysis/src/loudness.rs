@@ -15,6 +15,33 @@ fn reading_interval(rate: u32) -> usize {
     (rate as usize / 10).max(1)
 }
 
+/// 100-ms blocks in a short-term (3 s) window, and in a momentary (400 ms) one.
+const SHORT_TERM_BLOCKS: usize = 30;
+const MOMENTARY_BLOCKS: usize = 4;
+
+/// BS.1770-4's loudness of a mean-square energy (weighted over the channels), LUFS.
+fn loudness_of(energy: f64) -> f64 {
+    if energy > 0.0 {
+        -0.691 + 10.0 * energy.log10()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// What a live meter shows now: loudness in LUFS, range in LU, peak in dBTP; `None` where there is
+/// no figure yet (the first 400 ms or 3 s, silence, nothing above the gates).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LiveLoudness {
+    /// The last 400 ms.
+    pub momentary: Option<f64>,
+    /// The last 3 s.
+    pub short_term: Option<f64>,
+    pub integrated: Option<f64>,
+    pub range: Option<f64>,
+    /// The highest true peak since the meter was reset.
+    pub true_peak: Option<f64>,
+}
+
 /// A programme's loudness figures. Loudness in LUFS, range in LU, peaks in dBTP / dBFS; a figure
 /// the programme is too short or too quiet to have is `None` (JSON `null`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -47,6 +74,12 @@ pub struct Loudness {
     frames: u64,
     momentary_max: f64,
     short_term_max: f64,
+    /// The energies of the last [`SHORT_TERM_BLOCKS`] 100-ms blocks (a ring), and how many have
+    /// been read: momentary and short-term loudness are their means over the last 4 and 30.
+    blocks: [f64; SHORT_TERM_BLOCKS],
+    blocks_read: u64,
+    momentary: f64,
+    short_term: f64,
 }
 
 /// Why a meter cannot be made.
@@ -64,6 +97,11 @@ impl std::error::Error for LoudnessError {}
 /// dB of a linear peak (`None` for silence).
 fn peak_db(linear: f64) -> Option<f64> {
     (linear > 0.0 && linear.is_finite()).then(|| 20.0 * linear.log10())
+}
+
+/// 10^x.
+fn pow10(x: f64) -> f64 {
+    10f64.powf(x)
 }
 
 /// A loudness figure, or `None` where the meter has none (−∞: too short, or all gated away).
@@ -85,7 +123,19 @@ impl Loudness {
         // A mono programme is one channel of weight 1, as BS.1770-4 defines it (and as pyloudnorm
         // and ffmpeg read it): 3 LU below the same signal on both channels of a stereo file.
         let meter = EbuR128::new(channels as u32, rate, mode).map_err(|e| LoudnessError(format!("the loudness meter could not start: {e:?}")))?;
-        Ok(Loudness { meter, channels, rate, since_reading: 0, frames: 0, momentary_max: f64::NEG_INFINITY, short_term_max: f64::NEG_INFINITY })
+        Ok(Loudness {
+            meter,
+            channels,
+            rate,
+            since_reading: 0,
+            frames: 0,
+            momentary_max: f64::NEG_INFINITY,
+            short_term_max: f64::NEG_INFINITY,
+            blocks: [0.0; SHORT_TERM_BLOCKS],
+            blocks_read: 0,
+            momentary: f64::NEG_INFINITY,
+            short_term: f64::NEG_INFINITY,
+        })
     }
 
     /// Adds frames given channel by channel (each slice one channel, all of one length).
@@ -116,19 +166,54 @@ impl Loudness {
         }
     }
 
+    /// At each 100-ms point of the programme: the energy of the 100 ms just ended, and from the
+    /// last 4 and 30 of them the momentary and short-term loudness. (The same figures as the
+    /// meter's own 400-ms and 3-s sums — the mean of equal blocks' energies is the energy of the
+    /// whole — without summing 3 s of audio ten times a second on the audio thread.)
     fn read_maxima(&mut self) {
-        // Momentary loudness exists from the first 400 ms, short-term from the first 3 s.
-        let seconds = self.frames as f64 / self.rate as f64;
-        if seconds >= 0.4 {
-            if let Some(m) = figure(self.meter.loudness_momentary()) {
-                self.momentary_max = self.momentary_max.max(m);
-            }
+        let energy = match figure(self.meter.loudness_window(100)) {
+            Some(l) => pow10((l + 0.691) / 10.0),
+            None => 0.0,
+        };
+        self.blocks[(self.blocks_read % SHORT_TERM_BLOCKS as u64) as usize] = energy;
+        self.blocks_read += 1;
+        let mean_of_last = |k: usize| -> f64 { (0..k).map(|i| self.blocks[((self.blocks_read - 1 - i as u64) % SHORT_TERM_BLOCKS as u64) as usize]).sum::<f64>() / k as f64 };
+        if self.blocks_read >= MOMENTARY_BLOCKS as u64 {
+            self.momentary = loudness_of(mean_of_last(MOMENTARY_BLOCKS));
+            self.momentary_max = self.momentary_max.max(self.momentary);
         }
-        if seconds >= 3.0 {
-            if let Some(s) = figure(self.meter.loudness_shortterm()) {
-                self.short_term_max = self.short_term_max.max(s);
-            }
+        if self.blocks_read >= SHORT_TERM_BLOCKS as u64 {
+            self.short_term = loudness_of(mean_of_last(SHORT_TERM_BLOCKS));
+            self.short_term_max = self.short_term_max.max(self.short_term);
         }
+    }
+
+    /// What a live meter shows now (momentary and short-term as of the last 100-ms point).
+    /// Allocates nothing: it may be read on the audio thread.
+    pub fn live(&self) -> LiveLoudness {
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let integrated = figure(self.meter.loudness_global());
+        let true_peak = (0..self.channels as u32).filter_map(|c| self.meter.true_peak(c).ok()).fold(0.0f64, f64::max);
+        LiveLoudness {
+            momentary: finite(self.momentary),
+            short_term: finite(self.short_term),
+            integrated,
+            range: figure(self.meter.loudness_range()).filter(|_| integrated.is_some()),
+            true_peak: peak_db(true_peak),
+        }
+    }
+
+    /// Starts the measurement afresh (the meter's Reset button).
+    pub fn reset(&mut self) {
+        self.meter.reset();
+        self.since_reading = 0;
+        self.frames = 0;
+        self.momentary_max = f64::NEG_INFINITY;
+        self.short_term_max = f64::NEG_INFINITY;
+        self.blocks = [0.0; SHORT_TERM_BLOCKS];
+        self.blocks_read = 0;
+        self.momentary = f64::NEG_INFINITY;
+        self.short_term = f64::NEG_INFINITY;
     }
 
     /// The figures of everything added so far.

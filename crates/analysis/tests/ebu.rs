@@ -111,3 +111,42 @@ fn silence_and_short_programmes_have_no_loudness_and_odd_inputs_are_refused() {
     assert!(Loudness::new(0, RATE).is_err());
     assert!(Loudness::new(2, 1).is_err());
 }
+
+/// The live meter's momentary and short-term readings, taken from its 100-ms blocks, are the
+/// figures the `ebur128` meter sums over its own 400-ms and 3-s windows (a second computation of
+/// the same quantity), at every 100-ms point of a programme whose level jumps; and a reset starts
+/// the measurement afresh.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn live_momentary_and_short_term_are_the_meters_own_window_sums() {
+    let signal = tone(&[(4.0, -30.0), (2.5, -12.0), (3.5, -45.0), (2.0, -20.0)]);
+    let mut live = Loudness::new(2, RATE).unwrap();
+    let mut reference = ebur128::EbuR128::new(2, RATE, ebur128::Mode::M | ebur128::Mode::S).unwrap();
+    let step = RATE as usize / 10;
+    let mut compared = 0;
+    for (k, piece) in signal.chunks(step).enumerate() {
+        live.add_planar(&[piece, piece]);
+        reference.add_frames_planar_f32(&[piece, piece]).unwrap();
+        let now = live.live();
+        if k + 1 >= 4 {
+            let m = reference.loudness_momentary().unwrap();
+            let v = now.momentary.unwrap_or(f64::NEG_INFINITY);
+            assert!((v - m).abs() < 1e-6 || v == m, "momentary at {} ms: {v} against {m}", (k + 1) * 100);
+        } else {
+            assert_eq!(now.momentary, None, "no momentary loudness before 400 ms");
+        }
+        if k + 1 >= 30 {
+            let s = reference.loudness_shortterm().unwrap();
+            let v = now.short_term.unwrap();
+            assert!((v - s).abs() < 1e-6, "short-term at {} ms: {v} against {s}", (k + 1) * 100);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, signal.len() / step - 29);
+    let before = live.live();
+    assert!(before.integrated.is_some() && before.true_peak.is_some());
+    live.reset();
+    assert_eq!(live.live(), mixroom_analysis::LiveLoudness::default(), "a reset meter reads nothing");
+    live.add_planar(&[&signal[..RATE as usize], &signal[..RATE as usize]]);
+    within("after a reset, momentary", live.live().momentary, -30.0, 0.1);
+}

@@ -92,6 +92,9 @@ pub struct MeterReading {
     /// Per strip in mixer order: peak left, peak right (linear, since the previous reading) and gain
     /// reduction (dB).
     pub levels: Vec<f32>,
+    /// The master's momentary, short-term and integrated loudness (LUFS), loudness range (LU),
+    /// maximum true peak (dBTP) and correlation; NaN where there is no figure yet.
+    pub analysis: Vec<f32>,
 }
 
 type Waiter = (String, oneshot::Sender<Result<JsValue, String>>);
@@ -113,10 +116,12 @@ impl Router {
                 if let Some(on_meters) = &self.on_meters {
                     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
                     let levels = get("levels").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
+                    let analysis = get("analysis").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
                     on_meters(MeterReading {
                         position: get("position").as_f64().unwrap_or(0.0),
                         playing: get("playing").as_bool().unwrap_or(false),
                         levels,
+                        analysis,
                     });
                 }
             }
@@ -373,6 +378,11 @@ impl LiveEngine {
 
     pub fn set(&self, change: ParamChange) {
         self.node.set(change);
+    }
+
+    /// Starts the master's loudness measurement afresh.
+    pub fn reset_analysis(&self) {
+        self.node.post_fields(&[("type", "reset-analysis".into())]);
     }
 
     /// Taps a strip (engine id) for the spectrum display, or none.

@@ -283,6 +283,12 @@ impl Desk {
         }
         self.playing.set(reading.playing);
         self.meters.reading(&reading.levels, reading.playing);
+        self.meters.master_reading(&reading.analysis);
+    }
+
+    /// Starts the master's loudness measurement afresh.
+    pub fn reset_analysis(self) {
+        self.with_engine(|e| e.reset_analysis());
     }
 
     /// The frame the engineer hears now: while playing, the engine's last reported position

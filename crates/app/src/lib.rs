@@ -13,6 +13,7 @@ mod desk;
 mod editors;
 pub mod fader;
 mod files;
+mod final_check;
 mod history;
 mod import;
 mod meters;
@@ -163,6 +164,7 @@ pub fn App() -> impl IntoView {
         </header>
         <div class="statusbar">
             <StatusLine />
+            <final_check::LoudnessMeter />
             <sharing::SharingPanel />
             <import::ImportPanel />
         </div>

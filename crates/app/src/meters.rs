@@ -44,6 +44,40 @@ impl Default for StripMeter {
     }
 }
 
+/// The master's loudness and correlation as the engine last read them: loudness in LUFS, range in
+/// LU, peak in dBTP; `None` where there is no figure yet (the first 400 ms or 3 s, or silence).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MasterAnalysis {
+    pub momentary: Option<f32>,
+    pub short_term: Option<f32>,
+    pub integrated: Option<f32>,
+    pub range: Option<f32>,
+    pub true_peak: Option<f32>,
+    /// Phase correlation, −1 … +1.
+    pub correlation: f32,
+}
+
+impl MasterAnalysis {
+    /// From the engine's analysis values (see the worklet's protocol); nothing from too few.
+    pub fn from_values(values: &[f32]) -> Option<MasterAnalysis> {
+        let &[momentary, short_term, integrated, range, true_peak, correlation] = values else { return None };
+        let figure = |v: f32| v.is_finite().then_some(v);
+        Some(MasterAnalysis {
+            momentary: figure(momentary),
+            short_term: figure(short_term),
+            integrated: figure(integrated),
+            range: figure(range),
+            true_peak: figure(true_peak),
+            correlation: if correlation.is_finite() { correlation.clamp(-1.0, 1.0) } else { 0.0 },
+        })
+    }
+
+    /// Peak-to-loudness ratio: the maximum true peak less the integrated loudness, LU.
+    pub fn plr(&self) -> Option<f32> {
+        self.true_peak.zip(self.integrated).map(|(p, i)| p - i)
+    }
+}
+
 /// What the meters and the spectrum show. `Copy`: every field is a handle into Leptos' arena.
 #[derive(Clone, Copy)]
 pub struct Meters {
@@ -54,6 +88,8 @@ pub struct Meters {
     /// How many spectrum displays are on screen: the engine taps a strip only while one is.
     pub spectrum_views: RwSignal<usize>,
     analyser: StoredValue<Option<Spectrum>, LocalStorage>,
+    /// The master's loudness and correlation.
+    pub master: RwSignal<MasterAnalysis>,
 }
 
 impl Meters {
@@ -63,6 +99,7 @@ impl Meters {
             spectrum: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
             spectrum_views: RwSignal::new(0),
             analyser: StoredValue::new_local(None),
+            master: RwSignal::new(MasterAnalysis::default()),
         }
     }
 
@@ -95,6 +132,15 @@ impl Meters {
                 m.clipped |= values[0] >= 1.0 || values[1] >= 1.0;
             }
         });
+    }
+
+    /// The engine's reading of the master's loudness and correlation (see [`MasterAnalysis`]).
+    pub fn master_reading(self, values: &[f32]) {
+        if let Some(now) = MasterAnalysis::from_values(values) {
+            if self.master.get_untracked() != now {
+                self.master.set(now);
+            }
+        }
     }
 
     /// Clears a strip's clip indicator.

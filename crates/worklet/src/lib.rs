@@ -10,7 +10,8 @@
 //! - loading a session and compiling a new plan happen in the port's message handler, never in
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
-use mixroom_engine::{Clip, Engine, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
+use mixroom_analysis::{Correlation, Loudness};
+use mixroom_engine::{Clip, Engine, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -18,7 +19,18 @@ use wasm_bindgen::prelude::*;
 /// (dB).
 pub const METER_STRIDE: usize = 5;
 
-/// The engine, plus the engine being loaded and the meter buffer.
+/// Values in the master analysis buffer: momentary, short-term and integrated loudness (LUFS),
+/// loudness range (LU), maximum true peak (dBTP), phase correlation (−1 … +1); NaN where a
+/// figure does not exist yet (see [`mixroom_analysis::LiveLoudness`]).
+pub const ANALYSIS_VALUES: usize = 6;
+
+/// The meters on the master output, as a mastering engineer reads them.
+struct MasterAnalysis {
+    loudness: Loudness,
+    correlation: Correlation,
+}
+
+/// The engine, plus the engine being loaded and the meter buffers.
 #[wasm_bindgen]
 pub struct WorkletEngine {
     sample_rate: f32,
@@ -27,6 +39,10 @@ pub struct WorkletEngine {
     /// [`WorkletEngine::track_audio_ptr`]; installed by [`WorkletEngine::start`].
     loading: Option<Engine>,
     meters: Vec<f32>,
+    /// Loudness and correlation of what the master plays while the transport runs, when the
+    /// meters are shown (never in an offline render); kept across sessions and plans until reset.
+    analysis: Option<MasterAnalysis>,
+    analysis_values: [f32; ANALYSIS_VALUES],
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -47,7 +63,29 @@ impl WorkletEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(sample_rate: f32) -> WorkletEngine {
         console_error_panic_hook::set_once();
-        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new() }
+        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES] }
+    }
+
+    /// Starts measuring the master's loudness and correlation (the processor's constructor, when
+    /// it shows meters). `false` if the meter cannot run at this sample rate.
+    pub fn enable_analysis(&mut self) -> bool {
+        let rate = self.sample_rate as u32;
+        match Loudness::new(2, rate) {
+            Ok(loudness) => {
+                self.analysis = Some(MasterAnalysis { loudness, correlation: Correlation::new(rate) });
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Starts the loudness measurement afresh (the meter's Reset): integrated, range and the
+    /// maximum true peak begin again from now.
+    pub fn reset_analysis(&mut self) {
+        if let Some(a) = &mut self.analysis {
+            a.loudness.reset();
+            a.correlation.reset();
+        }
     }
 
     /// Loading: reads a session (JSON) and prepares an engine for it; its tracks' audio is then
@@ -237,10 +275,32 @@ impl WorkletEngine {
     /// Real time: renders `frames` frames (at most 128) into the output buffers; silence when no
     /// session is loaded. Returns the number of frames rendered.
     pub fn process(&mut self, frames: u32) -> u32 {
-        match &mut self.engine {
-            Some(e) => e.process(frames as usize) as u32,
-            None => 0,
+        let Some(e) = &mut self.engine else { return 0 };
+        let n = e.process(frames as usize);
+        // What the song plays, not what rings on after Stop: the integrated loudness of a song
+        // played through is the song's (as the transport-linked meters of the DAWs read it).
+        if let (Some(a), true) = (&mut self.analysis, e.is_playing()) {
+            let m = n.min(MAX_BLOCK);
+            let (left, right) = (&e.output(0)[..m], &e.output(1)[..m]);
+            a.loudness.add_planar(&[left, right]);
+            a.correlation.add(left, right);
         }
+        n as u32
+    }
+
+    /// Real time: reads the master's loudness and correlation into the analysis buffer
+    /// ([`ANALYSIS_VALUES`] values); returns how many (0 while the analysis is off).
+    pub fn collect_analysis(&mut self) -> u32 {
+        let Some(a) = &self.analysis else { return 0 };
+        let live = a.loudness.live();
+        let value = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
+        self.analysis_values = [value(live.momentary), value(live.short_term), value(live.integrated), value(live.range), value(live.true_peak), a.correlation.value() as f32];
+        ANALYSIS_VALUES as u32
+    }
+
+    /// Address of the analysis buffer filled by [`WorkletEngine::collect_analysis`].
+    pub fn analysis_ptr(&self) -> usize {
+        self.analysis_values.as_ptr() as usize
     }
 
     /// Address of output channel 0 (left) or 1 (right) in wasm memory: 128 `f32`s; 0 without a

@@ -1,0 +1,151 @@
+// The final check's meters read correctly while playing: the master's integrated loudness of a
+// −23 LUFS pink-noise track, measured live in the audio engine, agrees with the offline figure of
+// the exported mix (the CLI's `mixroom loudness`); the correlation meter reads +1 for mono, −1 for
+// a polarity-inverted copy and about 0 for uncorrelated noise; Reset starts the measurement anew.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { appForTests, artifactsDir, ROOT } from './harness.mjs';
+
+const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
+const RATE = 48000;
+let page;
+const errors = appForTests((p) => { page = p; });
+
+const button = (name) => page.getByRole('button', { name, exact: true });
+const meter = () => page.getByRole('group', { name: 'Master loudness', exact: true });
+const reading = (name) => meter().getByLabel(name, { exact: true });
+
+/** Pink noise (Paul Kellet's filter over a seeded LCG's white noise), one channel. */
+function pink(seed, frames, gain) {
+  let x = seed >>> 0;
+  let [b0, b1, b2, b3, b4, b5, b6] = [0, 0, 0, 0, 0, 0, 0];
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const w = x / 4294967296 * 2 - 1;
+    b0 = 0.99886 * b0 + w * 0.0555179; b1 = 0.99332 * b1 + w * 0.0750759; b2 = 0.96900 * b2 + w * 0.1538520;
+    b3 = 0.86650 * b3 + w * 0.3104856; b4 = 0.55000 * b4 + w * 0.5329522; b5 = -0.7616 * b5 - w * 0.0168980;
+    out[i] = gain * (b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362);
+    b6 = w * 0.115926;
+  }
+  return out;
+}
+
+/** White noise from a seeded LCG, ±gain. */
+function white(seed, frames, gain) {
+  let x = seed >>> 0;
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = gain * (x / 4294967296 * 2 - 1);
+  }
+  return out;
+}
+
+/** A 32-bit float WAV of the given channels. */
+function floatWav(channels) {
+  const frames = channels[0].length;
+  const data = Buffer.alloc(frames * channels.length * 4);
+  let o = 0;
+  for (let i = 0; i < frames; i++) for (const c of channels) { data.writeFloatLE(c[i], o); o += 4; }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(3, 20);
+  header.writeUInt16LE(channels.length, 22); header.writeUInt32LE(RATE, 24); header.writeUInt32LE(RATE * channels.length * 4, 28);
+  header.writeUInt16LE(channels.length * 4, 32); header.writeUInt16LE(32, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+/** Integrated loudness of a file, LUFS, read by the native CLI. */
+function integrated(path) {
+  return JSON.parse(execFileSync(CLI, ['loudness', path, '--json'], { encoding: 'utf8' })).loudness.integrated;
+}
+
+/** Imports files into the timeline and waits for their tracks. */
+async function importTracks(paths, names) {
+  await button('Timeline').click();
+  await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(paths);
+  for (const name of names) await page.getByRole('group', { name: `${name} track`, exact: true }).waitFor({ timeout: 60_000 });
+}
+
+test('the master loudness meter reads a −23 LUFS pink-noise mix as the offline measurement does', async () => {
+  const dir = join(await artifactsDir(), 'final-check');
+  await mkdir(dir, { recursive: true });
+  // Ten seconds of stereo pink noise (independent channels), brought to −23 LUFS by the CLI's own
+  // measurement of a first version.
+  const frames = RATE * 10;
+  const path = join(dir, 'Pink noise.wav');
+  await writeFile(path, floatWav([pink(1, frames, 0.05), pink(2, frames, 0.05)]));
+  const gain = 10 ** ((-23 - integrated(path)) / 20);
+  await writeFile(path, floatWav([pink(1, frames, 0.05 * gain), pink(2, frames, 0.05 * gain)]));
+  const file = integrated(path);
+  assert.ok(Math.abs(file + 23) < 0.05, `the file reads ${file} LUFS`);
+
+  await page.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 60_000 });
+  await button('Sessions…').click();
+  await button('New session').click();
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
+  await button('Close the session browser').click();
+  await importTracks([path], ['Pink noise']);
+
+  // Reset clears the figures; then the whole song plays (and a second more, silence: the 400-ms
+  // blocks that straddle the song's end read a little lower, the rest is below the absolute gate).
+  await button('Reset').click();
+  assert.equal(await reading('Integrated loudness').textContent(), '—');
+  await button('Return to start').click();
+  await button('Play').click();
+  await page.waitForTimeout(11_500);
+  await button('Stop').click();
+  const live = Number((await reading('Integrated loudness').textContent()).replace('−', '-'));
+
+  // The offline figure: the exported mix, measured by the CLI.
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button('Export mix').click()]);
+  const exported = join(dir, 'pink-mix.wav');
+  await download.saveAs(exported);
+  const offline = integrated(exported);
+  console.log(`integrated: live ${live} LUFS, exported mix ${offline} LUFS, file ${file} LUFS`);
+  assert.ok(Math.abs(live - offline) <= 0.2, `live ${live} LUFS against ${offline} LUFS offline`);
+  // The range and true peak have figures too, and the peak-to-loudness ratio is their difference.
+  for (const name of ['Loudness range', 'Maximum true peak', 'Peak-to-loudness ratio', 'Short-term loudness']) {
+    assert.match(await reading(name).textContent(), /^-?−?\d+\.\d$/, `${name} has a figure`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the correlation meter reads +1 for mono, −1 for a polarity-inverted copy and about 0 for unrelated noise', async () => {
+  const dir = join(await artifactsDir(), 'final-check');
+  const frames = RATE * 6;
+  const noise = pink(7, frames, 0.2);
+  const mono = join(dir, 'Mono noise.wav');
+  const inverted = join(dir, 'Inverted noise.wav');
+  const unrelated = join(dir, 'Unrelated noise.wav');
+  await writeFile(mono, floatWav([noise]));
+  await writeFile(inverted, floatWav([noise, noise.map((x) => -x)]));
+  // White noise, independent on each side. (Pink noise's weight is in its lowest octaves, so over
+  // the meter's 300 ms it has few independent samples and its reading wanders by ±0.1 about 0.)
+  await writeFile(unrelated, floatWav([white(11, frames, 0.2), white(12, frames, 0.2)]));
+  await importTracks([mono, inverted, unrelated], ['Mono noise', 'Inverted noise', 'Unrelated noise']);
+  const correlation = meter().getByRole('meter', { name: 'Phase correlation', exact: true });
+  const solo = async (name) => {
+    await page.getByRole('group', { name: `${name} track`, exact: true }).scrollIntoViewIfNeeded();
+    await button(`Solo ${name}`).click();
+    await button('Return to start').click();
+    await button('Play').click();
+    // Over three integration times of the meter (300 ms), then read while still playing.
+    await page.waitForTimeout(2_000);
+    const value = Number(await correlation.getAttribute('aria-valuenow'));
+    await button('Stop').click();
+    await button(`Solo ${name}`).click();
+    return value;
+  };
+  const readings = { mono: await solo('Mono noise'), inverted: await solo('Inverted noise'), unrelated: await solo('Unrelated noise') };
+  console.log('correlation:', readings);
+  assert.ok(readings.mono > 0.99, `mono reads ${readings.mono}`);
+  assert.ok(readings.inverted < -0.99, `inverted reads ${readings.inverted}`);
+  assert.ok(Math.abs(readings.unrelated) < 0.1, `uncorrelated noise reads ${readings.unrelated}`);
+  assert.deepEqual(errors, []);
+});
