@@ -111,14 +111,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     let mut report = Vec::new();
 
     if o.native {
-        let venv = root().join("target/bench-venv");
-        let python = venv.join("bin/python").display().to_string();
-        if !venv.join("bin/python").exists() {
-            run(&env, "python3", &["-m", "venv", &venv.display().to_string()])?;
-        }
-        if Command::new(&python).args(["-c", "import pedalboard, numpy"]).status().map(|s| !s.success()).unwrap_or(true) {
-            run(&env, &python, &["-m", "pip", "install", "--quiet", PEDALBOARD, NUMPY])?;
-        }
+        let python = crate::python_venv(&env, "target/bench-venv", &[PEDALBOARD, NUMPY], "import pedalboard, numpy")?;
         let mut ratios = Vec::new();
         for i in 0..o.runs {
             // Alternate which goes first, so that neither always meets a warmer (or busier) machine.

@@ -72,6 +72,25 @@ fn build_dist(env: &tools::Env) -> Result<(), String> {
     run(env, "trunk", &["build", "--release"])
 }
 
+/// pyloudnorm and what it needs, pinned: the loudness reference of the tests.
+const PYLOUDNORM: [&str; 4] = ["pyloudnorm==0.1.1", "numpy==2.4.6", "scipy==1.17.1", "future==1.0.0"];
+
+/// The Python of a venv at `dir` (under the repository) holding `packages`, made and filled if
+/// `check` (a line of Python importing them) fails there: idempotent.
+pub fn python_venv(env: &tools::Env, dir: &str, packages: &[&str], check: &str) -> Result<String, String> {
+    let venv = root().join(dir);
+    let python = venv.join("bin/python").display().to_string();
+    if !venv.join("bin/python").exists() {
+        run(env, "python3", &["-m", "venv", &venv.display().to_string()])?;
+    }
+    if Command::new(&python).args(["-c", check]).status().map(|s| !s.success()).unwrap_or(true) {
+        let mut args = vec!["-m", "pip", "install", "--quiet"];
+        args.extend_from_slice(packages);
+        run(env, &python, &args)?;
+    }
+    Ok(python)
+}
+
 /// Runs the test stages; with arguments, only the named ones (native, wasm, e2e).
 fn test(only: &[String]) -> Result<(), String> {
     let wanted = |stage: &str| only.is_empty() || only.iter().any(|s| s == stage);
@@ -129,6 +148,13 @@ fn test(only: &[String]) -> Result<(), String> {
         stage("release builds (CLI, app)", &mut || {
             run(&env, "cargo", &["build", "--release", "-p", "mixroom-cli"])?;
             build_dist(&env)
+        })?;
+        // A second implementation of BS.1770-4 (pyloudnorm, from PyPI, pinned, in a venv of its own)
+        // reads the same real material as `mixroom loudness`.
+        stage("loudness against pyloudnorm", &mut || {
+            let python = python_venv(&env, "target/test-venv", &PYLOUDNORM, "import pyloudnorm, scipy")?;
+            let cli = root().join("target/release/mixroom").display().to_string();
+            run_with(&env, &python, &["tests/reference/pyloudnorm_agreement.py"], &[("MIXROOM_CLI", cli)])
         })?;
         let vars = [
             ("CHROMIUM", env.chromium.clone()),

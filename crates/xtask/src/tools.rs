@@ -126,7 +126,8 @@ fn first_existing(paths: &[&str]) -> Option<String> {
 
 /// Makes sure the Debian packages the chosen stages need are installed, in one `apt-get` run:
 /// Chromium and ChromeDriver (`browser`; the tests never download a browser), and sox, flac, lame,
-/// vorbis-tools and ffmpeg (`encoders`, which the import tests compare against).
+/// vorbis-tools and ffmpeg (`encoders`, which the import tests compare against), and Python's venv
+/// (for the loudness reference).
 pub fn ensure_debian(env: &Env, browser: bool, encoders: bool) -> Result<(), String> {
     let mut missing: Vec<&str> = Vec::new();
     if browser && (first_existing(&BROWSERS).is_none() || first_existing(&DRIVERS).is_none()) {
@@ -134,6 +135,10 @@ pub fn ensure_debian(env: &Env, browser: bool, encoders: bool) -> Result<(), Str
     }
     if encoders {
         missing.extend(ENCODERS.iter().filter(|(bin, _)| output("which", &[bin], &env.path).is_none()).map(|(_, pkg)| *pkg));
+        // The loudness reference (pyloudnorm) installs into a venv, which needs ensurepip.
+        if output("python3", &["-c", "import ensurepip; print(1)"], &env.path).is_none() {
+            missing.push("python3-venv");
+        }
     }
     missing.dedup();
     if missing.is_empty() {
