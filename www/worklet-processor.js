@@ -19,6 +19,8 @@
 //                      {type: 'tap', strip}                               spectrum tap on a strip (−1: none)
 //                      {type: 'play'}  {type: 'stop'}  {type: 'seek', frame}
 //                      {type: 'reset-analysis'}                            the loudness meter's Reset
+//                      {type: 'monitor', listen, gain_db, mute}   the monitor path (live output only):
+//                      listen 0 stereo, 1 mono, 2 side, 3 left, 4 right; gain in dB (dim, normalization)
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
@@ -99,6 +101,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'seek': e.seek(msg.frame); break;
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
+      case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
     }
   }
 

@@ -2,12 +2,14 @@
 // −23 LUFS pink-noise track, measured live in the audio engine, agrees with the offline figure of
 // the exported mix (the CLI's `mixroom loudness`); the correlation meter reads +1 for mono, −1 for
 // a polarity-inverted copy and about 0 for uncorrelated noise; Reset starts the measurement anew.
+// The monitor's checks (side only, dim, mono, listen as normalized) change what the speakers get
+// and never an export.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir, readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, ROOT } from './harness.mjs';
+import { appForTests, artifactsDir, measureOutput, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 const RATE = 48000;
@@ -147,5 +149,53 @@ test('the correlation meter reads +1 for mono, −1 for a polarity-inverted copy
   assert.ok(readings.mono > 0.99, `mono reads ${readings.mono}`);
   assert.ok(readings.inverted < -0.99, `inverted reads ${readings.inverted}`);
   assert.ok(Math.abs(readings.unrelated) < 0.1, `uncorrelated noise reads ${readings.unrelated}`);
+  assert.deepEqual(errors, []);
+});
+
+test('the monitor checks act on the speakers only: an export with them engaged is bit-identical to one without', async () => {
+  const exportMix = async (file) => {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button('Export mix').click()]);
+    const path = join(await artifactsDir(), 'final-check', file);
+    await download.saveAs(path);
+    return readFile(path);
+  };
+  const plain = await exportMix('monitor-off.wav');
+
+  // What the speakers get: a mono track's side signal is silence; Dim is 20 dB down.
+  await page.getByRole('group', { name: 'Mono noise track', exact: true }).scrollIntoViewIfNeeded();
+  await button('Solo Mono noise').click();
+  await button('Return to start').click();
+  await button('Play').click();
+  await page.waitForTimeout(300);
+  const stereo = await measureOutput(page, 600);
+  await button('Listen to the side signal only').click();
+  await page.waitForTimeout(200);
+  const side = await measureOutput(page, 600);
+  await button('Listen in stereo').click();
+  await button('Dim the monitor by 20 dB').click();
+  await page.waitForTimeout(200);
+  const dimmed = await measureOutput(page, 600);
+  await button('Stop').click();
+  await button('Solo Mono noise').click();
+  console.log('monitor RMS:', { stereo: stereo.rms, side: side.rms, dimmed: dimmed.rms });
+  assert.ok(stereo.rms > 0.01, `the track plays (${stereo.rms})`);
+  assert.ok(side.rms < stereo.rms / 1000, `a mono track's side is silence: ${side.rms} against ${stereo.rms}`);
+  const dimDb = 20 * Math.log10(dimmed.rms / stereo.rms);
+  assert.ok(Math.abs(dimDb + 20) < 1.5, `Dim is ${dimDb.toFixed(2)} dB`);
+
+  // The streaming preview has a figure for every service once there is an integrated loudness.
+  await page.getByText('Streaming', { exact: true }).click();
+  const spotify = page.getByLabel('Spotify plays this mix at', { exact: true });
+  assert.match(await spotify.textContent(), /^[+-]\d+\.\d dB$/);
+  await page.screenshot({ path: join(await artifactsDir(), 'final-check.png') });
+
+  // Mono, Dim and "as Spotify plays it" all engaged: the export does not change by a bit.
+  await button('Listen to the mono sum').click();
+  await page.getByLabel('Listen as normalized by', { exact: true }).selectOption({ label: 'As Spotify plays it' });
+  const engaged = await exportMix('monitor-on.wav');
+  assert.ok(plain.length > 44 && plain.equals(engaged), 'the export changed with the monitor checks engaged');
+  await button('Listen in stereo').click();
+  await button('Dim the monitor by 20 dB').click();
+  await page.getByLabel('Listen as normalized by', { exact: true }).selectOption({ label: 'As mixed' });
   assert.deepEqual(errors, []);
 });

@@ -380,6 +380,12 @@ impl LiveEngine {
         self.node.set(change);
     }
 
+    /// The monitor path: what is heard (0 stereo, 1 mono, 2 side, 3 left, 4 right), its gain in dB
+    /// and mute.
+    pub fn set_monitor(&self, listen: u32, gain_db: f32, mute: bool) {
+        self.node.post_fields(&[("type", "monitor".into()), ("listen", listen.into()), ("gain_db", gain_db.into()), ("mute", mute.into())]);
+    }
+
     /// Starts the master's loudness measurement afresh.
     pub fn reset_analysis(&self) {
         self.node.post_fields(&[("type", "reset-analysis".into())]);

@@ -291,6 +291,11 @@ impl Desk {
         self.with_engine(|e| e.reset_analysis());
     }
 
+    /// The monitor path (see `final_check`): listen mode, gain in dB, mute. Live output only.
+    pub fn set_monitor(self, listen: u32, gain_db: f32, mute: bool) {
+        self.with_engine(|e| e.set_monitor(listen, gain_db, mute));
+    }
+
     /// The frame the engineer hears now: while playing, the engine's last reported position
     /// moved on by the time since the report and back by the audio output's latency — where a
     /// gesture made now belongs on the timeline (an automation pass is written there).

@@ -126,6 +126,9 @@ pub fn App() -> impl IntoView {
     let recorder = automation::Recorder::new();
     provide_context(recorder);
     recorder.follow(desk);
+    let final_check = final_check::FinalCheck::new();
+    provide_context(final_check);
+    final_check.follow(desk);
     provide_context(automation::lanes::Lanes::new(desk.timeline.lanes));
     import::accept_drops(desk, imports, library, sharing);
     desk.follow_tap();
@@ -164,9 +167,12 @@ pub fn App() -> impl IntoView {
         </header>
         <div class="statusbar">
             <StatusLine />
-            <final_check::LoudnessMeter />
             <sharing::SharingPanel />
             <import::ImportPanel />
+        </div>
+        <div class="checkbar">
+            <final_check::LoudnessMeter />
+            <final_check::MonitorControls />
         </div>
         <Show when=move || library.shown.get()>
             <sessions::SessionBrowser />

@@ -18,6 +18,7 @@ pub mod gain;
 pub mod lanes;
 pub mod limiter;
 pub mod meter;
+pub mod monitor;
 pub mod pan;
 pub mod multiband;
 pub mod param;

@@ -20,6 +20,7 @@ pub mod spec;
 
 pub use mixroom_dsp::MAX_BLOCK;
 pub use mixroom_dsp::meter::Levels;
+pub use mixroom_dsp::monitor::{Listen, Monitor};
 use mixroom_dsp::smooth::Smoother;
 pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};
@@ -375,6 +376,12 @@ impl Engine {
     /// The output of the last [`Engine::process`] call, channel 0 (left) or 1 (right).
     pub fn output(&self, channel: usize) -> &[f32; MAX_BLOCK] {
         &self.out[channel.min(1)]
+    }
+
+    /// Both output buffers of the last [`Engine::process`] call, for the live path's monitor
+    /// (which an export never passes through).
+    pub fn outputs_mut(&mut self) -> &mut [[f32; MAX_BLOCK]; 2] {
+        &mut self.out
     }
 
     /// Pointer to an output buffer, for the worklet's view over wasm memory.

@@ -11,7 +11,7 @@
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
 use mixroom_analysis::{Correlation, Loudness};
-use mixroom_engine::{Clip, Engine, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
+use mixroom_engine::{Clip, Engine, Listen, Monitor, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -43,6 +43,10 @@ pub struct WorkletEngine {
     /// meters are shown (never in an offline render); kept across sessions and plans until reset.
     analysis: Option<MasterAnalysis>,
     analysis_values: [f32; ANALYSIS_VALUES],
+    /// The monitor path (listen mode, dim and normalization gain, mute): after the master and its
+    /// meters, on the way to the speakers only. An offline render is never sent a monitor setting,
+    /// so what it renders is the mix itself.
+    monitor: Monitor,
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -63,7 +67,7 @@ impl WorkletEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(sample_rate: f32) -> WorkletEngine {
         console_error_panic_hook::set_once();
-        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES] }
+        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES], monitor: Monitor::new(sample_rate) }
     }
 
     /// Starts measuring the master's loudness and correlation (the processor's constructor, when
@@ -77,6 +81,12 @@ impl WorkletEngine {
             }
             Err(_) => false,
         }
+    }
+
+    /// The monitor: what is heard (0 stereo, 1 mono, 2 side, 3 left, 4 right), the monitor gain in
+    /// dB (dim plus any listen-as-normalized gain) and mute. Glides there; never reaches an export.
+    pub fn set_monitor(&mut self, listen: u32, gain_db: f32, mute: bool) {
+        self.monitor.set(Listen::from_index(listen), gain_db, mute);
     }
 
     /// Starts the loudness measurement afresh (the meter's Reset): integrated, range and the
@@ -285,6 +295,9 @@ impl WorkletEngine {
             a.loudness.add_planar(&[left, right]);
             a.correlation.add(left, right);
         }
+        let m = n.min(MAX_BLOCK);
+        let [left, right] = e.outputs_mut();
+        self.monitor.process(&mut left[..m], &mut right[..m]);
         n as u32
     }
 
