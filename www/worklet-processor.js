@@ -21,6 +21,7 @@
 //                      {type: 'reset-analysis'}                            the loudness meter's Reset
 //                      {type: 'monitor', listen, gain_db, mute}   the monitor path (live output only):
 //                      listen 0 stereo, 1 mono, 2 side, 3 left, 4 right; gain in dB (dim, normalization)
+//                      {type: 'device', index}   a playback-system simulation on the monitor (−1: none)
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
@@ -102,6 +103,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
+      case 'device': e.set_device(msg.index); break;
     }
   }
 

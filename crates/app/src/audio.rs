@@ -386,6 +386,12 @@ impl LiveEngine {
         self.node.post_fields(&[("type", "monitor".into()), ("listen", listen.into()), ("gain_db", gain_db.into()), ("mute", mute.into())]);
     }
 
+    /// A playback-system simulation on the monitor (an index into the engine's devices), or none.
+    pub fn set_device(&self, index: Option<usize>) {
+        let index = index.map_or(-1.0, |i| i as f64);
+        self.node.post_fields(&[("type", "device".into()), ("index", JsValue::from_f64(index))]);
+    }
+
     /// Starts the master's loudness measurement afresh.
     pub fn reset_analysis(&self) {
         self.node.post_fields(&[("type", "reset-analysis".into())]);

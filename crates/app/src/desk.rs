@@ -291,6 +291,11 @@ impl Desk {
         self.with_engine(|e| e.reset_analysis());
     }
 
+    /// A playback-system simulation on the monitor (see `final_check`), or none. Live output only.
+    pub fn set_device(self, index: Option<usize>) {
+        self.with_engine(|e| e.set_device(index));
+    }
+
     /// The monitor path (see `final_check`): listen mode, gain in dB, mute. Live output only.
     pub fn set_monitor(self, listen: u32, gain_db: f32, mute: bool) {
         self.with_engine(|e| e.set_monitor(listen, gain_db, mute));

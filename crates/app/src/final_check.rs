@@ -2,11 +2,13 @@
 //! loudness to EBU R 128 (momentary, short-term, integrated, loudness range, maximum true peak
 //! and the peak-to-loudness ratio) and its phase correlation, measured in the audio engine on
 //! what the master plays (`mixroom-analysis`, through the `ebur128` crate) and shown here; and the
-//! monitor — listen modes (mono, side, left, right), dim, mute, "listen as normalized" by a
-//! streaming service — which acts on the speakers only, never on an export.
+//! monitor — listen modes (mono, side, left, right), dim, mute, playback-system simulations
+//! (phone, earbuds, car), "listen as normalized" by a streaming service — which acts on the
+//! speakers only, never on an export.
 
 use leptos::prelude::*;
 use mixroom_analysis::streaming::{Source, SERVICES};
+use mixroom_engine::DEVICES;
 
 use crate::desk::desk;
 
@@ -93,11 +95,13 @@ pub struct FinalCheck {
     pub mute: RwSignal<bool>,
     /// Listen as normalized by this service (an index into `SERVICES`), or as mixed.
     pub normalized: RwSignal<Option<usize>>,
+    /// The playback system simulated (an index into the engine's `DEVICES`), or the speakers.
+    pub device: RwSignal<Option<usize>>,
 }
 
 impl FinalCheck {
     pub fn new() -> FinalCheck {
-        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None) }
+        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None), device: RwSignal::new(None) }
     }
 
     /// The gain a service would play the mix at now (dB), from the master's integrated loudness
@@ -118,6 +122,10 @@ impl FinalCheck {
             let gain = normalization.get() as f32 / 10.0 + if self.dim.get() { DIM_DB } else { 0.0 };
             desk.set_monitor(self.listen.get() as u32, gain, self.mute.get());
         });
+        Effect::new(move |_| {
+            let _ready = desk.ready.get();
+            desk.set_device(self.device.get());
+        });
     }
 }
 
@@ -134,6 +142,17 @@ pub fn MonitorControls() -> impl IntoView {
             view! {
                 <button aria-label=name title=name aria-pressed=move || (check.listen.get() == mode).to_string()
                     on:click=move |_| check.listen.set(if check.listen.get_untracked() == mode { Listen::Stereo } else { mode })>{text}</button>
+            }
+        })
+        .collect_view();
+    let devices = DEVICES
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let name = format!("Hear the mix on a simulated {}", d.name.to_lowercase());
+            view! {
+                <button aria-label=name title=format!("{}: {}", d.name, d.source) aria-pressed=move || (check.device.get() == Some(i)).to_string()
+                    on:click=move |_| check.device.update(|c| *c = if *c == Some(i) { None } else { Some(i) })>{d.name}</button>
             }
         })
         .collect_view();
@@ -162,6 +181,7 @@ pub fn MonitorControls() -> impl IntoView {
     view! {
         <section class="monitor" role="group" aria-label="Monitor">
             <span class="listen" role="group" aria-label="Listen">{modes}</span>
+            <span class="devices" role="group" aria-label="Playback system">{devices}</span>
             {toggle(check.dim, "Dim", "Dim the monitor by 20 dB")}
             {toggle(check.mute, "Mute", "Mute the monitor")}
             <select aria-label="Listen as normalized by" title="Play the mix at the level a streaming service would (the monitor only: exports are untouched)"

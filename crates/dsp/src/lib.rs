@@ -20,6 +20,7 @@ pub mod limiter;
 pub mod meter;
 pub mod monitor;
 pub mod pan;
+pub mod playback;
 pub mod multiband;
 pub mod param;
 pub mod reverb;

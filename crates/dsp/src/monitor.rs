@@ -3,9 +3,13 @@
 //! sum, the side signal alone, left or right alone on both speakers), a gain (the dim, and the
 //! turn-down a streaming service would apply), and mute.
 //!
-//! Every change glides over [`MONITOR_GLIDE_MS`], so switching a check on mid-song never clicks.
-//! At rest in stereo at unity the path copies its input untouched (the very same bits).
+//! And a playback-system simulation ([`crate::playback`]): the speakers of a phone, earbuds, a car.
+//!
+//! Every change glides over [`MONITOR_GLIDE_MS`], and a change of device fades out over a block
+//! and in over the next, so switching a check on mid-song never clicks. At rest in stereo at unity
+//! with no device, the path copies its input untouched (the very same bits).
 
+use crate::playback::Simulation;
 use crate::smooth::Smoother;
 
 /// How long a change of the monitor takes to arrive (one-pole time constant), ms.
@@ -55,12 +59,27 @@ pub struct Monitor {
     listen: Listen,
     gain: f32,
     mute: bool,
+    /// The playback-system simulation heard (see [`crate::playback`]), if any.
+    device: Option<Box<Simulation>>,
+    /// A device chosen and not yet heard (`Some(None)`: none): the sound fades out over a block,
+    /// the new one takes over and fades in over the next.
+    incoming: Option<Option<Box<Simulation>>>,
+    /// The device just replaced, kept (not dropped on the audio path) until the next choice.
+    retired: Option<Box<Simulation>>,
+    fading_in: bool,
 }
 
 impl Monitor {
     pub fn new(sample_rate: f32) -> Monitor {
         let at = |v: f32| Smoother::new(v, MONITOR_GLIDE_MS, sample_rate);
-        Monitor { coefficients: [at(1.0), at(0.0), at(0.0), at(1.0)], listen: Listen::Stereo, gain: 1.0, mute: false }
+        Monitor { coefficients: [at(1.0), at(0.0), at(0.0), at(1.0)], listen: Listen::Stereo, gain: 1.0, mute: false, device: None, incoming: None, retired: None, fading_in: false }
+    }
+
+    /// Control side: the playback-system simulation to hear (`None`: the speakers as they are).
+    /// What this replaces is dropped here, never on the audio path.
+    pub fn choose_device(&mut self, device: Option<Box<Simulation>>) {
+        drop(self.retired.take());
+        drop(self.incoming.replace(device));
     }
 
     /// What is heard, the monitor gain in dB (the dim plus any normalization; clamped to
@@ -76,9 +95,9 @@ impl Monitor {
         }
     }
 
-    /// True at rest in stereo at unity: the output is the input, untouched.
+    /// True at rest in stereo at unity with no device: the output is the input, untouched.
     pub fn is_transparent(&self) -> bool {
-        self.coefficients.iter().zip(Listen::Stereo.matrix()).all(|(s, m)| s.is_settled() && s.current() == m)
+        self.device.is_none() && self.incoming.is_none() && !self.fading_in && self.coefficients.iter().zip(Listen::Stereo.matrix()).all(|(s, m)| s.is_settled() && s.current() == m)
     }
 
     /// The master's output (a block of each side) through the monitor, in place.
@@ -92,8 +111,35 @@ impl Monitor {
             *l = a.next_value() * x + b.next_value() * y;
             *r = c.next_value() * x + d.next_value() * y;
         }
+        if let Some(device) = &mut self.device {
+            device.process(left, right);
+        }
+        // A change of device: this block fades out; the next device fades in over the next.
+        let n = left.len().min(right.len());
+        if self.fading_in {
+            fade(left, right, n, false);
+            self.fading_in = false;
+        }
+        if self.retired.is_none() {
+            if let Some(next) = self.incoming.take() {
+                fade(left, right, n, true);
+                self.retired = core::mem::replace(&mut self.device, next);
+                self.fading_in = true;
+            }
+        }
         crate::flush_block(left);
         crate::flush_block(right);
+    }
+}
+
+/// A linear fade over the block's `n` samples: out (1 → 0) or in (0 → 1).
+fn fade(left: &mut [f32], right: &mut [f32], n: usize, out: bool) {
+    let step = 1.0 / n.max(1) as f32;
+    for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+        let w = (i + 1) as f32 * step;
+        let g = if out { 1.0 - w } else { w };
+        *l *= g;
+        *r *= g;
     }
 }
 
@@ -159,5 +205,36 @@ mod tests {
         let largest_step = a.windows(2).map(|w| (w[0] - w[1]).abs()).fold(1.0 - a[0], f32::max);
         assert!(largest_step < 0.01, "a step of {largest_step}");
         assert!(a[127] < 0.7 && a[127] > 0.5, "after 128 samples of a 5-ms glide: {}", a[127]);
+    }
+
+    #[test]
+    fn a_device_fades_in_is_heard_and_fades_out_again() {
+        use crate::playback::{Simulation, PHONE};
+        let mut m = Monitor::new(FS);
+        m.choose_device(Some(Box::new(Simulation::new(&PHONE, FS))));
+        // 100 Hz is far below a phone's band: once it has taken over, next to nothing is heard.
+        let tone = |k: usize| -> Vec<f32> { (0..128).map(|i| 0.5 * (core::f32::consts::TAU * 100.0 * (128 * k + i) as f32 / FS).sin()).collect() };
+        let mut levels = Vec::new();
+        for k in 0..200 {
+            let (mut l, mut r) = (tone(k), tone(k));
+            m.process(&mut l, &mut r);
+            if k == 0 {
+                // The stereo mix fades out to nothing over the first block ...
+                assert_eq!(l[127], 0.0, "the first block fades out");
+                assert!(l.iter().zip(tone(0)).all(|(x, y)| x.abs() <= y.abs()));
+            }
+            levels.push(l.iter().fold(0.0f32, |p, x| p.max(x.abs())));
+        }
+        // ... then the phone fades in: and a phone plays no 100 Hz.
+        assert!(levels[199] < 0.05, "a phone plays no 100 Hz: {}", levels[199]);
+        m.choose_device(None);
+        let (mut l, mut r) = (tone(200), tone(200));
+        m.process(&mut l, &mut r);
+        let (mut l, mut r) = (tone(201), tone(201));
+        m.process(&mut l, &mut r);
+        let (mut l, mut r) = (tone(202), tone(202));
+        m.process(&mut l, &mut r);
+        assert_eq!(l, tone(202), "without a device the monitor is transparent again");
+        assert!(m.is_transparent());
     }
 }

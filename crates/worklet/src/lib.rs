@@ -11,7 +11,7 @@
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
 use mixroom_analysis::{Correlation, Loudness};
-use mixroom_engine::{Clip, Engine, Listen, Monitor, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
+use mixroom_engine::{Clip, Engine, Listen, Monitor, Simulation, DEVICES, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -87,6 +87,13 @@ impl WorkletEngine {
     /// dB (dim plus any listen-as-normalized gain) and mute. Glides there; never reaches an export.
     pub fn set_monitor(&mut self, listen: u32, gain_db: f32, mute: bool) {
         self.monitor.set(Listen::from_index(listen), gain_db, mute);
+    }
+
+    /// The playback-system simulation on the monitor: an index into the engine's devices (phone,
+    /// earbuds, car), or a negative number for none. Designed here, in the message handler.
+    pub fn set_device(&mut self, index: i32) {
+        let device = usize::try_from(index).ok().and_then(|i| DEVICES.get(i)).map(|d| Box::new(Simulation::new(d, self.sample_rate)));
+        self.monitor.choose_device(device);
     }
 
     /// Starts the loudness measurement afresh (the meter's Reset): integrated, range and the

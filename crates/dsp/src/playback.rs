@@ -1,0 +1,306 @@
+//! Playback-system simulations for the monitor: the mix as it sounds on a phone's speaker, on
+//! earbuds, in a car. (Laptops and TVs are not modelled yet: no measured response with figures
+//! was found to model them on.) Each [`Device`] is a documented model — a response curve with its source named, the
+//! band over which the model holds it, whether the device is mono — and never a guess.
+//!
+//! A device is realised as a cascade of state-variable sections ([`crate::filter`]): a 4th-order
+//! Butterworth high-pass an octave below its band and low-pass half an octave above it (the device
+//! falls away outside its band), and bells a third of an octave apart across the band whose gains
+//! are fitted at design time, by iteration on the sections' exact responses, so that the whole
+//! follows the documented curve (within 1 dB between the band limits: tested, analytically and on
+//! the processed signal). A make-up gain matches the simulation's loudness to the mix's, for pink
+//! noise K-weighted as BS.1770 weights it, so that switching devices is not a jump in level.
+//!
+//! The design allocates (control side); [`Simulation::process`] does not.
+
+use crate::filter::{butterworth_qs, response_db, Shape, Svf, SvfCoefs};
+use crate::lanes::F32x4;
+use core::f64::consts::SQRT_2;
+
+/// A playback system as a documented response.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Device {
+    pub name: &'static str,
+    /// Where the curve comes from.
+    pub source: &'static str,
+    /// The documented response: (Hz, dB) breakpoints, joined by straight lines on a log-frequency,
+    /// linear-dB scale (as the standards draw their masks).
+    pub curve: &'static [(f64, f64)],
+    /// The band (Hz) over which the model follows its curve; outside it the device falls away.
+    pub band: (f64, f64),
+    /// The device is one speaker: the mix is summed to mono.
+    pub mono: bool,
+}
+
+/// Earbuds: Apple EarPods as measured by oratory1990, published in the AutoEq repository
+/// (github.com/jaakkopasanen/AutoEq, MIT licence, `measurements/oratory1990/data/earbud/Apple
+/// EarPods/Apple EarPods.csv`), relative to AutoEq's "Harman in-ear 2019 without bass" target
+/// (`targets/Harman in-ear 2019 without bass.csv`) — what the EarPods change against a neutral
+/// in-ear response — smoothed over a third of an octave, at sixth-octave points.
+pub const EARBUDS: Device = Device {
+    name: "Earbuds",
+    source: "Apple EarPods measured by oratory1990 (AutoEq repository, jaakkopasanen/AutoEq, MIT), relative to AutoEq's Harman in-ear 2019 target without bass; 1/3-octave smoothed",
+    curve: &[
+        (20.0, -23.78), (22.4, -23.05), (25.2, -21.87), (28.3, -20.35), (31.7, -18.62), (35.6, -16.81), (40.0, -14.9), (44.9, -12.88),
+        (50.4, -10.82), (56.6, -8.83), (63.5, -6.98), (71.3, -5.32), (80.0, -4.01), (89.8, -3.09), (100.8, -2.53), (113.1, -2.28),
+        (127.0, -2.23), (142.5, -2.29), (160.0, -2.4), (179.6, -2.45), (201.6, -2.42), (226.3, -2.38), (254.0, -2.33), (285.1, -2.3),
+        (320.0, -2.28), (359.2, -2.25), (403.2, -2.15), (452.5, -2.04), (508.0, -1.96), (570.2, -1.83), (640.0, -1.63), (718.4, -1.32),
+        (806.3, -0.91), (905.1, -0.44), (1015.9, 0.11), (1140.4, 0.85), (1280.0, 1.93), (1436.8, 3.44), (1612.7, 5.11), (1810.2, 6.34),
+        (2031.9, 6.78), (2280.7, 6.7), (2560.0, 6.46), (2873.5, 5.87), (3225.4, 4.73), (3620.4, 3.53), (4063.7, 2.95), (4561.4, 3.51),
+        (5120.0, 5.46), (5747.0, 6.73), (6450.8, 5.03), (7240.8, 3.03), (8127.5, 3.54), (9122.8, 3.5), (10240.0, 1.57), (11494.0, 0.23),
+        (12901.6, 2.51), (14481.5, 2.66), (16255.0, -2.29), (18245.6, -2.39),
+    ],
+    // Below 50 Hz the measured roll-off (20 dB an octave) is steeper than the model holds to 1 dB;
+    // above 12 kHz in-ear measurements scatter with fit and coupler.
+    band: (50.0, 12_000.0),
+    mono: false,
+};
+
+/// A phone's loudspeaker (hand-held hands-free): the centre of the receiving sensitivity mask of
+/// 3GPP TS 26.131 (Terminal acoustic characteristics for telephony; Requirements), table 14
+/// "Hand-held hands-free receiving sensitivity/frequency mask" (wideband): upper limit +6 dB
+/// from 315 Hz to 8 kHz, lower limit −12 dB at 630 Hz, −6 dB from 800 Hz to 4 kHz, −12 dB at
+/// 6.3 kHz; its centre is −3, 0, 0, −3 dB. Below 630 Hz and above 6.3 kHz the mask sets no
+/// lower limit: a phone's speaker falls away there. One speaker: mono.
+pub const PHONE: Device = Device {
+    name: "Phone speaker",
+    source: "3GPP TS 26.131, table 14: hand-held hands-free receiving sensitivity/frequency mask (wideband), the centre between its limits",
+    curve: &[(630.0, -3.0), (800.0, 0.0), (4_000.0, 0.0), (6_300.0, -3.0)],
+    band: (630.0, 6_300.0),
+    mono: true,
+};
+
+/// A car: the cabin gain of a closed passenger car — below a corner set by the cabin's size the
+/// bass rises at 12 dB per octave (a sealed space driven below its lowest mode), 66 Hz for a
+/// mid-size car (True Audio, "Cabin gain", Bass List post, 18 March 1999, trueaudio.com/post_001.htm:
+/// corners of 48, 66 and 87 Hz for vans, mid-size and compact cars; the same 12 dB per octave in
+/// glasswolf.net, "The Effects of Cabin Gain in Car Audio"), capped at +12 dB (a real cabin leaks:
+/// "10–12 dB of gain at 30 Hz" in a typical sedan, Rokketbox, "Cabin Gain"). Flat above.
+pub const CAR: Device = Device {
+    name: "Car",
+    source: "cabin gain of a mid-size car: +12 dB/octave below 66 Hz (True Audio, Bass List, 1999; glasswolf.net), capped at +12 dB (Rokketbox: 10–12 dB at 30 Hz in a typical sedan)",
+    curve: &[(20.0, 12.0), (33.0, 12.0), (66.0, 0.0), (20_000.0, 0.0)],
+    band: (25.0, 16_000.0),
+    mono: false,
+};
+
+/// Every device, in the order the monitor offers them.
+pub const DEVICES: [&Device; 3] = [&PHONE, &EARBUDS, &CAR];
+
+/// Bells per octave across a device's band, and their Q (a third of an octave wide).
+const BELLS_PER_OCTAVE: f64 = 6.0;
+const BELL_Q: f64 = 6.0;
+
+impl Device {
+    /// The documented response at `f` (dB); beyond the first and last points, their values.
+    pub fn curve_db(&self, f: f64) -> f64 {
+        let c = self.curve;
+        let (Some(first), Some(last)) = (c.first(), c.last()) else { return 0.0 };
+        if f <= first.0 {
+            return first.1;
+        }
+        if f >= last.0 {
+            return last.1;
+        }
+        let i = c.partition_point(|p| p.0 <= f).max(1);
+        let ((f0, v0), (f1, v1)) = (c[i - 1], c[i]);
+        v0 + (v1 - v0) * (f / f0).ln() / (f1 / f0).ln()
+    }
+}
+
+/// One section of a design: shape, corner or centre (Hz), Q, gain (dB).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Section {
+    pub shape: Shape,
+    pub freq: f64,
+    pub q: f64,
+    pub gain_db: f64,
+}
+
+/// A device realised at a sample rate: its sections and make-up gain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    pub sections: Vec<Section>,
+    pub makeup_db: f64,
+}
+
+impl Design {
+    /// The sections' response at `f` (dB), without the make-up gain.
+    pub fn response_db(&self, f: f64, fs: f64) -> f64 {
+        self.sections.iter().map(|s| response_db(s.shape, s.freq, s.q, s.gain_db, f, fs)).sum()
+    }
+
+    /// Control side: fits a device at `fs`.
+    pub fn new(device: &Device, fs: f64) -> Design {
+        let nyquist = 0.45 * fs;
+        let (low, high) = (device.band.0, device.band.1.min(nyquist / 1.5));
+        let mut sections = Vec::new();
+        for q in butterworth_qs(2).iter().take(2) {
+            sections.push(Section { shape: Shape::HighPass, freq: low / 2.0, q: *q as f64, gain_db: 0.0 });
+            sections.push(Section { shape: Shape::LowPass, freq: (high * 1.5).min(nyquist), q: *q as f64, gain_db: 0.0 });
+        }
+        // The bells reach half an octave past the band where the curve is documented there, so
+        // that the band's edges are held from both sides.
+        let documented = (device.curve.first().map_or(low, |p| p.0), device.curve.last().map_or(high, |p| p.0));
+        let (from, to) = ((low / SQRT_2).max(documented.0).min(low), (high * SQRT_2).min(documented.1).min(nyquist / 1.5).max(high));
+        let octaves = (to / from).log2();
+        let bells = (octaves * BELLS_PER_OCTAVE).ceil() as usize + 1;
+        let first = sections.len();
+        for k in 0..bells {
+            let freq = from * 2f64.powf(octaves * k as f64 / (bells - 1).max(1) as f64);
+            sections.push(Section { shape: Shape::Bell, freq, q: BELL_Q, gain_db: 0.0 });
+        }
+        let mut design = Design { sections, makeup_db: 0.0 };
+        // Each bell's gain moves by most of the error at its centre, until the errors settle.
+        for _ in 0..400 {
+            let errors: Vec<f64> = design.sections[first..].iter().map(|s| device.curve_db(s.freq) - design.response_db(s.freq, fs)).collect();
+            for (s, e) in design.sections[first..].iter_mut().zip(errors) {
+                s.gain_db = (s.gain_db + 0.5 * e).clamp(-30.0, 30.0);
+            }
+        }
+        // Bells left at (nearly) nothing cost as much as any other: gone.
+        let mut k = 0;
+        design.sections.retain(|s| {
+            k += 1;
+            k <= first || s.gain_db.abs() >= 0.01
+        });
+        design.makeup_db = -loudness_change_db(&design, fs);
+        design
+    }
+}
+
+/// How much louder (dB) pink noise becomes through the design, weighted as BS.1770's K filter
+/// weights it (its shelf and high-pass, from the Recommendation's coefficients' analog corners).
+fn loudness_change_db(design: &Design, fs: f64) -> f64 {
+    let k_weight = |f: f64| response_db(Shape::HighShelf, 1681.97, 0.7072, 3.9998, f, fs) + response_db(Shape::HighPass, 38.135, 0.5003, 0.0, f, fs);
+    // Pink noise: equal power per octave, so equal weight per point of a log-spaced grid.
+    let (mut with, mut without) = (0.0, 0.0);
+    let mut f = 20.0;
+    while f < 20_000.0f64.min(0.49 * fs) {
+        let k = k_weight(f);
+        with += 10f64.powf((k + design.response_db(f, fs)) / 10.0);
+        without += 10f64.powf(k / 10.0);
+        f *= 2f64.powf(1.0 / 24.0);
+    }
+    10.0 * (with / without).log10()
+}
+
+/// A device on the audio path: its sections on the left and right channels (two lanes of a vector).
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    sections: Vec<Svf<F32x4>>,
+    makeup: f32,
+    mono: bool,
+}
+
+impl Simulation {
+    /// Control side: designs `device` at `sample_rate` and builds its filters.
+    pub fn new(device: &Device, sample_rate: f32) -> Simulation {
+        let design = Design::new(device, sample_rate as f64);
+        let sections = design
+            .sections
+            .iter()
+            .map(|s| {
+                let c = SvfCoefs::design(s.shape, s.freq as f32, s.q as f32, s.gain_db as f32, sample_rate);
+                let mut svf = Svf::<F32x4>::new();
+                svf.set_lane(0, &c);
+                svf.set_lane(1, &c);
+                svf
+            })
+            .collect();
+        Simulation { sections, makeup: libm::powf(10.0, design.makeup_db as f32 / 20.0), mono: device.mono }
+    }
+
+    /// A block of each side through the device, in place.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            let (a, b) = if self.mono { (0.5 * (*l + *r), 0.5 * (*l + *r)) } else { (*l, *r) };
+            let mut x = F32x4::from([a, b, 0.0, 0.0]);
+            for s in &mut self.sections {
+                x = s.tick(x);
+            }
+            let [a, b, _, _] = (x * F32x4::splat(self.makeup)).to_array();
+            *l = a;
+            *r = b;
+        }
+        for s in &mut self.sections {
+            s.flush();
+        }
+        crate::flush_block(left);
+        crate::flush_block(right);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::tests::measured_db;
+
+    const FS: f64 = 48_000.0;
+
+    /// Points 1/24 of an octave apart across a device's band.
+    fn band_points(d: &Device) -> Vec<f64> {
+        let n = ((d.band.1 / d.band.0).log2() * 24.0).floor() as usize;
+        (0..=n).map(|k| d.band.0 * 2f64.powf(k as f64 / 24.0)).filter(|&f| f <= d.band.1).collect()
+    }
+
+    #[test]
+    fn each_device_follows_its_documented_curve_within_1_db_across_its_band() {
+        for d in DEVICES {
+            for fs in [44_100.0, 48_000.0, 96_000.0] {
+                let design = Design::new(d, fs);
+                let worst = band_points(d).into_iter().map(|f| (f, design.response_db(f, fs) - d.curve_db(f))).fold((0.0, 0.0f64), |w, e| if e.1.abs() > w.1.abs() { e } else { w });
+                println!("{} at {fs} Hz: largest deviation {:+.2} dB at {:.0} Hz, make-up {:+.2} dB, {} sections", d.name, worst.1, worst.0, design.makeup_db, design.sections.len());
+                assert!(worst.1.abs() <= 1.0, "{} at {fs} Hz: {:+.2} dB from its curve at {:.0} Hz", d.name, worst.1, worst.0);
+            }
+        }
+    }
+
+    #[test]
+    fn the_processed_signal_has_the_designed_response() {
+        // The filters as they run (their impulse response, by DFT), against the design's exact
+        // response plus make-up: the realisation is the design.
+        for d in DEVICES {
+            let design = Design::new(d, FS);
+            let mut sim = Simulation::new(d, FS as f32);
+            let mut impulse = vec![0.0f32; 1 << 16];
+            impulse[0] = 1.0;
+            let mut right = vec![0.0f32; 1 << 16];
+            sim.process(&mut impulse, &mut right);
+            for f in band_points(d).into_iter().step_by(8) {
+                let mut it = impulse.iter();
+                let measured = measured_db(|_| *it.next().unwrap_or(&0.0), f, FS, 1 << 16);
+                // A mono device hears half of a one-sided impulse.
+                let mono = if d.mono { 20.0 * 0.5f64.log10() } else { 0.0 };
+                let expected = design.response_db(f, FS) + design.makeup_db + mono;
+                assert!((measured - expected).abs() < 0.05, "{} at {f:.0} Hz: {measured:.3} dB processed, {expected:.3} dB designed", d.name);
+            }
+        }
+    }
+
+    #[test]
+    fn outside_its_band_a_device_falls_away() {
+        let phone = Design::new(&PHONE, FS);
+        assert!(phone.response_db(100.0, FS) < -20.0, "a phone at 100 Hz: {:.1} dB", phone.response_db(100.0, FS));
+        assert!(phone.response_db(15_000.0, FS) < -12.0, "a phone at 15 kHz: {:.1} dB", phone.response_db(15_000.0, FS));
+    }
+
+    #[test]
+    fn switching_devices_keeps_the_loudness() {
+        // K-weighted pink-noise loudness through each device, make-up included, is the mix's.
+        for d in DEVICES {
+            let design = Design::new(d, FS);
+            let change = loudness_change_db(&design, FS) + design.makeup_db;
+            assert!(change.abs() < 1e-9, "{}: {change} dB", d.name);
+        }
+    }
+
+    #[test]
+    fn a_mono_device_sums_the_channels() {
+        let mut sim = Simulation::new(&PHONE, FS as f32);
+        let tone: Vec<f32> = (0..48_000).map(|i| (core::f32::consts::TAU * 1_000.0 * i as f32 / 48_000.0).sin()).collect();
+        let (mut l, mut r) = (tone.clone(), tone.iter().map(|x| -x).collect::<Vec<_>>());
+        sim.process(&mut l, &mut r);
+        assert!(l[24_000..].iter().chain(&r[24_000..]).all(|x| x.abs() < 1e-6), "a polarity-inverted pair cancels on one speaker");
+    }
+}
