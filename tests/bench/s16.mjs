@@ -140,13 +140,14 @@ async function renderNative(tracks, frames, automated) {
   return { ms: performance.now() - t0, peak: peakOf(out) };
 }
 
-/** The engine's cost per quantum, each of `quanta` quanta timed alone, in a Worker. */
-function quantumCosts(module, sessionJson, tracks, quanta) {
+/** The engine's cost per quantum, each of `quanta` quanta timed alone, in a Worker; with `checks`,
+ *  with the final check on (see quantum-worker.mjs). */
+function quantumCosts(module, sessionJson, tracks, quanta, checks) {
   return new Promise((resolve, reject) => {
     const worker = new Worker('./quantum-worker.mjs', { type: 'module' });
     worker.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
     worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage({ module, session: sessionJson, tracks, quanta });
+    worker.postMessage({ module, session: sessionJson, tracks, quanta, checks });
   });
 }
 
@@ -169,8 +170,9 @@ async function run() {
     const [ours, native] = first ? [a, b] : [b, a];
     pairs.push({ ours_ms: ours.ms, native_ms: native.ms, ours_peak: ours.peak, native_peak: native.peak });
   }
-  const costs = await quantumCosts(module, sessionJson, tracks, quanta);
-  return { seconds, automated, runs: pairs, quantum: costs, crossOriginIsolated: self.crossOriginIsolated };
+  const costs = await quantumCosts(module, sessionJson, tracks, quanta, false);
+  const withChecks = await quantumCosts(module, sessionJson, tracks, quanta, true);
+  return { seconds, automated, runs: pairs, quantum: costs, quantum_checks: withChecks, crossOriginIsolated: self.crossOriginIsolated };
 }
 
 window.benchResult = run().then(

@@ -98,6 +98,8 @@ test('the master loudness meter reads a −23 LUFS pink-noise mix as the offline
   // blocks that straddle the song's end read a little lower, the rest is below the absolute gate).
   await button('Reset').click();
   assert.equal(await reading('Integrated loudness').textContent(), '—');
+  const history = meter().getByRole('img');
+  assert.equal(await history.getAttribute('aria-label'), 'Loudness history: nothing measured yet');
   await button('Return to start').click();
   await button('Play').click();
   await page.waitForTimeout(11_500);
@@ -111,6 +113,11 @@ test('the master loudness meter reads a −23 LUFS pink-noise mix as the offline
   const offline = integrated(exported);
   console.log(`integrated: live ${live} LUFS, exported mix ${offline} LUFS, file ${file} LUFS`);
   assert.ok(Math.abs(live - offline) <= 0.2, `live ${live} LUFS against ${offline} LUFS offline`);
+  // The history has the song's short-term loudness: pink noise, steady at about −23 LUFS (after
+  // its end the short-term loudness falls away, so only the loudest reading is checked).
+  const drawn = await history.getAttribute('aria-label');
+  const [, low, high] = drawn.match(/short-term (-?\d+\.\d) to (-?\d+\.\d) LUFS/) || [];
+  assert.ok(Number(high) > -24 && Number(high) < -22 && Number(low) <= Number(high), `the history reads ${drawn}`);
   // The range and true peak have figures too, and the peak-to-loudness ratio is their difference.
   for (const name of ['Loudness range', 'Maximum true peak', 'Peak-to-loudness ratio', 'Short-term loudness']) {
     assert.match(await reading(name).textContent(), /^-?−?\d+\.\d$/, `${name} has a figure`);
@@ -206,6 +213,7 @@ test('the monitor checks and simulations act on the speakers only: an export wit
   const spotify = page.getByLabel('Spotify plays this mix at', { exact: true });
   assert.match(await spotify.textContent(), /^[+-]\d+\.\d dB$/);
   await page.screenshot({ path: join(await artifactsDir(), 'final-check.png') });
+  await page.getByText('Streaming', { exact: true }).click();
 
   // Mono, Dim, a simulated car and "as Spotify plays it" all engaged: the export does not change
   // by a bit.
@@ -219,5 +227,31 @@ test('the monitor checks and simulations act on the speakers only: an export wit
   await button('Dim the monitor by 20 dB').click();
   await button('Hear the mix on a simulated car').click();
   await page.getByLabel('Listen as normalized by', { exact: true }).selectOption({ label: 'As mixed' });
+  assert.deepEqual(errors, []);
+});
+
+test('the master spectrum, smoothed over a third of an octave and compensated by 3 dB per octave, reads pink noise flat', async () => {
+  await page.getByRole('group', { name: 'Pink noise track', exact: true }).scrollIntoViewIfNeeded();
+  await button('Solo Pink noise').click();
+  await page.getByText('Spectrum', { exact: true }).click();
+  await page.getByLabel('Spectrum smoothing', { exact: true }).selectOption({ label: '1/3 octave' });
+  await page.getByLabel('Spectrum slope', { exact: true }).selectOption({ label: '+3 dB/oct' });
+  await button('Return to start').click();
+  await button('Play').click();
+  await page.waitForTimeout(2_500);
+  const spectrum = page.getByRole('img', { name: 'Master spectrum', exact: true });
+  const at = async () => Object.fromEntries(await Promise.all(['100hz', '1khz', '5khz'].map(async (f) => [f, Number(await spectrum.getAttribute(`data-at-${f}`))])));
+  const levels = await at();
+  await button('Freeze').click();
+  assert.equal(await button('Freeze').getAttribute('aria-pressed'), 'true');
+  await button('Stop').click();
+  await button('Solo Pink noise').click();
+  await page.screenshot({ path: join(await artifactsDir(), 'final-check-spectrum.png') });
+  await page.getByText('Spectrum', { exact: true }).click();
+  console.log('pink noise, 1/3 octave, +3 dB/oct:', levels);
+  const values = Object.values(levels);
+  assert.ok(values.every(Number.isFinite) && values.every((v) => v > -90), `the master is tapped: ${JSON.stringify(levels)}`);
+  const spread = Math.max(...values) - Math.min(...values);
+  assert.ok(spread < 4, `pink noise reads within ${spread.toFixed(1)} dB from 100 Hz to 5 kHz: ${JSON.stringify(levels)}`);
   assert.deepEqual(errors, []);
 });

@@ -107,10 +107,15 @@ impl Desk {
         }
     }
 
-    /// Keeps the engine's analysis tap on the selected strip while a spectrum is on screen.
+    /// Keeps the engine's analysis tap on the selected strip while a spectrum is on screen — on the
+    /// master while the master's spectrum (the final check's) is.
     pub fn follow_tap(self) {
         let target = Memo::new(move |_| {
-            let strip = (self.ready.get() && self.meters.spectrum_views.get() > 0).then(|| self.selected.get()).flatten();
+            let strip = if self.meters.master_views.get() > 0 {
+                self.ready.get().then_some(StripRef::Master)
+            } else {
+                (self.ready.get() && self.meters.spectrum_views.get() > 0).then(|| self.selected.get()).flatten()
+            };
             strip.map(|r| self.session.with(|s| s.strip_id(r)))
         });
         Effect::new(move |_| {

@@ -7,6 +7,7 @@
 //! speakers only, never on an export.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use mixroom_analysis::streaming::{Source, SERVICES};
 use mixroom_engine::DEVICES;
 
@@ -23,6 +24,7 @@ fn figure(value: Option<f32>) -> String {
 #[component]
 pub fn LoudnessMeter() -> impl IntoView {
     let desk = desk();
+    let check = expect_context::<FinalCheck>();
     let master = desk.meters.master;
     let reading = move |label: &'static str, name: &'static str, unit: &'static str, value: Signal<Option<f32>>| {
         view! {
@@ -54,7 +56,9 @@ pub fn LoudnessMeter() -> impl IntoView {
                 on:click=move |_| {
                     desk.reset_analysis();
                     master.set(Default::default());
+                    check.history.update(LoudnessHistory::clear);
                 }>"Reset"</button>
+            <HistoryGraph />
         </section>
     }
 }
@@ -83,6 +87,55 @@ impl Listen {
     }
 }
 
+/// The master's loudness over the song: short-term and momentary loudness at each tenth of a
+/// second of song time that has played (what plays again replaces what played there before).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoudnessHistory {
+    /// (tenth of a second of the song, short-term LUFS, momentary LUFS), in song order.
+    points: Vec<(u32, Option<f32>, Option<f32>)>,
+}
+
+impl LoudnessHistory {
+    /// Notes a reading heard at `seconds` of the song.
+    pub fn record(&mut self, seconds: f64, short_term: Option<f32>, momentary: Option<f32>) {
+        if !(seconds.is_finite() && seconds >= 0.0) || (short_term.is_none() && momentary.is_none()) {
+            return;
+        }
+        let tenth = (seconds * 10.0).min(u32::MAX as f64) as u32;
+        match self.points.binary_search_by_key(&tenth, |p| p.0) {
+            Ok(i) => self.points[i] = (tenth, short_term, momentary),
+            Err(i) => self.points.insert(i, (tenth, short_term, momentary)),
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.points.clear();
+    }
+
+    pub fn points(&self) -> &[(u32, Option<f32>, Option<f32>)] {
+        &self.points
+    }
+
+    /// In words, for the graph's accessible name: the short-term range and where it was loudest.
+    pub fn summary(&self) -> String {
+        let st: Vec<(u32, f32)> = self.points.iter().filter_map(|&(t, s, _)| s.map(|s| (t, s))).collect();
+        let Some(&(loudest_at, loudest)) = st.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+            return "Loudness history: nothing measured yet".to_string();
+        };
+        let quietest = st.iter().map(|p| p.1).fold(f32::INFINITY, f32::min);
+        format!(
+            "Loudness history: short-term {quietest:.1} to {loudest:.1} LUFS, loudest at {}",
+            clock(loudest_at as f64 / 10.0)
+        )
+    }
+}
+
+/// m:ss.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 /// How far the Dim button turns the monitor down, dB.
 pub const DIM_DB: f32 = -20.0;
 
@@ -97,11 +150,18 @@ pub struct FinalCheck {
     pub normalized: RwSignal<Option<usize>>,
     /// The playback system simulated (an index into the engine's `DEVICES`), or the speakers.
     pub device: RwSignal<Option<usize>>,
+    /// The master's loudness over the song (cleared by the meter's Reset).
+    pub history: RwSignal<LoudnessHistory>,
+    /// The spectrum's slope compensation, dB per octave about 1 kHz (0, 3 or 4.5: pink noise,
+    /// or a typical mix, then reads flat).
+    pub slope: RwSignal<f32>,
+    /// A frozen snapshot of the master's spectrum, to compare against (dBFS at the display points).
+    pub snapshot: RwSignal<Option<Vec<f32>>>,
 }
 
 impl FinalCheck {
     pub fn new() -> FinalCheck {
-        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None), device: RwSignal::new(None) }
+        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None), device: RwSignal::new(None), history: RwSignal::new(LoudnessHistory::default()), slope: RwSignal::new(0.0), snapshot: RwSignal::new(None) }
     }
 
     /// The gain a service would play the mix at now (dB), from the master's integrated loudness
@@ -125,6 +185,15 @@ impl FinalCheck {
         Effect::new(move |_| {
             let _ready = desk.ready.get();
             desk.set_device(self.device.get());
+        });
+        // Each reading heard while playing goes into the history, at the song time it was heard.
+        Effect::new(move |_| {
+            let m = desk.meters.master.get();
+            if desk.playing.get_untracked() {
+                let rate = desk.session.with_untracked(|s| s.sample_rate) as f64;
+                let seconds = desk.position.get_untracked() / rate.max(1.0);
+                self.history.update(|h| h.record(seconds, m.short_term, m.momentary));
+            }
         });
     }
 }
@@ -189,7 +258,8 @@ pub fn MonitorControls() -> impl IntoView {
                 <option value="" selected=move || check.normalized.get().is_none()>"As mixed"</option>
                 {SERVICES.iter().enumerate().map(|(i, s)| view! { <option value=i.to_string() selected=move || check.normalized.get() == Some(i)>{format!("As {} plays it", s.name)}</option> }).collect_view()}
             </select>
-            <details class="streaming">
+            <MasterSpectrum />
+            <details class="streaming" name="final-check-panel">
                 <summary>"Streaming"</summary>
                 <div class="popover">
                     <table aria-label="What the streaming services do to this mix">
@@ -200,5 +270,207 @@ pub fn MonitorControls() -> impl IntoView {
                 </div>
             </details>
         </section>
+    }
+}
+
+/// Loudness units shown by the history graph, bottom to top.
+const HISTORY_FLOOR_LUFS: f32 = -40.0;
+const HISTORY_TOP_LUFS: f32 = 0.0;
+
+/// The loudness history over the song, drawn small: short-term (solid) over momentary (faint),
+/// −40 … 0 LUFS, the song's length across. Redrawn when a reading arrives.
+#[component]
+fn HistoryGraph() -> impl IntoView {
+    let desk = desk();
+    let check = expect_context::<FinalCheck>();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let (width, height) = (180u32, 28u32);
+    Effect::new(move |_| {
+        let length_s = desk.session.with(|s| s.length_frames() as f64 / s.sample_rate.max(1) as f64).max(1.0);
+        check.history.with(|h| {
+            let Some(canvas) = canvas.get() else { return };
+            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let (w, hgt) = (width as f64, height as f64);
+            ctx.set_fill_style_str("#0b0c0e");
+            ctx.fill_rect(0.0, 0.0, w, hgt);
+            let y = |lufs: f32| hgt * (1.0 - ((lufs - HISTORY_FLOOR_LUFS) / (HISTORY_TOP_LUFS - HISTORY_FLOOR_LUFS)).clamp(0.0, 1.0) as f64);
+            // −14 and −23 LUFS: the streaming and the broadcast reference levels.
+            ctx.set_fill_style_str("#343a44");
+            for lufs in [-14.0, -23.0] {
+                ctx.fill_rect(0.0, y(lufs), w, 1.0);
+            }
+            for (momentary, colour, alpha) in [(true, "#4fb3ff", 0.35), (false, "#4fb3ff", 1.0)] {
+                ctx.set_stroke_style_str(colour);
+                ctx.set_global_alpha(alpha);
+                ctx.begin_path();
+                let mut drawing = false;
+                for &(tenth, st, m) in h.points() {
+                    let Some(v) = (if momentary { m } else { st }) else {
+                        drawing = false;
+                        continue;
+                    };
+                    let x = w * (tenth as f64 / 10.0 / length_s).min(1.0);
+                    if drawing {
+                        ctx.line_to(x, y(v));
+                    } else {
+                        ctx.move_to(x, y(v));
+                        drawing = true;
+                    }
+                }
+                ctx.stroke();
+            }
+            ctx.set_global_alpha(1.0);
+        });
+    });
+    view! {
+        <canvas node_ref=canvas class="loudness-history" width=width height=height role="img"
+            aria-label=move || check.history.with(LoudnessHistory::summary)
+            title="Loudness over the song: short-term (solid) and momentary (faint), −40 to 0 LUFS; lines at −14 and −23 LUFS"></canvas>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_history_keeps_one_reading_per_tenth_of_a_second_in_song_order() {
+        let mut h = LoudnessHistory::default();
+        h.record(2.0, Some(-20.0), Some(-18.0));
+        h.record(0.5, Some(-30.0), None);
+        h.record(2.04, Some(-21.0), Some(-19.0));
+        // Played again: the new reading replaces the old one there.
+        h.record(0.55, Some(-25.0), Some(-24.0));
+        h.record(f64::NAN, Some(-1.0), None);
+        h.record(3.0, None, None);
+        assert_eq!(h.points(), &[(5, Some(-25.0), Some(-24.0)), (20, Some(-21.0), Some(-19.0))]);
+        assert_eq!(h.summary(), "Loudness history: short-term -25.0 to -21.0 LUFS, loudest at 0:02");
+        h.clear();
+        assert_eq!(h.summary(), "Loudness history: nothing measured yet");
+    }
+}
+
+/// Levels the master's spectrum spans below 0 dBFS.
+const MASTER_SPECTRUM_RANGE_DB: f64 = 100.0;
+
+/// The master's spectrum, in a panel of its own: smoothing (none, 1/6 or 1/3 octave), slope
+/// compensation (0, 3 or 4.5 dB per octave about 1 kHz), peak hold, and a frozen snapshot to
+/// compare against. While open, the engine taps the master.
+#[component]
+fn MasterSpectrum() -> impl IntoView {
+    use crate::meters::{SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ};
+    let desk = desk();
+    let check = expect_context::<FinalCheck>();
+    let meters = desk.meters;
+    let open = RwSignal::new(false);
+    Effect::new(move |was: Option<bool>| {
+        let now = open.get();
+        match (was.unwrap_or(false), now) {
+            (false, true) => meters.master_views.update(|n| *n += 1),
+            (true, false) => meters.master_views.update(|n| *n = n.saturating_sub(1)),
+            _ => {}
+        }
+        now
+    });
+    on_cleanup(move || {
+        if open.get_untracked() {
+            meters.master_views.update(|n| *n = n.saturating_sub(1));
+        }
+    });
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let (width, height) = (480u32, 180u32);
+    Effect::new(move |_| {
+        let slope = check.slope.get() as f64;
+        let snapshot = check.snapshot.get();
+        let peak = meters.spectrum_peak.get();
+        meters.spectrum.with(|levels| {
+            let Some(canvas) = canvas.get() else { return };
+            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let (w, h) = (width as f64, height as f64);
+            ctx.set_fill_style_str("#0b0c0e");
+            ctx.fill_rect(0.0, 0.0, w, h);
+            let last = levels.len().saturating_sub(1).max(1) as f64;
+            let freq = |i: usize| SPECTRUM_LOW_HZ as f64 * (SPECTRUM_HIGH_HZ as f64 / SPECTRUM_LOW_HZ as f64).powf(i as f64 / last);
+            // Compensated: a spectrum falling at `slope` dB per octave reads flat.
+            let y = |i: usize, db: f32| h * (-(db as f64 + slope * (freq(i) / 1_000.0).log2()) / MASTER_SPECTRUM_RANGE_DB).clamp(0.0, 1.0);
+            ctx.set_fill_style_str("#343a44");
+            for f in [100.0f64, 1_000.0, 10_000.0] {
+                let x = w * (f / SPECTRUM_LOW_HZ as f64).ln() / (SPECTRUM_HIGH_HZ as f64 / SPECTRUM_LOW_HZ as f64).ln();
+                ctx.fill_rect(x, 0.0, 1.0, h);
+            }
+            let line = |values: &[f32], colour: &str, width: f64, fill: bool| {
+                ctx.begin_path();
+                if fill {
+                    ctx.move_to(0.0, h);
+                }
+                for (i, &db) in values.iter().enumerate() {
+                    let x = w * i as f64 / last;
+                    if i == 0 && !fill {
+                        ctx.move_to(x, y(i, db));
+                    } else {
+                        ctx.line_to(x, y(i, db));
+                    }
+                }
+                if fill {
+                    ctx.line_to(w, h);
+                    ctx.close_path();
+                    ctx.set_fill_style_str("rgba(90, 150, 210, 0.28)");
+                    ctx.fill();
+                }
+                ctx.set_stroke_style_str(colour);
+                ctx.set_line_width(width);
+                ctx.stroke();
+            };
+            line(levels, "rgba(140, 190, 240, 0.8)", 1.5, true);
+            // The compensated levels at three frequencies, for those who read rather than see.
+            for (f, name) in [(100.0f64, "data-at-100hz"), (1_000.0, "data-at-1khz"), (5_000.0, "data-at-5khz")] {
+                let i = ((f / SPECTRUM_LOW_HZ as f64).ln() / (SPECTRUM_HIGH_HZ as f64 / SPECTRUM_LOW_HZ as f64).ln() * last).round() as usize;
+                if let Some(&db) = levels.get(i) {
+                    let _ = canvas.set_attribute(name, &format!("{:.1}", db as f64 + slope * (freq(i) / 1_000.0).log2()));
+                }
+            }
+            line(&peak, "rgba(242, 178, 51, 0.7)", 1.0, false);
+            if let Some(frozen) = &snapshot {
+                line(frozen, "rgba(230, 232, 235, 0.85)", 1.0, false);
+            }
+        });
+    });
+    let option = |value: &'static str, label: &'static str, selected: Signal<bool>| view! { <option value=value selected=move || selected.get()>{label}</option> };
+    view! {
+        <details class="analyser" name="final-check-panel" on:toggle=move |ev| {
+            let el: web_sys::HtmlDetailsElement = event_target(&ev);
+            open.set(el.open());
+        }>
+            <summary>"Spectrum"</summary>
+            <div class="popover">
+                <canvas node_ref=canvas class="master-spectrum" width=width height=height role="img" aria-label="Master spectrum"
+                    title="The master's spectrum (blue), its peaks (amber) and the frozen snapshot (white), 20 Hz to 20 kHz, 0 to −100 dBFS"></canvas>
+                <div class="analyser-options">
+                    <select aria-label="Spectrum smoothing" on:change=move |ev| {
+                        meters.smoothing.set(event_target_value(&ev).parse::<f32>().ok());
+                        meters.spectrum_peak.set(vec![mixroom_dsp::spectrum::FLOOR_DB; crate::meters::SPECTRUM_POINTS]);
+                    }>
+                        {option("", "Peaks per point", Signal::derive(move || meters.smoothing.get().is_none()))}
+                        {option("6", "1/6 octave", Signal::derive(move || meters.smoothing.get() == Some(6.0)))}
+                        {option("3", "1/3 octave", Signal::derive(move || meters.smoothing.get() == Some(3.0)))}
+                    </select>
+                    <select aria-label="Spectrum slope" on:change=move |ev| check.slope.set(event_target_value(&ev).parse().unwrap_or(0.0))>
+                        {option("0", "No slope", Signal::derive(move || check.slope.get() == 0.0))}
+                        {option("3", "+3 dB/oct", Signal::derive(move || check.slope.get() == 3.0))}
+                        {option("4.5", "+4.5 dB/oct", Signal::derive(move || check.slope.get() == 4.5))}
+                    </select>
+                    <button aria-pressed=move || check.snapshot.with(Option::is_some).to_string()
+                        title="Freeze the spectrum as it is now, to compare against"
+                        on:click=move |_| {
+                            let now = meters.spectrum.get_untracked();
+                            check.snapshot.update(|s| *s = if s.is_some() { None } else { Some(now) });
+                        }>"Freeze"</button>
+                    <button title="Clear the held peaks" on:click=move |_| meters.spectrum_peak.set(vec![mixroom_dsp::spectrum::FLOOR_DB; crate::meters::SPECTRUM_POINTS])>"Clear peaks"</button>
+                </div>
+            </div>
+        </details>
     }
 }

@@ -90,6 +90,13 @@ pub struct Meters {
     analyser: StoredValue<Option<Spectrum>, LocalStorage>,
     /// The master's loudness and correlation.
     pub master: RwSignal<MasterAnalysis>,
+    /// How the spectrum is smoothed: over 1/n of an octave (3, 6), or not (each display point the
+    /// loudest bin near it).
+    pub smoothing: RwSignal<Option<f32>>,
+    /// The highest level each point of the shown spectrum has reached (peak hold), dBFS.
+    pub spectrum_peak: RwSignal<Vec<f32>>,
+    /// How many master spectrum displays are on screen: while one is, the engine taps the master.
+    pub master_views: RwSignal<usize>,
 }
 
 impl Meters {
@@ -100,6 +107,9 @@ impl Meters {
             spectrum_views: RwSignal::new(0),
             analyser: StoredValue::new_local(None),
             master: RwSignal::new(MasterAnalysis::default()),
+            smoothing: RwSignal::new(None),
+            spectrum_peak: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
+            master_views: RwSignal::new(0),
         }
     }
 
@@ -155,6 +165,7 @@ impl Meters {
     /// The spectrum starts again from nothing (another strip is tapped).
     pub fn clear_spectrum(self) {
         self.spectrum.set(vec![FLOOR_DB; SPECTRUM_POINTS]);
+        self.spectrum_peak.set(vec![FLOOR_DB; SPECTRUM_POINTS]);
     }
 
     /// A new stretch of the tapped strip, at `rate`: analysed and folded into the shown spectrum.
@@ -167,11 +178,22 @@ impl Meters {
                 _ => a.insert(Spectrum::new(size, rate)),
             };
             a.analyse(samples);
-            a.read_at(&log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS), &mut fresh);
+            let points = log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS);
+            match self.smoothing.get_untracked() {
+                Some(fraction) => a.read_smoothed(&points, fraction, &mut fresh),
+                None => a.read_at(&points, &mut fresh),
+            }
         });
         self.spectrum.update(|shown| {
             for (s, f) in shown.iter_mut().zip(&fresh) {
                 *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
+            }
+        });
+        let shown = self.spectrum.get_untracked();
+        self.spectrum_peak.update(|peak| {
+            peak.resize(shown.len(), FLOOR_DB);
+            for (p, s) in peak.iter_mut().zip(&shown) {
+                *p = p.max(*s);
             }
         });
     }
