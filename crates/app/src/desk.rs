@@ -291,21 +291,6 @@ impl Desk {
         self.meters.master_reading(&reading.analysis);
     }
 
-    /// Starts the master's loudness measurement afresh.
-    pub fn reset_analysis(self) {
-        self.with_engine(|e| e.reset_analysis());
-    }
-
-    /// A playback-system simulation on the monitor (see `final_check`), or none. Live output only.
-    pub fn set_device(self, index: Option<usize>) {
-        self.with_engine(|e| e.set_device(index));
-    }
-
-    /// The monitor path (see `final_check`): listen mode, gain in dB, mute. Live output only.
-    pub fn set_monitor(self, listen: u32, gain_db: f32, mute: bool) {
-        self.with_engine(|e| e.set_monitor(listen, gain_db, mute));
-    }
-
     /// The frame the engineer hears now: while playing, the engine's last reported position
     /// moved on by the time since the report and back by the audio output's latency — where a
     /// gesture made now belongs on the timeline (an automation pass is written there).
@@ -320,7 +305,9 @@ impl Desk {
         heard_frame(reported, age, latency, rate)
     }
 
-    fn with_engine(self, f: impl FnOnce(&LiveEngine)) {
+    /// Runs `f` on the live engine, if it is running (features that talk to the engine directly:
+    /// the final check's monitor and meters).
+    pub(crate) fn with_engine(self, f: impl FnOnce(&LiveEngine)) {
         if let Some(engine) = self.engine.get_value() {
             f(&engine);
         }

@@ -54,7 +54,7 @@ pub fn LoudnessMeter() -> impl IntoView {
             </span>
             <button class="loudness-reset" title="Measure the integrated loudness, range and true peak afresh from now"
                 on:click=move |_| {
-                    desk.reset_analysis();
+                    desk.with_engine(|e| e.reset_analysis());
                     master.set(Default::default());
                     check.history.update(LoudnessHistory::clear);
                 }>"Reset"</button>
@@ -180,11 +180,13 @@ impl FinalCheck {
         Effect::new(move |_| {
             let _ready = desk.ready.get();
             let gain = normalization.get() as f32 / 10.0 + if self.dim.get() { DIM_DB } else { 0.0 };
-            desk.set_monitor(self.listen.get() as u32, gain, self.mute.get());
+            let (listen, mute) = (self.listen.get() as u32, self.mute.get());
+            desk.with_engine(|e| e.set_monitor(listen, gain, mute));
         });
         Effect::new(move |_| {
             let _ready = desk.ready.get();
-            desk.set_device(self.device.get());
+            let device = self.device.get();
+            desk.with_engine(|e| e.set_device(device));
         });
         // Each reading heard while playing goes into the history, at the song time it was heard.
         Effect::new(move |_| {
@@ -304,19 +306,38 @@ fn HistoryGraph() -> impl IntoView {
                 ctx.set_stroke_style_str(colour);
                 ctx.set_global_alpha(alpha);
                 ctx.begin_path();
+                // One point per pixel column (the loudest reading in it): a long song draws no
+                // more than a short one.
+                let mut column: Option<(i64, f32)> = None;
                 let mut drawing = false;
+                let plot = |col: i64, v: f32, drawing: &mut bool| {
+                    if *drawing {
+                        ctx.line_to(col as f64, y(v));
+                    } else {
+                        ctx.move_to(col as f64, y(v));
+                        *drawing = true;
+                    }
+                };
                 for &(tenth, st, m) in h.points() {
                     let Some(v) = (if momentary { m } else { st }) else {
+                        if let Some((c, v)) = column.take() {
+                            plot(c, v, &mut drawing);
+                        }
                         drawing = false;
                         continue;
                     };
-                    let x = w * (tenth as f64 / 10.0 / length_s).min(1.0);
-                    if drawing {
-                        ctx.line_to(x, y(v));
-                    } else {
-                        ctx.move_to(x, y(v));
-                        drawing = true;
-                    }
+                    let col = (w * (tenth as f64 / 10.0 / length_s).min(1.0)) as i64;
+                    column = match column {
+                        Some((c, u)) if c == col => Some((c, u.max(v))),
+                        Some((c, u)) => {
+                            plot(c, u, &mut drawing);
+                            Some((col, v))
+                        }
+                        None => Some((col, v)),
+                    };
+                }
+                if let Some((c, v)) = column {
+                    plot(c, v, &mut drawing);
                 }
                 ctx.stroke();
             }
