@@ -22,13 +22,15 @@
 //                      {type: 'monitor', listen, gain_db, mute}   the monitor path (live output only):
 //                      listen 0 stereo, 1 mono, 2 side, 3 left, 4 right; gain in dB (dim, normalization)
 //                      {type: 'device', index}   a playback-system simulation on the monitor (−1: none)
+//                      {type: 'scope', on}       the goniometer shown or not
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
 //                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB;
 //                      analysis: Float32Array, the master's momentary, short-term and integrated
 //                      loudness (LUFS), loudness range (LU), max true peak (dBTP), correlation;
-//                      NaN where there is no figure yet)
+//                      NaN where there is no figure yet; scope: Float32Array, while a goniometer is
+//                      shown the master's latest 1024 frames, interleaved left/right, else empty)
 //                      {type: 'tap', samples: Float32Array}   the tapped strip's latest samples, oldest
 //                      first, with the meters whenever the tap has moved
 //
@@ -104,6 +106,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
       case 'device': e.set_device(msg.index); break;
+      case 'scope': e.set_scope(!!msg.on); break;
     }
   }
 
@@ -163,7 +166,9 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const count = e.collect_meters();
       const levels = new Float32Array(this.memory.buffer, e.meters_ptr(), count).slice();
       const analysis = new Float32Array(this.memory.buffer, e.analysis_ptr(), e.collect_analysis()).slice();
-      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels, analysis }, [levels.buffer, analysis.buffer]);
+      const scopeValues = e.collect_scope();
+      const scope = scopeValues > 0 ? new Float32Array(this.memory.buffer, e.scope_ptr(), scopeValues).slice() : new Float32Array(0);
+      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels, analysis, scope }, [levels.buffer, analysis.buffer, scope.buffer]);
       this.postTap();
     }
     return true;

@@ -230,7 +230,7 @@ test('the monitor checks and simulations act on the speakers only: an export wit
   assert.deepEqual(errors, []);
 });
 
-test('the master spectrum, smoothed over a third of an octave and compensated by 3 dB per octave, reads pink noise flat', async () => {
+test('the master spectrum, smoothed over a third of an octave and compensated by 3 dB per octave, reads pink noise flat; the goniometer reads mid and side', async () => {
   await page.getByRole('group', { name: 'Pink noise track', exact: true }).scrollIntoViewIfNeeded();
   await button('Solo Pink noise').click();
   await page.getByText('Spectrum', { exact: true }).click();
@@ -244,9 +244,28 @@ test('the master spectrum, smoothed over a third of an octave and compensated by
   const levels = await at();
   await button('Freeze').click();
   assert.equal(await button('Freeze').getAttribute('aria-pressed'), 'true');
+  // The goniometer beside it: unrelated channels share their energy between mid and side; a mono
+  // track is all mid, a track with one side inverted all side.
+  const goniometer = page.getByRole('img', { name: /^Goniometer/ });
+  const share = async () => Number(((await goniometer.getAttribute('aria-label')).match(/(\d+) %/) || [])[1]);
+  // (White noise for the unrelated channels: pink noise's weight is in its lowest octaves, and
+  // over the goniometer's 21 ms its share wanders widely about one half.)
+  const shares = {};
+  let soloed = 'Pink noise';
+  for (const [key, name] of [['unrelated', 'Unrelated noise'], ['mono', 'Mono noise'], ['inverted', 'Inverted noise']]) {
+    await button(`Solo ${name}`).click();
+    await button(`Solo ${soloed}`).click();
+    soloed = name;
+    await page.waitForTimeout(500);
+    shares[key] = await share();
+  }
+  await button(`Solo ${soloed}`).click();
   await button('Stop').click();
-  await button('Solo Pink noise').click();
   await page.screenshot({ path: join(await artifactsDir(), 'final-check-spectrum.png') });
+  console.log('goniometer, side share (%):', shares);
+  assert.ok(shares.unrelated > 40 && shares.unrelated < 60, `unrelated white noise: ${shares.unrelated} %`);
+  assert.ok(shares.mono <= 1, `a mono track: ${shares.mono} % side`);
+  assert.ok(shares.inverted >= 99, `one side inverted: ${shares.inverted} % side`);
   await page.getByText('Spectrum', { exact: true }).click();
   console.log('pink noise, 1/3 octave, +3 dB/oct:', levels);
   const values = Object.values(levels);

@@ -95,6 +95,8 @@ pub struct MeterReading {
     /// The master's momentary, short-term and integrated loudness (LUFS), loudness range (LU),
     /// maximum true peak (dBTP) and correlation; NaN where there is no figure yet.
     pub analysis: Vec<f32>,
+    /// While a goniometer is shown: the master's latest frames, interleaved left, right.
+    pub scope: Vec<f32>,
 }
 
 type Waiter = (String, oneshot::Sender<Result<JsValue, String>>);
@@ -117,11 +119,13 @@ impl Router {
                     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
                     let levels = get("levels").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
                     let analysis = get("analysis").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
+                    let scope = get("scope").dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default();
                     on_meters(MeterReading {
                         position: get("position").as_f64().unwrap_or(0.0),
                         playing: get("playing").as_bool().unwrap_or(false),
                         levels,
                         analysis,
+                        scope,
                     });
                 }
             }
@@ -390,6 +394,11 @@ impl LiveEngine {
     pub fn set_device(&self, index: Option<usize>) {
         let index = index.map_or(-1.0, |i| i as f64);
         self.node.post_fields(&[("type", "device".into()), ("index", JsValue::from_f64(index))]);
+    }
+
+    /// Shows the goniometer (the meters then carry the master's latest frames), or stops.
+    pub fn set_scope(&self, on: bool) {
+        self.node.post_fields(&[("type", "scope".into()), ("on", on.into())]);
     }
 
     /// Starts the master's loudness measurement afresh.

@@ -289,6 +289,9 @@ impl Desk {
         self.playing.set(reading.playing);
         self.meters.reading(&reading.levels, reading.playing);
         self.meters.master_reading(&reading.analysis);
+        if !reading.scope.is_empty() {
+            self.meters.scope.set(reading.scope);
+        }
     }
 
     /// The frame the engineer hears now: while playing, the engine's last reported position

@@ -371,6 +371,19 @@ mod tests {
         h.clear();
         assert_eq!(h.summary(), "Loudness history: nothing measured yet");
     }
+
+    #[wasm_bindgen_test]
+    fn the_side_share_reads_mono_inverted_and_unrelated() {
+        let noise: Vec<f32> = (0..1024u32).map(|i| ((i.wrapping_mul(2_654_435_761) >> 8) as f32 / (1u32 << 24) as f32) - 0.5).collect();
+        let interleave = |l: &[f32], r: &[f32]| l.iter().zip(r).flat_map(|(a, b)| [*a, *b]).collect::<Vec<f32>>();
+        let inverted: Vec<f32> = noise.iter().map(|x| -x).collect();
+        let other: Vec<f32> = noise.iter().rev().copied().collect();
+        assert!(side_share(&interleave(&noise, &noise)).unwrap().0 < 1e-6);
+        assert!(side_share(&interleave(&noise, &inverted)).unwrap().0 > 1.0 - 1e-6);
+        let unrelated = side_share(&interleave(&noise, &other)).unwrap().0;
+        assert!((unrelated - 0.5).abs() < 0.1, "{unrelated}");
+        assert_eq!(side_share(&[0.0; 8]), None);
+    }
 }
 
 /// Levels the master's spectrum spans below 0 dBFS.
@@ -394,6 +407,15 @@ fn MasterSpectrum() -> impl IntoView {
             _ => {}
         }
         now
+    });
+    // The goniometer's frames come with the meters while the panel is open (and again after the
+    // engine restarts).
+    Effect::new(move |_| {
+        let (on, _ready) = (open.get(), desk.ready.get());
+        desk.with_engine(|e| e.set_scope(on));
+        if !on {
+            meters.scope.set(Vec::new());
+        }
     });
     on_cleanup(move || {
         if open.get_untracked() {
@@ -467,8 +489,11 @@ fn MasterSpectrum() -> impl IntoView {
         }>
             <summary>"Spectrum"</summary>
             <div class="popover">
-                <canvas node_ref=canvas class="master-spectrum" width=width height=height role="img" aria-label="Master spectrum"
-                    title="The master's spectrum (blue), its peaks (amber) and the frozen snapshot (white), 20 Hz to 20 kHz, 0 to −100 dBFS"></canvas>
+                <div class="analyser-views">
+                    <canvas node_ref=canvas class="master-spectrum" width=width height=height role="img" aria-label="Master spectrum"
+                        title="The master's spectrum (blue), its peaks (amber) and the frozen snapshot (white), 20 Hz to 20 kHz, 0 to −100 dBFS"></canvas>
+                    <Goniometer />
+                </div>
                 <div class="analyser-options">
                     <select aria-label="Spectrum smoothing" on:change=move |ev| {
                         meters.smoothing.set(event_target_value(&ev).parse::<f32>().ok());
@@ -493,5 +518,63 @@ fn MasterSpectrum() -> impl IntoView {
                 </div>
             </div>
         </details>
+    }
+}
+
+/// The side signal's share of the energy of interleaved stereo frames (0: mono, 1: all side —
+/// one channel the other inverted; 0.5: unrelated channels), and the largest |mid| or |side|.
+pub fn side_share(frames: &[f32]) -> Option<(f32, f32)> {
+    let (mut mid, mut side, mut largest) = (0.0f64, 0.0f64, 0.0f32);
+    for pair in frames.chunks_exact(2) {
+        let (m, s) = ((pair[0] + pair[1]) * core::f32::consts::FRAC_1_SQRT_2, (pair[0] - pair[1]) * core::f32::consts::FRAC_1_SQRT_2);
+        mid += (m as f64) * (m as f64);
+        side += (s as f64) * (s as f64);
+        largest = largest.max(m.abs()).max(s.abs());
+    }
+    (mid + side > 1e-12).then(|| ((side / (mid + side)) as f32, largest))
+}
+
+/// The goniometer (vectorscope) of the master: each frame a dot, the mid (L+R) up, the side across
+/// (left to the upper left, right to the upper right) — mono a vertical line, one side inverted a
+/// horizontal one, a wide mix a round cloud.
+/// Scaled to the loudest frame of each reading, so its shape shows at any level.
+#[component]
+fn Goniometer() -> impl IntoView {
+    let desk = desk();
+    let meters = desk.meters;
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let size = 180u32;
+    Effect::new(move |_| {
+        meters.scope.with(|frames| {
+            let Some(canvas) = canvas.get() else { return };
+            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
+            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let s = size as f64;
+            ctx.set_fill_style_str("#0b0c0e");
+            ctx.fill_rect(0.0, 0.0, s, s);
+            ctx.set_fill_style_str("#343a44");
+            ctx.fill_rect(s / 2.0, 0.0, 1.0, s);
+            ctx.fill_rect(0.0, s / 2.0, s, 1.0);
+            let Some((_, largest)) = side_share(frames) else { return };
+            let scale = 0.45 * s / largest.max(1e-4) as f64;
+            ctx.set_fill_style_str("rgba(79, 209, 122, 0.55)");
+            for pair in frames.chunks_exact(2) {
+                let m = ((pair[0] + pair[1]) * core::f32::consts::FRAC_1_SQRT_2) as f64;
+                // The side across, as goniometers draw it: a left-only signal on the diagonal to
+                // the upper left (the L axis), a right-only one to the upper right.
+                let d = ((pair[1] - pair[0]) * core::f32::consts::FRAC_1_SQRT_2) as f64;
+                ctx.fill_rect(s / 2.0 + d * scale, s / 2.0 - m * scale, 1.5, 1.5);
+            }
+        });
+    });
+    let label = move || {
+        meters.scope.with(|f| match side_share(f) {
+            Some((share, _)) => format!("Goniometer: the side signal is {:.0} % of the energy", share * 100.0),
+            None => "Goniometer: silence".to_string(),
+        })
+    };
+    view! {
+        <canvas node_ref=canvas class="goniometer" width=size height=size role="img" aria-label=label
+            title="Goniometer: mid (L+R) up, side across (L to the upper left, R to the upper right); mono is a vertical line, out of phase a horizontal one"></canvas>
     }
 }

@@ -97,6 +97,8 @@ pub struct Meters {
     pub spectrum_peak: RwSignal<Vec<f32>>,
     /// How many master spectrum displays are on screen: while one is, the engine taps the master.
     pub master_views: RwSignal<usize>,
+    /// The master's latest frames for the goniometer, interleaved left, right (while one is shown).
+    pub scope: RwSignal<Vec<f32>>,
 }
 
 impl Meters {
@@ -110,6 +112,7 @@ impl Meters {
             smoothing: RwSignal::new(None),
             spectrum_peak: RwSignal::new(vec![FLOOR_DB; SPECTRUM_POINTS]),
             master_views: RwSignal::new(0),
+            scope: RwSignal::new(Vec::new()),
         }
     }
 

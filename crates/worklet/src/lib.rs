@@ -24,6 +24,18 @@ pub const METER_STRIDE: usize = 5;
 /// figure does not exist yet (see [`mixroom_analysis::LiveLoudness`]).
 pub const ANALYSIS_VALUES: usize = 6;
 
+/// Frames of the master's output the goniometer shows at each meter reading.
+pub const SCOPE_FRAMES: usize = 1024;
+
+/// The master's latest output frames for the goniometer: a ring written in `process` while a
+/// goniometer is shown, and its frames unrolled (interleaved left, right, oldest first) when the
+/// meters are read.
+struct Scope {
+    ring: [[f32; SCOPE_FRAMES]; 2],
+    written: usize,
+    out: [f32; 2 * SCOPE_FRAMES],
+}
+
 /// The meters on the master output, as a mastering engineer reads them.
 struct MasterAnalysis {
     loudness: Loudness,
@@ -47,6 +59,9 @@ pub struct WorkletEngine {
     /// meters, on the way to the speakers only. An offline render is never sent a monitor setting,
     /// so what it renders is the mix itself.
     monitor: Monitor,
+    /// The goniometer's frames, while one is shown (allocated when it is first asked for).
+    scope: Option<Box<Scope>>,
+    scope_on: bool,
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -67,7 +82,7 @@ impl WorkletEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(sample_rate: f32) -> WorkletEngine {
         console_error_panic_hook::set_once();
-        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES], monitor: Monitor::new(sample_rate) }
+        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES], monitor: Monitor::new(sample_rate), scope: None, scope_on: false }
     }
 
     /// Starts measuring the master's loudness and correlation (the processor's constructor, when
@@ -303,6 +318,14 @@ impl WorkletEngine {
             a.correlation.add(left, right);
         }
         let m = n.min(MAX_BLOCK);
+        if let (Some(scope), true) = (&mut self.scope, self.scope_on) {
+            for c in 0..2 {
+                for (k, &x) in e.output(c)[..m].iter().enumerate() {
+                    scope.ring[c][(scope.written + k) % SCOPE_FRAMES] = x;
+                }
+            }
+            scope.written = (scope.written + m) % SCOPE_FRAMES;
+        }
         let [left, right] = e.outputs_mut();
         self.monitor.process(&mut left[..m], &mut right[..m]);
         n as u32
@@ -316,6 +339,32 @@ impl WorkletEngine {
         let value = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
         self.analysis_values = [value(live.momentary), value(live.short_term), value(live.integrated), value(live.range), value(live.true_peak), a.correlation.value() as f32];
         ANALYSIS_VALUES as u32
+    }
+
+    /// Shows (or stops showing) the goniometer: while on, `process` keeps the master's latest
+    /// frames. Its buffers are made here, in the message handler.
+    pub fn set_scope(&mut self, on: bool) {
+        if on && self.scope.is_none() {
+            self.scope = Some(Box::new(Scope { ring: [[0.0; SCOPE_FRAMES]; 2], written: 0, out: [0.0; 2 * SCOPE_FRAMES] }));
+        }
+        self.scope_on = on;
+    }
+
+    /// Real time: the master's latest [`SCOPE_FRAMES`] frames into the scope buffer, interleaved
+    /// (left, right), oldest first; returns the number of values (0 while no goniometer is shown).
+    pub fn collect_scope(&mut self) -> u32 {
+        let (Some(scope), true) = (&mut self.scope, self.scope_on) else { return 0 };
+        for k in 0..SCOPE_FRAMES {
+            let at = (scope.written + k) % SCOPE_FRAMES;
+            scope.out[2 * k] = scope.ring[0][at];
+            scope.out[2 * k + 1] = scope.ring[1][at];
+        }
+        (2 * SCOPE_FRAMES) as u32
+    }
+
+    /// Address of the scope buffer filled by [`WorkletEngine::collect_scope`]; 0 before any.
+    pub fn scope_ptr(&self) -> usize {
+        self.scope.as_ref().map_or(0, |s| s.out.as_ptr() as usize)
     }
 
     /// Address of the analysis buffer filled by [`WorkletEngine::collect_analysis`].
