@@ -242,6 +242,33 @@ test('switches are recorded too: a mute pressed twice in Touch, a bypass in Latc
   await mode('Vox').selectOption('Read');
 });
 
+test('the M key records a mute pass like the button: pressed twice in Touch while playing, one undo step', async () => {
+  const button = (name) => page.getByRole('button', { name, exact: true });
+  await mode('Bass').selectOption('Touch');
+  // Select the strip (its name), then leave the focus on the page, not on a control.
+  await button('Edit Bass').click();
+  await page.locator('body').focus();
+  await play();
+  await page.waitForTimeout(600);
+  await page.keyboard.press('m');
+  assert.equal(await button('Mute Bass').getAttribute('aria-pressed'), 'true', 'the key shows the pass on the button');
+  await page.waitForTimeout(700);
+  await page.keyboard.press('m');
+  await page.waitForTimeout(400);
+  await stop();
+  const s = await savedSession('automation-mute-key.mixroom.json');
+  const mute = lane(s, 'Bass', 'mute').points;
+  const on = mute.findIndex((p) => p.value === 1);
+  const off = mute.findIndex((p, i) => i > on && p.value === 0);
+  assert.ok(on >= 0 && off > on && mute[off].frame - mute[on].frame > 0.4 * s.sample_rate, `muted between the presses: ${JSON.stringify(mute)}`);
+  assert.equal(s.tracks.find((t) => t.name === 'Bass').mute, false, 'the key changed the curve, not the setting');
+  await button('Undo').click();
+  const undone = await savedSession('automation-mute-key-undone.mixroom.json');
+  assert.equal(lane(undone, 'Bass', 'mute'), undefined, 'the pass is one undo step');
+  await mode('Bass').selectOption('Read');
+  await button('Edit Bass').click();
+});
+
 test('the browser export of the automated mix equals the CLI render of its saved session', async () => {
   const session = await savedSession('automation-export.mixroom.json');
   assert.ok(['Bass', 'Keys', 'Pad'].every((t) => lane(session, t)), 'the rides are in the session');
