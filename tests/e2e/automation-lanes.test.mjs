@@ -25,8 +25,14 @@ async function showLane(track, param) {
 }
 
 /** A click on a lane at (x, y) px from its top left. */
+/** Brings a lane to the middle of the timeline's view: at an edge, the sticky ruler above the
+ *  tracks (or the bar under the view) could take a click meant for the lane's top or bottom. */
+async function centre(name) {
+  await lane(name).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+}
+
 async function clickLane(name, x, y, modifiers = []) {
-  await lane(name).scrollIntoViewIfNeeded();
+  await centre(name);
   const box = await lane(name).boundingBox();
   for (const m of modifiers) await page.keyboard.down(m);
   await page.mouse.click(box.x + x, box.y + y);
@@ -34,7 +40,7 @@ async function clickLane(name, x, y, modifiers = []) {
 }
 
 async function dragLane(name, [x0, y0], [x1, y1], steps = 8) {
-  await lane(name).scrollIntoViewIfNeeded();
+  await centre(name);
   const box = await lane(name).boundingBox();
   await page.mouse.move(box.x + x0, box.y + y0);
   await page.mouse.down();
