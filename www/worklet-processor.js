@@ -21,7 +21,8 @@
 //                      {type: 'reset-analysis'}                            the loudness meter's Reset
 //                      {type: 'monitor', listen, gain_db, mute}   the monitor path (live output only):
 //                      listen 0 stereo, 1 mono, 2 side, 3 left, 4 right; gain in dB (dim, normalization)
-//                      {type: 'device', index}   a playback-system simulation on the monitor (−1: none)
+//                      {type: 'device', design: Float64Array}   a playback-system simulation on the
+//                      monitor, as its design's numbers (made on the main thread); empty: none
 //                      {type: 'scope', on}       the goniometer shown or not
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
@@ -105,7 +106,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
-      case 'device': e.set_device(msg.index); break;
+      case 'device': e.set_device(msg.design); break;
       case 'scope': e.set_scope(!!msg.on); break;
     }
   }

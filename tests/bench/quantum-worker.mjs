@@ -1,6 +1,6 @@
 // Times the engine one 128-frame quantum at a time: the same WebAssembly the AudioWorklet runs,
 // here in a Worker because the worklet's scope has no clock (no `performance`).
-import init, { WorkletEngine } from '/mixroom-worklet.js';
+import init, { WorkletEngine, device_design } from '/mixroom-worklet.js';
 
 onmessage = async (e) => {
   try {
@@ -18,7 +18,7 @@ onmessage = async (e) => {
     // simulation (the device with the most sections), the monitor in mono and dimmed.
     if (checks) {
       engine.enable_analysis();
-      engine.set_device(1);
+      engine.set_device(device_design(1, 48000));
       engine.set_monitor(1, -20, false);
     }
     const quantum = (i) => {

@@ -390,10 +390,10 @@ impl LiveEngine {
         self.node.post_fields(&[("type", "monitor".into()), ("listen", listen.into()), ("gain_db", gain_db.into()), ("mute", mute.into())]);
     }
 
-    /// A playback-system simulation on the monitor (an index into the engine's devices), or none.
-    pub fn set_device(&self, index: Option<usize>) {
-        let index = index.map_or(-1.0, |i| i as f64);
-        self.node.post_fields(&[("type", "device".into()), ("index", JsValue::from_f64(index))]);
+    /// A playback-system simulation on the monitor, as its design's numbers
+    /// (`Design::to_numbers`); empty for none.
+    pub fn set_device(&self, design: &[f64]) {
+        self.node.post_fields(&[("type", "device".into()), ("design", js_sys::Float64Array::from(design).into())]);
     }
 
     /// Shows the goniometer (the meters then carry the master's latest frames), or stops.

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use mixroom_analysis::streaming::{Source, SERVICES};
-use mixroom_engine::DEVICES;
+use mixroom_engine::{Design, DEVICES};
 
 use crate::desk::desk;
 
@@ -183,10 +183,22 @@ impl FinalCheck {
             let (listen, mute) = (self.listen.get() as u32, self.mute.get());
             desk.with_engine(|e| e.set_monitor(listen, gain, mute));
         });
+        // A device's design (a fit of tens of milliseconds) is made here, on the main thread, once
+        // per device and sample rate; the worklet builds its filters from the numbers.
+        let designs: StoredValue<Vec<((usize, u32), Vec<f64>)>> = StoredValue::new(Vec::new());
         Effect::new(move |_| {
             let _ready = desk.ready.get();
-            let device = self.device.get();
-            desk.with_engine(|e| e.set_device(device));
+            let rate = desk.session.with(|s| s.sample_rate);
+            let design = self.device.get().and_then(|i| {
+                let device = DEVICES.get(i)?;
+                let known = designs.with_value(|d| d.iter().find(|(k, _)| *k == (i, rate)).map(|(_, n)| n.clone()));
+                Some(known.unwrap_or_else(|| {
+                    let numbers = Design::new(device, rate as f64).to_numbers(device.mono);
+                    designs.update_value(|d| d.push(((i, rate), numbers.clone())));
+                    numbers
+                }))
+            });
+            desk.with_engine(|e| e.set_device(design.as_deref().unwrap_or(&[])));
         });
         // Each reading heard while playing goes into the history, at the song time it was heard.
         Effect::new(move |_| {

@@ -11,7 +11,10 @@
 //! the processed signal). A make-up gain matches the simulation's loudness to the mix's, for pink
 //! noise K-weighted as BS.1770 weights it, so that switching devices is not a jump in level.
 //!
-//! The design allocates (control side); [`Simulation::process`] does not.
+//! The design allocates and takes tens of milliseconds: the app makes it (the main thread) and
+//! hands it over as numbers ([`Design::to_numbers`]), and the worklet builds the filters from them
+//! in its message handler ([`Simulation::from_numbers`]); [`Simulation::process`] allocates
+//! nothing.
 
 use crate::filter::{butterworth_qs, response_db, Shape, Svf, SvfCoefs};
 use crate::lanes::F32x4;
@@ -124,7 +127,22 @@ pub struct Design {
     pub makeup_db: f64,
 }
 
+/// The shapes a design uses, in the order of their numbers in [`Design::to_numbers`].
+const SHAPES: [Shape; 3] = [Shape::HighPass, Shape::LowPass, Shape::Bell];
+
 impl Design {
+    /// The design as plain numbers — make-up gain (dB), whether the device is mono (0 or 1), then
+    /// four numbers a section (shape, frequency, Q, gain) — to be handed to the audio side, which
+    /// builds its filters from them ([`Simulation::from_numbers`]) without fitting anything.
+    pub fn to_numbers(&self, mono: bool) -> Vec<f64> {
+        let mut v = vec![self.makeup_db, if mono { 1.0 } else { 0.0 }];
+        for s in &self.sections {
+            let shape = SHAPES.iter().position(|&x| x == s.shape).unwrap_or(SHAPES.len() - 1);
+            v.extend([shape as f64, s.freq, s.q, s.gain_db]);
+        }
+        v
+    }
+
     /// The sections' response at `f` (dB), without the make-up gain.
     pub fn response_db(&self, f: f64, fs: f64) -> f64 {
         self.sections.iter().map(|s| response_db(s.shape, s.freq, s.q, s.gain_db, f, fs)).sum()
@@ -193,12 +211,35 @@ pub struct Simulation {
     mono: bool,
 }
 
+/// Sections a simulation may have: far more than any device's design needs (about 60).
+pub const MAX_SECTIONS: usize = 128;
+
 impl Simulation {
-    /// Control side: designs `device` at `sample_rate` and builds its filters.
+    /// Control side: designs `device` at `sample_rate` and builds its filters. The fit takes tens
+    /// of milliseconds: never on the audio thread (the app designs, the worklet builds from the
+    /// numbers).
     pub fn new(device: &Device, sample_rate: f32) -> Simulation {
         let design = Design::new(device, sample_rate as f64);
-        let sections = design
-            .sections
+        Simulation::build(&design.sections, design.makeup_db, device.mono, sample_rate)
+    }
+
+    /// Control side: the filters of a design given as [`Design::to_numbers`] (quick: no fitting).
+    /// `None` for numbers that are not a design (too few, a section count beyond
+    /// [`MAX_SECTIONS`], a value not finite).
+    pub fn from_numbers(numbers: &[f64], sample_rate: f32) -> Option<Simulation> {
+        let (&[makeup_db, mono], rest) = (numbers.first_chunk::<2>()?, &numbers[2..]);
+        if rest.len() % 4 != 0 || rest.len() / 4 > MAX_SECTIONS || !numbers.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        let sections: Vec<Section> = rest
+            .chunks_exact(4)
+            .map(|c| Section { shape: SHAPES.get(c[0] as usize).copied().unwrap_or(Shape::Bell), freq: c[1], q: c[2], gain_db: c[3].clamp(-30.0, 30.0) })
+            .collect();
+        Some(Simulation::build(&sections, makeup_db.clamp(-30.0, 30.0), mono >= 0.5, sample_rate))
+    }
+
+    fn build(sections: &[Section], makeup_db: f64, mono: bool, sample_rate: f32) -> Simulation {
+        let sections = sections
             .iter()
             .map(|s| {
                 let c = SvfCoefs::design(s.shape, s.freq as f32, s.q as f32, s.gain_db as f32, sample_rate);
@@ -208,7 +249,7 @@ impl Simulation {
                 svf
             })
             .collect();
-        Simulation { sections, makeup: libm::powf(10.0, design.makeup_db as f32 / 20.0), mono: device.mono }
+        Simulation { sections, makeup: libm::powf(10.0, makeup_db as f32 / 20.0), mono }
     }
 
     /// A block of each side through the device, in place.
@@ -293,6 +334,27 @@ mod tests {
             let change = loudness_change_db(&design, FS) + design.makeup_db;
             assert!(change.abs() < 1e-9, "{}: {change} dB", d.name);
         }
+    }
+
+    #[test]
+    fn a_design_handed_over_as_numbers_is_the_same_simulation() {
+        for d in DEVICES {
+            let design = Design::new(d, FS);
+            let tone: Vec<f32> = (0..4_800).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+            let run = |mut sim: Simulation| {
+                let (mut l, mut r) = (tone.clone(), tone.iter().map(|x| 0.3 * x).collect::<Vec<_>>());
+                sim.process(&mut l, &mut r);
+                (l, r)
+            };
+            let direct = run(Simulation::new(d, FS as f32));
+            let handed = run(Simulation::from_numbers(&design.to_numbers(d.mono), FS as f32).unwrap());
+            assert!(direct == handed, "{}: the numbers build another simulation", d.name);
+        }
+        // Numbers that are not a design build nothing.
+        assert!(Simulation::from_numbers(&[], FS as f32).is_none());
+        assert!(Simulation::from_numbers(&[0.0, 0.0, 2.0, 1000.0], FS as f32).is_none());
+        assert!(Simulation::from_numbers(&[f64::NAN, 0.0], FS as f32).is_none());
+        assert!(Simulation::from_numbers(&vec![1.0; 2 + 4 * (MAX_SECTIONS + 1)], FS as f32).is_none());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod spec;
 pub use mixroom_dsp::MAX_BLOCK;
 pub use mixroom_dsp::meter::Levels;
 pub use mixroom_dsp::monitor::{Listen, Monitor};
-pub use mixroom_dsp::playback::{Device, Simulation, DEVICES};
+pub use mixroom_dsp::playback::{Design, Device, Simulation, DEVICES};
 use mixroom_dsp::smooth::Smoother;
 pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};

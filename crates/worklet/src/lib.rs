@@ -42,6 +42,14 @@ struct MasterAnalysis {
     correlation: Correlation,
 }
 
+/// The design of playback-system simulation `index` (see `DEVICES`) at `sample_rate`, as the
+/// numbers [`WorkletEngine::set_device`] takes; empty for no such device. Fitting takes tens of
+/// milliseconds: for a Worker or the main thread, never the audio thread.
+#[wasm_bindgen]
+pub fn device_design(index: u32, sample_rate: f32) -> Vec<f64> {
+    DEVICES.get(index as usize).map_or_else(Vec::new, |d| mixroom_engine::Design::new(d, sample_rate as f64).to_numbers(d.mono))
+}
+
 /// The engine, plus the engine being loaded and the meter buffers.
 #[wasm_bindgen]
 pub struct WorkletEngine {
@@ -104,10 +112,12 @@ impl WorkletEngine {
         self.monitor.set(Listen::from_index(listen), gain_db, mute);
     }
 
-    /// The playback-system simulation on the monitor: an index into the engine's devices (phone,
-    /// earbuds, car), or a negative number for none. Designed here, in the message handler.
-    pub fn set_device(&mut self, index: i32) {
-        let device = usize::try_from(index).ok().and_then(|i| DEVICES.get(i)).map(|d| Box::new(Simulation::new(d, self.sample_rate)));
+    /// The playback-system simulation on the monitor, as its design's numbers
+    /// ([`mixroom_engine::Design::to_numbers`], made off the audio thread: fitting takes tens of
+    /// milliseconds), or none (no numbers). Its filters are built here, in the message handler;
+    /// numbers that are not a design choose none.
+    pub fn set_device(&mut self, design: &[f64]) {
+        let device = Simulation::from_numbers(design, self.sample_rate).map(Box::new);
         self.monitor.choose_device(device);
     }
 
