@@ -186,9 +186,12 @@ impl FinalCheck {
         // A device's design (a fit of tens of milliseconds) is made here, on the main thread, once
         // per device and sample rate; the worklet builds its filters from the numbers.
         let designs: StoredValue<Vec<((usize, u32), Vec<f64>)>> = StoredValue::new(Vec::new());
+        // (The rate through a memo: an edit of the session must not hand the engine the device
+        // again — every new device fades the sound out and in.)
+        let rate = Memo::new(move |_| desk.session.with(|s| s.sample_rate));
         Effect::new(move |_| {
             let _ready = desk.ready.get();
-            let rate = desk.session.with(|s| s.sample_rate);
+            let rate = rate.get();
             let design = self.device.get().and_then(|i| {
                 let device = DEVICES.get(i)?;
                 let known = designs.with_value(|d| d.iter().find(|(k, _)| *k == (i, rate)).map(|(_, n)| n.clone()));
