@@ -5,7 +5,6 @@ use mixroom_engine::plan::SEND_MAX_DB;
 use mixroom_engine::{InsertKind, SendParam, StripParam};
 use mixroom_session::automation::Param;
 use mixroom_session::StripRef;
-use wasm_bindgen::JsCast;
 
 use crate::controls::{Fader, Knob, Slider, StripToggle, Travel};
 use crate::desk::{desk, Status};
@@ -98,8 +97,7 @@ fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
     Effect::new(move |_| {
         let m: StripMeter = meter();
         let Some(canvas) = canvas.get() else { return };
-        let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+        let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
         let (w, h) = (width as f64, height as f64);
         ctx.set_fill_style_str("#0b0c0e");
         ctx.fill_rect(0.0, 0.0, w, h);

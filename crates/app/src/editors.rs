@@ -173,8 +173,7 @@ pub fn EqGraph(strip: StripRef, position: usize, label: String) -> impl IntoView
 /// Draws the spectrum (dBFS at the curve's frequencies) as a filled area, and notes the frequency
 /// of its highest point on the canvas (`data-peak-hz`) for those who read it rather than see it.
 fn draw_spectrum(canvas: &web_sys::HtmlCanvasElement, levels: &[f32]) {
-    let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-    let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+    let Some(ctx) = crate::view::canvas_context(canvas) else { return };
     let (w, h) = (WIDTH * SPECTRUM_SCALE, HEIGHT * SPECTRUM_SCALE);
     ctx.clear_rect(0.0, 0.0, w, h);
     let last = levels.len().saturating_sub(1).max(1) as f64;

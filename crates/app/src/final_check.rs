@@ -7,9 +7,8 @@
 //! speakers only, never on an export.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use mixroom_analysis::streaming::{Source, SERVICES};
-use mixroom_engine::{Design, DEVICES};
+use mixroom_engine::{Design, Listen, DEVICES};
 
 use crate::desk::desk;
 
@@ -63,27 +62,14 @@ pub fn LoudnessMeter() -> impl IntoView {
     }
 }
 
-/// What the monitor plays (see `mixroom_dsp::monitor`), in the worklet's numbering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Listen {
-    Stereo = 0,
-    Mono = 1,
-    Side = 2,
-    Left = 3,
-    Right = 4,
-}
-
-impl Listen {
-    const ALL: [Listen; 5] = [Listen::Stereo, Listen::Mono, Listen::Side, Listen::Left, Listen::Right];
-
-    fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Listen::Stereo => ("Stereo", "Listen in stereo"),
-            Listen::Mono => ("Mono", "Listen to the mono sum"),
-            Listen::Side => ("S", "Listen to the side signal only"),
-            Listen::Left => ("L", "Listen to the left channel only"),
-            Listen::Right => ("R", "Listen to the right channel only"),
-        }
+/// A listen mode's button: its text and its accessible name.
+fn listen_label(mode: Listen) -> (&'static str, &'static str) {
+    match mode {
+        Listen::Stereo => ("Stereo", "Listen in stereo"),
+        Listen::Mono => ("Mono", "Listen to the mono sum"),
+        Listen::Side => ("S", "Listen to the side signal only"),
+        Listen::Left => ("L", "Listen to the left channel only"),
+        Listen::Right => ("R", "Listen to the right channel only"),
     }
 }
 
@@ -180,7 +166,7 @@ impl FinalCheck {
         Effect::new(move |_| {
             let _ready = desk.ready.get();
             let gain = normalization.get() as f32 / 10.0 + if self.dim.get() { DIM_DB } else { 0.0 };
-            let (listen, mute) = (self.listen.get() as u32, self.mute.get());
+            let (listen, mute) = (self.listen.get().index(), self.mute.get());
             desk.with_engine(|e| e.set_monitor(listen, gain, mute));
         });
         // A device's design (a fit of tens of milliseconds) is made here, on the main thread, once
@@ -224,7 +210,7 @@ pub fn MonitorControls() -> impl IntoView {
     let modes = Listen::ALL
         .into_iter()
         .map(|mode| {
-            let (text, name) = mode.label();
+            let (text, name) = listen_label(mode);
             view! {
                 <button aria-label=name title=name aria-pressed=move || (check.listen.get() == mode).to_string()
                     on:click=move |_| check.listen.set(if check.listen.get_untracked() == mode { Listen::Stereo } else { mode })>{text}</button>
@@ -306,8 +292,7 @@ fn HistoryGraph() -> impl IntoView {
         let length_s = desk.session.with(|s| s.length_frames() as f64 / s.sample_rate.max(1) as f64).max(1.0);
         check.history.with(|h| {
             let Some(canvas) = canvas.get() else { return };
-            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
             let (w, hgt) = (width as f64, height as f64);
             ctx.set_fill_style_str("#0b0c0e");
             ctx.fill_rect(0.0, 0.0, w, hgt);
@@ -445,8 +430,7 @@ fn MasterSpectrum() -> impl IntoView {
         let peak = meters.spectrum_peak.get();
         meters.spectrum.with(|levels| {
             let Some(canvas) = canvas.get() else { return };
-            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
             let (w, h) = (width as f64, height as f64);
             ctx.set_fill_style_str("#0b0c0e");
             ctx.fill_rect(0.0, 0.0, w, h);
@@ -562,8 +546,7 @@ fn Goniometer() -> impl IntoView {
     Effect::new(move |_| {
         meters.scope.with(|frames| {
             let Some(canvas) = canvas.get() else { return };
-            let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-            let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+            let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
             let s = size as f64;
             ctx.set_fill_style_str("#0b0c0e");
             ctx.fill_rect(0.0, 0.0, s, s);

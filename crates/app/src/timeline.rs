@@ -57,9 +57,6 @@ fn grid_stride(beat_px: f64, min_px: f64) -> f64 {
     every
 }
 
-fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok().flatten().map(JsCast::unchecked_into)
-}
 
 #[component]
 pub fn Timeline() -> impl IntoView {
@@ -154,7 +151,7 @@ pub fn Timeline() -> impl IntoView {
         };
         canvas.set_width(w as u32);
         canvas.set_height(h as u32);
-        let Some(ctx) = canvas_context(&canvas) else { return };
+        let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
         let beat = beat_frames();
         desk.session.with(|s| {
             for (r, row) in rows.iter().enumerate().filter(|(r, _)| in_view(*r)) {
@@ -290,7 +287,7 @@ pub fn Timeline() -> impl IntoView {
         let Some(canvas) = ruler.get() else { return };
         canvas.set_width(w as u32);
         canvas.set_height(RULER as u32);
-        let Some(ctx) = canvas_context(&canvas) else { return };
+        let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
         let beat = beat_frames();
         let sr = rate();
         ctx.set_fill_style_str("#101215");

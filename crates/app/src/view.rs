@@ -95,3 +95,10 @@ pub fn parse_seconds(text: &str) -> Option<f64> {
     };
     (v.is_finite() && v >= 0.0).then_some(v)
 }
+
+/// A canvas's 2D drawing context (`None` where the browser gives none): every canvas the app
+/// draws on — meters, spectra, waveforms, the final check's graphs — asks here.
+pub fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    use wasm_bindgen::JsCast;
+    canvas.get_context("2d").ok().flatten().map(JsCast::unchecked_into)
+}

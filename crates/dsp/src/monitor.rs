@@ -28,15 +28,17 @@ pub enum Listen {
 }
 
 impl Listen {
-    /// From the worklet's number (0 stereo, 1 mono, 2 side, 3 left, 4 right); others are stereo.
+    /// Every mode, in the order of their numbers (0 stereo, 1 mono, 2 side, 3 left, 4 right).
+    pub const ALL: [Listen; 5] = [Listen::Stereo, Listen::Mono, Listen::Side, Listen::Left, Listen::Right];
+
+    /// The mode's number, as the worklet's messages carry it.
+    pub fn index(self) -> u32 {
+        Listen::ALL.iter().position(|&l| l == self).unwrap_or(0) as u32
+    }
+
+    /// From the mode's number; others are stereo.
     pub fn from_index(i: u32) -> Listen {
-        match i {
-            1 => Listen::Mono,
-            2 => Listen::Side,
-            3 => Listen::Left,
-            4 => Listen::Right,
-            _ => Listen::Stereo,
-        }
+        Listen::ALL.get(i as usize).copied().unwrap_or(Listen::Stereo)
     }
 
     /// The matrix (out L from L, R; out R from L, R).

@@ -90,19 +90,22 @@ impl Spectrum {
             let above = if i + 1 < points.len() { (points[i + 1] * f).sqrt() } else { f };
             let lo = (below / hz_per_bin).ceil().max(0.0) as usize;
             let hi = ((above / hz_per_bin).floor() as usize).min(last);
-            *o = if lo <= hi {
-                self.bins_db[lo..=hi].iter().copied().fold(FLOOR_DB, f32::max)
-            } else {
-                let x = (f / hz_per_bin).clamp(0.0, last as f32);
-                let k = (x.floor() as usize).min(last.saturating_sub(1));
-                let t = x - k as f32;
-                self.bins_db[k] + (self.bins_db[(k + 1).min(last)] - self.bins_db[k]) * t
-            };
+            *o = if lo <= hi { self.bins_db[lo..=hi].iter().copied().fold(FLOOR_DB, f32::max) } else { self.between_bins(f) };
         }
     }
 }
 
 impl Spectrum {
+    /// The level at `f` interpolated between the two bins around it (where a display point falls
+    /// closer to a bin than any other point: the low end).
+    fn between_bins(&self, f: f32) -> f32 {
+        let last = self.bins_db.len() - 1;
+        let x = (f / (self.sample_rate / self.size() as f32)).clamp(0.0, last as f32);
+        let k = (x.floor() as usize).min(last.saturating_sub(1));
+        let t = x - k as f32;
+        self.bins_db[k] + (self.bins_db[(k + 1).min(last)] - self.bins_db[k]) * t
+    }
+
     /// The last analysis smoothed over `1/fraction` of an octave (3: a third, 6: a sixth), read at
     /// display frequencies `points` into `out`: at each point, the mean power of the bins within
     /// half that band either side of it (the smoothing of room-measurement and mastering
@@ -119,10 +122,7 @@ impl Spectrum {
                 let power: f64 = self.bins_db[lo..=hi].iter().map(|&db| 10f64.powf(db as f64 / 10.0)).sum::<f64>() / (hi - lo + 1) as f64;
                 ((10.0 * power.log10()) as f32).max(FLOOR_DB)
             } else {
-                let x = (f / hz_per_bin).clamp(0.0, last as f32);
-                let k = (x.floor() as usize).min(last.saturating_sub(1));
-                let t = x - k as f32;
-                self.bins_db[k] + (self.bins_db[(k + 1).min(last)] - self.bins_db[k]) * t
+                self.between_bins(f)
             };
         }
     }
