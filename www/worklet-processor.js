@@ -24,6 +24,13 @@
 //                      {type: 'device', design: Float64Array}   a playback-system simulation on the
 //                      monitor, as its design's numbers (made on the main thread); empty: none
 //                      {type: 'scope', on}       the goniometer shown or not
+//                      {type: 'reference', channels: [Float32Array…] or none, cue_mode, cue, loop_start,
+//                      loop_end}   a reference track on the monitor path: with channels, its audio
+//                      (new); without, the playing one's new cue and loop (loop_end ≤ loop_start: none)
+//                      {type: 'no-reference'}   {type: 'reference-gain', gain_db}  (loudness matching)
+//                      {type: 'listen-reference', on}  A/B: the monitor hears the reference or the mix
+//                      {type: 'reset-matching'}   loudness matching measures afresh
+//                      {type: 'reference-tap', on}   the reference's latest samples wanted (overlay)
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
@@ -34,6 +41,9 @@
 //                      shown the master's latest 1024 frames, interleaved left/right, else empty)
 //                      {type: 'tap', samples: Float32Array}   the tapped strip's latest samples, oldest
 //                      first, with the meters whenever the tap has moved
+//                      {type: 'reference-tap', samples: Float32Array}   the same of the reference as
+//                      heard (matched), while wanted; analysis then also holds the mix's and the
+//                      reference's loudness over what both played since matching began (LUFS)
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
 // nothing, except the meter message (and the tap's, while a strip is tapped) posted about 30 times a
@@ -55,6 +65,9 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.meters = options.processorOptions.meters !== false;
     this.quanta = 0;
     this.tapSeen = 0;
+    this.referenceTap = false;
+    this.referenceRing = null;
+    this.referenceSeen = 0;
     this.port.onmessage = (event) => {
       try {
         this.onMessage(event.data);
@@ -108,7 +121,30 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
       case 'device': e.set_device(msg.design); break;
       case 'scope': e.set_scope(!!msg.on); break;
+      case 'reference': this.setReference(msg); break;
+      case 'no-reference': e.clear_reference(); this.referenceRing = null; break;
+      case 'reference-gain': e.set_reference_gain(msg.gain_db); break;
+      case 'listen-reference': e.listen_to_reference(!!msg.on); break;
+      case 'reset-matching': e.reset_matching(); break;
+      case 'reference-tap': this.referenceTap = !!msg.on; break;
     }
+  }
+
+  // A reference track: its audio copied in (when given), then installed with its cue and loop.
+  setReference(msg) {
+    const e = this.engine;
+    const fresh = Array.isArray(msg.channels) && msg.channels.length > 0;
+    if (fresh) {
+      const frames = msg.channels[0].length;
+      msg.channels.forEach((samples, c) => {
+        const ptr = e.reference_audio_ptr(c, msg.channels.length, frames);
+        if (ptr === 0) throw new Error(`the reference has no channel ${c + 1}`);
+        new Float32Array(this.memory.buffer, ptr, frames).set(samples.subarray(0, frames));
+      });
+    }
+    e.set_reference(fresh, !!msg.cue_mode, msg.cue || 0, msg.loop_start || 0, msg.loop_end || 0);
+    this.referenceRing = null;
+    this.referenceSeen = 0;
   }
 
   // Prepares an engine for the session, copies each track's audio into it, then installs it. Any
@@ -171,8 +207,26 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const scope = scopeValues > 0 ? new Float32Array(this.memory.buffer, e.scope_ptr(), scopeValues).slice() : new Float32Array(0);
       this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels, analysis, scope }, [levels.buffer, analysis.buffer, scope.buffer]);
       this.postTap();
+      if (this.referenceTap) this.postReferenceTap();
     }
     return true;
+  }
+
+  // The reference's ring as heard, unrolled oldest first, when it has moved.
+  postReferenceTap() {
+    const e = this.engine;
+    const written = e.reference_tap_written();
+    if (written === this.referenceSeen || e.reference_tap_ptr() === 0) return;
+    this.referenceSeen = written;
+    if (this.referenceRing === null || this.referenceRing.buffer !== this.memory.buffer) {
+      this.referenceRing = new Float32Array(this.memory.buffer, e.reference_tap_ptr(), e.tap_frames());
+    }
+    const ring = this.referenceRing;
+    const split = written % ring.length;
+    const samples = new Float32Array(ring.length);
+    samples.set(ring.subarray(split), 0);
+    samples.set(ring.subarray(0, split), ring.length - split);
+    this.port.postMessage({ type: 'reference-tap', samples }, [samples.buffer]);
   }
 
   // The tapped strip's ring, unrolled oldest first, when it has moved since the last post.

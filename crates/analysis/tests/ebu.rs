@@ -150,3 +150,21 @@ fn live_momentary_and_short_term_are_the_meters_own_window_sums() {
     live.add_planar(&[&signal[..RATE as usize], &signal[..RATE as usize]]);
     within("after a reset, momentary", live.live().momentary, -30.0, 0.1);
 }
+
+/// The matching meter (integrated loudness only, no peaks or range) reads TECH 3341's cases 3–5
+/// as the full meter does: the gates are the same.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_integrated_only_meter_reads_the_gated_cases() {
+    let cases: [&[(f64, f64)]; 3] = [&[(10.0, -36.0), (60.0, -23.0), (10.0, -36.0)], &[(10.0, -72.0), (10.0, -36.0), (60.0, -23.0), (10.0, -36.0), (10.0, -72.0)], &[(20.0, -26.0), (20.1, -20.0), (20.0, -26.0)]];
+    for (k, case) in cases.iter().enumerate() {
+        let signal = tone(case);
+        let mut meter = Loudness::integrated_only(2, RATE).unwrap();
+        for piece in signal.chunks(128) {
+            meter.add_planar(&[piece, piece]);
+        }
+        let live = meter.live();
+        within(&format!("3341/{} integrated, matching meter", k + 3), live.integrated, -23.0, 0.1);
+        assert_eq!((live.true_peak, live.range), (None, None), "it measures no peaks nor range");
+    }
+}

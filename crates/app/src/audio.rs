@@ -107,6 +107,8 @@ struct Router {
     on_meters: Option<Box<dyn Fn(MeterReading)>>,
     /// The tapped strip's latest samples, oldest first.
     on_tap: Option<Box<dyn Fn(Vec<f32>)>>,
+    /// The reference track's latest samples as heard, oldest first (while asked for).
+    on_reference_tap: Option<Box<dyn Fn(Vec<f32>)>>,
     on_error: Option<Box<dyn Fn(String)>>,
 }
 
@@ -129,10 +131,11 @@ impl Router {
                     });
                 }
             }
-            "tap" => {
-                if let Some(on_tap) = &self.on_tap {
+            "tap" | "reference-tap" => {
+                let to = if kind == "tap" { &self.on_tap } else { &self.on_reference_tap };
+                if let Some(to) = to {
                     if let Ok(samples) = Reflect::get(&data, &"samples".into()).and_then(|v| v.dyn_into::<Float32Array>()) {
-                        on_tap(samples.to_vec());
+                        to(samples.to_vec());
                     }
                 }
             }
@@ -190,7 +193,7 @@ impl EngineNode {
             js_error("The audio engine failed to start (its processor did not register; see the browser console)", e)
         })?;
 
-        let router = Rc::new(RefCell::new(Router { waiters: Vec::new(), on_meters: None, on_tap: None, on_error: None }));
+        let router = Rc::new(RefCell::new(Router { waiters: Vec::new(), on_meters: None, on_tap: None, on_reference_tap: None, on_error: None }));
         let route = router.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             route.borrow_mut().dispatch(event.data());
@@ -404,6 +407,44 @@ impl LiveEngine {
     /// Starts the master's loudness measurement afresh.
     pub fn reset_analysis(&self) {
         self.node.post_fields(&[("type", "reset-analysis".into())]);
+    }
+
+    /// A reference track on the monitor path: with `audio`, its samples (new), else the playing
+    /// one's; following the song, or from `cue` looping over `section` (frames).
+    pub fn set_reference(&self, audio: Option<&TrackAudio>, cue: Option<(u64, Option<(u64, u64)>)>) {
+        let channels: JsValue = audio.map_or(JsValue::NULL, |a| a.iter().collect::<js_sys::Array>().into());
+        let (cue_mode, cue, (loop_start, loop_end)) = match cue {
+            Some((cue, section)) => (true, cue, section.unwrap_or((0, 0))),
+            None => (false, 0, (0, 0)),
+        };
+        let number = |v: u64| JsValue::from_f64(v as f64);
+        self.node.post_fields(&[("type", "reference".into()), ("channels", channels), ("cue_mode", cue_mode.into()), ("cue", number(cue)), ("loop_start", number(loop_start)), ("loop_end", number(loop_end))]);
+    }
+
+    /// No reference track on the monitor path.
+    pub fn clear_reference(&self) {
+        self.node.post_fields(&[("type", "no-reference".into())]);
+    }
+
+    /// The reference's loudness-matching gain, dB.
+    pub fn set_reference_gain(&self, gain_db: f32) {
+        self.node.post_fields(&[("type", "reference-gain".into()), ("gain_db", gain_db.into())]);
+    }
+
+    /// A/B: the monitor hears the reference (`true`) or the mix.
+    pub fn listen_to_reference(&self, on: bool) {
+        self.node.post_fields(&[("type", "listen-reference".into()), ("on", on.into())]);
+    }
+
+    /// Loudness matching measures afresh.
+    pub fn reset_matching(&self) {
+        self.node.post_fields(&[("type", "reset-matching".into())]);
+    }
+
+    /// The reference's latest samples as heard, to `on_samples` (while `on`).
+    pub fn set_reference_tap(&self, on: bool, on_samples: impl Fn(Vec<f32>) + 'static) {
+        self.node.router.borrow_mut().on_reference_tap = on.then(|| Box::new(on_samples) as Box<dyn Fn(Vec<f32>)>);
+        self.node.post_fields(&[("type", "reference-tap".into()), ("on", on.into())]);
     }
 
     /// Taps a strip (engine id) for the spectrum display, or none.

@@ -422,12 +422,15 @@ fn MasterSpectrum() -> impl IntoView {
             meters.master_views.update(|n| *n = n.saturating_sub(1));
         }
     });
+    let refs = expect_context::<crate::references::References>();
+    let with_reference = Memo::new(move |_| refs.selected.get().is_some());
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let (width, height) = (480u32, 180u32);
     Effect::new(move |_| {
         let slope = check.slope.get() as f64;
         let snapshot = check.snapshot.get();
         let peak = meters.spectrum_peak.get();
+        let reference = with_reference.get().then(|| refs.spectrum.get());
         meters.spectrum.with(|levels| {
             let Some(canvas) = canvas.get() else { return };
             let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
@@ -468,11 +471,21 @@ fn MasterSpectrum() -> impl IntoView {
             };
             line(levels, "rgba(140, 190, 240, 0.8)", 1.5, true);
             // The compensated levels at three frequencies, for those who read rather than see.
-            for (f, name) in [(100.0f64, "data-at-100hz"), (1_000.0, "data-at-1khz"), (5_000.0, "data-at-5khz")] {
+            for (f, name) in [(100.0f64, "at-100hz"), (1_000.0, "at-1khz"), (5_000.0, "at-5khz")] {
                 let i = ((f / SPECTRUM_LOW_HZ as f64).ln() / (SPECTRUM_HIGH_HZ as f64 / SPECTRUM_LOW_HZ as f64).ln() * last).round() as usize;
+                let compensated = |db: f32| format!("{:.1}", db as f64 + slope * (freq(i) / 1_000.0).log2());
                 if let Some(&db) = levels.get(i) {
-                    let _ = canvas.set_attribute(name, &format!("{:.1}", db as f64 + slope * (freq(i) / 1_000.0).log2()));
+                    let _ = canvas.set_attribute(&format!("data-{name}"), &compensated(db));
                 }
+                match reference.as_ref().and_then(|r| r.get(i)) {
+                    Some(&db) => canvas.set_attribute(&format!("data-reference-{name}"), &compensated(db)),
+                    None => canvas.remove_attribute(&format!("data-reference-{name}")),
+                }
+                .ok();
+            }
+            if let Some(reference) = &reference {
+                // The reference as heard (matched), over the mix: the two with the same smoothing.
+                line(reference, "rgba(236, 112, 160, 0.9)", 1.5, false);
             }
             line(&peak, "rgba(242, 178, 51, 0.7)", 1.0, false);
             if let Some(frozen) = &snapshot {
@@ -490,9 +503,10 @@ fn MasterSpectrum() -> impl IntoView {
             <div class="popover">
                 <div class="analyser-views">
                     <canvas node_ref=canvas class="master-spectrum" width=width height=height role="img" aria-label="Master spectrum"
-                        title="The master's spectrum (blue), its peaks (amber) and the frozen snapshot (white), 20 Hz to 20 kHz, 0 to −100 dBFS"></canvas>
+                        title="The master's spectrum (blue), its peaks (amber), the frozen snapshot (white) and the reference as heard (pink), 20 Hz to 20 kHz, 0 to −100 dBFS"></canvas>
                     <Goniometer />
                 </div>
+                <BandDifferences />
                 <div class="analyser-options">
                     <select aria-label="Spectrum smoothing" on:change=move |ev| {
                         meters.smoothing.set(event_target_value(&ev).parse::<f32>().ok());
@@ -517,6 +531,31 @@ fn MasterSpectrum() -> impl IntoView {
                 </div>
             </div>
         </details>
+    }
+}
+
+/// The reference's level less the mix's, octave band by octave band (both as heard, the reference
+/// matched): where the mix is thinner or heavier than the record it is compared with.
+#[component]
+fn BandDifferences() -> impl IntoView {
+    use crate::references::{band_differences, References, BANDS_HZ};
+    let desk = desk();
+    let refs = expect_context::<References>();
+    let points = mixroom_dsp::spectrum::log_points(crate::meters::SPECTRUM_LOW_HZ, crate::meters::SPECTRUM_HIGH_HZ, crate::meters::SPECTRUM_POINTS);
+    let differences = Memo::new(move |_| {
+        // To a tenth of a dB: the row is drawn again only when a figure changes.
+        let d = desk.meters.spectrum.with(|mix| refs.spectrum.with(|r| band_differences(&points, mix, r)));
+        d.into_iter().map(|d| d.map(|d| (d * 10.0).round() as i32)).collect::<Vec<_>>()
+    });
+    let band = |hz: f32| if hz >= 1_000.0 { format!("{}k", hz / 1_000.0) } else { format!("{hz}") };
+    view! {
+        <table class="band-differences" hidden=move || refs.selected.with(Option::is_none)>
+            <caption>"Reference less mix, dB per octave band"</caption>
+            <tr>{BANDS_HZ.iter().map(|&hz| view! { <th scope="col">{band(hz)}</th> }).collect_view()}</tr>
+            <tr>{(0..BANDS_HZ.len()).map(|k| view! {
+                <td aria-label=format!("{} Hz", BANDS_HZ[k])>{move || differences.with(|d| d[k].map_or_else(|| "—".to_owned(), |v| format!("{:+.1}", v as f32 / 10.0)))}</td>
+            }).collect_view()}</tr>
+        </table>
     }
 }
 

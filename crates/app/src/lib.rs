@@ -17,6 +17,7 @@ mod final_check;
 mod history;
 mod import;
 mod meters;
+mod references;
 pub mod inspector;
 mod sessions;
 mod sharing;
@@ -40,10 +41,10 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// The keyboard of a DAW, and the gestures that make a drag one undo step.
 ///
-/// Space plays and stops, Home returns to the start, M and S mute and solo the selected strip, the
-/// arrow keys select strips, Ctrl/Cmd+Z undoes and Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes — except
+/// Space plays and stops, Home returns to the start, M and S mute and solo the selected strip, B
+/// switches between the mix and the selected reference track (A/B), the arrow keys select strips, Ctrl/Cmd+Z undoes and Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes — except
 /// while typing in a text field, and arrows are left to a focused control.
-fn shortcuts(desk: Desk, recorder: automation::Recorder) {
+fn shortcuts(desk: Desk, recorder: automation::Recorder, references: references::References) {
     use mixroom_engine::StripParam;
     use mixroom_session::automation::Param;
     use wasm_bindgen::JsCast;
@@ -91,6 +92,10 @@ fn shortcuts(desk: Desk, recorder: automation::Recorder) {
                 }
                 true
             }
+            "b" | "B" if !typing && !command => {
+                references.toggle(desk);
+                true
+            }
             "ArrowLeft" | "ArrowUp" if !on_control => {
                 desk.select_next(-1);
                 true
@@ -126,6 +131,9 @@ pub fn App() -> impl IntoView {
     let recorder = automation::Recorder::new();
     provide_context(recorder);
     recorder.follow(desk);
+    let references = references::References::new();
+    provide_context(references);
+    references.follow(desk);
     let final_check = final_check::FinalCheck::new();
     provide_context(final_check);
     final_check.follow(desk);
@@ -151,7 +159,7 @@ pub fn App() -> impl IntoView {
             sharing.open_link_from_location(desk, library);
         }
     });
-    shortcuts(desk, recorder);
+    shortcuts(desk, recorder, references);
     view! {
         <header class="topbar">
             <h1 class="brand">"Mixroom"</h1>
@@ -173,6 +181,8 @@ pub fn App() -> impl IntoView {
         <div class="checkbar">
             <final_check::LoudnessMeter />
             <final_check::MonitorControls />
+            <references::AbSwitch />
+            <references::ReferencePanel />
         </div>
         <Show when=move || library.shown.get()>
             <sessions::SessionBrowser />

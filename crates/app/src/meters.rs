@@ -55,13 +55,20 @@ pub struct MasterAnalysis {
     pub true_peak: Option<f32>,
     /// Phase correlation, −1 … +1.
     pub correlation: f32,
+    /// Loudness matching: the integrated loudness of the mix and of the reference (unmatched),
+    /// LUFS, over what both have played since matching began.
+    pub matched_mix: Option<f32>,
+    pub matched_reference: Option<f32>,
 }
 
 impl MasterAnalysis {
     /// From the engine's analysis values (see the worklet's protocol); nothing from too few.
     pub fn from_values(values: &[f32]) -> Option<MasterAnalysis> {
-        let &[momentary, short_term, integrated, range, true_peak, correlation] = values else { return None };
+        let first: &[f32; 6] = values.get(..6)?.try_into().ok()?;
+        let &[momentary, short_term, integrated, range, true_peak, correlation] = first;
+        let matched = values.get(6..8);
         let figure = |v: f32| v.is_finite().then_some(v);
+        let matched = |k: usize| matched.and_then(|m| figure(m[k]));
         Some(MasterAnalysis {
             momentary: figure(momentary),
             short_term: figure(short_term),
@@ -69,12 +76,39 @@ impl MasterAnalysis {
             range: figure(range),
             true_peak: figure(true_peak),
             correlation: if correlation.is_finite() { correlation.clamp(-1.0, 1.0) } else { 0.0 },
+            matched_mix: matched(0),
+            matched_reference: matched(1),
         })
     }
 
     /// Peak-to-loudness ratio: the maximum true peak less the integrated loudness, LU.
     pub fn plr(&self) -> Option<f32> {
         self.true_peak.zip(self.integrated).map(|(p, i)| p - i)
+    }
+}
+
+/// The spectrum of a stretch of `samples` at `rate` (the analyser made again when the size or
+/// rate changes), dBFS at the display points, smoothed over 1/`smoothing` of an octave or not.
+pub fn analyse(analyser: &mut Option<Spectrum>, samples: &[f32], rate: f32, smoothing: Option<f32>) -> Vec<f32> {
+    let size = mixroom_engine::TAP_FRAMES;
+    let mut fresh = vec![FLOOR_DB; SPECTRUM_POINTS];
+    let a = match analyser {
+        Some(a) if a.size() == size && a.sample_rate() == rate => a,
+        _ => analyser.insert(Spectrum::new(size, rate)),
+    };
+    a.analyse(samples);
+    let points = log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS);
+    match smoothing {
+        Some(fraction) => a.read_smoothed(&points, fraction, &mut fresh),
+        None => a.read_at(&points, &mut fresh),
+    }
+    fresh
+}
+
+/// Folds a fresh reading into the shown spectrum: rising quickly, falling at the meters' rate.
+pub fn fold(shown: &mut [f32], fresh: &[f32]) {
+    for (s, f) in shown.iter_mut().zip(fresh) {
+        *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
     }
 }
 
@@ -173,25 +207,9 @@ impl Meters {
 
     /// A new stretch of the tapped strip, at `rate`: analysed and folded into the shown spectrum.
     pub fn tap(self, samples: &[f32], rate: f32) {
-        let size = mixroom_engine::TAP_FRAMES;
-        let mut fresh = vec![FLOOR_DB; SPECTRUM_POINTS];
-        self.analyser.update_value(|a| {
-            let a = match a {
-                Some(a) if a.size() == size && a.sample_rate() == rate => a,
-                _ => a.insert(Spectrum::new(size, rate)),
-            };
-            a.analyse(samples);
-            let points = log_points(SPECTRUM_LOW_HZ, SPECTRUM_HIGH_HZ, SPECTRUM_POINTS);
-            match self.smoothing.get_untracked() {
-                Some(fraction) => a.read_smoothed(&points, fraction, &mut fresh),
-                None => a.read_at(&points, &mut fresh),
-            }
-        });
-        self.spectrum.update(|shown| {
-            for (s, f) in shown.iter_mut().zip(&fresh) {
-                *s = if *f > *s { *s + (f - *s) * SPECTRUM_RISE } else { f.max(*s - SPECTRUM_FALL_DB) };
-            }
-        });
+        let smoothing = self.smoothing.get_untracked();
+        let fresh = self.analyser.try_update_value(|a| analyse(a, samples, rate, smoothing)).unwrap_or_default();
+        self.spectrum.update(|shown| fold(shown, &fresh));
         let shown = self.spectrum.get_untracked();
         self.spectrum_peak.update(|peak| {
             peak.resize(shown.len(), FLOOR_DB);

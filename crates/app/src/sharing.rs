@@ -123,7 +123,8 @@ impl Sharing {
                 gloo_timers::future::TimeoutFuture::new(50).await;
             }
             let session = desk.session.get_untracked();
-            let ids: std::collections::BTreeSet<String> = session.tracks.iter().filter_map(|t| match &t.source {
+            // The tracks' audio and the reference tracks'.
+            let ids: std::collections::BTreeSet<String> = session.sources().filter_map(|(_, source)| match source {
                 Source::Audio { id, .. } => Some(id.clone()),
                 Source::DemoStem { .. } => None,
             }).collect();
@@ -265,10 +266,9 @@ impl Sharing {
             let mut sources = Vec::new();
             let missing = |session: &Session, sources: &[PreparedSource]| -> Vec<String> {
                 session
-                    .tracks
-                    .iter()
-                    .filter(|t| matches!(&t.source, Source::Audio { id, .. } if !lib.has_audio(id) && !sources.iter().any(|p| p.audio_id() == Some(id.as_str()))))
-                    .map(|t| format!("“{}”", t.name))
+                    .sources()
+                    .filter(|(_, source)| matches!(source, Source::Audio { id, .. } if !lib.has_audio(id) && !sources.iter().any(|p| p.audio_id() == Some(id.as_str()))))
+                    .map(|(name, _)| format!("“{name}”"))
                     .collect()
             };
             if let (Some(url), false) = (&project, missing(&session, &[]).is_empty()) {

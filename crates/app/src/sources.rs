@@ -70,6 +70,11 @@ impl Sources {
         self.kept.with_value(|s| s.iter().filter(|p| p.audio_id().is_some_and(|id| ids.contains(id))).cloned().collect())
     }
 
+    /// The kept audio of `source` (one array per channel), if it is kept.
+    pub fn audio_of(self, source: &Source) -> Option<TrackAudio> {
+        self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(|p| p.audio.clone()))
+    }
+
     /// Keeps `prepared` sources not kept yet (no longer offline); returns those added.
     pub fn add(self, prepared: Vec<PreparedSource>) -> Vec<Source> {
         self.offline.update(|o| prepared.iter().filter_map(PreparedSource::audio_id).for_each(|id| {
@@ -119,48 +124,51 @@ impl Sources {
     /// be found, and the sources from storage whose samples are still to be read.
     pub async fn prepare(self, states: &[&Session], store: Option<&Store>, progress: impl Fn(String)) -> Result<(usize, Vec<Unread>), String> {
         let mut unread = Vec::new();
-        let mut needed: Vec<(&Session, usize)> = Vec::new();
+        // Each source once: the tracks' and the reference tracks', with the session it is in, its
+        // track (a demo stem is synthesized from its track) and a name for progress and errors.
+        let mut needed: Vec<(&Session, Option<usize>, &str, &Source)> = Vec::new();
         for s in states {
-            for (i, t) in s.tracks.iter().enumerate() {
-                if !needed.iter().any(|(n, j)| n.tracks[*j].source == t.source) {
-                    needed.push((s, i));
+            let tracks = (0..s.tracks.len()).map(Some).chain(s.references.iter().map(|_| None));
+            for (track, (name, source)) in tracks.zip(s.sources()) {
+                if !needed.iter().any(|n| n.3 == source) {
+                    needed.push((s, track, name, source));
                 }
             }
         }
         let (mut missing, count) = (0, needed.len());
         let mut offline = BTreeSet::new();
-        for (n, &(session, i)) in needed.iter().enumerate() {
-            let track = &session.tracks[i];
-            if self.kept.with_value(|s| s.iter().any(|p| p.source == track.source)) {
+        for (n, &(session, track, name, source)) in needed.iter().enumerate() {
+            if self.kept.with_value(|s| s.iter().any(|p| p.source == *source)) {
                 // Kept, but perhaps not all read: the rest is read again.
-                if let Source::Audio { id, frames, .. } = &track.source {
+                if let Source::Audio { id, frames, .. } = source {
                     if self.incomplete.with_value(|i| i.contains(id)) {
                         unread.push(Unread { id: id.clone(), frames: *frames as usize });
                     }
                 }
                 continue;
             }
-            let prepared = match &track.source {
+            let prepared = match source {
                 Source::DemoStem { .. } => {
-                    progress(format!("Preparing the demo session: {} ({}/{count})", track.name, n + 1));
+                    let Some(i) = track else { continue };
+                    progress(format!("Preparing the demo session: {name} ({}/{count})", n + 1));
                     // Let the page paint between stems: each takes a moment to synthesize.
                     TimeoutFuture::new(0).await;
                     let channels = session.render_source(i).map_err(|e| e.to_string())?;
                     Some(PreparedSource {
-                        source: track.source.clone(),
+                        source: source.clone(),
                         audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
                         level: gated_rms_db(&channels),
                         overview: Overview::build(&channels),
                     })
                 }
                 Source::Audio { id, .. } => {
-                    progress(format!("Reading {} ({}/{count})", track.name, n + 1));
+                    progress(format!("Reading {name} ({}/{count})", n + 1));
                     let info = match store {
-                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {}: {e}", track.name))?,
+                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                         None => None,
                     };
                     // Stored audio of another shape than the session says is not this audio.
-                    let info = info.filter(|info| matches!(&track.source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
+                    let info = info.filter(|info| matches!(source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
                     // Silence of the right length for now: the samples stream in (`read_chunk`).
                     info.map(|info| {
                         self.incomplete.update_value(|i| {
@@ -168,7 +176,7 @@ impl Sources {
                         });
                         unread.push(Unread { id: id.clone(), frames: info.frames });
                         PreparedSource {
-                            source: track.source.clone(),
+                            source: source.clone(),
                             audio: (0..info.channels).map(|_| Float32Array::new_with_length(info.frames as u32)).collect(),
                             level: info.level,
                             overview: info.overview,
@@ -180,14 +188,14 @@ impl Sources {
                 Some(p) => self.kept.update_value(|s| s.push(p)),
                 None => {
                     missing += 1;
-                    if let Source::Audio { id, .. } = &track.source {
+                    if let Source::Audio { id, .. } = source {
                         offline.insert(id.clone());
                     }
                 }
             }
         }
         // Only now, with the new session's audio ready, the rest is let go.
-        self.kept.update_value(|s| s.retain(|p| needed.iter().any(|(n, j)| n.tracks[*j].source == p.source)));
+        self.kept.update_value(|s| s.retain(|p| needed.iter().any(|n| *n.3 == p.source)));
         self.offline.set(offline);
         Ok((missing, unread))
     }

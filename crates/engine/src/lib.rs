@@ -16,6 +16,7 @@ pub mod automation;
 pub mod clip;
 mod insert;
 pub mod plan;
+pub mod reference;
 pub mod spec;
 
 pub use mixroom_dsp::MAX_BLOCK;
@@ -25,6 +26,7 @@ pub use mixroom_dsp::playback::{Design, Device, Simulation, DEVICES};
 use mixroom_dsp::smooth::Smoother;
 pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};
+pub use reference::{Follow, ReferencePlayer};
 pub use plan::{Plan, SendParam, StripParam, TrackAudio};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
@@ -283,6 +285,16 @@ impl Engine {
 
     pub fn is_playing(&self) -> bool {
         self.transport.playing
+    }
+
+    /// Playing and not stopping (a stop's declick ramp is under way while still playing).
+    pub fn is_rolling(&self) -> bool {
+        self.transport.playing && self.transport.declick.target() > 0.0
+    }
+
+    /// The loop region `[start, end)` while looping.
+    pub fn looping(&self) -> Option<(u64, u64)> {
+        self.transport.looping
     }
 
     /// The play position, in frames from the session start.

@@ -109,6 +109,9 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     let mut next_lanes = Some(Box::new(StripLanes::new(&automation(5))));
     let mut no_lanes = Some(Box::new(StripLanes::new(&[])));
     let mut old_lanes = Vec::with_capacity(2);
+    // A reference track on the monitor path, following the song, then from its cue over a loop.
+    let signal = noise(7);
+    let mut reference = ReferencePlayer::new((0..2).map(|c| (0..48_000).map(|i| signal(0, c, i)).collect()).collect(), Follow::Song, 48_000.0);
 
     ARMED.store(true, Ordering::SeqCst);
     e.play();
@@ -129,12 +132,15 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             420 => e.set_loop(Some((48_000, 60_000))),
             440 => e.set_tap(Some(12)),
             460 => e.set_loop(None),
+            470 => reference.set_follow(Follow::Cue { cue: 1_000, section: Some((2_000, 2_500)) }),
             500 => {
                 e.stop();
             }
             _ => {}
         }
+        let song = e.position();
         e.process(MAX_BLOCK);
+        reference.render(MAX_BLOCK, e.is_rolling(), song, e.looping(), e.latency() as u64);
         for s in 0..e.strip_count() {
             let _ = e.take_levels(s);
             let _ = e.take_gain_reduction(s);

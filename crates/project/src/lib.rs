@@ -135,11 +135,12 @@ impl fmt::Display for ProjectError {
 
 impl std::error::Error for ProjectError {}
 
-/// The content ids of the audio a session's tracks play, each once, in track order.
+/// The content ids of the audio a session's tracks play and its reference tracks hold, each once,
+/// in track order, then the references'.
 pub fn media_ids(session: &Session) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for t in &session.tracks {
-        if let Source::Audio { id, .. } = &t.source {
+    for (_, source) in session.sources() {
+        if let Source::Audio { id, .. } = source {
             if !ids.contains(id) {
                 ids.push(id.clone());
             }
@@ -313,12 +314,14 @@ pub fn read(bytes: &[u8], mut progress: impl FnMut(f32) -> bool) -> Result<Proje
     let text = entry(&mut archive, SESSION, MAX_JSON_BYTES)?;
     let text = String::from_utf8(text).map_err(|_| ProjectError::Damaged("its session is not text".into()))?;
     let (session, repairs) = Session::read(&text).map_err(ProjectError::Session)?;
-    // Every source the session plays is in the manifest, at the session's rate and shape.
-    for t in &session.tracks {
-        if let Source::Audio { id, channels, frames } = &t.source {
-            let m = manifest.media.iter().find(|m| &m.id == id).ok_or_else(|| ProjectError::Damaged(format!("the audio of track “{}” is not in it", short(&t.name))))?;
+    // Every source the session plays or keeps as a reference is in the manifest, at the
+    // session's rate and shape.
+    let kinds = session.tracks.iter().map(|_| "track").chain(session.references.iter().map(|_| "reference"));
+    for (kind, (name, source)) in kinds.zip(session.sources()) {
+        if let Source::Audio { id, channels, frames } = source {
+            let m = manifest.media.iter().find(|m| &m.id == id).ok_or_else(|| ProjectError::Damaged(format!("the audio of {kind} “{}” is not in it", short(name))))?;
             if (m.channels, m.frames, m.rate) != (*channels, *frames, session.sample_rate) {
-                return Err(ProjectError::Damaged(format!("the audio of track “{}” is not the shape its session says", short(&t.name))));
+                return Err(ProjectError::Damaged(format!("the audio of {kind} “{}” is not the shape its session says", short(name))));
             }
         }
     }

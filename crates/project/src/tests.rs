@@ -79,6 +79,33 @@ fn a_project_without_the_audio_of_a_track_is_not_written() {
     assert!(matches!(write(&session, &audio, |_| true), Err(ProjectError::Write(_))));
 }
 
+#[test]
+fn a_project_carries_its_reference_tracks_audio() {
+    let (mut session, mut media) = mix();
+    // A reference of its own audio, and one that plays a track's audio too (kept once).
+    let own: Vec<Vec<f32>> = vec![(0..9_000).map(|i| (i as f32 * 0.01).sin() * 0.5).collect(); 2];
+    let id = mixroom_import::content_id(&own, 48_000);
+    session.add_reference("Their master", Source::Audio { id: id.clone(), channels: 2, frames: 9_000 }, Some(-11.0)).unwrap();
+    let shared = session.tracks[2].source.clone();
+    session.add_reference("Take 0 again", shared, None).unwrap();
+    media.push((id.clone(), own.clone()));
+    let audio: Vec<MediumAudio> = media.iter().map(|(id, c)| MediumAudio { id, channels: c }).collect();
+    let bytes = write(&session, &audio, |_| true).unwrap();
+    let back = read(&bytes, |_| true).unwrap();
+    assert_eq!(back.session.references, session.references);
+    assert_eq!(back.manifest.media.len(), 4);
+    assert_eq!(back.media[&id], own);
+    // Without the reference's audio it is neither written nor read.
+    let without: Vec<MediumAudio> = media.iter().take(3).map(|(id, c)| MediumAudio { id, channels: c }).collect();
+    assert!(matches!(write(&session, &without, |_| true), Err(ProjectError::Write(_))));
+    let mut files = entries(&bytes);
+    let mut manifest: serde_json::Value = serde_json::from_slice(&files.iter().find(|f| f.0 == "manifest.json").unwrap().1).unwrap();
+    manifest["media"].as_array_mut().unwrap().retain(|m| m["id"] != id.as_str());
+    files.iter_mut().find(|f| f.0 == "manifest.json").unwrap().1 = manifest.to_string().into_bytes();
+    files.retain(|f| !f.0.contains(&id));
+    assert!(refused(&rebuilt(&files)).contains("the audio of reference “Their master” is not in it"));
+}
+
 /// A zip of the given entries (name, bytes, deflated?), written as they are.
 fn zip_of(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));

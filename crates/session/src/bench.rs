@@ -80,6 +80,7 @@ pub fn s16_session(seconds: f64) -> Session {
         markers: Vec::new(),
         loop_region: None,
         automation_suspended: false,
+        references: Vec::new(),
     }
 }
 

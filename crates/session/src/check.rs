@@ -27,7 +27,77 @@ pub(crate) fn check(s: &mut Session, salvage: bool) -> Result<Vec<String>, Sessi
     routing(&mut c, s)?;
     folders(&mut c, s)?;
     automation(&mut c, s)?;
+    references(&mut c, s)?;
     Ok(c.repairs)
+}
+
+/// Reference tracks: imported audio of one or two channels, at most [`limits::REFERENCES`], each
+/// with its own id, its cue and loop section within its audio, a measured loudness or none.
+fn references(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
+    if s.references.len() > limits::REFERENCES {
+        c.problem(format!("it has {} reference tracks; Mixroom keeps up to {}", s.references.len(), limits::REFERENCES), "those after the limit were left out")?;
+        s.references.truncate(limits::REFERENCES);
+    }
+    let mut kept = Vec::with_capacity(s.references.len());
+    for r in std::mem::take(&mut s.references) {
+        let unusable = match &r.source {
+            Source::Audio { channels, .. } if !(1..=2).contains(channels) => Some(format!("reference {} has audio of {channels} channels; a reference holds one or two", quoted(&r.name))),
+            Source::DemoStem { .. } => Some(format!("reference {} is not imported audio", quoted(&r.name))),
+            _ => None,
+        };
+        match unusable {
+            Some(why) => c.problem(why, "it was left out")?,
+            None => kept.push(r),
+        }
+    }
+    s.references = kept;
+    let longest = limits::source_frames(s.sample_rate);
+    let rate = s.sample_rate;
+    let mut seen = std::collections::HashSet::new();
+    let taken: std::collections::HashSet<String> = s.references.iter().map(|r| r.id.clone()).collect();
+    let mut next = 1;
+    for r in &mut s.references {
+        let label = format!("reference {}", quoted(&r.name));
+        if let Source::Audio { frames, .. } = &mut r.source {
+            if *frames > longest {
+                c.problem(format!("{label} is longer than {}", limits::duration(longest, rate)), "the rest of it is not played")?;
+                *frames = longest;
+            }
+        }
+        let frames = r.frames();
+        if chars(&r.name) > NAME_CHARS {
+            c.problem(format!("the name of {label} is longer than {NAME_CHARS} characters"), "it was cut")?;
+            cut(&mut r.name);
+        }
+        let unusable = r.id.is_empty() || r.id.len() > limits::ID_BYTES;
+        if unusable || seen.contains(&r.id) {
+            let why = if unusable { format!("{label} has an unusable id “{}”", short(&r.id)) } else { format!("the reference id “{}” is used twice", r.id) };
+            c.problem(why, "it has a new id")?;
+            let n = (next..).find(|n| !taken.contains(&format!("ref-{n}")) && !seen.contains(&format!("ref-{n}"))).expect("an unused id exists");
+            next = n + 1;
+            r.id = format!("ref-{n}");
+        }
+        seen.insert(r.id.clone());
+        if r.cue >= frames.max(1) {
+            c.problem(format!("{label}: its cue lies beyond its end"), "it is at its start now")?;
+            r.cue = 0;
+        }
+        if let Some(l) = &mut r.loop_region {
+            if l.end > frames {
+                c.problem(format!("{label}: its loop section reaches past its end"), "it now ends there")?;
+                l.end = frames;
+            }
+            if l.end <= l.start {
+                c.problem(format!("{label}: its loop section ends before it starts"), "it was removed")?;
+                r.loop_region = None;
+            }
+        }
+        if r.loudness_lufs.is_some_and(|l| !limits::LOUDNESS_LUFS.contains(&l)) {
+            c.problem(format!("{label} has a measured loudness of {} LUFS, which no audio has", num(r.loudness_lufs.unwrap_or(f64::NAN))), "it is measured again")?;
+            r.loudness_lufs = None;
+        }
+    }
+    Ok(())
 }
 
 /// A folder is a view of the routing: a group bus that is its tracks' output. A track shown in a

@@ -148,6 +148,7 @@ fn describe(value: &Value, path: &[Step]) -> String {
                     "buses" => Some("bus"),
                     "returns" => Some("return"),
                     "markers" => Some("marker"),
+                    "references" => Some("reference"),
                     "clips" => Some("clip"),
                     "inserts" => Some("insert"),
                     "sends" => Some("send"),

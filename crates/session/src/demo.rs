@@ -31,6 +31,7 @@ impl Session {
             markers: Vec::new(),
             loop_region: None,
             automation_suspended: false,
+            references: Vec::new(),
         }
     }
 
@@ -99,6 +100,7 @@ impl Session {
             ],
             loop_region: None,
             automation_suspended: false,
+            references: Vec::new(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod link;
 pub mod migrate;
 mod mixer;
+pub mod reference;
 pub mod stored;
 
 use std::collections::BTreeMap;
@@ -26,12 +27,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use edit::{EngineEdit, Naming, NewTrack, Row, StripRef};
+pub use reference::{Reference, ReferenceLoop, ReferenceSync};
 pub use stored::{Page, Stored, TimelineView, ViewState};
 
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// A mix: its tracks, buses, effect returns and master.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +68,10 @@ pub struct Session {
     /// "Suspend all automation": every strip plays its settings, not its curves (since 5).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automation_suspended: bool,
+    /// Reference tracks to compare the mix with (since 6): kept with the session, never mixed,
+    /// rendered or exported (see [`reference`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
 }
 
 /// A named position on the timeline, in frames.

@@ -25,6 +25,11 @@ pub const INSERTS: usize = 32;
 pub const SENDS: usize = 32;
 /// The most clips on one track.
 pub const CLIPS: usize = 10_000;
+/// The most reference tracks a session keeps.
+pub const REFERENCES: usize = 32;
+/// A measured integrated loudness, LUFS: the meter's gate is at −70 LUFS, and no signal within
+/// full scale measures above +3 LUFS.
+pub const LOUDNESS_LUFS: RangeInclusive<f64> = -70.0..=10.0;
 /// The most markers.
 pub const MARKERS: usize = 10_000;
 /// The most points on one automation lane: a ride recorded at a point every 10 ms (before

@@ -1,8 +1,9 @@
 //! Reading session files written by earlier versions of Mixroom.
 //!
 //! Format 1 (below) had tracks to the master only. Format 2 added buses, returns, inserts and sends;
-//! format 3 clips, markers, the loop region and track colours, format 4 track folders, all optional,
-//! so format-2 and -3 files read directly with them at their defaults (see `Session::from_json`).
+//! format 3 clips, markers, the loop region and track colours, format 4 track folders, format 5
+//! automation, format 6 reference tracks, all optional, so files of formats 2–5 read directly with
+//! them at their defaults (see `Session::from_json`).
 //!
 //! Each earlier format keeps its own serde types here, exactly as that version wrote them, and a
 //! conversion into the current [`Session`]. A file is read with its own version's types, then carried
@@ -90,5 +91,6 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
         markers: Vec::new(),
         loop_region: None,
         automation_suspended: false,
+        references: Vec::new(),
     })
 }

@@ -144,13 +144,14 @@ impl Stored {
         Ok((Stored { session, view, undo, redo }, repairs))
     }
 
-    /// Every audio source the session and its history use: what must stay stored while it exists.
+    /// Every audio source the session and its history use — its tracks' and its references' —:
+    /// what must stay stored while it exists.
     pub fn audio_ids(&self) -> BTreeSet<String> {
         std::iter::once(&self.session)
             .chain(&self.undo)
             .chain(&self.redo)
-            .flat_map(|s| &s.tracks)
-            .filter_map(|t| match &t.source {
+            .flat_map(|s| s.sources())
+            .filter_map(|(_, source)| match source {
                 Source::Audio { id, .. } => Some(id.clone()),
                 Source::DemoStem { .. } => None,
             })

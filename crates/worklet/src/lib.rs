@@ -11,7 +11,8 @@
 //!   `process`; a new plan is swapped in between two quanta and the old one dropped there.
 
 use mixroom_analysis::{Correlation, Loudness};
-use mixroom_engine::{Clip, Engine, Listen, Monitor, Simulation, DEVICES, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
+use mixroom_dsp::smooth::Smoother;
+use mixroom_engine::{Clip, Engine, Follow, Listen, Monitor, ReferencePlayer, Simulation, DEVICES, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -20,9 +21,11 @@ use wasm_bindgen::prelude::*;
 pub const METER_STRIDE: usize = 5;
 
 /// Values in the master analysis buffer: momentary, short-term and integrated loudness (LUFS),
-/// loudness range (LU), maximum true peak (dBTP), phase correlation (−1 … +1); NaN where a
-/// figure does not exist yet (see [`mixroom_analysis::LiveLoudness`]).
-pub const ANALYSIS_VALUES: usize = 6;
+/// loudness range (LU), maximum true peak (dBTP), phase correlation (−1 … +1), then the loudness
+/// of the mix and of the reference over what both have played since matching began (LUFS, for
+/// loudness matching); NaN where a figure does not exist yet (see
+/// [`mixroom_analysis::LiveLoudness`]).
+pub const ANALYSIS_VALUES: usize = 8;
 
 /// Frames of the master's output the goniometer shows at each meter reading.
 pub const SCOPE_FRAMES: usize = 1024;
@@ -40,6 +43,21 @@ struct Scope {
 struct MasterAnalysis {
     loudness: Loudness,
     correlation: Correlation,
+}
+
+/// The reference track on the monitor path: its player, the A/B switch, what loudness matching
+/// measures, and its signal for the spectrum overlay.
+struct ReferenceMonitor {
+    player: Box<ReferencePlayer>,
+    /// 0 the mix, 1 the reference: glides, so the switch does not click.
+    switch: Smoother,
+    /// The loudness-matching gain (linear), gliding.
+    gain: Smoother,
+    /// The loudness of the mix and of the (unmatched) reference over the same stretch of play.
+    matching: Option<[Loudness; 2]>,
+    /// The latest stretch of the reference as heard (matched), mono, for the spectrum overlay.
+    tap: Box<[f32; TAP_FRAMES]>,
+    tap_written: u64,
 }
 
 /// The design of playback-system simulation `index` (see `DEVICES`) at `sample_rate`, as the
@@ -70,6 +88,11 @@ pub struct WorkletEngine {
     /// The goniometer's frames, while one is shown (allocated when it is first asked for).
     scope: Option<Box<Scope>>,
     scope_on: bool,
+    /// A reference track's audio being copied in ([`WorkletEngine::reference_audio_ptr`]).
+    reference_loading: Vec<Vec<f32>>,
+    reference: Option<ReferenceMonitor>,
+    /// Listening to the reference (B) rather than the mix (A).
+    listen_reference: bool,
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -90,7 +113,20 @@ impl WorkletEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(sample_rate: f32) -> WorkletEngine {
         console_error_panic_hook::set_once();
-        WorkletEngine { sample_rate, engine: None, loading: None, meters: Vec::new(), analysis: None, analysis_values: [f32::NAN; ANALYSIS_VALUES], monitor: Monitor::new(sample_rate), scope: None, scope_on: false }
+        WorkletEngine {
+            sample_rate,
+            engine: None,
+            loading: None,
+            meters: Vec::new(),
+            analysis: None,
+            analysis_values: [f32::NAN; ANALYSIS_VALUES],
+            monitor: Monitor::new(sample_rate),
+            scope: None,
+            scope_on: false,
+            reference_loading: Vec::new(),
+            reference: None,
+            listen_reference: false,
+        }
     }
 
     /// Starts measuring the master's loudness and correlation (the processor's constructor, when
@@ -119,6 +155,84 @@ impl WorkletEngine {
     pub fn set_device(&mut self, design: &[f64]) {
         let device = Simulation::from_numbers(design, self.sample_rate).map(Box::new);
         self.monitor.choose_device(device);
+    }
+
+    /// Loading a reference track: gives its channel `channel` (of `channels`, one or two) `frames`
+    /// frames and returns their address, for the processor to copy samples into; 0 for no such
+    /// channel. Channel 0 starts a new reference's audio.
+    pub fn reference_audio_ptr(&mut self, channel: u32, channels: u32, frames: u32) -> usize {
+        if channel == 0 {
+            self.reference_loading = (0..channels.clamp(1, 2)).map(|_| vec![0.0; frames as usize]).collect();
+        }
+        self.reference_loading.get_mut(channel as usize).map_or(0, |c| c.as_mut_ptr() as usize)
+    }
+
+    /// The reference track: with `fresh`, the audio just copied in (else the one playing, if any);
+    /// following the song (`cue_mode` false) or from `cue` with the loop section
+    /// `[loop_start, loop_end)` (none where it is empty). Built here, in the message handler; any
+    /// reference it replaces is dropped here. `false` if there is no audio to play.
+    pub fn set_reference(&mut self, fresh: bool, cue_mode: bool, cue: f64, loop_start: f64, loop_end: f64) -> bool {
+        let section = (loop_end > loop_start && loop_start >= 0.0).then(|| (loop_start as u64, loop_end as u64));
+        let follow = if cue_mode { Follow::Cue { cue: cue.max(0.0) as u64, section } } else { Follow::Song };
+        if !fresh {
+            let Some(r) = &mut self.reference else { return false };
+            r.player.set_follow(follow);
+            return true;
+        }
+        let audio = std::mem::take(&mut self.reference_loading);
+        if audio.is_empty() {
+            return false;
+        }
+        let rate = self.sample_rate;
+        let matching = self.analysis.is_some().then(|| Loudness::integrated_only(2, rate as u32).ok().zip(Loudness::integrated_only(2, rate as u32).ok())).flatten().map(|(a, b)| [a, b]);
+        let listening = self.reference.as_ref().map_or(0.0, |r| r.switch.current());
+        let gain = self.reference.as_ref().map_or(1.0, |r| r.gain.target());
+        self.reference = Some(ReferenceMonitor {
+            player: Box::new(ReferencePlayer::new(audio, follow, rate)),
+            switch: { let mut s = Smoother::new(listening, mixroom_engine::reference::SWITCH_MS, rate); s.reset(listening); s },
+            gain: Smoother::new(gain, 50.0, rate),
+            matching,
+            tap: Box::new([0.0; TAP_FRAMES]),
+            tap_written: 0,
+        });
+        true
+    }
+
+    /// No reference track (its audio is dropped here); the monitor hears the mix.
+    pub fn clear_reference(&mut self) {
+        self.reference = None;
+        self.reference_loading = Vec::new();
+    }
+
+    /// The reference's loudness-matching gain, dB: glides there.
+    pub fn set_reference_gain(&mut self, gain_db: f32) {
+        if let Some(r) = &mut self.reference {
+            let db = if gain_db.is_finite() { gain_db.clamp(-40.0, 24.0) } else { 0.0 };
+            r.gain.set_target(10f32.powf(db / 20.0));
+        }
+    }
+
+    /// A/B: the monitor hears the reference (`true`) or the mix. Crossfades in a few ms.
+    pub fn listen_to_reference(&mut self, on: bool) {
+        self.listen_reference = on;
+    }
+
+    /// Loudness matching starts measuring afresh (another reference, section or loop).
+    pub fn reset_matching(&mut self) {
+        if let Some([mix, reference]) = self.reference.as_mut().and_then(|r| r.matching.as_mut()) {
+            mix.reset();
+            reference.reset();
+        }
+    }
+
+    /// Address of the reference's spectrum ring ([`TAP_FRAMES`] samples; 0 without a reference).
+    pub fn reference_tap_ptr(&self) -> usize {
+        self.reference.as_ref().map_or(0, |r| r.tap.as_ptr() as usize)
+    }
+
+    /// Frames the reference's ring has had written (see [`WorkletEngine::tap_written`]).
+    pub fn reference_tap_written(&self) -> f64 {
+        self.reference.as_ref().map_or(0.0, |r| r.tap_written as f64)
     }
 
     /// Starts the loudness measurement afresh (the meter's Reset): integrated, range and the
@@ -318,6 +432,7 @@ impl WorkletEngine {
     /// session is loaded. Returns the number of frames rendered.
     pub fn process(&mut self, frames: u32) -> u32 {
         let Some(e) = &mut self.engine else { return 0 };
+        let song_position = e.position();
         let n = e.process(frames as usize);
         // What the song plays, not what rings on after Stop: the integrated loudness of a song
         // played through is the song's (as the transport-linked meters of the DAWs read it).
@@ -336,6 +451,33 @@ impl WorkletEngine {
             }
             scope.written = (scope.written + m) % SCOPE_FRAMES;
         }
+        if let Some(r) = &mut self.reference {
+            r.player.render(m, e.is_rolling(), song_position, e.looping(), e.latency() as u64);
+            let reference = [&r.player.output(0)[..m], &r.player.output(1)[..m]];
+            if let (Some([mix, heard]), true) = (&mut r.matching, e.is_playing()) {
+                mix.add_planar(&[&e.output(0)[..m], &e.output(1)[..m]]);
+                heard.add_planar(&reference);
+            }
+            let [left, right] = e.outputs_mut();
+            r.switch.set_target(if self.listen_reference { 1.0 } else { 0.0 });
+            if r.switch.is_settled() && r.switch.current() == 0.0 {
+                // The mix alone: the matching gain is where it is going.
+                r.gain.reset(r.gain.target());
+            } else {
+                for k in 0..m {
+                    let (x, g) = (r.switch.next_value(), r.gain.next_value());
+                    left[k] += (reference[0][k] * g - left[k]) * x;
+                    right[k] += (reference[1][k] * g - right[k]) * x;
+                }
+            }
+            if e.is_playing() {
+                let g = r.gain.current();
+                for k in 0..m {
+                    r.tap[(r.tap_written % TAP_FRAMES as u64) as usize] = 0.5 * (reference[0][k] + reference[1][k]) * g;
+                    r.tap_written += 1;
+                }
+            }
+        }
         let [left, right] = e.outputs_mut();
         self.monitor.process(&mut left[..m], &mut right[..m]);
         n as u32
@@ -347,7 +489,8 @@ impl WorkletEngine {
         let Some(a) = &self.analysis else { return 0 };
         let live = a.loudness.live();
         let value = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
-        self.analysis_values = [value(live.momentary), value(live.short_term), value(live.integrated), value(live.range), value(live.true_peak), a.correlation.value() as f32];
+        let matched = |k: usize| self.reference.as_ref().and_then(|r| r.matching.as_ref()).and_then(|m| m[k].live().integrated);
+        self.analysis_values = [value(live.momentary), value(live.short_term), value(live.integrated), value(live.range), value(live.true_peak), a.correlation.value() as f32, value(matched(0)), value(matched(1))];
         ANALYSIS_VALUES as u32
     }
 

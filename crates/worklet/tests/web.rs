@@ -176,3 +176,57 @@ fn a_reload_keeps_the_audio_of_tracks_that_stay() {
     let expected = 0.5 * std::f64::consts::FRAC_PI_4.cos();
     assert!(output(&engine, 0).iter().all(|&x| (x as f64 - expected).abs() < 1e-6), "the kept track still plays");
 }
+
+/// A/B with a reference track: listening to it, the output is the reference at its matching gain
+/// (after the short crossfade), back to the mix when switched back; the loudness matching measures
+/// the reference unmatched (a stereo 1 kHz sine of −20 dBFS peak reads −20 LUFS, as in TECH 3341).
+#[wasm_bindgen_test]
+fn the_monitor_switches_to_the_reference_at_its_matching_gain() {
+    let mut engine = playing_dc_track();
+    assert!(engine.enable_analysis());
+    let amplitude = 0.1f32;
+    let sine = |n: usize| amplitude * (2.0 * std::f32::consts::PI * 1_000.0 * (n % 48) as f32 / 48_000.0).sin();
+    for c in 0..2 {
+        let ptr = engine.reference_audio_ptr(c, 2, 4 * FRAMES) as *mut f32;
+        assert_ne!(ptr as usize, 0);
+        // SAFETY: the reference channel owns 4 × FRAMES samples at ptr.
+        let samples = unsafe { std::slice::from_raw_parts_mut(ptr, 4 * FRAMES as usize) };
+        samples.iter_mut().enumerate().for_each(|(n, x)| *x = sine(n));
+    }
+    assert!(engine.set_reference(true, false, 0.0, 0.0, 0.0));
+    engine.set_reference_gain(-6.020_6);
+    engine.listen_to_reference(true);
+    // 2.5 s of play: the crossfade long done, the matching meter has read the reference.
+    for _ in 0..(2.5 * 48_000.0 / 128.0) as usize {
+        engine.process(128);
+    }
+    let at = engine.position() as usize - 128;
+    let heard = output(&engine, 0);
+    for (k, x) in heard.iter().enumerate() {
+        let expected = 0.5 * sine(at + k);
+        assert!((x - expected).abs() < 1e-4, "frame {k}: {x} against {expected}");
+    }
+    engine.collect_analysis();
+    // SAFETY: the analysis buffer holds ANALYSIS_VALUES floats.
+    let values = unsafe { std::slice::from_raw_parts(engine.analysis_ptr() as *const f32, mixroom_worklet::ANALYSIS_VALUES) };
+    assert!((values[7] + 20.0).abs() < 0.1, "the reference's matching loudness {}", values[7]);
+    // Matching afresh: nothing measured, then the reference again after a second.
+    engine.reset_matching();
+    engine.collect_analysis();
+    let read = |engine: &WorkletEngine, k: usize| unsafe { *(engine.analysis_ptr() as *const f32).add(k) };
+    assert!(read(&engine, 6).is_nan() && read(&engine, 7).is_nan());
+    for _ in 0..(1.2 * 48_000.0 / 128.0) as usize {
+        engine.process(128);
+    }
+    engine.collect_analysis();
+    assert!((read(&engine, 7) + 20.0).abs() < 0.1, "after a reset: {}", read(&engine, 7));
+    // Back to the mix: the DC track again.
+    engine.listen_to_reference(false);
+    for _ in 0..40 {
+        engine.process(128);
+    }
+    let expected = 0.5 * std::f32::consts::FRAC_PI_4.cos();
+    assert!(output(&engine, 0).iter().all(|x| (x - expected).abs() < 1e-5));
+    engine.clear_reference();
+    assert_eq!(engine.reference_tap_ptr(), 0);
+}
