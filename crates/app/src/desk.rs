@@ -685,8 +685,9 @@ impl Desk {
                 self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
                 TimeoutFuture::new(50).await;
             }
-            // The session and its audio as they are now, together.
-            let (session, tracks) = (self.session.get_untracked(), self.audio.get_value());
+            // The session and its audio as they are now, together; the song, whether Loop is on
+            // or not.
+            let (session, tracks) = (self.session.get_untracked().for_render(), self.audio.get_value());
             self.status.set(Status::Busy("Exporting the mix…".into()));
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;

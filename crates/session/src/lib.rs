@@ -568,8 +568,18 @@ impl Session {
         mixer::to_mixer(self)
     }
 
+    /// The session as a render plays it: the song from its start to its end, never looping (the
+    /// loop region is the live transport's: an export made with Loop on is still the song).
+    pub fn for_render(&self) -> Session {
+        let mut s = self.clone();
+        if let Some(l) = &mut s.loop_region {
+            l.enabled = false;
+        }
+        s
+    }
+
     /// Builds a stopped engine holding `sources` (as from [`Session::render_sources`]), ready to
-    /// play or render from the start.
+    /// render from the start: the song, never looping (see [`Session::for_render`]).
     pub fn build_engine(&self, sources: &[Vec<Vec<f32>>]) -> Result<mixroom_engine::Engine, SessionError> {
         let spec = self.to_mixer()?;
         let mut engine = mixroom_engine::Engine::new(&spec).map_err(|e| SessionError::Invalid(e.to_string()))?;
@@ -586,7 +596,6 @@ impl Session {
         for t in 0..self.tracks.len() {
             engine.set_clips(t, self.engine_clips(t));
         }
-        engine.set_loop(self.engine_loop());
         engine.set_length(self.length_frames());
         engine.settle();
         Ok(engine)

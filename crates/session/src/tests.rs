@@ -270,6 +270,20 @@ fn loops_and_markers() {
     assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
 }
 
+/// A render is the song, Loop on or off: the loop is the live transport's. (An export made while
+/// looping once rendered the loop over and over for the song's length.)
+#[test]
+fn a_render_plays_the_song_whether_looping_or_not() {
+    let mut s = Session::demo();
+    let sources = s.render_sources().unwrap();
+    let song = s.build_engine(&sources).unwrap().render_all();
+    s.set_loop(Some(LoopRegion { start: 48_000, end: 96_000, enabled: true }));
+    assert_eq!(s.engine_loop(), Some((48_000, 96_000)));
+    assert!(s.build_engine(&sources).unwrap().render_all() == song, "a looping session renders the song");
+    assert_eq!(s.for_render().engine_loop(), None);
+    assert_eq!(s.for_render().loop_region.map(|l| (l.start, l.end)), Some((48_000, 96_000)), "the region itself stays");
+}
+
 /// A session as the second format wrote it: no clips, markers or loop; it opens with the defaults.
 #[test]
 fn format_2_sessions_open_with_defaults_for_what_came_later() {
