@@ -18,7 +18,7 @@ onmessage = async (e) => {
     // simulation (the device with the most sections), the monitor in mono and dimmed.
     if (checks) {
       engine.enable_analysis();
-      engine.set_device(device_design(1, 48000));
+      engine.set_device(device_design(2, 48000));
       engine.set_monitor(1, -20, false);
     }
     const quantum = (i) => {

@@ -3,7 +3,7 @@
 //! and the peak-to-loudness ratio) and its phase correlation, measured in the audio engine on
 //! what the master plays (`mixroom-analysis`, through the `ebur128` crate) and shown here; and the
 //! monitor — listen modes (mono, side, left, right), dim, mute, playback-system simulations
-//! (phone, earbuds, car), "listen as normalized" by a streaming service — which acts on the
+//! (phone, laptop, earbuds, car, TV), "listen as normalized" by a streaming service — which acts on the
 //! speakers only, never on an export.
 
 use leptos::prelude::*;
@@ -221,7 +221,9 @@ pub fn MonitorControls() -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let name = format!("Hear the mix on a simulated {}", d.name.to_lowercase());
+            // In a sentence: "phone speaker", "laptop", but "TV".
+            let spoken = if d.name.chars().nth(1).is_some_and(char::is_uppercase) { d.name.to_owned() } else { d.name.to_lowercase() };
+            let name = format!("Hear the mix on a simulated {spoken}");
             view! {
                 <button aria-label=name title=format!("{}: {}", d.name, d.source) aria-pressed=move || (check.device.get() == Some(i)).to_string()
                     on:click=move |_| check.device.update(|c| *c = if *c == Some(i) { None } else { Some(i) })>{d.name}</button>

@@ -1,6 +1,5 @@
-//! Playback-system simulations for the monitor: the mix as it sounds on a phone's speaker, on
-//! earbuds, in a car. (Laptops and TVs are not modelled yet: no measured response with figures
-//! was found to model them on.) Each [`Device`] is a documented model — a response curve with its source named, the
+//! Playback-system simulations for the monitor: the mix as it sounds on a phone's speaker, on a
+//! laptop's speakers, on earbuds, in a car, on a TV. Each [`Device`] is a documented model — a response curve with its source named, the
 //! band over which the model holds it, whether the device is mono — and never a guess.
 //!
 //! A device is realised as a cascade of state-variable sections ([`crate::filter`]): a 4th-order
@@ -87,8 +86,42 @@ pub const CAR: Device = Device {
     mono: false,
 };
 
+/// A laptop's speakers as its audio firmware tunes them: the miniature speaker measured in Sound
+/// Open Firmware's speaker-EQ example (`tools/tune/eq/example_spk_eq.m`, Intel Corporation,
+/// 2016–2020, BSD-3-Clause; "a quite typical response for a miniature speaker", two identical
+/// speakers), with that example's tuning applied: its FIR flattens the response from 900 Hz to
+/// 10.7 kHz, so the laptop is flat there and keeps the speaker's own roll-off below — the
+/// measurement at third-octave points, relative to its level at 891–1000 Hz (81.7 dB SPL),
+/// followed from 400 Hz (below, steeper than the model holds to 1 dB, it falls away). Owners' measurements agree: "the speaker output falls off quickly below 400 Hz"
+/// (Framework Community, "Speakers sound quality"), "good down to about 300 Hz where the response
+/// drops off like a rock" (danmarx.org, Dell Inspiron E1505). Two speakers: stereo.
+pub const LAPTOP: Device = Device {
+    name: "Laptop",
+    source: "Sound Open Firmware's speaker-EQ example (Intel, tools/tune/eq/example_spk_eq.m): a measured miniature speaker, flattened from 900 Hz to 10.7 kHz as its example tuning does, its own roll-off below",
+    curve: &[
+        (354.8, -20.4), (398.1, -17.4), (446.7, -15.2), (501.2, -13.1), (562.3, -11.0), (631.0, -9.7), (707.9, -6.3), (794.3, -2.6),
+        (841.4, -0.8), (900.0, 0.0), (10_700.0, 0.0),
+    ],
+    band: (400.0, 10_700.0),
+    mono: false,
+};
+
+/// A flat-panel TV's own speakers: drivers "tiny (<2\" is the norm!)" (Les Tyler, dbx-tv, "Getting
+/// the silent treatment from your TV?", ECN Magazine, March 2012) that cannot move enough air
+/// below "the speaker's cutoff frequency (typically around 100 Hz)" (Eilex, "V-Bass"). The model
+/// holds only that cutoff — −3 dB at 100 Hz, flat above, falling 12 dB an octave below as a
+/// closed small speaker does (a second-order high-pass): no measured response of TV speakers with
+/// figures was found to model more on. Stereo.
+pub const TV: Device = Device {
+    name: "TV",
+    source: "a TV speaker's cutoff, typically around 100 Hz (Eilex, V-Bass), for drivers under 2 inches (dbx-tv, ECN Magazine 2012); flat above, 12 dB/octave below",
+    curve: &[(100.0, -3.0), (141.0, -1.0), (200.0, -0.3), (283.0, 0.0), (16_000.0, 0.0)],
+    band: (100.0, 16_000.0),
+    mono: false,
+};
+
 /// Every device, in the order the monitor offers them.
-pub const DEVICES: [&Device; 3] = [&PHONE, &EARBUDS, &CAR];
+pub const DEVICES: [&Device; 5] = [&PHONE, &LAPTOP, &EARBUDS, &CAR, &TV];
 
 /// Bells per octave across a device's band, and their Q (a third of an octave wide).
 const BELLS_PER_OCTAVE: f64 = 6.0;
