@@ -31,6 +31,7 @@
 //                      {type: 'listen-reference', on}  A/B: the monitor hears the reference or the mix
 //                      {type: 'reset-matching'}   loudness matching measures afresh
 //                      {type: 'reference-tap', on}   the reference's latest samples wanted (overlay)
+//                      {type: 'meter-strip', strip}   loudness of a strip (engine id; −1: none), from now
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
 //                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
@@ -43,7 +44,8 @@
 //                      first, with the meters whenever the tap has moved
 //                      {type: 'reference-tap', samples: Float32Array}   the same of the reference as
 //                      heard (matched), while wanted; analysis then also holds the mix's and the
-//                      reference's loudness over what both played since matching began (LUFS)
+//                      reference's loudness over what both played since matching began (LUFS), and
+//                      the metered strip's momentary, short-term, integrated loudness, range, true peak
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
 // nothing, except the meter message (and the tap's, while a strip is tapped) posted about 30 times a
@@ -127,6 +129,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'listen-reference': e.listen_to_reference(!!msg.on); break;
       case 'reset-matching': e.reset_matching(); break;
       case 'reference-tap': this.referenceTap = !!msg.on; break;
+      case 'meter-strip': e.meter_strip(msg.strip); break;
     }
   }
 

@@ -274,3 +274,30 @@ test('the master spectrum, smoothed over a third of an octave and compensated by
   assert.ok(spread < 4, `pink noise reads within ${spread.toFixed(1)} dB from 100 Hz to 5 kHz: ${JSON.stringify(levels)}`);
   assert.deepEqual(errors, []);
 });
+
+test('any strip measures its own loudness on demand, after its inserts and before its fader', async () => {
+  await button('Mixer').click();
+  await button('Edit Pink noise').click();
+  // The fader comes after the meter: pulled down 12 dB, the reading is still the track's.
+  const volume = page.getByRole('textbox', { name: 'Pink noise volume in dB', exact: true });
+  await volume.fill('-12');
+  await volume.press('Enter');
+  const measure = button('Measure Pink noise loudness');
+  await measure.click();
+  assert.equal(await measure.getAttribute('aria-pressed'), 'true');
+  await button('Return to start').click();
+  await button('Play').click();
+  await page.waitForTimeout(6_000);
+  const integrated = Number((await page.getByLabel('Pink noise integrated loudness', { exact: true }).textContent()).replace('−', '-'));
+  const peak = await page.getByLabel('Pink noise maximum true peak', { exact: true }).textContent();
+  await button('Stop').click();
+  console.log(`the Pink noise strip: integrated ${integrated} LUFS, true peak ${peak} dBTP`);
+  // The file reads −23.0 LUFS (the CLI's figure, above); its first six seconds the same.
+  assert.ok(Math.abs(integrated + 23) <= 0.3, `the strip reads ${integrated} LUFS`);
+  assert.match(peak, /^−?\d+\.\d$/);
+  await measure.click();
+  assert.equal(await measure.getAttribute('aria-pressed'), 'false');
+  await volume.fill('0');
+  await volume.press('Enter');
+  assert.deepEqual(errors, []);
+});

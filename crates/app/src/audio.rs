@@ -421,6 +421,12 @@ impl LiveEngine {
         self.node.post_fields(&[("type", "reference".into()), ("channels", channels), ("cue_mode", cue_mode.into()), ("cue", number(cue)), ("loop_start", number(loop_start)), ("loop_end", number(loop_end))]);
     }
 
+    /// Measures the loudness of a strip (engine id) from now, or of none.
+    pub fn meter_strip(&self, strip: Option<usize>) {
+        let strip = strip.map_or(-1.0, |s| s as f64);
+        self.node.post_fields(&[("type", "meter-strip".into()), ("strip", JsValue::from_f64(strip))]);
+    }
+
     /// No reference track on the monitor path.
     pub fn clear_reference(&self) {
         self.node.post_fields(&[("type", "no-reference".into())]);

@@ -62,6 +62,55 @@ pub fn LoudnessMeter() -> impl IntoView {
     }
 }
 
+/// The loudness of one strip, on demand (in its inspector): after its inserts and before its
+/// fader, as a loudness meter inserted last on the strip reads it — momentary, short-term,
+/// integrated, range and true peak, measured in the audio engine from when it is switched on (or
+/// reset) while the transport runs.
+#[component]
+pub fn StripLoudnessMeter(strip: mixroom_session::StripRef, name: String) -> impl IntoView {
+    let desk = desk();
+    let check = expect_context::<FinalCheck>();
+    let on = check.strip_meter;
+    let id = Memo::new(move |_| desk.session.with(|s| s.strip_id(strip)));
+    let restart = move || {
+        let id = on.get_untracked().then(|| id.get_untracked());
+        desk.with_engine(|e| e.meter_strip(id));
+    };
+    Effect::new(move |_| {
+        let (_ready, _on, _id) = (desk.ready.get(), on.get(), id.get());
+        restart();
+    });
+    on_cleanup(move || desk.with_engine(|e| e.meter_strip(None)));
+    let loudness = desk.meters.master;
+    let (measure, reset) = (format!("Measure {name} loudness"), format!("Reset {name} loudness"));
+    let reading = move |label: &'static str, what: &'static str, unit: &'static str, value: fn(&crate::meters::StripLoudness) -> Option<f32>| {
+        let name = format!("{name} {what}");
+        view! {
+            <span class="reading" title=format!("{what}, {unit}")>
+                <span class="label" aria-hidden="true">{label}</span>
+                <output aria-label=name>{move || figure(loudness.with(|m| value(&m.strip)))}</output>
+            </span>
+        }
+    };
+    view! {
+        <section class="strip-loudness">
+            <h3>"Loudness"</h3>
+            <div class="row">
+                <button aria-label=measure aria-pressed=move || on.get().to_string() title="Measure this strip's loudness (after its inserts, before its fader) while the song plays"
+                    on:click=move |_| on.update(|v| *v = !*v)>"Measure"</button>
+                <button aria-label=reset title="Measure afresh from now" disabled=move || !on.get() on:click=move |_| restart()>"Reset"</button>
+            </div>
+            <div class="loudness-readings" hidden=move || !on.get()>
+                {reading("M", "momentary loudness", "LUFS", |l| l.momentary)}
+                {reading("S", "short-term loudness", "LUFS", |l| l.short_term)}
+                {reading("I", "integrated loudness", "LUFS", |l| l.integrated)}
+                {reading("LRA", "loudness range", "LU", |l| l.range)}
+                {reading("TP", "maximum true peak", "dBTP", |l| l.true_peak)}
+            </div>
+        </section>
+    }
+}
+
 /// A listen mode's button: its text and its accessible name.
 fn listen_label(mode: Listen) -> (&'static str, &'static str) {
     match mode {
@@ -143,11 +192,13 @@ pub struct FinalCheck {
     pub slope: RwSignal<f32>,
     /// A frozen snapshot of the master's spectrum, to compare against (dBFS at the display points).
     pub snapshot: RwSignal<Option<Vec<f32>>>,
+    /// The selected strip's loudness is measured (its meter shown in the inspector).
+    pub strip_meter: RwSignal<bool>,
 }
 
 impl FinalCheck {
     pub fn new() -> FinalCheck {
-        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None), device: RwSignal::new(None), history: RwSignal::new(LoudnessHistory::default()), slope: RwSignal::new(0.0), snapshot: RwSignal::new(None) }
+        FinalCheck { listen: RwSignal::new(Listen::Stereo), dim: RwSignal::new(false), mute: RwSignal::new(false), normalized: RwSignal::new(None), device: RwSignal::new(None), history: RwSignal::new(LoudnessHistory::default()), slope: RwSignal::new(0.0), snapshot: RwSignal::new(None), strip_meter: RwSignal::new(false) }
     }
 
     /// The gain a service would play the mix at now (dB), from the master's integrated loudness

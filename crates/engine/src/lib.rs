@@ -88,6 +88,16 @@ pub struct Engine {
     transport: Transport,
     out: [[f32; MAX_BLOCK]; 2],
     tap: Tap,
+    metered: Metered,
+}
+
+/// The metered strip: its signal after its inserts, before its fader (where a loudness meter
+/// inserted last on the strip would read it), as the last [`Engine::process`] call rendered it —
+/// for the host's loudness meter on any strip.
+struct Metered {
+    strip: Option<StripId>,
+    frames: Box<[[f32; MAX_BLOCK]; 2]>,
+    len: usize,
 }
 
 /// The analysis tap: one strip's signal after its inserts, before its fader (left and right
@@ -122,6 +132,7 @@ impl Engine {
             transport: Transport { playing: false, position: 0, looping: None, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
             out: [[0.0; MAX_BLOCK]; 2],
             tap: Tap { strip: None, ring: Box::new([0.0; TAP_FRAMES]), written: 0 },
+            metered: Metered { strip: None, frames: Box::new([[0.0; MAX_BLOCK]; 2]), len: 0 },
         })
     }
 
@@ -207,8 +218,9 @@ impl Engine {
             self.audio[i] = a;
             self.clips[i] = c;
         }
-        // The tapped strip is another track now: the control side taps again.
+        // The tapped (and metered) strip is another track now: the control side chooses again.
         self.set_tap(None);
+        self.set_metered(None);
         Ok(())
     }
 
@@ -306,6 +318,7 @@ impl Engine {
     /// buffers. Returns the number rendered. Never allocates.
     pub fn process(&mut self, frames: usize) -> usize {
         let n = frames.min(MAX_BLOCK);
+        self.metered.len = 0;
         if !self.transport.playing {
             self.out[0][..n].fill(0.0);
             self.out[1][..n].fill(0.0);
@@ -350,13 +363,34 @@ impl Engine {
         n
     }
 
-    /// Copies the tapped strip's last `n` frames into the tap's ring.
+    /// Copies the tapped strip's last `n` frames into the tap's ring, and the metered strip's
+    /// after what this block has of it.
     fn feed_tap(&mut self, n: usize) {
+        if let Some([left, right]) = self.metered.strip.and_then(|s| self.plan.pre_fader(s)) {
+            let at = self.metered.len;
+            let n = n.min(MAX_BLOCK - at);
+            self.metered.frames[0][at..at + n].copy_from_slice(&left[..n]);
+            self.metered.frames[1][at..at + n].copy_from_slice(&right[..n]);
+            self.metered.len += n;
+        }
         let Some([left, right]) = self.tap.strip.and_then(|s| self.plan.pre_fader(s)) else { return };
         for (l, r) in left[..n].iter().zip(&right[..n]) {
             self.tap.ring[self.tap.written as usize % TAP_FRAMES] = 0.5 * (l + r);
             self.tap.written += 1;
         }
+    }
+
+    /// Audio side: meters `strip` (after its inserts, before its fader), or nothing.
+    pub fn set_metered(&mut self, strip: Option<StripId>) {
+        self.metered.strip = strip.filter(|&s| s < self.plan.strip_count());
+        self.metered.len = 0;
+    }
+
+    /// The metered strip's left and right frames of the last [`Engine::process`] call (empty while
+    /// stopped or nothing is metered).
+    pub fn metered(&self) -> [&[f32]; 2] {
+        let [left, right] = &*self.metered.frames;
+        [&left[..self.metered.len], &right[..self.metered.len]]
     }
 
     /// Audio side: taps `strip` (after its inserts, before its fader) for analysis, or nothing.

@@ -190,6 +190,43 @@ fn block_size_does_not_change_the_output() {
     assert!(random == reference, "random blocks differ from 1-frame blocks");
 }
 
+/// The metered strip (for a loudness meter on any strip): each block's frames of the strip after its
+/// inserts and before its fader, in order — across a loop's end too, where a block is rendered in
+/// two parts.
+#[test]
+fn the_metered_strip_is_each_blocks_frames_before_the_fader() {
+    let spec = tracks_to_master(&[2, 1]);
+    let fill = noise(3);
+    let mut e = engine(&spec, 96_000, &fill);
+    set(&mut e, 0, StripParam::Fader, -20.0);
+    e.settle();
+    e.set_metered(Some(0));
+    start(&mut e);
+    assert_eq!(e.position(), 4_800);
+    e.set_loop(Some((4_000, 4_900)));
+    // 4 800 … 4 900, then 4 000 …: one block of 128 in two runs.
+    let mut got = [Vec::new(), Vec::new()];
+    for _ in 0..4 {
+        e.process(MAX_BLOCK);
+        let [l, r] = e.metered();
+        assert_eq!(l.len(), MAX_BLOCK);
+        got[0].extend_from_slice(l);
+        got[1].extend_from_slice(r);
+    }
+    let frames: Vec<usize> = (4_800..4_900).chain(4_000..4_000 + 4 * MAX_BLOCK - 100).collect();
+    for c in 0..2 {
+        let expected: Vec<f32> = frames.iter().map(|&i| fill(0, c, i)).collect();
+        assert_eq!(got[c], expected, "channel {c}");
+    }
+    // Another strip, none, or stopped: nothing of the first.
+    e.set_metered(None);
+    e.process(MAX_BLOCK);
+    assert!(e.metered()[0].is_empty());
+    e.set_metered(Some(99));
+    e.process(MAX_BLOCK);
+    assert!(e.metered()[0].is_empty(), "no such strip");
+}
+
 #[test]
 fn the_tap_carries_a_strip_before_its_fader_in_order() {
     let spec = tracks_to_master(&[2, 1]);

@@ -121,6 +121,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             50 => ParamChange::Strip(3, StripParam::Fader, -10.0).apply(&mut e),
             100 => ParamChange::Strip(5, StripParam::Solo, 1.0).apply(&mut e),
             120 => e.set_tap(Some(3)),
+            130 => e.set_metered(Some(5)),
             150 => ParamChange::Insert(2, 1, 6, 5.0).apply(&mut e),
             200 => ParamChange::Strip(5, StripParam::Solo, 0.0).apply(&mut e),
             250 => ParamChange::Bypass(12, 2, true).apply(&mut e),

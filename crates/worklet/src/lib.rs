@@ -23,9 +23,10 @@ pub const METER_STRIDE: usize = 5;
 /// Values in the master analysis buffer: momentary, short-term and integrated loudness (LUFS),
 /// loudness range (LU), maximum true peak (dBTP), phase correlation (−1 … +1), then the loudness
 /// of the mix and of the reference over what both have played since matching began (LUFS, for
-/// loudness matching); NaN where a figure does not exist yet (see
+/// loudness matching), then the metered strip's momentary, short-term and integrated loudness,
+/// loudness range and maximum true peak; NaN where a figure does not exist yet (see
 /// [`mixroom_analysis::LiveLoudness`]).
-pub const ANALYSIS_VALUES: usize = 8;
+pub const ANALYSIS_VALUES: usize = 13;
 
 /// Frames of the master's output the goniometer shows at each meter reading.
 pub const SCOPE_FRAMES: usize = 1024;
@@ -93,6 +94,8 @@ pub struct WorkletEngine {
     reference: Option<ReferenceMonitor>,
     /// Listening to the reference (B) rather than the mix (A).
     listen_reference: bool,
+    /// The loudness of the metered strip, while one is (after its inserts, before its fader).
+    strip_loudness: Option<Loudness>,
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -126,6 +129,7 @@ impl WorkletEngine {
             reference_loading: Vec::new(),
             reference: None,
             listen_reference: false,
+            strip_loudness: None,
         }
     }
 
@@ -155,6 +159,16 @@ impl WorkletEngine {
     pub fn set_device(&mut self, design: &[f64]) {
         let device = Simulation::from_numbers(design, self.sample_rate).map(Box::new);
         self.monitor.choose_device(device);
+    }
+
+    /// Measures the loudness of strip `strip` (engine id) from now, after its inserts and before its
+    /// fader, or of none (a negative number). The meter is made here, in the message handler.
+    pub fn meter_strip(&mut self, strip: i32) {
+        let strip = usize::try_from(strip).ok();
+        self.strip_loudness = strip.and_then(|_| Loudness::new(2, self.sample_rate as u32).ok());
+        if let Some(e) = &mut self.engine {
+            e.set_metered(strip);
+        }
     }
 
     /// Loading a reference track: gives its channel `channel` (of `channels`, one or two) `frames`
@@ -442,6 +456,10 @@ impl WorkletEngine {
             a.loudness.add_planar(&[left, right]);
             a.correlation.add(left, right);
         }
+        if let Some(meter) = &mut self.strip_loudness {
+            let [left, right] = e.metered();
+            meter.add_planar(&[left, right]);
+        }
         let m = n.min(MAX_BLOCK);
         if let (Some(scope), true) = (&mut self.scope, self.scope_on) {
             for c in 0..2 {
@@ -490,7 +508,22 @@ impl WorkletEngine {
         let live = a.loudness.live();
         let value = |v: Option<f64>| v.map_or(f32::NAN, |v| v as f32);
         let matched = |k: usize| self.reference.as_ref().and_then(|r| r.matching.as_ref()).and_then(|m| m[k].live().integrated);
-        self.analysis_values = [value(live.momentary), value(live.short_term), value(live.integrated), value(live.range), value(live.true_peak), a.correlation.value() as f32, value(matched(0)), value(matched(1))];
+        let strip = self.strip_loudness.as_ref().map(Loudness::live).unwrap_or_default();
+        self.analysis_values = [
+            value(live.momentary),
+            value(live.short_term),
+            value(live.integrated),
+            value(live.range),
+            value(live.true_peak),
+            a.correlation.value() as f32,
+            value(matched(0)),
+            value(matched(1)),
+            value(strip.momentary),
+            value(strip.short_term),
+            value(strip.integrated),
+            value(strip.range),
+            value(strip.true_peak),
+        ];
         ANALYSIS_VALUES as u32
     }
 
