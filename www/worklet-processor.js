@@ -54,6 +54,15 @@ import './textcodec-polyfill.js';
 import { initSync, WorkletEngine } from './mixroom-worklet.js';
 
 const QUANTUM = 128;
+
+// A ring's samples in order, oldest first, as a new array: `written` samples have gone into it.
+function unrolled(ring, written) {
+  const split = written % ring.length;
+  const samples = new Float32Array(ring.length);
+  samples.set(ring.subarray(split), 0);
+  samples.set(ring.subarray(0, split), ring.length - split);
+  return samples;
+}
 const METER_RATE_HZ = 30;
 
 class MixroomProcessor extends AudioWorkletProcessor {
@@ -224,11 +233,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
     if (this.referenceRing === null || this.referenceRing.buffer !== this.memory.buffer) {
       this.referenceRing = new Float32Array(this.memory.buffer, e.reference_tap_ptr(), e.tap_frames());
     }
-    const ring = this.referenceRing;
-    const split = written % ring.length;
-    const samples = new Float32Array(ring.length);
-    samples.set(ring.subarray(split), 0);
-    samples.set(ring.subarray(0, split), ring.length - split);
+    const samples = unrolled(this.referenceRing, written);
     this.port.postMessage({ type: 'reference-tap', samples }, [samples.buffer]);
   }
 
@@ -237,11 +242,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
     const written = this.engine.tap_written();
     if (written === this.tapSeen) return;
     this.tapSeen = written;
-    const ring = this.tapRing;
-    const split = written % ring.length;
-    const samples = new Float32Array(ring.length);
-    samples.set(ring.subarray(split), 0);
-    samples.set(ring.subarray(0, split), ring.length - split);
+    const samples = unrolled(this.tapRing, written);
     this.port.postMessage({ type: 'tap', samples }, [samples.buffer]);
   }
 }

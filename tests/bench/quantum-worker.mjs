@@ -15,11 +15,22 @@ onmessage = async (e) => {
     engine.start(true);
     // The final check on, as a mastering engineer would have it: the master's loudness and
     // correlation meters (read every 12 quanta, as the processor reads them), the earbuds
-    // simulation (the device with the most sections), the monitor in mono and dimmed.
+    // simulation (the device with the most sections), the monitor in mono and dimmed, a reference
+    // track listened to (B) at a matching gain with both matching meters running (its audio: the
+    // first track's), and the first track's loudness metered.
     if (checks) {
       engine.enable_analysis();
       engine.set_device(device_design(2, 48000));
       engine.set_monitor(1, -20, false);
+      const reference = tracks[0];
+      reference.forEach((samples, c) => {
+        const ptr = engine.reference_audio_ptr(c, reference.length, samples.length);
+        new Float32Array(wasm.memory.buffer, ptr, samples.length).set(samples);
+      });
+      engine.set_reference(true, false, 0, 0, 0);
+      engine.set_reference_gain(-3);
+      engine.listen_to_reference(true);
+      engine.meter_strip(0);
     }
     const quantum = (i) => {
       engine.process(128);

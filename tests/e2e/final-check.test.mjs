@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdir, readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, measureBand, measureOutput, ROOT } from './harness.mjs';
+import { appForTests, artifactsDir, floatWav, measureBand, measureOutput, noise, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 const RATE = 48000;
@@ -20,47 +20,8 @@ const button = (name) => page.getByRole('button', { name, exact: true });
 const meter = () => page.getByRole('group', { name: 'Master loudness', exact: true });
 const reading = (name) => meter().getByLabel(name, { exact: true });
 
-/** Pink noise (Paul Kellet's filter over a seeded LCG's white noise), one channel. */
-function pink(seed, frames, gain) {
-  let x = seed >>> 0;
-  let [b0, b1, b2, b3, b4, b5, b6] = [0, 0, 0, 0, 0, 0, 0];
-  const out = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const w = x / 4294967296 * 2 - 1;
-    b0 = 0.99886 * b0 + w * 0.0555179; b1 = 0.99332 * b1 + w * 0.0750759; b2 = 0.96900 * b2 + w * 0.1538520;
-    b3 = 0.86650 * b3 + w * 0.3104856; b4 = 0.55000 * b4 + w * 0.5329522; b5 = -0.7616 * b5 - w * 0.0168980;
-    out[i] = gain * (b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362);
-    b6 = w * 0.115926;
-  }
-  return out;
-}
-
-/** White noise from a seeded LCG, ±gain. */
-function white(seed, frames, gain) {
-  let x = seed >>> 0;
-  const out = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = gain * (x / 4294967296 * 2 - 1);
-  }
-  return out;
-}
-
-/** A 32-bit float WAV of the given channels. */
-function floatWav(channels) {
-  const frames = channels[0].length;
-  const data = Buffer.alloc(frames * channels.length * 4);
-  let o = 0;
-  for (let i = 0; i < frames; i++) for (const c of channels) { data.writeFloatLE(c[i], o); o += 4; }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
-  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(3, 20);
-  header.writeUInt16LE(channels.length, 22); header.writeUInt32LE(RATE, 24); header.writeUInt32LE(RATE * channels.length * 4, 28);
-  header.writeUInt16LE(channels.length * 4, 32); header.writeUInt16LE(32, 34);
-  header.write('data', 36); header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
+const pink = (seed, frames, gain) => noise(seed, frames, gain, true);
+const white = (seed, frames, gain) => noise(seed, frames, gain, false);
 
 /** Integrated loudness of a file, LUFS, read by the native CLI. */
 function integrated(path) {

@@ -232,3 +232,35 @@ export async function savedSession(page, name) {
   await dl.saveAs(path);
   return { session: JSON.parse(await readFile(path, 'utf8')), path };
 }
+
+/** Noise from a seeded LCG (the same numbers in every test): white, ±gain, or pink through Paul Kellet's filter. */
+export function noise(seed, frames, gain, pink) {
+  let x = seed >>> 0;
+  let [b0, b1, b2, b3, b4, b5, b6] = [0, 0, 0, 0, 0, 0, 0];
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const w = x / 4294967296 * 2 - 1;
+    if (!pink) { out[i] = gain * w; continue; }
+    b0 = 0.99886 * b0 + w * 0.0555179; b1 = 0.99332 * b1 + w * 0.0750759; b2 = 0.96900 * b2 + w * 0.1538520;
+    b3 = 0.86650 * b3 + w * 0.3104856; b4 = 0.55000 * b4 + w * 0.5329522; b5 = -0.7616 * b5 - w * 0.0168980;
+    out[i] = gain * (b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362);
+    b6 = w * 0.115926;
+  }
+  return out;
+}
+
+/** A 32-bit float WAV of the given channels at `rate`. */
+export function floatWav(channels, rate = 48000) {
+  const frames = channels[0].length;
+  const data = Buffer.alloc(frames * channels.length * 4);
+  let o = 0;
+  for (let i = 0; i < frames; i++) for (const c of channels) { data.writeFloatLE(c[i], o); o += 4; }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(3, 20);
+  header.writeUInt16LE(channels.length, 22); header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * channels.length * 4, 28);
+  header.writeUInt16LE(channels.length * 4, 32); header.writeUInt16LE(32, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}

@@ -134,7 +134,8 @@ impl References {
         // Its audio, again when the engine restarts or the audio has finished streaming in.
         let source = Memo::new(move |_| self.current(desk).map(|r| r.source));
         Effect::new(move |_| {
-            let (_ready, reading) = (desk.ready.get(), desk.sources.reading.get());
+            // (Offline audio relinked: the same source, its samples here now.)
+            let (_ready, reading, _offline) = (desk.ready.get(), desk.sources.reading.get(), desk.sources.offline.track());
             let source = source.get();
             let how = untrack(|| self.current(desk)).map(|r| how_it_plays(&r));
             desk.with_engine(|e| match (&source, reading) {
@@ -210,6 +211,9 @@ impl References {
                 return desk.notice("Another session was opened before the reference was read; import it there again.");
             }
             let channels: Vec<Vec<f32>> = prepared.audio.iter().map(js_sys::Float32Array::to_vec).collect();
+            if channels.is_empty() {
+                return desk.notice("The reference was not imported: it holds no audio.");
+            }
             let rate = desk.session.with_untracked(|s| s.sample_rate);
             let heard: Vec<&[f32]> = (0..2).map(|c| channels[c.min(channels.len() - 1)].as_slice()).collect();
             let loudness = mixroom_analysis::loudness::measure(&heard, rate).ok().and_then(|r| r.integrated);
@@ -305,6 +309,16 @@ pub fn ReferencePanel() -> impl IntoView {
         let section = r.loop_region.unwrap_or(ReferenceLoop { start: 0, end: r.frames(), enabled: false });
         let total = r.frames();
         let (i1, i2, i3, i4, i5, i6) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+        // Audio this browser does not have (a shared session's): said, and relinked with a file.
+        let audio_id = match &r.source {
+            mixroom_session::Source::Audio { id, .. } => id.clone(),
+            mixroom_session::Source::DemoStem { .. } => String::new(),
+        };
+        let offline = {
+            let audio_id = audio_id.clone();
+            move || desk.sources.offline.with(|o| o.contains(&audio_id))
+        };
+        let relink = NodeRef::<leptos::html::Input>::new();
         view! {
             <li class="reference" class:selected=selected.clone()>
                 <label class="reference-name">
@@ -314,6 +328,22 @@ pub fn ReferencePanel() -> impl IntoView {
                     <span>{r.name.clone()}</span>
                 </label>
                 <span class="reference-loudness" title="Integrated loudness of the whole reference">{loudness}</span>
+                <span class="offline" hidden={ let offline = offline.clone(); move || !offline() }>"audio not in this browser"
+                    <button aria-label=format!("Relink {} with a file", r.name) on:click=move |_| { if let Some(i) = relink.get() { i.click(); } }>"Relink…"</button>
+                    <input node_ref=relink type="file" hidden accept="audio/*,.wav,.wave,.flac,.mp3,.ogg,.oga,.m4a,.aac,.aif,.aiff,.caf"
+                        on:change=move |ev| {
+                            let el: web_sys::HtmlInputElement = event_target(&ev);
+                            if let Some(file) = el.files().and_then(|f| f.get(0)) {
+                                let old = audio_id.clone();
+                                leptos::task::spawn_local(async move {
+                                    if let Ok(prepared) = imports.decode_one(desk, file).await {
+                                        desk.relink(&old, prepared);
+                                    }
+                                });
+                            }
+                            el.set_value("");
+                        } />
+                </span>
                 <select aria-label=format!("Where {} plays", r.name) on:change=move |ev| {
                     let cue = event_target_value(&ev) == "cue";
                     edit_reference(desk, i2.clone(), move |r| r.sync = if cue { ReferenceSync::Cue } else { ReferenceSync::Song });

@@ -474,7 +474,8 @@ impl Session {
 
     /// Gives every track playing source `old` (a content id) the audio `new` instead — a file the
     /// user chose to relink an offline track with. Their clips keep within the new audio (a clip
-    /// wholly past its end is dropped). Returns the tracks changed.
+    /// wholly past its end is dropped). A reference track of `old` takes `new` as well (its
+    /// loudness to be measured again). Returns the tracks changed.
     pub fn replace_source(&mut self, old: &str, new: crate::Source) -> Result<Vec<usize>, SessionError> {
         let frames = match &new {
             crate::Source::Audio { frames, .. } => *frames,
@@ -494,6 +495,20 @@ impl Session {
                     c.fade_out = c.fade_out.min(c.length - c.fade_in);
                 }
                 changed.push(i);
+            }
+            // A reference track of that audio takes the new one too, its cue and loop within it.
+            for r in s.references.iter_mut().filter(|r| matches!(&r.source, crate::Source::Audio { id, .. } if id == old)) {
+                r.source = new.clone();
+                r.loudness_lufs = None;
+                if r.cue >= frames {
+                    r.cue = 0;
+                }
+                if let Some(l) = &mut r.loop_region {
+                    l.end = l.end.min(frames);
+                }
+                if r.loop_region.is_some_and(|l| l.end <= l.start) {
+                    r.loop_region = None;
+                }
             }
             Ok(())
         })?;

@@ -147,6 +147,19 @@ mod tests {
     }
 
     #[test]
+    fn a_relinked_reference_takes_the_new_audio_within_its_length() {
+        let mut s = Session::demo();
+        s.add_reference("Old", audio(480_000), Some(-9.0)).unwrap();
+        s.references[0].cue = 300_000;
+        s.references[0].loop_region = Some(ReferenceLoop { start: 100_000, end: 400_000, enabled: true });
+        let shorter = Source::Audio { id: "sha256-new".into(), channels: 1, frames: 200_000 };
+        assert_eq!(s.replace_source("sha256-ref", shorter.clone()).unwrap(), Vec::<usize>::new(), "no track played it");
+        let r = &s.references[0];
+        assert_eq!((&r.source, r.cue, r.loop_region.map(|l| (l.start, l.end)), r.loudness_lufs), (&shorter, 0, Some((100_000, 200_000)), None));
+        s.validate().unwrap();
+    }
+
+    #[test]
     fn a_hostile_reference_costs_only_itself() {
         let mut s = Session::demo();
         s.add_reference("Good", audio(48_000), Some(-10.0)).unwrap();
