@@ -168,3 +168,23 @@ fn the_integrated_only_meter_reads_the_gated_cases() {
         assert_eq!((live.true_peak, live.range), (None, None), "it measures no peaks nor range");
     }
 }
+
+/// An fs/4 sine of −6 dBFS peak sampled at phases 0°, 45°, 60° and 67.5° off its peaks: its samples
+/// read from −6.0 down to −9.0 dBFS, its waveform reaches −6.02 dBFS every time — known
+/// analytically, as is the sample peak (the amplitude times the largest of |sin| and |cos| of the
+/// phase). The true-peak reading stays within +0.2/−0.4 dB of it at every phase.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_true_peak_of_an_fs_over_4_sine_does_not_depend_on_where_it_is_sampled() {
+    let amplitude = 0.5f64;
+    let expected = 20.0 * amplitude.log10();
+    for degrees in [0.0f64, 45.0, 60.0, 67.5] {
+        let phase = degrees.to_radians();
+        let samples: Vec<f32> = (0..RATE as usize * 2).map(|n| (amplitude * (std::f64::consts::FRAC_PI_2 * n as f64 + phase).sin()) as f32).collect();
+        let r = stereo(&samples);
+        let sample_peak = 20.0 * (amplitude * phase.sin().abs().max(phase.cos().abs())).log10();
+        within(&format!("sample peak at {degrees}°"), r.sample_peak, sample_peak, 0.01);
+        let true_peak = r.true_peak.unwrap();
+        assert!(true_peak - expected <= 0.2 && expected - true_peak <= 0.4, "{degrees}°: true peak {true_peak:.3} dBTP, the sine's peak {expected:.3}");
+    }
+}

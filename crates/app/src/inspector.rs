@@ -148,7 +148,6 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                 <h2>{name}</h2>
                 <button aria-label="Close the inspector" on:click=move |_| desk.selected.set(None)>"×"</button>
             </header>
-            <crate::final_check::StripLoudnessMeter strip=strip name=n.clone() />
             <section class="channel">
                 <h3>"Channel"</h3>
                 <div class="row">"Trim"
@@ -225,6 +224,7 @@ fn StripInspector(strip: StripRef) -> impl IntoView {
                     }>"Add send"</button>
                 </div>
             </section>
+            <crate::final_check::StripLoudnessMeter strip=strip name=n.clone() />
         </aside>
     }
 }
