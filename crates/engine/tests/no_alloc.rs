@@ -112,6 +112,11 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     // A reference track on the monitor path, following the song, then from its cue over a loop.
     let signal = noise(7);
     let mut reference = ReferencePlayer::new((0..2).map(|c| (0..48_000).map(|i| signal(0, c, i)).collect()).collect(), Follow::Song, 48_000.0);
+    // The monitor path: a phone's speaker (filters and its DRC), listen modes switched while
+    // playing; the laptop chosen on the control side, faded across on the audio side.
+    let mut monitor = Monitor::new(48_000.0);
+    monitor.choose_device(Some(Box::new(Simulation::new(DEVICES[0], 48_000.0))));
+    let mut laptop = Some(Box::new(Simulation::new(DEVICES[1], 48_000.0)));
 
     ARMED.store(true, Ordering::SeqCst);
     e.play();
@@ -134,6 +139,13 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
             440 => e.set_tap(Some(12)),
             460 => e.set_loop(None),
             470 => reference.set_follow(Follow::Cue { cue: 1_000, section: Some((2_000, 2_500)) }),
+            480 => monitor.set(Listen::Mono, -20.0, false),
+            490 => {
+                // (Choosing is the control side's: unarmed, as the worklet's message handler.)
+                ARMED.store(false, Ordering::SeqCst);
+                monitor.choose_device(laptop.take());
+                ARMED.store(true, Ordering::SeqCst);
+            }
             500 => {
                 e.stop();
             }
@@ -142,6 +154,8 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
         let song = e.position();
         e.process(MAX_BLOCK);
         reference.render(MAX_BLOCK, e.is_rolling(), song, e.looping(), e.latency() as u64);
+        let [left, right] = e.outputs_mut();
+        monitor.process(left, right);
         for s in 0..e.strip_count() {
             let _ = e.take_levels(s);
             let _ = e.take_gain_reduction(s);

@@ -149,7 +149,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         // The engine alone, then with the final check on (the master's loudness and correlation
         // meters read as the processor reads them, a simulation, the monitor in mono and dimmed).
         let (p50, p99, max, budget) = (fields(&text, "p50_us"), fields(&text, "p99_us"), fields(&text, "max_us"), fields(&text, "budget_us"));
-        for (i, what) in ["per quantum", "per quantum with the final check on (loudness + correlation meters, earbuds simulation, mono, dim)"].iter().enumerate() {
+        for (i, what) in ["per quantum", "per quantum with the final check on (loudness + correlation meters, earbuds simulation, mono, dim, a reference listened to with its matching meters, a strip's loudness)"].iter().enumerate() {
             if let (Some(p50), Some(p99), Some(max), Some(budget)) = (p50.get(i), p99.get(i), max.get(i), budget.get(i)) {
                 report.push(format!(
                     "{what} (128 frames, 8000 quanta, Worker): p50 {p50:.0} µs, p99 {p99:.0} µs = {:.1} % of the {budget:.0} µs budget, max {max:.0} µs",
