@@ -83,12 +83,12 @@ pub fn StripLoudnessMeter(strip: mixroom_session::StripRef, name: String) -> imp
     on_cleanup(move || desk.with_engine(|e| e.meter_strip(None)));
     let loudness = desk.meters.master;
     let (measure, reset) = (format!("Measure {name} loudness"), format!("Reset {name} loudness"));
-    let reading = move |label: &'static str, what: &'static str, unit: &'static str, value: fn(&crate::meters::StripLoudness) -> Option<f32>| {
+    let reading = move |label: &'static str, what: &'static str, unit: &'static str, value: fn(&mixroom_analysis::LiveLoudness) -> Option<f64>| {
         let name = format!("{name} {what}");
         view! {
             <span class="reading" title=format!("{what}, {unit}")>
                 <span class="label" aria-hidden="true">{label}</span>
-                <output aria-label=name>{move || figure(loudness.with(|m| value(&m.strip)))}</output>
+                <output aria-label=name>{move || figure(loudness.with(|m| value(&m.strip).map(|v| v as f32)))}</output>
             </span>
         }
     };

@@ -59,18 +59,8 @@ pub struct MasterAnalysis {
     /// LUFS, over what both have played since matching began.
     pub matched_mix: Option<f32>,
     pub matched_reference: Option<f32>,
-    /// The metered strip's loudness (when one is metered).
-    pub strip: StripLoudness,
-}
-
-/// A strip's loudness, after its inserts and before its fader: LUFS, LU, dBTP.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct StripLoudness {
-    pub momentary: Option<f32>,
-    pub short_term: Option<f32>,
-    pub integrated: Option<f32>,
-    pub range: Option<f32>,
-    pub true_peak: Option<f32>,
+    /// The metered strip's loudness (when one is metered), after its inserts and before its fader.
+    pub strip: mixroom_analysis::LiveLoudness,
 }
 
 impl MasterAnalysis {
@@ -79,7 +69,7 @@ impl MasterAnalysis {
         let first: &[f32; 6] = values.get(..6)?.try_into().ok()?;
         let &[momentary, short_term, integrated, range, true_peak, correlation] = first;
         let matched = values.get(6..8);
-        let strip = |k: usize| values.get(8 + k).copied().and_then(|v| v.is_finite().then_some(v));
+        let strip = |k: usize| values.get(8 + k).copied().and_then(|v| v.is_finite().then_some(v as f64));
         let figure = |v: f32| v.is_finite().then_some(v);
         let matched = |k: usize| matched.and_then(|m| figure(m[k]));
         Some(MasterAnalysis {
@@ -91,7 +81,7 @@ impl MasterAnalysis {
             correlation: if correlation.is_finite() { correlation.clamp(-1.0, 1.0) } else { 0.0 },
             matched_mix: matched(0),
             matched_reference: matched(1),
-            strip: StripLoudness { momentary: strip(0), short_term: strip(1), integrated: strip(2), range: strip(3), true_peak: strip(4) },
+            strip: mixroom_analysis::LiveLoudness { momentary: strip(0), short_term: strip(1), integrated: strip(2), range: strip(3), true_peak: strip(4) },
         })
     }
 

@@ -198,12 +198,14 @@ impl WorkletEngine {
             return false;
         }
         let rate = self.sample_rate;
-        let matching = self.analysis.is_some().then(|| Loudness::integrated_only(2, rate as u32).ok().zip(Loudness::integrated_only(2, rate as u32).ok())).flatten().map(|(a, b)| [a, b]);
+        // (Matching only where the meters are shown: never in an offline render.)
+        let meter = || Loudness::integrated_only(2, rate as u32).ok();
+        let matching = if self.analysis.is_some() { meter().zip(meter()).map(|(mix, reference)| [mix, reference]) } else { None };
         let listening = self.reference.as_ref().map_or(0.0, |r| r.switch.current());
         let gain = self.reference.as_ref().map_or(1.0, |r| r.gain.target());
         self.reference = Some(ReferenceMonitor {
             player: Box::new(ReferencePlayer::new(audio, follow, rate)),
-            switch: { let mut s = Smoother::new(listening, mixroom_engine::reference::SWITCH_MS, rate); s.reset(listening); s },
+            switch: Smoother::new(listening, mixroom_engine::reference::SWITCH_MS, rate),
             gain: Smoother::new(gain, 50.0, rate),
             matching,
             tap: Box::new([0.0; TAP_FRAMES]),
