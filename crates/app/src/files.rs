@@ -1,23 +1,9 @@
-//! Files the user takes away: WAV encoding and browser downloads.
-
-use std::io::Cursor;
+//! Files the user takes away: browser downloads and their names (the files themselves are
+//! `mixroom-delivery`'s).
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
-
-/// Encodes a stereo mix as a 32-bit float WAV, the format that keeps every sample of the render.
-pub fn wav_f32(sample_rate: u32, left: &[f32], right: &[f32]) -> Result<Vec<u8>, String> {
-    let spec = hound::WavSpec { channels: 2, sample_rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
-    let mut bytes = Cursor::new(Vec::with_capacity(44 + left.len() * 8));
-    let mut writer = hound::WavWriter::new(&mut bytes, spec).map_err(|e| e.to_string())?;
-    for (l, r) in left.iter().zip(right) {
-        writer.write_sample(*l).map_err(|e| e.to_string())?;
-        writer.write_sample(*r).map_err(|e| e.to_string())?;
-    }
-    writer.finalize().map_err(|e| e.to_string())?;
-    Ok(bytes.into_inner())
-}
 
 /// Offers `bytes` to the user as a download named `filename`.
 pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> {
@@ -59,16 +45,6 @@ pub fn file_stem(name: &str) -> String {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
-
-    #[wasm_bindgen_test]
-    fn wav_header_and_samples() {
-        let bytes = wav_f32(48_000, &[0.5, -1.0], &[0.25, 1.0]).unwrap();
-        let mut reader = hound::WavReader::new(Cursor::new(bytes)).unwrap();
-        let spec = reader.spec();
-        assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 48_000, 32));
-        let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
-        assert_eq!(samples, [0.5, 0.25, -1.0, 1.0]);
-    }
 
     #[wasm_bindgen_test]
     fn file_stems() {

@@ -2,7 +2,12 @@
 //!
 //! - `mixroom render <session or project> -o mix.wav` renders a session file or a project file with
 //!   the same engine the browser runs in its AudioWorklet, block for block, and writes a 32-bit float
-//!   WAV: what the browser's "Export mix" writes for the same session.
+//!   WAV: what the browser's "Export mix" writes for the same session. `--format flac|wav --bits
+//!   16|24|32 --rate HZ` deliver it otherwise (dithered where the depth is reduced, tagged with
+//!   `--title`, `--artist`, `--date` and the session's name); an output that is not a `.wav` or
+//!   `.flac` file is a folder, which receives `<Song> - Mix.<ext>`.
+//! - `mixroom check FILE… [--json]` is the mastering hand-off check (`mixroom-delivery`): the
+//!   figures a mastering engineer reads first, warnings, and failures — for which it exits non-zero.
 //! - `mixroom pack session.json --media DIR -o project.mixroom` packs a session and its audio
 //!   files (found by content id once imported at the session's rate) into a project file.
 //! - `mixroom info project.mixroom` says what a project holds.
@@ -27,13 +32,54 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Renders a session to a 32-bit float stereo WAV file.
+    /// Renders a session to a stereo file: 32-bit float WAV at the session's rate unless asked
+    /// otherwise.
     Render {
         /// A project file (.mixroom), a session file (JSON), or `demo` for the built-in demo.
         session: String,
-        /// Where to write the mix.
+        /// Where to write the mix: a .wav or .flac file, or a folder (it receives
+        /// "<Song> - Mix.<ext>").
         #[arg(short, long)]
         output: PathBuf,
+        /// wav or flac (by default the output's extension, else wav).
+        #[arg(long)]
+        format: Option<String>,
+        /// 16 or 24 (integer), or 32 (float WAV); by default 32 for WAV and 24 for FLAC.
+        #[arg(long)]
+        bits: Option<u32>,
+        /// The sample rate to deliver at (44100, 48000, 88200 or 96000), converted with the
+        /// importer's resampler; by default the session's.
+        #[arg(long)]
+        rate: Option<u32>,
+        /// How the depth is reduced: tpdf (the default), shaped (16-bit, noise-shaped), or off.
+        #[arg(long, default_value = "tpdf")]
+        dither: String,
+        /// Tags the file carries (WAV: LIST/INFO and bext), with the session's name.
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, default_value = "")]
+        artist: String,
+        /// The date, e.g. 2026-11-29.
+        #[arg(long, default_value = "")]
+        date: String,
+    },
+    /// The mastering hand-off check of audio files, or of the mix a session or project renders:
+    /// exits non-zero when a check fails (clipping, true peak above the ceiling, DC offset).
+    Check {
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The report as JSON, one object a line.
+        #[arg(long)]
+        json: bool,
+        /// The highest true peak allowed, dBTP.
+        #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
+        max_true_peak: f64,
+        /// True-peak headroom asked for, dB (less is a warning).
+        #[arg(long, default_value_t = 3.0)]
+        headroom: f64,
+        /// The mix goes to mastering: a limiter on a session's master is worth a warning.
+        #[arg(long)]
+        for_mastering: bool,
     },
     /// Packs a session file and its audio into a project file (.mixroom).
     Pack {
@@ -101,12 +147,53 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Render { session, output } => {
+        Command::Render { session, output, format, bits, rate, dither, title, artist, date } => {
             let (session, media) = load(&session)?;
-            let sources = sources(&session, &media)?;
-            let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
-            let [left, right] = engine.render_all();
-            write_wav(&output, session.sample_rate, &left, &right)
+            let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+            let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
+            let bits = bits.unwrap_or(if container.eq_ignore_ascii_case("flac") { 24 } else { 32 });
+            let format = mixroom_delivery::Format::parse(&container, bits).map_err(|e| e.to_string())?;
+            let dither = mixroom_delivery::Dither::parse(&dither).ok_or_else(|| format!("“{dither}” is not a dither: tpdf, shaped or off"))?;
+            let rate = rate.unwrap_or(session.sample_rate);
+            if rate != session.sample_rate && ![44_100, 48_000, 88_200, 96_000].contains(&rate) {
+                return Err(format!("{rate} Hz is not a delivery rate: 44100, 48000, 88200 or 96000 (or the session's own)"));
+            }
+            let path = if is_file("wav") || is_file("flac") {
+                output
+            } else {
+                std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
+                output.join(mixroom_delivery::file_name(&session.name, "Mix", format))
+            };
+            let channels = render(&session, &media)?;
+            let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
+            let tags = mixroom_delivery::Tags { title, artist, date, session: session.name.clone(), loudness: None };
+            let bytes = mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?;
+            write_file(&path, &bytes)
+        }
+        Command::Check { files, json, max_true_peak, headroom, for_mastering } => {
+            let rules = mixroom_delivery::check::Rules { headroom_db: headroom, max_true_peak_dbtp: max_true_peak, ..Default::default() };
+            let (mut failed, mut unreadable) = (0, 0);
+            for file in &files {
+                match hand_off(file, rules, for_mastering) {
+                    Ok(report) => {
+                        if json {
+                            println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+                        } else {
+                            println!("{}", report.to_markdown());
+                        }
+                        failed += report.failed() as usize;
+                    }
+                    Err(message) => {
+                        eprintln!("mixroom: {message}");
+                        unreadable += 1;
+                    }
+                }
+            }
+            match (failed, unreadable) {
+                (0, 0) => Ok(()),
+                (f, 0) => Err(format!("{f} of {} file(s) failed the hand-off check", files.len())),
+                (_, u) => Err(format!("{u} of {} file(s) could not be read", files.len())),
+            }
         }
         Command::Pack { session, media, output } => pack(&session, &media, &output),
         Command::Loudness { files, json } => {
@@ -169,13 +256,40 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// The mix a session renders with `media`: left and right.
+fn render(session: &Session, media: &Media) -> Result<Vec<Vec<f32>>, String> {
+    let sources = sources(session, media)?;
+    let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
+    let [left, right] = engine.render_all();
+    Ok(vec![left, right])
+}
+
+/// The hand-off check of an audio file, or of the mix a session or project renders (whose
+/// master's limiter is then known).
+fn hand_off(arg: &str, rules: mixroom_delivery::check::Rules, for_mastering: bool) -> Result<mixroom_delivery::check::Report, String> {
+    use mixroom_delivery::check::{check, Audio, Context};
+    let bytes = if arg == "demo" { Vec::new() } else { std::fs::read(arg).map_err(|e| format!("cannot read {arg}: {e}"))? };
+    if arg == "demo" || is_session_or_project(&bytes) {
+        let (session, media) = if arg == "demo" { load(arg)? } else { load_bytes(arg, bytes)? };
+        let channels = render(&session, &media)?;
+        let limiter = session.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass);
+        let context = Context { limiter_on_master: Some(limiter), for_mastering };
+        return Ok(check(arg, Audio { channels: &channels, rate: session.sample_rate, bits: 32, float: true }, context, rules));
+    }
+    let name = Path::new(arg).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let decoded = mixroom_import::decode(bytes, &name, |_| true).map_err(|e| format!("{arg}: {e}"))?;
+    // The depth as stored, from what the decoder says the file is ("PCM, 24-bit", "PCM, 32-bit float").
+    let float = decoded.format.contains("float");
+    let bits = decoded.format.split(", ").find_map(|p| p.strip_suffix("-bit").or_else(|| p.strip_suffix("-bit float")).and_then(|b| b.parse().ok())).unwrap_or(if float { 32 } else { 16 });
+    let context = Context { limiter_on_master: None, for_mastering };
+    Ok(check(arg, Audio { channels: &decoded.channels, rate: decoded.sample_rate, bits, float }, context, rules))
+}
+
 /// The loudness of an audio file, or of the mix a session or project file renders.
 fn loudness(arg: &str) -> Result<mixroom_analysis::LoudnessReport, String> {
     let mix = |(session, media): (Session, Media)| {
-        let sources = sources(&session, &media)?;
-        let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
-        let [left, right] = engine.render_all();
-        mixroom_analysis::loudness::measure(&[&left, &right], session.sample_rate).map_err(|e| format!("{arg}: {e}"))
+        let channels = render(&session, &media)?;
+        mixroom_analysis::loudness::measure(&[&channels[0], &channels[1]], session.sample_rate).map_err(|e| format!("{arg}: {e}"))
     };
     if arg == "demo" {
         return mix(load(arg)?);
@@ -313,19 +427,14 @@ fn info(bytes: &[u8]) -> Result<String, mixroom_project::ProjectError> {
     Ok(out)
 }
 
-/// Writes an interleaved stereo 32-bit float WAV; a partly written file is removed on failure.
-fn write_wav(path: &Path, sample_rate: u32, left: &[f32], right: &[f32]) -> Result<(), String> {
-    let spec = hound::WavSpec { channels: 2, sample_rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
-    let result = (|| {
-        let mut writer = hound::WavWriter::create(path, spec)?;
-        for (l, r) in left.iter().zip(right) {
-            writer.write_sample(*l)?;
-            writer.write_sample(*r)?;
-        }
-        writer.finalize()
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(path);
+/// Writes a file whole: into a temporary file beside it, then renamed over it, so that a failure
+/// (a full disk) leaves no partial file and whatever was there before.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
         format!("cannot write {}: {e}", path.display())
     })
 }

@@ -132,3 +132,79 @@ fn a_session_and_its_stems_pack_into_a_project_that_renders_and_describes_itself
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no audio for “02 Keys”"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Reads a WAV's samples as floats (integer files scaled to ±1).
+fn wav_samples(path: &std::path::Path) -> (hound::WavSpec, Vec<f32>) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    let samples = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader.samples::<i32>().map(|s| s.unwrap() as f32 / scale).collect()
+        }
+    };
+    (spec, samples)
+}
+
+#[test]
+fn delivers_flac_and_16_bit_wav_into_a_folder_with_the_float_mix_inside_the_dither() {
+    let float = scratch("deliver-float.wav");
+    assert!(mixroom().args(["render", "demo", "-o"]).arg(&float).status().unwrap().success());
+    let (_, mix) = wav_samples(&float);
+    let folder = scratch("delivery");
+    let _ = std::fs::remove_dir_all(&folder);
+    for (format, bits, lsb) in [("flac", "24", 1.0 / 8_388_608.0), ("wav", "16", 1.0 / 32_768.0)] {
+        let out = mixroom().args(["render", "demo", "--format", format, "--bits", bits, "--title", "Night Drive", "-o"]).arg(&folder).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let file = folder.join(format!("Demo_ Night Drive - Mix.{format}"));
+        assert!(file.exists(), "{} is not there", file.display());
+        // FLAC decoded by the reference decoder.
+        let wav = if format == "flac" {
+            let wav = scratch("delivery-flac-d.wav");
+            assert!(Command::new("flac").args(["-d", "-s", "-f", "-o"]).arg(&wav).arg(&file).status().unwrap().success());
+            wav
+        } else {
+            file
+        };
+        let (spec, samples) = wav_samples(&wav);
+        assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample as u32), (2, 48_000, bits.parse().unwrap()));
+        assert_eq!(samples.len(), mix.len());
+        let worst = samples.iter().zip(&mix).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max) / lsb;
+        assert!(worst <= 1.5, "{format} {bits}-bit: {worst} LSB from the float mix");
+    }
+    // A rate and a format that do not exist are refused before anything is rendered.
+    let out = mixroom().args(["render", "demo", "--bits", "20", "-o"]).arg(&folder).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("20-bit"));
+    let out = mixroom().args(["render", "demo", "--format", "flac", "--bits", "32", "-o"]).arg(&folder).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FLAC holds integer samples"));
+    let out = mixroom().args(["render", "demo", "--rate", "22050", "-o"]).arg(&folder).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a delivery rate"));
+}
+
+#[test]
+fn the_check_exits_non_zero_for_a_failing_file_and_reports_as_json() {
+    // The demo's float render (its master limiter holds it under −1 dBTP) passes; the same
+    // clipped hard fails, with the clipping and the true peak named.
+    let good = scratch("check-good.wav");
+    assert!(mixroom().args(["render", "demo", "-o"]).arg(&good).status().unwrap().success());
+    let out = mixroom().args(["check", "--json"]).arg(&good).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["max_true_peak_dbtp"].as_f64().unwrap() <= -1.0);
+    assert_eq!(report["clipped_runs"], 0);
+    let (spec, samples) = wav_samples(&good);
+    let bad = scratch("check-clipped.wav");
+    let mut w = hound::WavWriter::create(&bad, spec).unwrap();
+    for x in samples {
+        w.write_sample((x * 8.0).clamp(-1.0, 1.0)).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = mixroom().arg("check").arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAILED") && text.contains("FAIL (clipping)") && text.contains("FAIL (true-peak)"), "{text}");
+    // A session checks its render, the master's limiter known.
+    let out = mixroom().args(["check", "--for-mastering", "demo"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Limiter on the master"));
+}

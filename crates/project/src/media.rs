@@ -10,7 +10,6 @@
 //! Either way the samples come back bit for bit: the reader hashes them again and checks them
 //! against the source's content id.
 
-use std::io::Cursor;
 
 use crate::ProjectError;
 
@@ -45,11 +44,6 @@ impl Encoding {
     }
 }
 
-/// The highest rate `flacenc` encodes (its configuration check refuses more).
-const FLACENC_MAX_RATE: u32 = 96_000;
-/// Frames per FLAC frame (the reference encoder's default at its usual levels).
-const FLAC_BLOCK: usize = 4096;
-
 /// The bit depth at which every sample is exact, if 16 or 24 bits are enough.
 fn exact_bits(channels: &[Vec<f32>]) -> Option<u32> {
     [16u32, 24].into_iter().find(|&bits| {
@@ -65,80 +59,39 @@ fn exact_bits(channels: &[Vec<f32>]) -> Option<u32> {
     })
 }
 
-/// The samples as integers at `bits`, interleaved (exact: see [`exact_bits`]).
-fn interleaved_ints(channels: &[Vec<f32>], bits: u32) -> Vec<i32> {
+/// The samples as integers at `bits`, one list per channel (exact: see [`exact_bits`]).
+fn ints(channels: &[Vec<f32>], bits: u32) -> Vec<Vec<i32>> {
     let scale = (1u32 << (bits - 1)) as f32;
-    let frames = channels.first().map_or(0, Vec::len);
-    let mut out = Vec::with_capacity(frames * channels.len());
-    for i in 0..frames {
-        for c in channels {
-            out.push((c[i] * scale) as i32);
-        }
-    }
-    out
+    channels.iter().map(|c| c.iter().map(|&x| (x * scale) as i32).collect()).collect()
 }
 
 /// Encodes one source: how, and the bytes of its entry.
 pub fn encode(channels: &[Vec<f32>], rate: u32) -> Result<(Encoding, Vec<u8>), ProjectError> {
     match exact_bits(channels) {
-        Some(bits) if rate <= FLACENC_MAX_RATE => flac(channels, rate, bits).map(|b| (if bits == 16 { Encoding::Flac16 } else { Encoding::Flac24 }, b)),
+        Some(bits) if rate <= mixroom_delivery::flac::MAX_RATE => flac(channels, rate, bits).map(|b| (if bits == 16 { Encoding::Flac16 } else { Encoding::Flac24 }, b)),
         Some(bits) => wav_int(channels, rate, bits).map(|b| (if bits == 16 { Encoding::Pcm16 } else { Encoding::Pcm24 }, b)),
         None => wav_float(channels, rate).map(|b| (Encoding::Float32, b)),
     }
 }
 
+// The encoders are delivery's (the same FLAC and WAV writers a delivered mix is written with).
 fn flac(channels: &[Vec<f32>], rate: u32, bits: u32) -> Result<Vec<u8>, ProjectError> {
-    use flacenc::component::BitRepr;
-    use flacenc::error::Verify;
-    let failed = |e: String| ProjectError::Write(format!("the FLAC encoder failed ({e})"));
-    let samples = interleaved_ints(channels, bits);
-    let source = flacenc::source::MemSource::from_samples(&samples, channels.len(), bits as usize, rate as usize);
-    let mut config = flacenc::config::Encoder::default();
-    // flacenc's default picks the fixed predictor's order by an entropy estimate that ignores its
-    // 14-bit cap on Rice parameters, and then keeps that predictor even when it costs more than
-    // the raw samples: loud 24-bit noise came out 13 times its raw size. Counting the real bits
-    // lets it fall back to verbatim subframes, as the reference encoder does.
-    config.subframe_coding.fixed.order_sel = flacenc::config::OrderSel::BitCount;
-    let config = config.into_verified().map_err(|(_, e)| failed(format!("{e:?}")))?;
-    let mut stream = flacenc::encode_with_fixed_block_size(&config, source, FLAC_BLOCK).map_err(|e| failed(format!("{e:?}")))?;
-    // flacenc 0.5.1 counts the last block in STREAMINFO's minimum block size; FLAC's format says
-    // it does not count (the last block may be shorter), and decoders refuse a minimum under 16
-    // ("minimum block length is 16 samples"). Set as the reference encoder sets it.
-    stream.stream_info_mut().set_block_sizes(FLAC_BLOCK, FLAC_BLOCK).map_err(|e| failed(format!("{e:?}")))?;
-    let mut sink = flacenc::bitsink::ByteSink::new();
-    stream.write(&mut sink).map_err(|e| failed(format!("{e:?}")))?;
-    Ok(sink.as_slice().to_vec())
-}
-
-fn wav_spec(channels: usize, rate: u32, bits: u16, format: hound::SampleFormat) -> hound::WavSpec {
-    hound::WavSpec { channels: channels as u16, sample_rate: rate, bits_per_sample: bits, sample_format: format }
+    let ints = ints(channels, bits);
+    let frames = ints.first().map_or(0, Vec::len);
+    let interleaved: Vec<i32> = (0..frames).flat_map(|i| ints.iter().map(move |c| c[i])).collect();
+    mixroom_delivery::flac::encode(&interleaved, channels.len(), bits, rate).map_err(written)
 }
 
 fn wav_int(channels: &[Vec<f32>], rate: u32, bits: u32) -> Result<Vec<u8>, ProjectError> {
-    let mut out = Cursor::new(Vec::new());
-    let mut w = hound::WavWriter::new(&mut out, wav_spec(channels.len(), rate, bits as u16, hound::SampleFormat::Int)).map_err(wav_failed)?;
-    for x in interleaved_ints(channels, bits) {
-        w.write_sample(x).map_err(wav_failed)?;
-    }
-    w.finalize().map_err(wav_failed)?;
-    Ok(out.into_inner())
+    mixroom_delivery::wav::encode_int(&ints(channels, bits), rate, bits).map_err(written)
 }
 
 fn wav_float(channels: &[Vec<f32>], rate: u32) -> Result<Vec<u8>, ProjectError> {
-    let mut out = Cursor::new(Vec::new());
-    let mut w = hound::WavWriter::new(&mut out, wav_spec(channels.len(), rate, 32, hound::SampleFormat::Float)).map_err(wav_failed)?;
-    let frames = channels.first().map_or(0, Vec::len);
-    for i in 0..frames {
-        for c in channels {
-            w.write_sample(c[i]).map_err(wav_failed)?;
-        }
-    }
-    w.finalize().map_err(wav_failed)?;
-    Ok(out.into_inner())
+    mixroom_delivery::wav::encode_float(channels, rate).map_err(written)
 }
 
-fn wav_failed(e: hound::Error) -> ProjectError {
-    ProjectError::Write(format!("the WAV writer failed ({e})"))
+fn written(e: mixroom_delivery::DeliveryError) -> ProjectError {
+    ProjectError::Write(e.to_string())
 }
 
 /// Decodes an entry back into its channels (at the rate it was written at, which the caller
@@ -177,7 +130,8 @@ mod tests {
     fn every_kind_of_source_comes_back_bit_for_bit() {
         // Lengths that are and are not whole FLAC blocks (the last block shorter than the others
         // is where flacenc 0.5.1 is said to slip).
-        for frames in [FLAC_BLOCK * 3, FLAC_BLOCK * 3 + 1, 1_000, 1] {
+        const BLOCK: usize = mixroom_delivery::flac::BLOCK_FRAMES;
+        for frames in [BLOCK * 3, BLOCK * 3 + 1, 1_000, 1] {
             for (bits, rate, expected) in [(Some(16), 48_000, Encoding::Flac16), (Some(24), 44_100, Encoding::Flac24), (Some(24), 192_000, Encoding::Pcm24), (Some(16), 176_400, Encoding::Pcm16), (None, 48_000, Encoding::Float32)] {
                 for channels in [1, 2] {
                     let audio = signal(channels, frames, bits);

@@ -117,7 +117,8 @@ fn apt_install(env: &Env, packages: &[&str]) -> Result<(), String> {
 
 const BROWSERS: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 const DRIVERS: [&str; 1] = ["/usr/bin/chromedriver"];
-/// The encoders the import tests compare against (program, Debian package).
+/// The encoders and decoders the import and delivery tests compare against (program, Debian
+/// package; ffprobe comes with ffmpeg).
 const ENCODERS: [(&str, &str); 6] = [("sox", "sox"), ("flac", "flac"), ("lame", "lame"), ("oggenc", "vorbis-tools"), ("oggdec", "vorbis-tools"), ("ffmpeg", "ffmpeg")];
 
 fn first_existing(paths: &[&str]) -> Option<String> {
@@ -126,7 +127,7 @@ fn first_existing(paths: &[&str]) -> Option<String> {
 
 /// Makes sure the Debian packages the chosen stages need are installed, in one `apt-get` run:
 /// Chromium and ChromeDriver (`browser`; the tests never download a browser), and sox, flac, lame,
-/// vorbis-tools and ffmpeg (`encoders`, which the import tests compare against), and Python's venv
+/// vorbis-tools and ffmpeg (`encoders`, which the import and delivery tests compare against), and Python's venv
 /// (for the loudness reference).
 pub fn ensure_debian(env: &Env, browser: bool, encoders: bool) -> Result<(), String> {
     let mut missing: Vec<&str> = Vec::new();
