@@ -62,6 +62,14 @@ enum Command {
         /// The date, e.g. 2026-11-29.
         #[arg(long, default_value = "")]
         date: String,
+        /// Stems beside the mix (into the output folder): `all` (every track), or names of tracks
+        /// and buses separated by commas; each with its share of the effect returns. The check
+        /// that they add up to the mix (master processing bypassed) is reported.
+        #[arg(long)]
+        stems: Option<String>,
+        /// Stems without their share of the effect returns (dry).
+        #[arg(long)]
+        dry_stems: bool,
     },
     /// The mastering hand-off check of audio files, or of the mix a session or project renders:
     /// exits non-zero when a check fails (clipping, true peak above the ceiling, DC offset).
@@ -147,7 +155,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Render { session, output, format, bits, rate, dither, title, artist, date } => {
+        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems } => {
             let (session, media) = load(&session)?;
             let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
             let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
@@ -158,17 +166,36 @@ fn run(cli: Cli) -> Result<(), String> {
             if rate != session.sample_rate && ![44_100, 48_000, 88_200, 96_000].contains(&rate) {
                 return Err(format!("{rate} Hz is not a delivery rate: 44100, 48000, 88200 or 96000 (or the session's own)"));
             }
-            let path = if is_file("wav") || is_file("flac") {
-                output
+            let stems = match &stems {
+                Some(names) => chosen_stems(&session, names, !dry_stems)?,
+                None => Vec::new(),
+            };
+            let one_file = is_file("wav") || is_file("flac");
+            if one_file && !stems.is_empty() {
+                return Err("stems go into a folder: give -o a folder, not a file".into());
+            }
+            let path = if one_file {
+                output.clone()
             } else {
                 std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
                 output.join(mixroom_delivery::file_name(&session.name, "Mix", format))
             };
-            let channels = render(&session, &media)?;
-            let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
-            let tags = mixroom_delivery::Tags { title, artist, date, session: session.name.clone(), loudness: None };
-            let bytes = mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?;
-            write_file(&path, &bytes)
+            let deliver = |mix: &Session, version: &str, path: &Path| -> Result<(), String> {
+                let channels = render(mix, &media)?;
+                let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
+                let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness: None };
+                let bytes = mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?;
+                write_file(path, &bytes)
+            };
+            deliver(&session, "Mix", &path)?;
+            for stem in &stems {
+                let mix = session.stem_mix(stem).map_err(|e| e.to_string())?;
+                deliver(&mix, &stem.name, &output.join(mixroom_delivery::file_name(&session.name, &stem.name, format)))?;
+            }
+            if !stems.is_empty() {
+                println!("{}", sum_check(&session, &media, &stems)?);
+            }
+            Ok(())
         }
         Command::Check { files, json, max_true_peak, headroom, for_mastering } => {
             let rules = mixroom_delivery::check::Rules { headroom_db: headroom, max_true_peak_dbtp: max_true_peak, ..Default::default() };
@@ -262,6 +289,48 @@ fn render(session: &Session, media: &Media) -> Result<Vec<Vec<f32>>, String> {
     let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
     let [left, right] = engine.render_all();
     Ok(vec![left, right])
+}
+
+/// The stems `names` asks for: `all` (every track), or names of tracks and buses (commas
+/// between), each keeping its share of the returns when `with_returns`.
+fn chosen_stems(session: &Session, names: &str, with_returns: bool) -> Result<Vec<mixroom_session::Stem>, String> {
+    use mixroom_session::{Stem, StripRef};
+    if names.trim() == "all" {
+        return Ok(session.track_stems().into_iter().map(|s| Stem { with_returns, ..s }).collect());
+    }
+    let strips: Vec<StripRef> = session.strip_refs().into_iter().filter(|r| matches!(r, StripRef::Track(_) | StripRef::Bus(_))).collect();
+    names
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|name| {
+            let found = strips.iter().find(|&&r| session.strip_name(r).eq_ignore_ascii_case(name));
+            found.map(|&r| Stem { name: session.strip_name(r), strips: vec![r], with_returns }).ok_or_else(|| {
+                let known: Vec<String> = strips.iter().map(|&r| session.strip_name(r)).collect();
+                format!("no track or bus is called “{name}”: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Whether `stems` add up to the mix, rendered with the master's processing bypassed: the
+/// largest difference between their sum and the mix, in dB below full scale.
+fn sum_check(session: &Session, media: &Media, stems: &[mixroom_session::Stem]) -> Result<String, String> {
+    let plain = session.without_master_processing();
+    let mix = render(&plain, media)?;
+    let mut sum = vec![vec![0.0f64; mix[0].len()]; 2];
+    for stem in stems {
+        let part = render(&plain.stem_mix(stem).map_err(|e| e.to_string())?, media)?;
+        for c in 0..2 {
+            sum[c].iter_mut().zip(&part[c]).for_each(|(a, b)| *a += *b as f64);
+        }
+    }
+    let residual = (0..2).flat_map(|c| sum[c].iter().zip(&mix[c]).map(|(a, b)| (a - *b as f64).abs())).fold(0.0f64, f64::max);
+    Ok(if residual == 0.0 {
+        "sum check: the stems add up to the mix exactly (master processing bypassed)".to_owned()
+    } else {
+        format!("sum check: the stems add up to the mix within {:.1} dBFS (master processing bypassed; compressors on buses make stems differ from the mix)", 20.0 * residual.log10())
+    })
 }
 
 /// The hand-off check of an audio file, or of the mix a session or project renders (whose

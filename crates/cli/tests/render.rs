@@ -208,3 +208,26 @@ fn the_check_exits_non_zero_for_a_failing_file_and_reports_as_json() {
     let out = mixroom().args(["check", "--for-mastering", "demo"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Limiter on the master"));
 }
+
+#[test]
+fn stems_go_beside_the_mix_named_for_the_song_with_the_sum_check_reported() {
+    let folder = scratch("stems");
+    let _ = std::fs::remove_dir_all(&folder);
+    let out = mixroom().args(["render", "demo", "--stems", "Kick, bass,Drums", "-o"]).arg(&folder).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("sum check:"), "{said}");
+    let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["Demo_ Night Drive - Bass.wav", "Demo_ Night Drive - Drums.wav", "Demo_ Night Drive - Kick.wav", "Demo_ Night Drive - Mix.wav"]);
+    // Every stem as long as the mix; the kick is in the drums stem, the bass is not.
+    let (_, mix) = wav_samples(&folder.join("Demo_ Night Drive - Mix.wav"));
+    for stem in ["Kick", "Bass", "Drums"] {
+        let (_, part) = wav_samples(&folder.join(format!("Demo_ Night Drive - {stem}.wav")));
+        assert_eq!(part.len(), mix.len(), "{stem}");
+        assert!(part.iter().any(|x| x.abs() > 1e-3), "{stem} is heard");
+    }
+    let out = mixroom().args(["render", "demo", "--stems", "Tuba", "-o"]).arg(&folder).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no track or bus is called “Tuba”") && err.contains("Kick"), "{err}");
+}

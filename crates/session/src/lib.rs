@@ -19,6 +19,7 @@ pub mod link;
 pub mod migrate;
 mod mixer;
 pub mod reference;
+pub mod stems;
 pub mod stored;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use edit::{EngineEdit, Naming, NewTrack, Row, StripRef};
 pub use reference::{Reference, ReferenceLoop, ReferenceSync};
+pub use stems::Stem;
 pub use stored::{Page, Stored, TimelineView, ViewState};
 
 /// The `format` tag every session file carries.

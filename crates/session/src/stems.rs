@@ -1,0 +1,160 @@
+//! Stems: parts of the mix rendered on their own, each as the listener hears it in the mix —
+//! through its buses and faders, and with its share of the effect returns where asked — the same
+//! length and start as the mix. A stem is rendered as a session of its own ([`Session::stem_mix`]):
+//! the mix with everything outside the stem silenced, so that the one engine renders mixes and
+//! stems alike, in the browser and the CLI.
+//!
+//! Silenced, not removed: a track outside the stem is muted with its sends (its automation of
+//! mute and sends dropped, so that nothing opens it again), but it still plays into the
+//! side-chains it keys — a kick ducking a bass is heard in the bass stem as in the mix.
+//!
+//! Stems of tracks with their share of the returns add up to the mix wherever the processing
+//! after them is linear (bypass the master's, and keep compressors off the buses): the sum check.
+//! A return as a stem of its own (its output without the dry tracks) needs the engine to play a
+//! track's sends without its output, which it does not yet: such a choice is refused.
+
+use crate::automation::Param;
+use crate::{Session, SessionError, StripRef};
+
+/// A stem: a choice of tracks and buses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stem {
+    pub name: String,
+    pub strips: Vec<StripRef>,
+    /// The stem's tracks keep their share of the effect returns (their sends play, the returns
+    /// are heard). Without, the returns are silent: the stem is dry.
+    pub with_returns: bool,
+}
+
+impl Session {
+    /// Whether track `t` is heard in `stem`: chosen itself, or routed (through any buses) into a
+    /// chosen bus.
+    fn in_stem(&self, t: usize, stem: &Stem) -> bool {
+        if stem.strips.contains(&StripRef::Track(t)) {
+            return true;
+        }
+        let mut output = self.tracks[t].strip.output.clone();
+        // (The routing is checked acyclic; the bound is for a session that is not.)
+        for _ in 0..=self.buses.len() {
+            let Some(b) = self.buses.iter().position(|b| b.id == output) else { return false };
+            if stem.strips.contains(&StripRef::Bus(b)) {
+                return true;
+            }
+            output = self.buses[b].strip.output.clone();
+        }
+        false
+    }
+
+    /// The session that renders `stem`: the mix with every track outside it silenced (muted, its
+    /// sends muted, its mute and send automation dropped), and the returns silenced too unless the
+    /// stem keeps its share of them. Refused for a strip that is not there, the master, or a
+    /// return (see the module's notes).
+    pub fn stem_mix(&self, stem: &Stem) -> Result<Session, SessionError> {
+        for r in &stem.strips {
+            match r {
+                StripRef::Return(_) => return Err(SessionError::Invalid(format!("the return “{}” cannot be a stem of its own yet: give the tracks their share of the returns instead", self.strip_name(*r)))),
+                StripRef::Master => return Err(SessionError::Invalid("the master is the mix, not a stem".into())),
+                _ if self.strip(*r).is_none() => return Err(SessionError::Invalid(format!("stem “{}” names a strip the session does not have", stem.name))),
+                _ => {}
+            }
+        }
+        let mut s = self.clone();
+        for t in 0..s.tracks.len() {
+            if !self.in_stem(t, stem) {
+                silence(&mut s.tracks[t].strip, true);
+            }
+        }
+        if !stem.with_returns {
+            s.returns.iter_mut().for_each(|r| silence(&mut r.strip, false));
+        }
+        Ok(s)
+    }
+
+    /// The session with the master's processing bypassed (its inserts, and their bypass
+    /// automation): how stems are checked to add up to the mix.
+    pub fn without_master_processing(&self) -> Session {
+        let mut s = self.clone();
+        s.master.strip.inserts.iter_mut().for_each(|i| i.bypass = true);
+        s.master.strip.automation.retain(|l| !matches!(Param::parse(&l.param), Some(Param::Bypass(_))));
+        s
+    }
+
+    /// Every track as a stem of its own, with its share of the returns: stems that add up to the
+    /// mix (where the processing after them is linear).
+    pub fn track_stems(&self) -> Vec<Stem> {
+        self.tracks.iter().enumerate().map(|(t, track)| Stem { name: track.name.clone(), strips: vec![StripRef::Track(t)], with_returns: true }).collect()
+    }
+}
+
+/// Silences a strip: muted, its mute automation dropped; with `sends`, its sends muted and their
+/// automation dropped too.
+fn silence(strip: &mut crate::Strip, sends: bool) {
+    strip.mute = true;
+    strip.automation.retain(|l| match Param::parse(&l.param) {
+        Some(Param::Mute) => false,
+        Some(Param::SendOn(_) | Param::SendLevel(_)) => !sends,
+        _ => true,
+    });
+    if sends {
+        strip.sends.iter_mut().for_each(|s| s.muted = true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo made linear after its tracks: no dynamics or saturation anywhere, the master's
+    /// processing bypassed.
+    fn linear_demo() -> Session {
+        let mut s = Session::demo();
+        let nonlinear = ["compressor", "gate", "deesser", "saturation", "limiter", "multiband"];
+        for r in s.strip_refs() {
+            if let Some(strip) = s.strip_mut(r) {
+                strip.inserts.retain(|i| !nonlinear.contains(&i.kind.as_str()));
+            }
+        }
+        s.validate().unwrap();
+        s.without_master_processing()
+    }
+
+    fn render(s: &Session) -> [Vec<f32>; 2] {
+        s.build_engine(&s.render_sources().unwrap()).unwrap().render_all()
+    }
+
+    #[test]
+    fn the_tracks_stems_add_up_to_the_mix() {
+        let s = linear_demo();
+        let mix = render(&s);
+        let mut sum = [vec![0.0f64; mix[0].len()], vec![0.0f64; mix[1].len()]];
+        for stem in s.track_stems() {
+            let part = render(&s.stem_mix(&stem).unwrap());
+            assert_eq!(part[0].len(), mix[0].len(), "{}: a stem is as long as the mix", stem.name);
+            assert!(part[0].iter().any(|x| x.abs() > 1e-3), "{} is heard", stem.name);
+            for c in 0..2 {
+                sum[c].iter_mut().zip(&part[c]).for_each(|(a, b)| *a += *b as f64);
+            }
+        }
+        let residual = (0..2).flat_map(|c| sum[c].iter().zip(&mix[c]).map(|(a, b)| (a - *b as f64).abs())).fold(0.0, f64::max);
+        let peak = mix[0].iter().chain(&mix[1]).fold(0.0f32, |m, x| m.max(x.abs())) as f64;
+        println!("the stems' sum against the mix: largest difference {residual:.2e} ({:.1} dB below its peak)", 20.0 * (residual / peak).log10());
+        assert!(residual <= 1e-6, "stems sum to the mix within {residual}");
+    }
+
+    #[test]
+    fn a_bus_stem_holds_its_tracks_and_a_dry_stem_no_returns() {
+        let s = linear_demo();
+        let drums = s.buses.iter().position(|b| b.id == "drums").map(StripRef::Bus).unwrap();
+        let bus = Stem { name: "Drums".into(), strips: vec![drums], with_returns: false };
+        let stem = s.stem_mix(&bus).unwrap();
+        for (t, track) in stem.tracks.iter().enumerate() {
+            let in_drums = s.tracks[t].folder.as_deref() == Some("drums");
+            assert_eq!(track.strip.mute, !in_drums || s.tracks[t].strip.mute, "{}", track.name);
+        }
+        assert!(stem.returns.iter().all(|r| r.strip.mute), "dry: the returns are silent");
+        // What is not a stem is refused by name.
+        let err = s.stem_mix(&Stem { name: "Plate".into(), strips: vec![StripRef::Return(0)], with_returns: true }).unwrap_err();
+        assert!(err.to_string().contains("cannot be a stem of its own yet"), "{err}");
+        assert!(s.stem_mix(&Stem { name: "Ghost".into(), strips: vec![StripRef::Track(99)], with_returns: true }).is_err());
+    }
+}
