@@ -70,6 +70,11 @@ enum Command {
         /// Stems without their share of the effect returns (dry).
         #[arg(long)]
         dry_stems: bool,
+        /// Alternate versions beside the mix (into the output folder): the session's own, or with
+        /// `presets` the usual ones by track role (Instrumental, A cappella, TV mix, Vocal up and
+        /// down 1 dB).
+        #[arg(long, num_args = 0..=1, default_missing_value = "session")]
+        alternates: Option<String>,
     },
     /// The mastering hand-off check of audio files, or of the mix a session or project renders:
     /// exits non-zero when a check fails (clipping, true peak above the ceiling, DC offset).
@@ -155,7 +160,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems } => {
+        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems, alternates } => {
             let (session, media) = load(&session)?;
             let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
             let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
@@ -170,9 +175,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some(names) => chosen_stems(&session, names, !dry_stems)?,
                 None => Vec::new(),
             };
+            let alternates = match alternates.as_deref() {
+                None => Vec::new(),
+                Some("presets") => mixroom_session::Alternate::presets(),
+                Some("session") if session.alternates.is_empty() => return Err("the session defines no alternate versions: define them in Mixroom, or ask for --alternates presets".into()),
+                Some("session") => session.alternates.clone(),
+                Some(other) => return Err(format!("--alternates takes nothing (the session's) or “presets”, not “{other}”")),
+            };
             let one_file = is_file("wav") || is_file("flac");
-            if one_file && !stems.is_empty() {
-                return Err("stems go into a folder: give -o a folder, not a file".into());
+            if one_file && !(stems.is_empty() && alternates.is_empty()) {
+                return Err("stems and alternate versions go into a folder: give -o a folder, not a file".into());
             }
             let path = if one_file {
                 output.clone()
@@ -191,6 +203,10 @@ fn run(cli: Cli) -> Result<(), String> {
             for stem in &stems {
                 let mix = session.stem_mix(stem).map_err(|e| e.to_string())?;
                 deliver(&mix, &stem.name, &output.join(mixroom_delivery::file_name(&session.name, &stem.name, format)))?;
+            }
+            for alternate in &alternates {
+                let mix = session.alternate_mix(alternate).map_err(|e| format!("the alternate version “{}”: {e}", alternate.name))?;
+                deliver(&mix, &alternate.name, &output.join(mixroom_delivery::file_name(&session.name, &alternate.name, format)))?;
             }
             if !stems.is_empty() {
                 println!("{}", sum_check(&session, &media, &stems)?);

@@ -231,3 +231,28 @@ fn stems_go_beside_the_mix_named_for_the_song_with_the_sum_check_reported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("no track or bus is called “Tuba”") && err.contains("Kick"), "{err}");
 }
+
+#[test]
+fn alternate_versions_go_beside_the_mix_by_track_role() {
+    let folder = scratch("alternates");
+    let _ = std::fs::remove_dir_all(&folder);
+    // The demo's tracks have roles (its Vox is the lead vocal) but no alternates of its own.
+    let out = mixroom().args(["render", "demo", "--alternates", "-o"]).arg(&folder).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("defines no alternate versions"));
+    let out = mixroom().args(["render", "demo", "--format", "flac", "--alternates", "presets", "-o"]).arg(&folder).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let expected: Vec<String> = ["A cappella", "Instrumental", "Mix", "TV mix", "Vocal down 1 dB", "Vocal up 1 dB"].iter().map(|v| format!("Demo_ Night Drive - {v}.flac")).collect();
+    assert_eq!(names, expected);
+    // The session's own, from a session file that defines one.
+    let mut demo: serde_json::Value = serde_json::from_str(&String::from_utf8(mixroom().arg("demo-session").output().unwrap().stdout).unwrap()).unwrap();
+    demo["alternates"] = serde_json::json!([{ "name": "No drums", "mute_roles": ["drums"] }]);
+    let session = scratch("alternates.mixroom.json");
+    std::fs::write(&session, demo.to_string()).unwrap();
+    let own = scratch("alternates-own");
+    let _ = std::fs::remove_dir_all(&own);
+    let out = mixroom().arg("render").arg(&session).args(["--alternates", "-o"]).arg(&own).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(own.join("Demo_ Night Drive - No drums.wav").exists());
+}

@@ -32,6 +32,7 @@ pub fn s16_session(seconds: f64) -> Session {
             clips: Vec::new(),
             colour: None,
             folder: None,
+            role: None,
             strip: Strip {
                 inserts: vec![
                     insert("filters", &[("hp_on", 1.0), ("hp_freq", 80.0), ("hp_slope", 0.0)]),
@@ -81,6 +82,7 @@ pub fn s16_session(seconds: f64) -> Session {
         loop_region: None,
         automation_suspended: false,
         references: Vec::new(),
+        alternates: Vec::new(),
     }
 }
 

@@ -28,7 +28,39 @@ pub(crate) fn check(s: &mut Session, salvage: bool) -> Result<Vec<String>, Sessi
     folders(&mut c, s)?;
     automation(&mut c, s)?;
     references(&mut c, s)?;
+    alternates(&mut c, s)?;
     Ok(c.repairs)
+}
+
+/// Alternate versions: at most [`limits::ALTERNATES`], their names within the limit, their
+/// offsets finite and within ±[`crate::alternates::OFFSET_DB`], the tracks they name present.
+fn alternates(c: &mut Checker, s: &mut Session) -> Result<(), SessionError> {
+    use crate::alternates::OFFSET_DB;
+    if s.alternates.len() > limits::ALTERNATES {
+        c.problem(format!("it has {} alternate versions; Mixroom keeps up to {}", s.alternates.len(), limits::ALTERNATES), "those after the limit were left out")?;
+        s.alternates.truncate(limits::ALTERNATES);
+    }
+    let ids: Vec<String> = s.tracks.iter().map(|t| t.id.clone()).collect();
+    for a in &mut s.alternates {
+        let label = format!("the alternate version {}", quoted(&a.name));
+        if chars(&a.name) > NAME_CHARS {
+            c.problem(format!("the name of {label} is longer than {NAME_CHARS} characters"), "it was cut")?;
+            cut(&mut a.name);
+        }
+        let offsets = a.role_offsets.iter_mut().map(|o| &mut o.db).chain(a.track_offsets.iter_mut().map(|o| &mut o.db));
+        for db in offsets {
+            if !(db.is_finite() && (-OFFSET_DB..=OFFSET_DB).contains(db)) {
+                c.problem(format!("{label} offsets a level by {} dB, beyond ±{OFFSET_DB} dB", num(*db)), "it was brought within")?;
+                *db = if db.is_nan() { 0.0 } else { db.clamp(-OFFSET_DB, OFFSET_DB) };
+            }
+        }
+        if a.mute_tracks.iter().chain(a.track_offsets.iter().map(|o| &o.track)).any(|t| !ids.contains(t)) {
+            c.problem(format!("{label} names a track the session does not have"), "that part of it was dropped")?;
+            a.mute_tracks.retain(|t| ids.contains(t));
+            a.track_offsets.retain(|o| ids.contains(&o.track));
+        }
+    }
+    Ok(())
 }
 
 /// Reference tracks: imported audio of one or two channels, at most [`limits::REFERENCES`], each

@@ -149,6 +149,7 @@ fn describe(value: &Value, path: &[Step]) -> String {
                     "returns" => Some("return"),
                     "markers" => Some("marker"),
                     "references" => Some("reference"),
+                    "alternates" => Some("alternate version"),
                     "clips" => Some("clip"),
                     "inserts" => Some("insert"),
                     "sends" => Some("send"),

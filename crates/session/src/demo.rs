@@ -32,6 +32,7 @@ impl Session {
             loop_region: None,
             automation_suspended: false,
             references: Vec::new(),
+            alternates: Vec::new(),
         }
     }
 
@@ -66,6 +67,12 @@ impl Session {
                 colour: None,
                 // The drums sit in their bus's folder.
                 folder: (output != "master").then(|| output.into()),
+                role: Some(match id {
+                    "vox" => crate::Role::LeadVocal,
+                    "kick" | "snare" | "hats" => crate::Role::Drums,
+                    "bass" => crate::Role::Bass,
+                    _ => crate::Role::Instruments,
+                }),
                 strip: Strip { fader_db, pan, inserts, sends, output: output.into(), ..Strip::default() },
             }
         };
@@ -101,6 +108,7 @@ impl Session {
             loop_region: None,
             automation_suspended: false,
             references: Vec::new(),
+            alternates: Vec::new(),
         }
     }
 }

@@ -444,6 +444,7 @@ impl Session {
                     clips: Vec::new(),
                     colour: None,
                     folder: None,
+                    role: None,
                     strip: Strip::default(),
                 });
             }

@@ -8,6 +8,7 @@
 //! Reading a session never panics and never trusts the file: every error is a [`SessionError`] whose
 //! message a user can act on. Files written by earlier versions are migrated ([`migrate`]).
 
+pub mod alternates;
 pub mod automation;
 pub mod bench;
 mod check;
@@ -28,6 +29,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use edit::{EngineEdit, Naming, NewTrack, Row, StripRef};
+pub use alternates::{Alternate, Role};
 pub use reference::{Reference, ReferenceLoop, ReferenceSync};
 pub use stems::Stem;
 pub use stored::{Page, Stored, TimelineView, ViewState};
@@ -35,7 +37,7 @@ pub use stored::{Page, Stored, TimelineView, ViewState};
 /// The `format` tag every session file carries.
 pub const FORMAT: &str = "mixroom-session";
 /// The newest session format version this build writes and reads.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// A mix: its tracks, buses, effect returns and master.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,10 @@ pub struct Session {
     /// rendered or exported (see [`reference`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+    /// Alternate versions of the mix — instrumental, a cappella, … — delivered beside it (since
+    /// 7; see [`alternates`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternates: Vec<Alternate>,
 }
 
 /// A named position on the timeline, in frames.
@@ -169,6 +175,9 @@ pub struct Track {
     /// too (a folder is a summing bus, as in REAPER or Logic's summing stacks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
+    /// What the track is in the song (since 7): what alternate versions mute or turn up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     #[serde(flatten)]
     pub strip: Strip,
 }

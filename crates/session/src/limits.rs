@@ -25,6 +25,8 @@ pub const INSERTS: usize = 32;
 pub const SENDS: usize = 32;
 /// The most clips on one track.
 pub const CLIPS: usize = 10_000;
+/// The most alternate versions (instrumental, a cappella, …) a session defines.
+pub const ALTERNATES: usize = 32;
 /// The most reference tracks a session keeps.
 pub const REFERENCES: usize = 32;
 /// A measured integrated loudness, LUFS: the meter's gate is at −70 LUFS, and no signal within

@@ -2,7 +2,8 @@
 //!
 //! Format 1 (below) had tracks to the master only. Format 2 added buses, returns, inserts and sends;
 //! format 3 clips, markers, the loop region and track colours, format 4 track folders, format 5
-//! automation, format 6 reference tracks, all optional, so files of formats 2–5 read directly with
+//! automation, format 6 reference tracks, format 7 track roles and alternate versions, all optional, so files
+//! of formats 2–6 read directly with
 //! them at their defaults (see `Session::from_json`).
 //!
 //! Each earlier format keeps its own serde types here, exactly as that version wrote them, and a
@@ -74,6 +75,7 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
                 clips: Vec::new(),
                 colour: None,
                 folder: None,
+                role: None,
                 strip: Strip {
                     trim_db: t.trim_db,
                     polarity_inverted: t.polarity_inverted,
@@ -92,5 +94,6 @@ pub fn from_v1(text: &str) -> Result<Session, SessionError> {
         loop_region: None,
         automation_suspended: false,
         references: Vec::new(),
+        alternates: Vec::new(),
     })
 }

@@ -88,7 +88,7 @@ impl Session {
 
 /// Silences a strip: muted, its mute automation dropped; with `sends`, its sends muted and their
 /// automation dropped too.
-fn silence(strip: &mut crate::Strip, sends: bool) {
+pub(crate) fn silence(strip: &mut crate::Strip, sends: bool) {
     strip.mute = true;
     strip.automation.retain(|l| match Param::parse(&l.param) {
         Some(Param::Mute) => false,

@@ -26,9 +26,9 @@ fn bad_files_get_human_errors() {
     assert!(matches!(Session::from_json("{not json"), Err(SessionError::Malformed(_))));
     assert_eq!(Session::from_json("{\"hello\": 1}"), Err(SessionError::NotASession));
     assert!(Session::from_json("[1,2]").unwrap_err().to_string().contains("damaged"));
-    let newer = Session::demo().to_json().replace(&format!("\"version\": {VERSION}"), "\"version\": 7");
+    let newer = Session::demo().to_json().replace(&format!("\"version\": {VERSION}"), &format!("\"version\": {}", VERSION + 1));
     let err = Session::from_json(&newer).unwrap_err();
-    assert_eq!(err, SessionError::NewerVersion(7));
+    assert_eq!(err, SessionError::NewerVersion(VERSION + 1));
     assert!(err.to_string().contains("newer version of Mixroom"));
 }
 

@@ -19,7 +19,7 @@ fn output(engine: &WorkletEngine, channel: u32) -> Vec<f32> {
 fn one_track_session() -> String {
     let mut s = Session::demo();
     s.version = VERSION;
-    s.tracks = vec![Track { id: "t".into(), name: "T".into(), source: Source::DemoStem { stem: "kick".into() }, clips: Vec::new(), folder: None, colour: None, strip: Strip::default() }];
+    s.tracks = vec![Track { id: "t".into(), name: "T".into(), source: Source::DemoStem { stem: "kick".into() }, clips: Vec::new(), folder: None, colour: None, role: None, strip: Strip::default() }];
     s.buses.clear();
     s.returns.clear();
     s.master.strip.inserts.clear();
