@@ -4,8 +4,10 @@
 //!   the same engine the browser runs in its AudioWorklet, block for block, and writes a 32-bit float
 //!   WAV: what the browser's "Export mix" writes for the same session. `--format flac|wav --bits
 //!   16|24|32 --rate HZ` deliver it otherwise (dithered where the depth is reduced, tagged with
-//!   `--title`, `--artist`, `--date` and the session's name); an output that is not a `.wav` or
-//!   `.flac` file is a folder, which receives `<Song> - Mix.<ext>`.
+//!   `--title`, `--artist`, `--date` and the session's name), with `--stems` and `--alternates`
+//!   beside the mix; an output that is not a `.wav` or `.flac` file is a folder, which receives
+//!   `<Song> - <Version>.<ext>` files and the delivery report (each file's hand-off check), or a
+//!   `.zip` of the same.
 //! - `mixroom check FILE… [--json]` is the mastering hand-off check (`mixroom-delivery`): the
 //!   figures a mastering engineer reads first, warnings, and failures — for which it exits non-zero.
 //! - `mixroom pack session.json --media DIR -o project.mixroom` packs a session and its audio
@@ -37,8 +39,8 @@ enum Command {
     Render {
         /// A project file (.mixroom), a session file (JSON), or `demo` for the built-in demo.
         session: String,
-        /// Where to write the mix: a .wav or .flac file, or a folder (it receives
-        /// "<Song> - Mix.<ext>").
+        /// Where to write the mix: a .wav or .flac file; a folder, which receives
+        /// "<Song> - <Version>.<ext>" files and the delivery report; or a .zip of the same.
         #[arg(short, long)]
         output: PathBuf,
         /// wav or flac (by default the output's extension, else wav).
@@ -184,34 +186,50 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             let one_file = is_file("wav") || is_file("flac");
             if one_file && !(stems.is_empty() && alternates.is_empty()) {
-                return Err("stems and alternate versions go into a folder: give -o a folder, not a file".into());
+                return Err("stems and alternate versions go into a folder or a .zip: give -o one of those, not a file".into());
             }
-            let path = if one_file {
-                output.clone()
-            } else {
-                std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
-                output.join(mixroom_delivery::file_name(&session.name, "Mix", format))
-            };
-            let deliver = |mix: &Session, version: &str, path: &Path| -> Result<(), String> {
+            // Every version rendered, delivered in memory and checked, then written: the mix, the
+            // stems, the alternates.
+            let mut versions: Vec<(String, Session)> = vec![("Mix".to_owned(), session.clone())];
+            for stem in &stems {
+                versions.push((stem.name.clone(), session.stem_mix(stem).map_err(|e| e.to_string())?));
+            }
+            for alternate in &alternates {
+                versions.push((alternate.name.clone(), session.alternate_mix(alternate).map_err(|e| format!("the alternate version “{}”: {e}", alternate.name))?));
+            }
+            let limiter = session.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass);
+            let (mut files, mut reports) = (Vec::new(), Vec::new());
+            for (version, mix) in &versions {
                 let channels = render(mix, &media)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
                 let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness: None };
-                let bytes = mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?;
-                write_file(path, &bytes)
-            };
-            deliver(&session, "Mix", &path)?;
-            for stem in &stems {
-                let mix = session.stem_mix(stem).map_err(|e| e.to_string())?;
-                deliver(&mix, &stem.name, &output.join(mixroom_delivery::file_name(&session.name, &stem.name, format)))?;
-            }
-            for alternate in &alternates {
-                let mix = session.alternate_mix(alternate).map_err(|e| format!("the alternate version “{}”: {e}", alternate.name))?;
-                deliver(&mix, &alternate.name, &output.join(mixroom_delivery::file_name(&session.name, &alternate.name, format)))?;
+                let name = mixroom_delivery::file_name(&session.name, version, format);
+                let audio = mixroom_delivery::check::Audio { channels: &channels, rate, bits: format.bits, float: format.is_float() };
+                let context = mixroom_delivery::check::Context { limiter_on_master: Some(limiter), for_mastering: false };
+                reports.push(mixroom_delivery::check::check(&name, audio, context, Default::default()));
+                files.push((name, mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?));
             }
             if !stems.is_empty() {
                 println!("{}", sum_check(&session, &media, &stems)?);
             }
-            Ok(())
+            let failed = reports.iter().filter(|r| r.failed()).count();
+            if failed > 0 {
+                eprintln!("mixroom: {failed} of {} file(s) fail the hand-off check (see the report)", reports.len());
+            }
+            if one_file {
+                return write_file(&output, &files[0].1);
+            }
+            let (report_md, report_json) = mixroom_delivery::bundle::report(&session.name, &reports);
+            if is_file("zip") {
+                let zip = mixroom_delivery::bundle::zip(&files, &report_md, &report_json).map_err(|e| e.to_string())?;
+                return write_file(&output, &zip);
+            }
+            std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
+            for (name, bytes) in &files {
+                write_file(&output.join(name), bytes)?;
+            }
+            write_file(&output.join(mixroom_delivery::bundle::REPORT_MD), report_md.as_bytes())?;
+            write_file(&output.join(mixroom_delivery::bundle::REPORT_JSON), report_json.as_bytes())
         }
         Command::Check { files, json, max_true_peak, headroom, for_mastering } => {
             let rules = mixroom_delivery::check::Rules { headroom_db: headroom, max_true_peak_dbtp: max_true_peak, ..Default::default() };

@@ -219,7 +219,7 @@ fn stems_go_beside_the_mix_named_for_the_song_with_the_sum_check_reported() {
     assert!(said.contains("sum check:"), "{said}");
     let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["Demo_ Night Drive - Bass.wav", "Demo_ Night Drive - Drums.wav", "Demo_ Night Drive - Kick.wav", "Demo_ Night Drive - Mix.wav"]);
+    assert_eq!(names, ["Delivery report.md", "Demo_ Night Drive - Bass.wav", "Demo_ Night Drive - Drums.wav", "Demo_ Night Drive - Kick.wav", "Demo_ Night Drive - Mix.wav", "delivery-report.json"]);
     // Every stem as long as the mix; the kick is in the drums stem, the bass is not.
     let (_, mix) = wav_samples(&folder.join("Demo_ Night Drive - Mix.wav"));
     for stem in ["Kick", "Bass", "Drums"] {
@@ -243,7 +243,9 @@ fn alternate_versions_go_beside_the_mix_by_track_role() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let expected: Vec<String> = ["A cappella", "Instrumental", "Mix", "TV mix", "Vocal down 1 dB", "Vocal up 1 dB"].iter().map(|v| format!("Demo_ Night Drive - {v}.flac")).collect();
+    let mut expected: Vec<String> = ["A cappella", "Instrumental", "Mix", "TV mix", "Vocal down 1 dB", "Vocal up 1 dB"].iter().map(|v| format!("Demo_ Night Drive - {v}.flac")).collect();
+    expected.insert(0, "Delivery report.md".into());
+    expected.push("delivery-report.json".into());
     assert_eq!(names, expected);
     // The session's own, from a session file that defines one.
     let mut demo: serde_json::Value = serde_json::from_str(&String::from_utf8(mixroom().arg("demo-session").output().unwrap().stdout).unwrap()).unwrap();
@@ -255,4 +257,32 @@ fn alternate_versions_go_beside_the_mix_by_track_role() {
     let out = mixroom().arg("render").arg(&session).args(["--alternates", "-o"]).arg(&own).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(own.join("Demo_ Night Drive - No drums.wav").exists());
+}
+
+#[test]
+fn a_batch_is_one_zip_with_the_delivery_report_inside() {
+    use std::io::Read;
+    let zip_path = scratch("batch.zip");
+    let _ = std::fs::remove_file(&zip_path);
+    let out = mixroom().args(["render", "demo", "--bits", "24", "--stems", "Kick,Bass", "--alternates", "presets", "-o"]).arg(&zip_path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 1 + 2 + 5 + 2, "{names:?}");
+    let mut json = String::new();
+    zip.by_name("delivery-report.json").unwrap().read_to_string(&mut json).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 8);
+    assert!(files.iter().all(|f| f["bits"] == 24 && f["sample_rate"] == 48_000), "{json}");
+    // The mix inside is the one a single-file render writes, byte for byte.
+    let single = scratch("batch-mix.wav");
+    assert!(mixroom().args(["render", "demo", "--bits", "24", "-o"]).arg(&single).status().unwrap().success());
+    let mut inside = Vec::new();
+    zip.by_name("Demo_ Night Drive - Mix.wav").unwrap().read_to_end(&mut inside).unwrap();
+    assert!(inside == std::fs::read(&single).unwrap(), "the zip's mix differs from the single render");
+    let mut md = String::new();
+    zip.by_name("Delivery report.md").unwrap().read_to_string(&mut md).unwrap();
+    assert!(md.starts_with("# Delivery: Demo: Night Drive") && md.contains("Hand-off check"), "{md}");
 }

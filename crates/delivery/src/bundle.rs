@@ -1,0 +1,43 @@
+//! A delivery as one zip: the master, stems and alternate versions as files, and the delivery
+//! report (the hand-off check of each, in Markdown and JSON) beside them.
+
+use std::io::{Cursor, Write};
+
+use crate::check::Report;
+use crate::DeliveryError;
+
+/// The report's file names inside a delivery.
+pub const REPORT_MD: &str = "Delivery report.md";
+pub const REPORT_JSON: &str = "delivery-report.json";
+
+/// The delivery report: each file's hand-off check, as Markdown and as JSON.
+pub fn report(song: &str, reports: &[Report]) -> (String, String) {
+    let failed = reports.iter().filter(|r| r.failed()).count();
+    let mut md = format!("# Delivery: {song}\n\n{} file{}", reports.len(), if reports.len() == 1 { "" } else { "s" });
+    md.push_str(&if failed == 0 { ", every one passing the hand-off check.\n\n".to_owned() } else { format!(", {failed} failing the hand-off check.\n\n") });
+    for r in reports {
+        md.push_str(&r.to_markdown());
+        md.push('\n');
+    }
+    let json = serde_json::to_string_pretty(&serde_json::json!({ "song": song, "failed": failed, "files": reports })).expect("a report is plain data");
+    (md, json)
+}
+
+/// One zip of `files` (name, bytes: stored as they are — FLAC and WAV do not deflate) and the
+/// report (deflated).
+pub fn zip(files: &[(String, Vec<u8>)], report_md: &str, report_json: &str) -> Result<Vec<u8>, DeliveryError> {
+    let failed = |e: zip::result::ZipError| DeliveryError::Encoder(format!("the zip could not be written ({e})"));
+    let io = |e: std::io::Error| DeliveryError::Encoder(format!("the zip could not be written ({e})"));
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), stored).map_err(failed)?;
+        zip.write_all(bytes).map_err(io)?;
+    }
+    for (name, text) in [(REPORT_MD, report_md), (REPORT_JSON, report_json)] {
+        zip.start_file(name, deflated).map_err(failed)?;
+        zip.write_all(text.as_bytes()).map_err(io)?;
+    }
+    Ok(zip.finish().map_err(failed)?.into_inner())
+}
