@@ -203,7 +203,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 let channels = render(mix, &media)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
                 let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness: None };
-                let name = mixroom_delivery::file_name(&session.name, version, format);
+                // Two versions of one name (two tracks called "Gtr") get a number, not one file.
+                let mut name = mixroom_delivery::file_name(&session.name, version, format);
+                for n in 2.. {
+                    if !files.iter().any(|(f, _): &(String, Vec<u8>)| *f == name) {
+                        break;
+                    }
+                    name = mixroom_delivery::file_name(&session.name, &format!("{version} ({n})"), format);
+                }
                 let audio = mixroom_delivery::check::Audio { channels: &channels, rate, bits: format.bits, float: format.is_float() };
                 let context = mixroom_delivery::check::Context { limiter_on_master: Some(limiter), for_mastering: false };
                 reports.push(mixroom_delivery::check::check(&name, audio, context, Default::default()));
