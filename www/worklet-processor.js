@@ -2,7 +2,8 @@
 //
 // Protocol with the main thread (crate `mixroom-app`, module `audio`):
 //   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
-//   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play}
+//   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play,
+//                      render_length}   (an offline render's frames: the song and its tails)
 //                      (a channel given as a number of frames instead is silence, to be streamed in;
 //                      a track given as {keep: i} takes the running engine's track i's audio as it is)
 //                      {type: 'audio', track, channel, offset, samples: Float32Array}  streamed audio:
@@ -164,6 +165,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
   load(msg) {
     const e = this.engine;
     e.load(msg.session);
+    if (msg.render_length !== undefined) e.set_render_length(msg.render_length);
     msg.tracks.forEach((channels, track) => {
       if (!Array.isArray(channels)) {
         if (!e.keep_track_audio(track, channels.keep)) throw new Error(`track ${track + 1} could not keep its audio`);

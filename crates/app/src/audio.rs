@@ -238,7 +238,9 @@ impl EngineNode {
     /// Sends a session (JSON) and its tracks' audio to the processor and waits until it is loaded;
     /// returns the plan's latency in frames.
     /// Each track's audio goes as `how[t]` says (its samples when `how` is shorter).
-    async fn load(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool) -> Result<u32, String> {
+    /// `render_length`: an offline render's frames (the song and its tails), where the live
+    /// transport stops at the song's end.
+    async fn load(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool, render_length: Option<u64>) -> Result<u32, String> {
         let audio = Array::new();
         for (t, channels) in tracks.iter().enumerate() {
             match how.get(t).copied().unwrap_or(TrackLoad::Samples) {
@@ -252,7 +254,8 @@ impl EngineNode {
             };
         }
         let loaded = Self::expect(&self.router, "loaded");
-        self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into())]);
+        let render_length = render_length.map_or(JsValue::UNDEFINED, |f| JsValue::from_f64(f as f64));
+        self.post_fields(&[("type", "load".into()), ("session", session_json.into()), ("tracks", audio.into()), ("play", play.into()), ("render_length", render_length)]);
         let reply = Self::wait(loaded, "load the session").await?;
         Ok(Reflect::get(&reply, &"latency".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32)
     }
@@ -357,7 +360,7 @@ impl LiveEngine {
             router.on_tap = Some(Box::new(on_tap));
             router.on_error = Some(Box::new(on_error));
         }
-        node.load(session_json, tracks, how, false).await?;
+        node.load(session_json, tracks, how, false, None).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
@@ -471,7 +474,7 @@ impl LiveEngine {
     /// Tracks added or removed: the processor gets the whole session and every track's audio again
     /// (playing on if it was).
     pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool) -> Result<(), String> {
-        self.node.load(session_json, tracks, how, play).await.map(|_| ())
+        self.node.load(session_json, tracks, how, play, None).await.map(|_| ())
     }
 
     /// Audio arriving from storage: `samples` written over a track channel from frame `offset`.
@@ -503,7 +506,7 @@ pub async fn render_offline(
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, &[], true).await?;
+    node.load(session_json, tracks, &[], true, Some(length)).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;

@@ -692,7 +692,8 @@ impl Desk {
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;
                 let latency = Plan::compile(&spec).map_err(|e| e.to_string())?.latency();
-                let [left, right] = render_offline(&module, session.sample_rate, &session.to_json(), &tracks, session.length_frames(), latency).await?;
+                // The song and its tails (no reverb or delay cut off at the last clip's end).
+                let [left, right] = render_offline(&module, session.sample_rate, &session.to_json(), &tracks, session.render_frames(), latency).await?;
                 let wav = mixroom_delivery::wav::encode_float(&[left, right], session.sample_rate).map_err(|e| e.to_string())?;
                 files::download(&wav, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav")
             }

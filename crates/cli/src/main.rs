@@ -299,6 +299,8 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let sources = s16_sources(seconds);
             let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
+            // The song's frames alone, as the peers render them (a delivery renders its tails too).
+            engine.set_length(session.length_frames());
             let started = std::time::Instant::now();
             let [left, _] = engine.render_all();
             let render_s = started.elapsed().as_secs_f64();

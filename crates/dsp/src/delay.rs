@@ -85,9 +85,9 @@ fn glide(current: f32, target: f32, step: f32) -> f32 {
     }
 }
 
-/// Note values a delay can sync to, and their length in beats.
+/// Note values a delay can sync to ([`NOTE_VALUES`]), and their length in beats ([`NOTE_BEATS`]).
 pub const NOTE_VALUES: &[&str] = &["1/1", "1/2", "1/4", "1/8", "1/16", "1/4 dotted", "1/8 dotted", "1/4 triplet", "1/8 triplet"];
-const NOTE_BEATS: [f32; 9] = [4.0, 2.0, 1.0, 0.5, 0.25, 1.5, 0.75, 2.0 / 3.0, 1.0 / 3.0];
+pub const NOTE_BEATS: [f32; 9] = [4.0, 2.0, 1.0, 0.5, 0.25, 1.5, 0.75, 2.0 / 3.0, 1.0 / 3.0];
 
 /// Longest delay, seconds.
 pub const MAX_DELAY_SECONDS: f32 = 4.0;

@@ -21,6 +21,7 @@ pub mod migrate;
 mod mixer;
 pub mod reference;
 pub mod stems;
+mod tail;
 pub mod stored;
 
 use std::collections::BTreeMap;
@@ -590,7 +591,8 @@ impl Session {
     }
 
     /// Builds a stopped engine holding `sources` (as from [`Session::render_sources`]), ready to
-    /// render from the start: the song, never looping (see [`Session::for_render`]).
+    /// render from the start: the song and its tails ([`Session::render_frames`]), never looping
+    /// (see [`Session::for_render`]).
     pub fn build_engine(&self, sources: &[Vec<Vec<f32>>]) -> Result<mixroom_engine::Engine, SessionError> {
         let spec = self.to_mixer()?;
         let mut engine = mixroom_engine::Engine::new(&spec).map_err(|e| SessionError::Invalid(e.to_string()))?;
@@ -607,7 +609,8 @@ impl Session {
         for t in 0..self.tracks.len() {
             engine.set_clips(t, self.engine_clips(t));
         }
-        engine.set_length(self.length_frames());
+        // The song and its tails: no reverb or delay is cut off at the last clip's end.
+        engine.set_length(self.render_frames());
         engine.settle();
         Ok(engine)
     }

@@ -279,6 +279,14 @@ impl WorkletEngine {
         Ok(())
     }
 
+    /// Loading: an offline render plays `frames` (the song and its tails) before it stops, where
+    /// the live transport stops at the song's end.
+    pub fn set_render_length(&mut self, frames: f64) {
+        if let Some(engine) = &mut self.loading {
+            engine.set_length(frames.max(0.0) as u64);
+        }
+    }
+
     /// Loading: gives a track channel `frames` frames and returns their address in wasm memory, for
     /// the processor to copy samples into; 0 if there is no such track channel.
     pub fn track_audio_ptr(&mut self, track: u32, channel: u32, frames: u32) -> usize {
