@@ -197,12 +197,15 @@ fn run(cli: Cli) -> Result<(), String> {
             for alternate in &alternates {
                 versions.push((alternate.name.clone(), session.alternate_mix(alternate).map_err(|e| format!("the alternate version “{}”: {e}", alternate.name))?));
             }
-            let limiter = session.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass);
+            let limiter = session.limiter_on_master();
             let (mut files, mut reports) = (Vec::new(), Vec::new());
             for (version, mix) in &versions {
                 let channels = render(mix, &media)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
-                let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness: None };
+                // Measured once, for the bext chunk and the check.
+                let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+                let loudness = mixroom_analysis::loudness::measure(&refs, rate).ok();
+                let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness };
                 // Two versions of one name (two tracks called "Gtr") get a number, not one file.
                 let mut name = mixroom_delivery::file_name(&session.name, version, format);
                 for n in 2.. {
@@ -213,7 +216,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
                 let audio = mixroom_delivery::check::Audio { channels: &channels, rate, bits: format.bits, float: format.is_float() };
                 let context = mixroom_delivery::check::Context { limiter_on_master: Some(limiter), for_mastering: false };
-                reports.push(mixroom_delivery::check::check(&name, audio, context, Default::default()));
+                reports.push(mixroom_delivery::check::check_measured(&name, audio, loudness, context, Default::default()));
                 files.push((name, mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?));
             }
             if !stems.is_empty() {
@@ -384,8 +387,7 @@ fn hand_off(arg: &str, rules: mixroom_delivery::check::Rules, for_mastering: boo
     if arg == "demo" || is_session_or_project(&bytes) {
         let (session, media) = if arg == "demo" { load(arg)? } else { load_bytes(arg, bytes)? };
         let channels = render(&session, &media)?;
-        let limiter = session.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass);
-        let context = Context { limiter_on_master: Some(limiter), for_mastering };
+        let context = Context { limiter_on_master: Some(session.limiter_on_master()), for_mastering };
         return Ok(check(arg, Audio { channels: &channels, rate: session.sample_rate, bits: 32, float: true }, context, rules));
     }
     let name = Path::new(arg).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

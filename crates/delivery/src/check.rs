@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use mixroom_analysis::loudness::measure;
+use mixroom_analysis::LoudnessReport;
 
 /// What the check holds a file to.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -153,11 +154,16 @@ pub struct Context {
 
 /// Checks a file (`file` names it in the report).
 pub fn check(file: &str, audio: Audio, context: Context, rules: Rules) -> Report {
+    let refs: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
+    check_measured(file, audio, measure(&refs, audio.rate).ok(), context, rules)
+}
+
+/// [`check`] of a file whose loudness is measured already (a delivery measures it once, for its
+/// `bext` chunk and for the check).
+pub fn check_measured(file: &str, audio: Audio, loudness: Option<LoudnessReport>, context: Context, rules: Rules) -> Report {
     let Audio { channels, rate, bits, float } = audio;
     let Context { limiter_on_master, for_mastering } = context;
     let frames = channels.first().map_or(0, Vec::len);
-    let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-    let loudness = measure(&refs, rate).ok();
     let peak = channels.iter().flatten().fold(0.0f32, |m, x| m.max(x.abs())) as f64;
     // Full scale as stored: an integer file's largest positive code is one LSB under 1.0.
     let full_scale = if float { 1.0 } else { 1.0 - 1.0 / (1u64 << (bits.clamp(8, 32) - 1)) as f64 };

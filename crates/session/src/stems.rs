@@ -79,6 +79,12 @@ impl Session {
         s
     }
 
+    /// Whether a limiter is in (not bypassed) on the master: what a mastering engineer asks to
+    /// have off.
+    pub fn limiter_on_master(&self) -> bool {
+        self.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass)
+    }
+
     /// Every track as a stem of its own, with its share of the returns: stems that add up to the
     /// mix (where the processing after them is linear).
     pub fn track_stems(&self) -> Vec<Stem> {
