@@ -49,6 +49,7 @@ pub fn Transport() -> impl IntoView {
         <div class="file-actions">
             <button disabled=not_ready on:click=move |_| desk.save_session()>"Save session"</button>
             <button disabled=not_ready on:click=move |_| desk.export_mix()>"Export mix"</button>
+            <crate::delivery::DeliveryPanel />
         </div>
     }
 }

@@ -676,18 +676,27 @@ impl Desk {
         self.selected.set(refs.get(next).copied());
     }
 
-    /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.
-    pub fn export_mix(self) {
-        let Some(module) = self.module.get_value() else { return };
-        spawn_local(async move {
-            // Audio still streaming in from storage is waited for: the export is the whole mix.
+    /// What an offline render needs: the engine's module and every track's audio as the engine
+    /// has it — waited for while it still streams in from storage (an export is the whole mix).
+    /// None before the engine is ready.
+    pub async fn render_inputs(self) -> Option<(EngineModule, Vec<TrackAudio>)> {
+        let module = self.module.get_value()?;
+        if self.sources.reading.get_untracked() {
             while self.sources.reading.get_untracked() {
                 self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
                 TimeoutFuture::new(50).await;
             }
-            // The session and its audio as they are now, together; the song, whether Loop is on
-            // or not.
-            let (session, tracks) = (self.session.get_untracked().for_render(), self.audio.get_value());
+            self.status.set(Status::Ready);
+        }
+        Some((module, self.audio.get_value()))
+    }
+
+    /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.
+    pub fn export_mix(self) {
+        spawn_local(async move {
+            let Some((module, tracks)) = self.render_inputs().await else { return };
+            // The session as it is now, with its audio; the song, whether Loop is on or not.
+            let session = self.session.get_untracked().for_render();
             self.status.set(Status::Busy("Exporting the mix…".into()));
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@ pub mod audio;
 mod automation;
 mod console;
 mod controls;
+mod delivery;
 mod desk;
 mod editors;
 pub mod fader;
@@ -134,6 +135,7 @@ pub fn App() -> impl IntoView {
     let references = references::References::new();
     provide_context(references);
     references.follow(desk);
+    provide_context(delivery::Delivery::new());
     let final_check = final_check::FinalCheck::new();
     provide_context(final_check);
     final_check.follow(desk);

@@ -72,9 +72,9 @@ enum Command {
         /// Stems without their share of the effect returns (dry).
         #[arg(long)]
         dry_stems: bool,
-        /// Alternate versions beside the mix (into the output folder): the session's own, or with
-        /// `presets` the usual ones by track role (Instrumental, A cappella, TV mix, Vocal up and
-        /// down 1 dB).
+        /// Alternate versions beside the mix (into the output folder): the session's own (all, or
+        /// those named, separated by commas), or with `presets` the usual ones by track role
+        /// (Instrumental, A cappella, TV mix, Vocal up and down 1 dB).
         #[arg(long, num_args = 0..=1, default_missing_value = "session")]
         alternates: Option<String>,
     },
@@ -167,10 +167,8 @@ fn run(cli: Cli) -> Result<(), String> {
             let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
             let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
             let bits = bits.unwrap_or(if container.eq_ignore_ascii_case("flac") { 24 } else { 32 });
-            let format = mixroom_delivery::Format::parse(&container, bits).map_err(|e| e.to_string())?;
-            let dither = mixroom_delivery::Dither::parse(&dither).ok_or_else(|| format!("“{dither}” is not a dither: tpdf, shaped or off"))?;
             let rate = rate.unwrap_or(session.sample_rate);
-            if rate != session.sample_rate && ![44_100, 48_000, 88_200, 96_000].contains(&rate) {
+            if rate != session.sample_rate && !mixroom_delivery::batch::RATES.contains(&rate) {
                 return Err(format!("{rate} Hz is not a delivery rate: 44100, 48000, 88200 or 96000 (or the session's own)"));
             }
             let stems = match &stems {
@@ -182,7 +180,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some("presets") => mixroom_session::Alternate::presets(),
                 Some("session") if session.alternates.is_empty() => return Err("the session defines no alternate versions: define them in Mixroom, or ask for --alternates presets".into()),
                 Some("session") => session.alternates.clone(),
-                Some(other) => return Err(format!("--alternates takes nothing (the session's) or “presets”, not “{other}”")),
+                Some(names) => names
+                    .split(',')
+                    .map(|name| session.alternates.iter().find(|a| a.name == name.trim()).cloned().ok_or_else(|| format!("the session has no alternate version “{}” (it has: {})", name.trim(), session.alternates.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))))
+                    .collect::<Result<Vec<_>, _>>()?,
             };
             let one_file = is_file("wav") || is_file("flac");
             if one_file && !(stems.is_empty() && alternates.is_empty()) {
@@ -190,52 +191,30 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             // Every version rendered, delivered in memory and checked, then written: the mix, the
             // stems, the alternates.
-            let mut versions: Vec<(String, Session)> = vec![("Mix".to_owned(), session.clone())];
-            for stem in &stems {
-                versions.push((stem.name.clone(), session.stem_mix(stem).map_err(|e| e.to_string())?));
-            }
-            for alternate in &alternates {
-                versions.push((alternate.name.clone(), session.alternate_mix(alternate).map_err(|e| format!("the alternate version “{}”: {e}", alternate.name))?));
-            }
-            let limiter = session.limiter_on_master();
-            let (mut files, mut reports) = (Vec::new(), Vec::new());
+            let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
+            let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master() };
+            let mut batch = mixroom_delivery::batch::Batch::new(&session.name, order).map_err(|e| e.to_string())?;
             for (version, mix) in &versions {
                 let channels = render(mix, &media)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
-                // Measured once, for the bext chunk and the check.
-                let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
-                let loudness = mixroom_analysis::loudness::measure(&refs, rate).ok();
-                let tags = mixroom_delivery::Tags { title: title.clone(), artist: artist.clone(), date: date.clone(), session: format!("{} ({version})", session.name), loudness };
-                // Two versions of one name (two tracks called "Gtr") get a number, not one file.
-                let mut name = mixroom_delivery::file_name(&session.name, version, format);
-                for n in 2.. {
-                    if !files.iter().any(|(f, _): &(String, Vec<u8>)| *f == name) {
-                        break;
-                    }
-                    name = mixroom_delivery::file_name(&session.name, &format!("{version} ({n})"), format);
-                }
-                let audio = mixroom_delivery::check::Audio { channels: &channels, rate, bits: format.bits, float: format.is_float() };
-                let context = mixroom_delivery::check::Context { limiter_on_master: Some(limiter), for_mastering: false };
-                reports.push(mixroom_delivery::check::check_measured(&name, audio, loudness, context, Default::default()));
-                files.push((name, mixroom_delivery::encode(&channels, rate, format, dither, &tags).map_err(|e| e.to_string())?));
+                batch.add(version, &channels).map_err(|e| e.to_string())?;
             }
             if !stems.is_empty() {
                 println!("{}", sum_check(&session, &media, &stems)?);
             }
-            let failed = reports.iter().filter(|r| r.failed()).count();
+            let failed = batch.failed();
             if failed > 0 {
-                eprintln!("mixroom: {failed} of {} file(s) fail the hand-off check (see the report)", reports.len());
+                eprintln!("mixroom: {failed} of {} file(s) fail the hand-off check (see the report)", batch.reports().len());
             }
             if one_file {
-                return write_file(&output, &files[0].1);
+                return write_file(&output, &batch.files()[0].1);
             }
-            let (report_md, report_json) = mixroom_delivery::bundle::report(&session.name, &reports);
             if is_file("zip") {
-                let zip = mixroom_delivery::bundle::zip(&files, &report_md, &report_json).map_err(|e| e.to_string())?;
-                return write_file(&output, &zip);
+                return write_file(&output, &batch.zip().map_err(|e| e.to_string())?);
             }
+            let (report_md, report_json) = batch.report();
             std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
-            for (name, bytes) in &files {
+            for (name, bytes) in batch.files() {
                 write_file(&output.join(name), bytes)?;
             }
             write_file(&output.join(mixroom_delivery::bundle::REPORT_MD), report_md.as_bytes())?;

@@ -250,14 +250,18 @@ fn alternate_versions_go_beside_the_mix_by_track_role() {
     assert_eq!(names, expected);
     // The session's own, from a session file that defines one.
     let mut demo: serde_json::Value = serde_json::from_str(&String::from_utf8(mixroom().arg("demo-session").output().unwrap().stdout).unwrap()).unwrap();
-    demo["alternates"] = serde_json::json!([{ "name": "No drums", "mute_roles": ["drums"] }]);
+    demo["alternates"] = serde_json::json!([{ "name": "No drums", "mute_roles": ["drums"] }, { "name": "No bass", "mute_roles": ["bass"] }]);
     let session = scratch("alternates.mixroom.json");
     std::fs::write(&session, demo.to_string()).unwrap();
     let own = scratch("alternates-own");
     let _ = std::fs::remove_dir_all(&own);
-    let out = mixroom().arg("render").arg(&session).args(["--alternates", "-o"]).arg(&own).output().unwrap();
+    // Those named, of the session's own.
+    let out = mixroom().arg("render").arg(&session).args(["--alternates", "No bass", "-o"]).arg(&own).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(own.join("Demo_ Night Drive - No drums.wav").exists());
+    assert!(own.join("Demo_ Night Drive - No bass.wav").exists() && !own.join("Demo_ Night Drive - No drums.wav").exists());
+    let out = mixroom().arg("render").arg(&session).args(["--alternates", "No bass,Radio edit", "-o"]).arg(&own).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("no alternate version “Radio edit” (it has: No drums, No bass)"), "{said}");
 }
 
 #[test]

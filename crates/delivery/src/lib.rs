@@ -4,6 +4,7 @@
 //! ([`check`]). Plain Rust, no web dependency: the CLI and the browser run the same code, so the
 //! same mix gives the same bytes in both.
 
+pub mod batch;
 pub mod bundle;
 pub mod check;
 pub mod dither;

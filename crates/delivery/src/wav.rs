@@ -1,8 +1,8 @@
-//! WAV files, written by `hound`, with the tags a delivery carries: a `LIST`/`INFO` chunk (title,
+//! WAV files — integer ones written by `hound`, float ones here — with the tags a delivery carries: a `LIST`/`INFO` chunk (title,
 //! artist, date, comment, software — what players and DAWs show) and a Broadcast Wave `bext`
 //! chunk (EBU Tech 3285 v2: description, originator, date, loudness figures, coding history —
 //! what mastering and broadcast tools read). Both go between `fmt ` and `data`, where readers
-//! look for them; hound writes neither, so they are inserted into its file.
+//! look for them; hound writes neither, so they are inserted into the file.
 
 use std::io::Cursor;
 
@@ -29,17 +29,40 @@ pub fn encode_int(channels: &[Vec<i32>], rate: u32, bits: u32) -> Result<Vec<u8>
     Ok(out.into_inner())
 }
 
-/// A 32-bit float WAV file, one list per channel.
+/// A 32-bit float WAV file, one list per channel: `WAVE_FORMAT_IEEE_FLOAT` with an 18-byte `fmt `
+/// and a `fact` chunk, as the RIFF rules for non-PCM data have it and SoX and libsndfile write it.
+/// (hound writes float as `WAVE_FORMAT_EXTENSIBLE` without the extension's fields filled as
+/// readers expect — SoX warns of a "missing extended part of fmt chunk" — and its float files are
+/// reported to play distorted in Firefox; this plain form is what every reader knows.)
 pub fn encode_float(channels: &[Vec<f32>], rate: u32) -> Result<Vec<u8>, DeliveryError> {
-    let mut out = Cursor::new(Vec::with_capacity(64 + channels.iter().map(Vec::len).sum::<usize>() * 4));
-    let mut w = hound::WavWriter::new(&mut out, spec(channels.len(), rate, 32, hound::SampleFormat::Float)).map_err(failed)?;
-    for i in 0..channels.first().map_or(0, Vec::len) {
+    let frames = channels.first().map_or(0, Vec::len);
+    let data_len = frames as u64 * channels.len() as u64 * 4;
+    if data_len > u32::MAX as u64 - 64 || channels.is_empty() || channels.len() > u16::MAX as usize {
+        return Err(DeliveryError::Unsupported(format!("{frames} frames of {} channels do not fit a WAV file (4 GB)", channels.len())));
+    }
+    let block = channels.len() as u16 * 4;
+    let mut fmt = Vec::with_capacity(18);
+    fmt.extend_from_slice(&3u16.to_le_bytes()); // WAVE_FORMAT_IEEE_FLOAT
+    fmt.extend_from_slice(&(channels.len() as u16).to_le_bytes());
+    fmt.extend_from_slice(&rate.to_le_bytes());
+    fmt.extend_from_slice(&(rate * block as u32).to_le_bytes());
+    fmt.extend_from_slice(&block.to_le_bytes());
+    fmt.extend_from_slice(&32u16.to_le_bytes());
+    fmt.extend_from_slice(&0u16.to_le_bytes()); // cbSize: no extension
+    let mut out = Vec::with_capacity(64 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&((4 + 8 + 18 + 12 + 8 + data_len) as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVE");
+    out.extend(chunk(b"fmt ", &fmt));
+    out.extend(chunk(b"fact", &(frames as u32).to_le_bytes()));
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data_len as u32).to_le_bytes());
+    for i in 0..frames {
         for c in channels {
-            w.write_sample(c[i]).map_err(failed)?;
+            out.extend_from_slice(&c[i].to_le_bytes());
         }
     }
-    w.finalize().map_err(failed)?;
-    Ok(out.into_inner())
+    Ok(out)
 }
 
 /// A chunk: id, size, body, and the pad byte RIFF wants after an odd size.
@@ -187,7 +210,26 @@ mod tests {
     }
 
     #[test]
-    fn without_tags_the_file_is_hounds() {
+    fn float_is_plain_ieee_float_with_a_fact_chunk_and_reads_back_exactly() {
+        let left = vec![0.5f32, -0.25, 1.5, f32::MIN_POSITIVE];
+        let right = vec![-1.0f32, 0.0, 0.125, -0.75];
+        let wav = encode_float(&[left.clone(), right.clone()], 48_000).unwrap();
+        let found = chunks(&wav);
+        let ids: Vec<&str> = found.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(ids, ["fmt ", "fact", "data"]);
+        let fmt = &found[0].1;
+        assert_eq!((fmt.len(), u16::from_le_bytes([fmt[0], fmt[1]]), u16::from_le_bytes([fmt[16], fmt[17]])), (18, 3, 0), "IEEE float, no extension");
+        assert_eq!(u32::from_le_bytes(found[1].1[..4].try_into().unwrap()), 4, "fact: the frames");
+        assert_eq!(u32::from_le_bytes(wav[4..8].try_into().unwrap()) as usize, wav.len() - 8);
+        let mut reader = hound::WavReader::new(Cursor::new(wav)).unwrap();
+        assert_eq!((reader.spec().sample_format, reader.spec().bits_per_sample, reader.spec().sample_rate), (hound::SampleFormat::Float, 32, 48_000));
+        let back: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+        let interleaved: Vec<f32> = left.iter().zip(&right).flat_map(|(l, r)| [*l, *r]).collect();
+        assert_eq!(back, interleaved);
+    }
+
+    #[test]
+    fn without_tags_the_file_is_untouched() {
         let plain = encode_float(&[vec![0.5, -0.25]], 44_100).unwrap();
         assert_eq!(with_tags(plain.clone(), &Tags::default(), 44_100, 32, 1).unwrap(), plain);
     }

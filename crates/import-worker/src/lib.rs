@@ -1,5 +1,6 @@
 //! The app's file work inside a Web Worker: audio files imported (a file's bytes in, tracks at the
-//! session rate out), and project files written and read ([`project`]).
+//! session rate out), project files written and read ([`project`]), and deliveries encoded and
+//! checked ([`delivery`]).
 //!
 //! The worker scripts (next to the app's assets) instantiate this module and call
 //! [`import_file`] for each file the user drops, or a project function; the decoding, resampling
@@ -12,6 +13,7 @@ use mixroom_import::{decode, into_tracks, normalise, peak, ImportedTrack};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+pub mod delivery;
 pub mod project;
 
 fn set(o: &Object, key: &str, value: &JsValue) {

@@ -89,8 +89,47 @@ pub struct Alternate {
 pub const OFFSET_DB: f32 = 24.0;
 
 impl Alternate {
-    fn named(name: &str) -> Alternate {
+    /// A variant that changes nothing yet.
+    pub fn new(name: &str) -> Alternate {
         Alternate { name: name.into(), mute_roles: Vec::new(), only_roles: Vec::new(), role_offsets: Vec::new(), mute_tracks: Vec::new(), track_offsets: Vec::new() }
+    }
+
+    /// What the variant does with the tracks of `role`: `muted`, `only` (heard, with the other
+    /// roles named `only`, and nothing else), or `mixed` (as in the mix).
+    pub fn role_treatment(&self, role: Role) -> &'static str {
+        if self.mute_roles.contains(&role) {
+            "muted"
+        } else if self.only_roles.contains(&role) {
+            "only"
+        } else {
+            "mixed"
+        }
+    }
+
+    /// Sets what the variant does with `role` (as [`Alternate::role_treatment`] names it).
+    pub fn set_role_treatment(&mut self, role: Role, treatment: &str) {
+        self.mute_roles.retain(|r| *r != role);
+        self.only_roles.retain(|r| *r != role);
+        match treatment {
+            "muted" => self.mute_roles.push(role),
+            "only" => self.only_roles.push(role),
+            _ => {}
+        }
+    }
+
+    /// The level offset of `role`, dB.
+    pub fn role_offset(&self, role: Role) -> f32 {
+        // (A fold from +0: an empty f32 sum is −0, which a number field shows as "-0".)
+        self.role_offsets.iter().filter(|o| o.role == role).fold(0.0, |sum, o| sum + o.db)
+    }
+
+    /// Sets the level offset of `role` (within ±[`OFFSET_DB`]; 0 removes it).
+    pub fn set_role_offset(&mut self, role: Role, db: f32) {
+        self.role_offsets.retain(|o| o.role != role);
+        let db = if db.is_finite() { db.clamp(-OFFSET_DB, OFFSET_DB) } else { 0.0 };
+        if db != 0.0 {
+            self.role_offsets.push(RoleOffset { role, db });
+        }
     }
 
     /// The versions a delivery usually asks for, by role: Instrumental (no vocals), A cappella
@@ -99,11 +138,11 @@ impl Alternate {
         let vocals = vec![Role::LeadVocal, Role::BackingVocals];
         let lead = |db: f32| vec![RoleOffset { role: Role::LeadVocal, db }];
         vec![
-            Alternate { mute_roles: vocals.clone(), ..Alternate::named("Instrumental") },
-            Alternate { only_roles: vocals, ..Alternate::named("A cappella") },
-            Alternate { mute_roles: vec![Role::LeadVocal], ..Alternate::named("TV mix") },
-            Alternate { role_offsets: lead(1.0), ..Alternate::named("Vocal up 1 dB") },
-            Alternate { role_offsets: lead(-1.0), ..Alternate::named("Vocal down 1 dB") },
+            Alternate { mute_roles: vocals.clone(), ..Alternate::new("Instrumental") },
+            Alternate { only_roles: vocals, ..Alternate::new("A cappella") },
+            Alternate { mute_roles: vec![Role::LeadVocal], ..Alternate::new("TV mix") },
+            Alternate { role_offsets: lead(1.0), ..Alternate::new("Vocal up 1 dB") },
+            Alternate { role_offsets: lead(-1.0), ..Alternate::new("Vocal down 1 dB") },
         ]
     }
 }
@@ -140,6 +179,25 @@ impl Session {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_roles_treatment_and_offset_are_set_as_the_editor_says() {
+        let mut a = Alternate::new("Vocal up, no drums");
+        assert_eq!(a.role_treatment(Role::Drums), "mixed");
+        a.set_role_treatment(Role::Drums, "muted");
+        a.set_role_treatment(Role::LeadVocal, "only");
+        a.set_role_treatment(Role::LeadVocal, "muted");
+        assert_eq!((a.role_treatment(Role::Drums), a.role_treatment(Role::LeadVocal)), ("muted", "muted"));
+        assert!(a.only_roles.is_empty(), "one treatment per role");
+        a.set_role_treatment(Role::Drums, "mixed");
+        assert_eq!(a.mute_roles, [Role::LeadVocal]);
+        a.set_role_offset(Role::Bass, 1.5);
+        a.set_role_offset(Role::Bass, 40.0);
+        assert_eq!(a.role_offset(Role::Bass), OFFSET_DB, "one offset, within the range");
+        a.set_role_offset(Role::Bass, f32::NAN);
+        assert!(a.role_offsets.is_empty(), "0 (or nonsense) removes it");
+        assert!(a.role_offset(Role::Bass).is_sign_positive(), "no offset reads 0, not −0");
+    }
+
     fn render(s: &Session) -> [Vec<f32>; 2] {
         s.build_engine(&s.render_sources().unwrap()).unwrap().render_all()
     }
@@ -160,7 +218,7 @@ mod tests {
         // The vocal up by 1 dB is the mix plus 1 dB of vocal, heard: the rest untouched (with its
         // master processing out of the way, the difference is exactly the vocal's 1 dB).
         let plain = s.without_master_processing();
-        let vocal_only = Alternate { only_roles: vec![Role::LeadVocal], ..Alternate::named("Vocal") };
+        let vocal_only = Alternate { only_roles: vec![Role::LeadVocal], ..Alternate::new("Vocal") };
         let (mix, louder, vocal) = (render(&plain), render(&plain.alternate_mix(&up).unwrap()), render(&plain.alternate_mix(&vocal_only).unwrap()));
         let gain = 10f64.powf(1.0 / 20.0) - 1.0;
         let worst = (0..2).flat_map(|c| (0..mix[c].len()).map(move |i| (c, i))).map(|(c, i)| (louder[c][i] as f64 - mix[c][i] as f64 - gain * vocal[c][i] as f64).abs()).fold(0.0, f64::max);

@@ -85,6 +85,20 @@ impl Session {
         self.master.strip.inserts.iter().any(|i| i.kind == "limiter" && !i.bypass)
     }
 
+    /// What a delivery renders, in order, each named and as a session of its own: the mix, then
+    /// `stems`, then `alternates`. The CLI and the browser deliver this one list.
+    pub fn delivery_versions(&self, stems: &[Stem], alternates: &[crate::Alternate]) -> Result<Vec<(String, Session)>, SessionError> {
+        let mut versions = vec![("Mix".to_owned(), self.clone())];
+        for stem in stems {
+            versions.push((stem.name.clone(), self.stem_mix(stem)?));
+        }
+        for alternate in alternates {
+            let mix = self.alternate_mix(alternate).map_err(|e| SessionError::Invalid(format!("the alternate version “{}”: {e}", alternate.name)))?;
+            versions.push((alternate.name.clone(), mix));
+        }
+        Ok(versions)
+    }
+
     /// Every track as a stem of its own, with its share of the returns: stems that add up to the
     /// mix (where the processing after them is linear).
     pub fn track_stems(&self) -> Vec<Stem> {

@@ -1,0 +1,164 @@
+//! A delivery batch: the versions of one song (the mix, stems, alternates) delivered alike — one
+//! format, rate, dither and set of tags — each measured once, checked, encoded and named, then
+//! handed over as files or one zip with the delivery report. The CLI and the browser's delivery
+//! worker both deliver through it, so a version rendered alike is delivered byte for byte alike.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{self, Report, Rules};
+use crate::{bundle, file_name, DeliveryError, Dither, Format, Tags};
+
+/// What the engineer asked for, as the export dialog and the CLI's options say it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// `wav` or `flac`.
+    pub container: String,
+    /// 16 or 24, or 32 (float WAV).
+    pub bits: u32,
+    /// The rate delivered at (the caller converts the render to it).
+    pub rate: u32,
+    /// `tpdf`, `shaped` or `off`.
+    pub dither: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub artist: String,
+    #[serde(default)]
+    pub date: String,
+    /// Whether the master's limiter is in, for the check's warning.
+    #[serde(default)]
+    pub limiter_on_master: bool,
+}
+
+/// The rates a delivery converts to (besides the session's own).
+pub const RATES: [u32; 4] = [44_100, 48_000, 88_200, 96_000];
+
+/// One song's versions, delivered alike.
+pub struct Batch {
+    song: String,
+    format: Format,
+    dither: Dither,
+    rate: u32,
+    order: Order,
+    files: Vec<(String, Vec<u8>)>,
+    reports: Vec<Report>,
+}
+
+impl Batch {
+    /// A batch for `song` (the session's name) as `order` asks; a clear error for a format, dither
+    /// or rate that does not exist.
+    pub fn new(song: &str, order: Order) -> Result<Batch, DeliveryError> {
+        let format = Format::parse(&order.container, order.bits)?;
+        let dither = Dither::parse(&order.dither).ok_or_else(|| DeliveryError::Unsupported(format!("“{}” is not a dither: tpdf, shaped or off", order.dither)))?;
+        if !(8_000..=384_000).contains(&order.rate) {
+            return Err(DeliveryError::Unsupported(format!("{} Hz is not a rate a file is delivered at", order.rate)));
+        }
+        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new() })
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The rate the versions are delivered at.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The name a zip of the batch is saved under: `<Song> - Delivery.zip`.
+    pub fn zip_name(&self) -> String {
+        let name = file_name(&self.song, "Delivery", self.format);
+        format!("{}zip", name.strip_suffix(self.format.extension()).unwrap_or(&name))
+    }
+
+    /// Delivers `version` (`Mix`, a stem's or an alternate's name): `channels` at the batch's rate,
+    /// measured once (for the `bext` chunk and the check), checked, encoded. Two versions of one
+    /// name (two tracks called "Gtr") become two files, the second numbered. Returns its check.
+    pub fn add(&mut self, version: &str, channels: &[Vec<f32>]) -> Result<&Report, DeliveryError> {
+        let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+        let loudness = mixroom_analysis::loudness::measure(&refs, self.rate).ok();
+        let o = &self.order;
+        let tags = Tags { title: o.title.clone(), artist: o.artist.clone(), date: o.date.clone(), session: format!("{} ({version})", self.song), loudness };
+        let mut name = file_name(&self.song, version, self.format);
+        for n in 2.. {
+            if !self.files.iter().any(|(f, _)| *f == name) {
+                break;
+            }
+            name = file_name(&self.song, &format!("{version} ({n})"), self.format);
+        }
+        let audio = check::Audio { channels, rate: self.rate, bits: self.format.bits, float: self.format.is_float() };
+        let context = check::Context { limiter_on_master: Some(o.limiter_on_master), for_mastering: false };
+        let report = check::check_measured(&name, audio, loudness, context, Rules::default());
+        let bytes = crate::encode(channels, self.rate, self.format, self.dither, &tags)?;
+        self.files.push((name, bytes));
+        self.reports.push(report);
+        Ok(self.reports.last().expect("just pushed"))
+    }
+
+    /// The delivered files, in the order they were added.
+    pub fn files(&self) -> &[(String, Vec<u8>)] {
+        &self.files
+    }
+
+    pub fn reports(&self) -> &[Report] {
+        &self.reports
+    }
+
+    /// How many files fail the hand-off check.
+    pub fn failed(&self) -> usize {
+        self.reports.iter().filter(|r| r.failed()).count()
+    }
+
+    /// The delivery report: Markdown and JSON.
+    pub fn report(&self) -> (String, String) {
+        bundle::report(&self.song, &self.reports)
+    }
+
+    /// The whole delivery as one zip: the files and the report.
+    pub fn zip(&self) -> Result<Vec<u8>, DeliveryError> {
+        let (md, json) = self.report();
+        bundle::zip(&self.files, &md, &json)
+    }
+
+    /// The files alone, given up (for writing them one by one).
+    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        self.files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(container: &str, bits: u32) -> Order {
+        Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false }
+    }
+
+    #[test]
+    fn a_batch_names_checks_and_zips_its_versions() {
+        let tone: Vec<f32> = (0..48_000).map(|i| 0.25 * (i as f32 * 0.05).sin()).collect();
+        let mut batch = Batch::new("Song", order("flac", 24)).unwrap();
+        assert!(!batch.add("Mix", &[tone.clone(), tone.clone()]).unwrap().failed());
+        batch.add("Gtr", &[tone.clone(), tone.clone()]).unwrap();
+        // Clipped: a failure, reported, and still delivered (the engineer decides).
+        let clipped: Vec<f32> = tone.iter().map(|x| (x * 8.0).clamp(-1.0, 1.0)).collect();
+        assert!(batch.add("Gtr", &[clipped.clone(), clipped]).unwrap().failed());
+        let names: Vec<&str> = batch.files().iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Song - Mix.flac", "Song - Gtr.flac", "Song - Gtr (2).flac"]);
+        assert_eq!(batch.failed(), 1);
+        let zip = batch.zip().unwrap();
+        assert_eq!(&zip[..4], b"PK\x03\x04");
+        assert_eq!(batch.zip_name(), "Song - Delivery.zip");
+        let (md, json) = batch.report();
+        assert!(md.contains("1 failing"), "{md}");
+        assert!(json.contains("\"failed\": 1"), "{json}");
+    }
+
+    #[test]
+    fn what_does_not_exist_is_refused_clearly() {
+        assert!(Batch::new("S", order("flac", 32)).is_err());
+        assert!(Batch::new("S", order("mp3", 16)).is_err());
+        assert!(Batch::new("S", Order { dither: "loud".into(), ..order("wav", 16) }).err().is_some_and(|e| e.to_string().contains("not a dither")));
+        assert!(Batch::new("S", Order { rate: 0, ..order("wav", 16) }).is_err());
+    }
+}
