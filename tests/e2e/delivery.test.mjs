@@ -1,6 +1,7 @@
 // Delivery from the UI: a master (24-bit WAV), stems of three tracks and two alternate versions,
 // made in one batch, checked, and saved as one zip — whose files are the CLI's delivery of the same
-// session, sample for sample. The page answers while the batch is made (a fader dragged meanwhile
+// session, sample for sample; and a part of the song (between two markers), converted and
+// noise-shaped to 16-bit FLAC, byte for byte. The page answers while the batch is made (a fader dragged meanwhile
 // moves, and the batch keeps the mix as it was when it began); Cancel mid-batch offers nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { appForTests, artifactsDir, ROOT } from './harness.mjs';
+import { appForTests, artifactsDir, readWavF32, ROOT } from './harness.mjs';
 
 const CLI = process.env.MIXROOM_CLI || join(ROOT, 'target', 'release', 'mixroom');
 let page;
@@ -177,9 +178,72 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
   // in these files, which equal the render of the session saved before.)
 });
 
-test('Cancel mid-batch stops it and offers nothing', async () => {
+/** Delivers the batch the panel describes, and the CLI's of the session saved just before (with
+ * `cli` options); the entries of both zips. */
+async function deliverBoth(tag, cli) {
+  await closePanel();
+  const [saved] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), button('Save session').click()]);
+  const sessionPath = join(await artifactsDir(), `delivery-${tag}.mixroom.json`);
+  await saved.saveAs(sessionPath);
+  await openPanel();
+  await button('Deliver').click();
+  const save = page.locator('.save-delivery');
+  await save.waitFor({ state: 'visible', timeout: 600_000 });
+  const zipPath = await downloadBy(save, `delivery-${tag}-browser.zip`, 60_000);
+  await button('Discard').click();
+  const nativePath = join(await artifactsDir(), `delivery-${tag}-native.zip`);
+  execFileSync(CLI, ['render', sessionPath, ...cli, '--title', 'Night Drive', '--artist', 'The <b>Band</b>', '--date', '2026-11-29', '-o', nativePath], { stdio: 'inherit' });
+  return [unzip(await readFile(zipPath)), unzip(await readFile(nativePath))];
+}
+
+test('between two markers as 16-bit FLAC with shaped dither, and converted to 44.1 kHz: the CLI delivery', async () => {
   await openPanel();
   await button('Discard').click();
+  for (const name of ['Stem of Kick', 'Stem of Vox', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).uncheck();
+  await page.getByRole('combobox', { name: 'Range', exact: true }).selectOption('markers');
+  await page.getByRole('combobox', { name: 'From marker', exact: true }).selectOption('Verse');
+  await page.getByRole('combobox', { name: 'To marker', exact: true }).selectOption('Lead');
+  await page.getByRole('combobox', { name: 'Format', exact: true }).selectOption('flac16');
+  await page.getByRole('combobox', { name: 'Dither', exact: true }).selectOption('shaped');
+  const [ours, native] = await deliverBoth('markers', ['--format', 'flac', '--bits', '16', '--dither', 'shaped', '--range', 'Verse..Lead', '--stems', 'Bass']);
+  assert.deepEqual([...ours.keys()], ['Demo_ Night Drive - Mix.flac', 'Demo_ Night Drive - Bass.flac', 'Delivery report.md', 'delivery-report.json']);
+  for (const name of ['Demo_ Night Drive - Mix.flac', 'Demo_ Night Drive - Bass.flac']) {
+    const same = Buffer.compare(ours.get(name), native.get(name)) === 0;
+    console.log(`${name}: ${ours.get(name).length} bytes, ${same ? 'byte-identical to' : 'differs from'} the CLI's`);
+    assert.ok(same, `${name}: the browser's file is the CLI's`);
+  }
+  // From the Verse marker to the Lead one, exactly.
+  const session = JSON.parse(await readFile(join(await artifactsDir(), 'delivery-markers.mixroom.json'), 'utf8'));
+  const at = (name) => session.markers.find((m) => m.name === name).frame;
+  const seconds = (at('Lead') - at('Verse')) / session.sample_rate;
+  for (const f of JSON.parse(ours.get('delivery-report.json')).files) {
+    assert.equal(f.bits, 16);
+    assert.equal(f.seconds, seconds, `${f.file}: ${f.seconds} s`);
+  }
+
+  // Converted: the resampler's FFT runs with SIMD natively and without in WebAssembly, so the two
+  // agree to float rounding, not to the bit (which noise-shaped dither would then spread).
+  await page.getByRole('combobox', { name: 'Format', exact: true }).selectOption('wav32');
+  await page.getByRole('combobox', { name: 'Sample rate', exact: true }).selectOption('44100');
+  const [ours44, native44] = await deliverBoth('markers-44k', ['--format', 'wav', '--bits', '32', '--rate', '44100', '--range', 'Verse..Lead', '--stems', 'Bass']);
+  for (const name of ['Demo_ Night Drive - Mix.wav', 'Demo_ Night Drive - Bass.wav']) {
+    const a = readWavF32(ours44.get(name)), b = readWavF32(native44.get(name));
+    assert.equal(a.sampleRate, 44100);
+    assert.equal(a.channels[0].length, Math.round(seconds * 44100));
+    assert.equal(a.channels[0].length, b.channels[0].length);
+    let worst = 0;
+    for (let c = 0; c < 2; c++) for (let i = 0; i < a.channels[c].length; i++) worst = Math.max(worst, Math.abs(a.channels[c][i] - b.channels[c][i]));
+    console.log(`${name} at 44.1 kHz: max |browser − CLI| = ${worst.toExponential(2)}`);
+    assert.ok(worst <= 1e-6, `${name}: ${worst}`);
+  }
+  await page.getByRole('combobox', { name: 'Sample rate', exact: true }).selectOption('0');
+  await page.getByRole('combobox', { name: 'Format', exact: true }).selectOption('wav24');
+});
+
+test('Cancel mid-batch stops it and offers nothing', async () => {
+  await openPanel();
+  for (const name of ['Stem of Kick', 'Stem of Vox', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).check();
+  await page.getByRole('combobox', { name: 'Range', exact: true }).selectOption('song');
   let downloads = 0;
   page.on('download', () => { downloads++; });
   await button('Deliver').click();

@@ -490,38 +490,40 @@ impl LiveEngine {
 }
 
 /// Renders a session offline with the same processor, faster than real time; returns left and
-/// right, `length` frames each. The plan delays its output by `latency` frames (delay compensation),
-/// so that many more are rendered and the first `latency` dropped: the bounce lines up with the
-/// timeline, as the native render does.
+/// right, frames `span.0` to `span.1` (played from the timeline's start, so that what rings into
+/// the span from before is in it — as the native render does). The plan delays its output by
+/// `latency` frames (delay compensation), so that many more are rendered and the first `latency`
+/// dropped: the bounce lines up with the timeline.
 pub async fn render_offline(
     module: &EngineModule,
     sample_rate: u32,
     session_json: &str,
     tracks: &[TrackAudio],
-    length: u64,
+    span: (u64, u64),
     latency: usize,
 ) -> Result<[Vec<f32>; 2], String> {
     let never = || false;
-    let rendered = render_offline_arrays(module, sample_rate, session_json, tracks, length, latency, &|_| {}, &never).await?;
+    let rendered = render_offline_arrays(module, sample_rate, session_json, tracks, span, latency, &|_| {}, &never).await?;
     let [left, right] = rendered.ok_or("The export was stopped")?;
     Ok([left.to_vec(), right.to_vec()])
 }
 
-/// [`render_offline`], the samples left in the browser's arrays (views past the latency, not
-/// copied into WebAssembly memory); `progress` hears the share rendered now and then (the
-/// context's clock against the length), and `cancelled` is asked as often: once it says yes, the
-/// render is suspended where it is and `Ok(None)` returned.
+/// [`render_offline`], the samples left in the browser's arrays (views of the span, not copied
+/// into WebAssembly memory); `progress` hears the share rendered now and then (the context's
+/// clock against the length), and `cancelled` is asked as often: once it says yes, the render is
+/// suspended where it is and `Ok(None)` returned.
 #[allow(clippy::too_many_arguments)]
 pub async fn render_offline_arrays(
     module: &EngineModule,
     sample_rate: u32,
     session_json: &str,
     tracks: &[TrackAudio],
-    length: u64,
+    (start, end): (u64, u64),
     latency: usize,
     progress: &dyn Fn(f32),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<[Float32Array; 2]>, String> {
+    let length = end;
     let frames = u32::try_from(length + latency as u64).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
     let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
     options.set_number_of_channels(2);
@@ -561,7 +563,8 @@ pub async fn render_offline_arrays(
     let channel = |c: u32| -> Result<Float32Array, String> {
         let all: Float32Array = get.call1(&buffer, &c.into()).map_err(|e| js_error("The export produced no audio", e))?.unchecked_into();
         let n = all.length();
-        Ok(all.subarray((latency as u32).min(n), n))
+        let from = u32::try_from(latency as u64 + start).unwrap_or(u32::MAX).min(n);
+        Ok(all.subarray(from, n))
     };
     Ok(Some([channel(0)?, channel(1)?]))
 }

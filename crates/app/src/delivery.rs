@@ -18,7 +18,7 @@ use leptos::task::spawn_local;
 use mixroom_delivery::batch::{Order, RATES};
 use mixroom_engine::Plan;
 use mixroom_session::alternates::OFFSET_DB;
-use mixroom_session::{Alternate, Role, Session, Stem, StripRef};
+use mixroom_session::{Alternate, Role, Session, Span, Stem, StripRef};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -69,6 +69,12 @@ pub struct Delivery {
     pub stems_wet: RwSignal<bool>,
     /// The session's alternate versions delivered, by name.
     pub alternates: RwSignal<Vec<String>>,
+    /// What of the timeline: `song`, `loop`, or `markers` (from `from_marker` to `to_marker`).
+    pub range: RwSignal<&'static str>,
+    pub from_marker: RwSignal<String>,
+    pub to_marker: RwSignal<String>,
+    /// Silence at the head and tail trimmed.
+    pub trim: RwSignal<bool>,
     pub job: RwSignal<Option<Job>>,
     pub made: RwSignal<Option<Made>>,
     bytes: StoredValue<Option<Uint8Array>, LocalStorage>,
@@ -108,6 +114,10 @@ impl Delivery {
             stems: RwSignal::new(Vec::new()),
             stems_wet: RwSignal::new(true),
             alternates: RwSignal::new(Vec::new()),
+            range: RwSignal::new("song"),
+            from_marker: RwSignal::new(String::new()),
+            to_marker: RwSignal::new(String::new()),
+            trim: RwSignal::new(false),
             job: RwSignal::new(None),
             made: RwSignal::new(None),
             bytes: StoredValue::new_local(None),
@@ -132,6 +142,16 @@ impl Delivery {
             artist: self.artist.get_untracked(),
             date: self.date.get_untracked(),
             limiter_on_master: session.limiter_on_master(),
+            trim: self.trim.get_untracked(),
+        }
+    }
+
+    /// The part of the timeline chosen.
+    fn span(self) -> Span {
+        match self.range.get_untracked() {
+            "loop" => Span::Loop,
+            "markers" => Span::Markers(self.from_marker.get_untracked(), self.to_marker.get_untracked()),
+            _ => Span::Song,
         }
     }
 
@@ -203,6 +223,7 @@ impl Delivery {
             session.alternates.iter().filter(|a| chosen.contains(&a.name)).cloned().collect()
         };
         let versions = session.delivery_versions(&self.chosen_stems(&session), &alternates).map_err(|e| e.to_string())?;
+        let span = session.span_frames(&self.span()).map_err(|e| e.to_string())?;
         let order = serde_json::to_string(&self.order(&session)).map_err(|e| e.to_string())?;
         let mut replies = self.start_worker()?;
         let start = Object::new();
@@ -227,7 +248,7 @@ impl Delivery {
             let latency = Plan::compile(&mix.to_mixer().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.latency();
             let progress = move |p: f32| self.job.update(|j| if let Some(j) = j { j.progress = (i as f32 + p) / n as f32 });
             let cancelled = move || self.cancelled.get_value();
-            let rendered = render_offline_arrays(&module, session.sample_rate, &mix.to_json(), &tracks, mix.render_frames(), latency, &progress, &cancelled).await?;
+            let rendered = render_offline_arrays(&module, session.sample_rate, &mix.to_json(), &tracks, span, latency, &progress, &cancelled).await?;
             let [left, right] = rendered.ok_or("it was stopped")?;
             // One version encodes while the next renders; no more queue up.
             if pending {
@@ -484,6 +505,18 @@ pub fn DeliveryPanel() -> impl IntoView {
         })
     });
     let session_rate = move || desk.session.with(|s| s.sample_rate);
+    let has_loop = move || desk.session.with(|s| s.loop_region.is_some());
+    let markers = Memo::new(move |_| desk.session.with(|s| s.markers.iter().map(|m| m.name.clone()).collect::<Vec<_>>()));
+    // The marker range starts as the first two markers (the choices follow the session's markers).
+    Effect::new(move |_| {
+        let names = markers.get();
+        if !names.contains(&delivery.from_marker.get_untracked()) {
+            delivery.from_marker.set(names.first().cloned().unwrap_or_default());
+        }
+        if !names.contains(&delivery.to_marker.get_untracked()) {
+            delivery.to_marker.set(names.get(1).cloned().unwrap_or_default());
+        }
+    });
     let busy = move || delivery.job.get().is_some();
     let made = move || delivery.made.get().map(|m| {
         let rows = m.reports.iter().map(|r| {
@@ -548,6 +581,25 @@ pub fn DeliveryPanel() -> impl IntoView {
                         <option value="shaped" selected=move || delivery.dither.get() == "shaped">"Noise-shaped dither (16-bit)"</option>
                         <option value="off" selected=move || delivery.dither.get() == "off">"No dither"</option>
                     </select>
+                    <select aria-label="Range" on:change=move |ev| {
+                        delivery.range.set(match event_target_value(&ev).as_str() { "loop" => "loop", "markers" => "markers", _ => "song" });
+                    }>
+                        <option value="song" selected=move || delivery.range.get() == "song">"The whole song, tails included"</option>
+                        <option value="loop" selected=move || delivery.range.get() == "loop" disabled=move || !has_loop()>"The loop region"</option>
+                        <option value="markers" selected=move || delivery.range.get() == "markers" disabled=move || markers.with(|m| m.len() < 2)>"Between two markers"</option>
+                    </select>
+                    <span class="marker-range" hidden=move || delivery.range.get() != "markers">
+                        <select aria-label="From marker" on:change=move |ev| delivery.from_marker.set(event_target_value(&ev))>
+                            {move || markers.get().into_iter().map(|m| { let n = m.clone(); view! { <option value=m.clone() selected=move || delivery.from_marker.get() == n>{m.clone()}</option> } }).collect_view()}
+                        </select>
+                        "–"
+                        <select aria-label="To marker" on:change=move |ev| delivery.to_marker.set(event_target_value(&ev))>
+                            {move || markers.get().into_iter().map(|m| { let n = m.clone(); view! { <option value=m.clone() selected=move || delivery.to_marker.get() == n>{m.clone()}</option> } }).collect_view()}
+                        </select>
+                    </span>
+                    <label class="trim" title="Cut the silence (below −90 dBFS) before the mix starts and after it ends; stems and alternates are cut alike">
+                        <input type="checkbox" prop:checked=move || delivery.trim.get() on:change=move |ev| delivery.trim.set(event_target_checked(&ev)) />"Trim silence"
+                    </label>
                     <input type="text" placeholder="Title" aria-label="Title" maxlength="256" prop:value=move || delivery.title.get() on:change=move |ev| delivery.title.set(event_target_value(&ev)) />
                     <input type="text" placeholder="Artist" aria-label="Artist" maxlength="256" prop:value=move || delivery.artist.get() on:change=move |ev| delivery.artist.set(event_target_value(&ev)) />
                     <input type="text" placeholder="Date (yyyy-mm-dd)" aria-label="Date" maxlength="32" prop:value=move || delivery.date.get() on:change=move |ev| delivery.date.set(event_target_value(&ev)) />

@@ -701,8 +701,10 @@ impl Desk {
             let result = async {
                 let spec = session.to_mixer().map_err(|e| e.to_string())?;
                 let latency = Plan::compile(&spec).map_err(|e| e.to_string())?.latency();
-                // The song and its tails (no reverb or delay cut off at the last clip's end).
-                let [left, right] = render_offline(&module, session.sample_rate, &session.to_json(), &tracks, session.render_frames(), latency).await?;
+                // The song, from its first clip to the end of its tails (no reverb or delay cut off
+                // at the last clip's end).
+                let span = session.span_frames(&mixroom_session::Span::Song).map_err(|e| e.to_string())?;
+                let [left, right] = render_offline(&module, session.sample_rate, &session.to_json(), &tracks, span, latency).await?;
                 let wav = mixroom_delivery::wav::encode_float(&[left, right], session.sample_rate).map_err(|e| e.to_string())?;
                 files::download(&wav, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav")
             }

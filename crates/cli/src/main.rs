@@ -77,6 +77,14 @@ enum Command {
         /// (Instrumental, A cappella, TV mix, Vocal up and down 1 dB).
         #[arg(long, num_args = 0..=1, default_missing_value = "session")]
         alternates: Option<String>,
+        /// What of the timeline: `song` (from the first clip to the end of the last tail), `loop`
+        /// (the loop region), or `FROM..TO` (between two markers, by name).
+        #[arg(long, default_value = "song")]
+        range: String,
+        /// Trim the silence at the head and tail (below −90 dBFS, where the mix is silent; every
+        /// stem and alternate cut alike).
+        #[arg(long)]
+        trim: bool,
     },
     /// The mastering hand-off check of audio files, or of the mix a session or project renders:
     /// exits non-zero when a check fails (clipping, true peak above the ceiling, DC offset).
@@ -162,7 +170,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems, alternates } => {
+        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems, alternates, range, trim } => {
             let (session, media) = load(&session)?;
             let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
             let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
@@ -192,10 +200,11 @@ fn run(cli: Cli) -> Result<(), String> {
             // Every version rendered, delivered in memory and checked, then written: the mix, the
             // stems, the alternates.
             let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
-            let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master() };
+            let span = session.span_frames(&mixroom_session::Span::parse(&range).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master(), trim };
             let mut batch = mixroom_delivery::batch::Batch::new(&session.name, order).map_err(|e| e.to_string())?;
             for (version, mix) in &versions {
-                let channels = render(mix, &media)?;
+                let channels = render_span(mix, &media, span)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
                 batch.add(version, &channels).map_err(|e| e.to_string())?;
             }
@@ -314,6 +323,19 @@ fn render(session: &Session, media: &Media) -> Result<Vec<Vec<f32>>, String> {
     let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
     let [left, right] = engine.render_all();
     Ok(vec![left, right])
+}
+
+/// Frames `[start, end)` of the mix: played from the timeline's start, as the browser renders a
+/// delivery's span, so that what rings into it from before is there.
+fn render_span(session: &Session, media: &Media, (start, end): (u64, u64)) -> Result<Vec<Vec<f32>>, String> {
+    let mut channels = render(session, media)?;
+    for c in &mut channels {
+        // (The render is at least the song and its tail; a span past it is filled with silence.)
+        c.resize(c.len().max(end as usize), 0.0);
+        c.truncate(end as usize);
+        c.drain(..start as usize);
+    }
+    Ok(channels)
 }
 
 /// The stems `names` asks for: `all` (every track), or names of tracks and buses (commas

@@ -28,7 +28,15 @@ pub struct Order {
     /// Whether the master's limiter is in, for the check's warning.
     #[serde(default)]
     pub limiter_on_master: bool,
+    /// Silence at the head and tail trimmed: where the first version (the mix) is silent below
+    /// [`TRIM_DBFS`], every version is cut alike, so stems still line up with the mix.
+    #[serde(default)]
+    pub trim: bool,
 }
+
+/// Below this a head or tail is silence to trim, dBFS (sample peak): under a 16-bit file's
+/// dither, so that nothing a listener could hear is cut.
+pub const TRIM_DBFS: f64 = -90.0;
 
 /// The rates a delivery converts to (besides the session's own).
 pub const RATES: [u32; 4] = [44_100, 48_000, 88_200, 96_000];
@@ -42,6 +50,8 @@ pub struct Batch {
     order: Order,
     files: Vec<(String, Vec<u8>)>,
     reports: Vec<Report>,
+    /// With trimming, the frames kept: found in the first version, kept for all.
+    kept: Option<(usize, usize)>,
 }
 
 impl Batch {
@@ -53,7 +63,7 @@ impl Batch {
         if !(8_000..=384_000).contains(&order.rate) {
             return Err(DeliveryError::Unsupported(format!("{} Hz is not a rate a file is delivered at", order.rate)));
         }
-        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new() })
+        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new(), kept: None })
     }
 
     pub fn format(&self) -> Format {
@@ -75,6 +85,17 @@ impl Batch {
     /// measured once (for the `bext` chunk and the check), checked, encoded. Two versions of one
     /// name (two tracks called "Gtr") become two files, the second numbered. Returns its check.
     pub fn add(&mut self, version: &str, channels: &[Vec<f32>]) -> Result<&Report, DeliveryError> {
+        let trimmed: Vec<Vec<f32>>;
+        let channels = if self.order.trim {
+            let frames = channels.iter().map(Vec::len).min().unwrap_or(0);
+            // (A mix silent throughout keeps its length: there is nothing to line up with.)
+            let (first, end) = *self.kept.get_or_insert_with(|| check::sounding(channels, TRIM_DBFS).unwrap_or((0, frames)));
+            let (first, end) = (first.min(frames), end.min(frames));
+            trimmed = channels.iter().map(|c| c[first..end.max(first)].to_vec()).collect();
+            &trimmed
+        } else {
+            channels
+        };
         let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
         let loudness = mixroom_analysis::loudness::measure(&refs, self.rate).ok();
         let o = &self.order;
@@ -131,7 +152,7 @@ mod tests {
     use super::*;
 
     fn order(container: &str, bits: u32) -> Order {
-        Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false }
+        Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false, trim: false }
     }
 
     #[test]
@@ -152,6 +173,34 @@ mod tests {
         let (md, json) = batch.report();
         assert!(md.contains("1 failing"), "{md}");
         assert!(json.contains("\"failed\": 1"), "{json}");
+    }
+
+    #[test]
+    fn trimming_cuts_every_version_where_the_mix_is_silent() {
+        // The mix: 0.5 s of silence, a tone, 0.25 s of a tail fading under −90 dBFS, then zeros.
+        let rate = 48_000;
+        let mut mix = vec![0.0f32; rate];
+        for (i, x) in mix.iter_mut().enumerate().skip(rate / 2).take(rate / 4) {
+            *x = 0.5 * (i as f32 * 0.1).sin();
+        }
+        mix[rate / 2 + rate / 4 + 10] = 1e-5; // −100 dBFS: silence
+        // A stem that starts later than the mix and sounds where the mix's tail is silent (as no
+        // stem of a real mix would): cut alike all the same, so that it lines up.
+        let mut stem = vec![0.0f32; rate];
+        stem[rate / 2 + 100] = 0.25;
+        let mut batch = Batch::new("Song", Order { trim: true, bits: 32, ..order("wav", 32) }).unwrap();
+        let mix_report = batch.add("Mix", &[mix.clone(), mix.clone()]).unwrap().clone();
+        let stem_report = batch.add("Stem", &[stem.clone(), stem]).unwrap().clone();
+        let first = mix.iter().position(|x| x.abs() > 3.2e-5).unwrap();
+        let last = mix.iter().rposition(|x| x.abs() > 3.2e-5).unwrap();
+        let seconds = (last + 1 - first) as f64 / rate as f64;
+        assert_eq!(mix_report.seconds, seconds);
+        assert_eq!(stem_report.seconds, seconds, "every version the same length");
+        assert_eq!(mix_report.silence_at_head_s, 0.0);
+        assert_eq!(stem_report.silence_at_head_s, (rate / 2 + 100 - first) as f64 / rate as f64, "and the same start");
+        // Untrimmed, the files keep the render's length.
+        let mut plain = Batch::new("Song", order("wav", 32)).unwrap();
+        assert_eq!(plain.add("Mix", &[mix.clone(), mix]).unwrap().seconds, 1.0);
     }
 
     #[test]

@@ -35,6 +35,17 @@ pub const CLIP_RUN: usize = 3;
 /// Below this a sample is silence, for the head and tail, dBFS.
 pub const SILENCE_DBFS: f64 = -70.0;
 
+/// Where `channels` sound above `threshold_dbfs` (any channel, sample peak): the first frame that
+/// does and the one after the last; none for a file silent throughout.
+pub fn sounding(channels: &[Vec<f32>], threshold_dbfs: f64) -> Option<(usize, usize)> {
+    let frames = channels.iter().map(Vec::len).min().unwrap_or(0);
+    let level = 10f64.powf(threshold_dbfs / 20.0) as f32;
+    let loud = |i: usize| channels.iter().any(|c| c[i].abs() > level);
+    let first = (0..frames).find(|&i| loud(i))?;
+    let last = (first..frames).rev().find(|&i| loud(i))?;
+    Some((first, last + 1))
+}
+
 /// The end of a file sounding louder than this over its last 10 ms is a tail cut short, dBFS RMS.
 pub const CUT_TAIL_DBFS: f64 = -45.0;
 
@@ -187,10 +198,10 @@ pub fn check_measured(file: &str, audio: Audio, loudness: Option<LoudnessReport>
         }
     }
     let dc: Vec<Option<f64>> = channels.iter().map(|c| dbfs((c.iter().map(|&x| x as f64).sum::<f64>() / c.len().max(1) as f64).abs())).collect();
-    let silent = 10f64.powf(SILENCE_DBFS / 20.0) as f32;
-    let sounding = |i: usize| channels.iter().any(|c| c[i].abs() > silent);
-    let head = (0..frames).find(|&i| sounding(i)).unwrap_or(frames);
-    let tail = (0..frames).rev().find(|&i| sounding(i)).map_or(frames, |i| frames - 1 - i);
+    let (head, tail) = match sounding(channels, SILENCE_DBFS) {
+        Some((first, end)) => (first, frames - end),
+        None => (frames, frames),
+    };
     let last = (rate as usize / 100).min(frames);
     // (What sounds: the last 10 ms less their mean — a DC offset is the DC finding, not a tail.)
     let end_rms = if last == 0 {
@@ -210,7 +221,7 @@ pub fn check_measured(file: &str, audio: Audio, loudness: Option<LoudnessReport>
         say(Severity::Failure, "clipping", format!("{runs} run{} of {CLIP_RUN} or more full-scale samples ({clipped} samples): the waveform is flattened against the ceiling", if runs == 1 { "" } else { "s" }));
     }
     if let Some(tp) = true_peak.filter(|&tp| tp > rules.max_true_peak_dbtp) {
-        say(Severity::Failure, "true-peak", format!("the true peak reaches {tp:.1} dBTP, above the {:.1} dBTP allowed", rules.max_true_peak_dbtp));
+        say(Severity::Failure, "true-peak", format!("the true peak reaches {tp:.2} dBTP, above the {:.1} dBTP allowed", rules.max_true_peak_dbtp));
     } else if let Some(tp) = true_peak.filter(|&tp| -tp < rules.headroom_db) {
         say(Severity::Warning, "headroom", format!("{:.1} dB of true-peak headroom, less than the {:.1} dB asked for", -tp, rules.headroom_db));
     }

@@ -33,6 +33,7 @@ pub use edit::{EngineEdit, Naming, NewTrack, Row, StripRef};
 pub use alternates::{Alternate, Role};
 pub use reference::{Reference, ReferenceLoop, ReferenceSync};
 pub use stems::Stem;
+pub use tail::Span;
 pub use stored::{Page, Stored, TimelineView, ViewState};
 
 /// The `format` tag every session file carries.

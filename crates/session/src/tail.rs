@@ -1,5 +1,6 @@
-//! How long a mix rings on after its last clip ends: what a render must go on for so that no
-//! reverb or delay tail is cut. The bound is worked out from the effects themselves — a reverb's
+//! What a render plays: how long a mix rings on after its last clip ends, so that no reverb or
+//! delay tail is cut, and the span of the timeline a delivery holds ([`Span`]: the song, the loop
+//! region, or between two markers). The bound is worked out from the effects themselves — a reverb's
 //! decay, a delay's time and feedback, at their longest over their settings and automation — so
 //! that the browser, which must know a render's length before it starts, and the CLI render the
 //! same frames.
@@ -7,7 +8,32 @@
 use mixroom_engine::InsertKind;
 
 use crate::automation::Param;
-use crate::{Insert, Session, Strip};
+use crate::{Insert, Session, SessionError, Strip};
+
+/// The part of the timeline a delivery holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// From the first clip to the end of the last tail.
+    Song,
+    /// The loop region (whether Loop is on or not).
+    Loop,
+    /// From one marker to another (by name; in either order).
+    Markers(String, String),
+}
+
+impl Span {
+    /// The CLI's form: `song`, `loop`, or `FROM..TO` with marker names.
+    pub fn parse(text: &str) -> Result<Span, SessionError> {
+        match text.trim() {
+            "song" | "" => Ok(Span::Song),
+            "loop" => Ok(Span::Loop),
+            other => match other.split_once("..") {
+                Some((from, to)) => Ok(Span::Markers(from.trim().to_owned(), to.trim().to_owned())),
+                None => Err(SessionError::Invalid(format!("“{other}” is not a range: song, loop, or two markers as FROM..TO"))),
+            },
+        }
+    }
+}
 
 /// The level a tail is followed down to, dB (below a 24-bit file's last bit).
 pub const TAIL_FLOOR_DB: f64 = -120.0;
@@ -67,6 +93,34 @@ impl Session {
     pub fn render_frames(&self) -> u64 {
         self.length_frames() + (self.tail_seconds() * self.sample_rate as f64).ceil() as u64
     }
+
+    /// Where the first clip starts (0 without clips).
+    pub fn first_clip_frame(&self) -> u64 {
+        (0..self.tracks.len()).flat_map(|t| self.clips(t)).map(|c| c.start).min().unwrap_or(0)
+    }
+
+    /// The frames `[start, end)` a delivery of `span` holds. A render plays from the timeline's
+    /// start to `end` and keeps what follows `start`, so that a part of the song sounds as it does
+    /// played through (the reverb of what came before still ringing into it); a loop region or a
+    /// marker range ends where it ends, without a tail.
+    pub fn span_frames(&self, span: &Span) -> Result<(u64, u64), SessionError> {
+        let (start, end) = match span {
+            Span::Song => (self.first_clip_frame(), self.render_frames()),
+            Span::Loop => self.loop_region.map(|l| (l.start, l.end)).ok_or_else(|| SessionError::Invalid("the session has no loop region to deliver".into()))?,
+            Span::Markers(from, to) => {
+                let at = |name: &str| self.markers.iter().find(|m| m.name == name).map(|m| m.frame).ok_or_else(|| {
+                    let names: Vec<&str> = self.markers.iter().map(|m| m.name.as_str()).collect();
+                    SessionError::Invalid(format!("the session has no marker “{name}” (it has: {})", if names.is_empty() { "none".to_owned() } else { names.join(", ") }))
+                });
+                let (a, b) = (at(from)?, at(to)?);
+                (a.min(b), a.max(b))
+            }
+        };
+        if end <= start {
+            return Err(SessionError::Invalid("the range to deliver is empty".into()));
+        }
+        Ok((start, end))
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +148,32 @@ mod tests {
             dry.strip_mut(r).unwrap().inserts.retain(|i| !matches!(i.kind.as_str(), "reverb" | "delay" | "modulation"));
         }
         assert_eq!(dry.tail_seconds(), TAIL_BASE_SECONDS);
+    }
+
+    #[test]
+    fn a_span_is_the_song_the_loop_region_or_between_two_markers() {
+        let mut s = Session::demo();
+        let rate = s.sample_rate as u64;
+        assert_eq!(s.span_frames(&Span::Song).unwrap(), (0, s.render_frames()));
+        // Song starts at the first clip: the demo's clips moved on by a second.
+        let mut later = s.clone();
+        for t in 0..later.tracks.len() {
+            let mut clips = later.clips(t);
+            clips.iter_mut().for_each(|c| c.start += rate);
+            later.tracks[t].clips = clips;
+        }
+        assert_eq!(later.span_frames(&Span::Song).unwrap(), (rate, later.render_frames()));
+        assert!(s.span_frames(&Span::Loop).unwrap_err().to_string().contains("no loop region"));
+        s.loop_region = Some(crate::LoopRegion { start: 2 * rate, end: 5 * rate, enabled: false });
+        assert_eq!(s.span_frames(&Span::Loop).unwrap(), (2 * rate, 5 * rate), "whether Loop is on or not");
+        let (verse, lead) = (mixroom_demo::bar_frame(4, 48_000), mixroom_demo::bar_frame(8, 48_000));
+        assert_eq!(s.span_frames(&Span::parse("Verse..Lead").unwrap()).unwrap(), (verse, lead));
+        assert_eq!(s.span_frames(&Span::parse("Lead..Verse").unwrap()).unwrap(), (verse, lead), "either order");
+        let unknown = s.span_frames(&Span::parse("Verse..Bridge").unwrap()).unwrap_err().to_string();
+        assert!(unknown.contains("no marker “Bridge” (it has: Intro, Verse, Lead, Outro)"), "{unknown}");
+        assert!(s.span_frames(&Span::parse("Verse..Verse").unwrap()).is_err(), "an empty range");
+        assert!(Span::parse("verse").is_err());
+        assert_eq!(Span::parse("loop").unwrap(), Span::Loop);
     }
 
     #[test]
