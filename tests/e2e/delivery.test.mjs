@@ -132,6 +132,11 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
   console.log(table);
   assert.equal(await page.locator('.delivery-report tbody tr').count(), 6, 'the mix, three stems, two alternates');
   assert.match(table, /Demo_ Night Drive - Instrumental\.wav/);
+  // The stems' sum check, made with the master's processing bypassed (the demo's drum bus
+  // compressor keeps a stem from being exactly its share of the mix).
+  const sum = await page.locator('.sum-check').innerText();
+  console.log(sum);
+  assert.match(sum, /^Sum check: the stems add up to their mix (exactly|within -?\d+\.\d dBFS)/);
   await page.screenshot({ path: join(await artifactsDir(), 'delivery-made.png') });
   const zipPath = await downloadBy(save, 'delivery-browser.zip', 60_000);
   assert.equal(await page.locator('.delivery-job').count(), 0);
@@ -172,6 +177,7 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
     assert.equal(a, b, path);
   };
   close(JSON.parse(ours.get('delivery-report.json')), JSON.parse(native.get('delivery-report.json')), 'report');
+  assert.ok(JSON.parse(ours.get('delivery-report.json')).sum_check.verdict.startsWith('the stems add up'), 'the report holds the sum check');
   // Tags are text: the artist's markup is carried as typed, never interpreted.
   assert.ok(ours.get('Demo_ Night Drive - Mix.wav').includes(Buffer.from('The <b>Band</b>\0')), 'LIST/INFO carries the artist as typed');
   // (So the batch kept the mix as it began: the Keys fader moved meanwhile is in the session, not

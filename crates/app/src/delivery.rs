@@ -50,6 +50,18 @@ pub struct Job {
 pub struct Made {
     pub name: String,
     pub reports: Vec<serde_json::Value>,
+    /// The stems' sum check, when made.
+    pub sum_verdict: Option<String>,
+}
+
+/// What a render of the batch is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    /// A version delivered.
+    Version,
+    /// The sum check's mix and stems (master processing bypassed).
+    SumMix,
+    SumStem,
 }
 
 /// The delivery feature's state: what the engineer asked for (kept while the page is open), the
@@ -67,6 +79,9 @@ pub struct Delivery {
     pub stems: RwSignal<Vec<String>>,
     /// Stems keep their share of the effect returns.
     pub stems_wet: RwSignal<bool>,
+    /// With stems, check that they add up to their mix (more renders: their tracks together and
+    /// each stem, the master's processing bypassed).
+    pub sum_check: RwSignal<bool>,
     /// The session's alternate versions delivered, by name.
     pub alternates: RwSignal<Vec<String>>,
     /// What of the timeline: `song`, `loop`, or `markers` (from `from_marker` to `to_marker`).
@@ -93,6 +108,7 @@ struct Worker {
 enum Reply {
     Started,
     Added(String),
+    Summed(Option<String>),
     Done(Uint8Array, String),
     Failed(String),
     Cancelled,
@@ -113,6 +129,7 @@ impl Delivery {
             date: RwSignal::new(String::new()),
             stems: RwSignal::new(Vec::new()),
             stems_wet: RwSignal::new(true),
+            sum_check: RwSignal::new(true),
             alternates: RwSignal::new(Vec::new()),
             range: RwSignal::new("song"),
             from_marker: RwSignal::new(String::new()),
@@ -222,8 +239,20 @@ impl Delivery {
             let chosen = self.alternates.get_untracked();
             session.alternates.iter().filter(|a| chosen.contains(&a.name)).cloned().collect()
         };
-        let versions = session.delivery_versions(&self.chosen_stems(&session), &alternates).map_err(|e| e.to_string())?;
+        let stems = self.chosen_stems(&session);
+        let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
         let span = session.span_frames(&self.span()).map_err(|e| e.to_string())?;
+        // Every render in turn: the versions delivered, then (with stems, when asked) the sum
+        // check's — the stems' tracks together (the mix, when they are every track) and each
+        // stem, with the master's processing bypassed.
+        let mut renders: Vec<(Part, String, Session)> = versions.into_iter().map(|(name, mix)| (Part::Version, name, mix)).collect();
+        if !stems.is_empty() && self.sum_check.get_untracked() {
+            let plain = session.without_master_processing();
+            renders.push((Part::SumMix, "the stems together".into(), plain.stem_mix(&Stem::together(&stems)).map_err(|e| e.to_string())?));
+            for stem in &stems {
+                renders.push((Part::SumStem, stem.name.clone(), plain.stem_mix(stem).map_err(|e| e.to_string())?));
+            }
+        }
         let order = serde_json::to_string(&self.order(&session)).map_err(|e| e.to_string())?;
         let mut replies = self.start_worker()?;
         let start = Object::new();
@@ -233,35 +262,51 @@ impl Delivery {
         self.post("start", &start)?;
         expect(replies.next().await, |r| matches!(r, Reply::Started))?;
         let mut reports = Vec::new();
-        let mut added = |reply: Option<Reply>| match reply {
+        let mut sum_verdict = None;
+        let mut taken = |reply: Option<Reply>| match reply {
             Some(Reply::Added(report)) => {
                 reports.push(serde_json::from_str(&report).unwrap_or(serde_json::Value::Null));
                 Ok(())
             }
+            Some(Reply::Summed(verdict)) => {
+                sum_verdict = verdict;
+                Ok(())
+            }
             other => expect(other, |_| false),
         };
-        let n = versions.len();
+        let n = renders.len();
         let mut pending = false;
-        for (i, (version, mix)) in versions.iter().enumerate() {
-            let what = format!("Rendering “{version}” ({} of {n})…", i + 1);
+        for (i, (part, name, mix)) in renders.iter().enumerate() {
+            let what = match part {
+                Part::Version => format!("Rendering “{name}” ({} of {n})…", i + 1),
+                Part::SumMix | Part::SumStem => format!("Sum check: rendering {name} without the master's processing ({} of {n})…", i + 1),
+            };
             self.job.set(Some(Job { what, progress: i as f32 / n as f32 }));
             let latency = Plan::compile(&mix.to_mixer().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.latency();
             let progress = move |p: f32| self.job.update(|j| if let Some(j) = j { j.progress = (i as f32 + p) / n as f32 });
             let cancelled = move || self.cancelled.get_value();
             let rendered = render_offline_arrays(&module, session.sample_rate, &mix.to_json(), &tracks, span, latency, &progress, &cancelled).await?;
             let [left, right] = rendered.ok_or("it was stopped")?;
-            // One version encodes while the next renders; no more queue up.
+            // One render is taken in by the worker while the next renders; no more queue up.
             if pending {
-                added(replies.next().await)?;
+                taken(replies.next().await)?;
             }
-            let add = Object::new();
-            set(&add, "version", &version.as_str().into());
-            set(&add, "channels", &Array::of2(&left, &right));
-            self.post("add", &add)?;
+            let message = Object::new();
+            set(&message, "channels", &Array::of2(&left, &right));
+            match part {
+                Part::Version => {
+                    set(&message, "version", &name.as_str().into());
+                    self.post("add", &message)?;
+                }
+                Part::SumMix | Part::SumStem => {
+                    set(&message, "part", &(if *part == Part::SumMix { "mix" } else { "stem" }).into());
+                    self.post("sum", &message)?;
+                }
+            }
             pending = true;
         }
         if pending {
-            added(replies.next().await)?;
+            taken(replies.next().await)?;
         }
         self.job.set(Some(Job { what: "Checking and packing the delivery…".into(), progress: 1.0 }));
         self.post("finish", &JsValue::TRUE)?;
@@ -271,7 +316,7 @@ impl Delivery {
         };
         self.stop_worker();
         self.bytes.set_value(Some(bytes));
-        self.made.set(Some(Made { name, reports }));
+        self.made.set(Some(Made { name, reports, sum_verdict }));
         self.job.set(None);
         Ok(())
     }
@@ -289,6 +334,7 @@ impl Delivery {
             let reply = match get("type").as_string().as_deref() {
                 Some("started") => Reply::Started,
                 Some("added") => Reply::Added(get("report").as_string().unwrap_or_default()),
+                Some("summed") => Reply::Summed(get("verdict").as_string()),
                 Some("done") => Reply::Done(get("bytes").unchecked_into(), get("name").as_string().unwrap_or_default()),
                 _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the delivery worker failed".into())),
             };
@@ -536,6 +582,7 @@ pub fn DeliveryPanel() -> impl IntoView {
         let failed = m.reports.iter().filter(|r| findings(r).iter().any(|f| f.0)).count();
         view! {
             <div class="delivery-made" role="group" aria-label="The delivery's hand-off check">
+                <p class="sum-check" hidden=m.sum_verdict.is_none()>{format!("Sum check: {}.", m.sum_verdict.clone().unwrap_or_default())}</p>
                 <p>{if failed == 0 { format!("{} file(s), every one passing the hand-off check.", m.reports.len()) } else { format!("{failed} of {} file(s) fail the hand-off check: save them anyway, or mend the mix and deliver again.", m.reports.len()) }}</p>
                 <table class="delivery-report">
                     <thead><tr><th>"File"</th><th>"Integrated"</th><th>"True peak"</th><th>"PLR"</th><th>"LRA"</th><th>"Check"</th></tr></thead>
@@ -621,6 +668,9 @@ pub fn DeliveryPanel() -> impl IntoView {
                         }
                     }).collect_view()}
                     <label class="stem-wet"><input type="checkbox" prop:checked=move || delivery.stems_wet.get() on:change=move |ev| delivery.stems_wet.set(event_target_checked(&ev)) />"with their share of the effect returns"</label>
+                    <label class="stem-wet" title="Renders the mix and each stem again with the master's processing bypassed, and reports how far the stems' sum is from the mix">
+                        <input type="checkbox" prop:checked=move || delivery.sum_check.get() on:change=move |ev| delivery.sum_check.set(event_target_checked(&ev)) />"check that they add up to the mix"
+                    </label>
                 </fieldset>
                 <Alternates />
                 <Roles />

@@ -66,7 +66,7 @@ enum Command {
         date: String,
         /// Stems beside the mix (into the output folder): `all` (every track), or names of tracks
         /// and buses separated by commas; each with its share of the effect returns. The check
-        /// that they add up to the mix (master processing bypassed) is reported.
+        /// that they add up to their mix (master processing bypassed) is reported.
         #[arg(long)]
         stems: Option<String>,
         /// Stems without their share of the effect returns (dry).
@@ -150,6 +150,14 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Writes the S16 benchmark session as a project file for the delivery benchmark: its audio
+    /// under content ids, its tracks given roles, four alternate versions defined.
+    S16Project {
+        #[arg(long, default_value_t = 180.0)]
+        seconds: f64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Writes the built-in demo session as a session file.
     DemoSession {
         /// Where to write it (standard output when absent).
@@ -209,7 +217,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 batch.add(version, &channels).map_err(|e| e.to_string())?;
             }
             if !stems.is_empty() {
-                println!("{}", sum_check(&session, &media, &stems)?);
+                let check = sum_check(&session, &media, &stems, span)?;
+                println!("sum check: {}", check.verdict().unwrap_or_default());
+                batch.set_sum_check(check);
             }
             let failed = batch.failed();
             if failed > 0 {
@@ -304,6 +314,16 @@ fn run(cli: Cli) -> Result<(), String> {
             let text = session.to_json();
             std::fs::write(&output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
         }
+        Command::S16Project { seconds, output } => {
+            let (session, sources) = s16_delivery(seconds);
+            let ids: Vec<String> = session.tracks.iter().map(|t| match &t.source {
+                Source::Audio { id, .. } => id.clone(),
+                Source::DemoStem { .. } => String::new(),
+            }).collect();
+            let media: Vec<MediumAudio> = ids.iter().zip(&sources).map(|(id, channels)| MediumAudio { id, channels }).collect();
+            let bytes = mixroom_project::write(&session, &media, |_| true).map_err(|e| e.to_string())?;
+            write_file(&output, &bytes)
+        }
         Command::DemoSession { output } => {
             let text = Session::demo().to_json();
             match output {
@@ -315,6 +335,30 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// S16 as the delivery benchmark delivers it: its sources under their content ids (as a project
+/// file holds them), its tracks given roles (a lead and a backing vocal, drums, bass, instruments)
+/// and four alternate versions (Instrumental, A cappella, TV mix, Vocal up 1 dB) on them.
+fn s16_delivery(seconds: f64) -> (Session, Vec<Vec<Vec<f32>>>) {
+    use mixroom_session::bench::{s16_session, s16_sources, S16_RATE};
+    use mixroom_session::{Alternate, Role};
+    let mut session = s16_session(seconds);
+    let sources = s16_sources(seconds);
+    for (t, (track, audio)) in session.tracks.iter_mut().zip(&sources).enumerate() {
+        if let Source::Audio { id, .. } = &mut track.source {
+            *id = mixroom_import::content_id(audio, S16_RATE);
+        }
+        track.role = Some(match t {
+            0 => Role::LeadVocal,
+            1 => Role::BackingVocals,
+            2..=5 => Role::Drums,
+            6 => Role::Bass,
+            _ => Role::Instruments,
+        });
+    }
+    session.alternates = Alternate::presets().into_iter().take(4).collect();
+    (session, sources)
 }
 
 /// The mix a session renders with `media`: left and right.
@@ -360,24 +404,18 @@ fn chosen_stems(session: &Session, names: &str, with_returns: bool) -> Result<Ve
         .collect()
 }
 
-/// Whether `stems` add up to the mix, rendered with the master's processing bypassed: the
-/// largest difference between their sum and the mix, in dB below full scale.
-fn sum_check(session: &Session, media: &Media, stems: &[mixroom_session::Stem]) -> Result<String, String> {
+/// Whether `stems` add up, over `span`, to the mix of their tracks together (the mix, when they
+/// cover every track), all rendered with the master's processing bypassed (where the mix stops
+/// being a sum).
+fn sum_check(session: &Session, media: &Media, stems: &[mixroom_session::Stem], span: (u64, u64)) -> Result<mixroom_delivery::batch::SumCheck, String> {
     let plain = session.without_master_processing();
-    let mix = render(&plain, media)?;
-    let mut sum = vec![vec![0.0f64; mix[0].len()]; 2];
+    let mut check = mixroom_delivery::batch::SumCheck::default();
+    let together = plain.stem_mix(&mixroom_session::Stem::together(stems)).map_err(|e| e.to_string())?;
+    check.mix(render_span(&together, media, span)?);
     for stem in stems {
-        let part = render(&plain.stem_mix(stem).map_err(|e| e.to_string())?, media)?;
-        for c in 0..2 {
-            sum[c].iter_mut().zip(&part[c]).for_each(|(a, b)| *a += *b as f64);
-        }
+        check.stem(&render_span(&plain.stem_mix(stem).map_err(|e| e.to_string())?, media, span)?);
     }
-    let residual = (0..2).flat_map(|c| sum[c].iter().zip(&mix[c]).map(|(a, b)| (a - *b as f64).abs())).fold(0.0f64, f64::max);
-    Ok(if residual == 0.0 {
-        "sum check: the stems add up to the mix exactly (master processing bypassed)".to_owned()
-    } else {
-        format!("sum check: the stems add up to the mix within {:.1} dBFS (master processing bypassed; compressors on buses make stems differ from the mix)", 20.0 * residual.log10())
-    })
+    Ok(check)
 }
 
 /// The hand-off check of an audio file, or of the mix a session or project renders (whose

@@ -41,6 +41,59 @@ pub const TRIM_DBFS: f64 = -90.0;
 /// The rates a delivery converts to (besides the session's own).
 pub const RATES: [u32; 4] = [44_100, 48_000, 88_200, 96_000];
 
+/// Whether stems add back up to their mix — their tracks rendered together, which is the mix when
+/// they cover every track: that and every stem rendered with the master's processing bypassed
+/// (where the mix stops being a sum), the stems summed in f64 as they arrive.
+#[derive(Clone, Debug, Default)]
+pub struct SumCheck {
+    mix: Vec<Vec<f32>>,
+    sum: Vec<Vec<f64>>,
+    stems: usize,
+}
+
+impl SumCheck {
+    pub fn mix(&mut self, channels: Vec<Vec<f32>>) {
+        self.mix = channels;
+    }
+
+    pub fn stem(&mut self, channels: &[Vec<f32>]) {
+        self.sum.resize_with(channels.len().max(self.sum.len()), Vec::new);
+        for (sum, c) in self.sum.iter_mut().zip(channels) {
+            if sum.len() < c.len() {
+                sum.resize(c.len(), 0.0);
+            }
+            sum.iter_mut().zip(c).for_each(|(a, b)| *a += *b as f64);
+        }
+        self.stems += 1;
+    }
+
+    /// The largest difference between the stems' sum and the mix, linear (0: exact); none before
+    /// the mix and a stem have arrived.
+    pub fn residual(&self) -> Option<f64> {
+        if self.mix.is_empty() || self.stems == 0 {
+            return None;
+        }
+        let mut worst = 0.0f64;
+        for (c, mix) in self.mix.iter().enumerate() {
+            let sum = self.sum.get(c).map_or(&[][..], Vec::as_slice);
+            for i in 0..mix.len().max(sum.len()) {
+                let (m, s) = (mix.get(i).copied().unwrap_or(0.0) as f64, sum.get(i).copied().unwrap_or(0.0));
+                worst = worst.max((s - m).abs());
+            }
+        }
+        Some(worst)
+    }
+
+    /// What the check found, in words (for the report and the CLI).
+    pub fn verdict(&self) -> Option<String> {
+        self.residual().map(|r| if r == 0.0 {
+            "the stems add up to their mix exactly (master processing bypassed)".to_owned()
+        } else {
+            format!("the stems add up to their mix within {:.1} dBFS (master processing bypassed; what processes tracks together, such as a bus compressor, makes a stem differ from its share)", 20.0 * r.log10())
+        })
+    }
+}
+
 /// One song's versions, delivered alike.
 pub struct Batch {
     song: String,
@@ -52,6 +105,8 @@ pub struct Batch {
     reports: Vec<Report>,
     /// With trimming, the frames kept: found in the first version, kept for all.
     kept: Option<(usize, usize)>,
+    /// The stems' sum check, when made.
+    sum_check: Option<SumCheck>,
 }
 
 impl Batch {
@@ -63,7 +118,7 @@ impl Batch {
         if !(8_000..=384_000).contains(&order.rate) {
             return Err(DeliveryError::Unsupported(format!("{} Hz is not a rate a file is delivered at", order.rate)));
         }
-        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new(), kept: None })
+        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new(), kept: None, sum_check: None })
     }
 
     pub fn format(&self) -> Format {
@@ -130,9 +185,15 @@ impl Batch {
         self.reports.iter().filter(|r| r.failed()).count()
     }
 
+    /// Adds the stems' sum check to the delivery report.
+    pub fn set_sum_check(&mut self, check: SumCheck) {
+        self.sum_check = Some(check);
+    }
+
     /// The delivery report: Markdown and JSON.
     pub fn report(&self) -> (String, String) {
-        bundle::report(&self.song, &self.reports)
+        let sum = self.sum_check.as_ref().and_then(|c| c.residual().map(|r| (r, c.verdict().unwrap_or_default())));
+        bundle::report(&self.song, &self.reports, sum)
     }
 
     /// The whole delivery as one zip: the files and the report.
@@ -201,6 +262,26 @@ mod tests {
         // Untrimmed, the files keep the render's length.
         let mut plain = Batch::new("Song", order("wav", 32)).unwrap();
         assert_eq!(plain.add("Mix", &[mix.clone(), mix]).unwrap().seconds, 1.0);
+    }
+
+    #[test]
+    fn the_sum_check_measures_how_far_the_stems_are_from_the_mix() {
+        let mut check = SumCheck::default();
+        assert_eq!(check.residual(), None);
+        check.mix(vec![vec![0.5, 0.25, -0.5], vec![0.0, 0.0, 0.0]]);
+        check.stem(&[vec![0.25, 0.25, -0.25], vec![0.0, 0.0, 0.0]]);
+        assert_eq!(check.residual(), Some(0.25), "one stem of two: half missing");
+        check.stem(&[vec![0.25, 0.0, -0.25], vec![0.0, 0.0, 0.0]]);
+        assert_eq!(check.residual(), Some(0.0));
+        assert!(check.verdict().unwrap().contains("exactly"));
+        check.stem(&[vec![0.001, 0.0, 0.0], vec![0.0, 0.0, 0.0]]);
+        assert!(check.verdict().unwrap().contains("within -60.0 dBFS"), "{:?}", check.verdict());
+        let mut batch = Batch::new("Song", order("wav", 32)).unwrap();
+        batch.add("Mix", &[vec![0.1; 480], vec![0.1; 480]]).unwrap();
+        batch.set_sum_check(check);
+        let (md, json) = batch.report();
+        assert!(md.contains("Sum check: the stems add up to their mix within -60.0 dBFS"), "{md}");
+        assert!(json.contains("\"sum_check\""), "{json}");
     }
 
     #[test]

@@ -10,16 +10,21 @@ use crate::DeliveryError;
 pub const REPORT_MD: &str = "Delivery report.md";
 pub const REPORT_JSON: &str = "delivery-report.json";
 
-/// The delivery report: each file's hand-off check, as Markdown and as JSON.
-pub fn report(song: &str, reports: &[Report]) -> (String, String) {
+/// The delivery report: each file's hand-off check, and the stems' sum check (the largest
+/// difference, linear, and its verdict) when made — as Markdown and as JSON.
+pub fn report(song: &str, reports: &[Report], sum_check: Option<(f64, String)>) -> (String, String) {
     let failed = reports.iter().filter(|r| r.failed()).count();
     let mut md = format!("# Delivery: {song}\n\n{} file{}", reports.len(), if reports.len() == 1 { "" } else { "s" });
     md.push_str(&if failed == 0 { ", every one passing the hand-off check.\n\n".to_owned() } else { format!(", {failed} failing the hand-off check.\n\n") });
+    if let Some((_, verdict)) = &sum_check {
+        md.push_str(&format!("Sum check: {verdict}.\n\n"));
+    }
     for r in reports {
         md.push_str(&r.to_markdown());
         md.push('\n');
     }
-    let json = serde_json::to_string_pretty(&serde_json::json!({ "song": song, "failed": failed, "files": reports })).expect("a report is plain data");
+    let sum = sum_check.map(|(residual, verdict)| serde_json::json!({ "residual_dbfs": (residual > 0.0).then(|| 20.0 * residual.log10()), "verdict": verdict }));
+    let json = serde_json::to_string_pretty(&serde_json::json!({ "song": song, "failed": failed, "files": reports, "sum_check": sum })).expect("a report is plain data");
     (md, json)
 }
 

@@ -4,7 +4,7 @@
 //! same [`Batch`] as the CLI's: a version rendered alike is delivered byte for byte alike.
 
 use js_sys::{Array, Float32Array, Uint8Array};
-use mixroom_delivery::batch::{Batch, Order};
+use mixroom_delivery::batch::{Batch, Order, SumCheck};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 pub struct DeliveryJob {
     batch: Batch,
     session_rate: u32,
+    sum_check: Option<SumCheck>,
 }
 
 #[wasm_bindgen]
@@ -24,21 +25,39 @@ impl DeliveryJob {
         console_error_panic_hook::set_once();
         let order: Order = serde_json::from_str(order_json).map_err(|e| JsError::new(&format!("the delivery's settings do not read ({e})")))?;
         let batch = Batch::new(song, order).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(DeliveryJob { batch, session_rate })
+        Ok(DeliveryJob { batch, session_rate, sum_check: None })
     }
 
     /// Delivers `version` from its render (`channels`: Float32Arrays at the session rate); returns
     /// its hand-off check as JSON.
     pub fn add(&mut self, version: &str, channels: &Array) -> Result<String, JsError> {
-        let channels: Vec<Vec<f32>> = channels.iter().map(|c| c.unchecked_into::<Float32Array>().to_vec()).collect();
+        let channels = floats(channels);
         let rate = self.batch.rate();
         let channels = mixroom_import::resample(channels, self.session_rate, rate);
         let report = self.batch.add(version, &channels).map_err(|e| JsError::new(&e.to_string()))?;
         serde_json::to_string(report).map_err(|e| JsError::new(&e.to_string()))
     }
 
+    /// The sum check's mix (rendered with the master's processing bypassed, at the session rate).
+    pub fn sum_mix(&mut self, channels: &Array) {
+        self.sum_check.get_or_insert_with(SumCheck::default).mix(floats(channels));
+    }
+
+    /// One stem for the sum check (rendered as its mix is).
+    pub fn sum_stem(&mut self, channels: &Array) {
+        self.sum_check.get_or_insert_with(SumCheck::default).stem(&floats(channels));
+    }
+
+    /// The sum check's verdict, once made.
+    pub fn sum_verdict(&self) -> Option<String> {
+        self.sum_check.as_ref().and_then(SumCheck::verdict)
+    }
+
     /// The delivery: the one file when the batch holds one, else a zip of the files and the report.
-    pub fn finish(&self) -> Result<Uint8Array, JsError> {
+    pub fn finish(&mut self) -> Result<Uint8Array, JsError> {
+        if let Some(check) = self.sum_check.take() {
+            self.batch.set_sum_check(check);
+        }
         let bytes = match self.batch.files() {
             [(_, only)] => only.clone(),
             _ => self.batch.zip().map_err(|e| JsError::new(&e.to_string()))?,
@@ -53,4 +72,8 @@ impl DeliveryJob {
             _ => self.batch.zip_name(),
         }
     }
+}
+
+fn floats(channels: &Array) -> Vec<Vec<f32>> {
+    channels.iter().map(|c| c.unchecked_into::<Float32Array>().to_vec()).collect()
 }

@@ -26,6 +26,20 @@ pub struct Stem {
     pub with_returns: bool,
 }
 
+impl Stem {
+    /// `stems` as one stem: what their sum is checked against (the mix itself when they cover
+    /// every track), so that a delivery of a few stems checks that those add up.
+    pub fn together(stems: &[Stem]) -> Stem {
+        let mut strips: Vec<StripRef> = Vec::new();
+        for r in stems.iter().flat_map(|s| &s.strips) {
+            if !strips.contains(r) {
+                strips.push(*r);
+            }
+        }
+        Stem { name: "Stems together".into(), strips, with_returns: stems.iter().all(|s| s.with_returns) }
+    }
+}
+
 impl Session {
     /// Whether track `t` is heard in `stem`: chosen itself, or routed (through any buses) into a
     /// chosen bus.
@@ -123,6 +137,19 @@ pub(crate) fn silence(strip: &mut crate::Strip, sends: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stems_together_are_the_mix_when_they_cover_every_track() {
+        let s = Session::demo();
+        let all = Stem::together(&s.track_stems());
+        assert_eq!(all.strips.len(), s.tracks.len());
+        assert_eq!(s.stem_mix(&all).unwrap(), s, "nothing silenced: the mix itself");
+        // Two stems, one twice and a bus: each strip once; dry if any stem is dry.
+        let kick = Stem { name: "Kick".into(), strips: vec![StripRef::Track(0)], with_returns: true };
+        let drums = Stem { name: "Drums".into(), strips: vec![StripRef::Bus(0), StripRef::Track(0)], with_returns: false };
+        let both = Stem::together(&[kick, drums]);
+        assert_eq!((both.strips, both.with_returns), (vec![StripRef::Track(0), StripRef::Bus(0)], false));
+    }
 
     /// The demo made linear after its tracks: no dynamics or saturation anywhere, the master's
     /// processing bypassed.
