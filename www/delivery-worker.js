@@ -1,42 +1,53 @@
-// The delivery worker (crate `mixroom-import-worker`, module `delivery`): encodes and checks a
-// delivery batch off the main thread (crate `mixroom-app`, module `delivery`). One batch per worker.
+// The delivery worker (crate `mixroom-import-worker`, module `delivery`): renders, encodes and
+// checks a delivery batch off the main thread (crate `mixroom-app`, module `delivery`), with the
+// engine the CLI runs. One batch per worker; messages are handled in order.
 //
 // Protocol:
-//   main → worker  {start: {song, order, session_rate}}       begin a batch (order: JSON)
-//                  {add: {version, channels: [Float32Array…]}}  deliver one rendered version
-//                  {sum: {part: 'mix'|'stem', channels}}       the stems' sum check (master bypassed)
-//                  {finish: true}                              the file or zip
+//   main → worker  {start: {session, order, files}}                       the mix (JSON), the order (JSON), how many files
+//                  {audio: {track, channels: [Float32Array…]}}             a track's audio, at the session rate
+//                  {render: {part, name, session, start, end}}            render a version ('version') or a sum-check
+//                                                                         part ('sum-mix', 'sum-stem') over [start, end)
+//                  {finish: true}                                         the file or zip
 //   worker → main  {type: 'started'}
-//                  {type: 'added', report}                     the version's hand-off check (JSON)
-//                  {type: 'summed', verdict}                   a part of the sum check taken in
-//                  {type: 'done', bytes: Uint8Array, name}     the delivery
-//                  {type: 'error', message}                    what is wrong
+//                  {type: 'progress', share}                              the render under way, 0…1
+//                  {type: 'rendered', answer}                             a version's check (JSON), or the sum check's verdict
+//                  {type: 'done', bytes: Uint8Array, name}                the delivery
+//                  {type: 'error', message}                               what is wrong (nothing more is done)
 // Cancelling terminates the worker.
 import init, { DeliveryJob } from './mixroom-import-worker.js';
 
 const ready = init();
 let job = null;
+let failed = false;
 
 self.onmessage = async (event) => {
+  if (failed) return;
   try {
     await ready;
     const m = event.data;
     if (m.start) {
-      job = new DeliveryJob(m.start.song, m.start.order, m.start.session_rate);
+      job = new DeliveryJob(m.start.session, m.start.order, m.start.files);
       self.postMessage({ type: 'started' });
-    } else if (m.add) {
-      const report = job.add(m.add.version, m.add.channels);
-      self.postMessage({ type: 'added', report });
-    } else if (m.sum) {
-      if (m.sum.part === 'mix') job.sum_mix(m.sum.channels); else job.sum_stem(m.sum.channels);
-      self.postMessage({ type: 'summed', verdict: job.sum_verdict() });
+    } else if (m.audio) {
+      job.audio(m.audio.track, m.audio.channels);
+    } else if (m.render) {
+      const { part, name, session, start, end } = m.render;
+      let last = 0;
+      const progress = (share) => {
+        const now = Date.now();
+        if (now - last > 100) { last = now; self.postMessage({ type: 'progress', share }); }
+      };
+      const answer = job.render(part, name, session, start, end, progress);
+      self.postMessage({ type: 'rendered', answer });
     } else if (m.finish) {
+      const name = job.file_name();
       const bytes = job.finish();
-      self.postMessage({ type: 'done', bytes, name: job.file_name() }, [bytes.buffer]);
+      self.postMessage({ type: 'done', bytes, name }, [bytes.buffer]);
     }
   } catch (err) {
+    failed = true;
     const message = err instanceof WebAssembly.RuntimeError
-      ? "Mixroom's delivery encoder stopped (a fault in Mixroom, not in your session: nothing else is affected)"
+      ? "Mixroom's delivery stopped (a fault in Mixroom, not in your session: nothing else is affected)"
       : String(err && err.message || err);
     self.postMessage({ type: 'error', message });
   }

@@ -499,72 +499,24 @@ pub async fn render_offline(
     sample_rate: u32,
     session_json: &str,
     tracks: &[TrackAudio],
-    span: (u64, u64),
-    latency: usize,
-) -> Result<[Vec<f32>; 2], String> {
-    let never = || false;
-    let rendered = render_offline_arrays(module, sample_rate, session_json, tracks, span, latency, &|_| {}, &never).await?;
-    let [left, right] = rendered.ok_or("The export was stopped")?;
-    Ok([left.to_vec(), right.to_vec()])
-}
-
-/// [`render_offline`], the samples left in the browser's arrays (views of the span, not copied
-/// into WebAssembly memory); `progress` hears the share rendered now and then (the context's
-/// clock against the length), and `cancelled` is asked as often: once it says yes, the render is
-/// suspended where it is and `Ok(None)` returned.
-#[allow(clippy::too_many_arguments)]
-pub async fn render_offline_arrays(
-    module: &EngineModule,
-    sample_rate: u32,
-    session_json: &str,
-    tracks: &[TrackAudio],
     (start, end): (u64, u64),
     latency: usize,
-    progress: &dyn Fn(f32),
-    cancelled: &dyn Fn() -> bool,
-) -> Result<Option<[Float32Array; 2]>, String> {
-    let length = end;
-    let frames = u32::try_from(length + latency as u64).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
+) -> Result<[Vec<f32>; 2], String> {
+    let frames = u32::try_from(end + latency as u64).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
     let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
     options.set_number_of_channels(2);
     let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
     let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, &[], true, Some(length)).await?;
+    node.load(session_json, tracks, &[], true, Some(end)).await?;
     node.node
         .connect_with_audio_node(&context.destination())
         .map_err(|e| js_error("Could not connect the engine for the export", e))?;
-    let seconds = frames as f64 / sample_rate as f64;
-    let mut rendering = JsFuture::from(context.start_rendering().map_err(|e| js_error("The export could not start", e))?);
-    // The render runs on the browser's audio thread; this side only looks at its clock.
-    let result = loop {
-        match select(rendering, TimeoutFuture::new(100)).await {
-            Either::Left((result, _)) => break result,
-            Either::Right((_, pending)) => {
-                if cancelled() {
-                    // Suspended a moment ahead (an offline context cannot be stopped), then let go.
-                    if let Ok(suspend) = Reflect::get(&context, &"suspend".into()).map(|f| f.unchecked_into::<js_sys::Function>()) {
-                        if let Ok(promise) = suspend.call1(&context, &(context.current_time() + 0.1).into()) {
-                            // (Refused when the render has already ended: nothing to stop then.)
-                            wasm_bindgen_futures::spawn_local(async move {
-                                let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
-                            });
-                        }
-                    }
-                    return Ok(None);
-                }
-                progress((context.current_time() / seconds).clamp(0.0, 1.0) as f32);
-                rendering = pending;
-            }
-        }
+    let rendered = context.start_rendering().map_err(|e| js_error("The export could not start", e))?;
+    let buffer: web_sys::AudioBuffer = JsFuture::from(rendered).await.map_err(|e| js_error("The export failed", e))?.unchecked_into();
+    let from = (latency as u64 + start) as usize;
+    let channel = |c| -> Result<Vec<f32>, String> {
+        let data = buffer.get_channel_data(c).map_err(|e| js_error("The export produced no audio", e))?;
+        Ok(data.get(from..).unwrap_or(&[]).to_vec())
     };
-    let buffer: web_sys::AudioBuffer = result.map_err(|e| js_error("The export failed", e))?.unchecked_into();
-    // The buffer's own arrays (web-sys's getChannelData copies into WebAssembly memory).
-    let get = Reflect::get(&buffer, &"getChannelData".into()).map_err(|e| js_error("The export produced no audio", e))?.unchecked_into::<js_sys::Function>();
-    let channel = |c: u32| -> Result<Float32Array, String> {
-        let all: Float32Array = get.call1(&buffer, &c.into()).map_err(|e| js_error("The export produced no audio", e))?.unchecked_into();
-        let n = all.length();
-        let from = u32::try_from(latency as u64 + start).unwrap_or(u32::MAX).min(n);
-        Ok(all.subarray(from, n))
-    };
-    Ok(Some([channel(0)?, channel(1)?]))
+    Ok([channel(0)?, channel(1)?])
 }

@@ -1,11 +1,12 @@
 //! Delivery: the mix, its stems and its alternate versions rendered and delivered in one batch —
-//! WAV or FLAC at the depth and rate asked for, dithered, tagged — each checked as a mastering
-//! engineer would before anything is saved, then saved as one file or one zip with the delivery
-//! report. The versions are [`Session::delivery_versions`], the CLI's list; each renders offline
-//! (the engine in an OfflineAudioContext, on the browser's audio thread) and is encoded and checked
-//! in a Web Worker (`www/delivery-worker.js`, crate `mixroom-import-worker`, the CLI's
-//! `mixroom_delivery::batch::Batch`), so the page answers while a batch is made. Cancel stops the
-//! render where it is and terminates the worker: nothing is offered.
+//! WAV or FLAC at the depth and rate asked for, dithered, tagged, over the whole song, the loop
+//! region or between two markers — each checked as a mastering engineer would before anything is
+//! saved, then saved as one file or one zip with the delivery report. The versions are
+//! [`Session::delivery_versions`], the CLI's list. The whole batch runs in a Web Worker
+//! (`www/delivery-worker.js`, crate `mixroom-import-worker`): the engine renders each version over
+//! one copy of the tracks' audio, and the CLI's `mixroom_delivery::batch::Batch` encodes and checks
+//! it, so the page answers while a batch is made and the files are the CLI's byte for byte. Cancel
+//! terminates the worker: nothing is offered.
 //!
 //! The panel also holds what a delivery reads from the session: the tracks' roles and the
 //! alternate versions (both in the session, undoable).
@@ -16,13 +17,11 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_delivery::batch::{Order, RATES};
-use mixroom_engine::Plan;
 use mixroom_session::alternates::OFFSET_DB;
 use mixroom_session::{Alternate, Role, Session, Span, Stem, StripRef};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::audio::render_offline_arrays;
 use crate::desk::{desk, Desk, Status};
 use crate::files;
 
@@ -54,16 +53,6 @@ pub struct Made {
     pub sum_verdict: Option<String>,
 }
 
-/// What a render of the batch is for.
-#[derive(Clone, Copy, PartialEq)]
-enum Part {
-    /// A version delivered.
-    Version,
-    /// The sum check's mix and stems (master processing bypassed).
-    SumMix,
-    SumStem,
-}
-
 /// The delivery feature's state: what the engineer asked for (kept while the page is open), the
 /// batch under way, and the one made.
 #[derive(Clone, Copy)]
@@ -75,7 +64,7 @@ pub struct Delivery {
     pub title: RwSignal<String>,
     pub artist: RwSignal<String>,
     pub date: RwSignal<String>,
-    /// The tracks and buses delivered as stems, by id.
+    /// The tracks, buses and returns delivered as stems, by id.
     pub stems: RwSignal<Vec<String>>,
     /// Stems keep their share of the effect returns.
     pub stems_wet: RwSignal<bool>,
@@ -107,8 +96,8 @@ struct Worker {
 
 enum Reply {
     Started,
-    Added(String),
-    Summed(Option<String>),
+    Progress(f32),
+    Rendered(Option<String>),
     Done(Uint8Array, String),
     Failed(String),
     Cancelled,
@@ -178,7 +167,8 @@ impl Delivery {
         let chosen = self.stems.get_untracked();
         let tracks = session.tracks.iter().enumerate().map(|(i, t)| (StripRef::Track(i), &t.id, &t.name));
         let buses = session.buses.iter().enumerate().map(|(i, b)| (StripRef::Bus(i), &b.id, &b.name));
-        tracks.chain(buses).filter(|(_, id, _)| chosen.contains(id)).map(|(r, _, name)| Stem { name: name.clone(), strips: vec![r], with_returns: wet }).collect()
+        let returns = session.returns.iter().enumerate().map(|(i, b)| (StripRef::Return(i), &b.id, &b.name));
+        tracks.chain(buses).chain(returns).filter(|(_, id, _)| chosen.contains(id)).map(|(r, _, name)| Stem { name: name.clone(), strips: vec![r], with_returns: wet }).collect()
     }
 
     /// Stops the batch under way: the render is suspended, the worker terminated, nothing offered.
@@ -231,7 +221,7 @@ impl Delivery {
 
     /// The batch (an error, too, when cancelled).
     async fn run(self, desk: Desk) -> Result<(), String> {
-        let (module, tracks) = desk.render_inputs().await.ok_or("the engine is not ready")?;
+        let (_, tracks) = desk.render_inputs().await.ok_or("the engine is not ready")?;
         // The session as it is now (later moves do not reach the batch), the song whether Loop is
         // on or not.
         let session = desk.session.get_untracked().for_render();
@@ -241,84 +231,75 @@ impl Delivery {
         };
         let stems = self.chosen_stems(&session);
         let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
-        let span = session.span_frames(&self.span()).map_err(|e| e.to_string())?;
+        let files = versions.len();
+        let (start, end) = session.span_frames(&self.span()).map_err(|e| e.to_string())?;
         // Every render in turn: the versions delivered, then (with stems, when asked) the sum
         // check's — the stems' tracks together (the mix, when they are every track) and each
         // stem, with the master's processing bypassed.
-        let mut renders: Vec<(Part, String, Session)> = versions.into_iter().map(|(name, mix)| (Part::Version, name, mix)).collect();
+        let mut renders: Vec<(&str, String, Session)> = versions.into_iter().map(|(name, mix)| ("version", name, mix)).collect();
         if !stems.is_empty() && self.sum_check.get_untracked() {
             let plain = session.without_master_processing();
-            renders.push((Part::SumMix, "the stems together".into(), plain.stem_mix(&Stem::together(&stems)).map_err(|e| e.to_string())?));
+            renders.push(("sum-mix", "the stems together".into(), plain.stem_mix(&Stem::together(&stems)).map_err(|e| e.to_string())?));
             for stem in &stems {
-                renders.push((Part::SumStem, stem.name.clone(), plain.stem_mix(stem).map_err(|e| e.to_string())?));
+                renders.push(("sum-stem", stem.name.clone(), plain.stem_mix(stem).map_err(|e| e.to_string())?));
             }
         }
-        let order = serde_json::to_string(&self.order(&session)).map_err(|e| e.to_string())?;
         let mut replies = self.start_worker()?;
-        let start = Object::new();
-        set(&start, "song", &session.name.as_str().into());
-        set(&start, "order", &order.into());
-        set(&start, "session_rate", &session.sample_rate.into());
-        self.post("start", &start)?;
-        expect(replies.next().await, |r| matches!(r, Reply::Started))?;
-        let mut reports = Vec::new();
-        let mut sum_verdict = None;
-        let mut taken = |reply: Option<Reply>| match reply {
-            Some(Reply::Added(report)) => {
-                reports.push(serde_json::from_str(&report).unwrap_or(serde_json::Value::Null));
-                Ok(())
-            }
-            Some(Reply::Summed(verdict)) => {
-                sum_verdict = verdict;
-                Ok(())
-            }
-            other => expect(other, |_| false),
-        };
-        let n = renders.len();
-        let mut pending = false;
-        for (i, (part, name, mix)) in renders.iter().enumerate() {
-            let what = match part {
-                Part::Version => format!("Rendering “{name}” ({} of {n})…", i + 1),
-                Part::SumMix | Part::SumStem => format!("Sum check: rendering {name} without the master's processing ({} of {n})…", i + 1),
-            };
-            self.job.set(Some(Job { what, progress: i as f32 / n as f32 }));
-            let latency = Plan::compile(&mix.to_mixer().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?.latency();
-            let progress = move |p: f32| self.job.update(|j| if let Some(j) = j { j.progress = (i as f32 + p) / n as f32 });
-            let cancelled = move || self.cancelled.get_value();
-            let rendered = render_offline_arrays(&module, session.sample_rate, &mix.to_json(), &tracks, span, latency, &progress, &cancelled).await?;
-            let [left, right] = rendered.ok_or("it was stopped")?;
-            // One render is taken in by the worker while the next renders; no more queue up.
-            if pending {
-                taken(replies.next().await)?;
-            }
-            let message = Object::new();
-            set(&message, "channels", &Array::of2(&left, &right));
-            match part {
-                Part::Version => {
-                    set(&message, "version", &name.as_str().into());
-                    self.post("add", &message)?;
-                }
-                Part::SumMix | Part::SumStem => {
-                    set(&message, "part", &(if *part == Part::SumMix { "mix" } else { "stem" }).into());
-                    self.post("sum", &message)?;
-                }
-            }
-            pending = true;
+        // All of it is posted at once; the worker takes it in order.
+        let start_message = Object::new();
+        set(&start_message, "session", &session.to_json().into());
+        set(&start_message, "order", &serde_json::to_string(&self.order(&session)).map_err(|e| e.to_string())?.into());
+        set(&start_message, "files", &(files as u32).into());
+        self.post("start", &start_message)?;
+        for (t, channels) in tracks.iter().enumerate() {
+            let audio = Object::new();
+            set(&audio, "track", &(t as u32).into());
+            set(&audio, "channels", &channels.iter().collect::<Array>());
+            self.post("audio", &audio)?;
         }
-        if pending {
-            taken(replies.next().await)?;
+        for (part, name, mix) in &renders {
+            let render = Object::new();
+            set(&render, "part", &(*part).into());
+            set(&render, "name", &name.as_str().into());
+            set(&render, "session", &mix.to_json().into());
+            set(&render, "start", &(start as f64).into());
+            set(&render, "end", &(end as f64).into());
+            self.post("render", &render)?;
         }
-        self.job.set(Some(Job { what: "Checking and packing the delivery…".into(), progress: 1.0 }));
         self.post("finish", &JsValue::TRUE)?;
-        let (bytes, name) = match replies.next().await {
-            Some(Reply::Done(bytes, name)) => (bytes, name),
-            other => return expect(other, |_| false),
+        let n = renders.len();
+        let (mut reports, mut sum_verdict, mut done) = (Vec::new(), None, 0);
+        let say = |done: usize, share: f32| {
+            let what = match renders.get(done) {
+                Some(("version", name, _)) => format!("Rendering “{name}” ({} of {n})…", done + 1),
+                Some((_, name, _)) => format!("Sum check: rendering {name} without the master's processing ({} of {n})…", done + 1),
+                None => "Packing the delivery…".to_owned(),
+            };
+            self.job.set(Some(Job { what, progress: (done as f32 + share) / n as f32 }));
         };
-        self.stop_worker();
-        self.bytes.set_value(Some(bytes));
-        self.made.set(Some(Made { name, reports, sum_verdict }));
-        self.job.set(None);
-        Ok(())
+        say(0, 0.0);
+        loop {
+            match replies.next().await {
+                Some(Reply::Started) => {}
+                Some(Reply::Progress(share)) => say(done, share),
+                Some(Reply::Rendered(answer)) => {
+                    match renders.get(done).map(|r| r.0) {
+                        Some("version") => reports.push(answer.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or(serde_json::Value::Null)),
+                        _ => sum_verdict = answer,
+                    }
+                    done += 1;
+                    say(done, 0.0);
+                }
+                Some(Reply::Done(bytes, name)) => {
+                    self.stop_worker();
+                    self.bytes.set_value(Some(bytes));
+                    self.made.set(Some(Made { name, reports, sum_verdict }));
+                    self.job.set(None);
+                    return Ok(());
+                }
+                other => return expect(other, |_| false),
+            }
+        }
     }
 
     /// Starts the batch's worker; its replies, in order.
@@ -333,8 +314,8 @@ impl Delivery {
             let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
             let reply = match get("type").as_string().as_deref() {
                 Some("started") => Reply::Started,
-                Some("added") => Reply::Added(get("report").as_string().unwrap_or_default()),
-                Some("summed") => Reply::Summed(get("verdict").as_string()),
+                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
+                Some("rendered") => Reply::Rendered(get("answer").as_string()),
                 Some("done") => Reply::Done(get("bytes").unchecked_into(), get("name").as_string().unwrap_or_default()),
                 _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the delivery worker failed".into())),
             };
@@ -547,7 +528,8 @@ pub fn DeliveryPanel() -> impl IntoView {
     let strips = Memo::new(move |_| {
         desk.session.with(|s| {
             let tracks = s.tracks.iter().map(|t| (t.id.clone(), t.name.clone()));
-            tracks.chain(s.buses.iter().map(|b| (b.id.clone(), format!("{} (bus)", b.name)))).collect::<Vec<_>>()
+            let buses = s.buses.iter().map(|b| (b.id.clone(), format!("{} (bus)", b.name)));
+            tracks.chain(buses).chain(s.returns.iter().map(|r| (r.id.clone(), format!("{} (return)", r.name)))).collect::<Vec<_>>()
         })
     });
     let session_rate = move || desk.session.with(|s| s.sample_rate);

@@ -64,8 +64,9 @@ enum Command {
         /// The date, e.g. 2026-11-29.
         #[arg(long, default_value = "")]
         date: String,
-        /// Stems beside the mix (into the output folder): `all` (every track), or names of tracks
-        /// and buses separated by commas; each with its share of the effect returns. The check
+        /// Stems beside the mix (into the output folder): `all` (every track), or names of tracks,
+        /// buses and returns separated by commas; each track and bus with its share of the effect
+        /// returns (unless --dry-stems), each return as it sounds in the mix. The check
         /// that they add up to their mix (master processing bypassed) is reported.
         #[arg(long)]
         stems: Option<String>,
@@ -81,6 +82,9 @@ enum Command {
         /// (the loop region), or `FROM..TO` (between two markers, by name).
         #[arg(long, default_value = "song")]
         range: String,
+        /// Skip the stems' sum check (it renders the stems' mix and every stem again).
+        #[arg(long)]
+        no_sum_check: bool,
         /// Trim the silence at the head and tail (below −90 dBFS, where the mix is silent; every
         /// stem and alternate cut alike).
         #[arg(long)]
@@ -178,7 +182,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems, alternates, range, trim } => {
+        Command::Render { session, output, format, bits, rate, dither, title, artist, date, stems, dry_stems, alternates, range, trim, no_sum_check } => {
             let (session, media) = load(&session)?;
             let is_file = |ext: &str| output.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
             let container = format.unwrap_or_else(|| if is_file("flac") { "flac".into() } else { "wav".into() });
@@ -210,13 +214,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
             let span = session.span_frames(&mixroom_session::Span::parse(&range).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
             let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master(), trim };
-            let mut batch = mixroom_delivery::batch::Batch::new(&session.name, order).map_err(|e| e.to_string())?;
+            let mut batch = if is_file("zip") { mixroom_delivery::batch::Batch::zipped(&session.name, order) } else { mixroom_delivery::batch::Batch::new(&session.name, order) }.map_err(|e| e.to_string())?;
             for (version, mix) in &versions {
                 let channels = render_span(mix, &media, span)?;
                 let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
                 batch.add(version, &channels).map_err(|e| e.to_string())?;
             }
-            if !stems.is_empty() {
+            if !stems.is_empty() && !no_sum_check {
                 let check = sum_check(&session, &media, &stems, span)?;
                 println!("sum check: {}", check.verdict().unwrap_or_default());
                 batch.set_sum_check(check);
@@ -389,7 +393,7 @@ fn chosen_stems(session: &Session, names: &str, with_returns: bool) -> Result<Ve
     if names.trim() == "all" {
         return Ok(session.track_stems().into_iter().map(|s| Stem { with_returns, ..s }).collect());
     }
-    let strips: Vec<StripRef> = session.strip_refs().into_iter().filter(|r| matches!(r, StripRef::Track(_) | StripRef::Bus(_))).collect();
+    let strips: Vec<StripRef> = session.strip_refs().into_iter().filter(|r| !matches!(r, StripRef::Master)).collect();
     names
         .split(',')
         .map(str::trim)
@@ -398,7 +402,7 @@ fn chosen_stems(session: &Session, names: &str, with_returns: bool) -> Result<Ve
             let found = strips.iter().find(|&&r| session.strip_name(r).eq_ignore_ascii_case(name));
             found.map(|&r| Stem { name: session.strip_name(r), strips: vec![r], with_returns }).ok_or_else(|| {
                 let known: Vec<String> = strips.iter().map(|&r| session.strip_name(r)).collect();
-                format!("no track or bus is called “{name}”: {}", known.join(", "))
+                format!("no track, bus or return is called “{name}”: {}", known.join(", "))
             })
         })
         .collect()

@@ -230,7 +230,7 @@ fn stems_go_beside_the_mix_named_for_the_song_with_the_sum_check_reported() {
     }
     let out = mixroom().args(["render", "demo", "--stems", "Tuba", "-o"]).arg(&folder).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("no track or bus is called “Tuba”") && err.contains("Kick"), "{err}");
+    assert!(!out.status.success() && err.contains("no track, bus or return is called “Tuba”") && err.contains("Kick"), "{err}");
 }
 
 #[test]

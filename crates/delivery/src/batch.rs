@@ -101,7 +101,11 @@ pub struct Batch {
     dither: Dither,
     rate: u32,
     order: Order,
+    /// The files' names, in order.
+    names: Vec<String>,
+    /// The files, or the zip they are written into as they are made.
     files: Vec<(String, Vec<u8>)>,
+    zip: Option<bundle::Zip>,
     reports: Vec<Report>,
     /// With trimming, the frames kept: found in the first version, kept for all.
     kept: Option<(usize, usize)>,
@@ -118,7 +122,13 @@ impl Batch {
         if !(8_000..=384_000).contains(&order.rate) {
             return Err(DeliveryError::Unsupported(format!("{} Hz is not a rate a file is delivered at", order.rate)));
         }
-        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, files: Vec::new(), reports: Vec::new(), kept: None, sum_check: None })
+        Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, names: Vec::new(), files: Vec::new(), zip: None, reports: Vec::new(), kept: None, sum_check: None })
+    }
+
+    /// A batch delivered as one zip, each file written into it as it is made (a batch of many
+    /// long files holds each once).
+    pub fn zipped(song: &str, order: Order) -> Result<Batch, DeliveryError> {
+        Ok(Batch { zip: Some(bundle::Zip::new()), ..Batch::new(song, order)? })
     }
 
     pub fn format(&self) -> Format {
@@ -157,7 +167,7 @@ impl Batch {
         let tags = Tags { title: o.title.clone(), artist: o.artist.clone(), date: o.date.clone(), session: format!("{} ({version})", self.song), loudness };
         let mut name = file_name(&self.song, version, self.format);
         for n in 2.. {
-            if !self.files.iter().any(|(f, _)| *f == name) {
+            if !self.names.contains(&name) {
                 break;
             }
             name = file_name(&self.song, &format!("{version} ({n})"), self.format);
@@ -166,14 +176,24 @@ impl Batch {
         let context = check::Context { limiter_on_master: Some(o.limiter_on_master), for_mastering: false };
         let report = check::check_measured(&name, audio, loudness, context, Rules::default());
         let bytes = crate::encode(channels, self.rate, self.format, self.dither, &tags)?;
-        self.files.push((name, bytes));
+        match &mut self.zip {
+            Some(zip) => zip.add(&name, &bytes)?,
+            None => self.files.push((name.clone(), bytes)),
+        }
+        self.names.push(name);
         self.reports.push(report);
         Ok(self.reports.last().expect("just pushed"))
     }
 
-    /// The delivered files, in the order they were added.
+    /// The delivered files, in the order they were added (none for a zipped batch: they are in
+    /// its zip).
     pub fn files(&self) -> &[(String, Vec<u8>)] {
         &self.files
+    }
+
+    /// The delivered files' names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     pub fn reports(&self) -> &[Report] {
@@ -197,14 +217,12 @@ impl Batch {
     }
 
     /// The whole delivery as one zip: the files and the report.
-    pub fn zip(&self) -> Result<Vec<u8>, DeliveryError> {
+    pub fn zip(self) -> Result<Vec<u8>, DeliveryError> {
         let (md, json) = self.report();
-        bundle::zip(&self.files, &md, &json)
-    }
-
-    /// The files alone, given up (for writing them one by one).
-    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
-        self.files
+        match self.zip {
+            Some(zip) => zip.finish(&md, &json),
+            None => bundle::zip(&self.files, &md, &json),
+        }
     }
 }
 
@@ -219,21 +237,30 @@ mod tests {
     #[test]
     fn a_batch_names_checks_and_zips_its_versions() {
         let tone: Vec<f32> = (0..48_000).map(|i| 0.25 * (i as f32 * 0.05).sin()).collect();
-        let mut batch = Batch::new("Song", order("flac", 24)).unwrap();
-        assert!(!batch.add("Mix", &[tone.clone(), tone.clone()]).unwrap().failed());
-        batch.add("Gtr", &[tone.clone(), tone.clone()]).unwrap();
-        // Clipped: a failure, reported, and still delivered (the engineer decides).
         let clipped: Vec<f32> = tone.iter().map(|x| (x * 8.0).clamp(-1.0, 1.0)).collect();
-        assert!(batch.add("Gtr", &[clipped.clone(), clipped]).unwrap().failed());
-        let names: Vec<&str> = batch.files().iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Song - Mix.flac", "Song - Gtr.flac", "Song - Gtr (2).flac"]);
+        let fill = |batch: &mut Batch| {
+            assert!(!batch.add("Mix", &[tone.clone(), tone.clone()]).unwrap().failed());
+            batch.add("Gtr", &[tone.clone(), tone.clone()]).unwrap();
+            // Clipped: a failure, reported, and still delivered (the engineer decides).
+            assert!(batch.add("Gtr", &[clipped.clone(), clipped.clone()]).unwrap().failed());
+        };
+        let mut batch = Batch::new("Song", order("flac", 24)).unwrap();
+        fill(&mut batch);
+        assert_eq!(batch.names(), ["Song - Mix.flac", "Song - Gtr.flac", "Song - Gtr (2).flac"]);
+        assert_eq!(batch.files().len(), 3);
         assert_eq!(batch.failed(), 1);
-        let zip = batch.zip().unwrap();
-        assert_eq!(&zip[..4], b"PK\x03\x04");
         assert_eq!(batch.zip_name(), "Song - Delivery.zip");
         let (md, json) = batch.report();
         assert!(md.contains("1 failing"), "{md}");
         assert!(json.contains("\"failed\": 1"), "{json}");
+        let zip = batch.zip().unwrap();
+        assert_eq!(&zip[..4], b"PK\x03\x04");
+        // Zipped as the files are made: the same zip, no file held beside it.
+        let mut zipped = Batch::zipped("Song", order("flac", 24)).unwrap();
+        fill(&mut zipped);
+        assert!(zipped.files().is_empty());
+        assert_eq!(zipped.names().len(), 3);
+        assert!(zipped.zip().unwrap() == zip, "the same bytes either way");
     }
 
     #[test]

@@ -31,18 +31,52 @@ pub fn report(song: &str, reports: &[Report], sum_check: Option<(f64, String)>) 
 /// One zip of `files` (name, bytes: stored as they are — FLAC and WAV do not deflate) and the
 /// report (deflated).
 pub fn zip(files: &[(String, Vec<u8>)], report_md: &str, report_json: &str) -> Result<Vec<u8>, DeliveryError> {
-    let failed = |e: zip::result::ZipError| DeliveryError::Encoder(format!("the zip could not be written ({e})"));
-    let io = |e: std::io::Error| DeliveryError::Encoder(format!("the zip could not be written ({e})"));
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
-    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = Zip::new();
     for (name, bytes) in files {
-        zip.start_file(name.as_str(), stored).map_err(failed)?;
-        zip.write_all(bytes).map_err(io)?;
+        zip.add(name, bytes)?;
     }
-    for (name, text) in [(REPORT_MD, report_md), (REPORT_JSON, report_json)] {
-        zip.start_file(name, deflated).map_err(failed)?;
-        zip.write_all(text.as_bytes()).map_err(io)?;
+    zip.finish(report_md, report_json)
+}
+
+/// A delivery's zip written as its files are made, so that a batch holds each file once: in the
+/// zip.
+pub struct Zip {
+    writer: zip::ZipWriter<Cursor<Vec<u8>>>,
+}
+
+fn failed(e: zip::result::ZipError) -> DeliveryError {
+    DeliveryError::Encoder(format!("the zip could not be written ({e})"))
+}
+
+fn io(e: std::io::Error) -> DeliveryError {
+    DeliveryError::Encoder(format!("the zip could not be written ({e})"))
+}
+
+impl Zip {
+    pub fn new() -> Zip {
+        Zip { writer: zip::ZipWriter::new(Cursor::new(Vec::new())) }
     }
-    Ok(zip.finish().map_err(failed)?.into_inner())
+
+    /// A file, stored as it is (FLAC and WAV do not deflate).
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), DeliveryError> {
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+        self.writer.start_file(name, stored).map_err(failed)?;
+        self.writer.write_all(bytes).map_err(io)
+    }
+
+    /// The zip, with the report (deflated) after the files.
+    pub fn finish(mut self, report_md: &str, report_json: &str) -> Result<Vec<u8>, DeliveryError> {
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in [(REPORT_MD, report_md), (REPORT_JSON, report_json)] {
+            self.writer.start_file(name, deflated).map_err(failed)?;
+            self.writer.write_all(text.as_bytes()).map_err(io)?;
+        }
+        Ok(self.writer.finish().map_err(failed)?.into_inner())
+    }
+}
+
+impl Default for Zip {
+    fn default() -> Self {
+        Zip::new()
+    }
 }

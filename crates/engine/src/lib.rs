@@ -461,19 +461,37 @@ impl Engine {
     /// bounce lines up with the timeline.
     pub fn render_all(&mut self) -> [Vec<f32>; 2] {
         let length = self.transport.length as usize;
+        self.render_frames(length, |_| true).unwrap_or_default()
+    }
+
+    /// Control side: [`Engine::render_all`] for the first `frames` frames (silence past the end of
+    /// the session). `progress` hears the share rendered every 64 blocks; answering `false` stops
+    /// the render (`None`).
+    pub fn render_frames(&mut self, frames: usize, mut progress: impl FnMut(f32) -> bool) -> Option<[Vec<f32>; 2]> {
         let skip = self.plan.latency();
-        let mut left = Vec::with_capacity(length);
-        let mut right = Vec::with_capacity(length);
+        let mut left = Vec::with_capacity(frames);
+        let mut right = Vec::with_capacity(frames);
         self.seek(0);
         self.play();
         let mut rendered = 0usize;
-        while left.len() < length {
-            let n = self.process((length + skip - rendered).min(MAX_BLOCK));
+        let mut blocks = 0u32;
+        while left.len() < frames {
+            let n = self.process((frames + skip - rendered).min(MAX_BLOCK));
+            if n == 0 {
+                // The transport stopped: what is left is silence.
+                left.resize(frames, 0.0);
+                right.resize(frames, 0.0);
+                break;
+            }
             let from = skip.saturating_sub(rendered).min(n);
             left.extend_from_slice(&self.out[0][from..n]);
             right.extend_from_slice(&self.out[1][from..n]);
             rendered += n;
+            blocks += 1;
+            if blocks % 64 == 0 && !progress(left.len() as f32 / frames.max(1) as f32) {
+                return None;
+            }
         }
-        [left, right]
+        Some([left, right])
     }
 }

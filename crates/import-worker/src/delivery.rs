@@ -1,79 +1,109 @@
-//! Delivery in the worker: each rendered version of a batch (the mix, stems, alternates) converted
-//! to the delivery rate, measured, checked and encoded as it arrives, and the batch zipped with its
-//! report at the end — off the main thread, so the page answers while a batch is delivered. The
-//! same [`Batch`] as the CLI's: a version rendered alike is delivered byte for byte alike.
+//! Delivery in the worker: a batch (the mix, stems, alternates, and the stems' sum check) rendered
+//! by the engine — the CLI's own, over one copy of the tracks' audio handed from one version's
+//! engine to the next — each version converted to the delivery rate, measured, checked and encoded
+//! as it is made, and the batch zipped with its report at the end: off the main thread, so the
+//! page answers while a batch is made. The same [`Batch`] as the CLI's, and the same renders: a
+//! version delivered here is the CLI's byte for byte.
 
-use js_sys::{Array, Float32Array, Uint8Array};
+use js_sys::{Array, Float32Array, Function, Uint8Array};
 use mixroom_delivery::batch::{Batch, Order, SumCheck};
+use mixroom_engine::Engine;
+use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// A batch being delivered: versions go in one by one, the zip comes out at the end.
+/// A batch being delivered.
 #[wasm_bindgen]
 pub struct DeliveryJob {
-    batch: Batch,
+    batch: Option<Batch>,
     session_rate: u32,
     sum_check: Option<SumCheck>,
+    /// The engine of the last version rendered: it holds the tracks' audio.
+    engine: Engine,
+}
+
+fn error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
 }
 
 #[wasm_bindgen]
 impl DeliveryJob {
-    /// A batch of `song` (the session's name) as `order_json` (a [`Order`]) asks, of renders at
-    /// `session_rate`. Fails with what is wrong with the order.
+    /// A batch of `session_json` (the mix; its tracks' audio follows with [`DeliveryJob::audio`])
+    /// as `order_json` (a [`Order`]) asks; `files` versions in all (more than one: a zip).
     #[wasm_bindgen(constructor)]
-    pub fn new(song: &str, order_json: &str, session_rate: u32) -> Result<DeliveryJob, JsError> {
+    pub fn new(session_json: &str, order_json: &str, files: u32) -> Result<DeliveryJob, JsError> {
         console_error_panic_hook::set_once();
+        let session = Session::from_json(session_json).map_err(error)?;
         let order: Order = serde_json::from_str(order_json).map_err(|e| JsError::new(&format!("the delivery's settings do not read ({e})")))?;
-        let batch = Batch::new(song, order).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(DeliveryJob { batch, session_rate, sum_check: None })
+        let batch = if files > 1 { Batch::zipped(&session.name, order) } else { Batch::new(&session.name, order) }.map_err(error)?;
+        let engine = session.build_engine(&[]).map_err(error)?;
+        Ok(DeliveryJob { batch: Some(batch), session_rate: session.sample_rate, sum_check: None, engine })
     }
 
-    /// Delivers `version` from its render (`channels`: Float32Arrays at the session rate); returns
-    /// its hand-off check as JSON.
-    pub fn add(&mut self, version: &str, channels: &Array) -> Result<String, JsError> {
-        let channels = floats(channels);
-        let rate = self.batch.rate();
-        let channels = mixroom_import::resample(channels, self.session_rate, rate);
-        let report = self.batch.add(version, &channels).map_err(|e| JsError::new(&e.to_string()))?;
-        serde_json::to_string(report).map_err(|e| JsError::new(&e.to_string()))
-    }
-
-    /// The sum check's mix (rendered with the master's processing bypassed, at the session rate).
-    pub fn sum_mix(&mut self, channels: &Array) {
-        self.sum_check.get_or_insert_with(SumCheck::default).mix(floats(channels));
-    }
-
-    /// One stem for the sum check (rendered as its mix is).
-    pub fn sum_stem(&mut self, channels: &Array) {
-        self.sum_check.get_or_insert_with(SumCheck::default).stem(&floats(channels));
-    }
-
-    /// The sum check's verdict, once made.
-    pub fn sum_verdict(&self) -> Option<String> {
-        self.sum_check.as_ref().and_then(SumCheck::verdict)
-    }
-
-    /// The delivery: the one file when the batch holds one, else a zip of the files and the report.
-    pub fn finish(&mut self) -> Result<Uint8Array, JsError> {
-        if let Some(check) = self.sum_check.take() {
-            self.batch.set_sum_check(check);
+    /// Track `track`'s audio (Float32Arrays, one per channel, at the session rate), copied into the
+    /// engine (what is not a finite number becomes silence, as natively).
+    pub fn audio(&mut self, track: usize, channels: &Array) {
+        for (c, data) in channels.iter().enumerate() {
+            let data: Float32Array = data.unchecked_into();
+            if let Some(dest) = self.engine.track_audio_mut(track, c, data.length() as usize) {
+                data.copy_to(dest);
+                dest.iter_mut().filter(|s| !s.is_finite()).for_each(|s| *s = 0.0);
+            }
         }
-        let bytes = match self.batch.files() {
-            [(_, only)] => only.clone(),
-            _ => self.batch.zip().map_err(|e| JsError::new(&e.to_string()))?,
-        };
-        Ok(Uint8Array::from(bytes.as_slice()))
+    }
+
+    /// Renders `session_json` (a version, a sum-check part) over frames `[start, end)` and takes
+    /// it in as `part` says: `version` (delivered as `name`; returns its hand-off check as JSON),
+    /// `sum-mix` or `sum-stem` (returns the sum check's verdict so far). `progress(share)` hears
+    /// the render's share now and then.
+    pub fn render(&mut self, part: &str, name: &str, session_json: &str, start: f64, end: f64, progress: &Function) -> Result<Option<String>, JsError> {
+        let session = Session::from_json(session_json).map_err(error)?;
+        let mut engine = session.build_engine_taking(&mut self.engine).map_err(error)?;
+        let rendered = engine.render_frames(end as usize, |share| progress.call1(&JsValue::NULL, &JsValue::from_f64(share as f64)).is_ok());
+        // The next version plays this engine's audio.
+        self.engine = engine;
+        let [mut left, mut right] = rendered.ok_or_else(|| JsError::new("the render was stopped"))?;
+        left.drain(..(start as usize).min(left.len()));
+        right.drain(..(start as usize).min(right.len()));
+        let channels = vec![left, right];
+        match part {
+            "version" => {
+                let batch = self.batch.as_mut().ok_or_else(|| JsError::new("the batch is finished"))?;
+                let channels = mixroom_import::resample(channels, self.session_rate, batch.rate());
+                let report = batch.add(name, &channels).map_err(error)?;
+                serde_json::to_string(report).map(Some).map_err(error)
+            }
+            "sum-mix" => {
+                self.sum_check.get_or_insert_with(SumCheck::default).mix(channels);
+                Ok(self.sum_check.as_ref().and_then(SumCheck::verdict))
+            }
+            _ => {
+                self.sum_check.get_or_insert_with(SumCheck::default).stem(&channels);
+                Ok(self.sum_check.as_ref().and_then(SumCheck::verdict))
+            }
+        }
     }
 
     /// The name the delivery is saved under: the one file's, or the zip's.
     pub fn file_name(&self) -> String {
-        match self.batch.files() {
-            [(name, _)] => name.clone(),
-            _ => self.batch.zip_name(),
+        match &self.batch {
+            Some(b) if b.names().len() == 1 && !b.files().is_empty() => b.names()[0].clone(),
+            Some(b) => b.zip_name(),
+            None => String::new(),
         }
     }
-}
 
-fn floats(channels: &Array) -> Vec<Vec<f32>> {
-    channels.iter().map(|c| c.unchecked_into::<Float32Array>().to_vec()).collect()
+    /// The delivery: the one file when the batch holds one, else a zip of the files, the report
+    /// and the sum check. Ends the batch.
+    pub fn finish(&mut self) -> Result<Uint8Array, JsError> {
+        let mut batch = self.batch.take().ok_or_else(|| JsError::new("the batch is finished"))?;
+        if let Some(check) = self.sum_check.take() {
+            batch.set_sum_check(check);
+        }
+        let bytes = match batch.files() {
+            [(_, only)] => only.clone(),
+            _ => batch.zip().map_err(error)?,
+        };
+        Ok(Uint8Array::from(bytes.as_slice()))
+    }
 }

@@ -607,13 +607,33 @@ impl Session {
                 }
             }
         }
+        self.place(&mut engine);
+        Ok(engine)
+    }
+
+    /// An engine for this session playing the tracks' audio `from` holds — moved, not copied:
+    /// the versions of a delivery (the same tracks, other mixes) rendered one after another over
+    /// one copy of the audio. Equal to [`Session::build_engine`] with that audio.
+    pub fn build_engine_taking(&self, from: &mut mixroom_engine::Engine) -> Result<mixroom_engine::Engine, SessionError> {
+        let spec = self.to_mixer()?;
+        let mut engine = mixroom_engine::Engine::new(&spec).map_err(|e| SessionError::Invalid(e.to_string()))?;
+        for t in 0..self.tracks.len() {
+            if let Some(audio) = from.take_track_audio(t) {
+                engine.put_track_audio(t, audio);
+            }
+        }
+        self.place(&mut engine);
+        Ok(engine)
+    }
+
+    /// Places the tracks' clips, sets the render's length and settles the engine.
+    fn place(&self, engine: &mut mixroom_engine::Engine) {
         for t in 0..self.tracks.len() {
             engine.set_clips(t, self.engine_clips(t));
         }
         // The song and its tails: no reverb or delay is cut off at the last clip's end.
         engine.set_length(self.render_frames());
         engine.settle();
-        Ok(engine)
     }
 }
 

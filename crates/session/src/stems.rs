@@ -10,8 +10,11 @@
 //!
 //! Stems of tracks with their share of the returns add up to the mix wherever the processing
 //! after them is linear (bypass the master's, and keep compressors off the buses): the sum check.
-//! A return as a stem of its own (its output without the dry tracks) needs the engine to play a
-//! track's sends without its output, which it does not yet: such a choice is refused.
+//!
+//! A return in a stem is its output as in the mix — fed by every track's sends — without the dry
+//! tracks: what does not belong to the stem is not muted (a mute silences post-fader sends too)
+//! but routed into a muted bus of its own, the *sink*, in place of the master or of a bus that
+//! carries the stem. So dry track stems and return stems add up to the mix.
 
 use crate::automation::Param;
 use crate::{Session, SessionError, StripRef};
@@ -61,16 +64,22 @@ impl Session {
 
     /// The session that renders `stem`: the mix with every track outside it silenced (muted, its
     /// sends muted, its mute and send automation dropped), and the returns silenced too unless the
-    /// stem keeps its share of them. Refused for a strip that is not there, the master, or a
-    /// return (see the module's notes).
+    /// stem keeps its share of them. A stem that holds returns hears them as in the mix (see the
+    /// module's notes). Refused for a strip that is not there or the master.
     pub fn stem_mix(&self, stem: &Stem) -> Result<Session, SessionError> {
         for r in &stem.strips {
             match r {
-                StripRef::Return(_) => return Err(SessionError::Invalid(format!("the return “{}” cannot be a stem of its own yet: give the tracks their share of the returns instead", self.strip_name(*r)))),
                 StripRef::Master => return Err(SessionError::Invalid("the master is the mix, not a stem".into())),
                 _ if self.strip(*r).is_none() => return Err(SessionError::Invalid(format!("stem “{}” names a strip the session does not have", stem.name))),
                 _ => {}
             }
+        }
+        let returns: Vec<&str> = stem.strips.iter().filter_map(|r| match r {
+            StripRef::Return(i) => Some(self.returns[*i].id.as_str()),
+            _ => None,
+        }).collect();
+        if !returns.is_empty() {
+            return self.with_returns_heard(stem, &returns);
         }
         let mut s = self.clone();
         for t in 0..s.tracks.len() {
@@ -82,6 +91,56 @@ impl Session {
             s.returns.iter_mut().for_each(|r| silence(&mut r.strip, false));
         }
         Ok(s)
+    }
+
+    /// A stem holding `returns`: those as in the mix (every track's sends into them playing),
+    /// with the stem's tracks and buses dry; what else would reach the master, or a bus that
+    /// carries the stem, goes into the muted sink instead, its sends elsewhere muted.
+    fn with_returns_heard(&self, stem: &Stem, returns: &[&str]) -> Result<Session, SessionError> {
+        let mut s = self.clone();
+        let taken = |id: &str| id == "master" || s.tracks.iter().any(|t| t.id == id) || s.buses.iter().chain(&s.returns).any(|b| b.id == id);
+        let sink = (1..).map(|n| if n == 1 { "stem-sink".to_owned() } else { format!("stem-sink-{n}") }).find(|id| !taken(id)).unwrap_or_default();
+        // Whether a bus carries a track of the stem (whose way must stay as in the mix).
+        let carries = |b: usize| (0..self.tracks.len()).any(|t| self.in_stem(t, stem) && self.routes_through(t, b));
+        // Where a strip outside the stem may go on sending its output: a bus that does not carry
+        // the stem (whose own way is decided in turn).
+        let keeps = |output: &str| output != "master" && self.buses.iter().position(|b| b.id == output).is_none_or(|b| !carries(b));
+        let elsewhere = |to: &str| !returns.contains(&to);
+        for (t, track) in s.tracks.iter_mut().enumerate() {
+            if !self.in_stem(t, stem) {
+                mute_sends(&mut track.strip, elsewhere);
+                if !keeps(&track.strip.output) {
+                    track.strip.output = sink.clone();
+                }
+            }
+        }
+        for (b, bus) in s.buses.iter_mut().enumerate() {
+            if !stem.strips.contains(&StripRef::Bus(b)) && !carries(b) {
+                mute_sends(&mut bus.strip, elsewhere);
+                if !keeps(&bus.strip.output) {
+                    bus.strip.output = sink.clone();
+                }
+            }
+        }
+        for r in s.returns.iter_mut().filter(|r| !returns.contains(&r.id.as_str())) {
+            silence(&mut r.strip, false);
+        }
+        let muted = crate::Strip { mute: true, ..crate::Strip::default() };
+        s.buses.push(crate::Bus { id: sink, name: "Stem sink".into(), collapsed: false, strip: muted });
+        s.validate().map(|()| s)
+    }
+
+    /// Whether track `t`'s way to the master passes through bus `b`.
+    fn routes_through(&self, t: usize, b: usize) -> bool {
+        let mut output = self.tracks[t].strip.output.clone();
+        for _ in 0..=self.buses.len() {
+            match self.buses.iter().position(|bus| bus.id == output) {
+                Some(i) if i == b => return true,
+                Some(i) => output = self.buses[i].strip.output.clone(),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The session with the master's processing bypassed (its inserts, and their bypass
@@ -117,6 +176,18 @@ impl Session {
     /// mix (where the processing after them is linear).
     pub fn track_stems(&self) -> Vec<Stem> {
         self.tracks.iter().enumerate().map(|(t, track)| Stem { name: track.name.clone(), strips: vec![StripRef::Track(t)], with_returns: true }).collect()
+    }
+}
+
+/// Mutes a strip's sends to the strips `which` names, their automation dropped.
+fn mute_sends(strip: &mut crate::Strip, which: impl Fn(&str) -> bool) {
+    let muted: Vec<usize> = strip.sends.iter().enumerate().filter(|(_, send)| which(&send.to)).map(|(i, _)| i).collect();
+    strip.automation.retain(|l| match Param::parse(&l.param) {
+        Some(Param::SendOn(i) | Param::SendLevel(i)) => !muted.contains(&i),
+        _ => true,
+    });
+    for i in muted {
+        strip.sends[i].muted = true;
     }
 }
 
@@ -199,9 +270,51 @@ mod tests {
             assert_eq!(track.strip.mute, !in_drums || s.tracks[t].strip.mute, "{}", track.name);
         }
         assert!(stem.returns.iter().all(|r| r.strip.mute), "dry: the returns are silent");
-        // What is not a stem is refused by name.
-        let err = s.stem_mix(&Stem { name: "Plate".into(), strips: vec![StripRef::Return(0)], with_returns: true }).unwrap_err();
-        assert!(err.to_string().contains("cannot be a stem of its own yet"), "{err}");
+        // What is not a strip of the session is refused.
         assert!(s.stem_mix(&Stem { name: "Ghost".into(), strips: vec![StripRef::Track(99)], with_returns: true }).is_err());
+        assert!(s.stem_mix(&Stem { name: "Master".into(), strips: vec![StripRef::Master], with_returns: true }).is_err());
+    }
+
+    /// The largest difference between the sum of `parts` and `mix`, and the mix's peak.
+    fn residual(mix: &[Vec<f32>; 2], parts: &[[Vec<f32>; 2]]) -> (f64, f64) {
+        let mut worst = 0.0f64;
+        for c in 0..2 {
+            for i in 0..mix[c].len() {
+                let sum: f64 = parts.iter().map(|p| p[c][i] as f64).sum();
+                worst = worst.max((sum - mix[c][i] as f64).abs());
+            }
+        }
+        (worst, mix[0].iter().chain(&mix[1]).fold(0.0f32, |m, x| m.max(x.abs())) as f64)
+    }
+
+    #[test]
+    fn dry_stems_and_the_returns_as_stems_add_up_to_the_mix() {
+        // Every track dry, and each return a stem of its own: its output as in the mix, fed by
+        // every track (the Plate by the Vox, Keys and Snare; the Echo by the Vox and Lead).
+        let s = linear_demo();
+        let mix = render(&s);
+        let mut parts = Vec::new();
+        for stem in s.track_stems() {
+            parts.push(render(&s.stem_mix(&Stem { with_returns: false, ..stem }).unwrap()));
+        }
+        for r in 0..s.returns.len() {
+            let stem = Stem { name: s.returns[r].name.clone(), strips: vec![StripRef::Return(r)], with_returns: true };
+            let session = s.stem_mix(&stem).unwrap();
+            // Nothing but the sink and the return reaches the master; the tracks are not muted.
+            assert!(session.tracks.iter().zip(&s.tracks).all(|(a, b)| a.strip.mute == b.strip.mute), "{}: no track muted", stem.name);
+            let to_master = session.tracks.iter().map(|t| &t.strip).chain(session.buses.iter().filter(|b| b.id != "stem-sink").map(|b| &b.strip)).filter(|st| st.output == "master").count();
+            assert_eq!(to_master, 0, "{}: only the sink and the returns reach the master", stem.name);
+            assert!(session.buses.last().is_some_and(|b| b.id == "stem-sink" && b.strip.mute));
+            let part = render(&session);
+            assert!(part[0].iter().any(|x| x.abs() > 1e-4), "{} is heard", stem.name);
+            parts.push(part);
+        }
+        let (worst, peak) = residual(&mix, &parts);
+        println!("dry stems and return stems against the mix: largest difference {worst:.2e} ({:.1} dB below its peak)", 20.0 * (worst / peak).log10());
+        assert!(worst <= 1e-6, "they add up to the mix within {worst}");
+        // The sum check's mix of those stems is the mix.
+        let together = Stem::together(&s.returns.iter().enumerate().map(|(r, b)| Stem { name: b.name.clone(), strips: vec![StripRef::Return(r)], with_returns: true }).chain(s.track_stems()).collect::<Vec<_>>());
+        let (worst, _) = residual(&mix, &[render(&s.stem_mix(&together).unwrap())]);
+        assert!(worst <= 1e-6, "the stems together are the mix: {worst}");
     }
 }

@@ -8,7 +8,10 @@
 //! - ui: tests/bench/ui.mjs — the demo with 32 tracks playing, the main thread's busy share in the
 //!   mixer (every meter on screen) and in the timeline;
 //! - open: tests/bench/open.mjs — a 16-track, 3-minute session opened from IndexedDB until it can
-//!   play, against reading its audio straight from IndexedDB, and the memory it takes.
+//!   play, against reading its audio straight from IndexedDB, and the memory it takes;
+//! - delivery (only when asked for): S16's 3-minute master, 16 stems and 4 alternates delivered as
+//!   24-bit FLAC (or `--format wav24`) by the CLI and in the browser (tests/bench/delivery.mjs),
+//!   against SoX and FFmpeg encoding the CLI's float renders to the same format.
 
 use std::process::Command;
 
@@ -28,10 +31,14 @@ struct Options {
     open: bool,
     /// S16 with every fader, pan and one EQ gain per track automated, on both sides.
     automated: bool,
+    /// The delivery benchmark (long: it is run alone, when asked for).
+    delivery: bool,
+    /// Its format: flac24 or wav24.
+    format: String,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into() };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -42,6 +49,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "ui" => (o.native, o.browser, o.open) = (false, false, false),
             "open" => (o.native, o.browser, o.ui) = (false, false, false),
             "--automated" => o.automated = true,
+            "delivery" => (o.native, o.browser, o.ui, o.open, o.delivery) = (false, false, false, false, true),
+            "--format" => o.format = it.next().filter(|f| matches!(f.as_str(), "flac24" | "wav24")).ok_or("--format is flac24 or wav24")?.clone(),
             other => return Err(format!("unknown bench argument {other}")),
         }
     }
@@ -193,9 +202,83 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         ));
     }
 
+    if o.delivery {
+        report.extend(delivery(&mut env, &cli, &o)?);
+    }
+
     println!("\nS16 benchmark (`cargo xtask bench {}`):", args.join(" "));
     for line in &report {
         println!("  {line}");
     }
     Ok(())
+}
+
+/// Seconds a command takes (it must succeed).
+fn timed(env: &Env, program: &str, args: &[&str]) -> Result<f64, String> {
+    let started = std::time::Instant::now();
+    let out = Command::new(program).args(args).current_dir(root()).env("PATH", &env.path).output().map_err(|e| format!("cannot run {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{program} {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The delivery benchmark: S16's master, 16 stems and 4 alternates (21 files of 3 minutes) as one
+/// batch — by the CLI, in the browser, and the encoding share against SoX and FFmpeg.
+fn delivery(env: &mut Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
+    let data = root().join("target/bench");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let project = data.join("s16-delivery.mixroom").display().to_string();
+    run(env, cli, &["s16-project", "--seconds", "180", "-o", &project])?;
+    let (container, ext) = if o.format == "wav24" { ("wav", "wav") } else { ("flac", "flac") };
+    let batch = ["--stems", "all", "--alternates", "--no-sum-check"];
+    let zip = data.join("delivery-cli.zip").display().to_string();
+    let floats = data.join("delivery-float");
+    let encoded = data.join("delivery-encoded");
+    let _ = std::fs::remove_dir_all(&floats);
+    let floats_arg = floats.display().to_string();
+    let mut lines = Vec::new();
+    let (mut cli_s, mut float_s, mut sox_s, mut ffmpeg_s) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..o.runs {
+        // The batch as delivered; the same renders written as float WAV (the render's share).
+        let delivered = timed(env, cli, &[&["render", &project, "--format", container, "--bits", "24"][..], &batch, &["-o", &zip]].concat())?;
+        let rendered = timed(env, cli, &[&["render", &project, "--format", "wav", "--bits", "32"][..], &batch, &["-o", &floats_arg]].concat())?;
+        // The peers encode those float renders to the same format, file by file.
+        let _ = std::fs::remove_dir_all(&encoded);
+        std::fs::create_dir_all(&encoded).map_err(|e| e.to_string())?;
+        let mut wavs: Vec<_> = std::fs::read_dir(&floats).map_err(|e| e.to_string())?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "wav")).collect();
+        wavs.sort();
+        let (mut sox, mut ffmpeg) = (0.0, 0.0);
+        for (k, wav) in wavs.iter().enumerate() {
+            let input = wav.display().to_string();
+            let out = encoded.join(format!("{k}.{ext}")).display().to_string();
+            // SoX: TPDF dither on reducing to 24 bits, as ours.
+            sox += timed(env, "sox", &[&input, "-b", "24", &out, "dither"])?;
+            let codec: &[&str] = if ext == "flac" { &["-c:a", "flac", "-sample_fmt", "s32", "-bits_per_raw_sample", "24"] } else { &["-c:a", "pcm_s24le"] };
+            ffmpeg += timed(env, "ffmpeg", &[&["-v", "error", "-y", "-i", &input][..], codec, &[&out]].concat())?;
+        }
+        println!("delivery run {}: CLI batch {delivered:.1} s, of which rendering (as float WAV) {rendered:.1} s; encoding {} files: Mixroom {:.1} s, SoX {sox:.1} s, FFmpeg {ffmpeg:.1} s", i + 1, wavs.len(), delivered - rendered);
+        cli_s.push(delivered);
+        float_s.push(rendered);
+        sox_s.push(sox);
+        ffmpeg_s.push(ffmpeg);
+    }
+    let (cli_m, float_m, sox_m, ffmpeg_m) = (median(&mut cli_s), median(&mut float_s), median(&mut sox_s), median(&mut ffmpeg_s));
+    let ours_encode = (cli_m - float_m).max(1e-3);
+    lines.push(format!(
+        "delivery, S16 3 min: master + 16 stems + 4 alternates as 24-bit {container} — CLI {cli_m:.1} s (median of {}), rendering {float_m:.1} s of it; encoding share {ours_encode:.1} s against SoX {sox_m:.1} s ({:.2}×) and FFmpeg {ffmpeg_m:.1} s ({:.2}×) encoding the same float renders",
+        o.runs,
+        sox_m / ours_encode,
+        ffmpeg_m / ours_encode
+    ));
+    tools::ensure_chromium(env)?;
+    crate::build_dist(env)?;
+    let text = browser_bench(env, &["tests/bench/delivery.mjs", &project, &o.format], "the delivery benchmark")?;
+    let browser_s = field(&text, "browser_s").unwrap_or(f64::NAN);
+    let fps = field(&text, "fps").unwrap_or(f64::NAN);
+    lines.push(format!(
+        "delivery in the browser, the same batch: {browser_s:.1} s ({:.2}× the CLI's time), the page at {fps:.0} frames/s meanwhile",
+        browser_s / cli_m
+    ));
+    Ok(lines)
 }
