@@ -1,4 +1,5 @@
-// Delivery from the UI: a master (24-bit WAV), stems of three tracks and two alternate versions,
+// Delivery from the UI: a master (24-bit WAV), stems of three tracks and a return, and two
+// alternate versions,
 // made in one batch, checked, and saved as one zip — whose files are the CLI's delivery of the same
 // session, sample for sample; and a part of the song (between two markers), converted and
 // noise-shaped to 16-bit FLAC, byte for byte. The page answers while the batch is made (a fader dragged meanwhile
@@ -95,7 +96,9 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
   await openPanel();
   // The alternates, defined in the session by the tracks' roles (the demo's Vox is the lead vocal).
   await button('Add the usual versions').click();
-  for (const name of ['Stem of Kick', 'Stem of Bass', 'Stem of Vox', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).check();
+  // Three tracks dry, and the Plate return as a stem of its own (fed by every track's sends).
+  for (const name of ['Stem of Kick', 'Stem of Bass', 'Stem of Vox', 'Stem of Plate (return)', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).check();
+  await checkbox('with their share of the effect returns').uncheck();
   await page.getByRole('combobox', { name: 'Format', exact: true }).selectOption('wav24');
   await page.getByRole('textbox', { name: 'Title', exact: true }).fill('Night Drive');
   await page.getByRole('textbox', { name: 'Artist', exact: true }).fill('The <b>Band</b>');
@@ -130,7 +133,7 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
   await save.waitFor({ state: 'visible', timeout: 900_000 });
   const table = await page.locator('.delivery-report').innerText();
   console.log(table);
-  assert.equal(await page.locator('.delivery-report tbody tr').count(), 6, 'the mix, three stems, two alternates');
+  assert.equal(await page.locator('.delivery-report tbody tr').count(), 7, 'the mix, three stems and a return, two alternates');
   assert.match(table, /Demo_ Night Drive - Instrumental\.wav/);
   // The stems' sum check, made with the master's processing bypassed (the demo's drum bus
   // compressor keeps a stem from being exactly its share of the mix).
@@ -143,12 +146,12 @@ test('a batch delivered from the UI is the CLI delivery of the same session, sam
 
   // The CLI's delivery of the saved session.
   const nativePath = join(await artifactsDir(), 'delivery-native.zip');
-  execFileSync(CLI, ['render', sessionPath, '--format', 'wav', '--bits', '24', '--stems', 'Kick,Bass,Vox', '--alternates', 'Instrumental,TV mix',
+  execFileSync(CLI, ['render', sessionPath, '--format', 'wav', '--bits', '24', '--stems', 'Kick,Bass,Vox,Plate', '--dry-stems', '--alternates', 'Instrumental,TV mix',
     '--title', 'Night Drive', '--artist', 'The <b>Band</b>', '--date', '2026-11-29', '-o', nativePath], { stdio: 'inherit' });
   const ours = unzip(await readFile(zipPath));
   const native = unzip(await readFile(nativePath));
   assert.deepEqual([...ours.keys()], [...native.keys()], 'the same files, in the same order');
-  assert.equal(ours.size, 6 + 2, 'six files and the report (Markdown and JSON)');
+  assert.equal(ours.size, 7 + 2, 'seven files and the report (Markdown and JSON)');
   for (const [name, bytes] of native) {
     if (!name.endsWith('.wav')) continue;
     const a = readWav24(ours.get(name)), b = readWav24(bytes);
@@ -205,7 +208,8 @@ async function deliverBoth(tag, cli) {
 test('between two markers as 16-bit FLAC with shaped dither, and converted to 44.1 kHz: the CLI delivery', async () => {
   await openPanel();
   await button('Discard').click();
-  for (const name of ['Stem of Kick', 'Stem of Vox', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).uncheck();
+  for (const name of ['Stem of Kick', 'Stem of Vox', 'Stem of Plate (return)', 'Deliver Instrumental', 'Deliver TV mix']) await checkbox(name).uncheck();
+  await checkbox('with their share of the effect returns').check();
   await page.getByRole('combobox', { name: 'Range', exact: true }).selectOption('markers');
   await page.getByRole('combobox', { name: 'From marker', exact: true }).selectOption('Verse');
   await page.getByRole('combobox', { name: 'To marker', exact: true }).selectOption('Lead');

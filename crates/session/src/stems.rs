@@ -111,6 +111,8 @@ impl Session {
                 mute_sends(&mut track.strip, elsewhere);
                 if !keeps(&track.strip.output) {
                     track.strip.output = sink.clone();
+                    // (A track is shown in the folder of the bus it goes to.)
+                    track.folder = None;
                 }
             }
         }
@@ -312,6 +314,13 @@ mod tests {
         let (worst, peak) = residual(&mix, &parts);
         println!("dry stems and return stems against the mix: largest difference {worst:.2e} ({:.1} dB below its peak)", 20.0 * (worst / peak).log10());
         assert!(worst <= 1e-6, "they add up to the mix within {worst}");
+        // A track and a return in one stem: the track's bus carries it, so the bus's other
+        // tracks go to the sink (out of the bus's folder too), and the session still opens.
+        let demo = Session::demo();
+        let kick_and_plate = Stem { name: "Kick and Plate".into(), strips: vec![StripRef::Track(0), StripRef::Return(0)], with_returns: false };
+        let session = demo.stem_mix(&kick_and_plate).unwrap();
+        assert_eq!((session.tracks[1].strip.output.as_str(), session.tracks[1].folder.as_deref()), ("stem-sink", None), "the Snare leaves the drum bus");
+        assert_eq!(session.tracks[0].strip.output, demo.tracks[0].strip.output, "the Kick stays in it");
         // The sum check's mix of those stems is the mix.
         let together = Stem::together(&s.returns.iter().enumerate().map(|(r, b)| Stem { name: b.name.clone(), strips: vec![StripRef::Return(r)], with_returns: true }).chain(s.track_stems()).collect::<Vec<_>>());
         let (worst, _) = residual(&mix, &[render(&s.stem_mix(&together).unwrap())]);
