@@ -4,25 +4,15 @@
 // button), with the main thread's frame rate meanwhile (the page answers while a batch is made) and
 // the size of the zip saved. No sum check (the CLI side runs with --no-sum-check too).
 // Prints one JSON line. Usage: node bench/delivery.mjs PROJECT [format=flac24]
-import { stat, readdir, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, waitReady, ARTIFACTS } from '../e2e/harness.mjs';
+import { serveApp, launchBrowser, openApp, waitReady, rendererRss, ARTIFACTS } from '../e2e/harness.mjs';
 
 const [project, format = 'flac24'] = process.argv.slice(2);
 
-/** Resident memory of Chromium's renderer processes, MB. */
-async function rss() {
-  let total = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chrom') || !/--type=renderer(\s|\0|$)/.test(cmd)) continue;
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-    } catch { /* ended meanwhile */ }
-  }
-  return Math.round(total / 1e6);
-}
+/** Chromium's renderer processes' resident memory, MB. */
+const rss = async () => Math.round(await rendererRss() / 1e6);
+
 const server = await serveApp();
 const browser = await launchBrowser();
 try {

@@ -7,29 +7,13 @@
 // of its records and chunks, plain JavaScript) — the floor for an open that reads the audio whole. Memory: the renderer processes' resident size
 // (VmRSS, which holds the page, its wasm and the AudioWorklet) and the JS heap, after the last open.
 // Prints one JSON line. Usage: node bench/open.mjs [opens=5]
-import { writeFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, waitReady, sineWav, ARTIFACTS } from '../e2e/harness.mjs';
+import { serveApp, launchBrowser, openApp, waitReady, sineWav, rendererRss, ARTIFACTS } from '../e2e/harness.mjs';
 
 const opens = Number(process.argv[2] || 5);
 const server = await serveApp();
 const browser = await launchBrowser();
-
-/** Resident memory of Chromium's renderer processes (the page and its audio worklet), bytes. */
-async function rendererRss() {
-  let total = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      // Chromium rewrites its processes' titles: the arguments are one space-separated string.
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chrom') || !/--type=renderer(\s|\0|$)/.test(cmd)) continue;
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-    } catch { /* the process ended meanwhile */ }
-  }
-  return total;
-}
 
 try {
   const errors = [];

@@ -2,7 +2,7 @@
 // and measure the audio that reaches the AudioContext's destination.
 import { before, after } from 'node:test';
 import { createServer } from 'node:http';
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { execSync, execFileSync } from 'node:child_process';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,4 +263,21 @@ export function floatWav(channels, rate = 48000) {
   header.writeUInt16LE(channels.length * 4, 32); header.writeUInt16LE(32, 34);
   header.write('data', 36); header.writeUInt32LE(data.length, 40);
   return Buffer.concat([header, data]);
+}
+
+/** Resident memory of Chromium's renderer processes (the page, its workers and its audio
+ * worklet), bytes: VmRSS from /proc. */
+export async function rendererRss() {
+  let total = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      // Chromium rewrites its processes' titles: the arguments are one space-separated string.
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chrom') || !/--type=renderer(\s|\0|$)/.test(cmd)) continue;
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+    } catch { /* the process ended meanwhile */ }
+  }
+  return total;
 }

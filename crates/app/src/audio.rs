@@ -2,8 +2,8 @@
 //!
 //! The engine's WebAssembly module is fetched and compiled once ([`EngineModule::load`]) and handed to
 //! every processor through `processorOptions`, where `www/worklet-processor.js` instantiates it
-//! synchronously. The same processor runs in the live [`AudioContext`] (playback) and in an
-//! [`OfflineAudioContext`] (export), so what the user hears is what the export contains.
+//! synchronously, in the live [`AudioContext`]. Exports render the same engine crate in the
+//! delivery worker (`crate::delivery`), so what the user hears is what the export contains.
 //!
 //! Messages follow the protocol documented at the top of `www/worklet-processor.js`.
 
@@ -21,7 +21,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AudioContext, AudioContextOptions, AudioWorkletNode, AudioWorkletNodeOptions, BaseAudioContext, MessageEvent,
-    OfflineAudioContext, OfflineAudioContextOptions,
 };
 
 /// Where Trunk puts the worklet's files (see `index.html`).
@@ -487,36 +486,4 @@ impl LiveEngine {
     pub async fn reorder(&self, session_json: &str, order: &[usize]) -> Result<(), String> {
         self.node.reorder(session_json, order).await
     }
-}
-
-/// Renders a session offline with the same processor, faster than real time; returns left and
-/// right, frames `span.0` to `span.1` (played from the timeline's start, so that what rings into
-/// the span from before is in it — as the native render does). The plan delays its output by
-/// `latency` frames (delay compensation), so that many more are rendered and the first `latency`
-/// dropped: the bounce lines up with the timeline.
-pub async fn render_offline(
-    module: &EngineModule,
-    sample_rate: u32,
-    session_json: &str,
-    tracks: &[TrackAudio],
-    (start, end): (u64, u64),
-    latency: usize,
-) -> Result<[Vec<f32>; 2], String> {
-    let frames = u32::try_from(end + latency as u64).map_err(|_| "The session is too long to export in one piece".to_string())?.max(1);
-    let options = OfflineAudioContextOptions::new(frames, sample_rate as f32);
-    options.set_number_of_channels(2);
-    let context = OfflineAudioContext::new_with_context_options(&options).map_err(|e| js_error("This browser cannot render audio offline", e))?;
-    let node = EngineNode::create(&context, module, false).await?;
-    node.load(session_json, tracks, &[], true, Some(end)).await?;
-    node.node
-        .connect_with_audio_node(&context.destination())
-        .map_err(|e| js_error("Could not connect the engine for the export", e))?;
-    let rendered = context.start_rendering().map_err(|e| js_error("The export could not start", e))?;
-    let buffer: web_sys::AudioBuffer = JsFuture::from(rendered).await.map_err(|e| js_error("The export failed", e))?.unchecked_into();
-    let from = (latency as u64 + start) as usize;
-    let channel = |c| -> Result<Vec<f32>, String> {
-        let data = buffer.get_channel_data(c).map_err(|e| js_error("The export produced no audio", e))?;
-        Ok(data.get(from..).unwrap_or(&[]).to_vec())
-    };
-    Ok([channel(0)?, channel(1)?])
 }

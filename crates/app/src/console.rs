@@ -24,6 +24,7 @@ pub fn position_labels(frames: f64, sample_rate: u32, tempo_bpm: f64) -> (String
 #[component]
 pub fn Transport() -> impl IntoView {
     let desk = desk();
+    let delivery = crate::delivery::delivery();
     let not_ready = move || !desk.ready.get();
     let labels = move || {
         let (rate, tempo) = desk.session.with(|s| (s.sample_rate, s.tempo_bpm));
@@ -48,7 +49,8 @@ pub fn Transport() -> impl IntoView {
         </div>
         <div class="file-actions">
             <button disabled=not_ready on:click=move |_| desk.save_session()>"Save session"</button>
-            <button disabled=not_ready on:click=move |_| desk.export_mix()>"Export mix"</button>
+            <button disabled=move || !desk.ready.get() || delivery.job.get().is_some() title="The mix as it renders: 32-bit float WAV at the session's rate"
+                on:click=move |_| delivery.export_mix(desk)>"Export mix"</button>
             <crate::delivery::DeliveryPanel />
         </div>
     }

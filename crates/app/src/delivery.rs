@@ -24,6 +24,7 @@ use wasm_bindgen::JsCast;
 
 use crate::desk::{desk, Desk, Status};
 use crate::files;
+use crate::workers::{self, field, Worker};
 
 /// The formats offered: key, label, container, bits.
 const FORMATS: [(&str, &str, &str, u32); 5] = [
@@ -83,15 +84,7 @@ pub struct Delivery {
     pub made: RwSignal<Option<Made>>,
     bytes: StoredValue<Option<Uint8Array>, LocalStorage>,
     cancelled: StoredValue<bool>,
-    worker: StoredValue<Option<Worker>, LocalStorage>,
-}
-
-/// The batch's worker, a way to wake the batch when it is cancelled, and the worker's handlers
-/// (kept as long as it runs).
-struct Worker {
-    worker: web_sys::Worker,
-    wake: mpsc::UnboundedSender<Reply>,
-    _handlers: (Closure<dyn FnMut(web_sys::MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
+    worker: StoredValue<Option<Worker<Reply>>, LocalStorage>,
 }
 
 enum Reply {
@@ -149,6 +142,7 @@ impl Delivery {
             date: self.date.get_untracked(),
             limiter_on_master: session.limiter_on_master(),
             trim: self.trim.get_untracked(),
+            untagged: false,
         }
     }
 
@@ -171,12 +165,12 @@ impl Delivery {
         tracks.chain(buses).chain(returns).filter(|(_, id, _)| chosen.contains(id)).map(|(r, _, name)| Stem { name: name.clone(), strips: vec![r], with_returns: wet }).collect()
     }
 
-    /// Stops the batch under way: the render is suspended, the worker terminated, nothing offered.
+    /// Stops the batch under way: its worker (rendering, encoding) is terminated, nothing offered.
     pub fn cancel(self) {
         self.cancelled.set_value(true);
         self.worker.update_value(|w| {
+            // (Dropped: terminated.)
             if let Some(w) = w.take() {
-                w.worker.terminate();
                 let _ = w.wake.unbounded_send(Reply::Cancelled);
             }
         });
@@ -200,39 +194,54 @@ impl Delivery {
 
     /// Renders, encodes and checks the batch the panel describes; the result waits to be saved.
     pub fn deliver(self, desk: Desk) {
+        self.start(desk, false);
+    }
+
+    /// "Export mix": the mix alone, over the song, as the render is (32-bit float WAV at the
+    /// session's rate, no tags), made as a batch is and offered at once.
+    pub fn export_mix(self, desk: Desk) {
+        self.start(desk, true);
+    }
+
+    fn start(self, desk: Desk, quick: bool) {
         if self.job.get_untracked().is_some() {
             return;
         }
-        self.discard();
+        if !quick {
+            self.discard();
+        }
         self.cancelled.set_value(false);
-        self.job.set(Some(Job { what: "Preparing the delivery…".into(), progress: 0.0 }));
+        self.job.set(Some(Job { what: "Preparing the export…".into(), progress: 0.0 }));
         spawn_local(async move {
-            match self.run(desk).await {
+            match self.run(desk, quick).await {
                 Ok(()) => {}
                 // Cancelled: said by the Cancel itself.
                 Err(_) if self.cancelled.get_value() => {}
                 Err(why) => {
                     self.cancel();
-                    desk.status.set(Status::Error(format!("The delivery failed: {why}")));
+                    desk.status.set(Status::Error(format!("The {} failed: {why}", if quick { "export" } else { "delivery" })));
                 }
             }
         });
     }
 
-    /// The batch (an error, too, when cancelled).
-    async fn run(self, desk: Desk) -> Result<(), String> {
-        let (_, tracks) = desk.render_inputs().await.ok_or("the engine is not ready")?;
+    /// The batch, or the quick export (an error, too, when cancelled).
+    async fn run(self, desk: Desk, quick: bool) -> Result<(), String> {
+        let tracks = desk.audio_for_export().await.ok_or("the engine is not ready")?;
         // The session as it is now (later moves do not reach the batch), the song whether Loop is
         // on or not.
         let session = desk.session.get_untracked().for_render();
-        let alternates: Vec<Alternate> = {
+        let (stems, alternates, span, order) = if quick {
+            let order = Order { container: "wav".into(), bits: 32, rate: session.sample_rate, dither: "off".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: session.limiter_on_master(), trim: false, untagged: true };
+            (Vec::new(), Vec::new(), Span::Song, order)
+        } else {
             let chosen = self.alternates.get_untracked();
-            session.alternates.iter().filter(|a| chosen.contains(&a.name)).cloned().collect()
+            let alternates: Vec<Alternate> = session.alternates.iter().filter(|a| chosen.contains(&a.name)).cloned().collect();
+            (self.chosen_stems(&session), alternates, self.span(), self.order(&session))
         };
-        let stems = self.chosen_stems(&session);
         let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
         let files = versions.len();
-        let (start, end) = session.span_frames(&self.span()).map_err(|e| e.to_string())?;
+        let (start, end) = session.span_frames(&span).map_err(|e| e.to_string())?;
         // Every render in turn: the versions delivered, then (with stems, when asked) the sum
         // check's — the stems' tracks together (the mix, when they are every track) and each
         // stem, with the master's processing bypassed.
@@ -248,7 +257,7 @@ impl Delivery {
         // All of it is posted at once; the worker takes it in order.
         let start_message = Object::new();
         set(&start_message, "session", &session.to_json().into());
-        set(&start_message, "order", &serde_json::to_string(&self.order(&session)).map_err(|e| e.to_string())?.into());
+        set(&start_message, "order", &serde_json::to_string(&order).map_err(|e| e.to_string())?.into());
         set(&start_message, "files", &(files as u32).into());
         self.post("start", &start_message)?;
         for (t, channels) in tracks.iter().enumerate() {
@@ -271,6 +280,7 @@ impl Delivery {
         let (mut reports, mut sum_verdict, mut done) = (Vec::new(), None, 0);
         let say = |done: usize, share: f32| {
             let what = match renders.get(done) {
+                Some(("version", name, _)) if n == 1 => format!("Rendering “{name}”…"),
                 Some(("version", name, _)) => format!("Rendering “{name}” ({} of {n})…", done + 1),
                 Some((_, name, _)) => format!("Sum check: rendering {name} without the master's processing ({} of {n})…", done + 1),
                 None => "Packing the delivery…".to_owned(),
@@ -292,9 +302,12 @@ impl Delivery {
                 }
                 Some(Reply::Done(bytes, name)) => {
                     self.stop_worker();
+                    self.job.set(None);
+                    if quick {
+                        return files::download_array(&bytes, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav");
+                    }
                     self.bytes.set_value(Some(bytes));
                     self.made.set(Some(Made { name, reports, sum_verdict }));
-                    self.job.set(None);
                     return Ok(());
                 }
                 other => return expect(other, |_| false),
@@ -304,47 +317,37 @@ impl Delivery {
 
     /// Starts the batch's worker; its replies, in order.
     fn start_worker(self) -> Result<mpsc::UnboundedReceiver<Reply>, String> {
-        let options = web_sys::WorkerOptions::new();
-        options.set_type(web_sys::WorkerType::Module);
-        let worker = web_sys::Worker::new_with_options("delivery-worker.js", &options).map_err(|_| "the delivery worker could not start".to_owned())?;
-        let (tx, rx) = mpsc::unbounded();
-        let sender = tx.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let data = ev.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let reply = match get("type").as_string().as_deref() {
-                Some("started") => Reply::Started,
-                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
-                Some("rendered") => Reply::Rendered(get("answer").as_string()),
-                Some("done") => Reply::Done(get("bytes").unchecked_into(), get("name").as_string().unwrap_or_default()),
-                _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the delivery worker failed".into())),
-            };
-            let _ = sender.unbounded_send(reply);
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let failed = tx.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-            let _ = failed.unbounded_send(Reply::Failed(format!("the delivery worker failed: {}", ev.message())));
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        self.worker.set_value(Some(Worker { worker, wake: tx, _handlers: (on_message, on_error) }));
-        Ok(rx)
+        let (worker, replies) = workers::start(
+            "delivery-worker.js",
+            "delivery",
+            |kind, data| match kind {
+                "started" => Reply::Started,
+                "progress" => Reply::Progress(field(data, "share").as_f64().unwrap_or(0.0) as f32),
+                "rendered" => Reply::Rendered(field(data, "answer").as_string()),
+                "done" => Reply::Done(field(data, "bytes").unchecked_into(), field(data, "name").as_string().unwrap_or_default()),
+                _ => Reply::Failed(field(data, "message").as_string().unwrap_or_else(|| "the delivery worker failed".into())),
+            },
+            Reply::Failed,
+        )?;
+        self.worker.set_value(Some(worker));
+        Ok(replies)
     }
 
     /// Posts `{key: value}` to the worker.
     fn post(self, key: &str, value: &JsValue) -> Result<(), String> {
         let message = Object::new();
         set(&message, key, value);
-        let worker = self.worker.with_value(|w| w.as_ref().map(|w| w.worker.clone())).ok_or("it was stopped")?;
-        worker.post_message(&message).map_err(|_| "the audio could not be handed to the delivery worker".to_owned())
+        let posted = self.worker.with_value(|w| w.as_ref().map(|w| w.post(&message)));
+        match posted {
+            Some(Ok(())) => Ok(()),
+            Some(Err(_)) => Err("the audio could not be handed to the delivery worker".to_owned()),
+            None => Err("it was stopped".to_owned()),
+        }
     }
 
+    /// Lets the worker go (terminated).
     fn stop_worker(self) {
-        self.worker.update_value(|w| {
-            if let Some(w) = w.take() {
-                w.worker.terminate();
-            }
-        });
+        self.worker.set_value(None);
     }
 }
 

@@ -7,10 +7,10 @@ use std::rc::Rc;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mixroom_engine::{ParamChange, Plan};
+use mixroom_engine::ParamChange;
 use mixroom_session::{EngineEdit, Session, SessionError, Source, Stored, StripRef, ViewState};
 
-use crate::audio::{render_offline, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
+use crate::audio::{EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
 use crate::files;
 use crate::history::History;
 use crate::meters::Meters;
@@ -676,11 +676,10 @@ impl Desk {
         self.selected.set(refs.get(next).copied());
     }
 
-    /// What an offline render needs: the engine's module and every track's audio as the engine
-    /// has it — waited for while it still streams in from storage (an export is the whole mix).
-    /// None before the engine is ready.
-    pub async fn render_inputs(self) -> Option<(EngineModule, Vec<TrackAudio>)> {
-        let module = self.module.get_value()?;
+    /// Every track's audio as the engine plays it, for an export — waited for while it still
+    /// streams in from storage (an export is the whole mix). None before the engine is ready.
+    pub async fn audio_for_export(self) -> Option<Vec<TrackAudio>> {
+        self.module.get_value()?;
         if self.sources.reading.get_untracked() {
             while self.sources.reading.get_untracked() {
                 self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
@@ -688,32 +687,7 @@ impl Desk {
             }
             self.status.set(Status::Ready);
         }
-        Some((module, self.audio.get_value()))
-    }
-
-    /// Renders the mix offline with the same engine and offers it as a 32-bit float WAV.
-    pub fn export_mix(self) {
-        spawn_local(async move {
-            let Some((module, tracks)) = self.render_inputs().await else { return };
-            // The session as it is now, with its audio; the song, whether Loop is on or not.
-            let session = self.session.get_untracked().for_render();
-            self.status.set(Status::Busy("Exporting the mix…".into()));
-            let result = async {
-                let spec = session.to_mixer().map_err(|e| e.to_string())?;
-                let latency = Plan::compile(&spec).map_err(|e| e.to_string())?.latency();
-                // The song, from its first clip to the end of its tails (no reverb or delay cut off
-                // at the last clip's end).
-                let span = session.span_frames(&mixroom_session::Span::Song).map_err(|e| e.to_string())?;
-                let [left, right] = render_offline(&module, session.sample_rate, &session.to_json(), &tracks, span, latency).await?;
-                let wav = mixroom_delivery::wav::encode_float(&[left, right], session.sample_rate).map_err(|e| e.to_string())?;
-                files::download(&wav, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav")
-            }
-            .await;
-            self.status.set(match result {
-                Ok(()) => Status::Ready,
-                Err(message) => Status::Error(format!("The export failed: {message}")),
-            });
-        });
+        Some(self.audio.get_value())
     }
 
     /// Offers the session as a session file.

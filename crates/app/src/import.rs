@@ -4,7 +4,6 @@
 //! and a Cancel button (which terminates its worker); a file that fails says why, and the others
 //! and the session carry on.
 
-use futures::channel::mpsc;
 use futures::StreamExt;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect};
 use leptos::prelude::*;
@@ -16,6 +15,7 @@ use gloo_timers::future::TimeoutFuture;
 
 use crate::desk::{desk, Desk};
 use crate::source::PreparedSource;
+use crate::workers::{self, field, Worker};
 
 /// One file being imported, or one that failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +56,7 @@ struct Batch {
 #[derive(Clone, Copy)]
 pub struct Imports {
     pub jobs: RwSignal<Vec<ImportJob>>,
-    cancels: StoredValue<Vec<(u64, web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
+    cancels: StoredValue<Vec<(u64, Worker<Reply>)>, LocalStorage>,
     /// Imports cancelled, whatever stage they were at (reading the file, decoding, adding).
     cancelled: StoredValue<Vec<u64>>,
     next: StoredValue<u64>,
@@ -102,7 +102,7 @@ impl Imports {
                         }
                     }),
                 }
-                self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
+                self.cancels.update_value(|c| c.retain(|(k, _)| *k != key));
                 self.cancelled.update_value(|c| c.retain(|k| *k != key));
                 if self.jobs.with_untracked(|j| j.iter().all(|x| x.error.is_some())) {
                     self.batches.update_value(|b| b.clear());
@@ -123,9 +123,10 @@ impl Imports {
     pub fn cancel(self, key: u64) {
         self.cancelled.update_value(|c| c.push(key));
         self.cancels.update_value(|c| {
-            if let Some((_, worker, tx)) = c.iter().find(|(k, _, _)| *k == key) {
-                worker.terminate();
-                let _ = tx.unbounded_send(Reply::Cancelled);
+            if let Some(i) = c.iter().position(|(k, _)| *k == key) {
+                // (Dropped: terminated.)
+                let (_, worker) = c.remove(i);
+                let _ = worker.wake.unbounded_send(Reply::Cancelled);
             }
         });
     }
@@ -134,10 +135,10 @@ impl Imports {
     /// it as it is.
     pub fn answer(self, key: u64, normalise: bool) {
         self.cancels.with_value(|c| {
-            if let Some((_, worker, _)) = c.iter().find(|(k, _, _)| *k == key) {
+            if let Some((_, worker)) = c.iter().find(|(k, _)| *k == key) {
                 let message = Object::new();
                 let _ = Reflect::set(&message, &"answer".into(), &(if normalise { "normalise" } else { "keep" }).into());
-                let _ = worker.post_message(&message);
+                let _ = worker.post(&message);
             }
         });
         self.jobs.update(|j| {
@@ -185,7 +186,7 @@ impl Imports {
         let name = file.name();
         self.jobs.update(|j| j.push(ImportJob { key, name: name.clone(), progress: 0.0, error: None, loud: None }));
         let decoded = self.decode(desk, key, file).await;
-        self.cancels.update_value(|c| c.retain(|(k, _, _)| *k != key));
+        self.cancels.update_value(|c| c.retain(|(k, _)| *k != key));
         self.cancelled.update_value(|c| c.retain(|k| *k != key));
         match &decoded {
             Err(Some(why)) => self.jobs.update(|j| {
@@ -210,35 +211,26 @@ impl Imports {
         if is_cancelled() {
             return Err(None);
         }
-        let options = web_sys::WorkerOptions::new();
-        options.set_type(web_sys::WorkerType::Module);
-        let worker = web_sys::Worker::new_with_options("import-worker.js", &options).map_err(|_| Some("the import worker could not start".to_owned()))?;
-        let (tx, mut rx) = mpsc::unbounded();
-        let sender = tx.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let data = ev.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let reply = match get("type").as_string().as_deref() {
-                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
-                Some("loud") => Reply::Loud(get("peak").as_f64().unwrap_or(0.0) as f32),
-                Some("done") => Reply::Done(get("tracks").unchecked_into()),
-                _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the import failed".into())),
-            };
-            let _ = sender.unbounded_send(reply);
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let failed = tx.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-            let _ = failed.unbounded_send(Reply::Failed(format!("the import worker failed: {}", ev.message())));
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        self.cancels.update_value(|c| c.push((key, worker.clone(), tx)));
+        let (worker, mut rx) = workers::start(
+            "import-worker.js",
+            "import",
+            |kind, data| match kind {
+                "progress" => Reply::Progress(field(data, "share").as_f64().unwrap_or(0.0) as f32),
+                "loud" => Reply::Loud(field(data, "peak").as_f64().unwrap_or(0.0) as f32),
+                "done" => Reply::Done(field(data, "tracks").unchecked_into()),
+                _ => Reply::Failed(field(data, "message").as_string().unwrap_or_else(|| "the import failed".into())),
+            },
+            Reply::Failed,
+        )
+        .map_err(Some)?;
         let message = Object::new();
         let rate = desk.session.with_untracked(|s| s.sample_rate);
         let _ = Reflect::set(&message, &"bytes".into(), &bytes);
         let _ = Reflect::set(&message, &"name".into(), &name.clone().into());
         let _ = Reflect::set(&message, &"rate".into(), &rate.into());
-        worker.post_message_with_transfer(&message, &Array::of1(&bytes)).map_err(|_| Some("the file could not be handed to the import worker".to_owned()))?;
+        let posted = worker.post_moving(&message, &Array::of1(&bytes));
+        self.cancels.update_value(|c| c.push((key, worker)));
+        posted.map_err(|_| Some("the file could not be handed to the import worker".to_owned()))?;
         let outcome = loop {
             match rx.next().await {
                 Some(Reply::Progress(p)) => self.jobs.update(|j| {
@@ -256,8 +248,8 @@ impl Imports {
                 Some(Reply::Cancelled) | None => break Err(None),
             }
         };
-        worker.terminate();
-        drop((on_message, on_error));
+        // (Dropped: terminated.)
+        self.cancels.update_value(|c| c.retain(|(k, _)| *k != key));
         let tracks = outcome?;
         if is_cancelled() {
             return Err(None);

@@ -28,6 +28,7 @@ pub mod store;
 mod tabs;
 mod timeline;
 mod view;
+mod workers;
 pub mod waveform;
 
 use leptos::prelude::*;

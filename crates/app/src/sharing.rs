@@ -6,7 +6,6 @@
 //! session browser, its audio stored once (what storage already holds, by content id, is not
 //! written again). A project that does not read says what is wrong and changes nothing.
 
-use futures::channel::mpsc;
 use futures::StreamExt;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -18,6 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::desk::{desk, Desk, PreparedSource, Status};
 use crate::files;
+use crate::workers::{self, field, Worker};
 use crate::sessions::{library, Library};
 
 /// A project being written or read.
@@ -39,7 +39,7 @@ pub struct Sharing {
     choice: StoredValue<Option<LinkChoice>, LocalStorage>,
     /// Whether that choice is asked.
     pub asking: RwSignal<bool>,
-    worker: StoredValue<Option<(web_sys::Worker, mpsc::UnboundedSender<Reply>)>, LocalStorage>,
+    worker: StoredValue<Option<Worker<Reply>>, LocalStorage>,
 }
 
 enum Reply {
@@ -57,9 +57,9 @@ impl Sharing {
     /// Stops the job under way: its worker is terminated, nothing is written or opened.
     pub fn cancel(self) {
         self.worker.update_value(|w| {
-            if let Some((worker, tx)) = w.take() {
-                worker.terminate();
-                let _ = tx.unbounded_send(Reply::Cancelled);
+            // (Dropped: terminated.)
+            if let Some(w) = w.take() {
+                let _ = w.wake.unbounded_send(Reply::Cancelled);
             }
         });
         self.job.set(None);
@@ -68,30 +68,20 @@ impl Sharing {
     /// Runs one job in a project worker: posts `message` (transferring `transfer`), reports its
     /// progress, and returns what it answered. `Err(None)` when cancelled.
     async fn run(self, what: String, message: &JsValue, transfer: &Array) -> Result<JsValue, Option<String>> {
-        let options = web_sys::WorkerOptions::new();
-        options.set_type(web_sys::WorkerType::Module);
-        let worker = web_sys::Worker::new_with_options("project-worker.js", &options).map_err(|_| Some("the project worker could not start".to_owned()))?;
-        let (tx, mut rx) = mpsc::unbounded();
-        let sender = tx.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let data = ev.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let reply = match get("type").as_string().as_deref() {
-                Some("progress") => Reply::Progress(get("share").as_f64().unwrap_or(0.0) as f32),
-                Some("done") => Reply::Done(data),
-                _ => Reply::Failed(get("message").as_string().unwrap_or_else(|| "the project worker failed".into())),
-            };
-            let _ = sender.unbounded_send(reply);
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let failed = tx.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-            let _ = failed.unbounded_send(Reply::Failed(format!("the project worker failed: {}", ev.message())));
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        self.worker.set_value(Some((worker.clone(), tx)));
+        let (worker, mut rx) = workers::start(
+            "project-worker.js",
+            "project",
+            |kind, data| match kind {
+                "progress" => Reply::Progress(field(data, "share").as_f64().unwrap_or(0.0) as f32),
+                "done" => Reply::Done(data.clone()),
+                _ => Reply::Failed(field(data, "message").as_string().unwrap_or_else(|| "the project worker failed".into())),
+            },
+            Reply::Failed,
+        )?;
+        let posted = worker.post_moving(message, transfer);
+        self.worker.set_value(Some(worker));
         self.job.set(Some(Job { what, progress: 0.0 }));
-        worker.post_message_with_transfer(message, transfer).map_err(|_| Some("the project could not be handed to its worker".to_owned()))?;
+        posted.map_err(|_| Some("the project could not be handed to its worker".to_owned()))?;
         let outcome = loop {
             match rx.next().await {
                 Some(Reply::Progress(p)) => self.job.update(|j| {
@@ -104,8 +94,7 @@ impl Sharing {
                 Some(Reply::Cancelled) | None => break Err(None),
             }
         };
-        worker.terminate();
-        drop((on_message, on_error));
+        // (Dropped: terminated.)
         self.worker.set_value(None);
         self.job.set(None);
         outcome

@@ -213,7 +213,7 @@ fn run(cli: Cli) -> Result<(), String> {
             // stems, the alternates.
             let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
             let span = session.span_frames(&mixroom_session::Span::parse(&range).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-            let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master(), trim };
+            let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master(), trim, untagged: false };
             let mut batch = if is_file("zip") { mixroom_delivery::batch::Batch::zipped(&session.name, order) } else { mixroom_delivery::batch::Batch::new(&session.name, order) }.map_err(|e| e.to_string())?;
             for (version, mix) in &versions {
                 let channels = render_span(mix, &media, span)?;

@@ -28,6 +28,10 @@ pub struct Order {
     /// Whether the master's limiter is in, for the check's warning.
     #[serde(default)]
     pub limiter_on_master: bool,
+    /// No tags at all (not even the session's name): the render as it is, as the app's quick
+    /// "Export mix" writes it.
+    #[serde(default)]
+    pub untagged: bool,
     /// Silence at the head and tail trimmed: where the first version (the mix) is silent below
     /// [`TRIM_DBFS`], every version is cut alike, so stems still line up with the mix.
     #[serde(default)]
@@ -164,7 +168,7 @@ impl Batch {
         let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
         let loudness = mixroom_analysis::loudness::measure(&refs, self.rate).ok();
         let o = &self.order;
-        let tags = Tags { title: o.title.clone(), artist: o.artist.clone(), date: o.date.clone(), session: format!("{} ({version})", self.song), loudness };
+        let tags = if o.untagged { Tags::default() } else { Tags { title: o.title.clone(), artist: o.artist.clone(), date: o.date.clone(), session: format!("{} ({version})", self.song), loudness } };
         let mut name = file_name(&self.song, version, self.format);
         for n in 2.. {
             if !self.names.contains(&name) {
@@ -231,7 +235,7 @@ mod tests {
     use super::*;
 
     fn order(container: &str, bits: u32) -> Order {
-        Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false, trim: false }
+        Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false, trim: false, untagged: false }
     }
 
     #[test]
