@@ -11,7 +11,7 @@
 //   worker → main  {type: 'started'}
 //                  {type: 'progress', share}                              the render under way, 0…1
 //                  {type: 'rendered', answer}                             a version's check (JSON), or the sum check's verdict
-//                  {type: 'done', bytes: Uint8Array, name}                the delivery
+//                  {type: 'done', parts: [Uint8Array…], name}             the delivery, in parts
 //                  {type: 'error', message}                               what is wrong (nothing more is done)
 // Cancelling terminates the worker.
 import init, { DeliveryJob } from './mixroom-import-worker.js';
@@ -41,8 +41,8 @@ self.onmessage = async (event) => {
       self.postMessage({ type: 'rendered', answer });
     } else if (m.finish) {
       const name = job.file_name();
-      const bytes = job.finish();
-      self.postMessage({ type: 'done', bytes, name }, [bytes.buffer]);
+      const parts = job.finish();
+      self.postMessage({ type: 'done', parts, name }, parts.map((p) => p.buffer));
     }
   } catch (err) {
     failed = true;

@@ -25,6 +25,7 @@ try {
   console.error(`opened: ${await rss()} MB`);
   // Until every sample is in the engine (an export waits for it anyway; not what is measured).
   await page.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 900_000 });
+  console.error(`saved: ${await rss()} MB`);
 
   console.error(`stored: ${await rss()} MB`);
   await page.locator('details.delivery > summary').click();
@@ -41,8 +42,10 @@ try {
   const watch = setInterval(async () => {
     try { console.error(`${((Date.now() - started) / 1000).toFixed(0)} s: ${await page.locator('.delivery-job').innerText().catch(() => '-')} ${await rss()} MB`); } catch {}
   }, 10_000);
-  await page.locator('.save-delivery').waitFor({ state: 'visible', timeout: 3_600_000 });
+  // The batch made, or an error said (then the bench fails with it).
+  await page.waitForFunction(() => document.querySelector('.save-delivery') || document.querySelector('[role=alert]'), null, { timeout: 3_600_000, polling: 1000 });
   clearInterval(watch);
+  if (await page.locator('[role=alert]').count()) throw new Error(`the delivery failed: ${await page.locator('[role=alert]').innerText()}`);
   const seconds = (Date.now() - started) / 1000;
   const frames = await page.evaluate(() => window.__frames);
   const rows = await page.locator('.delivery-report tbody tr').count();

@@ -13,7 +13,7 @@
 
 use futures::channel::mpsc;
 use futures::StreamExt;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_delivery::batch::{Order, RATES};
@@ -82,7 +82,8 @@ pub struct Delivery {
     pub trim: RwSignal<bool>,
     pub job: RwSignal<Option<Job>>,
     pub made: RwSignal<Option<Made>>,
-    bytes: StoredValue<Option<Uint8Array>, LocalStorage>,
+    /// The batch made, in parts (its zip is larger than one array may be).
+    bytes: StoredValue<Option<Array>, LocalStorage>,
     cancelled: StoredValue<bool>,
     worker: StoredValue<Option<Worker<Reply>>, LocalStorage>,
 }
@@ -91,7 +92,7 @@ enum Reply {
     Started,
     Progress(f32),
     Rendered(Option<String>),
-    Done(Uint8Array, String),
+    Done(Array, String),
     Failed(String),
     Cancelled,
 }
@@ -181,7 +182,7 @@ impl Delivery {
     pub fn save(self, desk: Desk) {
         let (Some(made), Some(bytes)) = (self.made.get_untracked(), self.bytes.get_value()) else { return };
         let mime = if made.name.ends_with(".zip") { "application/zip" } else if made.name.ends_with(".flac") { "audio/flac" } else { "audio/wav" };
-        if let Err(message) = files::download_array(&bytes, &made.name, mime) {
+        if let Err(message) = files::download_parts(&bytes, &made.name, mime) {
             desk.status.set(Status::Error(message));
         }
     }
@@ -304,7 +305,7 @@ impl Delivery {
                     self.stop_worker();
                     self.job.set(None);
                     if quick {
-                        return files::download_array(&bytes, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav");
+                        return files::download_parts(&bytes, &format!("{} mix.wav", files::file_stem(&session.name)), "audio/wav");
                     }
                     self.bytes.set_value(Some(bytes));
                     self.made.set(Some(Made { name, reports, sum_verdict }));
@@ -324,7 +325,7 @@ impl Delivery {
                 "started" => Reply::Started,
                 "progress" => Reply::Progress(field(data, "share").as_f64().unwrap_or(0.0) as f32),
                 "rendered" => Reply::Rendered(field(data, "answer").as_string()),
-                "done" => Reply::Done(field(data, "bytes").unchecked_into(), field(data, "name").as_string().unwrap_or_default()),
+                "done" => Reply::Done(field(data, "parts").unchecked_into(), field(data, "name").as_string().unwrap_or_default()),
                 _ => Reply::Failed(field(data, "message").as_string().unwrap_or_else(|| "the delivery worker failed".into())),
             },
             Reply::Failed,

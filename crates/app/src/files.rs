@@ -12,11 +12,15 @@ pub fn download(bytes: &[u8], filename: &str, mime: &str) -> Result<(), String> 
 
 /// Offers bytes already in a JS array for download, without copying them into wasm memory.
 pub fn download_array(bytes: &Uint8Array, filename: &str, mime: &str) -> Result<(), String> {
+    download_parts(&Array::of1(bytes), filename, mime)
+}
+
+/// Offers a file given in parts (Uint8Arrays, one after the other) for download.
+pub fn download_parts(parts: &Array, filename: &str, mime: &str) -> Result<(), String> {
     let fail = |e: wasm_bindgen::JsValue| format!("The browser refused the download: {e:?}");
-    let parts = Array::of1(bytes);
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let blob = Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(fail)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let anchor: HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();

@@ -214,17 +214,21 @@ fn run(cli: Cli) -> Result<(), String> {
             let versions = session.delivery_versions(&stems, &alternates).map_err(|e| e.to_string())?;
             let span = session.span_frames(&mixroom_session::Span::parse(&range).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
             let order = mixroom_delivery::batch::Order { container, bits, rate, dither, title, artist, date, limiter_on_master: session.limiter_on_master(), trim, untagged: false };
-            let mut batch = if is_file("zip") { mixroom_delivery::batch::Batch::zipped(&session.name, order) } else { mixroom_delivery::batch::Batch::new(&session.name, order) }.map_err(|e| e.to_string())?;
-            for (version, mix) in &versions {
-                let channels = render_span(mix, &media, span)?;
-                let channels = if rate == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, rate) };
-                batch.add(version, &channels).map_err(|e| e.to_string())?;
+            // A .zip is streamed into its file as the versions are made (written beside it, then
+            // put in place: whole or not at all).
+            let partial = partial_path(&output);
+            let mut batch = if is_file("zip") {
+                let file = std::fs::File::create(&partial).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+                mixroom_delivery::batch::Batch::zipped(&session.name, order, Box::new(std::io::BufWriter::new(file)))
+            } else {
+                mixroom_delivery::batch::Batch::new(&session.name, order)
             }
-            if !stems.is_empty() && !no_sum_check {
-                let check = sum_check(&session, &media, &stems, span)?;
-                println!("sum check: {}", check.verdict().unwrap_or_default());
-                batch.set_sum_check(check);
+            .map_err(|e| e.to_string())?;
+            let made = deliver(&session, &media, &versions, &stems, span, no_sum_check, &mut batch);
+            if made.is_err() && is_file("zip") {
+                let _ = std::fs::remove_file(&partial);
             }
+            made?;
             let failed = batch.failed();
             if failed > 0 {
                 eprintln!("mixroom: {failed} of {} file(s) fail the hand-off check (see the report)", batch.reports().len());
@@ -233,7 +237,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 return write_file(&output, &batch.files()[0].1);
             }
             if is_file("zip") {
-                return write_file(&output, &batch.zip().map_err(|e| e.to_string())?);
+                let finished = batch.finish().map_err(|e| format!("cannot write {}: {e}", output.display()));
+                return finished.and_then(|()| std::fs::rename(&partial, &output).map_err(|e| format!("cannot write {}: {e}", output.display()))).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&partial);
+                });
             }
             let (report_md, report_json) = batch.report();
             std::fs::create_dir_all(&output).map_err(|e| format!("cannot make the folder {}: {e}", output.display()))?;
@@ -371,6 +378,22 @@ fn render(session: &Session, media: &Media) -> Result<Vec<Vec<f32>>, String> {
     let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
     let [left, right] = engine.render_all();
     Ok(vec![left, right])
+}
+
+/// Renders `versions` over `span` into `batch`, and the stems' sum check (printed and reported)
+/// unless skipped.
+fn deliver(session: &Session, media: &Media, versions: &[(String, Session)], stems: &[mixroom_session::Stem], span: (u64, u64), no_sum_check: bool, batch: &mut mixroom_delivery::batch::Batch) -> Result<(), String> {
+    for (version, mix) in versions {
+        let channels = render_span(mix, media, span)?;
+        let channels = if batch.rate() == session.sample_rate { channels } else { mixroom_import::resample(channels, session.sample_rate, batch.rate()) };
+        batch.add(version, &channels).map_err(|e| e.to_string())?;
+    }
+    if !stems.is_empty() && !no_sum_check {
+        let check = sum_check(session, media, stems, span)?;
+        println!("sum check: {}", check.verdict().unwrap_or_default());
+        batch.set_sum_check(check);
+    }
+    Ok(())
 }
 
 /// Frames `[start, end)` of the mix: played from the timeline's start, as the browser renders a
@@ -586,10 +609,15 @@ fn info(bytes: &[u8]) -> Result<String, mixroom_project::ProjectError> {
 
 /// Writes a file whole: into a temporary file beside it, then renamed over it, so that a failure
 /// (a full disk) leaves no partial file and whatever was there before.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Where a file is written before it is put in place.
+fn partial_path(path: &Path) -> PathBuf {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
-    let partial = PathBuf::from(partial);
+    PathBuf::from(partial)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let partial = partial_path(path);
     std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path)).map_err(|e| {
         let _ = std::fs::remove_file(&partial);
         format!("cannot write {}: {e}", path.display())

@@ -3,6 +3,8 @@
 //! handed over as files or one zip with the delivery report. The CLI and the browser's delivery
 //! worker both deliver through it, so a version rendered alike is delivered byte for byte alike.
 
+use std::io::Write;
+
 use serde::{Deserialize, Serialize};
 
 use crate::check::{self, Report, Rules};
@@ -107,9 +109,9 @@ pub struct Batch {
     order: Order,
     /// The files' names, in order.
     names: Vec<String>,
-    /// The files, or the zip they are written into as they are made.
+    /// The files, or the zip they are streamed into as they are made.
     files: Vec<(String, Vec<u8>)>,
-    zip: Option<bundle::Zip>,
+    zip: Option<bundle::Zip<Box<dyn Write>>>,
     reports: Vec<Report>,
     /// With trimming, the frames kept: found in the first version, kept for all.
     kept: Option<(usize, usize)>,
@@ -129,10 +131,10 @@ impl Batch {
         Ok(Batch { song: song.to_owned(), format, dither, rate: order.rate, order, names: Vec::new(), files: Vec::new(), zip: None, reports: Vec::new(), kept: None, sum_check: None })
     }
 
-    /// A batch delivered as one zip, each file written into it as it is made (a batch of many
-    /// long files holds each once).
-    pub fn zipped(song: &str, order: Order) -> Result<Batch, DeliveryError> {
-        Ok(Batch { zip: Some(bundle::Zip::new()), ..Batch::new(song, order)? })
+    /// A batch delivered as one zip streamed into `sink`, each file written into it as it is
+    /// made: a batch of many long files is never held whole ([`Batch::finish`] ends it).
+    pub fn zipped(song: &str, order: Order, sink: Box<dyn Write>) -> Result<Batch, DeliveryError> {
+        Ok(Batch { zip: Some(bundle::Zip::new(sink)), ..Batch::new(song, order)? })
     }
 
     pub fn format(&self) -> Format {
@@ -220,12 +222,18 @@ impl Batch {
         bundle::report(&self.song, &self.reports, sum)
     }
 
-    /// The whole delivery as one zip: the files and the report.
+    /// The whole delivery as one zip: the files and the report (a batch of files kept).
     pub fn zip(self) -> Result<Vec<u8>, DeliveryError> {
         let (md, json) = self.report();
-        match self.zip {
-            Some(zip) => zip.finish(&md, &json),
-            None => bundle::zip(&self.files, &md, &json),
+        bundle::zip(&self.files, &md, &json)
+    }
+
+    /// Ends a zipped batch: the report and the zip's directory written, the sink flushed.
+    pub fn finish(mut self) -> Result<(), DeliveryError> {
+        let (md, json) = self.report();
+        match self.zip.take() {
+            Some(zip) => zip.finish(&md, &json).map(drop),
+            None => Ok(()),
         }
     }
 }
@@ -233,6 +241,21 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink the test keeps a hold of.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     fn order(container: &str, bits: u32) -> Order {
         Order { container: container.into(), bits, rate: 48_000, dither: "tpdf".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: false, trim: false, untagged: false }
@@ -259,12 +282,16 @@ mod tests {
         assert!(json.contains("\"failed\": 1"), "{json}");
         let zip = batch.zip().unwrap();
         assert_eq!(&zip[..4], b"PK\x03\x04");
-        // Zipped as the files are made: the same zip, no file held beside it.
-        let mut zipped = Batch::zipped("Song", order("flac", 24)).unwrap();
+        // Streamed into its sink as the files are made: the same zip, no file held beside it.
+        let sink = Shared::default();
+        let mut zipped = Batch::zipped("Song", order("flac", 24), Box::new(sink.clone())).unwrap();
         fill(&mut zipped);
         assert!(zipped.files().is_empty());
         assert_eq!(zipped.names().len(), 3);
-        assert!(zipped.zip().unwrap() == zip, "the same bytes either way");
+        let before = sink.0.borrow().len();
+        assert!(before + 10_000 > zip.len(), "the files are in the sink already ({before} of {} bytes)", zip.len());
+        zipped.finish().unwrap();
+        assert!(*sink.0.borrow() == zip, "the same bytes either way");
     }
 
     #[test]

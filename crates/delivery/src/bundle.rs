@@ -1,7 +1,7 @@
 //! A delivery as one zip: the master, stems and alternate versions as files, and the delivery
 //! report (the hand-off check of each, in Markdown and JSON) beside them.
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 
 use crate::check::Report;
 use crate::DeliveryError;
@@ -31,17 +31,18 @@ pub fn report(song: &str, reports: &[Report], sum_check: Option<(f64, String)>) 
 /// One zip of `files` (name, bytes: stored as they are — FLAC and WAV do not deflate) and the
 /// report (deflated).
 pub fn zip(files: &[(String, Vec<u8>)], report_md: &str, report_json: &str) -> Result<Vec<u8>, DeliveryError> {
-    let mut zip = Zip::new();
+    let mut zip = Zip::new(Vec::new());
     for (name, bytes) in files {
         zip.add(name, bytes)?;
     }
     zip.finish(report_md, report_json)
 }
 
-/// A delivery's zip written as its files are made, so that a batch holds each file once: in the
-/// zip.
-pub struct Zip {
-    writer: zip::ZipWriter<Cursor<Vec<u8>>>,
+/// A delivery's zip streamed into `W` as its files are made (each entry's sizes in a data
+/// descriptor after it, nothing written over): a batch of many long files is never held whole
+/// where it is made — the CLI streams it into the file, the browser's worker hands it on in parts.
+pub struct Zip<W: Write> {
+    writer: zip::ZipWriter<zip::write::StreamWriter<W>>,
 }
 
 fn failed(e: zip::result::ZipError) -> DeliveryError {
@@ -52,9 +53,9 @@ fn io(e: std::io::Error) -> DeliveryError {
     DeliveryError::Encoder(format!("the zip could not be written ({e})"))
 }
 
-impl Zip {
-    pub fn new() -> Zip {
-        Zip { writer: zip::ZipWriter::new(Cursor::new(Vec::new())) }
+impl<W: Write> Zip<W> {
+    pub fn new(sink: W) -> Zip<W> {
+        Zip { writer: zip::ZipWriter::new_stream(sink) }
     }
 
     /// A file, stored as it is (FLAC and WAV do not deflate).
@@ -64,19 +65,16 @@ impl Zip {
         self.writer.write_all(bytes).map_err(io)
     }
 
-    /// The zip, with the report (deflated) after the files.
-    pub fn finish(mut self, report_md: &str, report_json: &str) -> Result<Vec<u8>, DeliveryError> {
+    /// Writes the report (deflated) after the files and the zip's directory, flushes the sink and
+    /// gives it back.
+    pub fn finish(mut self, report_md: &str, report_json: &str) -> Result<W, DeliveryError> {
         let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         for (name, text) in [(REPORT_MD, report_md), (REPORT_JSON, report_json)] {
             self.writer.start_file(name, deflated).map_err(failed)?;
             self.writer.write_all(text.as_bytes()).map_err(io)?;
         }
-        Ok(self.writer.finish().map_err(failed)?.into_inner())
-    }
-}
-
-impl Default for Zip {
-    fn default() -> Self {
-        Zip::new()
+        let mut sink = self.writer.finish().map_err(failed)?.into_inner();
+        sink.flush().map_err(io)?;
+        Ok(sink)
     }
 }

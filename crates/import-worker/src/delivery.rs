@@ -20,6 +20,35 @@ pub struct DeliveryJob {
     sum_check: Option<SumCheck>,
     /// The engine of the last version rendered: it holds the tracks' audio.
     engine: Engine,
+    /// A zipped batch's zip, in parts, as it is written (in JavaScript's memory, not this
+    /// module's: a batch of many long files is larger than a WebAssembly memory holds).
+    parts: Array,
+}
+
+/// The zip's bytes handed to JavaScript in parts of [`PART_BYTES`].
+struct Parts {
+    buffer: Vec<u8>,
+    parts: Array,
+}
+
+const PART_BYTES: usize = 16 << 20;
+
+impl std::io::Write for Parts {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= PART_BYTES {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buffer.is_empty() {
+            self.parts.push(&Uint8Array::from(self.buffer.as_slice()));
+            self.buffer.clear();
+        }
+        Ok(())
+    }
 }
 
 fn error(e: impl std::fmt::Display) -> JsError {
@@ -35,9 +64,10 @@ impl DeliveryJob {
         console_error_panic_hook::set_once();
         let session = Session::from_json(session_json).map_err(error)?;
         let order: Order = serde_json::from_str(order_json).map_err(|e| JsError::new(&format!("the delivery's settings do not read ({e})")))?;
-        let batch = if files > 1 { Batch::zipped(&session.name, order) } else { Batch::new(&session.name, order) }.map_err(error)?;
+        let parts = Array::new();
+        let batch = if files > 1 { Batch::zipped(&session.name, order, Box::new(Parts { buffer: Vec::new(), parts: parts.clone() })) } else { Batch::new(&session.name, order) }.map_err(error)?;
         let engine = session.build_engine(&[]).map_err(error)?;
-        Ok(DeliveryJob { batch: Some(batch), session_rate: session.sample_rate, sum_check: None, engine })
+        Ok(DeliveryJob { batch: Some(batch), session_rate: session.sample_rate, sum_check: None, engine, parts })
     }
 
     /// Track `track`'s audio (Float32Arrays, one per channel, at the session rate), copied into the
@@ -93,17 +123,17 @@ impl DeliveryJob {
         }
     }
 
-    /// The delivery: the one file when the batch holds one, else a zip of the files, the report
-    /// and the sum check. Ends the batch.
-    pub fn finish(&mut self) -> Result<Uint8Array, JsError> {
+    /// The delivery, in parts (Uint8Arrays): the one file when the batch holds one, else the zip
+    /// of the files, the report and the sum check. Ends the batch.
+    pub fn finish(&mut self) -> Result<Array, JsError> {
         let mut batch = self.batch.take().ok_or_else(|| JsError::new("the batch is finished"))?;
         if let Some(check) = self.sum_check.take() {
             batch.set_sum_check(check);
         }
-        let bytes = match batch.files() {
-            [(_, only)] => only.clone(),
-            _ => batch.zip().map_err(error)?,
-        };
-        Ok(Uint8Array::from(bytes.as_slice()))
+        if let [(_, only)] = batch.files() {
+            return Ok(Array::of1(&Uint8Array::from(only.as_slice())));
+        }
+        batch.finish().map_err(error)?;
+        Ok(self.parts.clone())
     }
 }
