@@ -18,6 +18,9 @@ const MIME = {
   '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.png': 'image/png',
 };
 
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer). */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /** Serves the built app (dist/) on an ephemeral loopback port. Unknown paths are 404s, not index.html. */
 export async function serveApp() {
   const server = createServer(async (req, res) => {
@@ -26,7 +29,8 @@ export async function serveApp() {
     if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      // Cross-origin isolated, as `cargo xtask serve` and the hosted site serve it (README: Hosting).
+      res.writeHead(200, { 'content-type': MIME[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', ...ISOLATION });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -85,6 +85,18 @@ test('Stop silences the output', async () => {
   assert.equal(peak, 0);
 });
 
+test('served as it is hosted, the page is cross-origin isolated: SharedArrayBuffer is there for the audio', async () => {
+  const isolation = await page.evaluate(() => {
+    const shared = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(8) : null;
+    // A shared buffer can be posted (not copied): what streaming audio to the worklet needs.
+    const channel = new MessageChannel();
+    let posted = false;
+    try { channel.port1.postMessage(shared); posted = true; } catch { /* not isolated */ }
+    return { isolated: self.crossOriginIsolated, shared: shared !== null, posted };
+  });
+  assert.deepEqual(isolation, { isolated: true, shared: true, posted: true });
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });
