@@ -24,7 +24,7 @@ const STREAM_SLICE_FRAMES: usize = 1 << 16;
 /// …one every this many ms while playing (about 16 MB/s, four times what 20 channels play).
 const STREAM_PACE_MS: u32 = 4;
 
-/// How long after a seek the engine's reports may still show the old position, s.
+/// How long after a seek or Play the engine's reports may still show the state before it, s.
 const SEEK_SETTLE_S: f64 = 0.5;
 
 /// What the user is told about the state of the app.
@@ -74,6 +74,9 @@ pub struct Desk {
     pub history_len: RwSignal<(usize, usize)>,
     /// The last seek not yet reflected by the engine's reports: (target frame, when, ms).
     pending_seek: StoredValue<Option<(f64, f64)>>,
+    /// When Play was pressed, until the engine reports playing: reports posted before it got
+    /// Play say "stopped", and would make the next Space play again instead of stopping.
+    pending_play: StoredValue<Option<f64>>,
     /// When the engine last reported its position, ms (`Date.now`).
     reported_at: StoredValue<f64>,
     /// The sources the session and its history play, kept once each.
@@ -103,6 +106,7 @@ impl Desk {
             reported_at: StoredValue::new(0.0),
             history_len: RwSignal::new((0, 0)),
             pending_seek: StoredValue::new(None),
+            pending_play: StoredValue::new(None),
             sources: Sources::new(),
         }
     }
@@ -286,7 +290,11 @@ impl Desk {
             self.position.set(reading.position);
             self.reported_at.set_value(js_sys::Date::now());
         }
-        self.playing.set(reading.playing);
+        let stale = !reading.playing && self.pending_play.get_value().is_some_and(|at| js_sys::Date::now() - at < SEEK_SETTLE_S * 1000.0);
+        if !stale {
+            self.pending_play.set_value(None);
+            self.playing.set(reading.playing);
+        }
         self.meters.reading(&reading.levels, reading.playing);
         self.meters.master_reading(&reading.analysis);
         if !reading.scope.is_empty() {
@@ -319,9 +327,11 @@ impl Desk {
     pub fn play(self) {
         self.with_engine(LiveEngine::play);
         self.playing.set(true);
+        self.pending_play.set_value(Some(js_sys::Date::now()));
     }
 
     pub fn stop(self) {
+        self.pending_play.set_value(None);
         self.with_engine(LiveEngine::stop);
     }
 
