@@ -441,7 +441,7 @@ fn Alternates() -> impl IntoView {
                     } />
                 </td>
                 <td>
-                    <input type="text" class="alternate-name" aria-label=format!("Name of {name}") value=name.clone() maxlength="80" on:change=move |ev| {
+                    <input type="text" class="alternate-name" aria-label=format!("Name of {name}") value=name.clone() maxlength=mixroom_session::limits::NAME_CHARS on:change=move |ev| {
                         let new = event_target_value(&ev).trim().to_owned();
                         let old = n2.clone();
                         if new.is_empty() || new == old {

@@ -137,10 +137,6 @@ impl Batch {
         Ok(Batch { zip: Some(bundle::Zip::new(sink)), ..Batch::new(song, order)? })
     }
 
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
     /// The rate the versions are delivered at.
     pub fn rate(&self) -> u32 {
         self.rate
