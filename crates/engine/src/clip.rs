@@ -1,6 +1,8 @@
 //! Clips: where a track's audio sits on the timeline, which part of the source it plays, at what gain,
 //! and how it fades in and out.
 
+use crate::track_audio::SourceView;
+
 /// The curve of a fade, from silence (t = 0) to full level (t = 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum FadeShape {
@@ -80,26 +82,34 @@ impl Clip {
     }
 
     /// Adds the clip's part of the timeline stretch `[position, position + dest.len())` of `source`
-    /// into `dest`. Never allocates; frames beyond the source are silence.
+    /// into `dest`. Never allocates; frames beyond the source, or not in memory, are silence.
     #[inline]
-    pub fn render(&self, source: &[f32], position: u64, dest: &mut [f32]) {
+    pub fn render(&self, source: SourceView, position: u64, dest: &mut [f32]) {
         let from = position.max(self.start);
         let to = (position + dest.len() as u64).min(self.end());
-        if from >= to {
-            return;
-        }
         let fade_out_from = self.length.saturating_sub(self.fade_out);
-        for t in from..to {
+        let mut t = from;
+        while t < to {
             let rel = t - self.start;
-            let Some(&x) = usize::try_from(self.offset + rel).ok().and_then(|i| source.get(i)) else { break };
-            let mut g = self.gain;
-            if rel < self.fade_in {
-                g *= self.fade_in_shape.gain(rel as f32 / self.fade_in as f32);
+            match source.run(self.offset.saturating_add(rel), (to - t) as usize) {
+                Ok([]) => break,
+                Ok(run) => {
+                    let at = (t - position) as usize;
+                    for ((k, &x), d) in run.iter().enumerate().zip(&mut dest[at..at + run.len()]) {
+                        let rel = rel + k as u64;
+                        let mut g = self.gain;
+                        if rel < self.fade_in {
+                            g *= self.fade_in_shape.gain(rel as f32 / self.fade_in as f32);
+                        }
+                        if rel >= fade_out_from && self.fade_out > 0 {
+                            g *= self.fade_out_shape.gain((self.length - rel) as f32 / self.fade_out as f32);
+                        }
+                        *d += x * g;
+                    }
+                    t += run.len() as u64;
+                }
+                Err(missing) => t += missing as u64,
             }
-            if rel >= fade_out_from && self.fade_out > 0 {
-                g *= self.fade_out_shape.gain((self.length - rel) as f32 / self.fade_out as f32);
-            }
-            dest[(t - position) as usize] += x * g;
         }
     }
 }
@@ -113,7 +123,7 @@ mod tests {
         let source: Vec<f32> = (0..100).map(|i| i as f32).collect();
         let clip = Clip { start: 50, offset: 10, length: 20, gain: 0.5, ..Clip::whole(0) };
         let mut dest = vec![0.0; 40];
-        clip.render(&source, 40, &mut dest);
+        clip.render(SourceView::Whole(&source), 40, &mut dest);
         assert!(dest[..10].iter().all(|&x| x == 0.0));
         assert_eq!(dest[10], 5.0); // timeline 50 = source 10, × 0.5
         assert_eq!(dest[29], 14.5); // timeline 69 = source 29
@@ -126,7 +136,7 @@ mod tests {
         for shape in FadeShape::ALL {
             let clip = Clip { fade_in: 100, fade_out: 200, fade_in_shape: shape, fade_out_shape: shape, ..Clip::whole(1_000) };
             let mut dest = vec![0.0; 1_000];
-            clip.render(&source, 0, &mut dest);
+            clip.render(SourceView::Whole(&source), 0, &mut dest);
             assert_eq!(dest[0], 0.0);
             assert!((dest[50] - shape.gain(0.5)).abs() < 1e-6, "{shape:?}");
             assert_eq!(dest[500], 1.0);

@@ -18,6 +18,7 @@ mod insert;
 pub mod plan;
 pub mod reference;
 pub mod spec;
+pub mod track_audio;
 
 pub use mixroom_dsp::MAX_BLOCK;
 pub use mixroom_dsp::meter::Levels;
@@ -27,7 +28,8 @@ use mixroom_dsp::smooth::Smoother;
 pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};
 pub use reference::{Follow, ReferencePlayer};
-pub use plan::{Plan, SendParam, StripParam, TrackAudio};
+pub use plan::{Plan, SendParam, StripParam};
+pub use track_audio::{SourceView, TrackAudio, PAGE_FRAMES};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
 /// Frames the analysis tap keeps (a power of two): the latest stretch of one strip's signal, for the
@@ -73,6 +75,10 @@ struct Transport {
     length: u64,
     /// 0 = stopped, 1 = playing; glides in between so that starting and stopping never click.
     declick: Smoother,
+    /// After Play or a seek, the transport waits (silent, not moving) until every streamed track
+    /// holds its first block, for at most a second: then it plays on, counting underruns.
+    priming: bool,
+    waited: u64,
 }
 
 /// The mixer and its transport.
@@ -86,6 +92,9 @@ pub struct Engine {
     /// The length the session asked for (the transport also covers every clip).
     requested_length: u64,
     transport: Transport,
+    /// The read planner's round (see [`Engine::plan_reads`]) and the underruns counted.
+    round: u32,
+    underruns: u64,
     out: [[f32; MAX_BLOCK]; 2],
     tap: Tap,
     metered: Metered,
@@ -118,7 +127,7 @@ impl Engine {
             .strips
             .iter()
             .map(|s| match s.kind {
-                StripKind::Track { channels } => TrackAudio { channels: vec![Vec::new(); channels.clamp(1, 2)] },
+                StripKind::Track { channels } => TrackAudio::whole(vec![Vec::new(); channels.clamp(1, 2)]),
                 _ => TrackAudio::default(),
             })
             .collect();
@@ -129,7 +138,9 @@ impl Engine {
             audio,
             clips: vec![None; strips],
             requested_length: 0,
-            transport: Transport { playing: false, position: 0, looping: None, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate) },
+            transport: Transport { playing: false, position: 0, looping: None, length: 0, declick: Smoother::new(0.0, TRANSPORT_DECLICK_MS, spec.sample_rate), priming: false, waited: 0 },
+            round: 0,
+            underruns: 0,
             out: [[0.0; MAX_BLOCK]; 2],
             tap: Tap { strip: None, ring: Box::new([0.0; TAP_FRAMES]), written: 0 },
             metered: Metered { strip: None, frames: Box::new([[0.0; MAX_BLOCK]; 2]), len: 0 },
@@ -143,20 +154,21 @@ impl Engine {
     /// Control side: gives a track strip's channel `frames` frames of silence to fill, and returns
     /// them. Extends the session length to cover them. `None` for non-track strips.
     pub fn track_audio_mut(&mut self, strip: StripId, channel: usize, frames: usize) -> Option<&mut [f32]> {
-        let samples = self.audio.get_mut(strip)?.channels.get_mut(channel)?;
+        let samples = self.audio.get_mut(strip)?.whole_mut()?.get_mut(channel)?;
         if samples.len() != frames {
             *samples = vec![0.0; frames];
         }
         self.update_length();
-        let samples = self.audio.get_mut(strip)?.channels.get_mut(channel)?;
+        let samples = self.audio.get_mut(strip)?.whole_mut()?.get_mut(channel)?;
         Some(samples.as_mut_slice())
     }
 
     /// Control side: takes a track strip's audio out (leaving it none), to hand to the engine that
     /// replaces this one without copying it; `None` for non-track strips.
     pub fn take_track_audio(&mut self, strip: StripId) -> Option<TrackAudio> {
-        let audio = self.audio.get_mut(strip).filter(|a| !a.channels.is_empty())?;
-        let taken = TrackAudio { channels: audio.channels.iter_mut().map(std::mem::take).collect() };
+        let audio = self.audio.get_mut(strip).filter(|a| a.channel_count() > 0)?;
+        let empty = TrackAudio::whole(vec![Vec::new(); audio.channel_count()]);
+        let taken = core::mem::replace(audio, empty);
         self.update_length();
         Some(taken)
     }
@@ -165,7 +177,7 @@ impl Engine {
     /// changes, if the strip is not a track of as many channels.
     pub fn put_track_audio(&mut self, strip: StripId, audio: TrackAudio) -> bool {
         match self.audio.get_mut(strip) {
-            Some(slot) if !slot.channels.is_empty() && slot.channels.len() == audio.channels.len() => {
+            Some(slot) if slot.channel_count() > 0 && slot.channel_count() == audio.channel_count() => {
                 *slot = audio;
                 self.update_length();
                 true
@@ -175,9 +187,98 @@ impl Engine {
     }
 
     /// Control side: a track strip's channel audio as it is, to overwrite in place (audio streamed
-    /// in after the engine started); `None` for non-track strips.
+    /// in after the engine started); `None` for non-track strips and streamed audio.
     pub fn track_samples_mut(&mut self, strip: StripId, channel: usize) -> Option<&mut [f32]> {
-        Some(self.audio.get_mut(strip)?.channels.get_mut(channel)?.as_mut_slice())
+        Some(self.audio.get_mut(strip)?.whole_mut()?.get_mut(channel)?.as_mut_slice())
+    }
+
+    /// Control side: the track's audio (`frames` frames) is streamed from now on through a pool of
+    /// `slots` pages: [`Engine::plan_reads`] says which pages to read, [`Engine::page_slot`] takes
+    /// them. `false` for non-track strips.
+    pub fn stream_track(&mut self, strip: StripId, frames: u64, slots: usize) -> bool {
+        let Some(audio) = self.audio.get_mut(strip).filter(|a| a.channel_count() > 0) else { return false };
+        *audio = TrackAudio::streamed(audio.channel_count(), frames, slots);
+        self.update_length();
+        true
+    }
+
+    /// Audio side (never allocates): plans the reads of streamed tracks. Every page that plays in the
+    /// next `horizon` frames along the play path (from the position, on through the loop's start
+    /// when looping; the same while stopped, so Play finds it read) keeps its slot; the pages not
+    /// yet held are given the slots nobody wants any more and handed to `request` (strip, page),
+    /// the earliest of every track first. Pages beyond a track's pool wait for a later round.
+    /// Returns how many were requested.
+    pub fn plan_reads(&mut self, horizon: u64, mut request: impl FnMut(StripId, u32)) -> usize {
+        self.round = self.round.wrapping_add(1).max(1);
+        let round = self.round;
+        let position = self.transport.position;
+        let mut path = [(position, position.saturating_add(horizon)), (0, 0)];
+        if let Some((start, end)) = self.transport.looping.filter(|&(_, end)| position < end) {
+            path[0].1 = path[0].1.min(end);
+            let left = horizon - (path[0].1 - position);
+            path[1] = (start, start.saturating_add(left).min(end));
+        }
+        for (audio, clips) in self.audio.iter_mut().zip(&self.clips) {
+            let Some(paged) = audio.streamed_mut() else { continue };
+            paged.begin_round();
+            let mut wanting = true;
+            for &(from, to) in &path {
+                // A page of the timeline at a time, so that the pages of clips playing together are
+                // wanted in the order they play.
+                let mut at = from;
+                while wanting && at < to {
+                    let step = (to - at).min(PAGE_FRAMES as u64);
+                    wanting = want_stretch(paged, clips.as_deref(), at, at + step, round);
+                    at += step;
+                }
+            }
+        }
+        let mut asked = 0;
+        loop {
+            let before = asked;
+            for (s, audio) in self.audio.iter_mut().enumerate() {
+                if let Some(page) = audio.streamed_mut().and_then(|p| p.assign_next(round)) {
+                    request(s, page);
+                    asked += 1;
+                }
+            }
+            if asked == before {
+                return asked;
+            }
+        }
+    }
+
+    /// Control or audio side: where a requested page of a streamed track's channel is to be
+    /// written ([`PAGE_FRAMES`] samples); `None` when it is no longer awaited (dropped: the play
+    /// position moved on). Call [`Engine::page_arrived`] once every channel is written.
+    pub fn page_slot(&mut self, strip: StripId, page: u32, channel: usize) -> Option<&mut [f32]> {
+        self.audio.get_mut(strip)?.streamed_mut()?.slot_mut(page, channel)
+    }
+
+    /// A requested page's samples are in: it plays from the next block.
+    pub fn page_arrived(&mut self, strip: StripId, page: u32) -> bool {
+        self.audio.get_mut(strip).and_then(TrackAudio::streamed_mut).is_some_and(|p| p.arrived(page))
+    }
+
+    /// Blocks in which a streamed track found audio it needed not yet read (it played silence
+    /// there), summed over the tracks, since the engine was built.
+    pub fn underruns(&self) -> u64 {
+        self.underruns
+    }
+
+    /// Whether every streamed track holds what it plays in `[position, position + n)`.
+    fn streams_ready(&self, position: u64, n: u64) -> bool {
+        self.audio.iter().zip(&self.clips).all(|(audio, clips)| {
+            let Some(view) = audio.streamed_ref().and(audio.view(0)) else { return true };
+            match clips {
+                None => view.holds(position, position + n),
+                Some(clips) => clips.iter().all(|c| {
+                    let from = position.max(c.start);
+                    let to = (position + n).min(c.end());
+                    from >= to || view.holds(c.offset.saturating_add(from - c.start), c.offset.saturating_add(to - c.start))
+                }),
+            }
+        })
     }
 
     /// Sets the session length in frames; the transport also covers the end of every clip.
@@ -189,7 +290,7 @@ impl Engine {
     fn update_length(&mut self) {
         let ends = self.audio.iter().zip(&self.clips).map(|(audio, clips)| match clips {
             Some(clips) => clips.iter().map(Clip::end).max().unwrap_or(0),
-            None => audio.frames() as u64,
+            None => audio.frames(),
         });
         self.transport.length = ends.fold(self.requested_length, u64::max);
     }
@@ -283,6 +384,8 @@ impl Engine {
         }
         self.transport.playing = true;
         self.transport.declick.set_target(1.0);
+        self.transport.priming = true;
+        self.transport.waited = 0;
     }
 
     /// Stops playback after a declick ramp of a few milliseconds; the position stays where it stopped.
@@ -293,6 +396,8 @@ impl Engine {
     /// Moves the play position to `frame` (clamped to the session).
     pub fn seek(&mut self, frame: u64) {
         self.transport.position = frame.min(self.transport.length);
+        self.transport.priming = self.transport.playing;
+        self.transport.waited = 0;
     }
 
     pub fn is_playing(&self) -> bool {
@@ -324,6 +429,20 @@ impl Engine {
             self.out[1][..n].fill(0.0);
             return n;
         }
+        if self.transport.priming {
+            let limit = self.sample_rate as u64;
+            if self.streams_ready(self.transport.position, n as u64) || self.transport.waited >= limit {
+                self.transport.priming = false;
+            } else {
+                // Silence, and the transport stays put; it fades in once the audio is there.
+                self.transport.waited += n as u64;
+                self.transport.declick.reset(0.0);
+                self.transport.declick.set_target(1.0);
+                self.out[0][..n].fill(0.0);
+                self.out[1][..n].fill(0.0);
+                return n;
+            }
+        }
         // A block crossing the loop's end is rendered in two parts, the second from the loop's start.
         let mut done = 0;
         while done < n {
@@ -345,6 +464,11 @@ impl Engine {
             self.feed_tap(run);
             self.transport.position += run as u64;
             done += run;
+        }
+        for audio in &self.audio {
+            if audio.streamed_ref().is_some_and(|p| p.take_short()) {
+                self.underruns += 1;
+            }
         }
         let mut declick = [0.0f32; MAX_BLOCK];
         self.transport.declick.fill(&mut declick[..n]);
@@ -467,7 +591,17 @@ impl Engine {
     /// Control side: [`Engine::render_all`] for the first `frames` frames (silence past the end of
     /// the session). `progress` hears the share rendered every 64 blocks; answering `false` stops
     /// the render (`None`).
-    pub fn render_frames(&mut self, frames: usize, mut progress: impl FnMut(f32) -> bool) -> Option<[Vec<f32>; 2]> {
+    pub fn render_frames(&mut self, frames: usize, progress: impl FnMut(f32) -> bool) -> Option<[Vec<f32>; 2]> {
+        self.render_reading(frames, progress, |_, _, _, _| {})
+    }
+
+    /// [`Engine::render_frames`] with streamed tracks read as they play: before each block, the
+    /// pages it needs are planned as live (over the block: a pool holds them) ([`Engine::plan_reads`]) and `read(strip, page, channel,
+    /// samples)` fills each page's [`PAGE_FRAMES`] samples (from `page × PAGE_FRAMES` of the
+    /// source). Memory is the tracks' pools, never the sources.
+    pub fn render_reading(&mut self, frames: usize, mut progress: impl FnMut(f32) -> bool, mut read: impl FnMut(StripId, u32, usize, &mut [f32])) -> Option<[Vec<f32>; 2]> {
+        let streamed: Vec<(StripId, usize)> = self.audio.iter().enumerate().filter_map(|(s, a)| a.streamed_ref().map(|_| (s, a.channel_count()))).collect();
+        let mut wanted = Vec::new();
         let skip = self.plan.latency();
         let mut left = Vec::with_capacity(frames);
         let mut right = Vec::with_capacity(frames);
@@ -476,6 +610,18 @@ impl Engine {
         let mut rendered = 0usize;
         let mut blocks = 0u32;
         while left.len() < frames {
+            if !streamed.is_empty() {
+                self.plan_reads(MAX_BLOCK as u64, |s, page| wanted.push((s, page)));
+                for (s, page) in wanted.drain(..) {
+                    let channels = streamed.iter().find(|t| t.0 == s).map_or(0, |t| t.1);
+                    for c in 0..channels {
+                        if let Some(slot) = self.page_slot(s, page, c) {
+                            read(s, page, c, slot);
+                        }
+                    }
+                    self.page_arrived(s, page);
+                }
+            }
             let n = self.process((frames + skip - rendered).min(MAX_BLOCK));
             if n == 0 {
                 // The transport stopped: what is left is silence.
@@ -493,5 +639,20 @@ impl Engine {
             }
         }
         Some([left, right])
+    }
+}
+
+/// Wants the source pages a track plays in the timeline stretch `[from, to)` (through its clips,
+/// or from the session start without them); `false` once its pool is fully wanted.
+fn want_stretch(paged: &mut track_audio::Paged, clips: Option<&[Clip]>, from: u64, to: u64, round: u32) -> bool {
+    let page = PAGE_FRAMES as u64;
+    let frames = paged.frames();
+    let mut want = |a: u64, b: u64| (a / page..b.min(frames).div_ceil(page)).all(|p| paged.want(p, round));
+    match clips {
+        None => want(from, to),
+        Some(clips) => clips.iter().all(|c| {
+            let (a, b) = (from.max(c.start), to.min(c.end()));
+            a >= b || want(c.offset.saturating_add(a - c.start), c.offset.saturating_add(b - c.start))
+        }),
     }
 }

@@ -32,6 +32,8 @@ use mixroom_dsp::MAX_BLOCK;
 
 use crate::automation::{Scale, StripLanes, INSERT_GRID, INSERT_RAMP};
 use crate::clip::Clip;
+pub use crate::track_audio::TrackAudio;
+use crate::track_audio::SourceView;
 use crate::insert::{run_stereo, Insert, Processor};
 use crate::spec::{InsertKind, MixerSpec, RoutingError, StripId, StripKind, StripSettings};
 
@@ -43,18 +45,6 @@ pub const SEND_MAX_DB: f32 = 6.0;
 pub const TRIM_RANGE_DB: f32 = 24.0;
 /// Top of a fader's range, dB.
 pub const FADER_MAX_DB: f32 = 12.0;
-
-/// A track's audio: one buffer per channel, starting at session time 0.
-#[derive(Clone, Debug, Default)]
-pub struct TrackAudio {
-    pub channels: Vec<Vec<f32>>,
-}
-
-impl TrackAudio {
-    pub fn frames(&self) -> usize {
-        self.channels.first().map_or(0, Vec::len)
-    }
-}
 
 /// The strip settings the audio side can change without a new plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -784,23 +774,16 @@ impl Plan {
                 let dest = &mut lanes[lane + c];
                 match strip.kind {
                     StripKind::Track { .. } => {
-                        let track = audio.get(s);
-                        let source = track.and_then(|t| t.channels.get(c).or(t.channels.first())).map_or(&[][..], Vec::as_slice);
+                        let source = audio.get(s).and_then(|t| t.view(c)).unwrap_or(SourceView::Whole(&[]));
+                        dest[..n].fill(0.0);
                         match clips.get(s).and_then(Option::as_ref) {
                             Some(clips) => {
-                                dest[..n].fill(0.0);
                                 for clip in clips {
                                     clip.render(source, position, &mut dest[..n]);
                                 }
                             }
-                            None => {
-                                // No clips set: the whole audio from the session start.
-                                let frames = source.len();
-                                let start = usize::try_from(position).unwrap_or(usize::MAX).min(frames);
-                                let end = start.saturating_add(n).min(frames);
-                                dest[..end - start].copy_from_slice(&source[start..end]);
-                                dest[end - start..n].fill(0.0);
-                            }
+                            // No clips set: the whole audio from the session start.
+                            None => source.copy_into(position, &mut dest[..n]),
                         }
                     }
                     _ => dest[..n].copy_from_slice(&strip.buffers.input[c][..n]),

@@ -1,5 +1,6 @@
 //! The audio path never allocates: a counting global allocator watches `process`, parameter changes,
-//! bypass switches, solos, the transport and a plan swap while a full session renders.
+//! bypass switches, solos, the transport, a plan swap and streamed tracks' reads while a full
+//! session renders.
 //!
 //! This file is its own test binary with a single test, so no other test's allocations are counted.
 
@@ -118,10 +119,36 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     monitor.choose_device(Some(Box::new(Simulation::new(DEVICES[0], 48_000.0))));
     let mut laptop = Some(Box::new(Simulation::new(DEVICES[1], 48_000.0)));
 
+    // Tracks 0 and 1 streamed through pools of 6 pages, read as they play (here from memory, as the
+    // worklet copies pages from the reader's shared buffers).
+    let fill = noise(1);
+    let sources: Vec<Vec<Vec<f32>>> = (0..2).map(|s| (0..1 + s % 2).map(|c| (0..48_000 * 3).map(|i| fill(s, c, i)).collect()).collect()).collect();
+    for (s, channels) in sources.iter().enumerate() {
+        assert!(e.stream_track(s, channels[0].len() as u64, 6));
+    }
+    let mut requests = [(0usize, 0u32); 64];
+
     ARMED.store(true, Ordering::SeqCst);
     e.play();
     let mut block = 0;
     while e.is_playing() {
+        let mut asked = 0;
+        e.plan_reads(4 * PAGE_FRAMES as u64, |s, page| {
+            if asked < requests.len() {
+                requests[asked] = (s, page);
+                asked += 1;
+            }
+        });
+        for &(s, page) in &requests[..asked] {
+            for (c, source) in sources[s].iter().enumerate() {
+                let from = page as usize * PAGE_FRAMES;
+                let part = &source[from..(from + PAGE_FRAMES).min(source.len())];
+                if let Some(slot) = e.page_slot(s, page, c) {
+                    slot[..part.len()].copy_from_slice(part);
+                }
+            }
+            e.page_arrived(s, page);
+        }
         match block {
             50 => ParamChange::Strip(3, StripParam::Fader, -10.0).apply(&mut e),
             100 => ParamChange::Strip(5, StripParam::Solo, 1.0).apply(&mut e),
@@ -171,4 +198,5 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     drop(old_lanes);
     assert!(block > 500, "the render should have run until the stop ({block} blocks)");
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0, "allocations on the audio path");
+    assert_eq!(e.underruns(), 0, "every page was read before it played");
 }
