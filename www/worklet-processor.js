@@ -4,10 +4,13 @@
 //   processorOptions  {module: WebAssembly.Module, meters: false to post none (offline renders)}
 //   main → processor  {type: 'load', session: <session JSON>, tracks: [[Float32Array per channel], …], play,
 //                      render_length}   (an offline render's frames: the song and its tails)
-//                      (a channel given as a number of frames instead is silence, to be streamed in;
-//                      a track given as {keep: i} takes the running engine's track i's audio as it is)
-//                      {type: 'audio', track, channel, offset, samples: Float32Array}  streamed audio:
-//                      written over the running engine's track channel from frame `offset`
+//                      (a track given as {keep: i} takes the running engine's track i's audio as it is;
+//                      a track given as {stream: frames, id, channels} streams from storage: the
+//                      reader below reads the pages of stored source `id` the engine asks for)
+//                      {type: 'reader', port: MessagePort}   the streaming reader (www/stream-worker.js):
+//                      processor → reader {type: 'read', epoch, reads: [{track, page, id, channels,
+//                      frames}…]}, reader → processor {type: 'page', epoch, track, page, channels};
+//                      a page of an older epoch (before a load or reorder) is dropped
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
 //                      {type: 'reorder', session, order: Uint32Array}     tracks moved: track i was order[i]
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
@@ -35,7 +38,8 @@
 //                      {type: 'meter-strip', strip}   loudness of a strip (engine id; −1: none), from now
 //   processor → main  {type: 'ready'}  {type: 'loaded', latency}  {type: 'updated', latency}
 //                      {type: 'error', message}
-//                      {type: 'meters', position, playing, levels: Float32Array}  (~30 per second;
+//                      {type: 'meters', position, playing, underruns, levels: Float32Array}  (~30 per
+//                      second; underruns: quanta in which a streamed track's page was late;
 //                      per strip: peak left, peak right, RMS left, RMS right, gain reduction in dB;
 //                      analysis: Float32Array, the master's momentary, short-term and integrated
 //                      loudness (LUFS), loudness range (LU), max true peak (dBTP), correlation;
@@ -50,7 +54,7 @@
 //
 // `process` only calls numeric wasm functions and copies between typed-array views: it allocates
 // nothing, except the meter message (and the tap's, while a strip is tapped) posted about 30 times a
-// second.
+// second, and a streaming reader's list of pages to read when the play position reaches new ones.
 import './textcodec-polyfill.js';
 import { initSync, WorkletEngine } from './mixroom-worklet.js';
 
@@ -65,6 +69,8 @@ function unrolled(ring, written) {
   return samples;
 }
 const METER_RATE_HZ = 30;
+// Streamed reads are planned every few quanta (about 21 ms at 48 kHz), and at once after a seek.
+const QUANTA_PER_PLAN = 8;
 
 class MixroomProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -80,6 +86,12 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.referenceTap = false;
     this.referenceRing = null;
     this.referenceSeen = 0;
+    // Streaming: the reader's port, each track's stored source ({id, channels, frames} or null),
+    // and the epoch (a load or reorder renumbers tracks: pages asked for before are dropped).
+    this.reader = null;
+    this.streams = [];
+    this.epoch = 0;
+    this.planIn = 0;
     this.port.onmessage = (event) => {
       try {
         this.onMessage(event.data);
@@ -103,11 +115,11 @@ class MixroomProcessor extends AudioWorkletProcessor {
     if (!e) return;
     switch (msg.type) {
       case 'load': this.load(msg); break;
-      case 'audio': {
-        const ptr = e.stream_audio_ptr(msg.track, msg.channel, msg.offset, msg.samples.length);
-        if (ptr !== 0) new Float32Array(this.memory.buffer, ptr, msg.samples.length).set(msg.samples);
+      case 'reader':
+        this.reader = msg.port;
+        this.reader.onmessage = (event) => this.onPage(event.data);
+        this.newEpoch();
         break;
-      }
       case 'update':
         e.update(msg.session);
         this.viewsOf = null;
@@ -115,6 +127,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
         break;
       case 'reorder':
         e.reorder(msg.session, msg.order);
+        this.streams = Array.from(msg.order, (i) => this.streams[i] || null);
+        this.newEpoch();
         this.viewsOf = null;
         this.port.postMessage({ type: 'updated', latency: e.latency() });
         break;
@@ -124,10 +138,10 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'send': e.set_send_param(msg.strip, msg.index, msg.param, msg.value); break;
       case 'clips': e.set_track_clips(msg.track, msg.values); break;
       case 'automation': e.set_automation(msg.values); break;
-      case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); break;
-      case 'play': e.play(); break;
+      case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); this.planIn = 0; break;
+      case 'play': e.play(); this.planIn = 0; break;
       case 'stop': e.stop(); break;
-      case 'seek': e.seek(msg.frame); break;
+      case 'seek': e.seek(msg.frame); this.planIn = 0; break;
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
@@ -160,27 +174,70 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.referenceSeen = 0;
   }
 
+  // Pages asked for before are dropped when they come: the tracks are renumbered, or the reader new.
+  newEpoch() {
+    this.epoch++;
+    if (this.engine) this.engine.forget_awaited_reads();
+    this.planIn = 0;
+  }
+
+  // A page read: copied into the slot the engine keeps for it, unless no longer awaited.
+  onPage(msg) {
+    const e = this.engine;
+    if (!e || msg.type !== 'page' || msg.epoch !== this.epoch) return;
+    for (let c = 0; c < msg.channels.length; c++) {
+      const samples = msg.channels[c];
+      const ptr = e.page_ptr(msg.track, msg.page, c);
+      if (ptr === 0) return;
+      new Float32Array(this.memory.buffer, ptr, samples.length).set(samples);
+    }
+    e.page_arrived(msg.track, msg.page);
+  }
+
+  // Asks the reader for the pages the engine plans to play next (see `Engine::plan_reads`).
+  planReads() {
+    const e = this.engine;
+    const count = e.plan_reads();
+    if (count === 0) return;
+    const pairs = new Uint32Array(this.memory.buffer, e.reads_ptr(), 2 * count);
+    const reads = [];
+    for (let i = 0; i < count; i++) {
+      const track = pairs[2 * i];
+      const s = this.streams[track];
+      if (s) reads.push({ track, page: pairs[2 * i + 1], id: s.id, channels: s.channels, frames: s.frames });
+    }
+    this.reader.postMessage({ type: 'read', epoch: this.epoch, reads });
+  }
+
   // Prepares an engine for the session, copies each track's audio into it, then installs it. Any
   // failure (a session the engine refuses) is thrown to the message handler and reported.
   load(msg) {
     const e = this.engine;
     e.load(msg.session);
     if (msg.render_length !== undefined) e.set_render_length(msg.render_length);
+    const streams = [];
     msg.tracks.forEach((channels, track) => {
+      streams[track] = null;
+      if (!Array.isArray(channels) && channels.stream !== undefined) {
+        if (!e.stream_track(track, channels.stream)) throw new Error(`track ${track + 1} cannot stream`);
+        streams[track] = { id: channels.id, channels: channels.channels, frames: channels.stream };
+        return;
+      }
       if (!Array.isArray(channels)) {
         if (!e.keep_track_audio(track, channels.keep)) throw new Error(`track ${track + 1} could not keep its audio`);
+        streams[track] = this.streams[channels.keep] || null;
         return;
       }
       channels.forEach((samples, c) => {
-        const streamed = typeof samples === 'number';
-        const frames = streamed ? samples : samples.length;
-        const ptr = e.track_audio_ptr(track, c, frames);
+        const ptr = e.track_audio_ptr(track, c, samples.length);
         if (ptr === 0) throw new Error(`track ${track + 1} has no channel ${c + 1}`);
         // Views are made after the allocation: allocating may have grown (and detached) memory.
-        if (!streamed) new Float32Array(this.memory.buffer, ptr, frames).set(samples);
+        new Float32Array(this.memory.buffer, ptr, samples.length).set(samples);
       });
     });
     e.start(!!msg.play);
+    this.streams = streams;
+    this.newEpoch();
     this.viewsOf = null;
     this.port.postMessage({ type: 'loaded', latency: e.latency() });
   }
@@ -203,6 +260,10 @@ class MixroomProcessor extends AudioWorkletProcessor {
     const e = this.engine;
     if (!e || out.length === 0) return true;
     const frames = out[0].length;
+    if (this.reader !== null && --this.planIn <= 0) {
+      this.planIn = QUANTA_PER_PLAN;
+      this.planReads();
+    }
     if (e.process(frames) === 0) return true;
     this.views();
     if (frames === QUANTUM) {
@@ -219,7 +280,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       const analysis = new Float32Array(this.memory.buffer, e.analysis_ptr(), e.collect_analysis()).slice();
       const scopeValues = e.collect_scope();
       const scope = scopeValues > 0 ? new Float32Array(this.memory.buffer, e.scope_ptr(), scopeValues).slice() : new Float32Array(0);
-      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), levels, analysis, scope }, [levels.buffer, analysis.buffer, scope.buffer]);
+      this.port.postMessage({ type: 'meters', position: e.position(), playing: e.is_playing(), underruns: e.underruns(), levels, analysis, scope }, [levels.buffer, analysis.buffer, scope.buffer]);
       this.postTap();
       if (this.referenceTap) this.postReferenceTap();
     }

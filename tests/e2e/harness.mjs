@@ -63,7 +63,8 @@ function installDestinationTap() {
   const connect = AudioNode.prototype.connect;
   window.__destinationTaps = [];
   AudioNode.prototype.connect = function (destination, ...rest) {
-    if (destination instanceof AudioDestinationNode && this.context instanceof AudioContext) {
+    if (destination instanceof AudioDestinationNode && this.context instanceof AudioContext && !this.__recorder) {
+      (window.__destinationSources ||= []).push(this);
       const analyser = this.context.createAnalyser();
       analyser.fftSize = 2048;
       connect.call(this, analyser);
@@ -162,6 +163,46 @@ export async function measureOutput(page, ms) {
     }
     return { peak, rms: Math.sqrt(sum / Math.max(count, 1)) };
   }, ms);
+}
+
+/**
+ * Records, sample for sample, the next `frames` frames the app sends to the audio output (left and
+ * right), through an AudioWorklet beside the destination; `during` runs once recording has begun.
+ */
+export async function recordOutput(page, frames, during) {
+  const recording = page.evaluate(async (frames) => {
+    const source = window.__destinationSources.at(-1);
+    const context = source.context;
+    const code = `registerProcessor('mixroom-test-recorder', class extends AudioWorkletProcessor {
+      constructor(o) { super(); this.left = new Float32Array(o.processorOptions.frames); this.right = new Float32Array(o.processorOptions.frames); this.at = 0; this.port.postMessage('started'); }
+      process(inputs) {
+        const input = inputs[0];
+        if (this.at >= this.left.length) return false;
+        const n = Math.min(input[0] ? input[0].length : 128, this.left.length - this.at);
+        if (input[0]) { this.left.set(input[0].subarray(0, n), this.at); this.right.set((input[1] || input[0]).subarray(0, n), this.at); }
+        this.at += n;
+        if (this.at >= this.left.length) this.port.postMessage({ left: this.left, right: this.right });
+        return true;
+      }
+    });`;
+    const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    await context.audioWorklet.addModule(url);
+    const recorder = new AudioWorkletNode(context, 'mixroom-test-recorder', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2], processorOptions: { frames } });
+    recorder.__recorder = true;
+    const done = new Promise((ok) => { recorder.port.onmessage = (e) => { if (e.data !== 'started') ok(e.data); }; });
+    source.connect(recorder);
+    recorder.connect(context.destination);
+    window.__recording = done;
+    const { left, right } = await done;
+    source.disconnect(recorder);
+    recorder.disconnect();
+    return { left: Array.from(left), right: Array.from(right) };
+  }, frames);
+  await page.waitForFunction(() => window.__recording !== undefined);
+  await during();
+  const { left, right } = await recording;
+  await page.evaluate(() => { delete window.__recording; });
+  return [Float32Array.from(left), Float32Array.from(right)];
 }
 
 /** Reads a 32-bit float WAV: { sampleRate, channels: [Float32Array, ...] }. */
@@ -270,11 +311,20 @@ export function floatWav(channels, rate = 48000) {
 }
 
 /** Resident memory of Chromium's renderer processes (the page, its workers and its audio
- * worklet), bytes: VmRSS from /proc. */
+ * worklet), bytes: VmRSS from /proc. Only this node process's own browsers' (its descendants):
+ * another Chromium on the machine (a test run beside) is not counted. */
 export async function rendererRss() {
-  let total = 0;
+  const parents = new Map();
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
+    // "pid (name) state ppid …": the name may hold spaces and parentheses, so read after the last ')'.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (stat) parents.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const ours = (pid) => { for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p), hops++) if (p === process.pid) return true; return false; };
+  let total = 0;
+  for (const [pid] of parents) {
+    if (!ours(pid)) continue;
     try {
       // Chromium rewrites its processes' titles: the arguments are one space-separated string.
       const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');

@@ -68,13 +68,13 @@ impl EngineModule {
 }
 
 /// How a track's audio reaches the processor when a session is loaded.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TrackLoad {
     /// Its samples, copied across.
     Samples,
-    /// Its length only: the processor gives it silence, overwritten as the audio streams in from
-    /// storage (`LiveEngine::stream`).
-    Streamed,
+    /// Stored source `id` (`channels`, `frames`): the engine streams it, its reader reading the
+    /// pages it plays next from storage (`www/stream-worker.js`).
+    Stored { id: String, channels: u8, frames: u64 },
     /// The running engine's track `i` hands its audio over as it is (a track that stays when
     /// tracks are added or removed).
     Keep(usize),
@@ -96,6 +96,8 @@ pub struct MeterReading {
     pub analysis: Vec<f32>,
     /// While a goniometer is shown: the master's latest frames, interleaved left, right.
     pub scope: Vec<f32>,
+    /// Quanta in which a streamed track's audio came late (it played silence), since the load.
+    pub underruns: f64,
 }
 
 type Waiter = (String, oneshot::Sender<Result<JsValue, String>>);
@@ -127,6 +129,7 @@ impl Router {
                         levels,
                         analysis,
                         scope,
+                        underruns: get("underruns").as_f64().unwrap_or(0.0),
                     });
                 }
             }
@@ -242,15 +245,26 @@ impl EngineNode {
     async fn load(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool, render_length: Option<u64>) -> Result<u32, String> {
         let audio = Array::new();
         for (t, channels) in tracks.iter().enumerate() {
-            match how.get(t).copied().unwrap_or(TrackLoad::Samples) {
+            match how.get(t).cloned().unwrap_or(TrackLoad::Samples) {
                 TrackLoad::Samples => audio.push(&channels.iter().collect::<Array>()),
-                TrackLoad::Streamed => audio.push(&channels.iter().map(|c| JsValue::from(c.length())).collect::<Array>()),
+                TrackLoad::Stored { id, channels, frames } => {
+                    let stored = Object::new();
+                    let _ = Reflect::set(&stored, &"stream".into(), &JsValue::from_f64(frames as f64));
+                    let _ = Reflect::set(&stored, &"id".into(), &id.into());
+                    let _ = Reflect::set(&stored, &"channels".into(), &JsValue::from(channels));
+                    audio.push(&stored)
+                }
                 TrackLoad::Keep(from) => {
                     let kept = Object::new();
                     let _ = Reflect::set(&kept, &"keep".into(), &JsValue::from(from as u32));
                     audio.push(&kept)
                 }
             };
+        }
+        // How many tracks stream from storage, on the page for tests and benchmarks.
+        let streamed = how.iter().filter(|h| matches!(h, TrackLoad::Stored { .. })).count();
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-streamed-tracks", &streamed.to_string());
         }
         let loaded = Self::expect(&self.router, "loaded");
         let render_length = render_length.map_or(JsValue::UNDEFINED, |f| JsValue::from_f64(f as f64));
@@ -327,6 +341,45 @@ impl EngineNode {
 pub struct LiveEngine {
     context: AudioContext,
     node: EngineNode,
+    /// The streaming reader: reads stored audio's pages as the engine asks (`www/stream-worker.js`).
+    reader: web_sys::Worker,
+    _reader_errors: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// The streaming reader's script (see `index.html`).
+const READER_URL: &str = "./stream-worker.js";
+/// Tests make the reader slow (a disk that cannot keep up) by putting milliseconds here, in the
+/// page's local storage, before the engine starts.
+const READER_DELAY_KEY: &str = "mixroom-test-reader-delay-ms";
+
+/// Starts the streaming reader and connects it to the processor with a channel of their own, so
+/// pages go from the reader's thread to the audio thread without passing the main thread.
+fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_sys::Worker, Closure<dyn FnMut(MessageEvent)>), String> {
+    let reader = web_sys::Worker::new(READER_URL).map_err(|e| js_error("The streaming reader could not start", e))?;
+    let errors = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(message) = Reflect::get(&event.data(), &"message".into()).ok().and_then(|m| m.as_string()) {
+            on_error(message);
+        }
+    });
+    reader.set_onmessage(Some(errors.as_ref().unchecked_ref()));
+    let channel = web_sys::MessageChannel::new().map_err(|e| js_error("The streaming reader could not be connected", e))?;
+    let delay = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(READER_DELAY_KEY).ok().flatten()).and_then(|v| v.parse::<f64>().ok());
+    if let Some(ms) = delay {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"type".into(), &"delay".into());
+        let _ = Reflect::set(&message, &"ms".into(), &JsValue::from_f64(ms));
+        let _ = reader.post_message(&message);
+    }
+    let send_port = |to: &dyn Fn(&JsValue, &JsValue) -> Result<(), JsValue>, kind: &str, port: web_sys::MessagePort| {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"type".into(), &kind.into());
+        let _ = Reflect::set(&message, &"port".into(), &port);
+        to(&message, &Array::of1(&port)).map_err(|e| js_error("The streaming reader could not be connected", e))
+    };
+    send_port(&|m, t| reader.post_message_with_transfer(m, t), "port", channel.port2())?;
+    let processor = node.node.port().map_err(|e| js_error("The audio engine has no message port", e))?;
+    send_port(&|m, t| processor.post_message_with_transferable(m, t), "reader", channel.port1())?;
+    Ok((reader, errors))
 }
 
 impl LiveEngine {
@@ -353,17 +406,20 @@ impl LiveEngine {
         let context = AudioContext::new_with_context_options(&options)
             .map_err(|e| js_error("This browser cannot open an audio output", e))?;
         let node = EngineNode::create(&context, module, true).await?;
+        let on_error: Rc<dyn Fn(String)> = Rc::new(on_error);
         {
             let mut router = node.router.borrow_mut();
             router.on_meters = Some(Box::new(on_meters));
             router.on_tap = Some(Box::new(on_tap));
-            router.on_error = Some(Box::new(on_error));
+            let errors = on_error.clone();
+            router.on_error = Some(Box::new(move |m| errors(m)));
         }
+        let (reader, reader_errors) = start_reader(&node, on_error)?;
         node.load(session_json, tracks, how, false, None).await?;
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;
-        Ok(LiveEngine { context, node })
+        Ok(LiveEngine { context, node, reader, _reader_errors: reader_errors })
     }
 
     /// Starts playback (and the audio output, which browsers keep suspended until a user gesture).
@@ -379,6 +435,7 @@ impl LiveEngine {
     /// Closes the audio output (a session at another rate starts its own).
     pub fn close(&self) {
         let _ = self.context.close();
+        self.reader.terminate();
     }
 
     pub fn seek(&self, frame: u64) {
@@ -474,12 +531,6 @@ impl LiveEngine {
     /// (playing on if it was).
     pub async fn reload(&self, session_json: &str, tracks: &[TrackAudio], how: &[TrackLoad], play: bool) -> Result<(), String> {
         self.node.load(session_json, tracks, how, play, None).await.map(|_| ())
-    }
-
-    /// Audio arriving from storage: `samples` written over a track channel from frame `offset`.
-    pub fn stream(&self, track: usize, channel: usize, offset: usize, samples: &Float32Array) {
-        let n = |v: usize| JsValue::from_f64(v as f64);
-        self.node.post_fields(&[("type", "audio".into()), ("track", n(track)), ("channel", n(channel)), ("offset", n(offset)), ("samples", samples.into())]);
     }
 
     /// Tracks moved (track `i` was `order[i]`): their audio follows them into the new plan.

@@ -76,6 +76,20 @@ pub fn StatusLine() -> impl IntoView {
     }
 }
 
+/// The streamed audio's underruns since the session loaded: shown once there is one, since each
+/// is a moment a track went silent because storage was too slow (as a DAW's "disk too slow").
+#[component]
+pub fn UnderrunCount() -> impl IntoView {
+    let desk = desk();
+    let count = desk.underruns;
+    view! {
+        <span class="underruns" role="status" aria-label="Underruns" hidden=move || count.get() == 0
+            title="Times a track's audio came late from this browser's storage and that track played silence there (the rest of the mix played on)">
+            {move || format!("{} underrun{}", count.get(), if count.get() == 1 { "" } else { "s" })}
+        </span>
+    }
+}
+
 /// Colour of a meter segment at `db` dBFS: green, then yellow from −18, red from −6.
 fn meter_colour(db: f32, rms: bool) -> &'static str {
     match (db >= -6.0, db >= -18.0, rms) {

@@ -228,10 +228,10 @@ impl Delivery {
 
     /// The batch, or the quick export (an error, too, when cancelled).
     async fn run(self, desk: Desk, quick: bool) -> Result<(), String> {
-        let tracks = desk.audio_for_export().await.ok_or("the engine is not ready")?;
         // The session as it is now (later moves do not reach the batch), the song whether Loop is
         // on or not.
         let session = desk.session.get_untracked().for_render();
+        let tracks = desk.audio_for_export(&session).await.ok_or("the engine is not ready")??;
         let (stems, alternates, span, order) = if quick {
             let order = Order { container: "wav".into(), bits: 32, rate: session.sample_rate, dither: "off".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: session.limiter_on_master(), trim: false, untagged: true };
             (Vec::new(), Vec::new(), Span::Song, order)

@@ -4,7 +4,6 @@
 
 use std::rc::Rc;
 
-use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_engine::ParamChange;
@@ -15,14 +14,9 @@ use crate::files;
 use crate::history::History;
 use crate::meters::Meters;
 pub use crate::source::PreparedSource;
-use crate::sources::{Sources, Unread};
-use crate::store::{Store, CHUNK_FRAMES};
+use crate::sources::Sources;
+use crate::store::Store;
 use crate::waveform::Overview;
-
-/// Streamed audio goes to the engine in slices of this many frames (256 KB a channel)…
-const STREAM_SLICE_FRAMES: usize = 1 << 16;
-/// …one every this many ms while playing (about 16 MB/s, four times what 20 channels play).
-const STREAM_PACE_MS: u32 = 4;
 
 /// How long after a seek or Play the engine's reports may still show the state before it, s.
 const SEEK_SETTLE_S: f64 = 0.5;
@@ -56,9 +50,13 @@ pub struct Desk {
     pub position: RwSignal<f64>,
     pub playing: RwSignal<bool>,
     pub ready: RwSignal<bool>,
+    /// Quanta in which a streamed track's audio came late from storage (it played silence there),
+    /// since the engine last loaded the session.
+    pub underruns: RwSignal<u64>,
     engine: StoredValue<Option<Rc<LiveEngine>>, LocalStorage>,
     module: StoredValue<Option<EngineModule>, LocalStorage>,
-    /// Each track's audio as handed to the engine, kept for exports.
+    /// Each track's audio as handed to the engine (none held for audio the engine streams from
+    /// storage).
     audio: StoredValue<Vec<TrackAudio>, LocalStorage>,
     /// Each track's gated RMS level (dBFS), measured while preparing the audio: for gain staging.
     levels: StoredValue<Vec<f64>>,
@@ -94,6 +92,7 @@ impl Desk {
             position: RwSignal::new(0.0),
             playing: RwSignal::new(false),
             ready: RwSignal::new(false),
+            underruns: RwSignal::new(0),
             engine: StoredValue::new_local(None),
             module: StoredValue::new_local(None),
             audio: StoredValue::new_local(Vec::new()),
@@ -138,8 +137,8 @@ impl Desk {
             self.stop();
         }
         self.ready.set(false);
-        // Any stream of the previous session's audio stops here.
-        let generation = self.sources.begin_open();
+        // Work started for the previous session (an import) stops here.
+        self.sources.begin_open();
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
         // The engine's module compiles while the sources are read.
         let module = async {
@@ -150,7 +149,7 @@ impl Desk {
         };
         let progress = move |what: String| self.status.set(Status::Busy(what));
         let (prepared, module) = futures::join!(self.sources.prepare(&states, store, progress), module);
-        let (missing, unread) = prepared?;
+        let missing = prepared?;
         mark("mixroom-sources-prepared");
         let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
         let strips = session.strip_refs().len();
@@ -160,12 +159,7 @@ impl Desk {
         self.meters.reset(strips);
         self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
-        // Tracks whose samples are still in storage go to the engine as their length only.
-        let how: Vec<TrackLoad> = session
-            .tracks
-            .iter()
-            .map(|t| if matches!(&t.source, Source::Audio { id, .. } if unread.iter().any(|u| &u.id == id)) { TrackLoad::Streamed } else { TrackLoad::Samples })
-            .collect();
+        let how = self.track_loads(&session, None);
         match self.engine.get_value() {
             Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &how, false).await?,
             running => {
@@ -193,15 +187,11 @@ impl Desk {
         mark("mixroom-engine-loaded");
         let position = view.position.min(session.length_frames());
         self.seek(position);
-        // Playable once the audio at the play position is in; the rest streams in behind it.
-        if let (Some(store), false) = (store, unread.is_empty()) {
-            let first = position as usize / CHUNK_FRAMES;
-            self.sources.reading.set(true);
-            self.stream_chunk(store, &unread, first, generation).await;
-            spawn_local(self.stream_audio(store.clone(), unread, first, generation));
-        }
         self.ready.set(true);
         mark("mixroom-ready");
+        // Nothing more is read here: the engine streams what it plays (the mark stays for the
+        // open benchmark, which timed the whole read before streaming).
+        mark("mixroom-audio-read");
         self.status.set(match missing {
             0 => Status::Ready,
             n => Status::Error(format!("{} of this session {} offline: {} audio is not in this browser. Relink each with its file (its Offline button on the timeline), or open the session's project file. Until then {} silence.", if n == 1 { "A source".to_owned() } else { format!("{n} sources") }, if n == 1 { "is" } else { "are" }, if n == 1 { "its" } else { "their" }, if n == 1 { "it plays" } else { "they play" })),
@@ -240,52 +230,30 @@ impl Desk {
         Stored { session: self.session.get_untracked(), view, undo, redo }
     }
 
-    /// Reads chunk `chunk` of the sources in `unread` and sends it to the engine's tracks that play
-    /// them: in slices, paced while it plays, since each message is copied on the audio thread,
-    /// which must never spend a whole quantum on it.
-    async fn stream_chunk(self, store: &Store, unread: &[Unread], chunk: usize, generation: u64) {
-        let read = match self.sources.read_chunk(store, unread, chunk, generation).await {
-            Ok(read) => read,
-            Err(e) => {
-                self.status.set(Status::Error(format!("Some audio could not be read from this browser's storage ({e}): parts of tracks play silence.")));
-                return;
-            }
-        };
-        let Some(engine) = self.engine.get_value() else { return };
-        for (id, offset, channels) in read {
-            let tracks: Vec<usize> = self.session.with_untracked(|s| {
-                s.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id: i, .. } if *i == id)).map(|(i, _)| i).collect()
-            });
-            for &t in &tracks {
-                for (c, samples) in channels.iter().enumerate() {
-                    let len = samples.length() as usize;
-                    for from in (0..len).step_by(STREAM_SLICE_FRAMES) {
-                        let to = (from + STREAM_SLICE_FRAMES).min(len);
-                        engine.stream(t, c, offset + from, &samples.slice(from as u32, to as u32));
-                        if self.playing.get_untracked() {
-                            TimeoutFuture::new(STREAM_PACE_MS).await;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Reads the rest of the sources' samples behind the chunk already read (`first`), then the
-    /// ones before it; stops if another session is opened meanwhile.
-    async fn stream_audio(self, store: Store, unread: Vec<Unread>, first: usize, generation: u64) {
-        for chunk in Sources::chunks_after(&unread, first) {
-            if self.sources.opened() != generation {
-                return;
-            }
-            self.stream_chunk(&store, &unread, chunk, generation).await;
-        }
-        if self.sources.all_read(&unread, generation) {
-            mark("mixroom-audio-read");
-        }
+    /// How each of `session`'s tracks reaches the engine: audio in storage streams, audio held
+    /// here goes as samples — and with `running` (the session the engine plays), a track that stays
+    /// (the same track playing the same source) keeps the audio the engine has.
+    fn track_loads(self, session: &Session, running: Option<&Session>) -> Vec<TrackLoad> {
+        session
+            .tracks
+            .iter()
+            .map(|t| match (running.and_then(|r| r.tracks.iter().position(|o| o.id == t.id && o.source == t.source)), &t.source) {
+                (Some(i), _) => TrackLoad::Keep(i),
+                (None, Source::Audio { id, channels, frames }) if self.sources.in_storage(&t.source) => TrackLoad::Stored { id: id.clone(), channels: *channels, frames: *frames },
+                (None, _) => TrackLoad::Samples,
+            })
+            .collect()
     }
 
     fn on_meters(self, reading: MeterReading) {
+        let underruns = reading.underruns as u64;
+        if underruns != self.underruns.get_untracked() {
+            self.underruns.set(underruns);
+            // For benchmarks and tests, beside the status line's count.
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = root.set_attribute("data-underruns", &underruns.to_string());
+            }
+        }
         if !self.stale_position(reading.position) {
             self.position.set(reading.position);
             self.reported_at.set_value(js_sys::Date::now());
@@ -534,6 +502,7 @@ impl Desk {
             let fresh: Vec<usize> = session.tracks.iter().enumerate().filter(|(_, t)| matches!(&t.source, Source::Audio { id: i, .. } if i == id)).map(|(i, _)| i).collect();
             let tracks = self.rebuild_track_data(&session);
             let how: Vec<TrackLoad> = (0..session.tracks.len()).map(|i| if fresh.contains(&i) { TrackLoad::Samples } else { TrackLoad::Keep(i) }).collect();
+            // (A relinked file is held here: its tracks get samples.)
             if let Some(engine) = self.engine.get_value() {
                 let (playing, at) = (self.playing.get_untracked(), self.position.get_untracked() as u64);
                 spawn_local(async move {
@@ -598,9 +567,7 @@ impl Desk {
         let tracks = (order.is_some() || !same_tracks).then(|| self.rebuild_track_data(&next));
         let reload = tracks.filter(|_| !same_tracks);
         // Tracks that stay keep their audio in the engine (the same track playing the same source).
-        let how: Vec<TrackLoad> = self.session.with_untracked(|current| {
-            next.tracks.iter().map(|t| current.tracks.iter().position(|o| o.id == t.id && o.source == t.source).map_or(TrackLoad::Samples, TrackLoad::Keep)).collect()
-        });
+        let how = self.session.with_untracked(|current| self.track_loads(&next, Some(current)));
         self.session.set(next);
         self.meters.resize(strips);
         if let Some(engine) = self.engine.get_value() {
@@ -686,18 +653,27 @@ impl Desk {
         self.selected.set(refs.get(next).copied());
     }
 
-    /// Every track's audio as the engine plays it, for an export — waited for while it still
-    /// streams in from storage (an export is the whole mix). None before the engine is ready.
-    pub async fn audio_for_export(self) -> Option<Vec<TrackAudio>> {
+    /// Every track of `session` (the open one, as the export began) with its audio whole, for an
+    /// export: the audio in storage is
+    /// read for it (and let go after). None before the engine is ready.
+    pub async fn audio_for_export(self, session: &Session) -> Option<Result<Vec<TrackAudio>, String>> {
         self.module.get_value()?;
-        if self.sources.reading.get_untracked() {
-            while self.sources.reading.get_untracked() {
-                self.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
-                TimeoutFuture::new(50).await;
-            }
-            self.status.set(Status::Ready);
-        }
-        Some(self.audio.get_value())
+        let ids = session.tracks.iter().filter_map(|t| match &t.source {
+            Source::Audio { id, .. } if self.sources.in_storage(&t.source) => Some(id.clone()),
+            _ => None,
+        }).collect();
+        self.status.set(Status::Busy("Reading the session's audio from storage for the export…".into()));
+        let read = self.sources.samples(&ids).await;
+        self.status.set(Status::Ready);
+        let read = match read {
+            Ok(read) => read,
+            Err(e) => return Some(Err(format!("its audio could not be read from this browser's storage ({e})"))),
+        };
+        let held = self.audio.get_value();
+        Some(Ok(session.tracks.iter().enumerate().map(|(i, t)| match read.iter().find(|p| p.source == t.source) {
+            Some(p) => p.audio.clone(),
+            None => held.get(i).cloned().unwrap_or_default(),
+        }).collect()))
     }
 
     /// Offers the session as a session file.

@@ -178,6 +178,7 @@ pub fn App() -> impl IntoView {
         </header>
         <div class="statusbar">
             <StatusLine />
+            <console::UnderrunCount />
             <sharing::SharingPanel />
             <import::ImportPanel />
         </div>

@@ -131,21 +131,17 @@ impl References {
                 self.listening.set(false);
             }
         });
-        // Its audio, again when the engine restarts or the audio has finished streaming in.
+        // Its audio, again when the engine restarts (a reference's audio is held whole here: see
+        // `Sources::prepare`).
         let source = Memo::new(move |_| self.current(desk).map(|r| r.source));
         Effect::new(move |_| {
             // (Offline audio relinked: the same source, its samples here now.)
-            let (_ready, reading, _offline) = (desk.ready.get(), desk.sources.reading.get(), desk.sources.offline.track());
+            let (_ready, _offline) = (desk.ready.get(), desk.sources.offline.track());
             let source = source.get();
             let how = untrack(|| self.current(desk)).map(|r| how_it_plays(&r));
-            desk.with_engine(|e| match (&source, reading) {
-                (None, _) => e.clear_reference(),
-                (Some(source), false) => match desk.sources.audio_of(source) {
-                    Some(audio) => e.set_reference(Some(&audio), how.flatten()),
-                    None => e.clear_reference(),
-                },
-                // Read in full first: the engine gets the samples once.
-                (Some(_), true) => {}
+            desk.with_engine(|e| match source.as_ref().and_then(|s| desk.sources.audio_of(s)) {
+                Some(audio) => e.set_reference(Some(&audio), how.flatten()),
+                None => e.clear_reference(),
             });
             untrack(|| self.spectrum.set(vec![FLOOR_DB; SPECTRUM_POINTS]));
             desk.with_engine(|e| e.reset_matching());

@@ -346,7 +346,10 @@ impl Library {
         let document = stored.to_json();
         let ids = stored.audio_ids();
         let sources = desk.sources.imported(&ids);
-        let audio_bytes: f64 = sources.iter().flat_map(|p| &p.audio).map(|c| c.length() as f64 * 4.0).sum();
+        let audio_bytes: f64 = sources.iter().map(|p| match &p.source {
+            mixroom_session::Source::Audio { channels, frames, .. } => *channels as f64 * *frames as f64 * 4.0,
+            mixroom_session::Source::DemoStem { .. } => 0.0,
+        }).sum();
         let unsaved: Vec<_> = sources.into_iter().filter(|p| p.audio_id().is_some_and(|id| !self.known_audio.with_value(|k| k.contains(id)))).collect();
         let entry = Entry {
             demo: id == DEMO_ID,

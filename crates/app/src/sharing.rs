@@ -106,19 +106,20 @@ impl Sharing {
             return;
         }
         spawn_local(async move {
-            // Audio still streaming in from storage is waited for: the project holds all of it.
-            while desk.sources.reading.get_untracked() {
-                desk.status.set(Status::Busy("Reading the session's audio from storage before the export…".into()));
-                gloo_timers::future::TimeoutFuture::new(50).await;
-            }
             let session = desk.session.get_untracked();
             // The tracks' audio and the reference tracks'.
             let ids: std::collections::BTreeSet<String> = session.sources().filter_map(|(_, source)| match source {
                 Source::Audio { id, .. } => Some(id.clone()),
                 Source::DemoStem { .. } => None,
             }).collect();
+            // The audio in storage is read whole for the project (and let go after it is written).
+            desk.status.set(Status::Busy("Reading the session's audio from storage for the project…".into()));
+            let sources = match desk.sources.samples(&ids).await {
+                Ok(sources) => sources,
+                Err(e) => return desk.status.set(Status::Error(format!("The project could not be exported: its audio could not be read ({e})."))),
+            };
             let media = Array::new();
-            for source in desk.sources.imported(&ids) {
+            for source in sources {
                 let m = Object::new();
                 let _ = Reflect::set(&m, &"id".into(), &source.audio_id().unwrap_or_default().into());
                 // Copies of the samples (the structured clone): the desk keeps its own.

@@ -7,7 +7,8 @@ use mixroom_session::Source;
 use crate::audio::TrackAudio;
 use crate::waveform::Overview;
 
-/// A source ready to play: its audio for the engine, its gated RMS level and its overview.
+/// A source ready to play: its audio for the engine (none held here when it is in storage: the
+/// engine streams it), its gated RMS level and its overview.
 #[derive(Clone)]
 pub struct PreparedSource {
     pub source: mixroom_session::Source,
@@ -23,6 +24,11 @@ impl PreparedSource {
             Source::Audio { id, .. } => Some(id),
             Source::DemoStem { .. } => None,
         }
+    }
+
+    /// Stored audio whose samples are not held here: the engine streams it from storage.
+    pub fn in_storage_only(&self) -> bool {
+        self.audio.is_empty() && matches!(self.source, Source::Audio { .. })
     }
 }
 

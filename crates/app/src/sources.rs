@@ -1,8 +1,9 @@
-//! The sources of the open session and its history: every source's audio, level and overview,
-//! kept once however many tracks (or undo steps) use it — the demo's stems synthesized, imported
-//! audio read from the store. Below the desk, above the store: the desk lays the sources out per
-//! track and hands them to the engine; opening a session prepares them here, and their samples
-//! stream in from storage chunk by chunk.
+//! The sources of the open session and its history: every source's level and overview, and the
+//! samples of those held here — kept once however many tracks (or undo steps) use it. The demo's
+//! stems are synthesized and held; audio imported in this page is held until the page is left;
+//! audio from the store stays there: the engine streams it (its reader reads the pages it plays,
+//! see `www/stream-worker.js`), and what needs it whole (an export, a project file) reads it then
+//! ([`Sources::samples`]). Below the desk, above the store.
 
 use std::collections::BTreeSet;
 
@@ -16,12 +17,6 @@ use crate::source::PreparedSource;
 use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
 
-/// A source whose samples are still in storage.
-pub struct Unread {
-    pub id: String,
-    pub frames: usize,
-}
-
 /// What each track of a session plays, laid out from the kept sources (a track whose source is
 /// missing plays silence).
 pub struct Layout {
@@ -34,13 +29,10 @@ pub struct Layout {
 #[derive(Clone, Copy)]
 pub struct Sources {
     kept: StoredValue<Vec<PreparedSource>, LocalStorage>,
-    /// Whether audio is still being read from storage (exports wait for it).
-    pub reading: RwSignal<bool>,
-    /// Bumped by every open: a stream of another session's audio stops.
+    /// Bumped by every open: work started for another session stops.
     generation: StoredValue<u64>,
-    /// Sources from storage whose samples are not all read yet (a stream cut short by opening
-    /// another session resumes when a session using them opens).
-    incomplete: StoredValue<BTreeSet<String>>,
+    /// Where the sources in storage are (the store the last open read them from).
+    store: StoredValue<Option<Store>, LocalStorage>,
     /// Imported audio the session (or its history) plays that this browser does not have: its
     /// tracks are *offline* — shown as such, playing silence — until relinked with a file.
     pub offline: RwSignal<BTreeSet<String>>,
@@ -48,14 +40,13 @@ pub struct Sources {
 
 impl Sources {
     pub fn new() -> Sources {
-        Sources { kept: StoredValue::new_local(Vec::new()), reading: RwSignal::new(false), generation: StoredValue::new(0), incomplete: StoredValue::new(BTreeSet::new()), offline: RwSignal::new(BTreeSet::new()) }
+        Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), offline: RwSignal::new(BTreeSet::new()) }
     }
 
     /// A session is being opened: any stream of the previous one's audio stops. Returns the new
     /// opening's number.
     pub fn begin_open(self) -> u64 {
         self.generation.update_value(|g| *g += 1);
-        self.reading.set(false);
         self.generation.get_value()
     }
 
@@ -70,9 +61,26 @@ impl Sources {
         self.kept.with_value(|s| s.iter().filter(|p| p.audio_id().is_some_and(|id| ids.contains(id))).cloned().collect())
     }
 
-    /// The kept audio of `source` (one array per channel), if it is kept.
+    /// The kept audio of `source` (one array per channel), if it is kept and held here.
     pub fn audio_of(self, source: &Source) -> Option<TrackAudio> {
-        self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(|p| p.audio.clone()))
+        self.kept.with_value(|s| s.iter().find(|p| p.source == *source && !p.in_storage_only()).map(|p| p.audio.clone()))
+    }
+
+    /// Whether `source` is kept and its samples are in storage only: the engine streams it.
+    pub fn in_storage(self, source: &Source) -> bool {
+        self.kept.with_value(|s| s.iter().any(|p| p.source == *source && p.in_storage_only()))
+    }
+
+    /// The samples of every kept source of `ids`, whole — those in storage read from it now, for
+    /// what needs the audio whole (an export, a project file), and let go after.
+    pub async fn samples(self, ids: &BTreeSet<String>) -> Result<Vec<PreparedSource>, String> {
+        let mut sources = self.imported(ids);
+        let store = self.store.get_value();
+        for p in sources.iter_mut().filter(|p| p.in_storage_only()) {
+            let (Some(store), Source::Audio { id, channels, frames }) = (&store, &p.source) else { continue };
+            p.audio = read_whole(store, id, *channels as usize, *frames as usize).await?;
+        }
+        Ok(sources)
     }
 
     /// Keeps `prepared` sources not kept yet (no longer offline); returns those added.
@@ -121,9 +129,9 @@ impl Sources {
 
     /// Prepares every source the session and its history use (`states`) that is not kept yet,
     /// telling `progress` what it does, and lets go of the rest; returns how many sources could not
-    /// be found, and the sources from storage whose samples are still to be read.
-    pub async fn prepare(self, states: &[&Session], store: Option<&Store>, progress: impl Fn(String)) -> Result<(usize, Vec<Unread>), String> {
-        let mut unread = Vec::new();
+    /// be found. Imported audio stays in storage (its record read: shape, level, overview), except
+    /// a reference track's, which is read whole: its player holds it.
+    pub async fn prepare(self, states: &[&Session], store: Option<&Store>, progress: impl Fn(String)) -> Result<usize, String> {
         // Each source once: the tracks' and the reference tracks', with the session it is in, its
         // track (a demo stem is synthesized from its track) and a name for progress and errors.
         let mut needed: Vec<(&Session, Option<usize>, &str, &Source)> = Vec::new();
@@ -135,16 +143,16 @@ impl Sources {
                 }
             }
         }
+        if store.is_some() {
+            self.store.set_value(store.cloned());
+        }
+        let references: Vec<&Source> = states.iter().flat_map(|s| s.references.iter().map(|r| &r.source)).collect();
         let (mut missing, count) = (0, needed.len());
         let mut offline = BTreeSet::new();
         for (n, &(session, track, name, source)) in needed.iter().enumerate() {
-            if self.kept.with_value(|s| s.iter().any(|p| p.source == *source)) {
-                // Kept, but perhaps not all read: the rest is read again.
-                if let Source::Audio { id, frames, .. } = source {
-                    if self.incomplete.with_value(|i| i.contains(id)) {
-                        unread.push(Unread { id: id.clone(), frames: *frames as usize });
-                    }
-                }
+            let kept = self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(PreparedSource::in_storage_only));
+            // Kept, and held here if a reference needs it so.
+            if kept.is_some_and(|in_storage| !in_storage || !references.contains(&source)) {
                 continue;
             }
             let prepared = match source {
@@ -169,23 +177,23 @@ impl Sources {
                     };
                     // Stored audio of another shape than the session says is not this audio.
                     let info = info.filter(|info| matches!(source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
-                    // Silence of the right length for now: the samples stream in (`read_chunk`).
-                    info.map(|info| {
-                        self.incomplete.update_value(|i| {
-                            i.insert(id.clone());
-                        });
-                        unread.push(Unread { id: id.clone(), frames: info.frames });
-                        PreparedSource {
-                            source: source.clone(),
-                            audio: (0..info.channels).map(|_| Float32Array::new_with_length(info.frames as u32)).collect(),
-                            level: info.level,
-                            overview: info.overview,
+                    match (info, store) {
+                        (Some(info), Some(store)) => {
+                            let audio = match references.contains(&source) {
+                                true => read_whole(store, id, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
+                                false => Vec::new(),
+                            };
+                            Some(PreparedSource { source: source.clone(), audio, level: info.level, overview: info.overview })
                         }
-                    })
+                        _ => None,
+                    }
                 }
             };
             match prepared {
-                Some(p) => self.kept.update_value(|s| s.push(p)),
+                Some(p) => self.kept.update_value(|s| {
+                    s.retain(|k| k.source != p.source);
+                    s.push(p);
+                }),
                 None => {
                     missing += 1;
                     if let Source::Audio { id, .. } = source {
@@ -197,50 +205,25 @@ impl Sources {
         // Only now, with the new session's audio ready, the rest is let go.
         self.kept.update_value(|s| s.retain(|p| needed.iter().any(|n| *n.3 == p.source)));
         self.offline.set(offline);
-        Ok((missing, unread))
+        Ok(missing)
     }
+}
 
-    /// Reads chunk `chunk` of every source in `unread` (those it has) into the kept audio, unless
-    /// another session was opened meanwhile (`generation`). Returns what was read — each
-    /// source's id, the frame the chunk starts at, its samples — for the engine.
-    pub async fn read_chunk(self, store: &Store, unread: &[Unread], chunk: usize, generation: u64) -> Result<Vec<(String, usize, TrackAudio)>, String> {
-        let mut read = Vec::new();
-        for source in unread.iter().filter(|u| chunk * CHUNK_FRAMES < u.frames) {
-            let Some(channels) = store.chunk(&source.id, chunk).await.map_err(|e| e.to_string())? else { continue };
-            if self.generation.get_value() != generation {
-                break;
+/// A stored source's samples, whole: every chunk read and joined (one array per channel).
+async fn read_whole(store: &Store, id: &str, channels: usize, frames: usize) -> Result<TrackAudio, String> {
+    let audio: TrackAudio = (0..channels).map(|_| Float32Array::new_with_length(frames as u32)).collect();
+    for chunk in 0..frames.div_ceil(CHUNK_FRAMES) {
+        let Some(read) = store.chunk(id, chunk).await.map_err(|e| e.to_string())? else {
+            return Err("some of it is missing from this browser's storage".into());
+        };
+        let offset = chunk * CHUNK_FRAMES;
+        for (c, samples) in read.iter().enumerate().take(channels) {
+            if offset + samples.length() as usize <= frames {
+                audio[c].set(samples, offset as u32);
             }
-            let offset = chunk * CHUNK_FRAMES;
-            let kept = self.kept.with_value(|s| s.iter().find(|p| p.audio_id() == Some(source.id.as_str())).map(|p| p.audio.clone()));
-            let Some(kept) = kept else { continue };
-            for (c, samples) in channels.iter().enumerate().take(kept.len()) {
-                if offset + samples.length() as usize <= kept[c].length() as usize {
-                    kept[c].set(samples, offset as u32);
-                }
-            }
-            read.push((source.id.clone(), offset, channels));
         }
-        Ok(read)
     }
-
-    /// The chunks still to read after chunk `first` (read first, at the play position): the ones
-    /// behind it, then the ones before.
-    pub fn chunks_after(unread: &[Unread], first: usize) -> impl Iterator<Item = usize> {
-        let chunks = unread.iter().map(|u| u.frames.div_ceil(CHUNK_FRAMES)).max().unwrap_or(0);
-        (first + 1..chunks).chain(0..first.min(chunks))
-    }
-
-    /// Every sample of `unread` is in (unless another session was opened meanwhile).
-    pub fn all_read(self, unread: &[Unread], generation: u64) -> bool {
-        if self.generation.get_value() != generation {
-            return false;
-        }
-        self.incomplete.update_value(|i| unread.iter().for_each(|u| {
-            i.remove(&u.id);
-        }));
-        self.reading.set(false);
-        true
-    }
+    Ok(audio)
 }
 
 impl Default for Sources {

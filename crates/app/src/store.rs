@@ -205,7 +205,8 @@ impl Store {
         let tx = self.db.transaction(&stores, TransactionMode::ReadWrite).map_err(failed)?;
         let put = |store: &str, value: &JsValue, key: &str| put(&tx, store, value, key);
         let written = (|| {
-            for a in audio {
+            // (A source whose samples are in storage only is stored already: never rewritten.)
+            for a in audio.iter().filter(|a| !a.in_storage_only()) {
                 if let Some(id) = a.audio_id() {
                     put(AUDIO, &audio_record(a), id)?;
                     let frames = a.audio.first().map_or(0, |c| c.length() as usize);

@@ -186,12 +186,6 @@ impl Engine {
         }
     }
 
-    /// Control side: a track strip's channel audio as it is, to overwrite in place (audio streamed
-    /// in after the engine started); `None` for non-track strips and streamed audio.
-    pub fn track_samples_mut(&mut self, strip: StripId, channel: usize) -> Option<&mut [f32]> {
-        Some(self.audio.get_mut(strip)?.whole_mut()?.get_mut(channel)?.as_mut_slice())
-    }
-
     /// Control side: the track's audio (`frames` frames) is streamed from now on through a pool of
     /// `slots` pages: [`Engine::plan_reads`] says which pages to read, [`Engine::page_slot`] takes
     /// them. `false` for non-track strips.
@@ -258,6 +252,17 @@ impl Engine {
     /// A requested page's samples are in: it plays from the next block.
     pub fn page_arrived(&mut self, strip: StripId, page: u32) -> bool {
         self.audio.get_mut(strip).and_then(TrackAudio::streamed_mut).is_some_and(|p| p.arrived(page))
+    }
+
+    /// Forgets every page asked for that has not arrived: the host lost those reads (its reader
+    /// was replaced, the tracks renumbered); they are asked for again at the next round.
+    pub fn forget_awaited_reads(&mut self) {
+        self.audio.iter_mut().filter_map(TrackAudio::streamed_mut).for_each(track_audio::Paged::forget_awaited);
+    }
+
+    /// The streamed tracks' slots, summed: at most this many pages are awaited at once.
+    pub fn stream_slots(&self) -> usize {
+        self.audio.iter().filter_map(TrackAudio::streamed_ref).map(track_audio::Paged::slots).sum()
     }
 
     /// Blocks in which a streamed track found audio it needed not yet read (it played silence

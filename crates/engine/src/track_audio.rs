@@ -294,6 +294,17 @@ impl Paged {
         }
     }
 
+    /// Forgets the pages asked for and not arrived (their reads were lost: the host's reader
+    /// changed): they are asked for again at the next planning round.
+    pub fn forget_awaited(&mut self) {
+        for (slot, page) in self.held.iter_mut().enumerate() {
+            if *page != ABSENT && self.table[*page as usize] == slot as u32 {
+                self.table[*page as usize] = ABSENT;
+                *page = ABSENT;
+            }
+        }
+    }
+
     /// Forgets every page (new audio for the track, or a test): all will be read again.
     pub fn clear(&mut self) {
         self.table.fill(ABSENT);
@@ -366,5 +377,23 @@ mod tests {
         assert!(p.slot_mut(0, 0).is_none(), "page 0 is gone: a late read of it is dropped");
         assert_eq!(audio.view(1).unwrap().run(2 * PAGE_FRAMES as u64, 1), Ok(&[2.0][..]));
         assert_eq!(audio.view(1).unwrap().run(0, 1), Err(1));
+    }
+
+    #[test]
+    fn reads_lost_are_asked_for_again_and_pages_in_stay() {
+        let mut audio = TrackAudio::streamed(1, 4 * PAGE_FRAMES as u64, 4);
+        let p = audio.streamed_mut().unwrap();
+        p.begin_round();
+        p.want(0, 1);
+        p.want(1, 1);
+        assert_eq!((p.assign_next(1), p.assign_next(1)), (Some(0), Some(1)));
+        p.arrived(0);
+        p.forget_awaited();
+        assert!(p.slot_mut(1, 0).is_none(), "page 1 is no longer awaited");
+        p.begin_round();
+        p.want(0, 2);
+        p.want(1, 2);
+        assert_eq!((p.assign_next(2), p.assign_next(2)), (Some(1), None), "only the lost read is asked again");
+        assert_eq!(p.pages_in_pool(), 2);
     }
 }

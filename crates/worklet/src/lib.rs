@@ -12,7 +12,7 @@
 
 use mixroom_analysis::{Correlation, Loudness};
 use mixroom_dsp::smooth::Smoother;
-use mixroom_engine::{Clip, Engine, Follow, Listen, Monitor, ReferencePlayer, Simulation, DEVICES, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, TAP_FRAMES};
+use mixroom_engine::{Clip, Engine, Follow, Listen, Monitor, ReferencePlayer, Simulation, DEVICES, MAX_BLOCK, FadeShape, ParamChange, Plan, SendParam, StripLanes, StripParam, PAGE_FRAMES, TAP_FRAMES};
 use mixroom_session::Session;
 use wasm_bindgen::prelude::*;
 
@@ -27,6 +27,14 @@ pub const METER_STRIDE: usize = 5;
 /// loudness range and maximum true peak; NaN where a figure does not exist yet (see
 /// [`mixroom_analysis::LiveLoudness`]).
 pub const ANALYSIS_VALUES: usize = 13;
+
+/// Pages a streamed track keeps (each [`PAGE_FRAMES`] frames): enough for the read-ahead of two
+/// clips playing together, with room for pages to arrive while the earliest play.
+pub const STREAM_SLOTS: usize = 16;
+
+/// How far ahead of the play position streamed audio is read: six pages, two seconds at 48 kHz —
+/// longer than any read from storage takes on a busy machine.
+pub const STREAM_HORIZON: u64 = 6 * PAGE_FRAMES as u64;
 
 /// Frames of the master's output the goniometer shows at each meter reading.
 pub const SCOPE_FRAMES: usize = 1024;
@@ -96,6 +104,9 @@ pub struct WorkletEngine {
     listen_reference: bool,
     /// The loudness of the metered strip, while one is (after its inserts, before its fader).
     strip_loudness: Option<Loudness>,
+    /// The reads [`WorkletEngine::plan_reads`] asks for, as (track, page) pairs; sized when an
+    /// engine is installed, so planning never allocates.
+    reads: Vec<u32>,
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -130,6 +141,7 @@ impl WorkletEngine {
             reference: None,
             listen_reference: false,
             strip_loudness: None,
+            reads: Vec::new(),
         }
     }
 
@@ -303,14 +315,58 @@ impl WorkletEngine {
         loading.put_track_audio(track as usize, audio)
     }
 
-    /// Streaming: the address of frames `[offset, offset + frames)` of a track channel in the
-    /// running engine, for the processor to copy audio arriving from storage into; 0 if there is no
-    /// such range (a track that changed meanwhile).
-    pub fn stream_audio_ptr(&mut self, track: u32, channel: u32, offset: u32, frames: u32) -> usize {
-        let Some(engine) = &mut self.engine else { return 0 };
-        let Some(samples) = engine.track_samples_mut(track as usize, channel as usize) else { return 0 };
-        let (start, end) = (offset as usize, offset as usize + frames as usize);
-        samples.get_mut(start..end).map_or(0, |s| s.as_mut_ptr() as usize)
+    /// Loading: track `track`'s audio (`frames` frames) streams from storage through a pool of
+    /// [`STREAM_SLOTS`] pages, read as [`WorkletEngine::plan_reads`] asks. `false` for no such track.
+    pub fn stream_track(&mut self, track: u32, frames: f64) -> bool {
+        let Some(engine) = &mut self.loading else { return false };
+        engine.stream_track(track as usize, frames.max(0.0) as u64, STREAM_SLOTS)
+    }
+
+    /// Real time (never allocates): plans the streamed tracks' reads ([`STREAM_HORIZON`] ahead along
+    /// the play path) and returns how many new pages to read; they are at
+    /// [`WorkletEngine::reads_ptr`], a track and a page each.
+    pub fn plan_reads(&mut self) -> u32 {
+        let Some(e) = &mut self.engine else { return 0 };
+        let reads = &mut self.reads;
+        reads.clear();
+        e.plan_reads(STREAM_HORIZON, |track, page| {
+            if reads.len() + 2 <= reads.capacity() {
+                reads.push(track as u32);
+                reads.push(page);
+            }
+        });
+        (reads.len() / 2) as u32
+    }
+
+    /// The reads planned last: (track, page) as pairs of `u32`.
+    pub fn reads_ptr(&self) -> usize {
+        self.reads.as_ptr() as usize
+    }
+
+    /// A page read: the address of its channel's [`PAGE_FRAMES`] samples in the running engine, to
+    /// copy them into; 0 when it is no longer awaited (the play position moved on: dropped).
+    pub fn page_ptr(&mut self, track: u32, page: u32, channel: u32) -> usize {
+        let Some(e) = &mut self.engine else { return 0 };
+        e.page_slot(track as usize, page, channel as usize).map_or(0, |s| s.as_mut_ptr() as usize)
+    }
+
+    /// Every channel of a page is copied in: it plays from the next quantum.
+    pub fn page_arrived(&mut self, track: u32, page: u32) -> bool {
+        self.engine.as_mut().is_some_and(|e| e.page_arrived(track as usize, page))
+    }
+
+    /// The reads asked for and not answered are lost (the reader was replaced, or the tracks
+    /// renumbered): they are asked for again.
+    pub fn forget_awaited_reads(&mut self) {
+        if let Some(e) = &mut self.engine {
+            e.forget_awaited_reads();
+        }
+    }
+
+    /// Quanta in which a streamed track played silence for want of a page, since the engine was
+    /// installed.
+    pub fn underruns(&self) -> f64 {
+        self.engine.as_ref().map_or(0.0, |e| e.underruns() as f64)
     }
 
     /// Loading: installs the prepared engine (the previous one is dropped here, off `process`).
@@ -321,6 +377,8 @@ impl WorkletEngine {
                 engine.play();
             }
             self.meters = vec![0.0; METER_STRIDE * engine.strip_count()];
+            // Every slot awaited at once is the most a round can ask for.
+            self.reads = Vec::with_capacity(2 * engine.stream_slots());
             self.engine = Some(engine);
         }
     }

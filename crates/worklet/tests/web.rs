@@ -2,6 +2,7 @@
 //! drives it, read back through the same pointers the processor's views use.
 
 use mixroom_session::{Session, Source, Strip, Track, VERSION};
+use mixroom_engine::PAGE_FRAMES;
 use mixroom_worklet::{WorkletEngine, METER_STRIDE};
 use wasm_bindgen_test::*;
 
@@ -129,30 +130,48 @@ fn stop_ramps_to_silence_and_halts() {
 }
 
 #[wasm_bindgen_test]
-fn audio_streamed_in_after_the_start_is_heard_where_it_was_written() {
+fn a_streamed_track_plays_the_pages_its_reader_brings() {
     let mut engine = WorkletEngine::new(48_000.0);
     engine.load(&one_track_session()).unwrap();
-    // Loaded as silence of the right length (its samples still in storage)…
-    assert_ne!(engine.track_audio_ptr(0, 0, FRAMES), 0);
+    assert!(engine.stream_track(0, 3.0 * PAGE_FRAMES as f64));
+    assert!(!engine.stream_track(5, 1.0), "no track 5");
     engine.start(true);
-    for _ in 0..40 {
+    // Nothing read yet: Play waits, silent.
+    for _ in 0..10 {
         engine.process(128);
     }
     assert!(output(&engine, 0).iter().all(|&x| x == 0.0));
-    // …then a chunk arrives for frames [6400, 48000): from the next blocks on, it plays.
-    let ptr = engine.stream_audio_ptr(0, 0, 6_400, FRAMES - 6_400) as *mut f32;
+    assert_eq!(engine.position(), 0.0);
+    // The planner asks for the pages ahead, the first first, as (track, page) pairs.
+    let count = engine.plan_reads() as usize;
+    assert!(count >= 2, "{count} reads");
+    // SAFETY: reads_ptr points at 2 × count u32 in this module's memory.
+    let reads = unsafe { std::slice::from_raw_parts(engine.reads_ptr() as *const u32, 2 * count).to_vec() };
+    assert_eq!(&reads[..4], &[0, 0, 0, 1]);
+    assert_eq!(engine.plan_reads(), 0, "asked once");
+    // Page 0 arrives (as the processor copies it in): from the next quantum on, it plays.
+    let ptr = engine.page_ptr(0, 0, 0) as *mut f32;
     assert_ne!(ptr as usize, 0);
-    // SAFETY: the engine handed out FRAMES − 6400 samples of the track's channel at ptr.
-    unsafe { std::slice::from_raw_parts_mut(ptr, (FRAMES - 6_400) as usize).fill(0.5) };
+    // SAFETY: the engine handed out PAGE_FRAMES samples of the page's slot at ptr.
+    unsafe { std::slice::from_raw_parts_mut(ptr, PAGE_FRAMES).fill(0.5) };
+    assert!(engine.page_arrived(0, 0));
     for _ in 0..40 {
         engine.process(128);
     }
     let expected = 0.5 * std::f64::consts::FRAC_PI_4.cos();
     assert!(output(&engine, 0).iter().all(|&x| (x as f64 - expected).abs() < 1e-6));
-    // A range past the track's end, another channel or another track is refused, never written.
-    assert_eq!(engine.stream_audio_ptr(0, 0, FRAMES - 10, 11), 0);
-    assert_eq!(engine.stream_audio_ptr(0, 1, 0, 1), 0);
-    assert_eq!(engine.stream_audio_ptr(5, 0, 0, 1), 0);
+    assert_eq!(engine.underruns(), 0.0);
+    // A page arrived already, another channel, another track, a page past the source: refused.
+    assert_eq!(engine.page_ptr(0, 0, 0), 0);
+    assert_eq!(engine.page_ptr(0, 1, 1), 0);
+    assert_eq!(engine.page_ptr(5, 1, 0), 0);
+    assert_eq!(engine.page_ptr(0, 3, 0), 0);
+    // Page 1 never comes: past page 0 the track is silent, and every such quantum is counted.
+    for _ in 0..(PAGE_FRAMES / 128) {
+        engine.process(128);
+    }
+    assert!(output(&engine, 0).iter().all(|&x| x == 0.0));
+    assert!(engine.underruns() > 0.0);
 }
 
 #[wasm_bindgen_test]

@@ -1,0 +1,127 @@
+// Streaming (issue 15): a session opened from storage plays without its samples held in the page —
+// the engine's reader reads the pages it plays next. What reaches the speakers across a stored
+// chunk's boundary and a loop's end equals the offline render sample for sample; a reader too slow
+// for the play position shows underruns counted while the rest of the mix plays on.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveApp, launchBrowser, openApp, waitReady, noise, floatWav, savedSession, recordOutput, readWavF32, measureOutput, artifactsDir } from './harness.mjs';
+
+const RATE = 48000;
+// Stored chunks are 2^18 frames (5.46 s); the loop crosses one's end, and pages' (2^14 frames).
+const CHUNK = 1 << 18;
+const LOOP = { start: 240000, end: 278400 };
+
+let server, browser;
+const errors = [];
+before(async () => {
+  server = await serveApp();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const button = (p, name) => p.getByRole('button', { name, exact: true });
+const saved = (p) => p.getByRole('status', { name: 'Save state: Saved', exact: true }).waitFor({ timeout: 120_000 });
+
+async function importNoise(page, name, seconds) {
+  const path = join(await artifactsDir(), `${name}.wav`);
+  await writeFile(path, floatWav([noise(7, seconds * RATE, 0.4)]));
+  const before = await page.locator('[aria-label$=" volume"][role=slider]').count();
+  await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(path);
+  await page.waitForFunction((n) => document.querySelectorAll('[aria-label$=" volume"][role=slider]').length > n, before, { timeout: 120_000 });
+  await saved(page);
+}
+
+test('stored audio streams: across a chunk boundary and a loop end, what plays is the offline render, sample for sample', async () => {
+  const page = await openApp(browser, server.url, errors);
+  await button(page, 'Sessions…').click();
+  await button(page, 'New session').click();
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
+  await button(page, 'Close the session browser').click();
+  await importNoise(page, 'Streamed noise', 8);
+
+  // The mix without processing (what plays at a frame is then the render at that frame, however
+  // the transport got there), looping over 5.0–5.8 s.
+  const { session } = await savedSession(page, 'streaming-saved.json');
+  session.master.inserts = [];
+  for (const t of session.tracks) t.inserts = [];
+  session.loop_region = { ...LOOP, enabled: true };
+  const file = join(await artifactsDir(), 'streaming-loop.json');
+  await writeFile(file, JSON.stringify(session));
+  await page.getByLabel('Session file to open', { exact: true }).setInputFiles(file);
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 60_000 });
+  await saved(page);
+  // Opened afresh from storage: its audio streams.
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1', 'the track streams from storage');
+
+  // From the start through the loop's end twice: 7.5 s recorded, Play pressed once recording runs.
+  const [left, right] = await recordOutput(page, 7.5 * RATE, () => button(page, 'Play').click());
+  await button(page, 'Stop').click();
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button(page, 'Export mix').click()]);
+  const renderPath = join(await artifactsDir(), 'streaming-render.wav');
+  await dl.saveAs(renderPath);
+  const render = readWavF32(new Uint8Array(await readFile(renderPath))).channels;
+
+  // Where the recording starts playing (after the transport's 3 ms fade-in), found in the render.
+  const first = left.findIndex((x) => x !== 0);
+  assert.ok(first >= 0, 'the recording has sound');
+  const from = first + 1024;
+  const probe = left.subarray(from, from + 64);
+  let at = -1;
+  for (let p = 0; p + 64 <= render[0].length && at < 0; p++) {
+    if (render[0][p] === probe[0] && probe.every((x, k) => render[0][p + k] === x)) at = p;
+  }
+  assert.ok(at >= 0 && at < LOOP.start, `the recording's audio is the render's (found at ${at})`);
+  // Then frame by frame as the transport plays: on to the loop's end, back to its start.
+  let position = at, wraps = 0, crossed = false, compared = 0;
+  for (let n = from; n < left.length; n++) {
+    if (left[n] !== render[0][position] || right[n] !== render[1][position]) {
+      assert.fail(`recorded frame ${n} (timeline ${position}): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}`);
+    }
+    compared++;
+    crossed ||= position === CHUNK;
+    position++;
+    if (position === LOOP.end) {
+      position = LOOP.start;
+      wraps++;
+    }
+  }
+  assert.ok(crossed, 'the comparison crossed a stored chunk\'s boundary');
+  assert.ok(wraps >= 2, `the loop wrapped ${wraps} times`);
+  assert.ok(compared > 6 * RATE, `${compared} frames compared`);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.underruns ?? '0'), '0', 'no underruns');
+  assert.ok(await page.locator('[aria-label="Underruns"]').isHidden(), 'no underrun count shown');
+  await page.context().close();
+});
+
+test('a reader too slow for the play position: its track plays silence, the underruns are counted, the rest of the mix plays on', async () => {
+  // A fresh browser opens the demo (its stems synthesized, held in the page); a stored track is added.
+  const page = await openApp(browser, server.url, errors);
+  await importNoise(page, 'Slow noise', 12);
+  // A disk that answers every read 3 s late: later than the engine reads ahead (2 s).
+  await page.evaluate(() => localStorage.setItem('mixroom-test-reader-delay-ms', '3000'));
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1');
+  await button(page, 'Play').click();
+  const underruns = page.getByRole('status', { name: 'Underruns', exact: true });
+  await underruns.waitFor({ state: 'visible', timeout: 30_000 });
+  const heard = await measureOutput(page, 1000);
+  assert.ok(heard.peak > 0.05, `the demo's stems play on (peak ${heard.peak})`);
+  const count = Number(await page.evaluate(() => document.documentElement.dataset.underruns));
+  assert.ok(count > 0, `underruns counted (${count})`);
+  assert.match(await underruns.textContent(), /^\d+ underruns?$/);
+  await button(page, 'Stop').click();
+  await page.evaluate(() => localStorage.removeItem('mixroom-test-reader-delay-ms'));
+  await page.context().close();
+});
+
+test('no errors reached the page', () => {
+  assert.deepEqual(errors, []);
+});
