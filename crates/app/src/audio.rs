@@ -265,6 +265,8 @@ impl EngineNode {
         let streamed = how.iter().filter(|h| matches!(h, TrackLoad::Stored { .. })).count();
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = root.set_attribute("data-streamed-tracks", &streamed.to_string());
+            // A new engine counts its own underruns, from none.
+            let _ = root.set_attribute("data-underruns", "0");
         }
         let loaded = Self::expect(&self.router, "loaded");
         let render_length = render_length.map_or(JsValue::UNDEFINED, |f| JsValue::from_f64(f as f64));

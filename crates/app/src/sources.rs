@@ -17,6 +17,10 @@ use crate::source::PreparedSource;
 use crate::store::{Store, CHUNK_FRAMES};
 use crate::waveform::Overview;
 
+/// With this key in the page's local storage, stored audio is read whole into the page and the
+/// engine is given every sample, as before streaming: the scale benchmark's peer.
+pub const WHOLE_AUDIO_KEY: &str = "mixroom-bench-whole-audio";
+
 /// What each track of a session plays, laid out from the kept sources (a track whose source is
 /// missing plays silence).
 pub struct Layout {
@@ -146,13 +150,15 @@ impl Sources {
         if store.is_some() {
             self.store.set_value(store.cloned());
         }
+        // (The scale benchmark's peer: every source read whole into the page, as before streaming.)
+        let whole = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(WHOLE_AUDIO_KEY).ok().flatten()).is_some();
         let references: Vec<&Source> = states.iter().flat_map(|s| s.references.iter().map(|r| &r.source)).collect();
         let (mut missing, count) = (0, needed.len());
         let mut offline = BTreeSet::new();
         for (n, &(session, track, name, source)) in needed.iter().enumerate() {
             let kept = self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(PreparedSource::in_storage_only));
             // Kept, and held here if a reference needs it so.
-            if kept.is_some_and(|in_storage| !in_storage || !references.contains(&source)) {
+            if kept.is_some_and(|in_storage| !in_storage || !(whole || references.contains(&source))) {
                 continue;
             }
             let prepared = match source {
@@ -179,7 +185,7 @@ impl Sources {
                     let info = info.filter(|info| matches!(source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
                     match (info, store) {
                         (Some(info), Some(store)) => {
-                            let audio = match references.contains(&source) {
+                            let audio = match whole || references.contains(&source) {
                                 true => read_whole(store, id, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                                 false => Vec::new(),
                             };
