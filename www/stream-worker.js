@@ -12,10 +12,11 @@
 //   reader → main     {type: 'error', message}            stored audio that could not be read (its
 //                                                          pages are answered as silence)
 //
-// Storage: IndexedDB `mixroom`, store `chunks` ("<content id>/<chunk, 6 digits>" → one Float32Array
-// of CHUNK frames per channel; see `store.rs`). A chunk holds 16 pages: the last few chunks read of
-// each source are kept, and the next one is read once the reads reach a chunk's second half, so a
-// page is rarely a read of its own.
+// Storage: IndexedDB `mixroom`, store `chunks` (see `store.rs`): in layout 2, one record a page
+// ("<content id>/p<page, 7 digits>" → one Float32Array of PAGE frames per channel), read as asked,
+// the pages of one request in one transaction. Audio still in layout 1 (its update to pages failed:
+// a full disk) is read from its chunks ("<content id>/<chunk, 6 digits>", CHUNK frames): the last
+// few of each source are kept, and the next one is read once the reads reach a chunk's second half.
 const PAGE = 1 << 14;
 const CHUNK = 1 << 18;
 const CHUNKS_KEPT_PER_SOURCE = 3;
@@ -37,13 +38,17 @@ function db() {
   return database;
 }
 
+function get(store, key) {
+  return new Promise((ok, fail) => {
+    const request = store.get(key);
+    request.onsuccess = () => ok(Array.isArray(request.result) ? request.result : null);
+    request.onerror = () => fail(request.error);
+  });
+}
+
 async function readChunk(id, n) {
   const d = await db();
-  return new Promise((ok, fail) => {
-    const get = d.transaction('chunks', 'readonly').objectStore('chunks').get(`${id}/${String(n).padStart(6, '0')}`);
-    get.onsuccess = () => ok(Array.isArray(get.result) ? get.result : null);
-    get.onerror = () => fail(get.error);
-  });
+  return get(d.transaction('chunks', 'readonly').objectStore('chunks'), `${id}/${String(n).padStart(6, '0')}`);
 }
 
 function chunk(id, n) {
@@ -72,37 +77,54 @@ function report(message) {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-async function answer(epoch, { track, page, id, channels: count, frames }) {
+// A page from layout 1's chunks, as [Float32Array per channel] (missing: none).
+async function fromChunk({ page, id, frames }) {
   const first = page * PAGE;
   const n = Math.floor(first / CHUNK);
   const read = chunk(id, n);
   // Reading on into the chunk's second half: the next one is read now, before it is asked for.
   if (first % CHUNK >= CHUNK / 2 && (n + 1) * CHUNK < frames) chunk(id, n + 1);
-  let stored = await read;
-  if (!stored) {
-    report('Some audio is missing from this browser\'s storage: parts of tracks play silence.');
-    stored = [];
-  }
-  if (delayMs > 0) await sleep(delayMs);
+  const stored = await read;
   const from = first - n * CHUNK;
+  return stored && stored.map((samples) => samples.subarray(from, Math.min(from + PAGE, samples.length)));
+}
+
+// Sends a page: each channel PAGE frames (the source's last page padded with silence).
+async function send(epoch, { track, page, channels: count }, stored) {
+  if (!stored) report('Some audio is missing from this browser\'s storage: parts of tracks play silence.');
+  if (delayMs > 0) await sleep(delayMs);
   const channels = Array.from({ length: count }, (_, c) => {
+    const samples = stored && stored[c];
+    // A whole page read from its own record is sent as it is (moved, not copied).
+    if (samples && samples.length === PAGE && samples.byteOffset === 0 && samples.buffer.byteLength === PAGE * 4) return samples;
     const out = new Float32Array(PAGE);
-    const samples = stored[c];
-    if (samples) out.set(samples.subarray(from, Math.min(from + PAGE, samples.length)));
+    if (samples) out.set(samples.subarray(0, PAGE));
     return out;
   });
   port.postMessage({ type: 'page', epoch, track, page, channels }, channels.map((c) => c.buffer));
+}
+
+async function answer(epoch, reads) {
+  const d = await db();
+  const store = d.transaction('chunks', 'readonly').objectStore('chunks');
+  // Every read starts at once, in one transaction; each page goes as soon as it is in (the
+  // earliest were asked first).
+  for (const r of reads) {
+    get(store, `${r.id}/p${String(r.page).padStart(7, '0')}`)
+      .then((stored) => stored || fromChunk(r))
+      .catch((err) => {
+        report(`Some audio could not be read from this browser's storage (${err && err.message || err}): parts of tracks play silence.`);
+        return null;
+      })
+      .then((stored) => send(epoch, r, stored));
+  }
 }
 
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'port') {
     port = msg.port;
-    port.onmessage = (e) => {
-      const { epoch, reads } = e.data;
-      // Every read starts at once; each page goes as soon as it is in (the earliest were asked first).
-      for (const r of reads) answer(epoch, r);
-    };
+    port.onmessage = (e) => answer(e.data.epoch, e.data.reads);
   } else if (msg.type === 'delay') {
     delayMs = Number(msg.ms) || 0;
   }

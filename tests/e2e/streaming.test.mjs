@@ -122,6 +122,87 @@ test('a reader too slow for the play position: its track plays silence, the unde
   await page.context().close();
 });
 
+/** Puts this browser's stored audio back in layout 1, as Mixroom stored it before streaming:
+ * chunks of 2^18 frames ("id/000000"), no layout in the audio records. Returns the ids. */
+function toOldLayout(page) {
+  return page.evaluate(() => new Promise((ok, fail) => {
+    const open = indexedDB.open('mixroom');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['audio', 'chunks'], 'readwrite');
+      const audio = tx.objectStore('audio'), chunks = tx.objectStore('chunks');
+      const ids = [];
+      audio.openCursor().onsuccess = (e) => {
+        const cursor = e.target.result;
+        if (!cursor) return;
+        const id = cursor.key, record = cursor.value;
+        if (record.layout === 2) {
+          ids.push(id);
+          const range = IDBKeyRange.bound(`${id}/p`, `${id}/q`);
+          chunks.getAll(range).onsuccess = (r) => {
+            const pages = r.target.result;
+            for (let c0 = 0; c0 * 16 < pages.length; c0++) {
+              const part = pages.slice(c0 * 16, c0 * 16 + 16);
+              const channels = part[0].map((_, ch) => {
+                const out = new Float32Array(part.reduce((n, p) => n + p[ch].length, 0));
+                let at = 0;
+                for (const p of part) { out.set(p[ch], at); at += p[ch].length; }
+                return out;
+              });
+              chunks.put(channels, `${id}/${String(c0).padStart(6, '0')}`);
+            }
+            chunks.delete(range);
+          };
+          delete record.layout;
+          cursor.update(record);
+        }
+        cursor.continue();
+      };
+      tx.oncomplete = () => ok(ids);
+      tx.onerror = () => fail(tx.error);
+    };
+  }));
+}
+
+/** Each stored audio record's layout, and how many of the records of its samples are old chunks and pages. */
+function storedLayouts(page) {
+  return page.evaluate(() => new Promise((ok) => {
+    indexedDB.open('mixroom').onsuccess = (e) => {
+      const tx = e.target.result.transaction(['audio', 'chunks']);
+      const found = {};
+      tx.objectStore('audio').getAll().onsuccess = (r) => { found.layouts = r.target.result.map((a) => a.layout ?? 1); };
+      tx.objectStore('chunks').getAllKeys().onsuccess = (r) => {
+        found.chunks = r.target.result.filter((k) => /\/\d{6}$/.test(k)).length;
+        found.pages = r.target.result.filter((k) => /\/p\d{7}$/.test(k)).length;
+      };
+      tx.oncomplete = () => ok(found);
+    };
+  }));
+}
+
+test('a session stored before streaming (its audio in 2^18-frame chunks) is updated on opening, and exports the same mix', async () => {
+  const page = await openApp(browser, server.url, errors);
+  await importNoise(page, 'Old noise', 7);
+  const exportMix = async (file) => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button(page, 'Export mix').click()]);
+    const path = join(await artifactsDir(), file);
+    await dl.saveAs(path);
+    return readFile(path);
+  };
+  const before = await exportMix('streaming-before-update.wav');
+  assert.equal((await toOldLayout(page)).length, 1);
+  const old = await storedLayouts(page);
+  assert.deepEqual([old.layouts, old.chunks, old.pages], [[1], 2, 0], 'stored as before streaming');
+  await page.reload();
+  await waitReady(page);
+  const updated = await storedLayouts(page);
+  assert.deepEqual([updated.layouts, updated.chunks, updated.pages], [[2], 0, Math.ceil(7 * RATE / 16384)], 'updated to pages, the chunks gone');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1');
+  const after = await exportMix('streaming-after-update.wav');
+  assert.ok(after.equals(before), 'the same export, byte for byte');
+  await page.context().close();
+});
+
 test('no errors reached the page', () => {
   assert.deepEqual(errors, []);
 });

@@ -149,7 +149,7 @@ impl Desk {
         };
         let progress = move |what: String| self.status.set(Status::Busy(what));
         let (prepared, module) = futures::join!(self.sources.prepare(&states, store, progress), module);
-        let missing = prepared?;
+        let (missing, not_updated) = prepared?;
         mark("mixroom-sources-prepared");
         let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
         let strips = session.strip_refs().len();
@@ -192,9 +192,10 @@ impl Desk {
         // Nothing more is read here: the engine streams what it plays (the mark stays for the
         // open benchmark, which timed the whole read before streaming).
         mark("mixroom-audio-read");
-        self.status.set(match missing {
-            0 => Status::Ready,
-            n => Status::Error(format!("{} of this session {} offline: {} audio is not in this browser. Relink each with its file (its Offline button on the timeline), or open the session's project file. Until then {} silence.", if n == 1 { "A source".to_owned() } else { format!("{n} sources") }, if n == 1 { "is" } else { "are" }, if n == 1 { "its" } else { "their" }, if n == 1 { "it plays" } else { "they play" })),
+        self.status.set(match (missing, not_updated) {
+            (0, None) => Status::Ready,
+            (0, Some(why)) => Status::Notice(format!("Some stored audio could not be updated for streaming ({why}): it plays, but reads more from storage than it needs to. It is tried again when the session next opens.")),
+            (n, _) => Status::Error(format!("{} of this session {} offline: {} audio is not in this browser. Relink each with its file (its Offline button on the timeline), or open the session's project file. Until then {} silence.", if n == 1 { "A source".to_owned() } else { format!("{n} sources") }, if n == 1 { "is" } else { "are" }, if n == 1 { "its" } else { "their" }, if n == 1 { "it plays" } else { "they play" })),
         });
         Ok(())
     }

@@ -14,7 +14,7 @@ use mixroom_session::{gated_rms_db, Session, Source};
 
 use crate::audio::TrackAudio;
 use crate::source::PreparedSource;
-use crate::store::{Store, CHUNK_FRAMES};
+use crate::store::{Store, LAYOUT};
 use crate::waveform::Overview;
 
 /// With this key in the page's local storage, stored audio is read whole into the page and the
@@ -133,9 +133,9 @@ impl Sources {
 
     /// Prepares every source the session and its history use (`states`) that is not kept yet,
     /// telling `progress` what it does, and lets go of the rest; returns how many sources could not
-    /// be found. Imported audio stays in storage (its record read: shape, level, overview), except
+    /// be found, and why stored audio could not be updated to the streaming layout, if it could not. Imported audio stays in storage (its record read: shape, level, overview), except
     /// a reference track's, which is read whole: its player holds it.
-    pub async fn prepare(self, states: &[&Session], store: Option<&Store>, progress: impl Fn(String)) -> Result<usize, String> {
+    pub async fn prepare(self, states: &[&Session], store: Option<&Store>, progress: impl Fn(String)) -> Result<(usize, Option<String>), String> {
         // Each source once: the tracks' and the reference tracks', with the session it is in, its
         // track (a demo stem is synthesized from its track) and a name for progress and errors.
         let mut needed: Vec<(&Session, Option<usize>, &str, &Source)> = Vec::new();
@@ -154,6 +154,7 @@ impl Sources {
         let whole = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(WHOLE_AUDIO_KEY).ok().flatten()).is_some();
         let references: Vec<&Source> = states.iter().flat_map(|s| s.references.iter().map(|r| &r.source)).collect();
         let (mut missing, count) = (0, needed.len());
+        let mut not_updated = None;
         let mut offline = BTreeSet::new();
         for (n, &(session, track, name, source)) in needed.iter().enumerate() {
             let kept = self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(PreparedSource::in_storage_only));
@@ -185,6 +186,15 @@ impl Sources {
                     let info = info.filter(|info| matches!(source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
                     match (info, store) {
                         (Some(info), Some(store)) => {
+                            // Stored before streaming: updated to pages once, here (the old
+                            // records stay until the new ones are whole). If it cannot be (a full
+                            // disk), it streams from the old layout, reading more than it plays.
+                            if info.layout < LAYOUT {
+                                let said = |share: f64| progress(format!("Updating the stored audio of {name} for streaming: {:.0} % ({}/{count})", share * 100.0, n + 1));
+                                if let Err(e) = store.update_layout(id, info.frames, said).await {
+                                    not_updated = Some(e.to_string());
+                                }
+                            }
                             let audio = match whole || references.contains(&source) {
                                 true => read_whole(store, id, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                                 false => Vec::new(),
@@ -211,25 +221,14 @@ impl Sources {
         // Only now, with the new session's audio ready, the rest is let go.
         self.kept.update_value(|s| s.retain(|p| needed.iter().any(|n| *n.3 == p.source)));
         self.offline.set(offline);
-        Ok(missing)
+        Ok((missing, not_updated))
     }
 }
 
-/// A stored source's samples, whole: every chunk read and joined (one array per channel).
+/// A stored source's samples, whole (one array per channel).
 async fn read_whole(store: &Store, id: &str, channels: usize, frames: usize) -> Result<TrackAudio, String> {
-    let audio: TrackAudio = (0..channels).map(|_| Float32Array::new_with_length(frames as u32)).collect();
-    for chunk in 0..frames.div_ceil(CHUNK_FRAMES) {
-        let Some(read) = store.chunk(id, chunk).await.map_err(|e| e.to_string())? else {
-            return Err("some of it is missing from this browser's storage".into());
-        };
-        let offset = chunk * CHUNK_FRAMES;
-        for (c, samples) in read.iter().enumerate().take(channels) {
-            if offset + samples.length() as usize <= frames {
-                audio[c].set(samples, offset as u32);
-            }
-        }
-    }
-    Ok(audio)
+    let layout = store.audio(id).await.map_err(|e| e.to_string())?.map_or(LAYOUT, |info| info.layout);
+    store.samples(id, channels, frames, layout).await.map_err(|e| e.to_string())
 }
 
 impl Default for Sources {

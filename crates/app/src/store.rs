@@ -6,8 +6,12 @@
 //!   it uses), so that listing never reads a session;
 //! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview, stored
 //!   once however many sessions (or undo steps) use it;
-//! - `chunks`: "content id/chunk number" → [`CHUNK_FRAMES`] frames of its samples per channel,
-//!   read in the background after the session opens (the chunk at the play position first);
+//! - `chunks`: its samples, one array per channel, in the audio record's `layout`:
+//!   - 2: "content id/p<page, 7 digits>" → [`PAGE_FRAMES`] frames: one record is one page the engine
+//!     streams (`www/stream-worker.js` reads them as playback goes);
+//!   - 1 (before streaming): "content id/<chunk, 6 digits>" → 2^18 frames. Opening a session
+//!     updates its audio to layout 2 ([`Store::update_layout`]), the old records deleted only once
+//!     the new ones are all written;
 //! - `settings`: small values, such as the session open last.
 //!
 //! A save writes the session, its catalog entry and any audio not yet stored in **one**
@@ -57,16 +61,31 @@ pub struct Entry {
 pub struct AudioInfo {
     pub channels: usize,
     pub frames: usize,
+    /// How its samples are stored (see the module's notes).
+    pub layout: u32,
     pub level: f64,
     pub overview: Overview,
 }
 
-/// Frames per stored chunk of samples (5.5 s at 48 kHz). A session can play once the chunk at its
-/// play position is read for every source; the rest streams in behind.
-pub const CHUNK_FRAMES: usize = 1 << 18;
+/// Frames per stored page of samples: the engine's page, so that each page it streams is one read.
+pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
+/// The layout audio is stored in now (see the module's notes).
+pub const LAYOUT: u32 = 2;
+/// Frames per chunk in layout 1.
+const OLD_CHUNK_FRAMES: usize = 1 << 18;
+
+fn page_key(id: &str, page: usize) -> String {
+    format!("{id}/p{page:07}")
+}
 
 fn chunk_key(id: &str, chunk: usize) -> String {
     format!("{id}/{chunk:06}")
+}
+
+/// The keys of one source's records in a layout: layout 1's digits sort before layout 2's "p".
+fn layout_range(id: &str, layout: u32) -> Result<idb::KeyRange, StoreError> {
+    let (from, to) = if layout >= 2 { (format!("{id}/p"), format!("{id}/q")) } else { (format!("{id}/0"), format!("{id}/:")) };
+    idb::KeyRange::bound(&from.into(), &to.into(), None, None).map_err(failed)
 }
 
 /// Why the store could not do something.
@@ -187,15 +206,70 @@ impl Store {
         // drawn empty rather than wrong.
         let levels = if levels.len() + 1 == LEVELS.len() { std::iter::once(Vec::new()).chain(levels).collect() } else { vec![Vec::new(); LEVELS.len()] };
         let overview = Overview { frames, levels };
-        Ok(Some(AudioInfo { channels, frames, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
+        let layout = get("layout").as_f64().map_or(1, |l| l as u32);
+        Ok(Some(AudioInfo { channels, frames, layout, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
     }
 
-    /// Chunk `chunk` of a source's samples: frames `[chunk × CHUNK_FRAMES, …)`, one array per channel.
-    pub async fn chunk(&self, id: &str, chunk: usize) -> Result<Option<TrackAudio>, StoreError> {
-        let Some(value) = self.get(CHUNKS, &chunk_key(id, chunk)).await? else { return Ok(None) };
-        let damaged = || failed(format!("a stored chunk of {id} is damaged"));
-        let channels = value.dyn_into::<Array>().map_err(|_| damaged())?;
-        channels.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
+    /// A source's samples, whole (one array per channel), from its records in `layout`: read in one
+    /// request, in key order.
+    pub async fn samples(&self, id: &str, channels: usize, frames: usize, layout: u32) -> Result<TrackAudio, StoreError> {
+        let records = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all(Some(idb::Query::KeyRange(layout_range(id, layout)?)), None).map_err(failed)?.await.map_err(failed)?;
+        let damaged = || StoreError::Damaged(format!("the stored audio {id}"));
+        let audio: TrackAudio = (0..channels).map(|_| Float32Array::new_with_length(frames as u32)).collect();
+        let mut at = 0usize;
+        for record in records {
+            let record = record.dyn_into::<Array>().map_err(|_| damaged())?;
+            let mut len = 0;
+            for (c, samples) in record.iter().enumerate().take(channels) {
+                let samples = samples.dyn_into::<Float32Array>().map_err(|_| damaged())?;
+                len = samples.length() as usize;
+                if at + len > frames {
+                    return Err(damaged());
+                }
+                audio[c].set(&samples, at as u32);
+            }
+            at += len;
+        }
+        if at != frames {
+            return Err(StoreError::Damaged(format!("some of the stored audio {id} (it is incomplete)")));
+        }
+        Ok(audio)
+    }
+
+    /// Updates a source stored in layout 1 to layout 2: each chunk read and written again as pages,
+    /// then — only once every page is written — the record marked and the chunks deleted, in one
+    /// transaction. A tab closed or a disk full on the way leaves layout 1 whole (the pages written
+    /// so far are written again next time). `progress` hears the share done.
+    pub async fn update_layout(&self, id: &str, frames: usize, progress: impl Fn(f64)) -> Result<(), StoreError> {
+        let chunks = frames.div_ceil(OLD_CHUNK_FRAMES);
+        for chunk in 0..chunks {
+            progress(chunk as f64 / chunks as f64);
+            let damaged = || StoreError::Damaged(format!("a stored chunk of {id}"));
+            let value = self.get(CHUNKS, &chunk_key(id, chunk)).await?.ok_or_else(damaged)?;
+            let channels: Vec<Float32Array> = value.dyn_into::<Array>().map_err(|_| damaged())?.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<_, _>>()?;
+            let len = channels.first().map_or(0, |c| c.length() as usize);
+            let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+            let written = (|| {
+                for from in (0..len).step_by(PAGE_FRAMES) {
+                    let to = (from + PAGE_FRAMES).min(len);
+                    let page: Array = channels.iter().map(|c| c.slice(from as u32, to as u32)).collect();
+                    put(&tx, CHUNKS, &page, &page_key(id, (chunk * OLD_CHUNK_FRAMES + from) / PAGE_FRAMES))?;
+                }
+                Ok(())
+            })();
+            finish(tx, written).await?;
+        }
+        let record = self.get(AUDIO, id).await?.ok_or_else(|| StoreError::Damaged(format!("the stored audio {id}")))?;
+        let _ = Reflect::set(&record, &"layout".into(), &LAYOUT.into());
+        let tx = self.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            put(&tx, AUDIO, &record, id)?;
+            tx.object_store(CHUNKS).map_err(failed)?.delete(layout_range(id, 1)?).map_err(failed)?;
+            Ok(())
+        })();
+        finish(tx, written).await?;
+        progress(1.0);
+        Ok(())
     }
 
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
@@ -210,11 +284,11 @@ impl Store {
                 if let Some(id) = a.audio_id() {
                     put(AUDIO, &audio_record(a), id)?;
                     let frames = a.audio.first().map_or(0, |c| c.length() as usize);
-                    for chunk in 0..frames.div_ceil(CHUNK_FRAMES) {
-                        let (from, to) = (chunk * CHUNK_FRAMES, ((chunk + 1) * CHUNK_FRAMES).min(frames));
-                        // `slice` copies the chunk alone (a subarray would clone the whole buffer).
+                    for page in 0..frames.div_ceil(PAGE_FRAMES) {
+                        let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(frames));
+                        // `slice` copies the page alone (a subarray would clone the whole buffer).
                         let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
-                        put(CHUNKS, &channels, &chunk_key(id, chunk))?;
+                        put(CHUNKS, &channels, &page_key(id, page))?;
                     }
                 }
             }
@@ -245,7 +319,7 @@ impl Store {
             let (audio, chunks) = (tx.object_store(AUDIO).map_err(failed)?, tx.object_store(CHUNKS).map_err(failed)?);
             for a in &unused {
                 audio.delete(JsValue::from_str(a)).map_err(failed)?;
-                // Every chunk of it: the keys "id/000000" … "id/999999".
+                // Every record of its samples, in either layout: the keys "id/…".
                 let range = idb::KeyRange::bound(&format!("{a}/").into(), &format!("{a}/~").into(), None, None).map_err(failed)?;
                 chunks.delete(range).map_err(failed)?;
             }
@@ -328,7 +402,7 @@ fn put_error(e: idb::Error) -> StoreError {
     if full { StoreError::Full } else { failed(e) }
 }
 
-/// An audio record: `{ channels, frames, level, overview: [Float32Array (min, max pairs) per level but the finest] }`.
+/// An audio record: `{ channels, frames, layout, level, overview: [Float32Array (min, max pairs) per level but the finest] }`.
 fn audio_record(a: &PreparedSource) -> JsValue {
     let record = Object::new();
     let frames = a.audio.first().map_or(0, |c| c.length());
@@ -337,6 +411,7 @@ fn audio_record(a: &PreparedSource) -> JsValue {
     let overview: Array = a.overview.levels.iter().skip(1).map(|l| Float32Array::from(l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect::<Vec<f32>>().as_slice())).collect();
     let _ = Reflect::set(&record, &"channels".into(), &a.audio.len().into());
     let _ = Reflect::set(&record, &"frames".into(), &frames.into());
+    let _ = Reflect::set(&record, &"layout".into(), &LAYOUT.into());
     let _ = Reflect::set(&record, &"level".into(), &a.level.into());
     let _ = Reflect::set(&record, &"overview".into(), &overview);
     record.into()
@@ -414,26 +489,62 @@ mod tests {
         for e in store.list().await.unwrap() {
             store.delete(&e.id).await.unwrap();
         }
-        let (a, b) = (source("sha256-a", 0.5, 40), source("sha256-b", -0.25, CHUNK_FRAMES + 10));
+        let (a, b) = (source("sha256-a", 0.5, 40), source("sha256-b", -0.25, PAGE_FRAMES + 10));
         store.save(&entry("one", &["sha256-a", "sha256-b"]), "document one", &[a, b.clone()]).await.unwrap();
         store.save(&entry("two", &["sha256-a"]), "document two", &[]).await.unwrap();
         assert_eq!(store.document("one").await.unwrap().as_deref(), Some("document one"));
         assert_eq!(store.last_open().await.as_deref(), Some("two"));
         assert_eq!(store.list().await.unwrap().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Mix one", "Mix two"]);
         let info = store.audio("sha256-b").await.unwrap().unwrap();
-        assert_eq!((info.channels, info.frames, info.level, &info.overview.levels[1..]), (1, CHUNK_FRAMES + 10, -6.0, &b.overview.levels[1..]));
+        assert_eq!((info.channels, info.frames, info.layout, info.level, &info.overview.levels[1..]), (1, PAGE_FRAMES + 10, LAYOUT, -6.0, &b.overview.levels[1..]));
         assert!(info.overview.levels[0].is_empty(), "the finest level is not stored");
-        // Its samples in two chunks, which together are the source exactly.
-        let (first, second) = (store.chunk("sha256-b", 0).await.unwrap().unwrap(), store.chunk("sha256-b", 1).await.unwrap().unwrap());
-        assert_eq!((first[0].length() as usize, second[0].length()), (CHUNK_FRAMES, 10));
-        assert_eq!([first[0].to_vec(), second[0].to_vec()].concat(), b.audio[0].to_vec());
+        // Its samples in two pages (one record each, as the streaming reader reads them), which
+        // together are the source exactly.
+        let store_ref = &store;
+        let page = move |n: usize| async move { store_ref.get(CHUNKS, &page_key("sha256-b", n)).await.unwrap() };
+        assert!(page(0).await.is_some() && page(1).await.is_some() && page(2).await.is_none());
+        let whole = store.samples("sha256-b", 1, PAGE_FRAMES + 10, LAYOUT).await.unwrap();
+        assert_eq!(whole[0].to_vec(), b.audio[0].to_vec());
         store.delete("one").await.unwrap();
         assert!(store.document("one").await.unwrap().is_none());
-        assert!(store.chunk("sha256-b", 1).await.unwrap().is_none(), "the chunks went with their audio");
-        assert!(store.chunk("sha256-a", 0).await.unwrap().is_some());
+        assert!(page(1).await.is_none(), "the pages went with their audio");
+        assert!(store.samples("sha256-a", 1, 40, LAYOUT).await.is_ok());
         assert_eq!(store.audio_ids().await.unwrap(), BTreeSet::from(["sha256-a".to_owned()]));
         store.delete("two").await.unwrap();
         assert!(store.audio_ids().await.unwrap().is_empty() && store.list().await.unwrap().is_empty());
+    }
+
+    /// Audio stored before streaming (chunks of 2^18 frames, no layout in its record) is updated to
+    /// pages: the same samples, the old records gone — and until the update ends, layout 1 is whole.
+    #[wasm_bindgen_test]
+    async fn audio_stored_in_chunks_is_updated_to_pages() {
+        let store = Store::open().await.unwrap();
+        let frames = OLD_CHUNK_FRAMES + PAGE_FRAMES + 77;
+        let old = source("sha256-old", 0.125, frames);
+        // Written as Mixroom wrote it before: the record without a layout, chunks of 2^18 frames.
+        let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
+        let record = audio_record(&old);
+        let _ = Reflect::delete_property(record.unchecked_ref::<Object>(), &"layout".into());
+        put(&tx, AUDIO, &record, "sha256-old").unwrap();
+        for chunk in 0..2 {
+            let (from, to) = (chunk * OLD_CHUNK_FRAMES, ((chunk + 1) * OLD_CHUNK_FRAMES).min(frames));
+            put(&tx, CHUNKS, &Array::of1(&old.audio[0].slice(from as u32, to as u32)), &chunk_key("sha256-old", chunk)).unwrap();
+        }
+        finish(tx, Ok(())).await.unwrap();
+        assert_eq!(store.audio("sha256-old").await.unwrap().unwrap().layout, 1);
+        assert_eq!(store.samples("sha256-old", 1, frames, 1).await.unwrap()[0].to_vec(), old.audio[0].to_vec());
+        let shares = std::cell::RefCell::new(Vec::new());
+        store.update_layout("sha256-old", frames, |s| shares.borrow_mut().push(s)).await.unwrap();
+        assert_eq!(shares.into_inner(), [0.0, 0.5, 1.0]);
+        assert_eq!(store.audio("sha256-old").await.unwrap().unwrap().layout, LAYOUT);
+        assert_eq!(store.samples("sha256-old", 1, frames, LAYOUT).await.unwrap()[0].to_vec(), old.audio[0].to_vec());
+        assert!(store.get(CHUNKS, &chunk_key("sha256-old", 0)).await.unwrap().is_none(), "the chunks are gone");
+        assert!(store.samples("sha256-old", 1, frames, 1).await.is_err(), "nothing is left in layout 1");
+        // (Cleaned up as a delete would: the record and every record of its samples.)
+        let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
+        tx.object_store(AUDIO).unwrap().delete(JsValue::from_str("sha256-old")).unwrap();
+        tx.object_store(CHUNKS).unwrap().delete(layout_range("sha256-old", LAYOUT).unwrap()).unwrap();
+        finish(tx, Ok(())).await.unwrap();
     }
 
     #[wasm_bindgen_test]
