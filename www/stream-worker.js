@@ -4,11 +4,14 @@
 // `audio`); the engine's planner (`Engine::plan_reads`) decides what to read, in what order.
 //
 // Protocol:
-//   main → reader     {type: 'port', port: MessagePort}   the worklet's end of a channel
+//   main → reader     {type: 'port', port: MessagePort, shared: SharedArrayBuffer | undefined}
+//                     the worklet's end of a channel, and — where the page is cross-origin isolated —
+//                     the mailboxes pages go through without a message (see MAILBOXES below)
 //                     {type: 'delay', ms}                 answer every read `ms` late (tests: a slow disk)
 //   worklet → reader  {type: 'read', epoch, reads: [{track, page, id, channels, frames}, …]}  in the
 //                     order wanted
-//   reader → worklet  {type: 'page', epoch, track, page, channels: [Float32Array(PAGE) …]}  (moved)
+//   reader → worklet  {type: 'page', epoch, track, page, channels: [Float32Array(PAGE) …]}  (moved;
+//                     without shared mailboxes only)
 //   reader → main     {type: 'error', message}            stored audio that could not be read (its
 //                                                          pages are answered as silence)
 //
@@ -19,9 +22,16 @@
 // few of each source are kept, and the next one is read once the reads reach a chunk's second half.
 const PAGE = 1 << 14;
 const CHUNK = 1 << 18;
+// The shared mailboxes: an Int32Array header — [0] pages posted (counter), then per mailbox
+// [state, epoch, track, page, channels] — and per mailbox two channels of PAGE floats after it.
+// A mailbox is FREE, taken by the reader (WRITING), or FULL until the worklet has copied it in.
+// Keep in step with worklet-processor.js.
+const MAILBOXES = 64, FREE = 0, WRITING = 1, FULL = 2, HEADER = 1 + 5 * MAILBOXES;
 const CHUNKS_KEPT_PER_SOURCE = 3;
 
 let port = null;
+let shared = null; // {header: Int32Array, channels: [[Float32Array, Float32Array] per mailbox]}
+const waiting = []; // pages read while every mailbox was full
 let delayMs = 0;
 let database = null;
 const chunks = new Map(); // content id → [{n, read: Promise<Float32Array[] | null>}], newest last
@@ -93,6 +103,11 @@ async function fromChunk({ page, id, frames }) {
 async function send(epoch, { track, page, channels: count }, stored) {
   if (!stored) report('Some audio is missing from this browser\'s storage: parts of tracks play silence.');
   if (delayMs > 0) await sleep(delayMs);
+  if (shared) {
+    waiting.push({ epoch, track, page, count, stored });
+    deliver();
+    return;
+  }
   const channels = Array.from({ length: count }, (_, c) => {
     const samples = stored && stored[c];
     // A whole page read from its own record is sent as it is (moved, not copied).
@@ -102,6 +117,40 @@ async function send(epoch, { track, page, channels: count }, stored) {
     return out;
   });
   port.postMessage({ type: 'page', epoch, track, page, channels }, channels.map((c) => c.buffer));
+}
+
+// Puts waiting pages into free mailboxes, in order; tries again shortly while all are full.
+let retry = null;
+function deliver() {
+  const { header } = shared;
+  while (waiting.length) {
+    let box = -1;
+    for (let i = 0; i < MAILBOXES && box < 0; i++) {
+      if (Atomics.compareExchange(header, 1 + 5 * i, FREE, WRITING) === FREE) box = i;
+    }
+    if (box < 0) {
+      retry ||= setTimeout(() => { retry = null; deliver(); }, 2);
+      return;
+    }
+    const { epoch, track, page, count, stored } = waiting.shift();
+    for (let c = 0; c < count; c++) {
+      const into = shared.channels[box][c];
+      const samples = stored && stored[c];
+      if (samples) {
+        into.set(samples.subarray(0, PAGE));
+        into.fill(0, Math.min(PAGE, samples.length));
+      } else {
+        into.fill(0);
+      }
+    }
+    const at = 1 + 5 * box;
+    header[at + 1] = epoch;
+    header[at + 2] = track;
+    header[at + 3] = page;
+    header[at + 4] = count;
+    Atomics.store(header, at, FULL);
+    Atomics.add(header, 0, 1);
+  }
 }
 
 async function answer(epoch, reads) {
@@ -124,6 +173,12 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'port') {
     port = msg.port;
+    if (msg.shared) {
+      shared = {
+        header: new Int32Array(msg.shared, 0, HEADER),
+        channels: Array.from({ length: MAILBOXES }, (_, i) => [0, 1].map((c) => new Float32Array(msg.shared, 4 * HEADER + (2 * i + c) * PAGE * 4, PAGE))),
+      };
+    }
     port.onmessage = (e) => answer(e.data.epoch, e.data.reads);
   } else if (msg.type === 'delay') {
     delayMs = Number(msg.ms) || 0;

@@ -7,10 +7,13 @@
 //                      (a track given as {keep: i} takes the running engine's track i's audio as it is;
 //                      a track given as {stream: frames, id, channels} streams from storage: the
 //                      reader below reads the pages of stored source `id` the engine asks for)
-//                      {type: 'reader', port: MessagePort}   the streaming reader (www/stream-worker.js):
-//                      processor → reader {type: 'read', epoch, reads: [{track, page, id, channels,
-//                      frames}…]}, reader → processor {type: 'page', epoch, track, page, channels};
-//                      a page of an older epoch (before a load or reorder) is dropped
+//                      {type: 'reader', port: MessagePort, shared: SharedArrayBuffer | undefined}
+//                      the streaming reader (www/stream-worker.js): processor → reader {type: 'read',
+//                      epoch, reads: [{track, page, id, channels, frames}…]}; its pages come through
+//                      the shared mailboxes where the page is cross-origin isolated (copied in by
+//                      `process`, a few a quantum), else as messages, reader → processor {type:
+//                      'page', epoch, track, page, channels}; a page of an older epoch (before a
+//                      load or reorder) is dropped
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
 //                      {type: 'reorder', session, order: Uint32Array}     tracks moved: track i was order[i]
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
@@ -71,6 +74,10 @@ function unrolled(ring, written) {
 const METER_RATE_HZ = 30;
 // Streamed reads are planned every few quanta (about 21 ms at 48 kHz), and at once after a seek.
 const QUANTA_PER_PLAN = 8;
+// The reader's shared mailboxes (see www/stream-worker.js, whose layout this follows), and how many
+// a quantum copies in at most (a page is 64 KB a channel: eight are well under a millisecond).
+const MAILBOXES = 64, FREE = 0, FULL = 2, HEADER = 1 + 5 * MAILBOXES, PAGE = 1 << 14;
+const PAGES_PER_QUANTUM = 8;
 
 class MixroomProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -89,6 +96,9 @@ class MixroomProcessor extends AudioWorkletProcessor {
     // Streaming: the reader's port, each track's stored source ({id, channels, frames} or null),
     // and the epoch (a load or reorder renumbers tracks: pages asked for before are dropped).
     this.reader = null;
+    this.mailboxes = null;
+    this.posted = 0;
+    this.heap = null;
     this.streams = [];
     this.epoch = 0;
     this.planIn = 0;
@@ -118,6 +128,12 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'reader':
         this.reader = msg.port;
         this.reader.onmessage = (event) => this.onPage(event.data);
+        if (msg.shared) {
+          this.mailboxes = {
+            header: new Int32Array(msg.shared, 0, HEADER),
+            channels: Array.from({ length: MAILBOXES }, (_, i) => [0, 1].map((c) => new Float32Array(msg.shared, 4 * HEADER + (2 * i + c) * PAGE * 4, PAGE))),
+          };
+        }
         this.newEpoch();
         break;
       case 'update':
@@ -194,6 +210,32 @@ class MixroomProcessor extends AudioWorkletProcessor {
     e.page_arrived(msg.track, msg.page);
   }
 
+  // Copies pages the reader has put in the shared mailboxes into the engine (a few a quantum), and
+  // frees their mailboxes. No allocation: views over the mailboxes and over wasm memory are kept.
+  takePages() {
+    const { header, channels } = this.mailboxes;
+    const posted = Atomics.load(header, 0);
+    if (posted === this.posted) return;
+    const e = this.engine;
+    let taken = 0;
+    for (let i = 0; i < MAILBOXES && taken < PAGES_PER_QUANTUM; i++) {
+      const at = 1 + 5 * i;
+      if (Atomics.load(header, at) !== FULL) continue;
+      taken++;
+      const track = header[at + 2], page = header[at + 3], count = header[at + 4];
+      let awaited = header[at + 1] === this.epoch;
+      for (let c = 0; awaited && c < count; c++) {
+        const ptr = e.page_ptr(track, page, c);
+        if (ptr === 0) awaited = false;
+        else this.heap.set(channels[i][c], ptr >>> 2);
+      }
+      if (awaited) e.page_arrived(track, page);
+      Atomics.store(header, at, FREE);
+    }
+    // All taken: nothing new until the counter moves again (else the rest next quantum).
+    if (taken < PAGES_PER_QUANTUM) this.posted = posted;
+  }
+
   // Asks the reader for the pages the engine plans to play next (see `Engine::plan_reads`).
   planReads() {
     const e = this.engine;
@@ -251,6 +293,7 @@ class MixroomProcessor extends AudioWorkletProcessor {
       this.outL = new Float32Array(buffer, e.output_ptr(0), QUANTUM);
       this.outR = new Float32Array(buffer, e.output_ptr(1), QUANTUM);
       this.tapRing = new Float32Array(buffer, e.tap_ptr(), e.tap_frames());
+      this.heap = new Float32Array(buffer);
       this.viewsOf = buffer;
     }
   }
@@ -260,6 +303,10 @@ class MixroomProcessor extends AudioWorkletProcessor {
     const e = this.engine;
     if (!e || out.length === 0) return true;
     const frames = out[0].length;
+    if (this.mailboxes !== null) {
+      this.views();
+      this.takePages();
+    }
     if (this.reader !== null && --this.planIn <= 0) {
       this.planIn = QUANTA_PER_PLAN;
       this.planReads();

@@ -21,8 +21,9 @@ const MIME = {
 /** The headers that make a page cross-origin isolated (SharedArrayBuffer). */
 export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-/** Serves the built app (dist/) on an ephemeral loopback port. Unknown paths are 404s, not index.html. */
-export async function serveApp() {
+/** Serves the built app (dist/) on an ephemeral loopback port. Unknown paths are 404s, not index.html.
+ * `isolated: false` serves it as a host without the isolation headers would. */
+export async function serveApp({ isolated = true } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(DIST, path === '/' ? 'index.html' : path));
@@ -30,7 +31,7 @@ export async function serveApp() {
     try {
       const body = await readFile(file);
       // Cross-origin isolated, as `cargo xtask serve` and the hosted site serve it (README: Hosting).
-      res.writeHead(200, { 'content-type': MIME[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', ...ISOLATION });
+      res.writeHead(200, { 'content-type': MIME[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', ...(isolated ? ISOLATION : {}) });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

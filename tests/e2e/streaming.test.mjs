@@ -36,8 +36,9 @@ async function importNoise(page, name, seconds) {
   await saved(page);
 }
 
-test('stored audio streams: across a chunk boundary and a loop end, what plays is the offline render, sample for sample', async () => {
-  const page = await openApp(browser, server.url, errors);
+/** In a new session on `page`: 8 s of noise imported, looped over 5.0–5.8 s, reopened from storage
+ * and played from the start; what reaches the output must be the offline render, frame for frame. */
+async function loopPlaysAsRendered(page) {
   await button(page, 'Sessions…').click();
   await button(page, 'New session').click();
   await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
@@ -53,7 +54,7 @@ test('stored audio streams: across a chunk boundary and a loop end, what plays i
   const file = join(await artifactsDir(), 'streaming-loop.json');
   await writeFile(file, JSON.stringify(session));
   await page.getByLabel('Session file to open', { exact: true }).setInputFiles(file);
-  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 120_000 });
   await saved(page);
   // Opened afresh from storage: its audio streams.
   await page.reload();
@@ -97,7 +98,26 @@ test('stored audio streams: across a chunk boundary and a loop end, what plays i
   assert.ok(compared > 6 * RATE, `${compared} frames compared`);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.underruns ?? '0'), '0', 'no underruns');
   assert.ok(await page.locator('[aria-label="Underruns"]').isHidden(), 'no underrun count shown');
+}
+
+test('stored audio streams (through shared memory): across a chunk boundary and a loop end, what plays is the offline render, sample for sample', async () => {
+  const page = await openApp(browser, server.url, errors);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  await loopPlaysAsRendered(page);
   await page.context().close();
+});
+
+test('served without cross-origin isolation: the app says so, and streams through messages, the same samples', async () => {
+  const plain = await serveApp({ isolated: false });
+  try {
+    const page = await openApp(browser, plain.url, errors);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.match(await page.locator('.status.notice').textContent(), /not cross-origin isolated .* as messages rather than through shared memory/);
+    await loopPlaysAsRendered(page);
+    await page.context().close();
+  } finally {
+    await plain.close();
+  }
 });
 
 test('a reader too slow for the play position: its track plays silence, the underruns are counted, the rest of the mix plays on', async () => {

@@ -18,6 +18,9 @@ use crate::sources::Sources;
 use crate::store::Store;
 use crate::waveform::Overview;
 
+/// Said when the page is served without cross-origin isolation (its host sends no COOP/COEP).
+const NOT_ISOLATED: &str = "This page is not cross-origin isolated (its host does not send the COOP and COEP headers: see Hosting in the README), so audio streamed from storage reaches the audio engine as messages rather than through shared memory. It plays, at more cost to the audio thread.";
+
 /// How long after a seek or Play the engine's reports may still show the state before it, s.
 const SEEK_SETTLE_S: f64 = 0.5;
 
@@ -193,6 +196,7 @@ impl Desk {
         // open benchmark, which timed the whole read before streaming).
         mark("mixroom-audio-read");
         self.status.set(match (missing, not_updated) {
+            (0, None) if !crate::audio::isolated() => Status::Notice(NOT_ISOLATED.into()),
             (0, None) => Status::Ready,
             (0, Some(why)) => Status::Notice(format!("Some stored audio could not be updated for streaming ({why}): it plays, but reads more from storage than it needs to. It is tried again when the session next opens.")),
             (n, _) => Status::Error(format!("{} of this session {} offline: {} audio is not in this browser. Relink each with its file (its Offline button on the timeline), or open the session's project file. Until then {} silence.", if n == 1 { "A source".to_owned() } else { format!("{n} sources") }, if n == 1 { "is" } else { "are" }, if n == 1 { "its" } else { "their" }, if n == 1 { "it plays" } else { "they play" })),
