@@ -104,6 +104,37 @@ test('stored audio streams (through shared memory): across a chunk boundary and 
   const page = await openApp(browser, server.url, errors);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   await loopPlaysAsRendered(page);
+
+  // Zoomed in to single samples, the streamed track's waveform is drawn from reads of what is in
+  // view (the page holds none of its samples).
+  await button(page, 'Timeline').click();
+  const lanes = page.getByRole('img', { name: 'Track lanes with clips', exact: true });
+  const box = await lanes.boundingBox();
+  await page.mouse.move(box.x + 2, box.y + 20);
+  await page.keyboard.down('Control');
+  for (let i = 0; i < 24; i++) await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
+  const drawnColumns = () => lanes.evaluate((canvas) => {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    let columns = 0;
+    for (let x = 0; x < width; x++) {
+      let lit = 0;
+      for (let y = 0; y < height; y++) {
+        const o = 4 * (y * width + x);
+        if (Math.abs(data[o] - 214) < 12 && Math.abs(data[o + 1] - 226) < 12 && Math.abs(data[o + 2] - 240) < 12) lit++;
+      }
+      if (lit >= 5) columns++;
+    }
+    return columns;
+  });
+  let columns = 0;
+  for (let tries = 0; tries < 50 && columns < 200; tries++) {
+    await page.waitForTimeout(100);
+    columns = await drawnColumns();
+  }
+  assert.ok(columns >= 200, `the noise's samples are drawn (${columns} columns)`);
+  await page.screenshot({ path: join(await artifactsDir(), 'streaming-samples.png') });
   await page.context().close();
 });
 

@@ -333,8 +333,14 @@ impl Desk {
         !caught_up && self.pending_seek.get_value().is_some()
     }
 
-    /// A track's audio samples `[from, to)` of one channel, for drawing single samples.
+    /// A track's audio samples `[from, to)` of one channel, for drawing single samples: of audio
+    /// in storage, read for the purpose (empty until it is in: see `Sources::stored_samples`).
     pub fn samples(self, track: usize, channel: usize, from: usize, to: usize) -> Vec<f32> {
+        let stored = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone())).filter(|s| self.sources.in_storage(s));
+        if let Some(Source::Audio { id, frames, .. }) = stored {
+            let to = to.min(frames as usize);
+            return self.sources.stored_samples(&id, channel, from.min(to), to).unwrap_or_default();
+        }
         self.audio.with_value(|a| {
             a.get(track).and_then(|c| c.get(channel).or(c.first())).map_or(Vec::new(), |arr| {
                 let len = arr.length() as usize;

@@ -14,8 +14,11 @@ use mixroom_session::{gated_rms_db, Session, Source};
 
 use crate::audio::TrackAudio;
 use crate::source::PreparedSource;
-use crate::store::{Store, LAYOUT};
+use crate::store::{Store, LAYOUT, PAGE_FRAMES};
 use crate::waveform::Overview;
+
+/// Pages kept for drawing single samples: a few screens' worth (64 KB a channel each).
+const DRAWN_PAGES: usize = 128;
 
 /// With this key in the page's local storage, stored audio is read whole into the page and the
 /// engine is given every sample, as before streaming: the scale benchmark's peer.
@@ -37,6 +40,11 @@ pub struct Sources {
     generation: StoredValue<u64>,
     /// Where the sources in storage are (the store the last open read them from).
     store: StoredValue<Option<Store>, LocalStorage>,
+    /// Pages of stored sources read for drawing single samples (the timeline zoomed in): the most
+    /// recent [`DRAWN_PAGES`], by (content id, page); `None` while being read.
+    drawn: StoredValue<Vec<((String, usize), Option<TrackAudio>)>, LocalStorage>,
+    /// Bumped when a page read for drawing arrives: the timeline draws again.
+    pub drawn_pages: RwSignal<u64>,
     /// Imported audio the session (or its history) plays that this browser does not have: its
     /// tracks are *offline* — shown as such, playing silence — until relinked with a file.
     pub offline: RwSignal<BTreeSet<String>>,
@@ -44,7 +52,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn new() -> Sources {
-        Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), offline: RwSignal::new(BTreeSet::new()) }
+        Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), drawn: StoredValue::new_local(Vec::new()), drawn_pages: RwSignal::new(0), offline: RwSignal::new(BTreeSet::new()) }
     }
 
     /// A session is being opened: any stream of the previous one's audio stops. Returns the new
@@ -68,6 +76,54 @@ impl Sources {
     /// The kept audio of `source` (one array per channel), if it is kept and held here.
     pub fn audio_of(self, source: &Source) -> Option<TrackAudio> {
         self.kept.with_value(|s| s.iter().find(|p| p.source == *source && !p.in_storage_only()).map(|p| p.audio.clone()))
+    }
+
+    /// Samples `[from, to)` of a stored source's channel, for drawing them: read from storage page by
+    /// page the first time (only what is asked for: the visible range), `None` until they are in —
+    /// [`Sources::drawn_pages`] changes when they arrive.
+    pub fn stored_samples(self, id: &str, channel: usize, from: usize, to: usize) -> Option<Vec<f32>> {
+        let pages = from / PAGE_FRAMES..to.div_ceil(PAGE_FRAMES);
+        let mut out = Vec::with_capacity(to.saturating_sub(from));
+        let mut missing = Vec::new();
+        self.drawn.with_value(|drawn| {
+            for page in pages.clone() {
+                match drawn.iter().find(|(k, _)| k.0 == id && k.1 == page) {
+                    Some((_, Some(audio))) => {
+                        let samples = audio.get(channel).or(audio.first());
+                        let (a, b) = (from.max(page * PAGE_FRAMES) - page * PAGE_FRAMES, to.min((page + 1) * PAGE_FRAMES) - page * PAGE_FRAMES);
+                        if let Some(samples) = samples.filter(|s| b <= s.length() as usize) {
+                            out.extend(samples.subarray(a as u32, b as u32).to_vec());
+                        }
+                    }
+                    Some((_, None)) => {}
+                    None => missing.push(page),
+                }
+            }
+        });
+        if missing.is_empty() && out.len() == to.saturating_sub(from) {
+            return Some(out);
+        }
+        let Some(store) = self.store.get_value() else { return None };
+        for page in missing {
+            let key = (id.to_owned(), page);
+            self.drawn.update_value(|d| {
+                d.push((key.clone(), None));
+                if d.len() > DRAWN_PAGES {
+                    d.remove(0);
+                }
+            });
+            let store = store.clone();
+            leptos::task::spawn_local(async move {
+                let read = store.page(&key.0, key.1).await.ok().flatten().unwrap_or_default();
+                self.drawn.update_value(|d| {
+                    if let Some(entry) = d.iter_mut().find(|(k, _)| *k == key) {
+                        entry.1 = Some(read);
+                    }
+                });
+                self.drawn_pages.update(|n| *n += 1);
+            });
+        }
+        None
     }
 
     /// Whether `source` is kept and its samples are in storage only: the engine streams it.

@@ -236,6 +236,14 @@ impl Store {
         Ok(audio)
     }
 
+    /// One page of a source's samples in layout 2 (one array per channel; none if not stored so).
+    pub async fn page(&self, id: &str, page: usize) -> Result<Option<TrackAudio>, StoreError> {
+        let Some(value) = self.get(CHUNKS, &page_key(id, page)).await? else { return Ok(None) };
+        let damaged = || StoreError::Damaged(format!("a stored page of {id}"));
+        let channels = value.dyn_into::<Array>().map_err(|_| damaged())?;
+        channels.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
+    }
+
     /// Updates a source stored in layout 1 to layout 2: each chunk read and written again as pages,
     /// then — only once every page is written — the record marked and the chunks deleted, in one
     /// transaction. A tab closed or a disk full on the way leaves layout 1 whole (the pages written

@@ -140,6 +140,8 @@ pub fn Timeline() -> impl IntoView {
     Effect::new(move |_| {
         let (w, start, fpp_v) = (width.get(), view_start.get(), fpp.get().max(1e-3));
         let selected = desk.selected_clip.get();
+        // (Samples of stored audio arrive after the first draw zoomed in: drawn again then.)
+        desk.sources.drawn_pages.track();
         let Some(canvas) = lanes.get() else { return };
         let rows = desk.session.with(|s| shown.lines(s));
         // Only the rows in view are drawn, shifted up by the scroll offset.
