@@ -75,9 +75,9 @@ const METER_RATE_HZ = 30;
 // Streamed reads are planned every few quanta (about 21 ms at 48 kHz), and at once after a seek.
 const QUANTA_PER_PLAN = 8;
 // The reader's shared mailboxes (see www/stream-worker.js, whose layout this follows), and how many
-// a quantum copies in at most (a page is 64 KB a channel: eight are well under a millisecond).
+// a quantum copies in at most (a page is 64 KB a channel: sixteen are about a tenth of a millisecond).
 const MAILBOXES = 64, FREE = 0, FULL = 2, HEADER = 1 + 5 * MAILBOXES, PAGE = 1 << 14;
-const PAGES_PER_QUANTUM = 8;
+const PAGES_PER_QUANTUM = 16;
 
 class MixroomProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -102,6 +102,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.streams = [];
     this.epoch = 0;
     this.planIn = 0;
+    // After a seek or Play, the first plan asks for the next block alone (see `planReads`).
+    this.urgent = true;
     this.port.onmessage = (event) => {
       try {
         this.onMessage(event.data);
@@ -155,9 +157,9 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'clips': e.set_track_clips(msg.track, msg.values); break;
       case 'automation': e.set_automation(msg.values); break;
       case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); this.planIn = 0; break;
-      case 'play': e.play(); this.planIn = 0; break;
+      case 'play': e.play(); this.planSoon(); break;
       case 'stop': e.stop(); break;
-      case 'seek': e.seek(msg.frame); this.planIn = 0; break;
+      case 'seek': e.seek(msg.frame); this.planSoon(); break;
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;
@@ -194,7 +196,13 @@ class MixroomProcessor extends AudioWorkletProcessor {
   newEpoch() {
     this.epoch++;
     if (this.engine) this.engine.forget_awaited_reads();
+    this.planSoon();
+  }
+
+  // Plans at the next quantum: first the block to sound next, alone, then the read-ahead.
+  planSoon() {
     this.planIn = 0;
+    this.urgent = true;
   }
 
   // A page read: copied into the slot the engine keeps for it, unless no longer awaited.
@@ -239,7 +247,12 @@ class MixroomProcessor extends AudioWorkletProcessor {
   // Asks the reader for the pages the engine plans to play next (see `Engine::plan_reads`).
   planReads() {
     const e = this.engine;
-    const count = e.plan_reads();
+    const count = e.plan_reads(this.urgent);
+    if (this.urgent) {
+      // The rest of the read-ahead two quanta later: the first block's reads go ahead of it.
+      this.urgent = false;
+      this.planIn = 2;
+    }
     if (count === 0) return;
     const pairs = new Uint32Array(this.memory.buffer, e.reads_ptr(), 2 * count);
     const reads = [];

@@ -367,7 +367,9 @@ pub fn isolated() -> bool {
 /// pages go from the reader's thread to the audio thread without passing the main thread — through
 /// shared memory where the page is isolated, else as messages.
 fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_sys::Worker, Closure<dyn FnMut(MessageEvent)>), String> {
-    let reader = web_sys::Worker::new(READER_URL).map_err(|e| js_error("The streaming reader could not start", e))?;
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    let reader = web_sys::Worker::new_with_options(READER_URL, &options).map_err(|e| js_error("The streaming reader could not start", e))?;
     let errors = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(message) = Reflect::get(&event.data(), &"message".into()).ok().and_then(|m| m.as_string()) {
             on_error(message);

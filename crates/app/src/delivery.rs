@@ -22,7 +22,7 @@ use mixroom_session::{Alternate, Role, Session, Span, Stem, StripRef};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::desk::{desk, Desk, Status};
+use crate::desk::{desk, Desk, ExportAudio, Status};
 use crate::files;
 use crate::workers::{self, field, Worker};
 
@@ -231,7 +231,7 @@ impl Delivery {
         // The session as it is now (later moves do not reach the batch), the song whether Loop is
         // on or not.
         let session = desk.session.get_untracked().for_render();
-        let tracks = desk.audio_for_export(&session).await.ok_or("the engine is not ready")??;
+        let tracks = desk.audio_for_export(&session).ok_or("the engine is not ready")?;
         let (stems, alternates, span, order) = if quick {
             let order = Order { container: "wav".into(), bits: 32, rate: session.sample_rate, dither: "off".into(), title: String::new(), artist: String::new(), date: String::new(), limiter_on_master: session.limiter_on_master(), trim: false, untagged: true };
             (Vec::new(), Vec::new(), Span::Song, order)
@@ -261,11 +261,21 @@ impl Delivery {
         set(&start_message, "order", &serde_json::to_string(&order).map_err(|e| e.to_string())?.into());
         set(&start_message, "files", &(files as u32).into());
         self.post("start", &start_message)?;
-        for (t, channels) in tracks.iter().enumerate() {
-            let audio = Object::new();
-            set(&audio, "track", &(t as u32).into());
-            set(&audio, "channels", &channels.iter().collect::<Array>());
-            self.post("audio", &audio)?;
+        for (t, audio) in tracks.iter().enumerate() {
+            let message = Object::new();
+            set(&message, "track", &(t as u32).into());
+            match audio {
+                ExportAudio::Held(channels) => {
+                    set(&message, "channels", &channels.iter().collect::<Array>());
+                    self.post("audio", &message)?;
+                }
+                ExportAudio::Stored { id, channels, frames } => {
+                    set(&message, "id", &id.as_str().into());
+                    set(&message, "channels", &(*channels as u32).into());
+                    set(&message, "frames", &(*frames as f64).into());
+                    self.post("stream", &message)?;
+                }
+            }
         }
         for (part, name, mix) in &renders {
             let render = Object::new();

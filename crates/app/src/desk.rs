@@ -24,6 +24,14 @@ const NOT_ISOLATED: &str = "This page is not cross-origin isolated (its host doe
 /// How long after a seek or Play the engine's reports may still show the state before it, s.
 const SEEK_SETTLE_S: f64 = 0.5;
 
+/// A track's audio as an export gets it.
+pub enum ExportAudio {
+    /// Held in the page: its samples.
+    Held(TrackAudio),
+    /// In storage: the delivery worker reads it page by page as it renders.
+    Stored { id: String, channels: u8, frames: u64 },
+}
+
 /// What the user is told about the state of the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -664,27 +672,16 @@ impl Desk {
         self.selected.set(refs.get(next).copied());
     }
 
-    /// Every track of `session` (the open one, as the export began) with its audio whole, for an
-    /// export: the audio in storage is
-    /// read for it (and let go after). None before the engine is ready.
-    pub async fn audio_for_export(self, session: &Session) -> Option<Result<Vec<TrackAudio>, String>> {
+    /// Every track of `session` (the open one, as the export began) with its audio for an export:
+    /// as held here, or — in storage — where to read it (the delivery worker streams it). None
+    /// before the engine is ready.
+    pub fn audio_for_export(self, session: &Session) -> Option<Vec<ExportAudio>> {
         self.module.get_value()?;
-        let ids = session.tracks.iter().filter_map(|t| match &t.source {
-            Source::Audio { id, .. } if self.sources.in_storage(&t.source) => Some(id.clone()),
-            _ => None,
-        }).collect();
-        self.status.set(Status::Busy("Reading the session's audio from storage for the export…".into()));
-        let read = self.sources.samples(&ids).await;
-        self.status.set(Status::Ready);
-        let read = match read {
-            Ok(read) => read,
-            Err(e) => return Some(Err(format!("its audio could not be read from this browser's storage ({e})"))),
-        };
         let held = self.audio.get_value();
-        Some(Ok(session.tracks.iter().enumerate().map(|(i, t)| match read.iter().find(|p| p.source == t.source) {
-            Some(p) => p.audio.clone(),
-            None => held.get(i).cloned().unwrap_or_default(),
-        }).collect()))
+        Some(session.tracks.iter().enumerate().map(|(i, t)| match &t.source {
+            Source::Audio { id, channels, frames } if self.sources.in_storage(&t.source) => ExportAudio::Stored { id: id.clone(), channels: *channels, frames: *frames },
+            _ => ExportAudio::Held(held.get(i).cloned().unwrap_or_default()),
+        }).collect())
     }
 
     /// Offers the session as a session file.

@@ -283,8 +283,11 @@ impl Store {
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
     /// `audio` not stored yet — all or nothing.
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
-        let stores = [SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS];
-        let tx = self.db.transaction(&stores, TransactionMode::ReadWrite).map_err(failed)?;
+        // A save without new audio leaves the audio's stores out of its scope: the streaming
+        // reader's reads of them never wait for it.
+        let new_audio = audio.iter().any(|a| !a.in_storage_only() && a.audio_id().is_some());
+        let stores: &[&str] = if new_audio { &[SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS] } else { &[SESSIONS, CATALOG, SETTINGS] };
+        let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
         let put = |store: &str, value: &JsValue, key: &str| put(&tx, store, value, key);
         let written = (|| {
             // (A source whose samples are in storage only is stored already: never rewritten.)

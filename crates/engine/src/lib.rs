@@ -600,51 +600,100 @@ impl Engine {
         self.render_reading(frames, progress, |_, _, _, _| {})
     }
 
-    /// [`Engine::render_frames`] with streamed tracks read as they play: before each block, the
-    /// pages it needs are planned as live (over the block: a pool holds them) ([`Engine::plan_reads`]) and `read(strip, page, channel,
+    /// [`Engine::render_frames`] with streamed tracks read as they play: the pages each stretch
+    /// needs are planned as live ([`Engine::plan_reads`]) and `read(strip, page, channel,
     /// samples)` fills each page's [`PAGE_FRAMES`] samples (from `page × PAGE_FRAMES` of the
-    /// source). Memory is the tracks' pools, never the sources.
+    /// source) before it plays. Memory is the tracks' pools, never the sources.
     pub fn render_reading(&mut self, frames: usize, mut progress: impl FnMut(f32) -> bool, mut read: impl FnMut(StripId, u32, usize, &mut [f32])) -> Option<[Vec<f32>; 2]> {
-        let streamed: Vec<(StripId, usize)> = self.audio.iter().enumerate().filter_map(|(s, a)| a.streamed_ref().map(|_| (s, a.channel_count()))).collect();
+        let channels: Vec<usize> = self.audio.iter().map(TrackAudio::channel_count).collect();
+        let mut bounce = self.begin_bounce(frames);
         let mut wanted = Vec::new();
-        let skip = self.plan.latency();
-        let mut left = Vec::with_capacity(frames);
-        let mut right = Vec::with_capacity(frames);
-        self.seek(0);
-        self.play();
-        let mut rendered = 0usize;
-        let mut blocks = 0u32;
-        while left.len() < frames {
-            if !streamed.is_empty() {
-                self.plan_reads(MAX_BLOCK as u64, |s, page| wanted.push((s, page)));
-                for (s, page) in wanted.drain(..) {
-                    let channels = streamed.iter().find(|t| t.0 == s).map_or(0, |t| t.1);
-                    for c in 0..channels {
-                        if let Some(slot) = self.page_slot(s, page, c) {
-                            read(s, page, c, slot);
-                        }
+        loop {
+            self.plan_reads(BOUNCE_AHEAD, |s, page| wanted.push((s, page)));
+            let stuck = wanted.is_empty();
+            for (s, page) in wanted.drain(..) {
+                for c in 0..channels[s] {
+                    if let Some(slot) = self.page_slot(s, page, c) {
+                        read(s, page, c, slot);
                     }
-                    self.page_arrived(s, page);
                 }
+                self.page_arrived(s, page);
             }
-            let n = self.process((frames + skip - rendered).min(MAX_BLOCK));
-            if n == 0 {
-                // The transport stopped: what is left is silence.
-                left.resize(frames, 0.0);
-                right.resize(frames, 0.0);
-                break;
-            }
-            let from = skip.saturating_sub(rendered).min(n);
-            left.extend_from_slice(&self.out[0][from..n]);
-            right.extend_from_slice(&self.out[1][from..n]);
-            rendered += n;
-            blocks += 1;
-            if blocks % 64 == 0 && !progress(left.len() as f32 / frames.max(1) as f32) {
-                return None;
+            match self.bounce(&mut bounce, BOUNCE_BLOCKS, stuck) {
+                Bounced::Done => return Some(bounce.output),
+                _ if !progress(bounce.share()) => return None,
+                _ => {}
             }
         }
-        Some([left, right])
     }
+
+    /// Control side: starts an offline render of the first `frames` frames from the start (see
+    /// [`Engine::bounce`]).
+    pub fn begin_bounce(&mut self, frames: usize) -> Bounce {
+        self.seek(0);
+        self.play();
+        Bounce { output: [Vec::with_capacity(frames), Vec::with_capacity(frames)], frames, skip: self.plan.latency(), rendered: 0 }
+    }
+
+    /// Control side: renders on up to `blocks` blocks of [`MAX_BLOCK`] frames — the same
+    /// [`Engine::process`] as live, with the plan's latency skipped so the bounce lines up with the
+    /// timeline — stopping before a block a streamed track has not all its pages for (`Waiting`:
+    /// read them, then bounce on), unless `force` (a page that cannot come plays as silence). An
+    /// offline render thus never depends on how fast its pages are read.
+    pub fn bounce(&mut self, b: &mut Bounce, blocks: usize, force: bool) -> Bounced {
+        for _ in 0..blocks {
+            if b.output[0].len() >= b.frames {
+                return Bounced::Done;
+            }
+            let n = (b.frames + b.skip - b.rendered).min(MAX_BLOCK);
+            let stopped = !self.transport.playing;
+            if !stopped && !force && !self.streams_ready(self.transport.position, n as u64) {
+                return Bounced::Waiting;
+            }
+            let n = if stopped { 0 } else { self.process(n) };
+            if n == 0 {
+                // The transport stopped: what is left is silence.
+                b.output.iter_mut().for_each(|c| c.resize(b.frames, 0.0));
+                return Bounced::Done;
+            }
+            let from = b.skip.saturating_sub(b.rendered).min(n);
+            b.output[0].extend_from_slice(&self.out[0][from..n]);
+            b.output[1].extend_from_slice(&self.out[1][from..n]);
+            b.rendered += n;
+        }
+        if b.output[0].len() >= b.frames { Bounced::Done } else { Bounced::Going }
+    }
+}
+
+/// How far an offline render plans its reads ahead, and how many blocks it renders between plans:
+/// within one page of reads, so a pool of a few pages a clip holds them.
+const BOUNCE_AHEAD: u64 = PAGE_FRAMES as u64;
+const BOUNCE_BLOCKS: usize = 64;
+
+/// An offline render under way ([`Engine::begin_bounce`]).
+pub struct Bounce {
+    /// Left and right, the frames rendered so far.
+    pub output: [Vec<f32>; 2],
+    frames: usize,
+    skip: usize,
+    rendered: usize,
+}
+
+impl Bounce {
+    /// The share rendered, 0…1.
+    pub fn share(&self) -> f32 {
+        self.output[0].len() as f32 / self.frames.max(1) as f32
+    }
+}
+
+/// Where a [`Engine::bounce`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bounced {
+    Done,
+    /// The blocks asked for are rendered; more to do.
+    Going,
+    /// A streamed track's pages for the next block are not in.
+    Waiting,
 }
 
 /// Wants the source pages a track plays in the timeline stretch `[from, to)` (through its clips,

@@ -325,11 +325,14 @@ impl WorkletEngine {
     /// Real time (never allocates): plans the streamed tracks' reads ([`STREAM_HORIZON`] ahead along
     /// the play path) and returns how many new pages to read; they are at
     /// [`WorkletEngine::reads_ptr`], a track and a page each.
-    pub fn plan_reads(&mut self) -> u32 {
+    ///
+    /// `first` plans the next page alone (after a seek or Play: what must be in before it sounds
+    /// goes to the reader first, ahead of the rest of the read-ahead).
+    pub fn plan_reads(&mut self, first: bool) -> u32 {
         let Some(e) = &mut self.engine else { return 0 };
         let reads = &mut self.reads;
         reads.clear();
-        e.plan_reads(STREAM_HORIZON, |track, page| {
+        e.plan_reads(if first { MAX_BLOCK as u64 } else { STREAM_HORIZON }, |track, page| {
             if reads.len() + 2 <= reads.capacity() {
                 reads.push(track as u32);
                 reads.push(page);

@@ -142,13 +142,15 @@ fn a_streamed_track_plays_the_pages_its_reader_brings() {
     }
     assert!(output(&engine, 0).iter().all(|&x| x == 0.0));
     assert_eq!(engine.position(), 0.0);
-    // The planner asks for the pages ahead, the first first, as (track, page) pairs.
-    let count = engine.plan_reads() as usize;
+    // After Play, the planner first asks for the block that must sound first…
+    assert_eq!(engine.plan_reads(true), 1);
+    // …then for the pages ahead, as (track, page) pairs.
+    let count = engine.plan_reads(false) as usize + 1;
     assert!(count >= 2, "{count} reads");
     // SAFETY: reads_ptr points at 2 × count u32 in this module's memory.
-    let reads = unsafe { std::slice::from_raw_parts(engine.reads_ptr() as *const u32, 2 * count).to_vec() };
-    assert_eq!(&reads[..4], &[0, 0, 0, 1]);
-    assert_eq!(engine.plan_reads(), 0, "asked once");
+    let reads = unsafe { std::slice::from_raw_parts(engine.reads_ptr() as *const u32, 2 * (count - 1)).to_vec() };
+    assert_eq!(&reads[..2], &[0, 1], "page 0 was asked for already");
+    assert_eq!(engine.plan_reads(false), 0, "asked once");
     // Page 0 arrives (as the processor copies it in): from the next quantum on, it plays.
     let ptr = engine.page_ptr(0, 0, 0) as *mut f32;
     assert_ne!(ptr as usize, 0);
