@@ -28,6 +28,8 @@ let port = null;
 let shared = null; // {header: Int32Array, channels: [[Float32Array, Float32Array] per mailbox]}
 const waiting = []; // pages read while every mailbox was full
 let delayMs = 0;
+// The newest request's epoch: pages of older ones (before a seek, a load) are no longer wanted.
+let latest = 0;
 let reported = false;
 
 function report(message) {
@@ -42,6 +44,7 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 async function send(epoch, { track, page, channels: count }, stored) {
   if (!stored) report('Some audio is missing from this browser\'s storage: parts of tracks play silence.');
   if (delayMs > 0) await sleep(delayMs);
+  if (epoch < latest) return;
   if (shared) {
     waiting.push({ epoch, track, page, count, stored });
     deliver();
@@ -72,6 +75,10 @@ function deliver() {
       return;
     }
     const { epoch, track, page, count, stored } = waiting.shift();
+    if (epoch < latest) {
+      Atomics.store(header, 1 + 5 * box, FREE);
+      continue;
+    }
     for (let c = 0; c < count; c++) {
       const into = shared.channels[box][c];
       const samples = stored && stored[c];
@@ -93,6 +100,7 @@ function deliver() {
 }
 
 async function answer(epoch, reads) {
+  latest = Math.max(latest, epoch);
   // Every read starts at once; each page goes as soon as it is in (the earliest were asked first:
   // after a seek, in a request of their own).
   const pages = await readPages(reads);

@@ -12,8 +12,8 @@
 //                      epoch, reads: [{track, page, id, channels, frames}…]}; its pages come through
 //                      the shared mailboxes where the page is cross-origin isolated (copied in by
 //                      `process`, a few a quantum), else as messages, reader → processor {type:
-//                      'page', epoch, track, page, channels}; a page of an older epoch (before a
-//                      load or reorder) is dropped
+//                      'page', epoch, track, page, channels}; a page of an older epoch (before a seek,
+//                      a load or a reorder) is dropped
 //                      {type: 'update', session: <session JSON>}          a structural edit: new plan
 //                      {type: 'reorder', session, order: Uint32Array}     tracks moved: track i was order[i]
 //                      {type: 'strip', strip, param, value}               strip settings (StripParam ids)
@@ -159,7 +159,8 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'loop': e.set_loop(msg.enabled, msg.start, msg.end); this.planIn = 0; break;
       case 'play': e.play(); this.planSoon(); break;
       case 'stop': e.stop(); break;
-      case 'seek': e.seek(msg.frame); this.planSoon(); break;
+      // A seek: reads under way for the old position are dropped (the reader turns to the new one).
+      case 'seek': e.seek(msg.frame); this.newEpoch(); break;
       case 'tap': e.set_tap(msg.strip); break;
       case 'reset-analysis': e.reset_analysis(); break;
       case 'monitor': e.set_monitor(msg.listen, msg.gain_db, msg.mute); break;

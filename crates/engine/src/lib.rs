@@ -200,9 +200,10 @@ impl Engine {
     /// next `horizon` frames along the play path (from the position, on through the loop's start
     /// when looping; the same while stopped, so Play finds it read) keeps its slot; the pages not
     /// yet held are given the slots nobody wants any more and handed to `request` (strip, page),
-    /// the earliest of every track first. Pages beyond a track's pool wait for a later round.
-    /// Returns how many were requested.
-    pub fn plan_reads(&mut self, horizon: u64, mut request: impl FnMut(StripId, u32)) -> usize {
+    /// the earliest of every track first, `limit` at most (the rest at later rounds: a reader is
+    /// never handed more than it reads before the next round). Pages beyond a track's pool wait for
+    /// a later round. Returns how many were requested.
+    pub fn plan_reads(&mut self, horizon: u64, limit: usize, mut request: impl FnMut(StripId, u32)) -> usize {
         self.round = self.round.wrapping_add(1).max(1);
         let round = self.round;
         let position = self.transport.position;
@@ -231,6 +232,9 @@ impl Engine {
         loop {
             let before = asked;
             for (s, audio) in self.audio.iter_mut().enumerate() {
+                if asked == limit {
+                    return asked;
+                }
                 if let Some(page) = audio.streamed_mut().and_then(|p| p.assign_next(round)) {
                     request(s, page);
                     asked += 1;
@@ -609,7 +613,7 @@ impl Engine {
         let mut bounce = self.begin_bounce(frames);
         let mut wanted = Vec::new();
         loop {
-            self.plan_reads(BOUNCE_AHEAD, |s, page| wanted.push((s, page)));
+            self.plan_reads(BOUNCE_AHEAD, usize::MAX, |s, page| wanted.push((s, page)));
             let stuck = wanted.is_empty();
             for (s, page) in wanted.drain(..) {
                 for c in 0..channels[s] {

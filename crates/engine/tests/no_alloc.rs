@@ -133,7 +133,7 @@ fn rendering_with_changes_and_a_plan_swap_allocates_nothing() {
     let mut block = 0;
     while e.is_playing() {
         let mut asked = 0;
-        e.plan_reads(4 * PAGE_FRAMES as u64, |s, page| {
+        e.plan_reads(4 * PAGE_FRAMES as u64, usize::MAX, |s, page| {
             if asked < requests.len() {
                 requests[asked] = (s, page);
                 asked += 1;

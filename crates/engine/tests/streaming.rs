@@ -48,7 +48,7 @@ fn streamed(spec: &MixerSpec, audio: &[Vec<Vec<f32>>], slots: usize) -> Engine {
 /// Reads the pages the engine asks for: those `deliver` lets arrive now, and of those asked before,
 /// kept in `pending`, those it lets arrive now.
 fn read_pages(e: &mut Engine, audio: &[Vec<Vec<f32>>], horizon: u64, pending: &mut Vec<(usize, u32)>, mut deliver: impl FnMut(usize, u32) -> bool) {
-    e.plan_reads(horizon, |s, page| pending.push((s, page)));
+    e.plan_reads(horizon, usize::MAX, |s, page| pending.push((s, page)));
     let (now, later): (Vec<_>, Vec<_>) = pending.drain(..).partition(|&(s, page)| deliver(s, page));
     *pending = later;
     for (s, page) in now {
@@ -199,11 +199,14 @@ fn reads_are_planned_in_play_order_every_track_in_turn_and_through_the_loop_star
     e.set_loop(Some((3 * P + 100, 5 * P + 7)));
     e.seek(5 * P - 10);
     let mut asked = Vec::new();
-    e.plan_reads(2 * P, |s, page| asked.push((s, page)));
+    // Four at most this round…
+    assert_eq!(e.plan_reads(2 * P, 4, |s, page| asked.push((s, page))), 4);
+    // …and the rest at the next.
+    e.plan_reads(2 * P, usize::MAX, |s, page| asked.push((s, page)));
     // From 5P − 10 to the loop's end (pages 4 and 5), then on from its start (pages 3 and 4).
     assert_eq!(asked, [(0, 4), (1, 4), (0, 5), (1, 5), (0, 3), (1, 3)]);
     // Asked again, nothing new: they are awaited.
     let mut again = 0;
-    e.plan_reads(2 * P, |_, _| again += 1);
+    e.plan_reads(2 * P, usize::MAX, |_, _| again += 1);
     assert_eq!(again, 0);
 }

@@ -130,7 +130,7 @@ impl DeliveryJob {
         let engine = &mut self.engine;
         let plan = |engine: &mut Engine| {
             let mut reads = Vec::new();
-            engine.plan_reads(PAGE_FRAMES as u64, |track, page| reads.extend([track as u32, page]));
+            engine.plan_reads(PAGE_FRAMES as u64, usize::MAX, |track, page| reads.extend([track as u32, page]));
             reads
         };
         // What the next page of the render needs is read before it renders.

@@ -36,6 +36,10 @@ pub const STREAM_SLOTS: usize = 16;
 /// longer than any read from storage takes on a busy machine.
 pub const STREAM_HORIZON: u64 = 6 * PAGE_FRAMES as u64;
 
+/// Pages asked of the reader at most a planning round (every few quanta): about what it reads from
+/// IndexedDB before the next, so that the pages a seek needs never queue behind a long read-ahead.
+pub const READS_PER_ROUND: usize = 96;
+
 /// Frames of the master's output the goniometer shows at each meter reading.
 pub const SCOPE_FRAMES: usize = 1024;
 
@@ -332,7 +336,7 @@ impl WorkletEngine {
         let Some(e) = &mut self.engine else { return 0 };
         let reads = &mut self.reads;
         reads.clear();
-        e.plan_reads(if first { MAX_BLOCK as u64 } else { STREAM_HORIZON }, |track, page| {
+        e.plan_reads(if first { MAX_BLOCK as u64 } else { STREAM_HORIZON }, READS_PER_ROUND, |track, page| {
             if reads.len() + 2 <= reads.capacity() {
                 reads.push(track as u32);
                 reads.push(page);
