@@ -12,6 +12,11 @@
 //! - delivery (only when asked for): S16's 3-minute master, 16 stems and 4 alternates delivered as
 //!   24-bit FLAC (or `--format wav24`) by the CLI and in the browser (tests/bench/delivery.mjs),
 //!   against SoX and FFmpeg encoding the CLI's float renders to the same format.
+//! - scale (only when asked for): tests/bench/scale.mjs — sessions of 64 tracks × 6 min and 16 × 3 min
+//!   (or `--tracks N --minutes M`) imported, then timed from a reload until Play sounds, played
+//!   through (renderer memory, underruns) and seeked (seek to sound), streaming and then, on the same
+//!   stored session, whole in memory as before streaming (the peer); `--no-build` measures dist/ as
+//!   it is.
 
 use std::process::Command;
 
@@ -35,10 +40,16 @@ struct Options {
     delivery: bool,
     /// Its format: flac24 or wav24.
     format: String,
+    /// The scale benchmark (long: it is run alone, when asked for), with one configuration of its own.
+    scale: bool,
+    tracks: Option<usize>,
+    minutes: Option<f64>,
+    /// Build the app before the scale benchmark (`--no-build`: measure dist/ as it is).
+    build: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into() };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into(), scale: false, tracks: None, minutes: None, build: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -51,6 +62,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--automated" => o.automated = true,
             "delivery" => (o.native, o.browser, o.ui, o.open, o.delivery) = (false, false, false, false, true),
             "--format" => o.format = it.next().filter(|f| matches!(f.as_str(), "flac24" | "wav24")).ok_or("--format is flac24 or wav24")?.clone(),
+            "scale" => (o.native, o.browser, o.ui, o.open, o.scale) = (false, false, false, false, true),
+            "--tracks" => o.tracks = Some(it.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--tracks needs a number of tracks")?),
+            "--minutes" => o.minutes = Some(it.next().and_then(|v| v.parse().ok()).filter(|&m: &f64| m >= 0.5).ok_or("--minutes needs a number (at least 0.5: the seeks need 30 s)")?),
+            "--no-build" => o.build = false,
             other => return Err(format!("unknown bench argument {other}")),
         }
     }
@@ -90,6 +105,22 @@ fn field(json: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
+/// The string after `"key":` in a flat JSON text (`None` when null or absent), escapes undone.
+fn text_field(json: &str, key: &str) -> Option<String> {
+    let pattern = format!("\"{key}\":\"");
+    let at = json.find(&pattern)?;
+    let mut out = String::new();
+    let mut chars = json[at + pattern.len()..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => out.push(chars.next().map_or(' ', |e| if e == 'n' { ' ' } else { e })),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
 /// Every number after `"key":` in a JSON text, in order.
 fn fields(json: &str, key: &str) -> Vec<f64> {
     let pattern = format!("\"{key}\":");
@@ -114,6 +145,15 @@ fn summary(name: &str, ratios: &mut [f64]) -> String {
 pub fn bench(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let mut env = tools::ensure_build_tools()?;
+    if o.scale {
+        // The app alone: no CLI to build.
+        let report = scale(&mut env, &o)?;
+        println!("\nScale benchmark (`cargo xtask bench {}`):", args.join(" "));
+        for line in &report {
+            println!("  {line}");
+        }
+        return Ok(());
+    }
     run(&env, "cargo", &["build", "--release", "-p", "mixroom-cli"])?;
     let cli = root().join("target/release/mixroom").display().to_string();
     let seconds = format!("{}", o.seconds);
@@ -281,4 +321,121 @@ fn delivery(env: &mut Env, cli: &str, o: &Options) -> Result<Vec<String>, String
         browser_s / cli_m
     ));
     Ok(lines)
+}
+
+/// The scale benchmark: per configuration and leg (the app streaming its stored audio, and its peer
+/// holding the audio whole in memory as before streaming, on the same stored session), the open
+/// until Play sounds, the memory and underruns of a play-through and the seeks' time to sound,
+/// against the issue's targets; a leg that failed says at which stage, how (page crash, out of
+/// memory, time-out) and what memory reached before. Then how the streaming leg's memory compares
+/// across the two default configurations (it should not grow with the length).
+fn scale(env: &mut Env, o: &Options) -> Result<Vec<String>, String> {
+    tools::ensure_chromium(env)?;
+    if o.build {
+        crate::build_dist(env)?;
+    }
+    let (tracks, minutes) = (o.tracks.map(|t| t.to_string()), o.minutes.map(|m| m.to_string()));
+    let mut args = vec!["tests/bench/scale.mjs"];
+    if o.tracks.is_some() || o.minutes.is_some() {
+        args.extend(["--tracks", tracks.as_deref().unwrap_or("16"), "--minutes", minutes.as_deref().unwrap_or("3")]);
+    }
+    scale_report(&browser_bench(env, &args, "the scale benchmark")?)
+}
+
+/// The scale benchmark's lines, from what it printed (its JSON last).
+fn scale_report(text: &str) -> Result<Vec<String>, String> {
+    let json = text.lines().last().unwrap_or_default();
+    // One object per configuration, each opening with its "tracks": its own figures, then its two
+    // legs' objects, "streaming" and "whole" (null when the configuration failed before them).
+    let starts: Vec<usize> = json.match_indices("{\"tracks\":").map(|(at, _)| at).chain([json.len()]).collect();
+    let configs: Vec<&str> = starts.windows(2).map(|w| &json[w[0]..w[1]]).collect();
+    if configs.is_empty() {
+        return Err(format!("the scale benchmark printed no configuration: {text}"));
+    }
+    let mut lines = Vec::new();
+    let mut streaming_memory = Vec::new();
+    for c in &configs {
+        let (head, streaming, whole) = split_legs(c);
+        let n = |key| field(head, key);
+        let (tracks, minutes, bytes) = (n("tracks").unwrap_or(f64::NAN), n("minutes").unwrap_or(f64::NAN), n("audio_bytes").unwrap_or(f64::NAN));
+        let name = format!("scale, {tracks:.0} mono tracks × {minutes} min ({:.2} GB as float samples)", bytes / 1e9);
+        for (leg, text) in [("streaming", streaming), ("whole in memory", whole)] {
+            let Some(text) = text else { continue };
+            lines.push(format!("{name}, {leg}{}: {}", streamed(text, tracks), leg_figures(text)));
+        }
+        if let Some(stage) = text_field(head, "failed_stage") {
+            lines.push(format!("{name}: FAILED at {stage}: {}", text_field(head, "error").unwrap_or_default()));
+        }
+        streaming_memory.push((tracks, minutes, streaming.and_then(|l| field(l, "rss_max_mb"))));
+    }
+    // Memory should follow what is on screen and playing, not the length of the song.
+    if let [(t1, m1, Some(big)), (t2, m2, Some(small))] = streaming_memory[..] {
+        lines.push(format!("memory streaming, {t1:.0} × {m1} min against {t2:.0} × {m2} min: {:.2}× ({big:.0} MB against {small:.0} MB)", big / small));
+    }
+    Ok(lines)
+}
+
+/// A configuration's text cut into its own figures and its two legs' ("streaming", "whole"; `None`
+/// when null or absent).
+fn split_legs(c: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (s, w) = (c.find("\"streaming\":"), c.find("\"whole\":"));
+    let head = &c[..s.or(w).unwrap_or(c.len())];
+    let leg = |from: Option<usize>, to: Option<usize>| {
+        let from = from?;
+        let text = &c[from..to.filter(|&t| t > from).unwrap_or(c.len())];
+        (!text.split_once(':').is_some_and(|(_, v)| v.starts_with("null"))).then_some(text)
+    };
+    (head, leg(s, w), leg(w, None))
+}
+
+/// Every number of the array after `"key":` (nulls left out).
+fn numbers(json: &str, key: &str) -> Vec<f64> {
+    let pattern = format!("\"{key}\":[");
+    let Some(at) = json.find(&pattern) else { return Vec::new() };
+    let rest = &json[at + pattern.len()..];
+    rest[..rest.find(']').unwrap_or(rest.len())].split(',').filter_map(|v| v.trim().parse().ok()).collect()
+}
+
+/// Which path a leg ran: how many tracks the engine streamed at its opens.
+fn streamed(leg: &str, tracks: f64) -> String {
+    let counts = numbers(leg, "streamed_tracks");
+    match counts.first() {
+        None => String::new(),
+        Some(&first) if counts.iter().all(|&c| c == first) => format!(" ({first:.0} of {tracks:.0} tracks streamed)"),
+        Some(_) => format!(" ({} of {tracks:.0} tracks streamed at its opens)", counts.iter().map(|c| format!("{c:.0}")).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// One leg's figures, against the targets; a failure with its stage, kind and the memory reached.
+fn leg_figures(leg: &str) -> String {
+    let n = |key| field(leg, key);
+    let failed = text_field(leg, "failed_stage");
+    let mut figures = Vec::new();
+    if let (Some(ready), Some(sound)) = (n("ready_median_ms"), n("sound_median_ms")) {
+        figures.push(format!("from a reload until it can play {ready:.0} ms, until Play sounds {sound:.0} ms (medians of {}; target < 1 s)", numbers(leg, "sound_ms").len()));
+    }
+    if let (Some(max), Some(median)) = (n("rss_max_mb"), n("rss_median_mb")) {
+        figures.push(format!("renderer memory playing it through max {max:.0} MB, median {median:.0} MB (target < 1.5 GB)"));
+        figures.push(match n("underruns") {
+            Some(u) => format!("{u:.0} underruns (target 0)"),
+            None => "underruns not counted (the app sets no data-underruns)".into(),
+        });
+    }
+    if failed.as_deref().is_none_or(|s| s != "seek") && leg.contains("\"seek_ms\"") {
+        let ms = |key| n(key).map_or("timed out".into(), |v| format!("{v:.0} ms"));
+        figures.push(format!(
+            "seek to sound p50 {}, p95 {}, max {} ({:.0} of the seeks timed out{}; target p95 ≤ 100 ms)",
+            ms("seek_p50_ms"),
+            ms("seek_p95_ms"),
+            ms("seek_max_ms"),
+            n("seek_timeouts").unwrap_or(0.0),
+            n("seek_underruns").map_or(String::new(), |u| format!(", {u:.0} underruns meanwhile"))
+        ));
+    }
+    if let Some(stage) = failed {
+        let how = text_field(leg, "failure").map_or(String::new(), |f| format!(" ({f})"));
+        let memory = n("rss_peak_mb").map_or(String::new(), |m| format!("; renderer memory reached {m:.0} MB before"));
+        figures.push(format!("FAILED at {stage}{how}: {}{memory}", text_field(leg, "error").unwrap_or_default()));
+    }
+    figures.join("; ")
 }

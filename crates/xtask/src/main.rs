@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Some("build") => tools::ensure_build_tools().and_then(|env| build_dist(&env)),
         Some("bench") => bench::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <serve | test [native|wasm|e2e ...] | build | bench [native|browser|ui|open] [--seconds S] [--runs N]>");
+            eprintln!("usage: cargo xtask <serve | test [native|wasm|e2e ...] | build | bench [native|browser|ui|open] [--seconds S] [--runs N] | bench scale [--tracks N --minutes M] [--no-build]>");
             return ExitCode::from(2);
         }
     };
