@@ -468,6 +468,41 @@ impl Desk {
         layout.audio
     }
 
+    /// Audio saved to storage (`stored` says which content ids are) is let go of here, and the
+    /// tracks playing it stream it from storage from now on — so importing a long session holds
+    /// only what is not saved yet. Not while playing (the engine would reload under the music: the
+    /// next save while stopped does it), and not a reference track's audio (its player holds it).
+    pub fn stream_saved_audio(self, stored: impl Fn(&str) -> bool) {
+        if self.playing.get_untracked() {
+            return;
+        }
+        let Some(engine) = self.engine.get_value() else { return };
+        let session = self.session.get_untracked();
+        let released = self.sources.let_go(|p| {
+            p.audio_id().is_some_and(&stored) && session.tracks.iter().any(|t| t.source == p.source) && !session.references.iter().any(|r| r.source == p.source)
+        });
+        if released.is_empty() {
+            return;
+        }
+        let tracks = self.rebuild_track_data(&session);
+        let how: Vec<TrackLoad> = session
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match &t.source {
+                Source::Audio { id, channels, frames } if released.contains(&t.source) => TrackLoad::Stored { id: id.clone(), channels: *channels, frames: *frames },
+                _ => TrackLoad::Keep(i),
+            })
+            .collect();
+        let at = self.position.get_untracked() as u64;
+        spawn_local(async move {
+            if let Err(message) = engine.reload(&session.to_json(), &tracks, &how, false).await {
+                self.status.set(Status::Error(message));
+            }
+            engine.seek(at);
+        });
+    }
+
     /// Keeps imported audio (once per source) and adds a track for each, as one undoable step.
     /// With `after` (a track's id), the tracks go just after it (and into its folder); returns the
     /// id of the last track added.

@@ -364,6 +364,8 @@ impl Library {
         match &result {
             Ok(()) => {
                 self.known_audio.update_value(|k| k.extend(unsaved.iter().filter_map(|p| p.audio_id()).map(str::to_owned)));
+                // What is stored now need not be held in the page: the engine streams it.
+                desk.stream_saved_audio(|id| self.known_audio.with_value(|k| k.contains(id)));
                 // Saved, unless an edit came in meanwhile (its own save follows: the autosave's,
                 // or — the page hidden, closing, its timers stopped — this one's, now).
                 if self.dirty.get_value() {

@@ -160,6 +160,19 @@ impl Sources {
         added
     }
 
+    /// Lets go of the samples of the held sources `stored` picks (their audio is in storage now):
+    /// from here on the engine streams them. Returns the sources let go of.
+    pub fn let_go(self, stored: impl Fn(&PreparedSource) -> bool) -> Vec<Source> {
+        let mut released = Vec::new();
+        self.kept.update_value(|kept| {
+            for p in kept.iter_mut().filter(|p| !p.in_storage_only() && p.audio_id().is_some() && stored(p)) {
+                p.audio = Vec::new();
+                released.push(p.source.clone());
+            }
+        });
+        released
+    }
+
     /// Lets go of these sources.
     pub fn forget(self, sources: &[Source]) {
         self.kept.update_value(|s| s.retain(|p| !sources.contains(&p.source)));
