@@ -78,12 +78,13 @@ async function loopPlaysAsRendered(page) {
   for (let p = 0; p + 64 <= render[0].length && at < 0; p++) {
     if (render[0][p] === probe[0] && probe.every((x, k) => render[0][p + k] === x)) at = p;
   }
-  assert.ok(at >= 0 && at < LOOP.start, `the recording's audio is the render's (found at ${at})`);
+  assert.ok(at >= 0 && at < LOOP.start, `the recording's audio is the render's (found at ${at}; sound from recorded frame ${first})`);
   // Then frame by frame as the transport plays: on to the loop's end, back to its start.
   let position = at, wraps = 0, crossed = false, compared = 0;
   for (let n = from; n < left.length; n++) {
     if (left[n] !== render[0][position] || right[n] !== render[1][position]) {
-      assert.fail(`recorded frame ${n} (timeline ${position}): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}`);
+      const underruns = await page.evaluate(() => document.documentElement.dataset.underruns);
+      assert.fail(`recorded frame ${n} (timeline ${position}, ${wraps} loops in): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}; ${underruns} underruns`);
     }
     compared++;
     crossed ||= position === CHUNK;

@@ -14,8 +14,11 @@
 //!     the new ones are all written;
 //! - `settings`: small values, such as the session open last.
 //!
-//! A save writes the session, its catalog entry and any audio not yet stored in **one**
-//! transaction: a closed tab or a full disk leaves the previous save whole. Audio no session uses
+//! A save writes the session, its catalog entry and the records of any audio not yet stored in
+//! **one** transaction: a closed tab or a full disk leaves the previous save whole. The new audio's
+//! pages are written just before it, in transactions of their own (Chromium aborts a transaction
+//! of a gigabyte or so as if the disk were full): pages no record names are deleted when the app
+//! next starts. Audio no session uses
 //! any more is deleted with the session that last used it.
 
 use std::collections::BTreeSet;
@@ -69,6 +72,10 @@ pub struct AudioInfo {
 
 /// Frames per stored page of samples: the engine's page, so that each page it streams is one read.
 pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
+/// Pages (of one channel each) a transaction writes at most when audio is saved: 256 MB. Chromium
+/// aborted a transaction of 1.5 GB as if the disk were full (with 11 GB of quota left), and took
+/// 600 MB.
+const PAGES_PER_WRITE: usize = 4096;
 /// The layout audio is stored in now (see the module's notes).
 pub const LAYOUT: u32 = 2;
 /// Frames per chunk in layout 1.
@@ -281,30 +288,90 @@ impl Store {
     }
 
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
-    /// `audio` not stored yet — all or nothing.
+    /// `audio` not stored yet, all in one transaction when the new audio is at most
+    /// [`PAGES_PER_WRITE`] pages. More than that (a long import), its pages are written first, in
+    /// transactions of at most that many (Chromium aborts a transaction of a gigabyte or more as if
+    /// the disk were full), and its audio records — which say the pages are whole — go in the
+    /// session's own transaction, all or nothing. A save that fails then leaves pages no record
+    /// names; [`Store::collect_unnamed_pages`] deletes them.
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
-        // A save without new audio leaves the audio's stores out of its scope: the streaming
-        // reader's reads of them never wait for it.
-        let new_audio = audio.iter().any(|a| !a.in_storage_only() && a.audio_id().is_some());
-        let stores: &[&str] = if new_audio { &[SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS] } else { &[SESSIONS, CATALOG, SETTINGS] };
-        let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
-        let put = |store: &str, value: &JsValue, key: &str| put(&tx, store, value, key);
-        let written = (|| {
-            // (A source whose samples are in storage only is stored already: never rewritten.)
-            for a in audio.iter().filter(|a| !a.in_storage_only()) {
-                if let Some(id) = a.audio_id() {
-                    put(AUDIO, &audio_record(a), id)?;
-                    let frames = a.audio.first().map_or(0, |c| c.length() as usize);
-                    for page in 0..frames.div_ceil(PAGE_FRAMES) {
+        // (A source whose samples are in storage only is stored already: never rewritten.)
+        let new: Vec<(&str, &PreparedSource)> = audio.iter().filter(|a| !a.in_storage_only()).filter_map(|a| a.audio_id().map(|id| (id, a))).collect();
+        let pages_of = |a: &PreparedSource| a.audio.first().map_or(0, |c| (c.length() as usize).div_ceil(PAGE_FRAMES)) * a.audio.len();
+        // Audio that fits goes in the session's own transaction: a save made as the tab closes
+        // lands whole, its transaction committed at once.
+        if new.iter().map(|&(_, a)| pages_of(a)).sum::<usize>() <= PAGES_PER_WRITE {
+            return self.save_at_once(entry, document, &new).await;
+        }
+        for &(id, a) in &new {
+            let frames = a.audio.first().map_or(0, |c| c.length() as usize);
+            let pages: Vec<usize> = (0..frames.div_ceil(PAGE_FRAMES)).collect();
+            for part in pages.chunks(PAGES_PER_WRITE / a.audio.len().max(1)) {
+                let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+                let written = (|| {
+                    for &page in part {
                         let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(frames));
                         // `slice` copies the page alone (a subarray would clone the whole buffer).
                         let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
-                        put(CHUNKS, &channels, &page_key(id, page))?;
+                        put(&tx, CHUNKS, &channels, &page_key(id, page))?;
                     }
+                    Ok(())
+                })();
+                finish(tx, written).await?;
+            }
+        }
+        // A save without new audio leaves the audio's store out of its scope: the streaming
+        // reader's reads never wait for it.
+        let stores: &[&str] = if new.is_empty() { &[SESSIONS, CATALOG, SETTINGS] } else { &[SESSIONS, CATALOG, AUDIO, SETTINGS] };
+        let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            for &(id, a) in &new {
+                put(&tx, AUDIO, &audio_record(a), id)?;
+            }
+            put_session(&tx, entry, document)?;
+            put(&tx, SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
+        })();
+        finish(tx, written).await
+    }
+
+    /// [`Store::save`] in one transaction: the session and all its new audio.
+    async fn save_at_once(&self, entry: &Entry, document: &str, new: &[(&str, &PreparedSource)]) -> Result<(), StoreError> {
+        let stores: &[&str] = if new.is_empty() { &[SESSIONS, CATALOG, SETTINGS] } else { &[SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS] };
+        let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            for &(id, a) in new {
+                put(&tx, AUDIO, &audio_record(a), id)?;
+                let frames = a.audio.first().map_or(0, |c| c.length() as usize);
+                for page in 0..frames.div_ceil(PAGE_FRAMES) {
+                    let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(frames));
+                    let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
+                    put(&tx, CHUNKS, &channels, &page_key(id, page))?;
                 }
             }
             put_session(&tx, entry, document)?;
-            put(SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
+            put(&tx, SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
+        })();
+        finish(tx, written).await
+    }
+
+    /// Deletes the pages of audio no record names: what a save that failed (a full disk, a tab
+    /// closed) had written before its session's transaction. Run when the app starts, before
+    /// anything is saved.
+    pub async fn collect_unnamed_pages(&self) -> Result<(), StoreError> {
+        let named = self.audio_ids().await?;
+        let keys = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
+        let unnamed: BTreeSet<String> = keys.iter().filter_map(|k| k.as_string()).filter_map(|k| k.split_once('/').map(|(id, _)| id.to_owned())).filter(|id| !named.contains(id)).collect();
+        if unnamed.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = (|| {
+            let chunks = tx.object_store(CHUNKS).map_err(failed)?;
+            for id in &unnamed {
+                let range = idb::KeyRange::bound(&format!("{id}/").into(), &format!("{id}/~").into(), None, None).map_err(failed)?;
+                chunks.delete(range).map_err(failed)?;
+            }
+            Ok(())
         })();
         finish(tx, written).await
     }
@@ -556,6 +623,25 @@ mod tests {
         tx.object_store(AUDIO).unwrap().delete(JsValue::from_str("sha256-old")).unwrap();
         tx.object_store(CHUNKS).unwrap().delete(layout_range("sha256-old", LAYOUT).unwrap()).unwrap();
         finish(tx, Ok(())).await.unwrap();
+    }
+
+    /// A save whose session transaction fails (a full disk) leaves its audio's pages without a
+    /// record; they are collected, and audio that has its record is not.
+    #[wasm_bindgen_test]
+    async fn pages_no_record_names_are_collected() {
+        let store = Store::open().await.unwrap();
+        let (kept, left) = (source("sha256-kept", 0.25, PAGE_FRAMES + 5), source("sha256-left", 0.5, 2 * PAGE_FRAMES));
+        store.save(&entry("kept", &["sha256-kept"]), "kept", &[kept]).await.unwrap();
+        // The pages a failed save had written before its session's transaction.
+        let tx = store.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).unwrap();
+        for page in 0..2 {
+            put(&tx, CHUNKS, &Array::of1(&left.audio[0].slice(0, 8)), &page_key("sha256-left", page)).unwrap();
+        }
+        finish(tx, Ok(())).await.unwrap();
+        store.collect_unnamed_pages().await.unwrap();
+        assert!(store.get(CHUNKS, &page_key("sha256-left", 0)).await.unwrap().is_none(), "unnamed pages are collected");
+        assert_eq!(store.samples("sha256-kept", 1, PAGE_FRAMES + 5, LAYOUT).await.unwrap()[0].length() as usize, PAGE_FRAMES + 5);
+        store.delete("kept").await.unwrap();
     }
 
     #[wasm_bindgen_test]
