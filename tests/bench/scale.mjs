@@ -27,7 +27,7 @@
 // Usage: node bench/scale.mjs [--tracks N --minutes M] [--opens 3] [--seeks 20]
 import { open, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, waitReady, rendererRss, ARTIFACTS } from '../e2e/harness.mjs';
+import { serveApp, launchPersistent, openPage, waitReady, rendererRss, ARTIFACTS } from '../e2e/harness.mjs';
 
 const RATE = 48000;
 const SEGMENT_S = 10;
@@ -399,8 +399,10 @@ async function measure(server, { tracks, minutes }) {
 
     log(`${tracks}×${minutes} min: ${files.length} files ready`);
     stage = 'start';
-    browser = await launchBrowser();
-    let current = await attach(await openApp(browser, server.url, errors), errors);
+    // Storage on disk, as a user's: an off-the-record context keeps IndexedDB in memory and
+    // refuses a long session's audio past about 1.3 GB.
+    browser = await launchPersistent(join(dir, 'profile'));
+    let current = await attach(await openPage(browser, server.url, errors), errors);
     const context = current.page.context();
     const { page, guard, button, alerted } = current;
     await button('Sessions…').click();

@@ -97,7 +97,28 @@ export function appForTests(ready) {
 }
 
 export async function openApp(browser, url, errors, viewport = { width: 1366, height: 768 }) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport });
+  return openPage(await browser.newContext({ acceptDownloads: true, viewport }), url, errors);
+}
+
+/**
+ * Headless Chromium with its storage on disk, in a profile in `dir`, as a user's browser keeps it:
+ * a browser context of its own (`openApp`) is off the record, and keeps IndexedDB in memory, where
+ * it refuses writes past about 1.3 GB as if the disk were full. Returns the browser's context.
+ */
+export async function launchPersistent(dir, viewport = { width: 1366, height: 768 }) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath(),
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+    acceptDownloads: true,
+    viewport,
+  });
+}
+
+/** Opens the app in a new page of `context` (see `openApp`). */
+export async function openPage(context, url, errors) {
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });

@@ -72,10 +72,9 @@ pub struct AudioInfo {
 
 /// Frames per stored page of samples: the engine's page, so that each page it streams is one read.
 pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
-/// Pages (of one channel each) a transaction writes at most when audio is saved: 256 MB. Chromium
-/// aborted a transaction of 1.5 GB as if the disk were full (with 11 GB of quota left), and took
-/// 600 MB.
-const PAGES_PER_WRITE: usize = 4096;
+/// Pages (of one channel each) a transaction writes at most when audio is saved: 128 MB. Chromium
+/// refused a transaction of 600 MB of pages ("Failed to write blobs") and took 250 MB ones, on disk.
+const PAGES_PER_WRITE: usize = 2048;
 /// The layout audio is stored in now (see the module's notes).
 pub const LAYOUT: u32 = 2;
 /// Frames per chunk in layout 1.
