@@ -122,12 +122,6 @@ impl Library {
                 None => (None, Stored::fresh(Session::demo())),
             };
             if let Some(store) = &store {
-                // Pages a failed save left, no record naming them — collected only when no other
-                // tab has a session open (one might be saving: its pages come before its records);
-                // this tab holds the one it opens.
-                if crate::tabs::sessions_held().await == Some(1) {
-                    let _ = store.collect_unnamed_pages().await;
-                }
                 self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
                 // Marked until it has opened: a session that stops the page while opening is not
                 // opened again on arrival (see `first_session`).
@@ -144,6 +138,14 @@ impl Library {
                 let _ = store.set_setting(OPENING, None).await;
             }
             self.keep_only(id.as_deref());
+            // Pages a failed save left, no record naming them: collected once the session plays,
+            // before this tab saves, and only when no other tab has a session open (one might be
+            // saving: its pages come before its records); this tab holds the one it opened.
+            if let Some(store) = self.store() {
+                if crate::tabs::sessions_held().await == Some(1) {
+                    let _ = store.collect_unnamed_pages().await;
+                }
+            }
             self.current.set(id);
             self.autosave.set_value(true);
             self.announce();
