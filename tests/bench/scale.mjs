@@ -27,7 +27,7 @@
 // Usage: node bench/scale.mjs [--tracks N --minutes M] [--opens 3] [--seeks 20]
 import { open, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveApp, launchPersistent, openPage, waitReady, rendererRss, ARTIFACTS } from '../e2e/harness.mjs';
+import { serveApp, launchPersistent, openPage, waitReady, rendererRss, installDestinationTap, ARTIFACTS } from '../e2e/harness.mjs';
 
 const RATE = 48000;
 const SEGMENT_S = 10;
@@ -134,25 +134,6 @@ function probe([sound, silence]) {
     });
     watch.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled', 'role'] });
   });
-}
-
-/**
- * Runs in a page before the app (the harness's destination tap, for a page the benchmark opens
- * itself in the configuration's browser context: its storage, so its stored session).
- */
-function installDestinationTap() {
-  const connect = AudioNode.prototype.connect;
-  window.__destinationTaps = [];
-  AudioNode.prototype.connect = function (destination, ...rest) {
-    if (destination instanceof AudioDestinationNode && this.context instanceof AudioContext && !this.__recorder) {
-      (window.__destinationSources ||= []).push(this);
-      const analyser = this.context.createAnalyser();
-      analyser.fftSize = 2048;
-      connect.call(this, analyser);
-      window.__destinationTaps.push(analyser);
-    }
-    return connect.call(this, destination, ...rest);
-  };
 }
 
 /**

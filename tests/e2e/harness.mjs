@@ -60,7 +60,7 @@ export async function launchBrowser() {
  * Runs in the page before the app: every connection into a realtime AudioContext's destination also
  * feeds an AnalyserNode, so the tests measure exactly the signal that reaches the speakers.
  */
-function installDestinationTap() {
+export function installDestinationTap() {
   const connect = AudioNode.prototype.connect;
   window.__destinationTaps = [];
   AudioNode.prototype.connect = function (destination, ...rest) {
