@@ -36,6 +36,10 @@ pub const STREAM_SLOTS: usize = 16;
 /// longer than any read from storage takes on a busy machine.
 pub const STREAM_HORIZON: u64 = 6 * PAGE_FRAMES as u64;
 
+/// After a seek or Play, the frames whose pages are asked for first, at once: the first block, and
+/// the next page when it starts within 85 ms at 48 kHz (sooner than a round of read-ahead arrives).
+pub const FIRST_READS: u64 = 4096;
+
 /// Pages asked of the reader at most a planning round (every few quanta): about what it reads from
 /// IndexedDB before the next, so that the pages a seek needs never queue behind a long read-ahead.
 pub const READS_PER_ROUND: usize = 96;
@@ -330,13 +334,15 @@ impl WorkletEngine {
     /// the play path) and returns how many new pages to read; they are at
     /// [`WorkletEngine::reads_ptr`], a track and a page each.
     ///
-    /// `first` plans the next page alone (after a seek or Play: what must be in before it sounds
-    /// goes to the reader first, ahead of the rest of the read-ahead).
+    /// `first` plans the pages of the next [`FIRST_READS`] frames alone (after a seek or Play: what
+    /// must be in before it sounds, and the next page when that is close, goes to the reader first,
+    /// ahead of the rest of the read-ahead).
     pub fn plan_reads(&mut self, first: bool) -> u32 {
         let Some(e) = &mut self.engine else { return 0 };
         let reads = &mut self.reads;
         reads.clear();
-        e.plan_reads(if first { MAX_BLOCK as u64 } else { STREAM_HORIZON }, READS_PER_ROUND, |track, page| {
+        let (horizon, limit) = if first { (FIRST_READS, usize::MAX) } else { (STREAM_HORIZON, READS_PER_ROUND) };
+        e.plan_reads(horizon, limit, |track, page| {
             if reads.len() + 2 <= reads.capacity() {
                 reads.push(track as u32);
                 reads.push(page);
