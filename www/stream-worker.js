@@ -4,9 +4,9 @@
 // `audio`); the engine's planner (`Engine::plan_reads`) decides what to read, in what order.
 //
 // Protocol:
-//   main → reader     {type: 'port', port: MessagePort, shared: SharedArrayBuffer | undefined}
-//                     the worklet's end of a channel, and — where the page is cross-origin isolated —
-//                     the mailboxes pages go through without a message (see MAILBOXES below)
+//   main → reader     {type: 'port', port: MessagePort}   the worklet's end of a channel
+//   reader → worklet  {type: 'shared', buffer}   where the page is cross-origin isolated, first: the
+//                     mailboxes pages go through without a message (`mailboxes.js`)
 //                     {type: 'delay', ms}                 answer every read `ms` late (tests: a slow disk)
 //   worklet → reader  {type: 'read', epoch, reads: [{track, page, id, channels, frames}, …]}  in the
 //                     order wanted
@@ -17,12 +17,7 @@
 //
 // Storage: see `stored-audio.js` (shared with the delivery worker's offline renders).
 import { PAGE, readPages } from './stored-audio.js';
-
-// The shared mailboxes: an Int32Array header — [0] pages posted (counter), then per mailbox
-// [state, epoch, track, page, channels] — and per mailbox two channels of PAGE floats after it.
-// A mailbox is FREE, taken by the reader (WRITING), or FULL until the worklet has copied it in.
-// Keep in step with worklet-processor.js.
-const MAILBOXES = 64, FREE = 0, WRITING = 1, FULL = 2, HEADER = 1 + 5 * MAILBOXES;
+import { MAILBOXES, FREE, WRITING, FULL, createMailboxes, mailboxViews } from './mailboxes.js';
 
 let port = null;
 let shared = null; // {header: Int32Array, channels: [[Float32Array, Float32Array] per mailbox]}
@@ -116,11 +111,10 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === 'port') {
     port = msg.port;
-    if (msg.shared) {
-      shared = {
-        header: new Int32Array(msg.shared, 0, HEADER),
-        channels: Array.from({ length: MAILBOXES }, (_, i) => [0, 1].map((c) => new Float32Array(msg.shared, 4 * HEADER + (2 * i + c) * PAGE * 4, PAGE))),
-      };
+    if (self.crossOriginIsolated) {
+      const buffer = createMailboxes();
+      shared = mailboxViews(buffer);
+      port.postMessage({ type: 'shared', buffer });
     }
     port.onmessage = (e) => answer(e.data.epoch, e.data.reads);
   } else if (msg.type === 'delay') {

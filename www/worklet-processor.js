@@ -7,10 +7,11 @@
 //                      (a track given as {keep: i} takes the running engine's track i's audio as it is;
 //                      a track given as {stream: frames, id, channels} streams from storage: the
 //                      reader below reads the pages of stored source `id` the engine asks for)
-//                      {type: 'reader', port: MessagePort, shared: SharedArrayBuffer | undefined}
+//                      {type: 'reader', port: MessagePort}
 //                      the streaming reader (www/stream-worker.js): processor → reader {type: 'read',
 //                      epoch, reads: [{track, page, id, channels, frames}…]}; its pages come through
-//                      the shared mailboxes where the page is cross-origin isolated (copied in by
+//                      the shared mailboxes where the page is cross-origin isolated (reader →
+//                      processor {type: 'shared', buffer} first, see www/mailboxes.js; copied in by
 //                      `process`, a few a quantum), else as messages, reader → processor {type:
 //                      'page', epoch, track, page, channels}; a page of an older epoch (before a seek,
 //                      a load or a reorder) is dropped
@@ -60,6 +61,7 @@
 // second, and a streaming reader's list of pages to read when the play position reaches new ones.
 import './textcodec-polyfill.js';
 import { initSync, WorkletEngine } from './mixroom-worklet.js';
+import { MAILBOXES, FREE, FULL, mailboxViews } from './mailboxes.js';
 
 const QUANTUM = 128;
 
@@ -74,9 +76,8 @@ function unrolled(ring, written) {
 const METER_RATE_HZ = 30;
 // Streamed reads are planned every few quanta (about 21 ms at 48 kHz), and at once after a seek.
 const QUANTA_PER_PLAN = 8;
-// The reader's shared mailboxes (see www/stream-worker.js, whose layout this follows), and how many
-// a quantum copies in at most (a page is 64 KB a channel: sixteen are about a tenth of a millisecond).
-const MAILBOXES = 64, FREE = 0, FULL = 2, HEADER = 1 + 5 * MAILBOXES, PAGE = 1 << 14;
+// The reader's shared mailboxes a quantum copies in at most (a page is 64 KB a channel: sixteen
+// are about a tenth of a millisecond).
 const PAGES_PER_QUANTUM = 16;
 
 class MixroomProcessor extends AudioWorkletProcessor {
@@ -130,12 +131,6 @@ class MixroomProcessor extends AudioWorkletProcessor {
       case 'reader':
         this.reader = msg.port;
         this.reader.onmessage = (event) => this.onPage(event.data);
-        if (msg.shared) {
-          this.mailboxes = {
-            header: new Int32Array(msg.shared, 0, HEADER),
-            channels: Array.from({ length: MAILBOXES }, (_, i) => [0, 1].map((c) => new Float32Array(msg.shared, 4 * HEADER + (2 * i + c) * PAGE * 4, PAGE))),
-          };
-        }
         this.newEpoch();
         break;
       case 'update':
@@ -206,8 +201,13 @@ class MixroomProcessor extends AudioWorkletProcessor {
     this.urgent = true;
   }
 
-  // A page read: copied into the slot the engine keeps for it, unless no longer awaited.
+  // From the reader: its shared mailboxes, or a page read, copied into the slot the engine keeps for
+  // it unless no longer awaited.
   onPage(msg) {
+    if (msg.type === 'shared') {
+      this.mailboxes = mailboxViews(msg.buffer);
+      return;
+    }
     const e = this.engine;
     if (!e || msg.type !== 'page' || msg.epoch !== this.epoch) return;
     for (let c = 0; c < msg.channels.length; c++) {

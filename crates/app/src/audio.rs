@@ -354,10 +354,6 @@ const READER_URL: &str = "./stream-worker.js";
 /// page's local storage, before the engine starts.
 const READER_DELAY_KEY: &str = "mixroom-test-reader-delay-ms";
 
-/// The shared mailboxes between the reader and the processor (their layout is in
-/// `www/stream-worker.js`): 64 of two channels of a page, after a header of 1 + 5 × 64 numbers.
-const MAILBOX_BYTES: u32 = 4 * (1 + 5 * 64) + 64 * 2 * mixroom_engine::PAGE_FRAMES as u32 * 4;
-
 /// Whether this page is cross-origin isolated, so that memory can be shared between its threads.
 pub fn isolated() -> bool {
     Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
@@ -365,7 +361,7 @@ pub fn isolated() -> bool {
 
 /// Starts the streaming reader and connects it to the processor with a channel of their own, so
 /// pages go from the reader's thread to the audio thread without passing the main thread — through
-/// shared memory where the page is isolated, else as messages.
+/// shared memory the reader makes where the page is isolated (`www/mailboxes.js`), else as messages.
 fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_sys::Worker, Closure<dyn FnMut(MessageEvent)>), String> {
     let options = web_sys::WorkerOptions::new();
     options.set_type(web_sys::WorkerType::Module);
@@ -384,14 +380,10 @@ fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_
         let _ = Reflect::set(&message, &"ms".into(), &JsValue::from_f64(ms));
         let _ = reader.post_message(&message);
     }
-    let shared = isolated().then(|| js_sys::SharedArrayBuffer::new(MAILBOX_BYTES));
     let send_port = |to: &dyn Fn(&JsValue, &JsValue) -> Result<(), JsValue>, kind: &str, port: web_sys::MessagePort| {
         let message = Object::new();
         let _ = Reflect::set(&message, &"type".into(), &kind.into());
         let _ = Reflect::set(&message, &"port".into(), &port);
-        if let Some(shared) = &shared {
-            let _ = Reflect::set(&message, &"shared".into(), shared);
-        }
         to(&message, &Array::of1(&port)).map_err(|e| js_error("The streaming reader could not be connected", e))
     };
     send_port(&|m, t| reader.post_message_with_transfer(m, t), "port", channel.port2())?;

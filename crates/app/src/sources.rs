@@ -55,11 +55,9 @@ impl Sources {
         Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), drawn: StoredValue::new_local(Vec::new()), drawn_pages: RwSignal::new(0), offline: RwSignal::new(BTreeSet::new()) }
     }
 
-    /// A session is being opened: any stream of the previous one's audio stops. Returns the new
-    /// opening's number.
-    pub fn begin_open(self) -> u64 {
+    /// A session is being opened: work started for the previous one (an import) stops.
+    pub fn begin_open(self) {
         self.generation.update_value(|g| *g += 1);
-        self.generation.get_value()
     }
 
     /// Which opening of a session this is (changes with every open): work started for one session

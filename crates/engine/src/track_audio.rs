@@ -53,6 +53,8 @@ pub struct Paged {
     samples: Vec<Vec<f32>>,
     /// Pages wanted but not held, in the order they are wanted (planning scratch; never grows).
     missing: Vec<u32>,
+    /// Slots holding (or awaiting) a page wanted this round: with `missing`, what the round wants.
+    held_wanted: usize,
     /// The next of `missing` to give a slot, and the first slot that may be free.
     cursor: usize,
     free: usize,
@@ -93,12 +95,11 @@ impl<'a> SourceView<'a> {
                 let page = (from / PAGE_FRAMES as u64) as usize;
                 let within = (from % PAGE_FRAMES as u64) as usize;
                 let n = max.min(PAGE_FRAMES - within).min((p.frames - from) as usize);
-                let entry = p.table[page];
-                if entry == ABSENT || entry & RESIDENT == 0 {
+                let Some(slot) = p.resident(page) else {
                     p.short.set(true);
                     return Err(n);
-                }
-                let at = (entry & !RESIDENT) as usize * PAGE_FRAMES + within;
+                };
+                let at = slot * PAGE_FRAMES + within;
                 Ok(&p.samples[channel][at..at + n])
             }
         }
@@ -127,7 +128,7 @@ impl<'a> SourceView<'a> {
             SourceView::Whole(_) => true,
             SourceView::Streamed(p, _) => {
                 let to = to.min(p.frames);
-                from >= to || (from / PAGE_FRAMES as u64..=(to - 1) / PAGE_FRAMES as u64).all(|page| p.table[page as usize] & RESIDENT != 0 && p.table[page as usize] != ABSENT)
+                from >= to || (from / PAGE_FRAMES as u64..=(to - 1) / PAGE_FRAMES as u64).all(|page| p.resident(page as usize).is_some())
             }
         }
     }
@@ -153,6 +154,7 @@ impl TrackAudio {
                 wanted_in: vec![0; slots],
                 samples: vec![vec![0.0; slots * PAGE_FRAMES]; channels],
                 missing: Vec::with_capacity(slots),
+                held_wanted: 0,
                 cursor: 0,
                 free: 0,
                 short: Cell::new(false),
@@ -220,10 +222,18 @@ impl Paged {
         self.short.replace(false)
     }
 
-    /// Audio side: starts a planning round (`round`, never 0, different from the last): nothing
-    /// is wanted yet.
+    /// The slot holding `page`, once its samples are in.
+    #[inline]
+    fn resident(&self, page: usize) -> Option<usize> {
+        let entry = self.table[page];
+        (entry != ABSENT && entry & RESIDENT != 0).then_some((entry & !RESIDENT) as usize)
+    }
+
+    /// Audio side: starts a planning round (its number, never 0, is passed to `want` and
+    /// `assign_next`): nothing is wanted yet.
     pub(crate) fn begin_round(&mut self) {
         self.missing.clear();
+        self.held_wanted = 0;
         self.cursor = 0;
         self.free = 0;
     }
@@ -232,15 +242,18 @@ impl Paged {
     /// will play). `false` once the pool is fully wanted: later pages wait for the next round.
     pub(crate) fn want(&mut self, page: u64, round: u32) -> bool {
         let Some(&entry) = self.table.get(page as usize) else { return true };
-        let wanted = self.wanted_in.iter().filter(|&&r| r == round).count() + self.missing.len();
         if entry != ABSENT {
-            self.wanted_in[(entry & !RESIDENT) as usize] = round;
+            let slot = (entry & !RESIDENT) as usize;
+            if self.wanted_in[slot] != round {
+                self.wanted_in[slot] = round;
+                self.held_wanted += 1;
+            }
             return true;
         }
         if self.missing.contains(&(page as u32)) {
             return true;
         }
-        if wanted >= self.held.len() {
+        if self.held_wanted + self.missing.len() >= self.held.len() {
             return false;
         }
         self.missing.push(page as u32);
@@ -303,13 +316,6 @@ impl Paged {
                 *page = ABSENT;
             }
         }
-    }
-
-    /// Forgets every page (new audio for the track, or a test): all will be read again.
-    pub fn clear(&mut self) {
-        self.table.fill(ABSENT);
-        self.held.fill(ABSENT);
-        self.wanted_in.fill(0);
     }
 
     /// Pages held or awaited.
