@@ -6,7 +6,7 @@
 // processor has copied it into the engine and freed it (Atomics on the states).
 import { PAGE } from './stored-audio.js';
 
-export const MAILBOXES = 64, FREE = 0, WRITING = 1, FULL = 2;
+export const MAILBOXES = 128, FREE = 0, WRITING = 1, FULL = 2;
 const HEADER = 1 + 5 * MAILBOXES;
 
 /** The shared memory of the mailboxes. */

@@ -3,14 +3,19 @@
 // playback, and by the delivery worker (`delivery-worker.js`) for offline renders, so both read the
 // same samples the same way.
 //
-// Layout 2: one record a page ("<content id>/p<page, 7 digits>" → one Float32Array of PAGE frames per
-// channel), read as asked, the pages of one request in one transaction. Audio still in layout 1 (its
-// update to pages failed: a full disk) is read from its chunks ("<content id>/<chunk, 6 digits>",
-// CHUNK frames): the last few of each source are kept, and the next one is read once the reads
-// reach a chunk's second half.
-export const PAGE = 1 << 14;
-const CHUNK = 1 << 18;
-const CHUNKS_KEPT_PER_SOURCE = 3;
+// Layout 3: one record per page and channel ("<content id>/c<page, 7 digits>.<channel>" → one
+// Float32Array of PAGE frames, 32 KiB: Chromium keeps a value of 64 KiB or more as a file of its
+// own, several times slower to read), read as asked, the pages of one request in one transaction.
+// Audio still in an older layout (its update failed: a full disk) is read from its bigger records —
+// layout 2's pages of 2^14 frames ("<id>/p<7 digits>" → [Float32Array per channel]) or layout 1's
+// chunks of 2^18 ("<id>/<6 digits>") — the last few of each source kept, and the next one read
+// once the reads reach a record's second half.
+export const PAGE = 1 << 13;
+const OLD = [
+  { frames: 1 << 14, key: (id, n) => `${id}/p${String(n).padStart(7, '0')}` },
+  { frames: 1 << 18, key: (id, n) => `${id}/${String(n).padStart(6, '0')}` },
+];
+const OLD_KEPT_PER_SOURCE = 3;
 
 let database = null;
 function db() {
@@ -27,46 +32,52 @@ function db() {
 function get(store, key) {
   return new Promise((ok, fail) => {
     const request = store.get(key);
-    request.onsuccess = () => ok(Array.isArray(request.result) ? request.result : null);
+    request.onsuccess = () => ok(request.result);
     request.onerror = () => fail(request.error);
   });
 }
 
-const chunks = new Map(); // content id → [{n, read: Promise<Float32Array[] | null>}], newest last
+const kept = new Map(); // content id → [{key, read: Promise<Float32Array[] | null>}], newest last
 
-function chunk(id, n) {
-  let kept = chunks.get(id);
-  if (!kept) chunks.set(id, (kept = []));
-  const at = kept.findIndex((c) => c.n === n);
+// An older layout's record (an array per channel, or null), read once while it is among the last few.
+function oldRecord(id, key) {
+  let records = kept.get(id);
+  if (!records) kept.set(id, (records = []));
+  const at = records.findIndex((r) => r.key === key);
   if (at >= 0) {
-    const [c] = kept.splice(at, 1);
-    kept.push(c);
-    return c.read;
+    const [r] = records.splice(at, 1);
+    records.push(r);
+    return r.read;
   }
-  const read = db().then((d) => get(d.transaction('chunks', 'readonly').objectStore('chunks'), `${id}/${String(n).padStart(6, '0')}`));
-  kept.push({ n, read });
-  if (kept.length > CHUNKS_KEPT_PER_SOURCE) kept.shift();
+  const read = db().then((d) => get(d.transaction('chunks', 'readonly').objectStore('chunks'), key)).then((v) => (Array.isArray(v) ? v : null));
+  records.push({ key, read });
+  if (records.length > OLD_KEPT_PER_SOURCE) records.shift();
   return read;
 }
 
-// A page from layout 1's chunks, as [Float32Array per channel] (missing: null).
-async function fromChunk({ page, id, frames }) {
+// A page from an older layout's records, as [Float32Array per channel] (missing: null).
+async function fromOld({ page, id, frames }, layout = 0) {
+  if (layout >= OLD.length) return null;
+  const { frames: size, key } = OLD[layout];
   const first = page * PAGE;
-  const n = Math.floor(first / CHUNK);
-  const read = chunk(id, n);
-  if (first % CHUNK >= CHUNK / 2 && (n + 1) * CHUNK < frames) chunk(id, n + 1);
+  const n = Math.floor(first / size);
+  const read = oldRecord(id, key(id, n));
+  if (first % size >= size / 2 && (n + 1) * size < frames) oldRecord(id, key(id, n + 1));
   const stored = await read;
-  const from = first - n * CHUNK;
-  return stored && stored.map((samples) => samples.subarray(from, Math.min(from + PAGE, samples.length)));
+  if (!stored) return fromOld({ page, id, frames }, layout + 1);
+  const from = first - n * size;
+  return stored.map((samples) => samples.subarray(from, Math.min(from + PAGE, samples.length)));
 }
 
 /**
- * Reads pages `reads` ([{page, id, frames}…]), all started at once in one transaction: one promise
- * each, in order, of the page's samples ([Float32Array per channel], the last page of a source
- * shorter) or null where storage does not have it. A storage error rejects that page's promise.
+ * Reads pages `reads` ([{page, id, channels, frames}…]), all started at once in one transaction: one
+ * promise each, in order, of the page's samples ([Float32Array per channel], the last page of a
+ * source shorter) or null where storage does not have it. A storage error rejects that page's promise.
  */
 export async function readPages(reads) {
   const d = await db();
   const store = d.transaction('chunks', 'readonly').objectStore('chunks');
-  return reads.map((r) => get(store, `${r.id}/p${String(r.page).padStart(7, '0')}`).then((stored) => stored || fromChunk(r)));
+  const page = (r) => `${r.id}/c${String(r.page).padStart(7, '0')}`;
+  return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, `${page(r)}.${c}`)))
+    .then((channels) => (channels.every((c) => c instanceof Float32Array) ? channels : fromOld(r))));
 }

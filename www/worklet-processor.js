@@ -76,9 +76,9 @@ function unrolled(ring, written) {
 const METER_RATE_HZ = 30;
 // Streamed reads are planned every few quanta (about 21 ms at 48 kHz), and at once after a seek.
 const QUANTA_PER_PLAN = 8;
-// The reader's shared mailboxes a quantum copies in at most (a page is 64 KB a channel: sixteen
+// The reader's shared mailboxes a quantum copies in at most (a page is 32 KB a channel: thirty-two
 // are about a tenth of a millisecond).
-const PAGES_PER_QUANTUM = 16;
+const PAGES_PER_QUANTUM = 32;
 
 class MixroomProcessor extends AudioWorkletProcessor {
   constructor(options) {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { serveApp, launchBrowser, openApp, waitReady, noise, floatWav, savedSession, recordOutput, readWavF32, measureOutput, artifactsDir } from './harness.mjs';
 
 const RATE = 48000;
-// Stored chunks are 2^18 frames (5.46 s); the loop crosses one's end, and pages' (2^14 frames).
+// The loop crosses 2^18 frames (5.46 s): the end of a stored chunk in layout 1, and of pages (2^13
+// frames) in layout 3.
 const CHUNK = 1 << 18;
 const LOOP = { start: 240000, end: 278400 };
 
@@ -188,17 +189,19 @@ function toOldLayout(page) {
         const cursor = e.target.result;
         if (!cursor) return;
         const id = cursor.key, record = cursor.value;
-        if (record.layout === 2) {
+        if (record.layout === 3) {
           ids.push(id);
-          const range = IDBKeyRange.bound(`${id}/p`, `${id}/q`);
+          // Layout 3: a record per page (2^13 frames) and channel, page by page.
+          const range = IDBKeyRange.bound(`${id}/c`, `${id}/d`);
           chunks.getAll(range).onsuccess = (r) => {
-            const pages = r.target.result;
-            for (let c0 = 0; c0 * 16 < pages.length; c0++) {
-              const part = pages.slice(c0 * 16, c0 * 16 + 16);
-              const channels = part[0].map((_, ch) => {
-                const out = new Float32Array(part.reduce((n, p) => n + p[ch].length, 0));
+            const records = r.target.result, per = 32 * record.channels;
+            for (let c0 = 0; c0 * per < records.length; c0++) {
+              const part = records.slice(c0 * per, c0 * per + per);
+              const channels = Array.from({ length: record.channels }, (_, ch) => {
+                const mine = part.filter((_, i) => i % record.channels === ch);
+                const out = new Float32Array(mine.reduce((n, p) => n + p.length, 0));
                 let at = 0;
-                for (const p of part) { out.set(p[ch], at); at += p[ch].length; }
+                for (const p of mine) { out.set(p, at); at += p.length; }
                 return out;
               });
               chunks.put(channels, `${id}/${String(c0).padStart(6, '0')}`);
@@ -225,7 +228,7 @@ function storedLayouts(page) {
       tx.objectStore('audio').getAll().onsuccess = (r) => { found.layouts = r.target.result.map((a) => a.layout ?? 1); };
       tx.objectStore('chunks').getAllKeys().onsuccess = (r) => {
         found.chunks = r.target.result.filter((k) => /\/\d{6}$/.test(k)).length;
-        found.pages = r.target.result.filter((k) => /\/p\d{7}$/.test(k)).length;
+        found.pages = r.target.result.filter((k) => /\/c\d{7}\.\d$/.test(k)).length;
       };
       tx.oncomplete = () => ok(found);
     };
@@ -248,7 +251,7 @@ test('a session stored before streaming (its audio in 2^18-frame chunks) is upda
   await page.reload();
   await waitReady(page);
   const updated = await storedLayouts(page);
-  assert.deepEqual([updated.layouts, updated.chunks, updated.pages], [[2], 0, Math.ceil(7 * RATE / 16384)], 'updated to pages, the chunks gone');
+  assert.deepEqual([updated.layouts, updated.chunks, updated.pages], [[3], 0, Math.ceil(7 * RATE / 8192)], 'updated to pages, the chunks gone');
   assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1');
   const after = await exportMix('streaming-after-update.wav');
   assert.ok(after.equals(before), 'the same export, byte for byte');

@@ -17,8 +17,8 @@ use crate::source::PreparedSource;
 use crate::store::{Store, LAYOUT, PAGE_FRAMES};
 use crate::waveform::Overview;
 
-/// Pages kept for drawing single samples: a few screens' worth (64 KB a channel each).
-const DRAWN_PAGES: usize = 128;
+/// Pages kept for drawing single samples: a few screens' worth (32 KB a channel each).
+const DRAWN_PAGES: usize = 256;
 
 /// With this key in the page's local storage, stored audio is read whole into the page and the
 /// engine is given every sample, as before streaming: the scale benchmark's peer.
@@ -258,7 +258,7 @@ impl Sources {
                             // disk), it streams from the old layout, reading more than it plays.
                             if info.layout < LAYOUT {
                                 let said = |share: f64| progress(format!("Updating the stored audio of {name} for streaming: {:.0} % ({}/{count})", share * 100.0, n + 1));
-                                if let Err(e) = store.update_layout(id, info.frames, said).await {
+                                if let Err(e) = store.update_layout(id, info.frames, info.layout, said).await {
                                     not_updated = Some(e.to_string());
                                 }
                             }

@@ -6,12 +6,17 @@
 //!   it uses), so that listing never reads a session;
 //! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview, stored
 //!   once however many sessions (or undo steps) use it;
-//! - `chunks`: its samples, one array per channel, in the audio record's `layout`:
-//!   - 2: "content id/p<page, 7 digits>" → [`PAGE_FRAMES`] frames: one record is one page the engine
-//!     streams (`www/stream-worker.js` reads them as playback goes);
-//!   - 1 (before streaming): "content id/<chunk, 6 digits>" → 2^18 frames. Opening a session
-//!     updates its audio to layout 2 ([`Store::update_layout`]), the old records deleted only once
-//!     the new ones are all written;
+//! - `chunks`: its samples, in the audio record's `layout`:
+//!   - 3: "content id/c<page, 7 digits>.<channel>" → one `Float32Array` of [`PAGE_FRAMES`] frames:
+//!     one record is one channel of a page the engine streams (`www/stream-worker.js` reads them
+//!     as playback goes). 32 KiB: Chromium keeps a value of 64 KiB or more as a file of its own,
+//!     and reading those was measured 2–4 times slower (docs/BENCHMARKS.md);
+//!   - 2 (the first streaming layout): "content id/p<page, 7 digits>" → an array per channel of
+//!     2^14 frames;
+//!   - 1 (before streaming): "content id/<chunk, 6 digits>" → an array per channel of 2^18 frames.
+//!
+//!   Opening a session updates its audio from an older layout ([`Store::update_layout`]), the old
+//!   records deleted only once the new ones are all written;
 //! - `settings`: small values, such as the session open last.
 //!
 //! A save writes the session, its catalog entry and the records of any audio not yet stored in
@@ -70,27 +75,36 @@ pub struct AudioInfo {
     pub overview: Overview,
 }
 
-/// Frames per stored page of samples: the engine's page, so that each page it streams is one read.
+/// Frames per stored page of samples: the engine's page, so that each page it streams is one read
+/// a channel.
 pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
-/// Pages (of one channel each) a transaction writes at most when audio is saved: 128 MB. Chromium
-/// refused a transaction of 600 MB of pages ("Failed to write blobs") and took 250 MB ones, on disk.
-const PAGES_PER_WRITE: usize = 2048;
+/// Records (one channel of a page each) a transaction writes at most when audio is saved: 128 MB.
+/// Chromium refused a transaction of 600 MB of pages ("Failed to write blobs") and took 250 MB
+/// ones, on disk.
+const RECORDS_PER_WRITE: usize = 4096;
 /// The layout audio is stored in now (see the module's notes).
-pub const LAYOUT: u32 = 2;
-/// Frames per chunk in layout 1.
-const OLD_CHUNK_FRAMES: usize = 1 << 18;
+pub const LAYOUT: u32 = 3;
+/// Frames per record in the older layouts: 1, 2.
+const OLD_RECORD_FRAMES: [usize; 2] = [1 << 18, 1 << 14];
 
-fn page_key(id: &str, page: usize) -> String {
-    format!("{id}/p{page:07}")
+/// The key of one channel of a page, in layout 3.
+fn page_key(id: &str, page: usize, channel: usize) -> String {
+    format!("{id}/c{page:07}.{channel}")
 }
 
-fn chunk_key(id: &str, chunk: usize) -> String {
-    format!("{id}/{chunk:06}")
+/// The key of record `n` in an older layout (1 or 2).
+fn old_key(id: &str, layout: u32, n: usize) -> String {
+    if layout == 1 { format!("{id}/{n:06}") } else { format!("{id}/p{n:07}") }
 }
 
-/// The keys of one source's records in a layout: layout 1's digits sort before layout 2's "p".
+/// The keys of one source's records in a layout: layout 1's digits, then layout 3's "c", then
+/// layout 2's "p".
 fn layout_range(id: &str, layout: u32) -> Result<idb::KeyRange, StoreError> {
-    let (from, to) = if layout >= 2 { (format!("{id}/p"), format!("{id}/q")) } else { (format!("{id}/0"), format!("{id}/:")) };
+    let (from, to) = match layout {
+        1 => (format!("{id}/0"), format!("{id}/:")),
+        2 => (format!("{id}/p"), format!("{id}/q")),
+        _ => (format!("{id}/c"), format!("{id}/d")),
+    };
     idb::KeyRange::bound(&from.into(), &to.into(), None, None).map_err(failed)
 }
 
@@ -221,7 +235,24 @@ impl Store {
     pub async fn samples(&self, id: &str, channels: usize, frames: usize, layout: u32) -> Result<TrackAudio, StoreError> {
         let records = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all(Some(idb::Query::KeyRange(layout_range(id, layout)?)), None).map_err(failed)?.await.map_err(failed)?;
         let damaged = || StoreError::Damaged(format!("the stored audio {id}"));
+        let incomplete = || StoreError::Damaged(format!("some of the stored audio {id} (it is incomplete)"));
         let audio: TrackAudio = (0..channels).map(|_| Float32Array::new_with_length(frames as u32)).collect();
+        if layout >= 3 {
+            // Page by page, each page's channels in turn (the keys' order): every one there, and
+            // each page whole but the last.
+            if records.len() != frames.div_ceil(PAGE_FRAMES) * channels {
+                return Err(incomplete());
+            }
+            for (i, record) in records.into_iter().enumerate() {
+                let (page, c) = (i / channels, i % channels);
+                let samples = record.dyn_into::<Float32Array>().map_err(|_| damaged())?;
+                if samples.length() as usize != PAGE_FRAMES.min(frames - page * PAGE_FRAMES) {
+                    return Err(damaged());
+                }
+                audio[c].set(&samples, (page * PAGE_FRAMES) as u32);
+            }
+            return Ok(audio);
+        }
         let mut at = 0usize;
         for record in records {
             let record = record.dyn_into::<Array>().map_err(|_| damaged())?;
@@ -237,48 +268,68 @@ impl Store {
             at += len;
         }
         if at != frames {
-            return Err(StoreError::Damaged(format!("some of the stored audio {id} (it is incomplete)")));
+            return Err(incomplete());
         }
         Ok(audio)
     }
 
-    /// One page of a source's samples in layout 2 (one array per channel; none if not stored so).
+    /// One page of a source's samples in layout 3 (one array per channel stored; none if not
+    /// stored so), its channels read in one request.
     pub async fn page(&self, id: &str, page: usize) -> Result<Option<TrackAudio>, StoreError> {
-        let Some(value) = self.get(CHUNKS, &page_key(id, page)).await? else { return Ok(None) };
+        let (from, to) = (format!("{id}/c{page:07}."), format!("{id}/c{page:07}/"));
+        let range = idb::KeyRange::bound(&from.into(), &to.into(), None, None).map_err(failed)?;
+        let records = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all(Some(idb::Query::KeyRange(range)), None).map_err(failed)?.await.map_err(failed)?;
+        if records.is_empty() {
+            return Ok(None);
+        }
         let damaged = || StoreError::Damaged(format!("a stored page of {id}"));
-        let channels = value.dyn_into::<Array>().map_err(|_| damaged())?;
-        channels.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
+        records.into_iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
     }
 
-    /// Updates a source stored in layout 1 to layout 2: each chunk read and written again as pages,
-    /// then — only once every page is written — the record marked and the chunks deleted, in one
-    /// transaction. A tab closed or a disk full on the way leaves layout 1 whole (the pages written
-    /// so far are written again next time). `progress` hears the share done.
-    pub async fn update_layout(&self, id: &str, frames: usize, progress: impl Fn(f64)) -> Result<(), StoreError> {
-        let chunks = frames.div_ceil(OLD_CHUNK_FRAMES);
-        for chunk in 0..chunks {
-            progress(chunk as f64 / chunks as f64);
-            let damaged = || StoreError::Damaged(format!("a stored chunk of {id}"));
-            let value = self.get(CHUNKS, &chunk_key(id, chunk)).await?.ok_or_else(damaged)?;
-            let channels: Vec<Float32Array> = value.dyn_into::<Array>().map_err(|_| damaged())?.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<_, _>>()?;
-            let len = channels.first().map_or(0, |c| c.length() as usize);
+    /// Updates a source stored in an older `layout` (1 or 2) to layout 3: its records read 2^18
+    /// frames at a time and written again as pages, then — only once every page is written — the
+    /// record marked and the old records deleted, in one transaction. A tab closed or a disk full
+    /// on the way leaves the old layout whole (the pages written so far are written again next
+    /// time). `progress` hears the share done.
+    pub async fn update_layout(&self, id: &str, frames: usize, layout: u32, progress: impl Fn(f64)) -> Result<(), StoreError> {
+        let size = OLD_RECORD_FRAMES[if layout == 1 { 0 } else { 1 }];
+        let (records, per_read) = (frames.div_ceil(size), OLD_RECORD_FRAMES[0] / size);
+        let reads = records.div_ceil(per_read);
+        let damaged = || StoreError::Damaged(format!("the stored audio {id}"));
+        for read in 0..reads {
+            progress(read as f64 / reads as f64);
+            let first = read * per_read;
+            let last = (first + per_read).min(records) - 1;
+            let range = idb::KeyRange::bound(&old_key(id, layout, first).into(), &old_key(id, layout, last).into(), None, None).map_err(failed)?;
+            let values = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all(Some(idb::Query::KeyRange(range)), None).map_err(failed)?.await.map_err(failed)?;
+            if values.len() != last + 1 - first {
+                return Err(damaged());
+            }
             let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
             let written = (|| {
-                for from in (0..len).step_by(PAGE_FRAMES) {
-                    let to = (from + PAGE_FRAMES).min(len);
-                    let page: Array = channels.iter().map(|c| c.slice(from as u32, to as u32)).collect();
-                    put(&tx, CHUNKS, &page, &page_key(id, (chunk * OLD_CHUNK_FRAMES + from) / PAGE_FRAMES))?;
+                for (n, value) in (first..).zip(values) {
+                    let channels: Vec<Float32Array> = value.dyn_into::<Array>().map_err(|_| damaged())?.iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<_, _>>()?;
+                    for (c, samples) in channels.iter().enumerate() {
+                        let len = samples.length() as usize;
+                        for from in (0..len).step_by(PAGE_FRAMES) {
+                            let page = samples.slice(from as u32, (from + PAGE_FRAMES).min(len) as u32);
+                            put(&tx, CHUNKS, &page, &page_key(id, (n * size + from) / PAGE_FRAMES, c))?;
+                        }
+                    }
                 }
                 Ok(())
             })();
             finish(tx, written).await?;
         }
-        let record = self.get(AUDIO, id).await?.ok_or_else(|| StoreError::Damaged(format!("the stored audio {id}")))?;
+        let record = self.get(AUDIO, id).await?.ok_or_else(damaged)?;
         let _ = Reflect::set(&record, &"layout".into(), &LAYOUT.into());
         let tx = self.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             put(&tx, AUDIO, &record, id)?;
-            tx.object_store(CHUNKS).map_err(failed)?.delete(layout_range(id, 1)?).map_err(failed)?;
+            // Both older layouts: an update from layout 1 to 2 that stopped half-way left pages.
+            for old in [1, 2] {
+                tx.object_store(CHUNKS).map_err(failed)?.delete(layout_range(id, old)?).map_err(failed)?;
+            }
             Ok(())
         })();
         finish(tx, written).await?;
@@ -288,7 +339,7 @@ impl Store {
 
     /// Saves a session: its document, its catalog entry, the last-open setting and the audio in
     /// `audio` not stored yet, all in one transaction when the new audio is at most
-    /// [`PAGES_PER_WRITE`] pages. More than that (a long import), its pages are written first, in
+    /// [`RECORDS_PER_WRITE`] records. More than that (a long import), its pages are written first, in
     /// transactions of at most that many (Chromium aborts a transaction of a gigabyte or more as if
     /// the disk were full), and its audio records — which say the pages are whole — go in the
     /// session's own transaction, all or nothing. A save that fails then leaves pages no record
@@ -296,23 +347,20 @@ impl Store {
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
         // (A source whose samples are in storage only is stored already: never rewritten.)
         let new: Vec<(&str, &PreparedSource)> = audio.iter().filter(|a| !a.in_storage_only()).filter_map(|a| a.audio_id().map(|id| (id, a))).collect();
-        let pages_of = |a: &PreparedSource| a.audio.first().map_or(0, |c| (c.length() as usize).div_ceil(PAGE_FRAMES)) * a.audio.len();
+        let records_of = |a: &PreparedSource| a.audio.first().map_or(0, |c| (c.length() as usize).div_ceil(PAGE_FRAMES)) * a.audio.len();
         // Audio that fits goes in the session's own transaction: a save made as the tab closes
         // lands whole, its transaction committed at once.
-        if new.iter().map(|&(_, a)| pages_of(a)).sum::<usize>() <= PAGES_PER_WRITE {
+        if new.iter().map(|&(_, a)| records_of(a)).sum::<usize>() <= RECORDS_PER_WRITE {
             return self.save_at_once(entry, document, &new).await;
         }
         for &(id, a) in &new {
             let frames = a.audio.first().map_or(0, |c| c.length() as usize);
             let pages: Vec<usize> = (0..frames.div_ceil(PAGE_FRAMES)).collect();
-            for part in pages.chunks(PAGES_PER_WRITE / a.audio.len().max(1)) {
+            for part in pages.chunks(RECORDS_PER_WRITE / a.audio.len().max(1)) {
                 let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
                 let written = (|| {
                     for &page in part {
-                        let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(frames));
-                        // `slice` copies the page alone (a subarray would clone the whole buffer).
-                        let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
-                        put(&tx, CHUNKS, &channels, &page_key(id, page))?;
+                        put_page(&tx, id, a, page)?;
                     }
                     Ok(())
                 })();
@@ -342,9 +390,7 @@ impl Store {
                 put(&tx, AUDIO, &audio_record(a), id)?;
                 let frames = a.audio.first().map_or(0, |c| c.length() as usize);
                 for page in 0..frames.div_ceil(PAGE_FRAMES) {
-                    let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(frames));
-                    let channels: Array = a.audio.iter().map(|c| c.slice(from as u32, to as u32)).collect();
-                    put(&tx, CHUNKS, &channels, &page_key(id, page))?;
+                    put_page(&tx, id, a, page)?;
                 }
             }
             put_session(&tx, entry, document)?;
@@ -416,6 +462,16 @@ impl Store {
 /// Puts `value` under `key` in one of a transaction's object stores.
 fn put(tx: &idb::Transaction, store: &str, value: &JsValue, key: &str) -> Result<(), StoreError> {
     tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
+    Ok(())
+}
+
+/// Puts one page of a source's samples, a record per channel (layout 3).
+fn put_page(tx: &idb::Transaction, id: &str, a: &PreparedSource, page: usize) -> Result<(), StoreError> {
+    for (c, samples) in a.audio.iter().enumerate() {
+        let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(samples.length() as usize));
+        // `slice` copies the page alone (a subarray would clone the whole buffer).
+        put(tx, CHUNKS, &samples.slice(from as u32, to as u32), &page_key(id, page, c))?;
+    }
     Ok(())
 }
 
@@ -554,6 +610,17 @@ mod tests {
         }
     }
 
+    /// Two channels, each a ramp of its own.
+    fn stereo(id: &str, frames: usize) -> PreparedSource {
+        let channels: Vec<Vec<f32>> = (0..2).map(|c| (0..frames).map(|i| c as f32 * 0.5 - 0.25 + i as f32 * 1e-6).collect()).collect();
+        PreparedSource {
+            source: mixroom_session::Source::Audio { id: id.into(), channels: 2, frames: frames as u64 },
+            audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
+            level: -6.0,
+            overview: Overview::build(&channels),
+        }
+    }
+
     fn entry(id: &str, audio: &[&str]) -> Entry {
         Entry { id: id.into(), name: format!("Mix {id}"), modified: 1.0, bytes: 10.0, audio: audio.iter().map(|a| a.to_string()).collect(), demo: false }
     }
@@ -578,10 +645,19 @@ mod tests {
         // Its samples in two pages (one record each, as the streaming reader reads them), which
         // together are the source exactly.
         let store_ref = &store;
-        let page = move |n: usize| async move { store_ref.get(CHUNKS, &page_key("sha256-b", n)).await.unwrap() };
+        let page = move |n: usize| async move { store_ref.get(CHUNKS, &page_key("sha256-b", n, 0)).await.unwrap() };
         assert!(page(0).await.is_some() && page(1).await.is_some() && page(2).await.is_none());
         let whole = store.samples("sha256-b", 1, PAGE_FRAMES + 10, LAYOUT).await.unwrap();
         assert_eq!(whole[0].to_vec(), b.audio[0].to_vec());
+        // Two channels: a record each per page, read back whole and a page at a time.
+        let s = stereo("sha256-s", 2 * PAGE_FRAMES + 3);
+        store.save(&entry("three", &["sha256-s"]), "document three", std::slice::from_ref(&s)).await.unwrap();
+        let whole = store.samples("sha256-s", 2, 2 * PAGE_FRAMES + 3, LAYOUT).await.unwrap();
+        assert_eq!((whole[0].to_vec(), whole[1].to_vec()), (s.audio[0].to_vec(), s.audio[1].to_vec()));
+        let last = store.page("sha256-s", 2).await.unwrap().unwrap();
+        assert_eq!((last[0].to_vec(), last[1].to_vec()), (s.audio[0].slice(2 * PAGE_FRAMES as u32, u32::MAX).to_vec(), s.audio[1].slice(2 * PAGE_FRAMES as u32, u32::MAX).to_vec()));
+        assert!(store.page("sha256-s", 3).await.unwrap().is_none());
+        store.delete("three").await.unwrap();
         store.delete("one").await.unwrap();
         assert!(store.document("one").await.unwrap().is_none());
         assert!(page(1).await.is_none(), "the pages went with their audio");
@@ -591,37 +667,47 @@ mod tests {
         assert!(store.audio_ids().await.unwrap().is_empty() && store.list().await.unwrap().is_empty());
     }
 
-    /// Audio stored before streaming (chunks of 2^18 frames, no layout in its record) is updated to
-    /// pages: the same samples, the old records gone — and until the update ends, layout 1 is whole.
+    /// Audio stored in an older layout — before streaming (chunks of 2^18 frames, no layout in its
+    /// record), or in the first streaming one (pages of 2^14 frames, all channels in one record) — is
+    /// updated to layout 3: the same samples, the old records gone; until the update ends, the old
+    /// layout is whole.
     #[wasm_bindgen_test]
-    async fn audio_stored_in_chunks_is_updated_to_pages() {
+    async fn audio_stored_in_older_layouts_is_updated() {
         let store = Store::open().await.unwrap();
-        let frames = OLD_CHUNK_FRAMES + PAGE_FRAMES + 77;
-        let old = source("sha256-old", 0.125, frames);
-        // Written as Mixroom wrote it before: the record without a layout, chunks of 2^18 frames.
-        let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
-        let record = audio_record(&old);
-        let _ = Reflect::delete_property(record.unchecked_ref::<Object>(), &"layout".into());
-        put(&tx, AUDIO, &record, "sha256-old").unwrap();
-        for chunk in 0..2 {
-            let (from, to) = (chunk * OLD_CHUNK_FRAMES, ((chunk + 1) * OLD_CHUNK_FRAMES).min(frames));
-            put(&tx, CHUNKS, &Array::of1(&old.audio[0].slice(from as u32, to as u32)), &chunk_key("sha256-old", chunk)).unwrap();
+        let frames = (1 << 18) + (1 << 14) + 77;
+        for layout in [1u32, 2] {
+            let id = format!("sha256-old{layout}");
+            let old = stereo(&id, frames);
+            let size = OLD_RECORD_FRAMES[layout as usize - 1];
+            let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
+            let record = audio_record(&old);
+            match layout {
+                1 => drop(Reflect::delete_property(record.unchecked_ref::<Object>(), &"layout".into())),
+                _ => drop(Reflect::set(&record, &"layout".into(), &2.into())),
+            }
+            put(&tx, AUDIO, &record, &id).unwrap();
+            for n in 0..frames.div_ceil(size) {
+                let (from, to) = ((n * size) as u32, ((n + 1) * size).min(frames) as u32);
+                put(&tx, CHUNKS, &Array::of2(&old.audio[0].slice(from, to), &old.audio[1].slice(from, to)), &old_key(&id, layout, n)).unwrap();
+            }
+            finish(tx, Ok(())).await.unwrap();
+            assert_eq!(store.audio(&id).await.unwrap().unwrap().layout, layout);
+            let read = store.samples(&id, 2, frames, layout).await.unwrap();
+            assert_eq!((read[0].to_vec(), read[1].to_vec()), (old.audio[0].to_vec(), old.audio[1].to_vec()), "layout {layout} as written");
+            let shares = std::cell::RefCell::new(Vec::new());
+            store.update_layout(&id, frames, layout, |s| shares.borrow_mut().push(s)).await.unwrap();
+            assert_eq!(shares.into_inner(), [0.0, 0.5, 1.0]);
+            assert_eq!(store.audio(&id).await.unwrap().unwrap().layout, LAYOUT);
+            let read = store.samples(&id, 2, frames, LAYOUT).await.unwrap();
+            assert_eq!((read[0].to_vec(), read[1].to_vec()), (old.audio[0].to_vec(), old.audio[1].to_vec()), "updated from layout {layout}");
+            assert!(store.get(CHUNKS, &old_key(&id, layout, 0)).await.unwrap().is_none(), "the old records are gone");
+            assert!(store.samples(&id, 2, frames, layout).await.is_err(), "nothing is left in layout {layout}");
+            // (Cleaned up as a delete would: the record and every record of its samples.)
+            let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
+            tx.object_store(AUDIO).unwrap().delete(JsValue::from_str(&id)).unwrap();
+            tx.object_store(CHUNKS).unwrap().delete(layout_range(&id, LAYOUT).unwrap()).unwrap();
+            finish(tx, Ok(())).await.unwrap();
         }
-        finish(tx, Ok(())).await.unwrap();
-        assert_eq!(store.audio("sha256-old").await.unwrap().unwrap().layout, 1);
-        assert_eq!(store.samples("sha256-old", 1, frames, 1).await.unwrap()[0].to_vec(), old.audio[0].to_vec());
-        let shares = std::cell::RefCell::new(Vec::new());
-        store.update_layout("sha256-old", frames, |s| shares.borrow_mut().push(s)).await.unwrap();
-        assert_eq!(shares.into_inner(), [0.0, 0.5, 1.0]);
-        assert_eq!(store.audio("sha256-old").await.unwrap().unwrap().layout, LAYOUT);
-        assert_eq!(store.samples("sha256-old", 1, frames, LAYOUT).await.unwrap()[0].to_vec(), old.audio[0].to_vec());
-        assert!(store.get(CHUNKS, &chunk_key("sha256-old", 0)).await.unwrap().is_none(), "the chunks are gone");
-        assert!(store.samples("sha256-old", 1, frames, 1).await.is_err(), "nothing is left in layout 1");
-        // (Cleaned up as a delete would: the record and every record of its samples.)
-        let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
-        tx.object_store(AUDIO).unwrap().delete(JsValue::from_str("sha256-old")).unwrap();
-        tx.object_store(CHUNKS).unwrap().delete(layout_range("sha256-old", LAYOUT).unwrap()).unwrap();
-        finish(tx, Ok(())).await.unwrap();
     }
 
     /// A save whose session transaction fails (a full disk) leaves its audio's pages without a
@@ -634,11 +720,11 @@ mod tests {
         // The pages a failed save had written before its session's transaction.
         let tx = store.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).unwrap();
         for page in 0..2 {
-            put(&tx, CHUNKS, &Array::of1(&left.audio[0].slice(0, 8)), &page_key("sha256-left", page)).unwrap();
+            put(&tx, CHUNKS, &left.audio[0].slice(0, 8), &page_key("sha256-left", page, 0)).unwrap();
         }
         finish(tx, Ok(())).await.unwrap();
         store.collect_unnamed_pages().await.unwrap();
-        assert!(store.get(CHUNKS, &page_key("sha256-left", 0)).await.unwrap().is_none(), "unnamed pages are collected");
+        assert!(store.get(CHUNKS, &page_key("sha256-left", 0, 0)).await.unwrap().is_none(), "unnamed pages are collected");
         assert_eq!(store.samples("sha256-kept", 1, PAGE_FRAMES + 5, LAYOUT).await.unwrap()[0].length() as usize, PAGE_FRAMES + 5);
         store.delete("kept").await.unwrap();
     }

@@ -28,13 +28,14 @@ pub const METER_STRIDE: usize = 5;
 /// [`mixroom_analysis::LiveLoudness`]).
 pub const ANALYSIS_VALUES: usize = 13;
 
-/// Pages a streamed track keeps (each [`PAGE_FRAMES`] frames): enough for the read-ahead of two
-/// clips playing together, with room for pages to arrive while the earliest play.
-pub const STREAM_SLOTS: usize = 16;
+/// Pages a streamed track keeps (each [`PAGE_FRAMES`] frames, 5.5 s in all at 48 kHz): enough for
+/// the read-ahead of two clips playing together, with room for pages to arrive while the earliest
+/// play.
+pub const STREAM_SLOTS: usize = 32;
 
-/// How far ahead of the play position streamed audio is read: six pages, two seconds at 48 kHz —
+/// How far ahead of the play position streamed audio is read: twelve pages, two seconds at 48 kHz —
 /// longer than any read from storage takes on a busy machine.
-pub const STREAM_HORIZON: u64 = 6 * PAGE_FRAMES as u64;
+pub const STREAM_HORIZON: u64 = 12 * PAGE_FRAMES as u64;
 
 /// After a seek or Play, the frames whose pages are asked for first, at once: the first block, and
 /// the next page when it starts within 85 ms at 48 kHz (sooner than a round of read-ahead arrives).
@@ -42,7 +43,7 @@ pub const FIRST_READS: u64 = 4096;
 
 /// Pages asked of the reader at most a planning round (every few quanta): about what it reads from
 /// IndexedDB before the next, so that the pages a seek needs never queue behind a long read-ahead.
-pub const READS_PER_ROUND: usize = 96;
+pub const READS_PER_ROUND: usize = 128;
 
 /// Frames of the master's output the goniometer shows at each meter reading.
 pub const SCOPE_FRAMES: usize = 1024;
