@@ -24,7 +24,9 @@
 // reached before it (64 × 6 min whole: 4.4 GB of samples cannot be held), and the next leg runs, in
 // a new page of the same browser context if the page crashed. Prints one JSON line:
 // {configurations: [{tracks, minutes, …, streaming: {…}, whole: {…}}]}.
-// Usage: node bench/scale.mjs [--tracks N --minutes M] [--opens 3] [--seeks 20]
+// Usage: node bench/scale.mjs [--tracks N --minutes M] [--opens 3] [--seeks 20] [--keep]
+// (`--keep` leaves each configuration's browser profile, with the session stored, in
+// tests/artifacts/bench-scale/, to look into.)
 import { open, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveApp, launchPersistent, openPage, waitReady, rendererRss, installDestinationTap, ARTIFACTS } from '../e2e/harness.mjs';
@@ -449,8 +451,12 @@ async function measure(server, { tracks, minutes }) {
     r.rss_end_mb = await mb();
     // A hung renderer must not hang the benchmark.
     await within(browser?.close(), 30_000).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-    await rmdir(join(ARTIFACTS, 'bench-scale')).catch(() => { /* another configuration's files */ });
+    if (argv.includes('--keep')) {
+      log(`${tracks}×${minutes} min: kept ${join(dir, 'profile')}`);
+    } else {
+      await rm(dir, { recursive: true, force: true });
+      await rmdir(join(ARTIFACTS, 'bench-scale')).catch(() => { /* another configuration's files */ });
+    }
   }
   return r;
 }

@@ -225,7 +225,7 @@ impl Store {
         // Stored without its finest level; an overview of other resolutions than this build's is
         // drawn empty rather than wrong.
         let levels = if levels.len() + 1 == LEVELS.len() { std::iter::once(Vec::new()).chain(levels).collect() } else { vec![Vec::new(); LEVELS.len()] };
-        let overview = Overview { frames, levels };
+        let overview = Overview { frames, levels: levels.into() };
         let layout = get("layout").as_f64().map_or(1, |l| l as u32);
         Ok(Some(AudioInfo { channels, frames, layout, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
     }
@@ -404,8 +404,28 @@ impl Store {
     /// anything is saved.
     pub async fn collect_unnamed_pages(&self) -> Result<(), StoreError> {
         let named = self.audio_ids().await?;
-        let keys = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
-        let unnamed: BTreeSet<String> = keys.iter().filter_map(|k| k.as_string()).filter_map(|k| k.split_once('/').map(|(id, _)| id.to_owned())).filter(|id| !named.contains(id)).collect();
+        // One key per source, skipping past the rest of its records ("id/…" sort before "id/~"):
+        // listing every key (a long session has hundreds of thousands) held the streaming reader's
+        // reads back for seconds.
+        let mut unnamed = BTreeSet::new();
+        let mut after: Option<String> = None;
+        loop {
+            let query = match &after {
+                Some(key) => Some(idb::Query::KeyRange(idb::KeyRange::lower_bound(&key.into(), Some(true)).map_err(failed)?)),
+                None => None,
+            };
+            let keys = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all_keys(query, Some(1)).map_err(failed)?.await.map_err(failed)?;
+            let Some(key) = keys.first().and_then(|k| k.as_string()) else { break };
+            after = Some(match key.split_once('/') {
+                Some((id, _)) => {
+                    if !named.contains(id) {
+                        unnamed.insert(id.to_owned());
+                    }
+                    format!("{id}/~")
+                }
+                None => key,
+            });
+        }
         if unnamed.is_empty() {
             return Ok(());
         }
@@ -719,12 +739,17 @@ mod tests {
         store.save(&entry("kept", &["sha256-kept"]), "kept", &[kept]).await.unwrap();
         // The pages a failed save had written before its session's transaction.
         let tx = store.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).unwrap();
-        for page in 0..2 {
-            put(&tx, CHUNKS, &left.audio[0].slice(0, 8), &page_key("sha256-left", page, 0)).unwrap();
+        // (Two sources: one sorting before the kept one, one after — each found past the other's keys.)
+        for id in ["sha256-left", "sha256-a-left"] {
+            for page in 0..2 {
+                put(&tx, CHUNKS, &left.audio[0].slice(0, 8), &page_key(id, page, 0)).unwrap();
+            }
         }
         finish(tx, Ok(())).await.unwrap();
         store.collect_unnamed_pages().await.unwrap();
-        assert!(store.get(CHUNKS, &page_key("sha256-left", 0, 0)).await.unwrap().is_none(), "unnamed pages are collected");
+        for id in ["sha256-left", "sha256-a-left"] {
+            assert!(store.get(CHUNKS, &page_key(id, 0, 0)).await.unwrap().is_none() && store.get(CHUNKS, &page_key(id, 1, 0)).await.unwrap().is_none(), "unnamed pages are collected: {id}");
+        }
         assert_eq!(store.samples("sha256-kept", 1, PAGE_FRAMES + 5, LAYOUT).await.unwrap()[0].length() as usize, PAGE_FRAMES + 5);
         store.delete("kept").await.unwrap();
     }

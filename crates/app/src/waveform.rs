@@ -2,14 +2,18 @@
 //! several resolutions, so that drawing any zoom — the whole song down to single samples — reads
 //! about one pair per pixel.
 
+use std::sync::Arc;
+
 /// Frames per pair at each level: ×4 per level, from 16 frames to 65 536.
 pub const LEVELS: [usize; 7] = [16, 64, 256, 1_024, 4_096, 16_384, 65_536];
 
 /// A track's overview: for each level of [`LEVELS`], the (min, max) of all channels per bucket.
+/// Its levels are shared by its clones (the sources keep it, the desk draws it): a long track's
+/// are megabytes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overview {
     pub frames: usize,
-    pub levels: Vec<Vec<(f32, f32)>>,
+    pub levels: Arc<Vec<Vec<(f32, f32)>>>,
 }
 
 impl Overview {
@@ -30,7 +34,7 @@ impl Overview {
             let next: Vec<(f32, f32)> = below.chunks(4).map(|c| c.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(a, b)| (lo.min(a), hi.max(b)))).collect();
             levels.push(next);
         }
-        Overview { frames, levels }
+        Overview { frames, levels: Arc::new(levels) }
     }
 
     /// The (min, max) of frames `[from, to)`, from the coarsest level fine enough for the span
