@@ -22,8 +22,9 @@ const MIME = {
 export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /** Serves the built app (dist/) on an ephemeral loopback port. Unknown paths are 404s, not index.html.
- * `isolated: false` serves it as a host without the isolation headers would. */
-export async function serveApp({ isolated = true } = {}) {
+ * `isolated: false` serves it as a host without the isolation headers would; `port` fixes the port
+ * (the origin, whose storage a kept browser profile holds). */
+export async function serveApp({ isolated = true, port = 0 } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(DIST, path === '/' ? 'index.html' : path));
@@ -37,7 +38,7 @@ export async function serveApp({ isolated = true } = {}) {
       res.writeHead(404).end('not found');
     }
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
 }
 

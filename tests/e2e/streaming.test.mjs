@@ -140,6 +140,67 @@ test('stored audio streams (through shared memory): across a chunk boundary and 
   await page.context().close();
 });
 
+test('zoomed in past the overview kept in memory, a streamed track is drawn from its stored detail, as sharp as its samples allow', async () => {
+  // Two bursts of noise in silence, 192 512 frames apart, each 9 344 frames long, starting at
+  // 960 frames into a 1024-frame bucket and ending 64 into one: drawn from the 64-frame detail the
+  // burst is its own width (a pixel more at most); from the coarsest level kept in memory (1024
+  // frames) it would be 1920 frames wider.
+  const page = await openApp(browser, server.url, errors);
+  await button(page, 'Sessions…').click();
+  await button(page, 'New session').click();
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
+  await button(page, 'Close the session browser').click();
+  const [A0, LENGTH, APART] = [49088, 9344, 192512];
+  const samples = new Float32Array(6 * RATE);
+  for (const at of [A0, A0 + APART]) samples.set(noise(11, LENGTH, 0.5), at);
+  const path = join(await artifactsDir(), 'Bursts.wav');
+  await writeFile(path, floatWav([samples]));
+  await page.getByLabel('Audio files to import', { exact: true }).setInputFiles(path);
+  await page.locator('[aria-label$=" volume"][role=slider]').nth(1).waitFor({ timeout: 120_000 });
+  await saved(page);
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1');
+  await button(page, 'Timeline').click();
+  // (The whole 6 s in view: about 270 frames a pixel.)
+  const lanes = page.getByRole('img', { name: 'Track lanes with clips', exact: true });
+  // The runs of columns with the waveform drawn taller than a line: the two bursts.
+  const runs = () => lanes.evaluate((canvas) => {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const found = [];
+    for (let x = 0; x < width; x++) {
+      let lit = 0;
+      for (let y = 0; y < height; y++) {
+        const o = 4 * (y * width + x);
+        if (Math.abs(data[o] - 214) < 12 && Math.abs(data[o + 1] - 226) < 12 && Math.abs(data[o + 2] - 240) < 12) lit++;
+      }
+      const last = found[found.length - 1];
+      if (lit < 5) continue;
+      if (last && last.end === x) last.end = x + 1;
+      else found.push({ start: x, end: x + 1 });
+    }
+    return found;
+  });
+  let drawn = [], widths = [];
+  for (let tries = 0; tries < 50; tries++) {
+    await page.waitForTimeout(100);
+    drawn = await runs();
+    if (drawn.length !== 2) continue;
+    // Frames a pixel, from the bursts' distance (both start as far into a bucket: the same
+    // offset whichever level draws them).
+    const fpp = APART / (drawn[1].start - drawn[0].start);
+    widths = drawn.map((r) => r.end - r.start - LENGTH / fpp);
+    if (fpp > 64 && fpp < 2048 && widths.every((w) => w <= 2)) break;
+  }
+  await page.screenshot({ path: join(await artifactsDir(), 'streaming-detail.png') });
+  assert.equal(drawn.length, 2, `two bursts drawn (${JSON.stringify(drawn)})`);
+  const fpp = APART / (drawn[1].start - drawn[0].start);
+  assert.ok(fpp > 64 && fpp < 2048, `zoomed to where the detail is drawn (${fpp.toFixed(0)} frames a pixel)`);
+  assert.ok(widths.every((w) => w >= -1 && w <= 2), `each burst as wide as it is (columns beyond its width: ${widths.map((w) => w.toFixed(1))}; from the coarse levels ${(1920 / fpp).toFixed(1)} more)`);
+  await page.context().close();
+});
+
 test('served without cross-origin isolation: the app says so, and streams through messages, the same samples', async () => {
   const plain = await serveApp({ isolated: false });
   try {

@@ -14,11 +14,14 @@ use mixroom_session::{gated_rms_db, Session, Source};
 
 use crate::audio::TrackAudio;
 use crate::source::PreparedSource;
-use crate::store::{Store, LAYOUT, PAGE_FRAMES};
+use crate::store::{Store, DETAIL_FRAMES, DETAIL_LEVEL, LAYOUT, PAGE_FRAMES};
 use crate::waveform::Overview;
 
 /// Pages kept for drawing single samples: a few screens' worth (32 KB a channel each).
 const DRAWN_PAGES: usize = 256;
+/// Overview detail records kept for drawing: a screen's worth at the widest zoom they are drawn at
+/// (32 KB each, 5.5 s at 48 kHz).
+const DRAWN_DETAIL: usize = 128;
 
 /// With this key in the page's local storage, stored audio is read whole into the page and the
 /// engine is given every sample, as before streaming: the scale benchmark's peer.
@@ -43,7 +46,10 @@ pub struct Sources {
     /// Pages of stored sources read for drawing single samples (the timeline zoomed in): the most
     /// recent [`DRAWN_PAGES`], by (content id, page); `None` while being read.
     drawn: StoredValue<Vec<((String, usize), Option<TrackAudio>)>, LocalStorage>,
-    /// Bumped when a page read for drawing arrives: the timeline draws again.
+    /// Overview detail records of stored sources read for drawing (the timeline zoomed in to
+    /// fewer than 2048 frames a pixel): the most recent [`DRAWN_DETAIL`], by (content id, record).
+    detail: StoredValue<Vec<((String, usize), Option<Vec<(f32, f32)>>)>, LocalStorage>,
+    /// Bumped when a page or a detail record read for drawing arrives: the timeline draws again.
     pub drawn_pages: RwSignal<u64>,
     /// Imported audio the session (or its history) plays that this browser does not have: its
     /// tracks are *offline* — shown as such, playing silence — until relinked with a file.
@@ -52,7 +58,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn new() -> Sources {
-        Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), drawn: StoredValue::new_local(Vec::new()), drawn_pages: RwSignal::new(0), offline: RwSignal::new(BTreeSet::new()) }
+        Sources { kept: StoredValue::new_local(Vec::new()), generation: StoredValue::new(0), store: StoredValue::new_local(None), drawn: StoredValue::new_local(Vec::new()), detail: StoredValue::new_local(Vec::new()), drawn_pages: RwSignal::new(0), offline: RwSignal::new(BTreeSet::new()) }
     }
 
     /// A session is being opened: work started for the previous one (an import) stops.
@@ -124,6 +130,54 @@ impl Sources {
         None
     }
 
+    /// The overview detail (64 frames a pair) of a stored source over frames `[from, to)`: its
+    /// pairs from the one holding frame `from`, read from storage the first time (only the records
+    /// drawn), `None` until they are in — [`Sources::drawn_pages`] changes when they arrive.
+    pub fn stored_detail(self, id: &str, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
+        let size = crate::waveform::LEVELS[DETAIL_LEVEL];
+        let per_record = DETAIL_FRAMES / size;
+        let records = from / DETAIL_FRAMES..to.div_ceil(DETAIL_FRAMES);
+        let (first, last) = (from / size, to.div_ceil(size));
+        let mut out = Vec::with_capacity(last.saturating_sub(first));
+        let (mut missing, mut reading) = (Vec::new(), false);
+        self.detail.with_value(|kept| {
+            for n in records {
+                match kept.iter().find(|(k, _)| k.0 == id && k.1 == n) {
+                    Some((_, Some(pairs))) => {
+                        let (a, b) = (first.max(n * per_record) - n * per_record, last.min((n + 1) * per_record) - n * per_record);
+                        out.extend_from_slice(&pairs[a.min(pairs.len())..b.min(pairs.len())]);
+                    }
+                    Some((_, None)) => reading = true,
+                    None => missing.push(n),
+                }
+            }
+        });
+        if missing.is_empty() && !reading {
+            return Some(out);
+        }
+        let store = self.store.get_value()?;
+        for n in missing {
+            let key = (id.to_owned(), n);
+            self.detail.update_value(|d| {
+                d.push((key.clone(), None));
+                if d.len() > DRAWN_DETAIL {
+                    d.remove(0);
+                }
+            });
+            let store = store.clone();
+            leptos::task::spawn_local(async move {
+                let read = store.detail(&key.0, key.1).await.ok().flatten().unwrap_or_default();
+                self.detail.update_value(|d| {
+                    if let Some(entry) = d.iter_mut().find(|(k, _)| *k == key) {
+                        entry.1 = Some(read);
+                    }
+                });
+                self.drawn_pages.update(|n| *n += 1);
+            });
+        }
+        None
+    }
+
     /// Whether `source` is kept and its samples are in storage only: the engine streams it.
     pub fn in_storage(self, source: &Source) -> bool {
         self.kept.with_value(|s| s.iter().any(|p| p.source == *source && p.in_storage_only()))
@@ -165,6 +219,8 @@ impl Sources {
         self.kept.update_value(|kept| {
             for p in kept.iter_mut().filter(|p| !p.in_storage_only() && p.audio_id().is_some() && stored(p)) {
                 p.audio = Vec::new();
+                // Its overview's finer levels are stored with it, read for the part drawn.
+                p.overview = p.overview.without_detail();
                 released.push(p.source.clone());
             }
         });
@@ -266,7 +322,13 @@ impl Sources {
                                 true => read_whole(store, id, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                                 false => Vec::new(),
                             };
-                            Some(PreparedSource { source: source.clone(), audio, level: info.level, overview: info.overview })
+                            // Written before detail records, its record holds the overview's detail:
+                            // moved out once (kept whole here if that fails).
+                            let overview = match !info.overview.has_detail() || store.move_detail(id, &info.overview).await.is_ok() {
+                                true => info.overview.without_detail(),
+                                false => info.overview,
+                            };
+                            Some(PreparedSource { source: source.clone(), audio, level: info.level, overview })
                         }
                         _ => None,
                     }

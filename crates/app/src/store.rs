@@ -4,8 +4,10 @@
 //! - `sessions`: session id → the stored document ([`mixroom_session::Stored`] as JSON);
 //! - `catalog`: session id → what the session browser lists (name, last modified, size, the audio
 //!   it uses), so that listing never reads a session;
-//! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview, stored
-//!   once however many sessions (or undo steps) use it;
+//! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview (its
+//!   levels from 1024 frames a pair up, [`KEPT_LEVELS`]: kept in memory while the session is open,
+//!   so their size is what a track costs), stored once however many sessions (or undo steps) use
+//!   it;
 //! - `chunks`: its samples, in the audio record's `layout`:
 //!   - 3: "content id/c<page, 7 digits>.<channel>" → one `Float32Array` of [`PAGE_FRAMES`] frames:
 //!     one record is one channel of a page the engine streams (`www/stream-worker.js` reads them
@@ -17,6 +19,10 @@
 //!
 //!   Opening a session updates its audio from an older layout ([`Store::update_layout`]), the old
 //!   records deleted only once the new ones are all written;
+//!
+//!   and the overview's detail (64 frames a pair), read only for the part the timeline shows:
+//!   "content id/o<n, 6 digits>" → the pairs of [`DETAIL_FRAMES`] frames (32 KiB). Audio records
+//!   written before held the detail themselves; opening moves it out ([`Store::move_detail`]);
 //! - `settings`: small values, such as the session open last.
 //!
 //! A save writes the session, its catalog entry and the records of any audio not yet stored in
@@ -84,12 +90,24 @@ pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
 const RECORDS_PER_WRITE: usize = 4096;
 /// The layout audio is stored in now (see the module's notes).
 pub const LAYOUT: u32 = 3;
+/// Frames an overview detail record covers (at 64 frames a pair, 4096 pairs).
+pub const DETAIL_FRAMES: usize = 1 << 18;
+/// The overview level stored in detail records, not in the audio record ([`LEVELS`]: 64 frames).
+pub const DETAIL_LEVEL: usize = 1;
+/// The overview levels an audio record holds (and the app keeps of a stored source): from 1024
+/// frames a pair, about 0.2 MB for six minutes. The finer ones are drawn from the detail records.
+pub const KEPT_LEVELS: usize = 3;
 /// Frames per record in the older layouts: 1, 2.
 const OLD_RECORD_FRAMES: [usize; 2] = [1 << 18, 1 << 14];
 
 /// The key of one channel of a page, in layout 3.
 fn page_key(id: &str, page: usize, channel: usize) -> String {
     format!("{id}/c{page:07}.{channel}")
+}
+
+/// The key of overview detail record `n`.
+fn detail_key(id: &str, n: usize) -> String {
+    format!("{id}/o{n:06}")
 }
 
 /// The key of record `n` in an older layout (1 or 2).
@@ -222,9 +240,14 @@ impl Store {
             .ok()
             .and_then(|a| a.iter().map(|l| l.dyn_into::<Float32Array>().ok().map(|l| l.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect())).collect::<Option<Vec<_>>>())
             .unwrap_or_default();
-        // Stored without its finest level; an overview of other resolutions than this build's is
-        // drawn empty rather than wrong.
-        let levels = if levels.len() + 1 == LEVELS.len() { std::iter::once(Vec::new()).chain(levels).collect() } else { vec![Vec::new(); LEVELS.len()] };
+        // Stored from [`KEPT_LEVELS`] (the detail in records of its own), or — written before
+        // detail records — from 64 frames a pair; an overview of other resolutions than this
+        // build's is drawn empty rather than wrong.
+        let missing = LEVELS.len() - levels.len().min(LEVELS.len());
+        let levels = match missing {
+            1 | KEPT_LEVELS => std::iter::repeat_n(Vec::new(), missing).chain(levels).collect(),
+            _ => vec![Vec::new(); LEVELS.len()],
+        };
         let overview = Overview { frames, levels: levels.into() };
         let layout = get("layout").as_f64().map_or(1, |l| l as u32);
         Ok(Some(AudioInfo { channels, frames, layout, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
@@ -284,6 +307,26 @@ impl Store {
         }
         let damaged = || StoreError::Damaged(format!("a stored page of {id}"));
         records.into_iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
+    }
+
+    /// Overview detail record `n` of a source: the (min, max) pairs of [`DETAIL_FRAMES`] frames
+    /// from `n × DETAIL_FRAMES`, 64 frames a pair (none if not stored).
+    pub async fn detail(&self, id: &str, n: usize) -> Result<Option<Vec<(f32, f32)>>, StoreError> {
+        let Some(value) = self.get(CHUNKS, &detail_key(id, n)).await? else { return Ok(None) };
+        let pairs = value.dyn_into::<Float32Array>().map_err(|_| StoreError::Damaged(format!("the overview of {id}")))?;
+        Ok(Some(pairs.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()))
+    }
+
+    /// Moves an overview's detail out of a source's audio record written before detail records
+    /// were (it held every level but the finest): the detail records and the record without it,
+    /// in one transaction.
+    pub async fn move_detail(&self, id: &str, overview: &Overview) -> Result<(), StoreError> {
+        let record = self.get(AUDIO, id).await?.ok_or_else(|| StoreError::Damaged(format!("the stored audio {id}")))?;
+        let levels: Array = overview.levels.iter().skip(KEPT_LEVELS).map(|l| Float32Array::from(flatten(l).as_slice())).collect();
+        let _ = Reflect::set(&record, &"overview".into(), &levels);
+        let tx = self.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = put_detail(&tx, id, overview).and_then(|_| put(&tx, AUDIO, &record, id));
+        finish(tx, written).await
     }
 
     /// Updates a source stored in an older `layout` (1 or 2) to layout 3: its records read 2^18
@@ -367,13 +410,14 @@ impl Store {
                 finish(tx, written).await?;
             }
         }
-        // A save without new audio leaves the audio's store out of its scope: the streaming
-        // reader's reads never wait for it.
-        let stores: &[&str] = if new.is_empty() { &[SESSIONS, CATALOG, SETTINGS] } else { &[SESSIONS, CATALOG, AUDIO, SETTINGS] };
+        // A save without new audio leaves the samples' store out of its scope: the streaming
+        // reader's reads never wait for it (with new audio, for its overview's detail).
+        let stores: &[&str] = if new.is_empty() { &[SESSIONS, CATALOG, SETTINGS] } else { &[SESSIONS, CATALOG, AUDIO, CHUNKS, SETTINGS] };
         let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             for &(id, a) in &new {
                 put(&tx, AUDIO, &audio_record(a), id)?;
+                put_detail(&tx, id, &a.overview)?;
             }
             put_session(&tx, entry, document)?;
             put(&tx, SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
@@ -388,6 +432,7 @@ impl Store {
         let written = (|| {
             for &(id, a) in new {
                 put(&tx, AUDIO, &audio_record(a), id)?;
+                put_detail(&tx, id, &a.overview)?;
                 let frames = a.audio.first().map_or(0, |c| c.length() as usize);
                 for page in 0..frames.div_ceil(PAGE_FRAMES) {
                     put_page(&tx, id, a, page)?;
@@ -485,6 +530,21 @@ fn put(tx: &idb::Transaction, store: &str, value: &JsValue, key: &str) -> Result
     Ok(())
 }
 
+/// An overview level's pairs as one array (min, max, min, max, …).
+fn flatten(level: &[(f32, f32)]) -> Vec<f32> {
+    level.iter().flat_map(|&(lo, hi)| [lo, hi]).collect()
+}
+
+/// Puts an overview's detail level in records of [`DETAIL_FRAMES`] frames each (nothing when the
+/// overview does not hold it).
+fn put_detail(tx: &idb::Transaction, id: &str, overview: &Overview) -> Result<(), StoreError> {
+    let pairs = DETAIL_FRAMES / LEVELS[DETAIL_LEVEL];
+    for (n, part) in overview.levels.get(DETAIL_LEVEL).map_or(&[][..], |l| l.as_slice()).chunks(pairs).enumerate() {
+        put(tx, CHUNKS, &Float32Array::from(flatten(part).as_slice()), &detail_key(id, n))?;
+    }
+    Ok(())
+}
+
 /// Puts one page of a source's samples, a record per channel (layout 3).
 fn put_page(tx: &idb::Transaction, id: &str, a: &PreparedSource, page: usize) -> Result<(), StoreError> {
     for (c, samples) in a.audio.iter().enumerate() {
@@ -559,9 +619,10 @@ fn put_error(e: idb::Error) -> StoreError {
 fn audio_record(a: &PreparedSource) -> JsValue {
     let record = Object::new();
     let frames = a.audio.first().map_or(0, |c| c.length());
-    // The finest level (¾ of an overview) is not stored: opening reads a quarter as much, and the
-    // next level stands in for it (`Overview::range`).
-    let overview: Array = a.overview.levels.iter().skip(1).map(|l| Float32Array::from(l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect::<Vec<f32>>().as_slice())).collect();
+    // The levels from [`KEPT_LEVELS`]: the finest (¾ of an overview) is not stored, the detail
+    // level stands in for it (`Overview::range`), in records of its own ([`put_detail`]) read
+    // for the part drawn, and drawn folded where the next one would be.
+    let overview: Array = a.overview.levels.iter().skip(KEPT_LEVELS).map(|l| Float32Array::from(flatten(l).as_slice())).collect();
     let _ = Reflect::set(&record, &"channels".into(), &a.audio.len().into());
     let _ = Reflect::set(&record, &"frames".into(), &frames.into());
     let _ = Reflect::set(&record, &"layout".into(), &LAYOUT.into());
@@ -660,8 +721,11 @@ mod tests {
         assert_eq!(store.last_open().await.as_deref(), Some("two"));
         assert_eq!(store.list().await.unwrap().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Mix one", "Mix two"]);
         let info = store.audio("sha256-b").await.unwrap().unwrap();
-        assert_eq!((info.channels, info.frames, info.layout, info.level, &info.overview.levels[1..]), (1, PAGE_FRAMES + 10, LAYOUT, -6.0, &b.overview.levels[1..]));
-        assert!(info.overview.levels[0].is_empty(), "the finest level is not stored");
+        assert_eq!((info.channels, info.frames, info.layout, info.level, &info.overview.levels[KEPT_LEVELS..]), (1, PAGE_FRAMES + 10, LAYOUT, -6.0, &b.overview.levels[KEPT_LEVELS..]));
+        assert!(info.overview.levels[..KEPT_LEVELS].iter().all(Vec::is_empty) && !info.overview.has_detail(), "only the coarse levels are in the record");
+        // Its overview's detail, in a record of its own.
+        assert_eq!(store.detail("sha256-b", 0).await.unwrap().as_deref(), Some(&b.overview.levels[DETAIL_LEVEL][..]));
+        assert_eq!(store.detail("sha256-b", 1).await.unwrap(), None);
         // Its samples in two pages (one record each, as the streaming reader reads them), which
         // together are the source exactly.
         let store_ref = &store;
@@ -728,6 +792,37 @@ mod tests {
             tx.object_store(CHUNKS).unwrap().delete(layout_range(&id, LAYOUT).unwrap()).unwrap();
             finish(tx, Ok(())).await.unwrap();
         }
+    }
+
+    /// An audio record written before detail records (every overview level but the finest in it)
+    /// has its detail moved out: records of [`DETAIL_FRAMES`] frames, the record keeping the coarse
+    /// levels alone.
+    #[wasm_bindgen_test]
+    async fn an_overview_detail_stored_in_the_record_is_moved_out() {
+        let store = Store::open().await.unwrap();
+        let frames = DETAIL_FRAMES + 1000;
+        let old = source("sha256-detail", 0.5, frames);
+        let record = audio_record(&old);
+        let levels: Array = old.overview.levels.iter().skip(1).map(|l| Float32Array::from(flatten(l).as_slice())).collect();
+        let _ = Reflect::set(&record, &"overview".into(), &levels);
+        let tx = store.db.transaction(&[AUDIO], TransactionMode::ReadWrite).unwrap();
+        put(&tx, AUDIO, &record, "sha256-detail").unwrap();
+        finish(tx, Ok(())).await.unwrap();
+        let info = store.audio("sha256-detail").await.unwrap().unwrap();
+        assert!(info.overview.has_detail(), "read as written: the detail in the record");
+        assert_eq!(&info.overview.levels[1..], &old.overview.levels[1..]);
+        store.move_detail("sha256-detail", &info.overview).await.unwrap();
+        let moved = store.audio("sha256-detail").await.unwrap().unwrap();
+        assert!(!moved.overview.has_detail());
+        assert_eq!(&moved.overview.levels[KEPT_LEVELS..], &old.overview.levels[KEPT_LEVELS..]);
+        let detail = &old.overview.levels[DETAIL_LEVEL];
+        let per = DETAIL_FRAMES / LEVELS[DETAIL_LEVEL];
+        assert_eq!(store.detail("sha256-detail", 0).await.unwrap().as_deref(), Some(&detail[..per]));
+        assert_eq!(store.detail("sha256-detail", 1).await.unwrap().as_deref(), Some(&detail[per..]));
+        let tx = store.db.transaction(&[AUDIO, CHUNKS], TransactionMode::ReadWrite).unwrap();
+        tx.object_store(AUDIO).unwrap().delete(JsValue::from_str("sha256-detail")).unwrap();
+        tx.object_store(CHUNKS).unwrap().delete(idb::KeyRange::bound(&"sha256-detail/".into(), &"sha256-detail/~".into(), None, None).unwrap()).unwrap();
+        finish(tx, Ok(())).await.unwrap();
     }
 
     /// A save whose session transaction fails (a full disk) leaves its audio's pages without a

@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use crate::automation::lanes::{lanes as automation_lanes, LaneEditor, LaneHeader, LaneMenu, Line, Tool};
 use crate::controls::StripToggle;
 use crate::desk::desk;
+use crate::store::{DETAIL_LEVEL, KEPT_LEVELS};
 use crate::view::{clock, parse_seconds, TimelineState, GRIDS};
+use crate::waveform::LEVELS;
 use crate::fader::{db_label, parse_db};
 
 /// Height of a row (a track's lane or a folder's), px.
@@ -223,14 +225,16 @@ pub fn Timeline() -> impl IntoView {
                         ctx.set_fill_style_str("#d6e2f0");
                         let (px0, px1) = (x0.max(0.0).floor() as i64, x1.min(w).ceil() as i64);
                         // Finer than two of the overview's finest buckets a pixel: the samples themselves.
-                        let fine = fpp_v < 2.0 * crate::waveform::LEVELS[0] as f64;
-                        let samples = if fine {
-                            let from = clip.offset as f64 + (start + px0 as f64 * fpp_v - clip.start as f64).max(0.0);
-                            desk.samples(t, 0, from as usize, (from + (px1 - px0 + 2) as f64 * fpp_v) as usize + 2)
-                        } else {
-                            Vec::new()
-                        };
+                        let fine = fpp_v < 2.0 * LEVELS[0] as f64;
                         let first_sample = clip.offset as f64 + (start + px0 as f64 * fpp_v - clip.start as f64).max(0.0);
+                        let last_sample = (first_sample + (px1 - px0 + 2) as f64 * fpp_v) as usize + 2;
+                        let samples = if fine { desk.samples(t, 0, first_sample as usize, last_sample) } else { Vec::new() };
+                        // Finer than the levels kept of a stored source's overview: its detail,
+                        // read from storage for the part drawn (the coarser levels meanwhile).
+                        let detail = (!fine && fpp_v < 2.0 * LEVELS[KEPT_LEVELS] as f64 && !overviews.get(t).is_some_and(|o| o.has_detail()))
+                            .then(|| desk.overview_detail(t, first_sample as usize, last_sample))
+                            .flatten();
+                        let first_bucket = first_sample as usize / LEVELS[DETAIL_LEVEL];
                         for px in px0..px1 {
                             let tl = start + px as f64 * fpp_v;
                             let rel = tl - clip.start as f64;
@@ -244,6 +248,8 @@ pub fn Timeline() -> impl IntoView {
                                 let i = (src - first_sample) as usize;
                                 let j = ((src + fpp_v - first_sample) as usize).max(i + 1);
                                 samples.get(i..j.min(samples.len())).filter(|s| !s.is_empty()).map_or((0.0, 0.0), |s| s.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x))))
+                            } else if let Some(detail) = &detail {
+                                crate::waveform::detail_range(detail, first_bucket, src as usize, (src + fpp_v) as usize).unwrap_or((0.0, 0.0))
                             } else {
                                 overviews.get(t).and_then(|o| o.range(src as usize, (src + fpp_v) as usize)).unwrap_or((0.0, 0.0))
                             };

@@ -37,6 +37,20 @@ impl Overview {
         Overview { frames, levels: Arc::new(levels) }
     }
 
+    /// Whether it holds its detail level ([`crate::store::DETAIL_LEVEL`]): one built here does; one
+    /// read from storage does not (the detail is read for the part drawn).
+    pub fn has_detail(&self) -> bool {
+        self.levels.get(crate::store::DETAIL_LEVEL).is_some_and(|l| !l.is_empty())
+    }
+
+    /// The same overview with only its levels from [`crate::store::KEPT_LEVELS`]: what is kept of
+    /// it once its source is stored (the finer levels are 98 % of it; the detail is read from
+    /// storage for the part drawn).
+    pub fn without_detail(&self) -> Overview {
+        let levels = self.levels.iter().enumerate().map(|(l, v)| if l < crate::store::KEPT_LEVELS { Vec::new() } else { v.clone() }).collect::<Vec<_>>();
+        Overview { frames: self.frames, levels: Arc::new(levels) }
+    }
+
     /// The (min, max) of frames `[from, to)`, from the coarsest level fine enough for the span
     /// (at least two buckets), or `None` when the span is finer than the finest level (then the
     /// samples themselves are drawn).
@@ -55,8 +69,24 @@ impl Overview {
         // (A stored overview shorter than its frames say draws what it has.)
         let b = to.div_ceil(size).min(buckets.len());
         let a = (from / size).min(b);
-        Some(buckets[a..b].iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(x, y)| (lo.min(x), hi.max(y))))
+        Some(envelope(&buckets[a..b]))
     }
+}
+
+/// The (min, max) of frames `[from, to)` from a stretch of an overview's detail level
+/// ([`crate::store::DETAIL_LEVEL`]) starting with bucket `first` (as read from storage for the
+/// part drawn): the buckets `Overview::range` would fold at that level; `None` where the stretch
+/// does not reach.
+pub fn detail_range(detail: &[(f32, f32)], first: usize, from: usize, to: usize) -> Option<(f32, f32)> {
+    let size = LEVELS[crate::store::DETAIL_LEVEL];
+    let a = (from / size).checked_sub(first)?;
+    let b = to.div_ceil(size).max(from / size + 1) - first;
+    detail.get(a..b.min(detail.len())).filter(|d| !d.is_empty()).map(envelope)
+}
+
+/// The lowest minimum and highest maximum of some buckets.
+fn envelope(buckets: &[(f32, f32)]) -> (f32, f32) {
+    buckets.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(x, y)| (lo.min(x), hi.max(y)))
 }
 
 #[cfg(test)]
@@ -78,10 +108,28 @@ mod tests {
         assert_eq!(o.levels.len(), LEVELS.len());
         // Without its finest level (as stored), the next one stands in: never narrower.
         let mut coarse = o.clone();
-        coarse.levels[0].clear();
+        Arc::make_mut(&mut coarse.levels)[0].clear();
         let direct = samples[1_000..1_040].iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
         let (lo, hi) = coarse.range(1_000, 1_040).unwrap();
         assert!(lo <= direct.0 && hi >= direct.1);
         assert_eq!(coarse.range(0, 300_000), o.range(0, 300_000));
+    }
+
+    /// Drawn from a stretch of the detail read from storage, a span is what the whole overview
+    /// gives at the detail level: the same buckets folded.
+    #[wasm_bindgen_test]
+    fn detail_read_in_part_draws_as_the_whole_overview() {
+        let samples: Vec<f32> = (0..300_000).map(|i| ((i as f32) * 0.0007).sin() * (i % 1013) as f32 / 1013.0).collect();
+        let o = Overview::build(&[samples.clone()]);
+        let (first, detail) = (1_000, &o.levels[crate::store::DETAIL_LEVEL][1_000..3_000]);
+        // Spans the whole overview draws at the detail level (two to seven of its buckets).
+        for (from, to) in [(64_000, 64_200), (70_001, 70_400), (100_000, 100_129), (191_800, 192_000)] {
+            assert_eq!(detail_range(detail, first, from, to), o.range(from, to), "{from}..{to}");
+            let direct = envelope(&samples[from..to].iter().map(|&x| (x, x)).collect::<Vec<_>>());
+            let (lo, hi) = detail_range(detail, first, from, to).unwrap();
+            assert!(lo <= direct.0 && hi >= direct.1, "never narrower than the samples");
+        }
+        assert_eq!(detail_range(detail, first, 10_000, 10_200), None, "before the stretch");
+        assert_eq!(detail_range(detail, first, 250_000, 250_200), None, "after it");
     }
 }
