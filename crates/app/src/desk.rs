@@ -358,12 +358,12 @@ impl Desk {
         })
     }
 
-    /// The overview detail of a track whose audio is in storage only, over frames `[from, to)` of
-    /// its source (see [`Sources::stored_detail`]); `None` for audio held here (its overview holds
+    /// The stored overview detail of a track's imported audio over frames `[from, to)` of its
+    /// source (see [`Sources::stored_detail`]); `None` for the demo's stems (their overview holds
     /// the detail) and until the detail is read.
     pub fn overview_detail(self, track: usize, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
-        let stored = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone())).filter(|s| self.sources.in_storage(s));
-        let Some(Source::Audio { id, frames, .. }) = stored else { return None };
+        let source = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone()));
+        let Some(Source::Audio { id, frames, .. }) = source else { return None };
         let to = to.min(frames as usize);
         self.sources.stored_detail(&id, from.min(to), to)
     }

@@ -86,48 +86,16 @@ impl Sources {
     /// page the first time (only what is asked for: the visible range), `None` until they are in —
     /// [`Sources::drawn_pages`] changes when they arrive.
     pub fn stored_samples(self, id: &str, channel: usize, from: usize, to: usize) -> Option<Vec<f32>> {
-        let pages = from / PAGE_FRAMES..to.div_ceil(PAGE_FRAMES);
         let mut out = Vec::with_capacity(to.saturating_sub(from));
-        let mut missing = Vec::new();
-        self.drawn.with_value(|drawn| {
-            for page in pages.clone() {
-                match drawn.iter().find(|(k, _)| k.0 == id && k.1 == page) {
-                    Some((_, Some(audio))) => {
-                        let samples = audio.get(channel).or(audio.first());
-                        let (a, b) = (from.max(page * PAGE_FRAMES) - page * PAGE_FRAMES, to.min((page + 1) * PAGE_FRAMES) - page * PAGE_FRAMES);
-                        if let Some(samples) = samples.filter(|s| b <= s.length() as usize) {
-                            out.extend(samples.subarray(a as u32, b as u32).to_vec());
-                        }
-                    }
-                    Some((_, None)) => {}
-                    None => missing.push(page),
-                }
+        let pages = from / PAGE_FRAMES..to.div_ceil(PAGE_FRAMES);
+        let read = |store: Store, id: String, page: usize| async move { store.page(&id, page).await.ok().flatten().unwrap_or_default() };
+        let all_in = self.read_for_drawing(self.drawn, DRAWN_PAGES, id, pages, read, |page, audio: &TrackAudio| {
+            let (a, b) = (from.max(page * PAGE_FRAMES) - page * PAGE_FRAMES, to.min((page + 1) * PAGE_FRAMES) - page * PAGE_FRAMES);
+            if let Some(samples) = audio.get(channel).or(audio.first()).filter(|s| b <= s.length() as usize) {
+                out.extend(samples.subarray(a as u32, b as u32).to_vec());
             }
         });
-        if missing.is_empty() && out.len() == to.saturating_sub(from) {
-            return Some(out);
-        }
-        let Some(store) = self.store.get_value() else { return None };
-        for page in missing {
-            let key = (id.to_owned(), page);
-            self.drawn.update_value(|d| {
-                d.push((key.clone(), None));
-                if d.len() > DRAWN_PAGES {
-                    d.remove(0);
-                }
-            });
-            let store = store.clone();
-            leptos::task::spawn_local(async move {
-                let read = store.page(&key.0, key.1).await.ok().flatten().unwrap_or_default();
-                self.drawn.update_value(|d| {
-                    if let Some(entry) = d.iter_mut().find(|(k, _)| *k == key) {
-                        entry.1 = Some(read);
-                    }
-                });
-                self.drawn_pages.update(|n| *n += 1);
-            });
-        }
-        None
+        (all_in && out.len() == to.saturating_sub(from)).then_some(out)
     }
 
     /// The overview detail (64 frames a pair) of a stored source over frames `[from, to)`: its
@@ -136,46 +104,63 @@ impl Sources {
     pub fn stored_detail(self, id: &str, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
         let size = crate::waveform::LEVELS[DETAIL_LEVEL];
         let per_record = DETAIL_FRAMES / size;
-        let records = from / DETAIL_FRAMES..to.div_ceil(DETAIL_FRAMES);
         let (first, last) = (from / size, to.div_ceil(size));
         let mut out = Vec::with_capacity(last.saturating_sub(first));
+        let records = from / DETAIL_FRAMES..to.div_ceil(DETAIL_FRAMES);
+        let read = |store: Store, id: String, n: usize| async move { store.detail(&id, n).await.ok().flatten().unwrap_or_default() };
+        let all_in = self.read_for_drawing(self.detail, DRAWN_DETAIL, id, records, read, |n, pairs: &Vec<(f32, f32)>| {
+            let (a, b) = (first.max(n * per_record) - n * per_record, last.min((n + 1) * per_record) - n * per_record);
+            out.extend_from_slice(&pairs[a.min(pairs.len())..b.min(pairs.len())]);
+        });
+        all_in.then_some(out)
+    }
+
+    /// What drawing needs from storage, kept: `visit` sees each of records `wanted` of source `id`
+    /// that is in `kept`, in order; those not yet asked for are read (`read`) and kept (the most
+    /// recent `limit`), and [`Sources::drawn_pages`] changes as each arrives. Whether all were in.
+    fn read_for_drawing<T: 'static, F: std::future::Future<Output = T> + 'static>(
+        self,
+        kept: StoredValue<Vec<((String, usize), Option<T>)>, LocalStorage>,
+        limit: usize,
+        id: &str,
+        wanted: std::ops::Range<usize>,
+        read: impl Fn(Store, String, usize) -> F,
+        mut visit: impl FnMut(usize, &T),
+    ) -> bool {
         let (mut missing, mut reading) = (Vec::new(), false);
-        self.detail.with_value(|kept| {
-            for n in records {
+        kept.with_value(|kept| {
+            for n in wanted {
                 match kept.iter().find(|(k, _)| k.0 == id && k.1 == n) {
-                    Some((_, Some(pairs))) => {
-                        let (a, b) = (first.max(n * per_record) - n * per_record, last.min((n + 1) * per_record) - n * per_record);
-                        out.extend_from_slice(&pairs[a.min(pairs.len())..b.min(pairs.len())]);
-                    }
+                    Some((_, Some(value))) => visit(n, value),
                     Some((_, None)) => reading = true,
                     None => missing.push(n),
                 }
             }
         });
-        if missing.is_empty() && !reading {
-            return Some(out);
+        if missing.is_empty() {
+            return !reading;
         }
-        let store = self.store.get_value()?;
+        let Some(store) = self.store.get_value() else { return false };
         for n in missing {
             let key = (id.to_owned(), n);
-            self.detail.update_value(|d| {
-                d.push((key.clone(), None));
-                if d.len() > DRAWN_DETAIL {
-                    d.remove(0);
+            kept.update_value(|k| {
+                k.push((key.clone(), None));
+                if k.len() > limit {
+                    k.remove(0);
                 }
             });
-            let store = store.clone();
+            let reading = read(store.clone(), key.0.clone(), n);
             leptos::task::spawn_local(async move {
-                let read = store.detail(&key.0, key.1).await.ok().flatten().unwrap_or_default();
-                self.detail.update_value(|d| {
-                    if let Some(entry) = d.iter_mut().find(|(k, _)| *k == key) {
-                        entry.1 = Some(read);
+                let value = reading.await;
+                kept.update_value(|k| {
+                    if let Some(entry) = k.iter_mut().find(|(k, _)| *k == key) {
+                        entry.1 = Some(value);
                     }
                 });
                 self.drawn_pages.update(|n| *n += 1);
             });
         }
-        None
+        false
     }
 
     /// Whether `source` is kept and its samples are in storage only: the engine streams it.
