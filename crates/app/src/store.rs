@@ -238,7 +238,7 @@ impl Store {
         let levels: Vec<Vec<(f32, f32)>> = get("overview")
             .dyn_into::<Array>()
             .ok()
-            .and_then(|a| a.iter().map(|l| l.dyn_into::<Float32Array>().ok().map(|l| l.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect())).collect::<Option<Vec<_>>>())
+            .and_then(|a| a.iter().map(|l| l.dyn_into::<Float32Array>().ok().map(|l| pairs(&l))).collect::<Option<Vec<_>>>())
             .unwrap_or_default();
         // Stored from [`KEPT_LEVELS`] (the detail in records of its own), or — written before
         // detail records — from 64 frames a pair; an overview of other resolutions than this
@@ -313,8 +313,8 @@ impl Store {
     /// from `n × DETAIL_FRAMES`, 64 frames a pair (none if not stored).
     pub async fn detail(&self, id: &str, n: usize) -> Result<Option<Vec<(f32, f32)>>, StoreError> {
         let Some(value) = self.get(CHUNKS, &detail_key(id, n)).await? else { return Ok(None) };
-        let pairs = value.dyn_into::<Float32Array>().map_err(|_| StoreError::Damaged(format!("the overview of {id}")))?;
-        Ok(Some(pairs.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()))
+        let stored = value.dyn_into::<Float32Array>().map_err(|_| StoreError::Damaged(format!("the overview of {id}")))?;
+        Ok(Some(pairs(&stored)))
     }
 
     /// Moves an overview's detail out of a source's audio record written before detail records
@@ -528,6 +528,11 @@ impl Store {
 fn put(tx: &idb::Transaction, store: &str, value: &JsValue, key: &str) -> Result<(), StoreError> {
     tx.object_store(store).map_err(failed)?.put(value, Some(&JsValue::from_str(key))).map_err(put_error)?;
     Ok(())
+}
+
+/// An overview level's pairs from one array (min, max, min, max, …), as stored.
+fn pairs(stored: &Float32Array) -> Vec<(f32, f32)> {
+    stored.to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()
 }
 
 /// An overview level's pairs as one array (min, max, min, max, …).
