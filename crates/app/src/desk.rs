@@ -358,16 +358,6 @@ impl Desk {
         })
     }
 
-    /// The stored overview detail of a track's imported audio over frames `[from, to)` of its
-    /// source (see [`Sources::stored_detail`]); `None` for the demo's stems (their overview holds
-    /// the detail) and until the detail is read.
-    pub fn overview_detail(self, track: usize, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
-        let source = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone()));
-        let Some(Source::Audio { id, frames, .. }) = source else { return None };
-        let to = to.min(frames as usize);
-        self.sources.stored_detail(&id, from.min(to), to)
-    }
-
     /// A parameter edit: changes the session and sends the same change to the engine. Undoable: a
     /// whole gesture (a drag) is one step.
     pub fn edit(self, f: impl FnOnce(&mut Session) -> Option<ParamChange>) {

@@ -171,23 +171,25 @@ pub async fn exclusively<T>(id: &str, work: impl std::future::Future<Output = T>
     }
 }
 
-/// Whether a tab holds session `id` open (this one included). `None` when the browser cannot say.
-pub async fn open_anywhere(id: &str) -> Option<bool> {
+/// The names of the locks held now, by every tab (this one included). `None` when the browser
+/// cannot say.
+async fn held_locks() -> Option<Vec<String>> {
     let locks = locks()?;
     let query = Reflect::get(&locks, &"query".into()).ok()?.dyn_into::<Function>().ok()?;
     let snapshot = JsFuture::from(query.call0(&locks).ok()?.dyn_into::<Promise>().ok()?).await.ok()?;
     let held = Reflect::get(&snapshot, &"held".into()).ok()?.dyn_into::<Array>().ok()?;
+    Some(held.iter().filter_map(|l| Reflect::get(&l, &"name".into()).ok().and_then(|n| n.as_string())).collect())
+}
+
+/// Whether a tab holds session `id` open (this one included). `None` when the browser cannot say.
+pub async fn open_anywhere(id: &str) -> Option<bool> {
     let name = lock_name(id);
-    Some(held.iter().any(|l| Reflect::get(&l, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some(name.as_str())))
+    Some(held_locks().await?.contains(&name))
 }
 
 /// How many session locks are held (by every tab, this one included): a tab that saves holds one.
 /// `None` when the browser cannot say.
 pub async fn sessions_held() -> Option<usize> {
-    let locks = locks()?;
-    let query = Reflect::get(&locks, &"query".into()).ok()?.dyn_into::<Function>().ok()?;
-    let snapshot = JsFuture::from(query.call0(&locks).ok()?.dyn_into::<Promise>().ok()?).await.ok()?;
-    let held = Reflect::get(&snapshot, &"held".into()).ok()?.dyn_into::<Array>().ok()?;
     let prefix = lock_name("");
-    Some(held.iter().filter(|l| Reflect::get(l, &"name".into()).ok().and_then(|n| n.as_string()).is_some_and(|n| n.starts_with(&prefix))).count())
+    Some(held_locks().await?.iter().filter(|n| n.starts_with(&prefix)).count())
 }

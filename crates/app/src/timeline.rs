@@ -232,7 +232,7 @@ pub fn Timeline() -> impl IntoView {
                         // Finer than the levels kept of a stored source's overview: its detail,
                         // read from storage for the part drawn (the coarser levels meanwhile).
                         let detail = (!fine && fpp_v < 2.0 * LEVELS[KEPT_LEVELS] as f64 && !overviews.get(t).is_some_and(|o| o.has_detail()))
-                            .then(|| desk.overview_detail(t, first_sample as usize, last_sample))
+                            .then(|| overview_detail(desk, t, first_sample as usize, last_sample))
                             .flatten();
                         let first_bucket = first_sample as usize / LEVELS[DETAIL_LEVEL];
                         for px in px0..px1 {
@@ -917,6 +917,16 @@ fn Markers() -> impl IntoView {
             }).collect_view()}
         </div>
     }
+}
+
+/// The stored overview detail of a track's imported audio over frames `[from, to)` of its source
+/// (see [`crate::sources::Sources::stored_detail`]); `None` for the demo's stems (their overview
+/// holds the detail) and until the detail is read.
+fn overview_detail(desk: crate::desk::Desk, track: usize, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
+    let source = desk.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone()));
+    let Some(mixroom_session::Source::Audio { id, frames, .. }) = source else { return None };
+    let to = to.min(frames as usize);
+    desk.sources.stored_detail(&id, from.min(to), to)
 }
 
 #[cfg(test)]
