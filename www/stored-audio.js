@@ -73,10 +73,22 @@ async function fromOld({ page, id, frames }, layout = 0) {
  * Reads pages `reads` ([{page, id, channels, frames}…]), all started at once in one transaction: one
  * promise each, in order, of the page's samples ([Float32Array per channel], the last page of a
  * source shorter) or null where storage does not have it. A storage error rejects that page's promise.
+ * `signal` (an AbortSignal) aborts the transaction: the reads not yet done are not made (storage
+ * reads a transaction's requests in order, so reads no longer wanted would hold up the next ones)
+ * and their promises reject with an `AbortError`.
  */
-export async function readPages(reads) {
+export async function readPages(reads, signal) {
   const d = await db();
-  const store = d.transaction('chunks', 'readonly').objectStore('chunks');
+  const transaction = d.transaction('chunks', 'readonly');
+  const store = transaction.objectStore('chunks');
+  if (signal) {
+    const abort = () => { try { transaction.abort(); } catch { /* already finished */ } };
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      transaction.addEventListener('complete', () => signal.removeEventListener('abort', abort));
+    }
+  }
   const page = (r) => `${r.id}/c${String(r.page).padStart(7, '0')}`;
   return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, `${page(r)}.${c}`)))
     .then((channels) => (channels.every((c) => c instanceof Float32Array) ? channels : fromOld(r))));

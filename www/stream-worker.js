@@ -94,17 +94,29 @@ function deliver() {
   }
 }
 
+// The reads under way, each request's with its epoch: a newer epoch aborts the older ones.
+const underway = new Set(); // {epoch, control: AbortController}
+
 async function answer(epoch, reads) {
-  latest = Math.max(latest, epoch);
+  if (epoch > latest) {
+    latest = epoch;
+    // After a seek, the old position's reads would be read first (in order): they are dropped.
+    for (const u of underway) if (u.epoch < epoch) u.control.abort();
+  }
+  if (epoch < latest) return;
+  const request = { epoch, control: new AbortController() };
+  underway.add(request);
   // Every read starts at once; each page goes as soon as it is in (the earliest were asked first:
   // after a seek, in a request of their own).
-  const pages = await readPages(reads);
+  const pages = await readPages(reads, request.control.signal);
+  Promise.allSettled(pages).then(() => underway.delete(request));
   reads.forEach((r, i) => pages[i]
     .catch((err) => {
+      if (request.control.signal.aborted) return undefined;
       report(`Some audio could not be read from this browser's storage (${err && err.message || err}): parts of tracks play silence.`);
       return null;
     })
-    .then((stored) => send(epoch, r, stored)));
+    .then((stored) => stored !== undefined && send(epoch, r, stored)));
 }
 
 self.onmessage = (event) => {
