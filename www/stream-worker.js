@@ -96,20 +96,40 @@ function deliver() {
 
 // The reads under way, each request's with its epoch: a newer epoch aborts the older ones.
 const underway = new Set(); // {epoch, control: AbortController}
+// The requests of one epoch are read one after another: read together, storage interleaves them,
+// and the first (after a seek, what must be in before the new position sounds) would finish late.
+let previous = Promise.resolve();
 
 async function answer(epoch, reads) {
   if (epoch > latest) {
     latest = epoch;
     // After a seek, the old position's reads would be read first (in order): they are dropped.
     for (const u of underway) if (u.epoch < epoch) u.control.abort();
+    previous = Promise.resolve();
   }
   if (epoch < latest) return;
+  const before = previous;
+  let done;
+  previous = new Promise((ok) => { done = ok; });
+  await before;
+  if (epoch < latest) {
+    done();
+    return;
+  }
   const request = { epoch, control: new AbortController() };
   underway.add(request);
-  // Every read starts at once; each page goes as soon as it is in (the earliest were asked first:
-  // after a seek, in a request of their own).
-  const pages = await readPages(reads, request.control.signal);
-  Promise.allSettled(pages).then(() => underway.delete(request));
+  // Every read of the request starts at once; each page goes as soon as it is in.
+  let pages;
+  try {
+    pages = await readPages(reads, request.control.signal);
+  } catch (err) {
+    // Storage could not be opened: every page of the request plays silence.
+    pages = reads.map(() => Promise.reject(err));
+  }
+  Promise.allSettled(pages).then(() => {
+    underway.delete(request);
+    done();
+  });
   reads.forEach((r, i) => pages[i]
     .catch((err) => {
       if (request.control.signal.aborted) return undefined;
