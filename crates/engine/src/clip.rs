@@ -56,6 +56,13 @@ impl FadeShape {
     }
 }
 
+/// How many of `clips` sound at once at most: a streamed track keeps read-ahead for each (1 with
+/// no clips — the source plays once — or none sounding together). Never allocates.
+pub fn most_at_once(clips: &[Clip]) -> usize {
+    let sounding = |c: &&Clip| c.length > 0;
+    clips.iter().filter(sounding).map(|c| clips.iter().filter(sounding).filter(|d| d.start <= c.start && c.start < d.end()).count()).max().unwrap_or(1)
+}
+
 /// One clip: `length` frames of the source from `offset`, placed at timeline frame `start`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Clip {

@@ -187,13 +187,23 @@ impl Engine {
     }
 
     /// Control side: the track's audio (`frames` frames) is streamed from now on through a pool of
-    /// `slots` pages: [`Engine::plan_reads`] says which pages to read, [`Engine::page_slot`] takes
-    /// them. `false` for non-track strips.
+    /// `slots` pages for each of its clips that sound at once (a crossfade reads ahead in both; the
+    /// pool grows when clips set later overlap more): [`Engine::plan_reads`] says which pages to
+    /// read, [`Engine::page_slot`] takes them. `false` for non-track strips.
     pub fn stream_track(&mut self, strip: StripId, frames: u64, slots: usize) -> bool {
         let Some(audio) = self.audio.get_mut(strip).filter(|a| a.channel_count() > 0) else { return false };
         *audio = TrackAudio::streamed(audio.channel_count(), frames, slots);
+        self.fit_stream_pool(strip);
         self.update_length();
         true
+    }
+
+    /// A streamed track's pool made big enough for its clips sounding at once.
+    fn fit_stream_pool(&mut self, strip: StripId) {
+        let layers = self.clips.get(strip).and_then(Option::as_deref).map_or(1, clip::most_at_once);
+        if let Some(paged) = self.audio.get_mut(strip).and_then(TrackAudio::streamed_mut) {
+            paged.fit_layers(layers);
+        }
     }
 
     /// Audio side (never allocates): plans the reads of streamed tracks. Every page that plays in the
@@ -306,8 +316,10 @@ impl Engine {
 
     /// Control side (or the worklet's message handler): places a track's audio as `clips`
     /// (`None`: the whole audio from frame 0), and returns the previous list, to be dropped there.
+    /// A streamed track's pool grows (allocating) when more of its clips now sound at once.
     pub fn set_clips(&mut self, strip: StripId, clips: Option<Vec<Clip>>) -> Option<Vec<Clip>> {
         let old = self.clips.get_mut(strip).map(|c| core::mem::replace(c, clips)).flatten();
+        self.fit_stream_pool(strip);
         self.update_length();
         old
     }

@@ -62,6 +62,8 @@ pub struct Paged {
     free: usize,
     /// Set when a block asked for samples of a page not in memory.
     short: Cell<bool>,
+    /// Slots for each clip sounding at once: the pool is this times the most that do.
+    slots_per_layer: usize,
 }
 
 /// A read-only view of one channel of a track's audio, as clips read it.
@@ -146,6 +148,7 @@ impl TrackAudio {
     /// (allocated here, on the control side), none of them read yet.
     pub fn streamed(channels: usize, frames: u64, slots: usize) -> TrackAudio {
         let pages = frames.div_ceil(PAGE_FRAMES as u64) as usize;
+        let slots_per_layer = slots;
         let slots = slots.clamp(1, (ABSENT >> 1) as usize).min(pages.max(1));
         TrackAudio {
             store: Store::Streamed(Paged {
@@ -160,6 +163,7 @@ impl TrackAudio {
                 cursor: 0,
                 free: 0,
                 short: Cell::new(false),
+                slots_per_layer,
             }),
         }
     }
@@ -217,6 +221,21 @@ impl Paged {
 
     pub fn slots(&self) -> usize {
         self.held.len()
+    }
+
+    /// Control side: a pool for `layers` clips sounding at once — grown when it is smaller, never
+    /// shrunk (the pages held stay in their slots; allocates).
+    pub fn fit_layers(&mut self, layers: usize) {
+        let slots = self.slots_per_layer.saturating_mul(layers.max(1)).clamp(1, (ABSENT >> 1) as usize).min(self.table.len().max(1));
+        if slots <= self.held.len() {
+            return;
+        }
+        self.held.resize(slots, ABSENT);
+        self.wanted_in.resize(slots, 0);
+        for channel in &mut self.samples {
+            channel.resize(slots * PAGE_FRAMES, 0.0);
+        }
+        self.missing.reserve_exact(slots.saturating_sub(self.missing.len()));
     }
 
     /// Takes the "a block found a page missing" mark.

@@ -210,3 +210,60 @@ fn reads_are_planned_in_play_order_every_track_in_turn_and_through_the_loop_star
     e.plan_reads(2 * P, usize::MAX, |_, _| again += 1);
     assert_eq!(again, 0);
 }
+
+#[test]
+fn the_most_clips_sounding_at_once_are_counted_from_where_each_starts() {
+    let clip = |start, length| Clip { start, length, ..Clip::whole(0) };
+    assert_eq!(clip::most_at_once(&[]), 1, "no clips: the source plays once");
+    assert_eq!(clip::most_at_once(&[clip(0, 100), clip(100, 100), clip(300, 50)]), 1, "end to end is not together");
+    assert_eq!(clip::most_at_once(&[clip(0, 100), clip(50, 100), clip(120, 80), clip(300, 100)]), 2);
+    assert_eq!(clip::most_at_once(&[clip(0, 1_000), clip(10, 20), clip(15, 100), clip(500, 0)]), 3, "an empty clip never sounds");
+}
+
+#[test]
+fn a_pool_grows_with_the_clips_sounding_at_once_and_keeps_the_pages_it_holds() {
+    let spec = tracks_to_master(&[1]);
+    let frames = 12 * P as usize;
+    let audio = sources(&spec, frames);
+    let mut e = engine(&spec, frames, |s, c, i| audio[s][c][i]);
+    let clip = |start, offset, length| Clip { start, offset, length, ..Clip::whole(0) };
+    e.set_clips(0, Some(vec![clip(0, 0, 4 * P), clip(2 * P, 6 * P, 4 * P)]));
+    assert!(e.stream_track(0, frames as u64, 3));
+    assert_eq!(e.stream_slots(), 6, "two clips together: two layers of three");
+    // The first stretch's pages read in.
+    let mut first = Vec::new();
+    read_pages(&mut e, &audio, 3 * P, &mut Vec::new(), |_, page| {
+        first.push(page);
+        true
+    });
+    assert!(first.contains(&0) && first.contains(&6), "both clips' first pages were read: {first:?}");
+    // A third clip over the first two: the pool grows, and the pages in stay in (not asked again).
+    e.set_clips(0, Some(vec![clip(0, 0, 4 * P), clip(2 * P, 6 * P, 4 * P), clip(P, 10 * P, 2 * P)]));
+    assert_eq!(e.stream_slots(), 9);
+    let mut again = Vec::new();
+    e.plan_reads(3 * P, usize::MAX, |_, page| again.push(page));
+    assert!(again.contains(&10), "the new clip's page is asked for: {again:?}");
+    assert!(again.iter().all(|p| !first.contains(p)), "pages held are asked for again: {again:?}");
+    // Fewer together again: the pool is not shrunk under pages that may be playing.
+    e.set_clips(0, None);
+    assert_eq!(e.stream_slots(), 9);
+    // Played through with the three clips (the reads above answered), it sounds as the whole audio does.
+    read_pages(&mut e, &audio, 3 * P, &mut again.iter().map(|&p| (0, p)).collect(), |_, _| true);
+    let mut reference = engine(&spec, frames, |s, c, i| audio[s][c][i]);
+    let three = vec![clip(0, 0, 4 * P), clip(2 * P, 6 * P, 4 * P), clip(P, 10 * P, 2 * P)];
+    e.set_clips(0, Some(three.clone()));
+    reference.set_clips(0, Some(three));
+    let (mut heard, mut want) = (Vec::new(), Vec::new());
+    e.play();
+    reference.play();
+    while heard.len() < 6 * P as usize {
+        read_pages(&mut e, &audio, 2 * P, &mut Vec::new(), |_, _| true);
+        e.process(MAX_BLOCK);
+        reference.process(MAX_BLOCK);
+        heard.extend_from_slice(&e.output(0)[..MAX_BLOCK]);
+        want.extend_from_slice(&reference.output(0)[..MAX_BLOCK]);
+    }
+    assert_eq!(e.underruns(), 0, "three layers of read-ahead fit");
+    assert!(want.iter().any(|&x| x.abs() > 0.1));
+    assert!(heard == want, "the streamed play differs");
+}

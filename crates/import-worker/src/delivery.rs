@@ -41,8 +41,8 @@ struct Rendering {
     bounce: Bounce,
 }
 
-/// Pages a streamed track keeps while a batch renders: two clips playing together, each a page
-/// ahead, with room to spare.
+/// Pages a streamed track keeps while a batch renders, for each of its clips sounding at once: a
+/// page ahead, with room to spare.
 const STREAM_SLOTS: usize = 16;
 /// Blocks a render step renders at most (then the worker reads what the next steps need).
 const STEP_BLOCKS: usize = 256;

@@ -28,10 +28,11 @@ pub const METER_STRIDE: usize = 5;
 /// [`mixroom_analysis::LiveLoudness`]).
 pub const ANALYSIS_VALUES: usize = 13;
 
-/// Pages a streamed track keeps (each [`PAGE_FRAMES`] frames, 5.5 s in all at 48 kHz): enough for
-/// the read-ahead of two clips playing together, with room for pages to arrive while the earliest
-/// play.
-pub const STREAM_SLOTS: usize = 32;
+/// Pages a streamed track keeps for each of its clips sounding at once (each [`PAGE_FRAMES`]
+/// frames, 2.7 s at 48 kHz): the read-ahead's twelve, the page playing, and when the read-ahead
+/// wraps to a loop's start, the pages at both ends. A track whose clips overlap (a crossfade) keeps
+/// as many times more.
+pub const STREAM_SLOTS_PER_LAYER: usize = 16;
 
 /// How far ahead of the play position streamed audio is read: twelve pages, two seconds at 48 kHz —
 /// longer than any read from storage takes on a busy machine.
@@ -325,10 +326,11 @@ impl WorkletEngine {
     }
 
     /// Loading: track `track`'s audio (`frames` frames) streams from storage through a pool of
-    /// [`STREAM_SLOTS`] pages, read as [`WorkletEngine::plan_reads`] asks. `false` for no such track.
+    /// [`STREAM_SLOTS_PER_LAYER`] pages for each of its clips sounding at once, read as
+    /// [`WorkletEngine::plan_reads`] asks. `false` for no such track.
     pub fn stream_track(&mut self, track: u32, frames: f64) -> bool {
         let Some(engine) = &mut self.loading else { return false };
-        engine.stream_track(track as usize, frames.max(0.0) as u64, STREAM_SLOTS)
+        engine.stream_track(track as usize, frames.max(0.0) as u64, STREAM_SLOTS_PER_LAYER)
     }
 
     /// Real time (never allocates): plans the streamed tracks' reads ([`STREAM_HORIZON`] ahead along
