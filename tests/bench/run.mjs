@@ -1,4 +1,6 @@
-// Runs the browser S16 benchmark page in headless Chromium and prints its result as JSON.
+// Runs a browser benchmark page in headless Chromium and prints its result as JSON: S16's
+// (`node run.mjs [seconds runs quanta automated]`) or live capacity's (`node run.mjs capacity
+// [runs quanta seconds]`, capacity.html).
 // Serves dist/ (the built app: worklet glue, wasm, processor) and tests/bench/ under /bench, with
 // cross-origin isolation so that the Worker's clock has its fine resolution.
 import { createServer } from 'node:http';
@@ -12,12 +14,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const dist = process.env.MIXROOM_DIST || join(root, 'dist');
 const benchData = process.env.MIXROOM_BENCH_DATA || join(root, 'target', 'bench');
+const capacity = process.argv[2] === 'capacity';
 const [seconds = '60', runs = '3', quanta = '4000', automated = ''] = process.argv.slice(2);
+const [capacityRuns = '3', capacityQuanta = '4000', capacitySeconds = '5'] = process.argv.slice(3);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const [base, rel] = path.startsWith('/bench/s16-') ? [benchData, path.slice('/bench/'.length)] : path.startsWith('/bench/') ? [here, path.slice('/bench/'.length)] : [dist, path];
+  // The S16 session files made for the run (target/bench), the pages and their modules (here), the app.
+  const [base, rel] = path.startsWith('/bench/s16-') && path.endsWith('.json') ? [benchData, path.slice('/bench/'.length)] : path.startsWith('/bench/') ? [here, path.slice('/bench/'.length)] : [dist, path];
   const file = normalize(join(base, rel));
   try {
     const body = await readFile(file);
@@ -39,7 +44,10 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/s16.html?seconds=${seconds}&runs=${runs}&quanta=${quanta}${automated === 'automated' ? '&automated=1' : ''}`);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  await page.goto(capacity
+    ? `${origin}/bench/capacity.html?runs=${capacityRuns}&quanta=${capacityQuanta}&seconds=${capacitySeconds}`
+    : `${origin}/bench/s16.html?seconds=${seconds}&runs=${runs}&quanta=${quanta}${automated === 'automated' ? '&automated=1' : ''}`);
   const result = await page.evaluate(() => window.benchResult, null);
   console.log(JSON.stringify(result));
 } finally {

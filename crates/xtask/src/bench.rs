@@ -12,6 +12,9 @@
 //! - delivery (only when asked for): S16's 3-minute master, 16 stems and 4 alternates delivered as
 //!   24-bit FLAC (or `--format wav24`) by the CLI and in the browser (tests/bench/delivery.mjs),
 //!   against SoX and FFmpeg encoding the CLI's float renders to the same format.
+//! - capacity (only when asked for): tests/bench/capacity.html — the most S16-style tracks one
+//!   worklet plays in real time at 128 frames (p99 of the quantum within half the budget), against
+//!   the same session as Chromium's native nodes;
 //! - scale (only when asked for): tests/bench/scale.mjs — sessions of 64 tracks × 6 min and 16 × 3 min
 //!   (or `--tracks N --minutes M`) imported, then timed from a reload until Play sounds, played
 //!   through (renderer memory, underruns) and seeked (seek to sound), streaming and then, on the same
@@ -40,6 +43,8 @@ struct Options {
     delivery: bool,
     /// Its format: flac24 or wav24.
     format: String,
+    /// The live-capacity benchmark (run alone, when asked for).
+    capacity: bool,
     /// The scale benchmark (long: it is run alone, when asked for), with one configuration of its own.
     scale: bool,
     tracks: Option<usize>,
@@ -49,7 +54,7 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into(), scale: false, tracks: None, minutes: None, build: true };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into(), capacity: false, scale: false, tracks: None, minutes: None, build: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -62,6 +67,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--automated" => o.automated = true,
             "delivery" => (o.native, o.browser, o.ui, o.open, o.delivery) = (false, false, false, false, true),
             "--format" => o.format = it.next().filter(|f| matches!(f.as_str(), "flac24" | "wav24")).ok_or("--format is flac24 or wav24")?.clone(),
+            "capacity" => (o.native, o.browser, o.ui, o.open, o.capacity) = (false, false, false, false, true),
             "scale" => (o.native, o.browser, o.ui, o.open, o.scale) = (false, false, false, false, true),
             "--tracks" => o.tracks = Some(it.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--tracks needs a number of tracks")?),
             "--minutes" => o.minutes = Some(it.next().and_then(|v| v.parse().ok()).filter(|&m: &f64| m >= 0.5).ok_or("--minutes needs a number (at least 0.5: the seeks need 30 s)")?),
@@ -246,11 +252,49 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         report.extend(delivery(&mut env, &cli, &o)?);
     }
 
+    if o.capacity {
+        report.extend(capacity(&mut env, &cli, &o)?);
+    }
+
     println!("\nS16 benchmark (`cargo xtask bench {}`):", args.join(" "));
     for line in &report {
         println!("  {line}");
     }
     Ok(())
+}
+
+/// Live capacity: each run searches the most S16-style tracks that fit half the quantum's budget,
+/// ours by the p99 of the quantum timed one by one (and by its mean), Chromium's native graph by the
+/// mean of an offline render (its quanta cannot be timed one by one), alternating which goes first.
+fn capacity(env: &mut Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
+    tools::ensure_chromium(env)?;
+    crate::build_dist(env)?;
+    let data = root().join("target/bench");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    // The strips of S16, which the page widens to any number of tracks.
+    let file = data.join("s16-60.json").display().to_string();
+    run(env, cli, &["s16-session", "--seconds", "60", "-o", &file])?;
+    let runs = o.runs.to_string();
+    let text = browser_bench(env, &["tests/bench/run.mjs", "capacity", &runs, "4000", "5"], "the capacity benchmark")?;
+    let (ours, native, by_mean) = (fields(&text, "ours_tracks"), fields(&text, "native_tracks"), fields(&text, "ours_tracks_by_mean"));
+    let (p99, peer_at_ours, budget) = (fields(&text, "ours_p99_us"), fields(&text, "native_mean_us_at_ours"), field(&text, "budget_us").unwrap_or(f64::NAN));
+    for i in 0..ours.len() {
+        println!(
+            "capacity run {}: Mixroom {} tracks (p99 {:.0} µs; {} by the mean), Chromium's graph {} tracks by the mean; at {} tracks Chromium's graph takes {:.0} µs a quantum on average",
+            i + 1, ours[i], p99.get(i).copied().unwrap_or(f64::NAN), by_mean.get(i).copied().unwrap_or(f64::NAN), native.get(i).copied().unwrap_or(f64::NAN), ours[i], peer_at_ours.get(i).copied().unwrap_or(f64::NAN)
+        );
+    }
+    let spread = |v: &[f64]| (v.iter().copied().fold(f64::MAX, f64::min), v.iter().copied().fold(0.0, f64::max));
+    let (mut ours_m, mut native_m, mut by_mean_m, mut peer_m) = (ours.clone(), native.clone(), by_mean.clone(), peer_at_ours.clone());
+    let ((olo, ohi), (nlo, nhi)) = (spread(&ours), spread(&native));
+    let peer = median(&mut peer_m);
+    Ok(vec![
+        format!(
+            "live capacity (S16-style strips, 128 frames, half the {budget:.0} µs budget; 512 tracks is a session's limit): Mixroom's worklet median {:.0} tracks by the p99 ({olo:.0}–{ohi:.0}, {} runs; {:.0} by the mean; p99 there median {:.0} µs), Chromium's native graph {:.0} tracks by the mean ({nlo:.0}–{nhi:.0})",
+            median(&mut ours_m), ours.len(), median(&mut by_mean_m), median(&mut p99.clone()), median(&mut native_m)
+        ),
+        format!("Chromium's graph at Mixroom's count: {peer:.0} µs a quantum on average = {:.0} % of the budget", peer / budget * 100.0),
+    ])
 }
 
 /// Seconds a command takes (it must succeed).
