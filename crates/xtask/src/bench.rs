@@ -12,6 +12,8 @@
 //! - delivery (only when asked for): S16's 3-minute master, 16 stems and 4 alternates delivered as
 //!   24-bit FLAC (or `--format wav24`) by the CLI and in the browser (tests/bench/delivery.mjs),
 //!   against SoX and FFmpeg encoding the CLI's float renders to the same format.
+//! - parts (only when asked for): tests/bench/s16-parts.mjs — where S16's time goes: the worklet's
+//!   WebAssembly rendering S16 in Node whole and with one part taken out at a time;
 //! - capacity (only when asked for): tests/bench/capacity.html — the most S16-style tracks one
 //!   worklet plays in real time at 128 frames (p99 of the quantum within half the budget), against
 //!   the same session as Chromium's native nodes;
@@ -45,6 +47,8 @@ struct Options {
     format: String,
     /// The live-capacity benchmark (run alone, when asked for).
     capacity: bool,
+    /// Where S16's time goes (run alone, when asked for).
+    parts: bool,
     /// The scale benchmark (long: it is run alone, when asked for), with one configuration of its own.
     scale: bool,
     tracks: Option<usize>,
@@ -54,7 +58,7 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into(), capacity: false, scale: false, tracks: None, minutes: None, build: true };
+    let mut o = Options { seconds: 60.0, runs: 5, native: true, browser: true, ui: true, open: true, automated: false, delivery: false, format: "flac24".into(), capacity: false, parts: false, scale: false, tracks: None, minutes: None, build: true };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -68,6 +72,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "delivery" => (o.native, o.browser, o.ui, o.open, o.delivery) = (false, false, false, false, true),
             "--format" => o.format = it.next().filter(|f| matches!(f.as_str(), "flac24" | "wav24")).ok_or("--format is flac24 or wav24")?.clone(),
             "capacity" => (o.native, o.browser, o.ui, o.open, o.capacity) = (false, false, false, false, true),
+            "parts" => (o.native, o.browser, o.ui, o.open, o.parts) = (false, false, false, false, true),
             "scale" => (o.native, o.browser, o.ui, o.open, o.scale) = (false, false, false, false, true),
             "--tracks" => o.tracks = Some(it.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--tracks needs a number of tracks")?),
             "--minutes" => o.minutes = Some(it.next().and_then(|v| v.parse().ok()).filter(|&m: &f64| m >= 0.5).ok_or("--minutes needs a number (at least 0.5: the seeks need 30 s)")?),
@@ -256,11 +261,33 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         report.extend(capacity(&mut env, &cli, &o)?);
     }
 
+    if o.parts {
+        report.extend(parts(&env, &cli, &o)?);
+    }
+
     println!("\nS16 benchmark (`cargo xtask bench {}`):", args.join(" "));
     for line in &report {
         println!("  {line}");
     }
     Ok(())
+}
+
+/// Where S16's time goes: 30 s of S16 rendered by the worklet's WebAssembly in Node, whole and
+/// without each part in turn (the time a part saves is its cost), medians of `--runs`.
+fn parts(env: &Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
+    crate::build_dist(env)?;
+    let data = root().join("target/bench");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let file = data.join("s16-60.json").display().to_string();
+    run(env, cli, &["s16-session", "--seconds", "60", "-o", &file])?;
+    let text = browser_bench(env, &["tests/bench/s16-parts.mjs", &o.runs.to_string()], "the parts benchmark")?;
+    let names: Vec<String> = text.match_indices("\"variant\":").filter_map(|(at, _)| text_field(&text[at..], "variant")).collect();
+    let (ms, saves) = (fields(&text, "median_ms"), fields(&text, "saves"));
+    Ok(names
+        .iter()
+        .zip(ms.iter().zip(&saves))
+        .map(|(name, (ms, saves))| format!("30 s of S16 in the worklet's wasm (Node), {name}: {ms:.0} ms (median of {}), {:.1} % less", o.runs, saves * 100.0))
+        .collect())
 }
 
 /// Live capacity: each run searches the most S16-style tracks that fit half the quantum's budget,
