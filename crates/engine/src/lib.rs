@@ -29,7 +29,7 @@ pub use automation::{Curve, Point, Scale, Shape, StripLanes, Target};
 pub use clip::{Clip, FadeShape};
 pub use reference::{Follow, ReferencePlayer};
 pub use plan::{Plan, SendParam, StripParam};
-pub use track_audio::{SourceView, TrackAudio, PAGE_FRAMES};
+pub use track_audio::{SourceView, TrackAudio, PAGE_FRAMES, PRIME_FRAMES};
 pub use spec::{InsertKind, InsertSpec, MixerSpec, RoutingError, SendSpec, StripId, StripKind, StripSettings, StripSpec};
 
 /// Frames the analysis tap keeps (a power of two): the latest stretch of one strip's signal, for the
@@ -452,7 +452,12 @@ impl Engine {
         }
         if self.transport.priming {
             let limit = self.sample_rate as u64;
-            if self.streams_ready(self.transport.position, n as u64) || self.transport.waited >= limit {
+            let position = self.transport.position;
+            let span = match self.transport.looping {
+                Some((_, end)) if position < end => PRIME_FRAMES.max(n as u64).min(end - position),
+                _ => PRIME_FRAMES.max(n as u64),
+            };
+            if self.streams_ready(position, span) || self.transport.waited >= limit {
                 self.transport.priming = false;
             } else {
                 // Silence, and the transport stays put; it fades in once the audio is there.

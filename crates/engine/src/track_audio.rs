@@ -16,6 +16,12 @@ use core::cell::Cell;
 /// a file of its own, which reads several times slower.
 pub const PAGE_FRAMES: usize = 1 << 13;
 
+/// After Play or a seek, a streamed session starts sounding once every streamed track holds this
+/// many frames from the position (85 ms at 48 kHz; less up to a loop's end): not just the first
+/// block, or a position close to the end of a page still held from before would sound at once and
+/// run into the next page before it is read. The host reads these pages first, alone.
+pub const PRIME_FRAMES: u64 = 4096;
+
 /// A page table entry: no slot.
 const ABSENT: u32 = u32::MAX;
 /// A page table entry's flag: the slot holds the page (without it, the slot waits for it).

@@ -267,3 +267,36 @@ fn a_pool_grows_with_the_clips_sounding_at_once_and_keeps_the_pages_it_holds() {
     assert!(want.iter().any(|&x| x.abs() > 0.1));
     assert!(heard == want, "the streamed play differs");
 }
+
+#[test]
+fn a_seek_near_the_end_of_a_page_held_waits_for_the_next_page_too() {
+    let spec = tracks_to_master(&[1]);
+    let audio = sources(&spec, 4 * P as usize);
+    let mut e = streamed(&spec, &audio, 4);
+    e.set_clips(0, None);
+    let mut reference = engine(&spec, 4 * P as usize, |s, c, i| audio[s][c][i]);
+    // The first page read and playing.
+    e.play();
+    read_pages(&mut e, &audio, P, &mut Vec::new(), |_, _| true);
+    for _ in 0..4 {
+        e.process(MAX_BLOCK);
+    }
+    // A seek a few blocks before that page's end: the page is held, the next one is not.
+    let at = P - 3 * MAX_BLOCK as u64 - 17;
+    e.seek(at);
+    let mut pending = Vec::new();
+    for _ in 0..10 {
+        read_pages(&mut e, &audio, PRIME_FRAMES, &mut pending, |_, _| false);
+        e.process(MAX_BLOCK);
+        assert!(e.output(0).iter().all(|&x| x == 0.0), "silence until what it plays next is in");
+        assert_eq!(e.position(), at);
+    }
+    assert!(pending.contains(&(0, 1)), "the next page is asked for: {pending:?}");
+    read_pages(&mut e, &audio, PRIME_FRAMES, &mut pending, |_, _| true);
+    let (heard, _) = run(&mut e, 2 * 1_024);
+    reference.seek(at);
+    reference.play();
+    let (want, _) = run(&mut reference, 2 * 1_024);
+    assert_eq!(e.underruns(), 0, "no block ran into the page after");
+    assert!(heard[1_024..] == want[1_024..], "after the fade-in, the audio from the seek, across the page boundary");
+}

@@ -38,9 +38,10 @@ pub const STREAM_SLOTS_PER_LAYER: usize = 16;
 /// longer than any read from storage takes on a busy machine.
 pub const STREAM_HORIZON: u64 = 12 * PAGE_FRAMES as u64;
 
-/// After a seek or Play, the frames whose pages are asked for first, at once: the first block, and
-/// the next page when it starts within 85 ms at 48 kHz (sooner than a round of read-ahead arrives).
-pub const FIRST_READS: u64 = 4096;
+/// After a seek or Play, the frames whose pages are asked for first, at once: what the engine
+/// waits for before it sounds ([`mixroom_engine::PRIME_FRAMES`], 85 ms at 48 kHz — the next page
+/// too when it starts that soon).
+pub const FIRST_READS: u64 = mixroom_engine::PRIME_FRAMES;
 
 /// Pages asked of the reader at most a planning round (every few quanta): about what it reads from
 /// IndexedDB before the next, so that the pages a seek needs never queue behind a long read-ahead.
