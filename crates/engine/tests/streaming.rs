@@ -45,6 +45,15 @@ fn streamed(spec: &MixerSpec, audio: &[Vec<Vec<f32>>], slots: usize) -> Engine {
     e
 }
 
+/// The first `frames` frames (left) of `audio` held whole, played from `at`: what a streamed play
+/// from there must sound like.
+fn whole_from(spec: &MixerSpec, audio: &[Vec<Vec<f32>>], at: u64, frames: usize) -> Vec<f32> {
+    let mut reference = engine(spec, audio[0][0].len(), |s, c, i| audio[s][c][i]);
+    reference.seek(at);
+    reference.play();
+    run(&mut reference, frames).0
+}
+
 /// Reads the pages the engine asks for: those `deliver` lets arrive now, and of those asked before,
 /// kept in `pending`, those it lets arrive now.
 fn read_pages(e: &mut Engine, audio: &[Vec<Vec<f32>>], horizon: u64, pending: &mut Vec<(usize, u32)>, mut deliver: impl FnMut(usize, u32) -> bool) {
@@ -146,7 +155,6 @@ fn play_after_a_seek_waits_for_the_first_block_then_plays_it_from_the_seek() {
     let audio = sources(&spec, 4 * P as usize);
     let mut e = streamed(&spec, &audio, 4);
     e.set_clips(0, None);
-    let mut reference = engine(&spec, 4 * P as usize, |s, c, i| audio[s][c][i]);
     let mut pending = Vec::new();
     e.play();
     read_pages(&mut e, &audio, P, &mut pending, |_, _| true);
@@ -165,9 +173,7 @@ fn play_after_a_seek_waits_for_the_first_block_then_plays_it_from_the_seek() {
     assert!(!pending.is_empty());
     read_pages(&mut e, &audio, P, &mut pending, |_, _| true);
     let (heard, _) = run(&mut e, 2_048);
-    reference.seek(at);
-    reference.play();
-    let (want, _) = run(&mut reference, 2_048);
+    let want = whole_from(&spec, &audio, at, 2_048);
     assert!(heard[0].abs() < 0.01, "it fades in: {}", heard[0]);
     assert!(heard[1_024..] == want[1_024..], "after the fade-in, the audio from the seek");
     assert_eq!(e.position(), at + 2_048);
@@ -274,7 +280,6 @@ fn a_seek_near_the_end_of_a_page_held_waits_for_the_next_page_too() {
     let audio = sources(&spec, 4 * P as usize);
     let mut e = streamed(&spec, &audio, 4);
     e.set_clips(0, None);
-    let mut reference = engine(&spec, 4 * P as usize, |s, c, i| audio[s][c][i]);
     // The first page read and playing.
     e.play();
     read_pages(&mut e, &audio, P, &mut Vec::new(), |_, _| true);
@@ -294,9 +299,7 @@ fn a_seek_near_the_end_of_a_page_held_waits_for_the_next_page_too() {
     assert!(pending.contains(&(0, 1)), "the next page is asked for: {pending:?}");
     read_pages(&mut e, &audio, PRIME_FRAMES, &mut pending, |_, _| true);
     let (heard, _) = run(&mut e, 2 * 1_024);
-    reference.seek(at);
-    reference.play();
-    let (want, _) = run(&mut reference, 2 * 1_024);
+    let want = whole_from(&spec, &audio, at, 2 * 1_024);
     assert_eq!(e.underruns(), 0, "no block ran into the page after");
     assert!(heard[1_024..] == want[1_024..], "after the fade-in, the audio from the seek, across the page boundary");
 }

@@ -190,12 +190,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     if o.browser {
         tools::ensure_chromium(&mut env)?;
         crate::build_dist(&env)?;
-        let data = root().join("target/bench");
-        std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-        let (suffix, flag) = if o.automated { ("-automated", "--automated") } else { ("", "") };
-        let file = data.join(format!("s16-{seconds}{suffix}.json")).display().to_string();
-        let args: Vec<&str> = ["s16-session", "--seconds", &seconds, flag, "-o", &file].into_iter().filter(|a| !a.is_empty()).collect();
-        run(&env, &cli, &args)?;
+        s16_session_file(&env, &cli, &seconds, o.automated)?;
         let runs = o.runs.to_string();
         let text = browser_bench(&env, &["tests/bench/run.mjs", &seconds, &runs, "8000", if o.automated { "automated" } else { "" }], "the browser benchmark")?;
         let ours = fields(&text, "ours_ms");
@@ -272,14 +267,22 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes S16's session file (`mixroom s16-session`) where the browser and Node benchmarks read it:
+/// target/bench/s16-<seconds>[-automated].json.
+fn s16_session_file(env: &Env, cli: &str, seconds: &str, automated: bool) -> Result<(), String> {
+    let data = root().join("target/bench");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let (suffix, flag) = if automated { ("-automated", "--automated") } else { ("", "") };
+    let file = data.join(format!("s16-{seconds}{suffix}.json")).display().to_string();
+    let args: Vec<&str> = ["s16-session", "--seconds", seconds, flag, "-o", &file].into_iter().filter(|a| !a.is_empty()).collect();
+    run(env, cli, &args)
+}
+
 /// Where S16's time goes: 30 s of S16 rendered by the worklet's WebAssembly in Node, whole and
 /// without each part in turn (the time a part saves is its cost), medians of `--runs`.
 fn parts(env: &Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
     crate::build_dist(env)?;
-    let data = root().join("target/bench");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    let file = data.join("s16-60.json").display().to_string();
-    run(env, cli, &["s16-session", "--seconds", "60", "-o", &file])?;
+    s16_session_file(env, cli, "60", false)?;
     let text = browser_bench(env, &["tests/bench/s16-parts.mjs", &o.runs.to_string()], "the parts benchmark")?;
     let names: Vec<String> = text.match_indices("\"variant\":").filter_map(|(at, _)| text_field(&text[at..], "variant")).collect();
     let (ms, saves) = (fields(&text, "median_ms"), fields(&text, "saves"));
@@ -296,11 +299,8 @@ fn parts(env: &Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
 fn capacity(env: &mut Env, cli: &str, o: &Options) -> Result<Vec<String>, String> {
     tools::ensure_chromium(env)?;
     crate::build_dist(env)?;
-    let data = root().join("target/bench");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     // The strips of S16, which the page widens to any number of tracks.
-    let file = data.join("s16-60.json").display().to_string();
-    run(env, cli, &["s16-session", "--seconds", "60", "-o", &file])?;
+    s16_session_file(env, cli, "60", false)?;
     let runs = o.runs.to_string();
     let text = browser_bench(env, &["tests/bench/run.mjs", "capacity", &runs, "4000", "5"], "the capacity benchmark")?;
     let (ours, native, by_mean) = (fields(&text, "ours_tracks"), fields(&text, "native_tracks"), fields(&text, "ours_tracks_by_mean"));
