@@ -89,15 +89,21 @@ test('Touch: a ride is written where it was made, one undo removes it, a second 
 
   // A second, later pass: the first one's points before it are kept, and after its release
   // and return the curve is the first pass's again.
+  // The second ride begins once the song has played past the end of the first pass (by the
+  // clock, not a wait: on a slow machine the first ride itself takes longer than it is asked to).
   await play();
-  await page.waitForTimeout(2_400);
+  const firstEnd = points.at(-1).frame;
+  const from = Math.max(2.4, firstEnd / rate + 0.3);
+  for (const deadline = Date.now() + 60_000; (await position()) < from;) {
+    assert.ok(Date.now() < deadline, `the song did not reach ${from} s`);
+    await page.waitForTimeout(50);
+  }
   await ride('Bass', -40, 500, 100);
   const releasedAt = await position();
   await page.waitForTimeout(800);
   await stop();
   const second = await savedSession('automation-touch-2.mixroom.json');
   const again = lane(second, 'Bass').points;
-  const firstEnd = points.at(-1).frame;
   const start2 = again.find((p) => p.frame > firstEnd)?.frame;
   assert.ok(start2 > 2 * rate, `the second pass starts later: ${start2}`);
   assert.deepEqual(again.filter((p) => p.frame <= firstEnd), points, 'the first pass is kept');
