@@ -16,20 +16,46 @@ pub const SAMPLE_RATES: core::ops::RangeInclusive<u32> = 1_000..=768_000;
 /// The most channels a WAV or AIFF header may declare for Mixroom to read it.
 const MAX_HEADER_CHANNELS: u16 = 256;
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+/// A file's bytes as the header is looked at: a few at a time, anywhere, with mends written back.
+/// A file in memory is its own ([`prepare`]); one read in slices keeps its mends aside and lays
+/// them over what it reads ([`crate::Patched`]).
+pub trait Bytes {
+    /// The file's length.
+    fn len(&self) -> usize;
+    /// The `N` bytes at `at`, if the file has them.
+    fn read<const N: usize>(&mut self, at: usize) -> Option<[u8; N]>;
+    /// Mends the bytes at `at` (inside the file).
+    fn write(&mut self, at: usize, bytes: &[u8]);
 }
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+impl Bytes for [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn read<const N: usize>(&mut self, at: usize) -> Option<[u8; N]> {
+        self.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        if let Some(b) = self.get_mut(at..at + bytes.len()) {
+            b.copy_from_slice(bytes);
+        }
+    }
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+fn le32(b: &mut (impl Bytes + ?Sized), at: usize) -> Option<u32> {
+    b.read(at).map(u32::from_le_bytes)
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+fn le16(b: &mut (impl Bytes + ?Sized), at: usize) -> Option<u16> {
+    b.read(at).map(u16::from_le_bytes)
+}
+
+fn be32(b: &mut (impl Bytes + ?Sized), at: usize) -> Option<u32> {
+    b.read(at).map(u32::from_be_bytes)
+}
+
+fn be16(b: &mut (impl Bytes + ?Sized), at: usize) -> Option<u16> {
+    b.read(at).map(u16::from_be_bytes)
 }
 
 /// Refuses a rate outside [`SAMPLE_RATES`], naming it.
@@ -43,10 +69,10 @@ pub fn check_rate(rate: u32) -> Result<(), ImportError> {
 
 /// Mends or refuses what the header of a WAV or AIFF file says (other formats pass untouched:
 /// their decoders check their own headers).
-pub fn prepare(bytes: &mut [u8]) -> Result<(), ImportError> {
-    match bytes.get(0..4) {
-        Some(b"RIFF") if bytes.get(8..12) == Some(b"WAVE") => wav(bytes),
-        Some(b"FORM") if matches!(bytes.get(8..12), Some(b"AIFF" | b"AIFC")) => aiff(bytes),
+pub fn prepare(bytes: &mut (impl Bytes + ?Sized)) -> Result<(), ImportError> {
+    match (bytes.read::<4>(0), bytes.read::<4>(8)) {
+        (Some(riff), Some(wave)) if &riff == b"RIFF" && &wave == b"WAVE" => wav(bytes),
+        (Some(form), Some(kind)) if &form == b"FORM" && matches!(&kind, b"AIFF" | b"AIFC") => aiff(bytes),
         _ => Ok(()),
     }
 }
@@ -61,11 +87,11 @@ fn channels_ok(channels: u16) -> Result<(), ImportError> {
 
 /// Walks a WAV's chunks: checks `fmt `, and gives a `data` chunk whose size was never written (0,
 /// 0xFFFFFFFF, or past the end of the file) the rest of the file, in whole frames.
-fn wav(b: &mut [u8]) -> Result<(), ImportError> {
+fn wav(b: &mut (impl Bytes + ?Sized)) -> Result<(), ImportError> {
     let len = b.len();
     let mut at = 12;
     let mut frame_bytes = 0usize;
-    while let (Some(id), Some(size)) = (b.get(at..at + 4).map(|id| [id[0], id[1], id[2], id[3]]), le32(b, at + 4)) {
+    while let (Some(id), Some(size)) = (b.read::<4>(at), le32(b, at + 4)) {
         let body = at + 8;
         match &id {
             b"fmt " => {
@@ -90,10 +116,10 @@ fn wav(b: &mut [u8]) -> Result<(), ImportError> {
                 if unwritten {
                     // Whole frames only: a last frame cut short by the crash is dropped.
                     let whole = if frame_bytes > 0 { room - room % frame_bytes } else { room };
-                    b[at + 4..at + 8].copy_from_slice(&(whole.min(u32::MAX as usize - 1) as u32).to_le_bytes());
+                    b.write(at + 4, &(whole.min(u32::MAX as usize - 1) as u32).to_le_bytes());
                     // The RIFF size then covers the file up to the audio's end.
                     let riff = (body + whole - 8).min(u32::MAX as usize) as u32;
-                    b[4..8].copy_from_slice(&riff.to_le_bytes());
+                    b.write(4, &riff.to_le_bytes());
                 }
                 return Ok(());
             }
@@ -112,35 +138,36 @@ fn wav(b: &mut [u8]) -> Result<(), ImportError> {
 const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
 
 /// Whether a chunk header (four printable characters and a size that fits the file) is at `at`.
-fn chunk_at(b: &[u8], at: usize) -> bool {
-    let id_ok = b.get(at..at + 4).is_some_and(|id| id.iter().all(|c| (0x20..0x7F).contains(c)));
-    id_ok && le32(b, at + 4).is_some_and(|size| at as u64 + 8 + size as u64 <= b.len() as u64)
+fn chunk_at(b: &mut (impl Bytes + ?Sized), at: usize) -> bool {
+    let id_ok = b.read::<4>(at).is_some_and(|id| id.iter().all(|c| (0x20..0x7F).contains(c)));
+    let len = b.len() as u64;
+    id_ok && le32(b, at + 4).is_some_and(|size| at as u64 + 8 + size as u64 <= len)
 }
 
 /// An extensible WAV's channel mask names one speaker per channel, in 32 bits. One naming more or
 /// fewer speakers than the file has channels (writers get it wrong) is set to the first speakers,
 /// one per channel, as the decoder would guess — whose own guess shifts past 32 bits on some
 /// masks. More than 32 channels cannot be named by a mask at all.
-fn extensible_mask(b: &mut [u8], at: usize, channels: u16) -> Result<(), ImportError> {
+fn extensible_mask(b: &mut (impl Bytes + ?Sized), at: usize, channels: u16) -> Result<(), ImportError> {
     let Some(mask) = le32(b, at) else { return Ok(()) };
     if channels > 32 {
         return Err(ImportError::TooLarge(format!("{channels} channels in a WAV; Mixroom reads up to 32 from one")));
     }
     if mask.count_ones() != channels as u32 {
         let first = if channels == 32 { u32::MAX } else { (1u32 << channels) - 1 };
-        b[at..at + 4].copy_from_slice(&first.to_le_bytes());
+        b.write(at, &first.to_le_bytes());
     }
     Ok(())
 }
 
 /// AIFF: checks the `COMM` chunk's channels and rate (an 80-bit extended float).
-fn aiff(b: &mut [u8]) -> Result<(), ImportError> {
+fn aiff(b: &mut (impl Bytes + ?Sized)) -> Result<(), ImportError> {
     let len = b.len();
     let mut at = 12;
-    while let (Some(id), Some(size)) = (b.get(at..at + 4), be32(b, at + 4)) {
+    while let (Some(id), Some(size)) = (b.read::<4>(at), be32(b, at + 4)) {
         let body = at + 8;
-        if id == b"COMM" {
-            let (Some(channels), Some(rate)) = (be16(b, body), b.get(body + 8..body + 18).map(extended)) else {
+        if &id == b"COMM" {
+            let (Some(channels), Some(rate)) = (be16(b, body), b.read::<10>(body + 8).map(|e| extended(&e))) else {
                 return Err(ImportError::Corrupt("its header is cut short".into()));
             };
             channels_ok(channels)?;
@@ -200,31 +227,31 @@ mod tests {
             let mut b = wav_bytes(48_000, 1_000, Some(size), Some(size));
             // A frame cut short by the crash, at the end.
             b.extend([1, 2, 3]);
-            prepare(&mut b).unwrap();
-            assert_eq!(le32(&b, 40), Some(4_000), "the data size covers the whole frames");
-            assert_eq!(le32(&b, 4), Some(36 + 4_000));
+            prepare(&mut b[..]).unwrap();
+            assert_eq!(le32(&mut b[..], 40), Some(4_000), "the data size covers the whole frames");
+            assert_eq!(le32(&mut b[..], 4), Some(36 + 4_000));
         }
         // Sizes that are right are left alone — an empty data chunk followed by a LIST too.
         let good = wav_bytes(48_000, 1_000, None, None);
         let mut b = good.clone();
-        prepare(&mut b).unwrap();
+        prepare(&mut b[..]).unwrap();
         assert_eq!(b, good);
         let mut empty = wav_bytes(48_000, 0, None, None);
         empty.extend(b"LIST");
         empty.extend(8u32.to_le_bytes());
         empty.extend(b"INFOxxxx");
         let mut b = empty.clone();
-        prepare(&mut b).unwrap();
+        prepare(&mut b[..]).unwrap();
         assert_eq!(b, empty);
     }
 
     #[test]
     fn rates_no_audio_has_are_refused_with_the_rate() {
         for rate in [0, 1, 999, 768_001, u32::MAX] {
-            let e = prepare(&mut wav_bytes(rate, 10, None, None)).unwrap_err();
+            let e = prepare(&mut wav_bytes(rate, 10, None, None)[..]).unwrap_err();
             assert!(e.to_string().contains(&format!("{rate} Hz")), "{e}");
         }
-        assert!(prepare(&mut wav_bytes(8_000, 10, None, None)).is_ok());
+        assert!(prepare(&mut wav_bytes(8_000, 10, None, None)[..]).is_ok());
     }
 
     #[test]

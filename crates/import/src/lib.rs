@@ -8,6 +8,9 @@
 //! cannot be read gets an [`ImportError`] whose message names the reason in the user's terms.
 
 mod header;
+pub mod stream;
+
+pub use stream::{import_streaming, track_layout, Patched, StreamedFile};
 
 use std::fmt;
 use std::io::Cursor;
@@ -16,7 +19,7 @@ use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
@@ -89,15 +92,73 @@ fn describe(e: &SymphoniaError) -> &'static str {
 
 /// Decodes a whole file held in memory. `name` (the file's name) helps recognise the format.
 /// `progress` is called now and then with the share done (0…1); returning `false` cancels.
-pub fn decode(mut bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> bool) -> Result<Decoded, ImportError> {
-    header::prepare(&mut bytes)?;
-    let bytes_len = bytes.len();
+pub fn decode(mut bytes: Vec<u8>, name: &str, progress: impl FnMut(f32) -> bool) -> Result<Decoded, ImportError> {
+    header::prepare(&mut bytes[..])?;
+    let bytes_len = bytes.len() as u64;
+    let mut whole = Whole { channels: Vec::new(), bytes_len };
+    let stream = decode_packets(Box::new(Cursor::new(bytes)), bytes_len, name, progress, &mut whole)?;
+    Ok(Decoded { sample_rate: stream.sample_rate, channels: whole.channels, format: stream.format })
+}
+
+/// What the decoder found in a file's header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stream {
+    pub sample_rate: u32,
+    /// Channels, as the header declares them (the first packet may say otherwise).
+    pub channels: usize,
+    /// Frames, when the header says.
+    pub frames: Option<u64>,
+    /// What the file is, for the user: "FLAC, 24-bit", "MP3".
+    pub format: String,
+}
+
+/// Where decoded audio goes, packet by packet.
+trait Sink {
+    /// The header has been read.
+    fn start(&mut self, stream: &Stream) -> Result<(), ImportError>;
+    /// One packet's frames, interleaved (`channels` to a frame), every sample finite.
+    fn frames(&mut self, interleaved: &[f32], channels: usize) -> Result<(), ImportError>;
+}
+
+/// A whole file's channels, in memory.
+struct Whole {
+    channels: Vec<Vec<f32>>,
+    bytes_len: u64,
+}
+
+impl Sink for Whole {
+    fn start(&mut self, stream: &Stream) -> Result<(), ImportError> {
+        if let Some(n) = stream.frames {
+            // Room for what the header promises — but never more than the file's bytes could
+            // hold (a byte a sample at the least, for PCM), so a header promising billions of
+            // frames in a few bytes costs nothing. (`vec![v; n]` would clone `v` without its
+            // capacity.)
+            let room = (n as usize).min(self.bytes_len as usize / stream.channels.max(1));
+            self.channels = (0..stream.channels.max(1)).map(|_| Vec::with_capacity(room)).collect();
+        }
+        Ok(())
+    }
+
+    fn frames(&mut self, interleaved: &[f32], n: usize) -> Result<(), ImportError> {
+        if self.channels.len() != n {
+            self.channels = vec![Vec::new(); n];
+        }
+        for (c, channel) in self.channels.iter_mut().enumerate() {
+            channel.extend(interleaved.iter().skip(c).step_by(n));
+        }
+        Ok(())
+    }
+}
+
+/// Reads `source` (the file `name`, `bytes_len` bytes, its header already mended) packet by
+/// packet into `sink`; returns what the header said, with the channels the packets had.
+fn decode_packets(source: Box<dyn MediaSource>, bytes_len: u64, name: &str, mut progress: impl FnMut(f32) -> bool, sink: &mut impl Sink) -> Result<Stream, ImportError> {
     let total_bytes = bytes_len.max(1) as f64;
     let mut hint = Hint::new();
     if let Some(ext) = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
         hint.with_extension(&ext);
     }
-    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    let source = MediaSourceStream::new(source, Default::default());
     let options = FormatOptions { enable_gapless: true, ..Default::default() };
     let probed = symphonia::default::get_probe()
         .format(&hint, source, &options, &MetadataOptions::default())
@@ -121,28 +182,22 @@ pub fn decode(mut bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> b
     if channel_count > MAX_CHANNELS {
         return Err(ImportError::TooLarge(format!("{channel_count} channels")));
     }
+    let mut stream = Stream { sample_rate, channels: channel_count, frames: params.n_frames, format };
+    sink.start(&stream)?;
 
-    let mut channels: Vec<Vec<f32>> = Vec::new();
-    if let Some(n) = params.n_frames {
-        // Room for what the header promises — but never more than the file's bytes could hold
-        // (a byte a sample at the least, for PCM), so a header promising billions of frames in a
-        // few bytes costs nothing. (`vec![v; n]` would
-        // clone `v` without its capacity.)
-        let room = (n as usize).min(bytes_len / channel_count.max(1));
-        channels = (0..channel_count.max(1)).map(|_| Vec::with_capacity(room)).collect();
-    }
     let mut samples: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0usize;
     let mut packets = 0usize;
+    // Frames decoded, and the channels they have (0 before the first).
+    let mut frames = 0u64;
+    let mut width = 0usize;
+    let seconds = |frames: u64| frames as f64 / sample_rate.max(1) as f64;
     loop {
         let packet = match reader.next_packet() {
             Ok(p) => p,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             // Damaged or cut short: refused, saying how far it got, rather than imported half.
-            Err(e) => {
-                let seconds = channels.first().map_or(0.0, |c| c.len() as f64 / sample_rate.max(1) as f64);
-                return Err(ImportError::Corrupt(format!("{} after {seconds:.1} s of audio", describe(&e))));
-            }
+            Err(e) => return Err(ImportError::Corrupt(format!("{} after {:.1} s of audio", describe(&e), seconds(frames)))),
         };
         if packet.track_id() != track_id {
             continue;
@@ -151,74 +206,69 @@ pub fn decode(mut bytes: Vec<u8>, name: &str, mut progress: impl FnMut(f32) -> b
         match decoder.decode(&packet) {
             Ok(buffer) => {
                 let spec = *buffer.spec();
-                let frames = buffer.frames();
+                let count = buffer.frames();
                 let sb = match &mut samples {
-                    Some(sb) if sb.capacity() >= frames * spec.channels.count() => sb,
+                    Some(sb) if sb.capacity() >= count * spec.channels.count() => sb,
                     _ => samples.insert(SampleBuffer::new(buffer.capacity() as u64, spec)),
                 };
                 sb.copy_interleaved_ref(buffer);
                 let n = spec.channels.count();
-                if channels.len() != n {
-                    if channels.iter().any(|c| !c.is_empty()) {
+                if width != n {
+                    if frames > 0 {
                         return Err(ImportError::Corrupt("the number of channels changes midway".into()));
                     }
                     if n > MAX_CHANNELS {
                         return Err(ImportError::TooLarge(format!("{n} channels")));
                     }
-                    channels = vec![Vec::new(); n];
+                    width = n;
                 }
                 // Gapless (enabled in the reader's options): symphonia has already trimmed the
                 // encoder's delay and padding from the decoded buffers.
-                let interleaved = &sb.samples()[..frames * n];
-                for (c, channel) in channels.iter_mut().enumerate() {
-                    channel.extend(interleaved.iter().skip(c).step_by(n).map(|&x| if x.is_finite() { x } else { 0.0 }));
+                let interleaved = &mut sb.samples_mut()[..count * n];
+                for x in interleaved.iter_mut().filter(|x| !x.is_finite()) {
+                    *x = 0.0;
                 }
-                if channels[0].len() as u64 > MAX_FRAMES {
+                frames += count as u64;
+                if frames > MAX_FRAMES {
                     return Err(ImportError::TooLarge(format!("longer than the {} Mixroom takes", hours(MAX_FRAMES, sample_rate))));
                 }
+                sink.frames(interleaved, n)?;
             }
             // One damaged packet (common in MP3s cut from streams): skipped, as players do.
             Err(SymphoniaError::DecodeError(_)) => bad_packets += 1,
             Err(e) => return Err(ImportError::Corrupt(describe(&e).into())),
         }
         if packets % 64 == 1 {
-            let done = params.n_frames.map_or_else(
-                || reader_position_share(&channels, sample_rate, total_bytes),
-                |n| channels.first().map_or(0.0, |c| c.len() as f64 / n.max(1) as f64),
-            );
+            // Without a frame count (some MP3s), progress is estimated from a typical compressed
+            // rate: 160 kbit/s, 20 kB a second.
+            let done = params.n_frames.map_or_else(|| seconds(frames) * 20_000.0 / total_bytes, |n| frames as f64 / n.max(1) as f64);
             if !progress(done.clamp(0.0, 1.0) as f32) {
                 return Err(ImportError::Cancelled);
             }
         }
     }
-    if channels.first().is_none_or(Vec::is_empty) {
+    if frames == 0 {
         return Err(if bad_packets > 0 { ImportError::Corrupt(format!("none of its {bad_packets} audio packets decode")) } else { ImportError::Empty });
     }
     // A reader that resynchronises past damage returns less than the header promised.
     if let Some(n) = params.n_frames {
-        let got = channels[0].len() as u64;
-        if got + sample_rate as u64 / 10 < n {
-            return Err(ImportError::Corrupt(format!("only {:.1} s of its {:.1} s decode", got as f64 / sample_rate as f64, n as f64 / sample_rate as f64)));
+        if frames + sample_rate as u64 / 10 < n {
+            return Err(ImportError::Corrupt(format!("only {:.1} s of its {:.1} s decode", seconds(frames), seconds(n))));
         }
     }
     if bad_packets * 10 > packets {
         return Err(ImportError::Corrupt(format!("{bad_packets} of its {packets} audio packets do not decode")));
     }
     progress(1.0);
-    Ok(Decoded { sample_rate, channels, format })
+    stream.channels = width;
+    stream.frames = Some(frames);
+    Ok(stream)
 }
 
 /// `frames` at `rate` as hours and minutes: "3 h 00 min", "12 h 00 min".
 fn hours(frames: u64, rate: u32) -> String {
     let minutes = frames / rate.max(1) as u64 / 60;
     format!("{} h {:02} min", minutes / 60, minutes % 60)
-}
-
-/// Without a frame count (some MP3s), progress is estimated from a typical compressed rate.
-fn reader_position_share(channels: &[Vec<f32>], sample_rate: u32, total_bytes: f64) -> f64 {
-    let seconds = channels.first().map_or(0.0, |c| c.len() as f64 / sample_rate.max(1) as f64);
-    // 160 kbit/s: 20 kB a second.
-    seconds * 20_000.0 / total_bytes
 }
 
 fn format_name(params: &symphonia::core::codecs::CodecParameters) -> String {
@@ -238,43 +288,116 @@ fn format_name(params: &symphonia::core::codecs::CodecParameters) -> String {
 /// result lines up with the original in time: `round(frames × to / from)` frames, the filter's
 /// delay removed. Returns the input unchanged when the rates are equal.
 pub fn resample(channels: Vec<Vec<f32>>, from: u32, to: u32) -> Vec<Vec<f32>> {
-    use rubato::{FftFixedIn, Resampler};
     if from == to || from == 0 || to == 0 || channels.is_empty() {
         return channels;
     }
-    let frames = channels[0].len();
-    let wanted = ((frames as u128 * to as u128 + from as u128 / 2) / from as u128) as usize;
-    // The synchronous FFT resampler: a long linear-phase filter applied in the frequency domain,
-    // with a whole-sample delay that is removed exactly.
+    let mut out: Vec<Vec<f32>> = vec![Vec::new(); channels.len()];
+    let mut collect = |run: &[Vec<f32>]| out.iter_mut().zip(run).for_each(|(o, r)| o.extend_from_slice(r));
+    let mut stream = StreamResampler::new(channels.len(), from, to);
+    stream.push(&channels, &mut collect);
+    stream.finish(&mut collect);
+    out
+}
+
+/// [`resample`] for audio that comes a run at a time (an import decoding a long file): the same
+/// frames, handed on as they are made, with no more than a few of the resampler's chunks held.
+/// [`StreamResampler::push`] takes each run of input; [`StreamResampler::finish`], once the input
+/// has ended, hands on the rest — `round(frames × to / from)` frames in all, exactly what
+/// [`resample`] makes of the whole.
+pub struct StreamResampler {
+    /// None when the rates are equal (or the resampler could not be made): the input passes.
+    inner: Option<rubato::FftFixedIn<f32>>,
+    from: u32,
+    to: u32,
+    /// Input not yet resampled: less than the resampler's next chunk.
+    pending: Vec<Vec<f32>>,
+    /// Output frames still to drop for the filter's delay.
+    delay_left: usize,
+    /// Output made but not yet handed on: never more than the input so far accounts for.
+    held: Vec<Vec<f32>>,
+    frames_in: u64,
+    frames_out: u64,
+}
+
+impl StreamResampler {
+    /// Input frames per resampler chunk.
     const CHUNK: usize = 4096;
-    let Ok(mut resampler) = FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 2, channels.len()) else {
-        return channels;
-    };
-    let delay = resampler.output_delay();
-    let mut out: Vec<Vec<f32>> = vec![Vec::with_capacity(wanted + delay + CHUNK); channels.len()];
-    let mut at = 0;
-    // Feed the audio, then silence until the delayed output covers every wanted frame.
-    while out[0].len() < wanted + delay {
-        let need = resampler.input_frames_next();
-        let chunk: Vec<Vec<f32>> = channels
-            .iter()
-            .map(|c| (at..at + need).map(|i| c.get(i).copied().unwrap_or(0.0)).collect())
-            .collect();
-        at += need;
-        match resampler.process(&chunk, None) {
-            Ok(block) => {
-                for (o, b) in out.iter_mut().zip(block) {
-                    o.extend_from_slice(&b);
-                }
+
+    pub fn new(channels: usize, from: u32, to: u32) -> StreamResampler {
+        use rubato::Resampler;
+        // The synchronous FFT resampler: a long linear-phase filter applied in the frequency
+        // domain, with a whole-sample delay that is removed exactly.
+        let inner = if from == to || from == 0 || to == 0 || channels == 0 { None } else { rubato::FftFixedIn::<f32>::new(from as usize, to as usize, Self::CHUNK, 2, channels).ok() };
+        let delay_left = inner.as_ref().map_or(0, |r| r.output_delay());
+        StreamResampler { inner, from, to, pending: vec![Vec::new(); channels], delay_left, held: vec![Vec::new(); channels], frames_in: 0, frames_out: 0 }
+    }
+
+    /// Takes a run of input (one buffer per channel, all as long) and hands `out` what it can.
+    pub fn push(&mut self, input: &[Vec<f32>], out: &mut impl FnMut(&[Vec<f32>])) {
+        let frames = input.first().map_or(0, Vec::len);
+        self.frames_in += frames as u64;
+        if self.inner.is_none() {
+            if frames > 0 {
+                self.frames_out += frames as u64;
+                out(input);
             }
-            Err(_) => break,
+            return;
+        }
+        for (p, i) in self.pending.iter_mut().zip(input) {
+            p.extend_from_slice(i);
+        }
+        self.run(false, out);
+    }
+
+    /// The input has ended: hands `out` the rest.
+    pub fn finish(mut self, out: &mut impl FnMut(&[Vec<f32>])) {
+        if self.inner.is_some() {
+            self.run(true, out);
         }
     }
-    for o in &mut out {
-        o.drain(..delay.min(o.len()));
-        o.resize(wanted, 0.0);
+
+    /// Resamples every whole chunk pending (at the end, the last one padded with silence, and
+    /// silence after it until the output is whole), and hands on what the input so far accounts
+    /// for: `floor(frames_in × to / from)` frames while it goes on, `round(…)` at its end.
+    fn run(&mut self, end: bool, out: &mut impl FnMut(&[Vec<f32>])) {
+        use rubato::Resampler;
+        let (from, to) = (self.from as u128, self.to as u128);
+        let owed = |frames: u64| -> u64 {
+            let f = frames as u128 * to;
+            (if end { (f + from / 2) / from } else { f / from }) as u64
+        };
+        let wanted = owed(self.frames_in);
+        let Some(resampler) = self.inner.as_mut() else { return };
+        loop {
+            let need = resampler.input_frames_next();
+            let have = self.pending.first().map_or(0, Vec::len);
+            let made = self.frames_out + self.held.first().map_or(0, Vec::len) as u64;
+            if have < need && !(end && made < wanted) {
+                break;
+            }
+            for p in &mut self.pending {
+                if p.len() < need {
+                    p.resize(need, 0.0);
+                }
+            }
+            let chunk: Vec<&[f32]> = self.pending.iter().map(|p| &p[..need]).collect();
+            let Ok(block) = resampler.process(&chunk, None) else { break };
+            for p in &mut self.pending {
+                p.drain(..need);
+            }
+            let skip = self.delay_left.min(block.first().map_or(0, Vec::len));
+            self.delay_left -= skip;
+            for (h, b) in self.held.iter_mut().zip(&block) {
+                h.extend_from_slice(&b[skip..]);
+            }
+        }
+        let give = (wanted.saturating_sub(self.frames_out) as usize).min(self.held.first().map_or(0, Vec::len));
+        if give > 0 {
+            let run: Vec<Vec<f32>> = self.held.iter_mut().map(|h| h.drain(..give).collect()).collect();
+            self.frames_out += give as u64;
+            out(&run);
+        }
     }
-    out
 }
 
 /// One track made from an imported file: its name, its audio at the session rate (one or two
@@ -294,24 +417,36 @@ pub struct ImportedTrack {
 pub fn into_tracks(decoded: Decoded, file_name: &str, session_rate: u32) -> Result<Vec<ImportedTrack>, ImportError> {
     let resampled = decoded.frames() as u128 * session_rate as u128 / decoded.sample_rate.max(1) as u128;
     if resampled > MAX_FRAMES as u128 {
-        return Err(ImportError::TooLarge(format!("at the session's rate it would be longer than the {} Mixroom takes", hours(MAX_FRAMES, session_rate))));
+        return Err(too_long(session_rate));
     }
-    let stem = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s).trim();
-    let stem = if stem.is_empty() { "Audio" } else { stem };
     let mut channels = decoded.channels;
     // Beyond ±1e30 (+600 dBFS, which no recording holds) the resampler's sums would overflow f32:
     // such samples are taken as ±1e30, and the import says how far beyond full scale the file is.
     for x in channels.iter_mut().flatten() {
         *x = x.clamp(-LARGEST_SAMPLE, LARGEST_SAMPLE);
     }
-    let channels = resample(channels, decoded.sample_rate, session_rate);
-    let groups: Vec<(String, Vec<Vec<f32>>)> = if channels.len() <= 2 {
-        vec![(stem.to_owned(), channels)]
+    let names = track_names(file_name, channels.len());
+    let mut channels: Vec<Option<Vec<f32>>> = resample(channels, decoded.sample_rate, session_rate).into_iter().map(Some).collect();
+    let tracks = track_layout(channels.len()).into_iter().map(|take| take.iter().filter_map(|&c| channels[c].take()).collect::<Vec<_>>());
+    Ok(names.into_iter().zip(tracks).map(|(name, channels)| ImportedTrack { id: content_id(&channels, session_rate), name, channels }).collect())
+}
+
+/// Refusal of audio longer at the session's rate than Mixroom takes.
+fn too_long(session_rate: u32) -> ImportError {
+    ImportError::TooLarge(format!("at the session's rate it would be longer than the {} Mixroom takes", hours(MAX_FRAMES, session_rate)))
+}
+
+/// The names of the tracks a file `file_name` of `channels` channels becomes: mono and stereo
+/// files one named after the file, files with more channels one per channel ("Drums 3").
+pub fn track_names(file_name: &str, channels: usize) -> Vec<String> {
+    let stem = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s).trim();
+    let stem = if stem.is_empty() { "Audio" } else { stem };
+    if channels <= 2 {
+        vec![stem.to_owned()]
     } else {
-        channels.into_iter().enumerate().map(|(c, ch)| (format!("{stem} {}", c + 1), vec![ch])).collect()
-    };
-    Ok(groups.into_iter().map(|(name, channels)| ImportedTrack { id: content_id(&channels, session_rate), name, channels }).collect())
+        (1..=channels).map(|c| format!("{stem} {c}")).collect()
+    }
 }
 
 /// A file whose samples peak above this (+24 dBFS: more than the trim can take back) is far
@@ -344,23 +479,52 @@ pub fn normalise(tracks: &mut [ImportedTrack], session_rate: u32) {
 /// A content hash of audio: SHA-256 over the rate, the channel count and the samples' bits,
 /// written as `sha256-<hex>`.
 pub fn content_id(channels: &[Vec<f32>], sample_rate: u32) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(sample_rate.to_le_bytes());
-    h.update((channels.len() as u32).to_le_bytes());
+    let mut h = ContentId::new(sample_rate, channels.len());
     for c in channels {
-        h.update((c.len() as u64).to_le_bytes());
-        for x in c {
-            h.update(x.to_le_bytes());
+        h.channel(c.len() as u64);
+        h.samples(c);
+    }
+    h.finish()
+}
+
+/// [`content_id`] a run at a time, for audio that is not in memory whole (a streamed import's,
+/// read back from storage): [`ContentId::channel`] before each channel's samples, every channel
+/// in turn.
+pub struct ContentId(sha2::Sha256);
+
+impl ContentId {
+    pub fn new(sample_rate: u32, channels: usize) -> ContentId {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(sample_rate.to_le_bytes());
+        h.update((channels as u32).to_le_bytes());
+        ContentId(h)
+    }
+
+    /// The next channel begins; it has `frames` frames.
+    pub fn channel(&mut self, frames: u64) {
+        use sha2::Digest;
+        self.0.update(frames.to_le_bytes());
+    }
+
+    /// The channel's next samples.
+    pub fn samples(&mut self, samples: &[f32]) {
+        use sha2::Digest;
+        for x in samples {
+            self.0.update(x.to_le_bytes());
         }
     }
-    let digest = h.finalize();
-    let mut id = String::with_capacity(7 + 64);
-    id.push_str("sha256-");
-    for b in digest {
-        id.push_str(&format!("{b:02x}"));
+
+    pub fn finish(self) -> String {
+        use sha2::Digest;
+        let digest = self.0.finalize();
+        let mut id = String::with_capacity(7 + 64);
+        id.push_str("sha256-");
+        for b in digest {
+            id.push_str(&format!("{b:02x}"));
+        }
+        id
     }
-    id
 }
 
 #[cfg(test)]
@@ -405,6 +569,58 @@ mod tests {
             assert_ne!(&t.id, old);
             assert_eq!(t.id, content_id(&t.channels, 48_000));
         }
+    }
+
+    /// The whole input through rubato at once, as `resample` did before it streamed: the
+    /// reference the streaming resampler must equal, bit for bit.
+    fn resample_whole(channels: &[Vec<f32>], from: u32, to: u32) -> Vec<Vec<f32>> {
+        use rubato::{FftFixedIn, Resampler};
+        let frames = channels[0].len();
+        let wanted = ((frames as u128 * to as u128 + from as u128 / 2) / from as u128) as usize;
+        let mut resampler = FftFixedIn::<f32>::new(from as usize, to as usize, 4096, 2, channels.len()).unwrap();
+        let delay = resampler.output_delay();
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); channels.len()];
+        let mut at = 0;
+        while out[0].len() < wanted + delay {
+            let need = resampler.input_frames_next();
+            let chunk: Vec<Vec<f32>> = channels.iter().map(|c| (at..at + need).map(|i| c.get(i).copied().unwrap_or(0.0)).collect()).collect();
+            at += need;
+            for (o, b) in out.iter_mut().zip(resampler.process(&chunk, None).unwrap()) {
+                o.extend_from_slice(&b);
+            }
+        }
+        for o in &mut out {
+            o.drain(..delay);
+            o.truncate(wanted);
+        }
+        out
+    }
+
+    #[test]
+    fn streamed_resampling_is_the_whole_resampling_in_any_runs() {
+        for (from, to, frames) in [(44_100, 48_000, 100_003), (48_000, 44_100, 37_000), (96_000, 48_000, 4_096 * 5), (8_000, 48_000, 999), (22_050, 48_000, 3)] {
+            let input = decoded(2, from, frames).channels;
+            let whole = resample_whole(&input, from, to);
+            assert_eq!(resample(input.clone(), from, to), whole, "{from} → {to}, at once");
+            // Runs of uneven lengths, as a decoder hands them on (one packet's frames at a time).
+            let mut stream = StreamResampler::new(2, from, to);
+            let mut out: Vec<Vec<f32>> = vec![Vec::new(); 2];
+            let mut collect = |run: &[Vec<f32>]| out.iter_mut().zip(run).for_each(|(o, r)| o.extend_from_slice(r));
+            let mut at = 0;
+            for len in [1, 1_152, 4_095, 4_097, 576, 10_000].into_iter().cycle() {
+                if at >= frames {
+                    break;
+                }
+                let end = (at + len).min(frames);
+                stream.push(&input.iter().map(|c| c[at..end].to_vec()).collect::<Vec<_>>(), &mut collect);
+                at = end;
+            }
+            stream.finish(&mut collect);
+            assert_eq!(out, whole, "{from} → {to}, {frames} frames in runs");
+        }
+        // Equal rates pass the runs through.
+        let input = decoded(1, 48_000, 5_000).channels;
+        assert_eq!(resample(input.clone(), 48_000, 48_000), input);
     }
 
     #[test]
