@@ -38,11 +38,14 @@ impl PreparedSource {
     /// level and overview measured here.
     pub fn imported(id: String, audio: TrackAudio) -> PreparedSource {
         let channels: Vec<Vec<f32>> = audio.iter().map(js_sys::Float32Array::to_vec).collect();
-        let frames = channels.first().map_or(0, Vec::len) as u64;
+        // Level and overview in one pass.
+        let mut summary = mixroom_session::summary::Summary::new(channels.len(), 0);
+        summary.push(&channels);
+        let summary = summary.finish();
         PreparedSource {
-            source: Source::Audio { id, channels: audio.len() as u8, frames },
-            level: mixroom_session::gated_rms_db(&channels),
-            overview: Overview::build(&channels),
+            source: Source::Audio { id, channels: audio.len() as u8, frames: summary.frames },
+            level: summary.level_db,
+            overview: Overview::of(summary),
             audio,
         }
     }

@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
+use mixroom_session::summary::{Summarised, Summary};
+
 /// Frames per pair at each level: ×4 per level, from 16 frames to 65 536.
-pub const LEVELS: [usize; 7] = [16, 64, 256, 1_024, 4_096, 16_384, 65_536];
+pub use mixroom_session::summary::OVERVIEW_LEVELS as LEVELS;
 
 /// A track's overview: for each level of [`LEVELS`], the (min, max) of all channels per bucket.
 /// Its levels are shared by its clones (the sources keep it, the desk draws it): a long track's
@@ -17,24 +19,17 @@ pub struct Overview {
 }
 
 impl Overview {
-    /// Builds the overview of a track's channels (one pass for the finest level, then each level
-    /// from the one below).
+    /// Builds the overview of a track's channels (every level, in one pass: see
+    /// [`mixroom_session::summary`]).
     pub fn build(channels: &[Vec<f32>]) -> Overview {
-        let frames = channels.first().map_or(0, Vec::len);
-        let mut levels = Vec::with_capacity(LEVELS.len());
-        let first: Vec<(f32, f32)> = (0..frames.div_ceil(LEVELS[0]))
-            .map(|b| {
-                let range = b * LEVELS[0]..((b + 1) * LEVELS[0]).min(frames);
-                channels.iter().flat_map(|c| c[range.clone()].iter()).fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
-            })
-            .collect();
-        levels.push(first);
-        for _ in 1..LEVELS.len() {
-            let below = levels.last().expect("the first level is there");
-            let next: Vec<(f32, f32)> = below.chunks(4).map(|c| c.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(a, b)| (lo.min(a), hi.max(b)))).collect();
-            levels.push(next);
-        }
-        Overview { frames, levels: Arc::new(levels) }
+        let mut s = Summary::new(channels.len(), 0);
+        s.push(channels);
+        Overview::of(s.finish())
+    }
+
+    /// The overview of a finished summary.
+    pub fn of(summary: Summarised) -> Overview {
+        Overview { frames: summary.frames as usize, levels: Arc::new(summary.overview) }
     }
 
     /// Whether it holds its detail level ([`crate::store::DETAIL_LEVEL`]): one built here does; one

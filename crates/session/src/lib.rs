@@ -21,8 +21,9 @@ pub mod migrate;
 mod mixer;
 pub mod reference;
 pub mod stems;
-mod tail;
 pub mod stored;
+pub mod summary;
+mod tail;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -640,30 +641,13 @@ impl Session {
 #[cfg(test)]
 mod tests;
 
-/// Length of the gating blocks of [`gated_rms_db`], seconds at 48 kHz (400 ms, as BS.1770's).
-const GATE_BLOCK: usize = 19_200;
-/// Blocks quieter than this are silence between phrases, not level (dBFS).
-const GATE_DB: f64 = -70.0;
-
-/// The RMS level of a track's audio (all channels), dBFS, over the blocks that are not silence:
-/// what an engineer means by "the track sits at −18 dBFS".
+/// The RMS level of a track's audio (all channels), dBFS, over the blocks of 400 ms (at 48 kHz,
+/// as BS.1770's) that are not silence (above −70 dBFS): what an engineer means by "the track sits
+/// at −18 dBFS". Measured by a [`summary::Summary`], as a streamed import measures it.
 pub fn gated_rms_db(channels: &[Vec<f32>]) -> f64 {
-    let frames = channels.first().map_or(0, Vec::len);
-    let (mut sum, mut count) = (0.0f64, 0usize);
-    for start in (0..frames).step_by(GATE_BLOCK) {
-        let end = (start + GATE_BLOCK).min(frames);
-        let block: f64 = channels.iter().map(|c| c[start..end].iter().map(|x| (*x as f64).powi(2)).sum::<f64>()).sum();
-        let n = (end - start) * channels.len();
-        if n > 0 && 10.0 * (block / n as f64).log10() > GATE_DB {
-            sum += block;
-            count += n;
-        }
-    }
-    if count == 0 {
-        f64::NEG_INFINITY
-    } else {
-        10.0 * (sum / count as f64).log10()
-    }
+    let mut s = summary::Summary::new(channels.len(), summary::OVERVIEW_LEVELS.len());
+    s.push(channels);
+    s.finish().level_db
 }
 
 impl Session {
