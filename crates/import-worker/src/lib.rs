@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 
 pub mod delivery;
 pub mod project;
+pub mod streaming;
 
 fn set(o: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.

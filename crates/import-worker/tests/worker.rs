@@ -4,6 +4,7 @@
 
 use js_sys::{Array, Float32Array, Function, Reflect};
 use mixroom_import_worker::import_file;
+use mixroom_import_worker::streaming::import_file_streaming;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -92,4 +93,30 @@ fn a_file_far_beyond_full_scale_says_so_and_normalises() {
     for i in 0..3 {
         assert_ne!(get(&normal.get(i), "id").as_string(), get(&tracks.get(i), "id").as_string(), "new samples, new id");
     }
+}
+
+/// A `File` read in slices (`FileReaderSync`, as the worker reads the user's file) and streamed
+/// comes out as the whole-file import's tracks, sample for sample, in many runs.
+#[wasm_bindgen_test]
+fn a_file_read_in_slices_streams_the_whole_imports_audio() {
+    let bytes = wav(2, 44_100, 3 * 44_100);
+    let whole = import_file(bytes.clone(), "Pad.wav", 48_000, &Function::new_with_args("share", "return true;")).unwrap();
+    let parts = Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, "Pad.wav").unwrap();
+    let runs = Array::new();
+    let keep = runs.clone();
+    let audio = wasm_bindgen::closure::Closure::<dyn FnMut(Array)>::new(move |channels: Array| {
+        keep.push(&channels);
+    });
+    let streamed = import_file_streaming(&file, 48_000, &Function::new_with_args("share", "return true;"), audio.as_ref().unchecked_ref::<Function>()).unwrap();
+    assert_eq!(Array::from(&get(&streamed, "names")).get(0).as_string().unwrap(), "Pad");
+    assert_eq!(get(&streamed, "format").as_string().unwrap(), "PCM, 24-bit");
+    assert_eq!(get(&streamed, "frames").as_f64(), Some(144_000.0));
+    assert!(runs.length() > 10, "handed on as it came: {} runs", runs.length());
+    let whole_channels: Array = get(&whole.get(0), "channels").into();
+    for c in 0..2 {
+        let ours: Vec<f32> = runs.iter().flat_map(|run| Float32Array::from(Array::from(&run).get(c)).to_vec()).collect();
+        assert!(ours == Float32Array::from(whole_channels.get(c)).to_vec(), "channel {c}");
+    }
+    assert_eq!(get(&streamed, "peak").as_f64(), get(&whole.get(0), "peak").as_f64());
 }
