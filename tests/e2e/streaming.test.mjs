@@ -85,7 +85,16 @@ async function loopPlaysAsRendered(page) {
   for (let n = from; n < left.length; n++) {
     if (left[n] !== render[0][position] || right[n] !== render[1][position]) {
       const underruns = await page.evaluate(() => document.documentElement.dataset.underruns);
-      assert.fail(`recorded frame ${n} (timeline ${position}, ${wraps} loops in): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}; ${underruns} underruns`);
+      // What was played instead, for the diagnosis: the render's frame where the next 64 recorded
+      // frames are found (-1: nowhere; another frame: the transport jumped; nowhere and a steady
+      // ratio: a gain), and the ratio to the render's.
+      const next = left.subarray(n, n + 64);
+      let found = -1;
+      for (let p = 0; p + 64 <= render[0].length && found < 0; p++) {
+        if (render[0][p] === next[0] && next.every((x, k) => render[0][p + k] === x)) found = p;
+      }
+      const ratios = Array.from({ length: 4 }, (_, k) => (left[n + 16 * k] / render[0][position + 16 * k]).toFixed(3));
+      assert.fail(`recorded frame ${n} (timeline ${position}, ${wraps} loops in): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}; ${underruns} underruns; the next 64 recorded frames are the render's from ${found}; ratios to the render ${ratios.join(', ')}`);
     }
     compared++;
     crossed ||= position === CHUNK;
