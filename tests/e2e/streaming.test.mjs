@@ -37,6 +37,14 @@ async function importNoise(page, name, seconds) {
   await saved(page);
 }
 
+/** The first frame of `channel` from which it holds exactly `probe`, or -1. */
+function foundAt(channel, probe) {
+  for (let p = 0; p + probe.length <= channel.length; p++) {
+    if (channel[p] === probe[0] && probe.every((x, k) => channel[p + k] === x)) return p;
+  }
+  return -1;
+}
+
 /** In a new session on `page`: 8 s of noise imported, looped over 5.0–5.8 s, reopened from storage
  * and played from the start; what reaches the output must be the offline render, frame for frame. */
 async function loopPlaysAsRendered(page) {
@@ -74,11 +82,7 @@ async function loopPlaysAsRendered(page) {
   const first = left.findIndex((x) => x !== 0);
   assert.ok(first >= 0, 'the recording has sound');
   const from = first + 1024;
-  const probe = left.subarray(from, from + 64);
-  let at = -1;
-  for (let p = 0; p + 64 <= render[0].length && at < 0; p++) {
-    if (render[0][p] === probe[0] && probe.every((x, k) => render[0][p + k] === x)) at = p;
-  }
+  const at = foundAt(render[0], left.subarray(from, from + 64));
   assert.ok(at >= 0 && at < LOOP.start, `the recording's audio is the render's (found at ${at}; sound from recorded frame ${first})`);
   // Then frame by frame as the transport plays: on to the loop's end, back to its start.
   let position = at, wraps = 0, crossed = false, compared = 0;
@@ -88,11 +92,7 @@ async function loopPlaysAsRendered(page) {
       // What was played instead, for the diagnosis: the render's frame where the next 64 recorded
       // frames are found (-1: nowhere; another frame: the transport jumped; nowhere and a steady
       // ratio: a gain), and the ratio to the render's.
-      const next = left.subarray(n, n + 64);
-      let found = -1;
-      for (let p = 0; p + 64 <= render[0].length && found < 0; p++) {
-        if (render[0][p] === next[0] && next.every((x, k) => render[0][p + k] === x)) found = p;
-      }
+      const found = foundAt(render[0], left.subarray(n, n + 64));
       const ratios = Array.from({ length: 4 }, (_, k) => (left[n + 16 * k] / render[0][position + 16 * k]).toFixed(3));
       assert.fail(`recorded frame ${n} (timeline ${position}, ${wraps} loops in): ${left[n]}, ${right[n]} where the render has ${render[0][position]}, ${render[1][position]}; ${underruns} underruns; the next 64 recorded frames are the render's from ${found}; ratios to the render ${ratios.join(', ')}`);
     }
