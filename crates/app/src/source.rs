@@ -39,9 +39,7 @@ impl PreparedSource {
     pub fn imported(id: String, audio: TrackAudio) -> PreparedSource {
         let channels: Vec<Vec<f32>> = audio.iter().map(js_sys::Float32Array::to_vec).collect();
         // Level and overview in one pass.
-        let mut summary = mixroom_session::summary::Summary::new(channels.len(), 0);
-        summary.push(&channels);
-        let summary = summary.finish();
+        let summary = mixroom_session::summary::Summary::of(&channels, 0);
         PreparedSource {
             source: Source::Audio { id, channels: audio.len() as u8, frames: summary.frames },
             level: summary.level_db,

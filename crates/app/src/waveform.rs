@@ -22,9 +22,7 @@ impl Overview {
     /// Builds the overview of a track's channels (every level, in one pass: see
     /// [`mixroom_session::summary`]).
     pub fn build(channels: &[Vec<f32>]) -> Overview {
-        let mut s = Summary::new(channels.len(), 0);
-        s.push(channels);
-        Overview::of(s.finish())
+        Overview::of(Summary::of(channels, 0))
     }
 
     /// The overview of a finished summary.

@@ -645,9 +645,7 @@ mod tests;
 /// as BS.1770's) that are not silence (above −70 dBFS): what an engineer means by "the track sits
 /// at −18 dBFS". Measured by a [`summary::Summary`], as a streamed import measures it.
 pub fn gated_rms_db(channels: &[Vec<f32>]) -> f64 {
-    let mut s = summary::Summary::new(channels.len(), summary::OVERVIEW_LEVELS.len());
-    s.push(channels);
-    s.finish().level_db
+    summary::Summary::of(channels, summary::OVERVIEW_LEVELS.len()).level_db
 }
 
 impl Session {

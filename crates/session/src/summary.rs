@@ -60,31 +60,47 @@ impl Summary {
         Summary { channels, frames: 0, block: vec![0.0; channels], block_frames: 0, sum: 0.0, count: 0, levels: vec![level; OVERVIEW_LEVELS.len()], keep_from }
     }
 
+    /// The summary of a whole source held in memory.
+    pub fn of(channels: &[Vec<f32>], keep_from: usize) -> Summarised {
+        let mut s = Summary::new(channels.len(), keep_from);
+        s.push(channels);
+        s.finish()
+    }
+
+    /// Whether any overview level is kept (the level alone needs none built).
+    fn overview(&self) -> bool {
+        self.keep_from < OVERVIEW_LEVELS.len()
+    }
+
     /// Takes the next run of the source: one buffer per channel, all as long.
     pub fn push(&mut self, run: &[Vec<f32>]) {
         let frames = run.first().map_or(0, Vec::len);
+        let overview = self.overview();
         let mut at = 0;
         while at < frames {
             // Up to the end of the gate's block or of the overview's finest bucket, whichever is
             // nearer.
-            let to = frames.min(at + (GATE_BLOCK - self.block_frames)).min(at + (OVERVIEW_LEVELS[0] - self.levels[0].filled));
+            let bucket_left = if overview { OVERVIEW_LEVELS[0] - self.levels[0].filled } else { usize::MAX };
+            let to = frames.min(at + (GATE_BLOCK - self.block_frames)).min(at.saturating_add(bucket_left));
             for (sum, c) in self.block.iter_mut().zip(run) {
                 for &x in &c[at..to] {
                     *sum += (x as f64) * (x as f64);
                 }
             }
-            let finest = &mut self.levels[0];
-            for c in run {
-                finest.pending = c[at..to].iter().fold(finest.pending, |(lo, hi), &x| (lo.min(x), hi.max(x)));
-            }
-            finest.filled += to - at;
             self.block_frames += to - at;
             self.frames += (to - at) as u64;
             if self.block_frames == GATE_BLOCK {
                 self.end_block();
             }
-            if self.levels[0].filled == OVERVIEW_LEVELS[0] {
-                self.end_pair(0);
+            if overview {
+                let finest = &mut self.levels[0];
+                for c in run {
+                    finest.pending = c[at..to].iter().fold(finest.pending, |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                }
+                finest.filled += to - at;
+                if finest.filled == OVERVIEW_LEVELS[0] {
+                    self.end_pair(0);
+                }
             }
             at = to;
         }
@@ -197,9 +213,10 @@ mod tests {
         for (channels, frames) in [(1, 0), (1, 5), (2, 16), (2, 100_003), (1, 65_536 * 3), (6, 77_777)] {
             let a = audio(channels, frames);
             let whole = Summarised { frames: frames as u64, level_db: whole_level(&a), overview: whole_overview(&a) };
-            let mut at_once = Summary::new(channels, 0);
-            at_once.push(&a);
-            assert_eq!(at_once.finish(), whole, "{channels} × {frames}, at once");
+            assert_eq!(Summary::of(&a, 0), whole, "{channels} × {frames}, at once");
+            let level_alone = Summary::of(&a, OVERVIEW_LEVELS.len());
+            assert_eq!(level_alone.level_db.to_bits(), whole.level_db.to_bits(), "{channels} × {frames}: the level alone");
+            assert!(level_alone.overview.iter().all(Vec::is_empty));
             // In uneven runs, the detail level taken as it comes, the finest level not kept.
             let mut s = Summary::new(channels, 1);
             let mut detail = Vec::new();
