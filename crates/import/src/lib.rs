@@ -10,7 +10,7 @@
 mod header;
 pub mod stream;
 
-pub use stream::{import_streaming, track_layout, Patched, StreamedFile};
+pub use stream::{import_streaming, track_layout, Patched, StreamedFile, StreamingImport};
 
 use std::fmt;
 use std::io::Cursor;
@@ -153,116 +153,164 @@ impl Sink for Whole {
 /// Reads `source` (the file `name`, `bytes_len` bytes, its header already mended) packet by
 /// packet into `sink`; returns what the header said, with the channels the packets had.
 fn decode_packets(source: Box<dyn MediaSource>, bytes_len: u64, name: &str, mut progress: impl FnMut(f32) -> bool, sink: &mut impl Sink) -> Result<Stream, ImportError> {
-    let total_bytes = bytes_len.max(1) as f64;
-    let mut hint = Hint::new();
-    if let Some(ext) = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
-        hint.with_extension(&ext);
-    }
-    let source = MediaSourceStream::new(source, Default::default());
-    let options = FormatOptions { enable_gapless: true, ..Default::default() };
-    let probed = symphonia::default::get_probe()
-        .format(&hint, source, &options, &MetadataOptions::default())
-        .map_err(|e| match e {
-            SymphoniaError::IoError(_) | SymphoniaError::Unsupported(_) => ImportError::Unsupported("its format was not recognised".into()),
-            other => ImportError::Corrupt(format!("its header is damaged: {}", describe(&other))),
-        })?;
-    let mut reader = probed.format;
-    let track = reader.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL).ok_or(ImportError::Empty)?;
-    let (track_id, params) = (track.id, track.codec_params.clone());
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&params, &DecoderOptions::default())
-        .map_err(|e| ImportError::Unsupported(describe(&e).into()))?;
-    let format = format_name(&params);
-    let sample_rate = params.sample_rate.ok_or_else(|| ImportError::Corrupt("its header gives no sample rate".into()))?;
-    header::check_rate(sample_rate)?;
-    if let Some(n) = params.n_frames.filter(|&n| n > MAX_FRAMES) {
-        return Err(ImportError::TooLarge(format!("its header says it is {}, longer than the {} Mixroom takes", hours(n, sample_rate), hours(MAX_FRAMES, sample_rate))));
-    }
-    let channel_count = params.channels.map_or(0, |c| c.count());
-    if channel_count > MAX_CHANNELS {
-        return Err(ImportError::TooLarge(format!("{channel_count} channels")));
-    }
-    let mut stream = Stream { sample_rate, channels: channel_count, frames: params.n_frames, format };
-    sink.start(&stream)?;
+    let mut packets = Packets::open(source, bytes_len, name)?;
+    sink.start(&packets.stream)?;
+    while !packets.next(usize::MAX, &mut progress, sink)? {}
+    Ok(packets.stream)
+}
 
-    let mut samples: Option<SampleBuffer<f32>> = None;
-    let mut bad_packets = 0usize;
-    let mut packets = 0usize;
-    // Frames decoded, and the channels they have (0 before the first).
-    let mut frames = 0u64;
-    let mut width = 0usize;
-    let seconds = |frames: u64| frames as f64 / sample_rate.max(1) as f64;
-    loop {
-        let packet = match reader.next_packet() {
-            Ok(p) => p,
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            // Damaged or cut short: refused, saying how far it got, rather than imported half.
-            Err(e) => return Err(ImportError::Corrupt(format!("{} after {:.1} s of audio", describe(&e), seconds(frames)))),
-        };
-        if packet.track_id() != track_id {
-            continue;
+/// A file being decoded, packet by packet: [`Packets::next`] decodes some more, so that a caller
+/// with other work between (a worker writing to storage) holds only what one step makes.
+struct Packets {
+    reader: Box<dyn symphonia::core::formats::FormatReader>,
+    decoder: Box<dyn symphonia::core::codecs::Decoder>,
+    track_id: u32,
+    /// Frames the header promises, if it does.
+    promised: Option<u64>,
+    total_bytes: f64,
+    /// What the header said (its channels and frames made true at the end).
+    stream: Stream,
+    samples: Option<SampleBuffer<f32>>,
+    bad_packets: usize,
+    packets: usize,
+    /// Frames decoded, and the channels they have (0 before the first).
+    frames: u64,
+    width: usize,
+}
+
+impl Packets {
+    /// Reads the header of `source` (the file `name`, `bytes_len` bytes, its header already
+    /// mended), refusing what Mixroom does not take.
+    fn open(source: Box<dyn MediaSource>, bytes_len: u64, name: &str) -> Result<Packets, ImportError> {
+        let mut hint = Hint::new();
+        if let Some(ext) = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+            hint.with_extension(&ext);
         }
-        packets += 1;
-        match decoder.decode(&packet) {
-            Ok(buffer) => {
-                let spec = *buffer.spec();
-                let count = buffer.frames();
-                let sb = match &mut samples {
-                    Some(sb) if sb.capacity() >= count * spec.channels.count() => sb,
-                    _ => samples.insert(SampleBuffer::new(buffer.capacity() as u64, spec)),
-                };
-                sb.copy_interleaved_ref(buffer);
-                let n = spec.channels.count();
-                if width != n {
-                    if frames > 0 {
-                        return Err(ImportError::Corrupt("the number of channels changes midway".into()));
-                    }
-                    if n > MAX_CHANNELS {
-                        return Err(ImportError::TooLarge(format!("{n} channels")));
-                    }
-                    width = n;
-                }
-                // Gapless (enabled in the reader's options): symphonia has already trimmed the
-                // encoder's delay and padding from the decoded buffers.
-                let interleaved = &mut sb.samples_mut()[..count * n];
-                for x in interleaved.iter_mut().filter(|x| !x.is_finite()) {
-                    *x = 0.0;
-                }
-                frames += count as u64;
-                if frames > MAX_FRAMES {
-                    return Err(ImportError::TooLarge(format!("longer than the {} Mixroom takes", hours(MAX_FRAMES, sample_rate))));
-                }
-                sink.frames(interleaved, n)?;
+        let source = MediaSourceStream::new(source, Default::default());
+        let options = FormatOptions { enable_gapless: true, ..Default::default() };
+        let probed = symphonia::default::get_probe()
+            .format(&hint, source, &options, &MetadataOptions::default())
+            .map_err(|e| match e {
+                SymphoniaError::IoError(_) | SymphoniaError::Unsupported(_) => ImportError::Unsupported("its format was not recognised".into()),
+                other => ImportError::Corrupt(format!("its header is damaged: {}", describe(&other))),
+            })?;
+        let reader = probed.format;
+        let track = reader.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL).ok_or(ImportError::Empty)?;
+        let (track_id, params) = (track.id, track.codec_params.clone());
+        let decoder = symphonia::default::get_codecs()
+            .make(&params, &DecoderOptions::default())
+            .map_err(|e| ImportError::Unsupported(describe(&e).into()))?;
+        let format = format_name(&params);
+        let sample_rate = params.sample_rate.ok_or_else(|| ImportError::Corrupt("its header gives no sample rate".into()))?;
+        header::check_rate(sample_rate)?;
+        if let Some(n) = params.n_frames.filter(|&n| n > MAX_FRAMES) {
+            return Err(ImportError::TooLarge(format!("its header says it is {}, longer than the {} Mixroom takes", hours(n, sample_rate), hours(MAX_FRAMES, sample_rate))));
+        }
+        let channel_count = params.channels.map_or(0, |c| c.count());
+        if channel_count > MAX_CHANNELS {
+            return Err(ImportError::TooLarge(format!("{channel_count} channels")));
+        }
+        Ok(Packets {
+            reader,
+            decoder,
+            track_id,
+            promised: params.n_frames,
+            total_bytes: bytes_len.max(1) as f64,
+            stream: Stream { sample_rate, channels: channel_count, frames: params.n_frames, format },
+            samples: None,
+            bad_packets: 0,
+            packets: 0,
+            frames: 0,
+            width: 0,
+        })
+    }
+
+    fn seconds(&self, frames: u64) -> f64 {
+        frames as f64 / self.stream.sample_rate.max(1) as f64
+    }
+
+    /// Decodes up to `count` more packets into `sink`; `true` once the file has ended (then
+    /// [`Packets::stream`] says how many channels and frames it had). `progress` as for
+    /// [`decode`].
+    fn next(&mut self, count: usize, progress: &mut impl FnMut(f32) -> bool, sink: &mut impl Sink) -> Result<bool, ImportError> {
+        for _ in 0..count {
+            let packet = match self.reader.next_packet() {
+                Ok(p) => p,
+                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return self.end(progress),
+                // Damaged or cut short: refused, saying how far it got, rather than imported half.
+                Err(e) => return Err(ImportError::Corrupt(format!("{} after {:.1} s of audio", describe(&e), self.seconds(self.frames)))),
+            };
+            if packet.track_id() != self.track_id {
+                continue;
             }
-            // One damaged packet (common in MP3s cut from streams): skipped, as players do.
-            Err(SymphoniaError::DecodeError(_)) => bad_packets += 1,
-            Err(e) => return Err(ImportError::Corrupt(describe(&e).into())),
-        }
-        if packets % 64 == 1 {
-            // Without a frame count (some MP3s), progress is estimated from a typical compressed
-            // rate: 160 kbit/s, 20 kB a second.
-            let done = params.n_frames.map_or_else(|| seconds(frames) * 20_000.0 / total_bytes, |n| frames as f64 / n.max(1) as f64);
-            if !progress(done.clamp(0.0, 1.0) as f32) {
-                return Err(ImportError::Cancelled);
+            self.packets += 1;
+            match self.decoder.decode(&packet) {
+                Ok(buffer) => {
+                    let spec = *buffer.spec();
+                    let count = buffer.frames();
+                    let sb = match &mut self.samples {
+                        Some(sb) if sb.capacity() >= count * spec.channels.count() => sb,
+                        _ => self.samples.insert(SampleBuffer::new(buffer.capacity() as u64, spec)),
+                    };
+                    sb.copy_interleaved_ref(buffer);
+                    let n = spec.channels.count();
+                    if self.width != n {
+                        if self.frames > 0 {
+                            return Err(ImportError::Corrupt("the number of channels changes midway".into()));
+                        }
+                        if n > MAX_CHANNELS {
+                            return Err(ImportError::TooLarge(format!("{n} channels")));
+                        }
+                        self.width = n;
+                    }
+                    // Gapless (enabled in the reader's options): symphonia has already trimmed the
+                    // encoder's delay and padding from the decoded buffers.
+                    let interleaved = &mut sb.samples_mut()[..count * n];
+                    for x in interleaved.iter_mut().filter(|x| !x.is_finite()) {
+                        *x = 0.0;
+                    }
+                    self.frames += count as u64;
+                    if self.frames > MAX_FRAMES {
+                        return Err(ImportError::TooLarge(format!("longer than the {} Mixroom takes", hours(MAX_FRAMES, self.stream.sample_rate))));
+                    }
+                    sink.frames(interleaved, n)?;
+                }
+                // One damaged packet (common in MP3s cut from streams): skipped, as players do.
+                Err(SymphoniaError::DecodeError(_)) => self.bad_packets += 1,
+                Err(e) => return Err(ImportError::Corrupt(describe(&e).into())),
+            }
+            if self.packets % 64 == 1 {
+                // Without a frame count (some MP3s), progress is estimated from a typical compressed
+                // rate: 160 kbit/s, 20 kB a second.
+                let done = self.promised.map_or_else(|| self.seconds(self.frames) * 20_000.0 / self.total_bytes, |n| self.frames as f64 / n.max(1) as f64);
+                if !progress(done.clamp(0.0, 1.0) as f32) {
+                    return Err(ImportError::Cancelled);
+                }
             }
         }
+        Ok(false)
     }
-    if frames == 0 {
-        return Err(if bad_packets > 0 { ImportError::Corrupt(format!("none of its {bad_packets} audio packets decode")) } else { ImportError::Empty });
-    }
-    // A reader that resynchronises past damage returns less than the header promised.
-    if let Some(n) = params.n_frames {
-        if frames + sample_rate as u64 / 10 < n {
-            return Err(ImportError::Corrupt(format!("only {:.1} s of its {:.1} s decode", seconds(frames), seconds(n))));
+
+    /// The file has ended: refused if too little of it decoded, else what it was.
+    fn end(&mut self, progress: &mut impl FnMut(f32) -> bool) -> Result<bool, ImportError> {
+        let (frames, bad_packets, packets) = (self.frames, self.bad_packets, self.packets);
+        if frames == 0 {
+            return Err(if bad_packets > 0 { ImportError::Corrupt(format!("none of its {bad_packets} audio packets decode")) } else { ImportError::Empty });
         }
+        // A reader that resynchronises past damage returns less than the header promised.
+        if let Some(n) = self.promised {
+            if frames + self.stream.sample_rate as u64 / 10 < n {
+                return Err(ImportError::Corrupt(format!("only {:.1} s of its {:.1} s decode", self.seconds(frames), self.seconds(n))));
+            }
+        }
+        if bad_packets * 10 > packets {
+            return Err(ImportError::Corrupt(format!("{bad_packets} of its {packets} audio packets do not decode")));
+        }
+        progress(1.0);
+        self.stream.channels = self.width;
+        self.stream.frames = Some(frames);
+        Ok(true)
     }
-    if bad_packets * 10 > packets {
-        return Err(ImportError::Corrupt(format!("{bad_packets} of its {packets} audio packets do not decode")));
-    }
-    progress(1.0);
-    stream.channels = width;
-    stream.frames = Some(frames);
-    Ok(stream)
 }
 
 /// `frames` at `rate` as hours and minutes: "3 h 00 min", "12 h 00 min".

@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom};
 use symphonia::core::io::MediaSource;
 
 use crate::header::{self, Bytes};
-use crate::{decode_packets, too_long, track_names, ImportError, Sink, Stream, StreamResampler, LARGEST_SAMPLE, MAX_FRAMES};
+use crate::{too_long, track_names, ImportError, Packets, Sink, Stream, StreamResampler, LARGEST_SAMPLE, MAX_FRAMES};
 
 /// A file read through `R`, with the header's mends ([`header::prepare`]) laid over what is read:
 /// the file itself is never written.
@@ -128,31 +128,69 @@ pub fn import_streaming<R: Read + Seek + Send + Sync + 'static>(
     len: u64,
     name: &str,
     session_rate: u32,
-    progress: impl FnMut(f32) -> bool,
-    audio: impl FnMut(&[Vec<f32>]),
+    mut progress: impl FnMut(f32) -> bool,
+    mut audio: impl FnMut(&[Vec<f32>]),
 ) -> Result<StreamedFile, ImportError> {
-    let source = Patched::new(source, len)?;
-    let mut sink = Streamed { session_rate, file_rate: 0, resampler: None, audio, peak: 0.0, frames_out: 0, runs: Vec::new() };
-    let stream = decode_packets(Box::new(source), len, name, progress, &mut sink)?;
-    if let Some(resampler) = sink.resampler.take() {
-        let Streamed { audio, peak, frames_out, .. } = &mut sink;
-        resampler.finish(&mut |run: &[Vec<f32>]| hand_on(run, audio, peak, frames_out));
+    let mut import = StreamingImport::open(source, len, name, session_rate)?;
+    loop {
+        if let Some(file) = import.next(usize::MAX, &mut progress, &mut audio)? {
+            return Ok(file);
+        }
     }
-    let layout = track_layout(stream.channels);
-    Ok(StreamedFile { names: track_names(name, stream.channels), layout, frames: sink.frames_out, peak: sink.peak, format: stream.format })
 }
 
-/// The streaming import's sink: each packet's frames split into channels, bounded, resampled.
-struct Streamed<F> {
+/// [`import_streaming`] a step at a time: each [`StreamingImport::next`] decodes a few packets and
+/// hands on their audio, so that a caller can do its own work between steps (the app's import
+/// worker waits for storage to take each step's pages).
+pub struct StreamingImport {
+    packets: Packets,
+    state: Streamed,
+    name: String,
+}
+
+impl StreamingImport {
+    /// Opens the file `name` from `source` (`len` bytes) for import at `session_rate`: its header
+    /// read, and refused (in the user's terms) if Mixroom cannot take it.
+    pub fn open<R: Read + Seek + Send + Sync + 'static>(source: R, len: u64, name: &str, session_rate: u32) -> Result<StreamingImport, ImportError> {
+        let source = Patched::new(source, len)?;
+        let packets = Packets::open(Box::new(source), len, name)?;
+        let mut state = Streamed { session_rate, file_rate: 0, resampler: None, peak: 0.0, frames_out: 0, runs: Vec::new() };
+        state.start(&packets.stream)?;
+        Ok(StreamingImport { packets, state, name: name.to_owned() })
+    }
+
+    /// Decodes up to `packets` more packets, handing `audio` the runs they make; once the file
+    /// has ended (its last runs handed on), what it was.
+    pub fn next(&mut self, packets: usize, progress: &mut impl FnMut(f32) -> bool, audio: &mut impl FnMut(&[Vec<f32>])) -> Result<Option<StreamedFile>, ImportError> {
+        let mut sink = Step { state: &mut self.state, audio };
+        if !self.packets.next(packets, progress, &mut sink)? {
+            return Ok(None);
+        }
+        let state = &mut self.state;
+        if let Some(resampler) = state.resampler.take() {
+            resampler.finish(&mut |run: &[Vec<f32>]| hand_on(run, audio, &mut state.peak, &mut state.frames_out));
+        }
+        let stream = &self.packets.stream;
+        Ok(Some(StreamedFile { names: track_names(&self.name, stream.channels), layout: track_layout(stream.channels), frames: state.frames_out, peak: state.peak, format: stream.format.clone() }))
+    }
+}
+
+/// The streaming import's state: each packet's frames split into channels, bounded, resampled.
+struct Streamed {
     session_rate: u32,
     /// The file's rate (from its header).
     file_rate: u32,
     resampler: Option<StreamResampler>,
-    audio: F,
     peak: f32,
     frames_out: u64,
     /// The packet's channels (kept, so no packet allocates them afresh).
     runs: Vec<Vec<f32>>,
+}
+
+/// One step's sink: the import's state, and where this step's runs go.
+struct Step<'a, F> {
+    state: &'a mut Streamed,
+    audio: &'a mut F,
 }
 
 fn hand_on(run: &[Vec<f32>], audio: &mut impl FnMut(&[Vec<f32>]), peak: &mut f32, frames_out: &mut u64) {
@@ -161,7 +199,7 @@ fn hand_on(run: &[Vec<f32>], audio: &mut impl FnMut(&[Vec<f32>]), peak: &mut f32
     audio(run);
 }
 
-impl<F: FnMut(&[Vec<f32>])> Sink for Streamed<F> {
+impl Streamed {
     fn start(&mut self, stream: &Stream) -> Result<(), ImportError> {
         self.file_rate = stream.sample_rate;
         // Refused before any work when the header says the audio would be too long at the
@@ -173,9 +211,15 @@ impl<F: FnMut(&[Vec<f32>])> Sink for Streamed<F> {
         }
         Ok(())
     }
+}
+
+impl<F: FnMut(&[Vec<f32>])> Sink for Step<'_, F> {
+    fn start(&mut self, stream: &Stream) -> Result<(), ImportError> {
+        self.state.start(stream)
+    }
 
     fn frames(&mut self, interleaved: &[f32], n: usize) -> Result<(), ImportError> {
-        let Streamed { session_rate, file_rate, resampler, audio, peak, frames_out, runs } = self;
+        let Streamed { session_rate, file_rate, resampler, peak, frames_out, runs } = &mut *self.state;
         if runs.len() != n {
             *runs = vec![Vec::new(); n];
         }
@@ -185,7 +229,7 @@ impl<F: FnMut(&[Vec<f32>])> Sink for Streamed<F> {
             run.extend(interleaved.iter().skip(c).step_by(n).map(|x| x.clamp(-LARGEST_SAMPLE, LARGEST_SAMPLE)));
         }
         let resampler = resampler.get_or_insert_with(|| StreamResampler::new(n, *file_rate, *session_rate));
-        resampler.push(runs, &mut |run: &[Vec<f32>]| hand_on(run, audio, peak, frames_out));
+        resampler.push(runs, &mut |run: &[Vec<f32>]| hand_on(run, self.audio, peak, frames_out));
         if *frames_out > MAX_FRAMES {
             return Err(too_long(*session_rate));
         }

@@ -364,7 +364,7 @@ impl std::io::Seek for Slices {
 /// another rate than the session's and at its own.
 #[test]
 fn a_streamed_import_is_the_whole_import_sample_for_sample() {
-    use mixroom_import::{content_id, import_streaming, into_tracks, peak, ContentId};
+    use mixroom_import::{content_id, import_streaming, into_tracks, peak, ContentId, StreamingImport};
     let stereo = source(2);
     let six = source(6);
     let pcm = dir().join("stream-src.wav");
@@ -393,11 +393,26 @@ fn a_streamed_import_is_the_whole_import_sample_for_sample() {
             let len = file.metadata().unwrap().len();
             let mut runs = 0;
             let mut channels: Vec<Vec<f32>> = Vec::new();
-            let streamed = import_streaming(Slices(file), len, &name, session_rate, |_| true, |run| {
+            let mut take = |run: &[Vec<f32>]| {
                 channels.resize(run.len(), Vec::new());
                 channels.iter_mut().zip(run).for_each(|(c, r)| c.extend_from_slice(r));
                 runs += 1;
-            })
+            };
+            // At the session's rate in one go; at the file's own, a packet a step (as the
+            // app's worker takes it, storing each step's pages before the next).
+            let streamed = if session_rate == 48_000 {
+                import_streaming(Slices(file), len, &name, session_rate, |_| true, take)
+            } else {
+                let mut import = StreamingImport::open(Slices(file), len, &name, session_rate).unwrap();
+                let mut steps = 0;
+                loop {
+                    steps += 1;
+                    if let Some(file) = import.next(1, &mut |_| true, &mut take).unwrap_or_else(|e| panic!("{name}: {e}")) {
+                        assert!(steps > 3, "{name}: taken in steps ({steps})");
+                        break Ok(file);
+                    }
+                }
+            }
             .unwrap_or_else(|e| panic!("{name}: {e}"));
             let label = format!("{name} at {session_rate} Hz");
             assert!(runs > 10, "{label}: handed on as it came, not at the end ({runs} runs)");
