@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Float32Array, Function, Reflect};
 use mixroom_import_worker::import_file;
-use mixroom_import_worker::streaming::import_file_streaming;
+use mixroom_import_worker::streaming::{import_file_streaming, StreamedImport};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -92,6 +92,98 @@ fn a_file_far_beyond_full_scale_says_so_and_normalises() {
     assert_eq!(get(&normal.get(0), "peak").as_f64(), Some(1.0));
     for i in 0..3 {
         assert_ne!(get(&normal.get(i), "id").as_string(), get(&tracks.get(i), "id").as_string(), "new samples, new id");
+    }
+}
+
+/// Imports `bytes` (the file `name`) as the worker script does: step by step into records, then
+/// each track's pages read back for its content id. The records by key, and the tracks.
+fn import_stored(bytes: &[u8], name: &str, gain: Option<f64>) -> (std::collections::HashMap<String, Vec<f32>>, Array, Vec<String>) {
+    let parts = Array::of1(&js_sys::Uint8Array::from(bytes));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, name).unwrap();
+    let mut import = StreamedImport::new(&file, 48_000, "import-test", gain).unwrap();
+    let go = Function::new_with_args("share", "return true;");
+    let mut records = std::collections::HashMap::new();
+    let mut steps = 0;
+    while !import.done() {
+        let step = import.step(&go).unwrap();
+        for i in (0..step.length()).step_by(2) {
+            records.insert(step.get(i).as_string().unwrap(), step.get(i + 1).unchecked_into::<Float32Array>().to_vec());
+        }
+        steps += 1;
+    }
+    // (Seven seconds of PCM are more packets than a step decodes.)
+    assert!(name != "Pad.wav" || steps > 2, "{name}: imported in steps ({steps})");
+    let tracks = import.tracks();
+    let mut ids = Vec::new();
+    for (t, track) in tracks.iter().enumerate() {
+        let (pages, channels) = (get(&track, "pages").as_string().unwrap(), get(&track, "channels").as_f64().unwrap() as usize);
+        for c in 0..channels {
+            for page in 0.. {
+                let Some(samples) = records.get(&mixroom_session::storage::page_key(&pages, page, c)) else { break };
+                import.hash(t, c, &Float32Array::from(samples.as_slice())).unwrap();
+            }
+        }
+        ids.push(import.content_id(t).unwrap());
+    }
+    (records, tracks, ids)
+}
+
+/// A streamed import stores exactly what the whole-file import makes: each track's pages are its
+/// samples, its detail records and the overview its audio record keeps are the summary of its
+/// whole audio, its level is the same, and its pages read back give its content id. Normalised (a
+/// gain on the way in), it is `normalise_tracks`' result, content ids and all.
+#[wasm_bindgen_test]
+fn a_streamed_import_stores_the_whole_imports_pages_overview_and_ids() {
+    use mixroom_session::storage::{detail_key, page_key, DETAIL_LEVEL, KEPT_LEVELS, PAGE_FRAMES};
+    use mixroom_session::summary::Summary;
+    let go = Function::new_with_args("share", "return true;");
+    let loud = {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        let spec = hound::WavSpec { channels: 3, sample_rate: 44_100, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+        let mut w = hound::WavWriter::new(&mut bytes, spec).unwrap();
+        for i in 0..30_000 {
+            for c in 0..3 {
+                w.write_sample((i as f32 * 0.01 * (c + 1) as f32).sin() * 1e6 * (c + 1) as f32).unwrap();
+            }
+        }
+        w.finalize().unwrap();
+        bytes.into_inner()
+    };
+    // Seven seconds of stereo: 42 pages, two detail records; three mono tracks of a loud file.
+    for (bytes, name, normalised) in [(wav(2, 44_100, 7 * 44_100), "Pad.wav", false), (loud.clone(), "Loud.wav", false), (loud, "Loud.wav", true)] {
+        let mut whole = import_file(bytes.clone(), name, 48_000, &go).unwrap();
+        let gain = normalised.then(|| 1.0 / get(&whole.get(0), "peak").as_f64().unwrap());
+        if normalised {
+            whole = mixroom_import_worker::normalise_tracks(&whole, 48_000);
+        }
+        let (records, tracks, ids) = import_stored(&bytes, name, gain);
+        assert_eq!(tracks.length(), whole.length(), "{name}");
+        let mut expected_records = 0;
+        for (t, (ours, theirs)) in tracks.iter().zip(whole.iter()).enumerate() {
+            let label = format!("{name} track {t}{}", if normalised { ", normalised" } else { "" });
+            let pages = get(&ours, "pages").as_string().unwrap();
+            assert_eq!(pages, format!("import-test.{t}"));
+            assert_eq!(get(&ours, "name").as_string(), get(&theirs, "name").as_string(), "{label}");
+            let channels: Vec<Vec<f32>> = get(&theirs, "channels").unchecked_into::<Array>().iter().map(|c| c.unchecked_into::<Float32Array>().to_vec()).collect();
+            let frames = channels[0].len();
+            assert_eq!(get(&ours, "frames").as_f64(), Some(frames as f64), "{label}");
+            for (c, samples) in channels.iter().enumerate() {
+                let stored: Vec<f32> = (0..frames.div_ceil(PAGE_FRAMES)).flat_map(|p| records[&page_key(&pages, p, c)].clone()).collect();
+                assert!(stored == *samples, "{label}: channel {c}'s pages");
+            }
+            let summary = Summary::of(&channels, 0);
+            assert_eq!(get(&ours, "level").as_f64(), Some(summary.level_db), "{label}");
+            let detail: Vec<f32> = summary.overview[DETAIL_LEVEL].iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
+            let detail_records = detail.len().div_ceil(2 * 4096);
+            let stored: Vec<f32> = (0..detail_records).flat_map(|n| records[&detail_key(&pages, n)].clone()).collect();
+            assert!(stored == detail, "{label}: the detail records");
+            let kept: Vec<Vec<f32>> = get(&ours, "overview").unchecked_into::<Array>().iter().map(|l| l.unchecked_into::<Float32Array>().to_vec()).collect();
+            let expected: Vec<Vec<f32>> = summary.overview[KEPT_LEVELS..].iter().map(|l| l.iter().flat_map(|&(lo, hi)| [lo, hi]).collect()).collect();
+            assert!(kept == expected, "{label}: the overview the audio record keeps");
+            assert_eq!(Some(&ids[t]), get(&theirs, "id").as_string().as_ref(), "{label}: the content id from the pages read back");
+            expected_records += frames.div_ceil(PAGE_FRAMES) * channels.len() + detail_records;
+        }
+        assert_eq!(records.len(), expected_records, "{name}: nothing else stored");
     }
 }
 

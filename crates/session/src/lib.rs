@@ -21,6 +21,7 @@ pub mod migrate;
 mod mixer;
 pub mod reference;
 pub mod stems;
+pub mod storage;
 pub mod stored;
 pub mod summary;
 mod tail;
