@@ -1,9 +1,9 @@
-// Pages of stored audio, read from IndexedDB as the engine streams them (crate `mixroom-app`,
-// module `store`, documents the layouts): by the streaming reader (`stream-worker.js`) for live
-// playback, and by the delivery worker (`delivery-worker.js`) for offline renders, so both read the
-// same samples the same way.
+// Stored audio in IndexedDB (crate `mixroom-app`, module `store`, documents the layouts): its
+// pages read as the engine streams them — by the streaming reader (`stream-worker.js`) for live
+// playback and by the delivery worker (`delivery-worker.js`) for offline renders, so both read the
+// same samples the same way — and written by the import worker as it imports a file.
 //
-// Layout 3: one record per page and channel ("<content id>/c<page, 7 digits>.<channel>" → one
+// Layout 3: one record per page and channel ("<pages key>/c<page, 7 digits>.<channel>" → one
 // Float32Array of PAGE frames, 32 KiB: Chromium keeps a value of 64 KiB or more as a file of its
 // own, several times slower to read), read as asked, the pages of one request in one transaction.
 // Audio still in an older layout (its update failed: a full disk) is read from its bigger records —
@@ -92,4 +92,40 @@ export async function readPages(reads, signal) {
   const page = (r) => `${r.id}/c${String(r.page).padStart(7, '0')}`;
   return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, `${page(r)}.${c}`)))
     .then((channels) => (channels.every((c) => c instanceof Float32Array) ? channels : fromOld(r))));
+}
+
+// Resolves when a transaction has committed; rejects with its error (a full disk:
+// `QuotaExceededError`) when it aborts.
+function committed(transaction) {
+  return new Promise((ok, fail) => {
+    transaction.oncomplete = () => ok();
+    transaction.onabort = () => fail(transaction.error || new Error('the write was aborted'));
+  });
+}
+
+/**
+ * Writes records `[key, value, key, value, …]` (a streamed import's pages and overview detail, as
+ * the import worker makes them) in one transaction; resolves once they are committed.
+ */
+export async function writeRecords(records) {
+  const d = await db();
+  const transaction = d.transaction('chunks', 'readwrite');
+  const store = transaction.objectStore('chunks');
+  for (let i = 0; i < records.length; i += 2) store.put(records[i + 1], records[i]);
+  return committed(transaction);
+}
+
+/** Reads records `keys` in one transaction: their values in order (undefined where absent). */
+export async function readRecords(keys) {
+  const d = await db();
+  const store = d.transaction('chunks', 'readonly').objectStore('chunks');
+  return Promise.all(keys.map((k) => get(store, k)));
+}
+
+/** Deletes every record with a key in [from, to). */
+export async function deleteUnder(from, to) {
+  const d = await db();
+  const transaction = d.transaction('chunks', 'readwrite');
+  transaction.objectStore('chunks').delete(IDBKeyRange.bound(from, to, false, true));
+  return committed(transaction);
 }

@@ -246,7 +246,9 @@ test('a reader too slow for the play position: its track plays silence, the unde
 });
 
 /** Puts this browser's stored audio back in layout 1, as Mixroom stored it before streaming:
- * chunks of 2^18 frames ("id/000000"), no layout in the audio records. Returns the ids. */
+ * chunks of 2^18 frames ("id/000000") under the content id (an import now stores its records under
+ * a key of its own, which the audio record names as `pages`), no layout in the audio records.
+ * Returns the ids. */
 function toOldLayout(page) {
   return page.evaluate(() => new Promise((ok, fail) => {
     const open = indexedDB.open('mixroom');
@@ -258,11 +260,11 @@ function toOldLayout(page) {
       audio.openCursor().onsuccess = (e) => {
         const cursor = e.target.result;
         if (!cursor) return;
-        const id = cursor.key, record = cursor.value;
+        const id = cursor.key, record = cursor.value, pages = record.pages ?? id;
         if (record.layout === 3) {
           ids.push(id);
           // Layout 3: a record per page (2^13 frames) and channel, page by page.
-          const range = IDBKeyRange.bound(`${id}/c`, `${id}/d`);
+          const range = IDBKeyRange.bound(`${pages}/c`, `${pages}/d`);
           chunks.getAll(range).onsuccess = (r) => {
             const records = r.target.result, per = 32 * record.channels;
             for (let c0 = 0; c0 * per < records.length; c0++) {
@@ -278,7 +280,15 @@ function toOldLayout(page) {
             }
             chunks.delete(range);
           };
+          // The overview's detail records, under the content id too; the record naming the
+          // import's key goes with it.
+          const detail = IDBKeyRange.bound(`${pages}/o`, `${pages}/p`);
+          chunks.getAll(detail).onsuccess = (r) => {
+            r.target.result.forEach((d, n) => chunks.put(d, `${id}/o${String(n).padStart(6, '0')}`));
+            if (pages !== id) chunks.delete(IDBKeyRange.bound(`${pages}/`, `${pages}/~`));
+          };
           delete record.layout;
+          delete record.pages;
           cursor.update(record);
         }
         cursor.continue();

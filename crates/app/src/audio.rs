@@ -72,9 +72,10 @@ impl EngineModule {
 pub enum TrackLoad {
     /// Its samples, copied across.
     Samples,
-    /// Stored source `id` (`channels`, `frames`): the engine streams it, its reader reading the
-    /// pages it plays next from storage (`www/stream-worker.js`).
-    Stored { id: String, channels: u8, frames: u64 },
+    /// A stored source (`channels`, `frames`), its records under `pages` (its pages key): the
+    /// engine streams it, its reader reading the pages it plays next from storage
+    /// (`www/stream-worker.js`).
+    Stored { pages: String, channels: u8, frames: u64 },
     /// The running engine's track `i` hands its audio over as it is (a track that stays when
     /// tracks are added or removed).
     Keep(usize),
@@ -247,10 +248,11 @@ impl EngineNode {
         for (t, channels) in tracks.iter().enumerate() {
             match how.get(t).cloned().unwrap_or(TrackLoad::Samples) {
                 TrackLoad::Samples => audio.push(&channels.iter().collect::<Array>()),
-                TrackLoad::Stored { id, channels, frames } => {
+                TrackLoad::Stored { pages, channels, frames } => {
                     let stored = Object::new();
                     let _ = Reflect::set(&stored, &"stream".into(), &JsValue::from_f64(frames as f64));
-                    let _ = Reflect::set(&stored, &"id".into(), &id.into());
+                    // (The reader reads by it: `id` is the records' key.)
+                    let _ = Reflect::set(&stored, &"id".into(), &pages.into());
                     let _ = Reflect::set(&stored, &"channels".into(), &JsValue::from(channels));
                     audio.push(&stored)
                 }

@@ -269,8 +269,8 @@ impl Delivery {
                     set(&message, "channels", &channels.iter().collect::<Array>());
                     self.post("audio", &message)?;
                 }
-                ExportAudio::Stored { id, channels, frames } => {
-                    set(&message, "id", &id.as_str().into());
+                ExportAudio::Stored { pages, channels, frames } => {
+                    set(&message, "id", &pages.as_str().into());
                     set(&message, "channels", &(*channels as u32).into());
                     set(&message, "frames", &(*frames as f64).into());
                     self.post("stream", &message)?;

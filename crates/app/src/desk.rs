@@ -28,8 +28,9 @@ const SEEK_SETTLE_S: f64 = 0.5;
 pub enum ExportAudio {
     /// Held in the page: its samples.
     Held(TrackAudio),
-    /// In storage: the delivery worker reads it page by page as it renders.
-    Stored { id: String, channels: u8, frames: u64 },
+    /// In storage, its records under `pages`: the delivery worker reads it page by page as it
+    /// renders.
+    Stored { pages: String, channels: u8, frames: u64 },
 }
 
 /// What the user is told about the state of the app.
@@ -252,7 +253,10 @@ impl Desk {
             .iter()
             .map(|t| match (running.and_then(|r| r.tracks.iter().position(|o| o.id == t.id && o.source == t.source)), &t.source) {
                 (Some(i), _) => TrackLoad::Keep(i),
-                (None, Source::Audio { id, channels, frames }) if self.sources.in_storage(&t.source) => TrackLoad::Stored { id: id.clone(), channels: *channels, frames: *frames },
+                (None, Source::Audio { channels, frames, .. }) => match self.sources.stored_under(&t.source) {
+                    Some(pages) => TrackLoad::Stored { pages, channels: *channels, frames: *frames },
+                    None => TrackLoad::Samples,
+                },
                 (None, _) => TrackLoad::Samples,
             })
             .collect()
@@ -344,10 +348,12 @@ impl Desk {
     /// A track's audio samples `[from, to)` of one channel, for drawing single samples: of audio
     /// in storage, read for the purpose (empty until it is in: see `Sources::stored_samples`).
     pub fn samples(self, track: usize, channel: usize, from: usize, to: usize) -> Vec<f32> {
-        let stored = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone())).filter(|s| self.sources.in_storage(s));
-        if let Some(Source::Audio { id, frames, .. }) = stored {
-            let to = to.min(frames as usize);
-            return self.sources.stored_samples(&id, channel, from.min(to), to).unwrap_or_default();
+        let source = self.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone()));
+        if let Some(source @ Source::Audio { frames, .. }) = &source {
+            if let Some(pages) = self.sources.stored_under(source) {
+                let to = to.min(*frames as usize);
+                return self.sources.stored_samples(&pages, channel, from.min(to), to).unwrap_or_default();
+            }
         }
         self.audio.with_value(|a| {
             a.get(track).and_then(|c| c.get(channel).or(c.first())).map_or(Vec::new(), |arr| {
@@ -490,7 +496,7 @@ impl Desk {
             .iter()
             .enumerate()
             .map(|(i, t)| match &t.source {
-                Source::Audio { id, channels, frames } if released.contains(&t.source) => TrackLoad::Stored { id: id.clone(), channels: *channels, frames: *frames },
+                Source::Audio { id, channels, frames } if released.contains(&t.source) => TrackLoad::Stored { pages: self.sources.pages_of(&t.source).unwrap_or_else(|| id.clone()), channels: *channels, frames: *frames },
                 _ => TrackLoad::Keep(i),
             })
             .collect();
@@ -714,7 +720,10 @@ impl Desk {
         self.module.get_value()?;
         let held = self.audio.get_value();
         Some(session.tracks.iter().enumerate().map(|(i, t)| match &t.source {
-            Source::Audio { id, channels, frames } if self.sources.in_storage(&t.source) => ExportAudio::Stored { id: id.clone(), channels: *channels, frames: *frames },
+            Source::Audio { channels, frames, .. } => match self.sources.stored_under(&t.source) {
+                Some(pages) => ExportAudio::Stored { pages, channels: *channels, frames: *frames },
+                None => ExportAudio::Held(held.get(i).cloned().unwrap_or_default()),
+            },
             _ => ExportAudio::Held(held.get(i).cloned().unwrap_or_default()),
         }).collect())
     }

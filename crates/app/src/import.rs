@@ -1,16 +1,17 @@
-//! Importing the user's audio files: each file is read here, decoded and resampled to the session
-//! rate in a Web Worker (`www/import-worker.js`, crate `mixroom-import-worker`), and its tracks are
-//! added to the session as one undoable step. Every file has its own worker, its own progress bar
+//! Importing the user's audio files: each file is read in slices, decoded and resampled to the
+//! session rate in a Web Worker (`www/import-worker.js`, crate `mixroom-import-worker`) that writes
+//! its audio straight into storage as it goes — the page never holds it, nor does the worker hold
+//! it whole — and its tracks are added to the session as one undoable step, streamed from storage
+//! like any stored source. Every file has its own worker, its own progress bar
 //! and a Cancel button (which terminates its worker); a file that fails says why, and the others
 //! and the session carry on.
 
 use futures::StreamExt;
-use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect};
+use js_sys::{Array, Float32Array, Object, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use gloo_timers::future::TimeoutFuture;
 
 use crate::desk::{desk, Desk};
@@ -35,7 +36,7 @@ pub struct ImportJob {
 enum Reply {
     Progress(f32),
     Loud(f32),
-    Done(Array),
+    Done(JsValue),
     Failed(String),
     Cancelled,
 }
@@ -200,24 +201,28 @@ impl Imports {
         if prepared.is_empty() {
             return Err(Some("it holds no audio".into()));
         }
-        Ok(prepared.swap_remove(0))
+        // Held here whole: a reference's player holds its audio, and a relinked track plays it
+        // from here until the session is saved.
+        desk.sources.held(prepared.swap_remove(0)).await.map_err(|e| Some(format!("{name}: {e}")))
     }
 
-    /// Decodes and resamples a file in its own worker (job `key`): its sources and their names.
+    /// Imports a file into storage in its own worker (job `key`): its sources, in storage only,
+    /// and their names.
     async fn decode(self, desk: Desk, key: u64, file: web_sys::File) -> Result<(Vec<PreparedSource>, Vec<String>), Option<String>> {
         let name = file.name();
-        let bytes: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(|_| Some("the file could not be read".to_owned()))?.unchecked_into();
         let is_cancelled = move || self.cancelled.with_value(|c| c.contains(&key));
-        if is_cancelled() {
-            return Err(None);
-        }
+        let Some(store) = desk.sources.store() else {
+            return Err(Some("this browser does not let Mixroom store audio here (private browsing?), and Mixroom imports audio into storage".to_owned()));
+        };
+        // The key its records go under until the session is saved: one no other import has.
+        let records = format!("import-{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64);
         let (worker, mut rx) = workers::start(
             "import-worker.js",
             "import",
             |kind, data| match kind {
                 "progress" => Reply::Progress(field(data, "share").as_f64().unwrap_or(0.0) as f32),
                 "loud" => Reply::Loud(field(data, "peak").as_f64().unwrap_or(0.0) as f32),
-                "done" => Reply::Done(field(data, "tracks").unchecked_into()),
+                "done" => Reply::Done(data.clone()),
                 _ => Reply::Failed(field(data, "message").as_string().unwrap_or_else(|| "the import failed".into())),
             },
             Reply::Failed,
@@ -225,10 +230,10 @@ impl Imports {
         .map_err(Some)?;
         let message = Object::new();
         let rate = desk.session.with_untracked(|s| s.sample_rate);
-        let _ = Reflect::set(&message, &"bytes".into(), &bytes);
-        let _ = Reflect::set(&message, &"name".into(), &name.clone().into());
+        let _ = Reflect::set(&message, &"file".into(), &file);
         let _ = Reflect::set(&message, &"rate".into(), &rate.into());
-        let posted = worker.post_moving(&message, &Array::of1(&bytes));
+        let _ = Reflect::set(&message, &"key".into(), &records.as_str().into());
+        let posted = worker.post(&message);
         self.cancels.update_value(|c| c.push((key, worker)));
         posted.map_err(|_| Some("the file could not be handed to the import worker".to_owned()))?;
         let outcome = loop {
@@ -250,15 +255,37 @@ impl Imports {
         };
         // (Dropped: terminated.)
         self.cancels.update_value(|c| c.retain(|(k, _)| *k != key));
-        let tracks = outcome?;
-        if is_cancelled() {
-            return Err(None);
-        }
+        let done = match outcome {
+            Ok(done) if !is_cancelled() => done,
+            other => {
+                // What a cancelled import wrote is deleted now (a failed one deleted its own).
+                if !matches!(other, Err(Some(_))) {
+                    let _ = store.delete_import(&records).await;
+                }
+                return Err(other.err().flatten());
+            }
+        };
         let (mut prepared, mut names) = (Vec::new(), Vec::new());
-        for t in tracks.iter() {
+        for t in field(&done, "tracks").unchecked_into::<Array>().iter() {
             let get = |k: &str| Reflect::get(&t, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let audio: Vec<Float32Array> = get("channels").unchecked_into::<Array>().iter().map(|c| c.unchecked_into()).collect();
-            prepared.push(PreparedSource::imported(get("id").as_string().unwrap_or_default(), audio));
+            let (id, pages) = (get("id").as_string().unwrap_or_default(), get("pages").as_string().unwrap_or_default());
+            let (channels, frames) = (get("channels").as_f64().unwrap_or(0.0) as u8, get("frames").as_f64().unwrap_or(0.0) as u64);
+            let source = mixroom_session::Source::Audio { id: id.clone(), channels, frames };
+            // The same audio imported before (kept here, or stored): that copy is used, this one's
+            // records deleted.
+            let stored = match desk.sources.pages_of(&source) {
+                Some(_) => true,
+                None => store.audio(&id).await.ok().flatten().is_some_and(|info| info.channels == channels as usize && info.frames == frames as usize),
+            };
+            let p = if stored {
+                let _ = store.delete_pages(&pages).await;
+                desk.sources.prepare_stored(&source, &store).await.map_err(Some)?
+            } else {
+                let levels: Vec<Vec<(f32, f32)>> = get("overview").unchecked_into::<Array>().iter().map(|l| l.unchecked_into::<Float32Array>().to_vec().chunks_exact(2).map(|p| (p[0], p[1])).collect()).collect();
+                let overview = crate::store::overview_from_kept(frames as usize, levels);
+                PreparedSource::streamed(id, pages, channels, frames, get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview)
+            };
+            prepared.push(p);
             names.push(get("name").as_string().unwrap_or_else(|| name.clone()));
         }
         Ok((prepared, names))

@@ -15,6 +15,10 @@ pub struct PreparedSource {
     pub audio: TrackAudio,
     pub level: f64,
     pub overview: Overview,
+    /// The key its records in storage are under (see `mixroom_session::storage`): its content id,
+    /// or — imported streaming — the key its import wrote them under before its id was known
+    /// (none for the demo's stems).
+    pub pages: String,
 }
 
 impl PreparedSource {
@@ -41,10 +45,17 @@ impl PreparedSource {
         // Level and overview in one pass.
         let summary = mixroom_session::summary::Summary::of(&channels, 0);
         PreparedSource {
-            source: Source::Audio { id, channels: audio.len() as u8, frames: summary.frames },
+            source: Source::Audio { id: id.clone(), channels: audio.len() as u8, frames: summary.frames },
             level: summary.level_db,
             overview: Overview::of(summary),
+            pages: id,
             audio,
         }
+    }
+
+    /// A source imported streaming: its pages and overview detail are in storage under `pages`
+    /// already (the import worker wrote them), its audio record not until the session is saved.
+    pub fn streamed(id: String, pages: String, channels: u8, frames: u64, level: f64, overview: Overview) -> PreparedSource {
+        PreparedSource { source: Source::Audio { id, channels, frames }, audio: Vec::new(), level, overview, pages }
     }
 }

@@ -82,7 +82,7 @@ impl Sources {
         self.kept.with_value(|s| s.iter().find(|p| p.source == *source && !p.in_storage_only()).map(|p| p.audio.clone()))
     }
 
-    /// Samples `[from, to)` of a stored source's channel, for drawing them: read from storage page by
+    /// Samples `[from, to)` of a stored source's channel (`id`: the key its records are under), for drawing them: read from storage page by
     /// page the first time (only what is asked for: the visible range), `None` until they are in —
     /// [`Sources::drawn_pages`] changes when they arrive.
     pub fn stored_samples(self, id: &str, channel: usize, from: usize, to: usize) -> Option<Vec<f32>> {
@@ -98,7 +98,8 @@ impl Sources {
         (all_in && out.len() == to.saturating_sub(from)).then_some(out)
     }
 
-    /// The overview detail (64 frames a pair) of a stored source over frames `[from, to)`: its
+    /// The overview detail (64 frames a pair) of a stored source (`id`: the key its records are
+    /// under) over frames `[from, to)`: its
     /// pairs from the one holding frame `from`, read from storage the first time (only the records
     /// drawn), `None` until they are in — [`Sources::drawn_pages`] changes when they arrive.
     pub fn stored_detail(self, id: &str, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
@@ -163,9 +164,41 @@ impl Sources {
         false
     }
 
-    /// Whether `source` is kept and its samples are in storage only: the engine streams it.
-    pub fn in_storage(self, source: &Source) -> bool {
-        self.kept.with_value(|s| s.iter().any(|p| p.source == *source && p.in_storage_only()))
+    /// Where the sources in storage are, once a session has been opened with a store.
+    pub fn store(self) -> Option<Store> {
+        self.store.get_value()
+    }
+
+    /// Stored `source` (content id, shape), ready to play from storage: as kept here, or from its
+    /// audio record.
+    pub async fn prepare_stored(self, source: &Source, store: &Store) -> Result<PreparedSource, String> {
+        if let Some(kept) = self.kept.with_value(|s| s.iter().find(|p| p.source == *source).cloned()) {
+            return Ok(kept);
+        }
+        let Source::Audio { id, .. } = source else { return Err("it is not stored audio".into()) };
+        let info = store.audio(id).await.map_err(|e| e.to_string())?.ok_or("its audio is no longer stored")?;
+        Ok(PreparedSource { source: source.clone(), audio: Vec::new(), level: info.level, overview: info.overview.without_detail(), pages: info.pages })
+    }
+
+    /// `prepared` with its samples read from storage whole, held here (a reference's player holds
+    /// its audio).
+    pub async fn held(self, mut prepared: PreparedSource) -> Result<PreparedSource, String> {
+        if let (true, Some(store), Source::Audio { id, channels, frames }) = (prepared.in_storage_only(), self.store.get_value(), &prepared.source) {
+            prepared.audio = read_whole(&store, id, &prepared.pages, *channels as usize, *frames as usize).await?;
+        }
+        Ok(prepared)
+    }
+
+    /// The key `source`'s records are under in storage, if it is kept and its samples are in
+    /// storage only: the engine streams it (reading by that key).
+    pub fn stored_under(self, source: &Source) -> Option<String> {
+        self.kept.with_value(|s| s.iter().find(|p| p.source == *source && p.in_storage_only()).map(|p| p.pages.clone()))
+    }
+
+    /// The key `source`'s records are (or will be) under in storage, if it is kept: its overview
+    /// detail is read by it.
+    pub fn pages_of(self, source: &Source) -> Option<String> {
+        self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(|p| p.pages.clone()))
     }
 
     /// The samples of every kept source of `ids`, whole — those in storage read from it now, for
@@ -175,7 +208,7 @@ impl Sources {
         let store = self.store.get_value();
         for p in sources.iter_mut().filter(|p| p.in_storage_only()) {
             let (Some(store), Source::Audio { id, channels, frames }) = (&store, &p.source) else { continue };
-            p.audio = read_whole(store, id, *channels as usize, *frames as usize).await?;
+            p.audio = read_whole(store, id, &p.pages, *channels as usize, *frames as usize).await?;
         }
         Ok(sources)
     }
@@ -282,6 +315,7 @@ impl Sources {
                         audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
                         level: gated_rms_db(&channels),
                         overview: Overview::build(&channels),
+                        pages: String::new(),
                     })
                 }
                 Source::Audio { id, .. } => {
@@ -304,7 +338,7 @@ impl Sources {
                                 }
                             }
                             let audio = match whole || references.contains(&source) {
-                                true => read_whole(store, id, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
+                                true => read_whole(store, id, &info.pages, info.channels, info.frames).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                                 false => Vec::new(),
                             };
                             // Written before detail records, its record holds the overview's detail:
@@ -313,7 +347,7 @@ impl Sources {
                                 true => info.overview.without_detail(),
                                 false => info.overview,
                             };
-                            Some(PreparedSource { source: source.clone(), audio, level: info.level, overview })
+                            Some(PreparedSource { source: source.clone(), audio, level: info.level, overview, pages: info.pages })
                         }
                         _ => None,
                     }
@@ -339,10 +373,11 @@ impl Sources {
     }
 }
 
-/// A stored source's samples, whole (one array per channel).
-async fn read_whole(store: &Store, id: &str, channels: usize, frames: usize) -> Result<TrackAudio, String> {
+/// A stored source's samples (content id `id`, its records under `pages`), whole (one array per
+/// channel).
+async fn read_whole(store: &Store, id: &str, pages: &str, channels: usize, frames: usize) -> Result<TrackAudio, String> {
     let layout = store.audio(id).await.map_err(|e| e.to_string())?.map_or(LAYOUT, |info| info.layout);
-    store.samples(id, channels, frames, layout).await.map_err(|e| e.to_string())
+    store.samples(pages, channels, frames, layout).await.map_err(|e| e.to_string())
 }
 
 impl Default for Sources {

@@ -79,35 +79,45 @@ pub struct AudioInfo {
     pub layout: u32,
     pub level: f64,
     pub overview: Overview,
+    /// The key its records are under: its content id, or the key a streamed import wrote them
+    /// under (the record's `pages`).
+    pub pages: String,
 }
 
-/// Frames per stored page of samples: the engine's page, so that each page it streams is one read
-/// a channel.
-pub const PAGE_FRAMES: usize = mixroom_engine::PAGE_FRAMES;
+pub use mixroom_session::storage::{DETAIL_FRAMES, DETAIL_LEVEL, KEPT_LEVELS, PAGE_FRAMES};
+use mixroom_session::storage::{detail_key, owner_key, page_key};
+
 /// Records (one channel of a page each) a transaction writes at most when audio is saved: 128 MB.
 /// Chromium refused a transaction of 600 MB of pages ("Failed to write blobs") and took 250 MB
 /// ones, on disk.
 const RECORDS_PER_WRITE: usize = 4096;
 /// The layout audio is stored in now (see the module's notes).
 pub const LAYOUT: u32 = 3;
-/// Frames an overview detail record covers (at 64 frames a pair, 4096 pairs).
-pub const DETAIL_FRAMES: usize = 1 << 18;
-/// The overview level stored in detail records, not in the audio record ([`LEVELS`]: 64 frames).
-pub const DETAIL_LEVEL: usize = 1;
-/// The overview levels an audio record holds (and the app keeps of a stored source): from 1024
-/// frames a pair, about 0.2 MB for six minutes. The finer ones are drawn from the detail records.
-pub const KEPT_LEVELS: usize = 3;
 /// Frames per record in the older layouts: 1, 2.
 const OLD_RECORD_FRAMES: [usize; 2] = [1 << 18, 1 << 14];
 
-/// The key of one channel of a page, in layout 3.
-fn page_key(id: &str, page: usize, channel: usize) -> String {
-    format!("{id}/c{page:07}.{channel}")
+/// The overview of a source of `frames` frames from the levels its audio record holds: from
+/// [`KEPT_LEVELS`] (the detail in records of its own), or — written before detail records — from
+/// 64 frames a pair. An overview of other resolutions than this build's is drawn empty rather
+/// than wrong.
+pub fn overview_from_kept(frames: usize, levels: Vec<Vec<(f32, f32)>>) -> Overview {
+    let missing = LEVELS.len() - levels.len().min(LEVELS.len());
+    let levels = match missing {
+        1 | KEPT_LEVELS => std::iter::repeat_n(Vec::new(), missing).chain(levels).collect(),
+        _ => vec![Vec::new(); LEVELS.len()],
+    };
+    Overview { frames, levels: levels.into() }
 }
 
-/// The key of overview detail record `n`.
-fn detail_key(id: &str, n: usize) -> String {
-    format!("{id}/o{n:06}")
+/// Whether `key` can be a pages key: what a record says is read as untrusted (a key with a "/"
+/// would reach into another source's records).
+fn is_pages_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 128 && !key.contains('/') && !key.contains('~')
+}
+
+/// The range of every record under pages key `pages`.
+fn under(pages: &str) -> Result<idb::KeyRange, StoreError> {
+    idb::KeyRange::bound(&format!("{pages}/").into(), &format!("{pages}/~").into(), None, None).map_err(failed)
 }
 
 /// The key of record `n` in an older layout (1 or 2).
@@ -240,21 +250,14 @@ impl Store {
             .ok()
             .and_then(|a| a.iter().map(|l| l.dyn_into::<Float32Array>().ok().map(|l| pairs(&l))).collect::<Option<Vec<_>>>())
             .unwrap_or_default();
-        // Stored from [`KEPT_LEVELS`] (the detail in records of its own), or — written before
-        // detail records — from 64 frames a pair; an overview of other resolutions than this
-        // build's is drawn empty rather than wrong.
-        let missing = LEVELS.len() - levels.len().min(LEVELS.len());
-        let levels = match missing {
-            1 | KEPT_LEVELS => std::iter::repeat_n(Vec::new(), missing).chain(levels).collect(),
-            _ => vec![Vec::new(); LEVELS.len()],
-        };
-        let overview = Overview { frames, levels: levels.into() };
+        let overview = overview_from_kept(frames, levels);
         let layout = get("layout").as_f64().map_or(1, |l| l as u32);
-        Ok(Some(AudioInfo { channels, frames, layout, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview }))
+        let pages = get("pages").as_string().filter(|p| is_pages_key(p)).unwrap_or_else(|| id.to_owned());
+        Ok(Some(AudioInfo { channels, frames, layout, level: get("level").as_f64().unwrap_or(f64::NEG_INFINITY), overview, pages }))
     }
 
-    /// A source's samples, whole (one array per channel), from its records in `layout`: read in one
-    /// request, in key order.
+    /// A source's samples, whole (one array per channel), from its records in `layout` under `id`
+    /// (its pages key): read in one request, in key order.
     pub async fn samples(&self, id: &str, channels: usize, frames: usize, layout: u32) -> Result<TrackAudio, StoreError> {
         let records = self.store(CHUNKS, TransactionMode::ReadOnly)?.get_all(Some(idb::Query::KeyRange(layout_range(id, layout)?)), None).map_err(failed)?.await.map_err(failed)?;
         let damaged = || StoreError::Damaged(format!("the stored audio {id}"));
@@ -297,7 +300,7 @@ impl Store {
     }
 
     /// One page of a source's samples in layout 3 (one array per channel stored; none if not
-    /// stored so), its channels read in one request.
+    /// stored so), its channels read in one request. `id`: its pages key.
     pub async fn page(&self, id: &str, page: usize) -> Result<Option<TrackAudio>, StoreError> {
         let (from, to) = (format!("{id}/c{page:07}."), format!("{id}/c{page:07}/"));
         let range = idb::KeyRange::bound(&from.into(), &to.into(), None, None).map_err(failed)?;
@@ -309,8 +312,8 @@ impl Store {
         records.into_iter().map(|c| c.dyn_into::<Float32Array>().map_err(|_| damaged())).collect::<Result<TrackAudio, _>>().map(Some)
     }
 
-    /// Overview detail record `n` of a source: the (min, max) pairs of [`DETAIL_FRAMES`] frames
-    /// from `n × DETAIL_FRAMES`, 64 frames a pair (none if not stored).
+    /// Overview detail record `n` of a source (`id`: its pages key): the (min, max) pairs of
+    /// [`DETAIL_FRAMES`] frames from `n × DETAIL_FRAMES`, 64 frames a pair (none if not stored).
     pub async fn detail(&self, id: &str, n: usize) -> Result<Option<Vec<(f32, f32)>>, StoreError> {
         let Some(value) = self.get(CHUNKS, &detail_key(id, n)).await? else { return Ok(None) };
         let stored = value.dyn_into::<Float32Array>().map_err(|_| StoreError::Damaged(format!("the overview of {id}")))?;
@@ -388,22 +391,23 @@ impl Store {
     /// session's own transaction, all or nothing. A save that fails then leaves pages no record
     /// names; [`Store::collect_unnamed_pages`] deletes them.
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
-        // (A source whose samples are in storage only is stored already: never rewritten.)
-        let new: Vec<(&str, &PreparedSource)> = audio.iter().filter(|a| !a.in_storage_only()).filter_map(|a| a.audio_id().map(|id| (id, a))).collect();
+        // (A source whose samples are in storage only is stored already: never rewritten — but a
+        // streamed import's, its pages written by its import, gets its audio record.)
+        let new: Vec<(&str, &PreparedSource)> = audio.iter().filter(|a| !a.in_storage_only() || a.audio_id() != Some(&a.pages)).filter_map(|a| a.audio_id().map(|id| (id, a))).collect();
         let records_of = |a: &PreparedSource| a.audio.first().map_or(0, |c| (c.length() as usize).div_ceil(PAGE_FRAMES)) * a.audio.len();
         // Audio that fits goes in the session's own transaction: a save made as the tab closes
         // lands whole, its transaction committed at once.
         if new.iter().map(|&(_, a)| records_of(a)).sum::<usize>() <= RECORDS_PER_WRITE {
             return self.save_at_once(entry, document, &new).await;
         }
-        for &(id, a) in &new {
+        for &(_, a) in &new {
             let frames = a.audio.first().map_or(0, |c| c.length() as usize);
             let pages: Vec<usize> = (0..frames.div_ceil(PAGE_FRAMES)).collect();
             for part in pages.chunks(RECORDS_PER_WRITE / a.audio.len().max(1)) {
                 let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
                 let written = (|| {
                     for &page in part {
-                        put_page(&tx, id, a, page)?;
+                        put_page(&tx, a, page)?;
                     }
                     Ok(())
                 })();
@@ -416,8 +420,7 @@ impl Store {
         let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             for &(id, a) in &new {
-                put(&tx, AUDIO, &audio_record(a), id)?;
-                put_detail(&tx, id, &a.overview)?;
+                put_audio(&tx, id, a)?;
             }
             put_session(&tx, entry, document)?;
             put(&tx, SETTINGS, &JsValue::from_str(&entry.id), LAST_OPEN)
@@ -431,11 +434,10 @@ impl Store {
         let tx = self.db.transaction(stores, TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             for &(id, a) in new {
-                put(&tx, AUDIO, &audio_record(a), id)?;
-                put_detail(&tx, id, &a.overview)?;
+                put_audio(&tx, id, a)?;
                 let frames = a.audio.first().map_or(0, |c| c.length() as usize);
                 for page in 0..frames.div_ceil(PAGE_FRAMES) {
-                    put_page(&tx, id, a, page)?;
+                    put_page(&tx, a, page)?;
                 }
             }
             put_session(&tx, entry, document)?;
@@ -449,6 +451,7 @@ impl Store {
     /// anything is saved.
     pub async fn collect_unnamed_pages(&self) -> Result<(), StoreError> {
         let named = self.audio_ids().await?;
+
         // One key per source, skipping past the rest of its records ("id/…" sort before "id/~"):
         // listing every key (a long session has hundreds of thousands) held the streaming reader's
         // reads back for seconds.
@@ -463,7 +466,10 @@ impl Store {
             let Some(key) = keys.first().and_then(|k| k.as_string()) else { break };
             after = Some(match key.split_once('/') {
                 Some((id, _)) => {
-                    if !named.contains(id) {
+                    // A streamed import's records are named through the record beside them that
+                    // says whose they are (written with the audio record, in one transaction).
+                    let owner = || async { self.get(CHUNKS, &owner_key(id)).await.ok().flatten().and_then(|v| v.as_string()) };
+                    if !named.contains(id) && !owner().await.is_some_and(|o| named.contains(&o)) {
                         unnamed.insert(id.to_owned());
                     }
                     format!("{id}/~")
@@ -478,8 +484,7 @@ impl Store {
         let written = (|| {
             let chunks = tx.object_store(CHUNKS).map_err(failed)?;
             for id in &unnamed {
-                let range = idb::KeyRange::bound(&format!("{id}/").into(), &format!("{id}/~").into(), None, None).map_err(failed)?;
-                chunks.delete(range).map_err(failed)?;
+                chunks.delete(under(id)?).map_err(failed)?;
             }
             Ok(())
         })();
@@ -499,20 +504,52 @@ impl Store {
             }
             None => Vec::new(),
         };
+        // With the key each one's records are under.
+        let mut unused_pages = Vec::new();
+        for a in unused {
+            let pages = self.audio(&a).await.ok().flatten().map_or_else(|| a.clone(), |info| info.pages);
+            unused_pages.push((a, pages));
+        }
+        let unused = unused_pages;
         let tx = self.db.transaction(&[SESSIONS, CATALOG, AUDIO, CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
         let written = (|| {
             let key = JsValue::from_str(id);
             tx.object_store(SESSIONS).map_err(failed)?.delete(key.clone()).map_err(failed)?;
             tx.object_store(CATALOG).map_err(failed)?.delete(key).map_err(failed)?;
             let (audio, chunks) = (tx.object_store(AUDIO).map_err(failed)?, tx.object_store(CHUNKS).map_err(failed)?);
-            for a in &unused {
+            for (a, pages) in &unused {
                 audio.delete(JsValue::from_str(a)).map_err(failed)?;
-                // Every record of its samples, in either layout: the keys "id/…".
-                let range = idb::KeyRange::bound(&format!("{a}/").into(), &format!("{a}/~").into(), None, None).map_err(failed)?;
-                chunks.delete(range).map_err(failed)?;
+                // Every record of its samples, in any layout: the keys "id/…" (or "pages key/…").
+                chunks.delete(under(a)?).map_err(failed)?;
+                if pages != a {
+                    chunks.delete(under(pages)?).map_err(failed)?;
+                }
             }
             Ok(())
         })();
+        finish(tx, written).await
+    }
+
+    /// Deletes every record of the streamed import keyed `key` (its tracks' records are under
+    /// "`key`.<track>", or normalised "`key`n.<track>"): an import cancelled.
+    pub async fn delete_import(&self, key: &str) -> Result<(), StoreError> {
+        if !is_pages_key(key) {
+            return Ok(());
+        }
+        let range = idb::KeyRange::bound(&format!("{key}.").into(), &format!("{key}~").into(), None, None).map_err(failed)?;
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = tx.object_store(CHUNKS).map_err(failed).and_then(|c| c.delete(range).map(|_| ()).map_err(failed));
+        finish(tx, written).await
+    }
+
+    /// Deletes every record under pages key `pages`: a streamed import's track whose audio turned
+    /// out to be stored already.
+    pub async fn delete_pages(&self, pages: &str) -> Result<(), StoreError> {
+        if !is_pages_key(pages) {
+            return Ok(());
+        }
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).map_err(failed)?;
+        let written = tx.object_store(CHUNKS).map_err(failed).and_then(|c| c.delete(under(pages)?).map(|_| ()).map_err(failed));
         finish(tx, written).await
     }
 
@@ -540,6 +577,18 @@ fn flatten(level: &[(f32, f32)]) -> Vec<f32> {
     level.iter().flat_map(|&(lo, hi)| [lo, hi]).collect()
 }
 
+/// Puts a source's audio record, and what goes with it: its overview's detail, if held (a
+/// streamed import's is stored already), and — its records under a key of their own — the record
+/// that says whose they are.
+fn put_audio(tx: &idb::Transaction, id: &str, a: &PreparedSource) -> Result<(), StoreError> {
+    put(tx, AUDIO, &audio_record(a), id)?;
+    put_detail(tx, &a.pages, &a.overview)?;
+    if a.pages != id {
+        put(tx, CHUNKS, &JsValue::from_str(id), &owner_key(&a.pages))?;
+    }
+    Ok(())
+}
+
 /// Puts an overview's detail level in records of [`DETAIL_FRAMES`] frames each (nothing when the
 /// overview does not hold it).
 fn put_detail(tx: &idb::Transaction, id: &str, overview: &Overview) -> Result<(), StoreError> {
@@ -551,11 +600,11 @@ fn put_detail(tx: &idb::Transaction, id: &str, overview: &Overview) -> Result<()
 }
 
 /// Puts one page of a source's samples, a record per channel (layout 3).
-fn put_page(tx: &idb::Transaction, id: &str, a: &PreparedSource, page: usize) -> Result<(), StoreError> {
+fn put_page(tx: &idb::Transaction, a: &PreparedSource, page: usize) -> Result<(), StoreError> {
     for (c, samples) in a.audio.iter().enumerate() {
         let (from, to) = (page * PAGE_FRAMES, ((page + 1) * PAGE_FRAMES).min(samples.length() as usize));
         // `slice` copies the page alone (a subarray would clone the whole buffer).
-        put(tx, CHUNKS, &samples.slice(from as u32, to as u32), &page_key(id, page, c))?;
+        put(tx, CHUNKS, &samples.slice(from as u32, to as u32), &page_key(&a.pages, page, c))?;
     }
     Ok(())
 }
@@ -620,16 +669,24 @@ fn put_error(e: idb::Error) -> StoreError {
     if full { StoreError::Full } else { failed(e) }
 }
 
-/// An audio record: `{ channels, frames, layout, level, overview: [Float32Array (min, max pairs) per level but the finest] }`.
+/// An audio record: `{ channels, frames, layout, level, overview: [Float32Array (min, max pairs)
+/// per level from KEPT_LEVELS], pages? }` (`pages`: the key its records are under, when it is not
+/// the content id).
 fn audio_record(a: &PreparedSource) -> JsValue {
     let record = Object::new();
-    let frames = a.audio.first().map_or(0, |c| c.length());
+    let (channels, frames) = match &a.source {
+        mixroom_session::Source::Audio { channels, frames, .. } => (*channels as u32, *frames as f64),
+        mixroom_session::Source::DemoStem { .. } => (a.audio.len() as u32, a.audio.first().map_or(0.0, |c| c.length() as f64)),
+    };
     // The levels from [`KEPT_LEVELS`]: the finest (¾ of an overview) is not stored, the detail
     // level stands in for it (`Overview::range`), in records of its own ([`put_detail`]) read
     // for the part drawn, and drawn folded where the next one would be.
     let overview: Array = a.overview.levels.iter().skip(KEPT_LEVELS).map(|l| Float32Array::from(flatten(l).as_slice())).collect();
-    let _ = Reflect::set(&record, &"channels".into(), &a.audio.len().into());
+    let _ = Reflect::set(&record, &"channels".into(), &channels.into());
     let _ = Reflect::set(&record, &"frames".into(), &frames.into());
+    if a.audio_id() != Some(&a.pages) {
+        let _ = Reflect::set(&record, &"pages".into(), &a.pages.as_str().into());
+    }
     let _ = Reflect::set(&record, &"layout".into(), &LAYOUT.into());
     let _ = Reflect::set(&record, &"level".into(), &a.level.into());
     let _ = Reflect::set(&record, &"overview".into(), &overview);

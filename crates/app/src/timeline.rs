@@ -924,9 +924,9 @@ fn Markers() -> impl IntoView {
 /// holds the detail) and until the detail is read.
 fn overview_detail(desk: crate::desk::Desk, track: usize, from: usize, to: usize) -> Option<Vec<(f32, f32)>> {
     let source = desk.session.with_untracked(|s| s.tracks.get(track).map(|t| t.source.clone()));
-    let Some(mixroom_session::Source::Audio { id, frames, .. }) = source else { return None };
-    let to = to.min(frames as usize);
-    desk.sources.stored_detail(&id, from.min(to), to)
+    let Some(source @ mixroom_session::Source::Audio { id, frames, .. }) = &source else { return None };
+    let to = to.min(*frames as usize);
+    desk.sources.stored_detail(&desk.sources.pages_of(source).unwrap_or_else(|| id.clone()), from.min(to), to)
 }
 
 #[cfg(test)]
