@@ -750,6 +750,7 @@ mod tests {
             audio: vec![Float32Array::from(samples.as_slice())],
             level: -6.0,
             overview: Overview::build(&[samples]),
+            pages: id.into(),
         }
     }
 
@@ -761,6 +762,7 @@ mod tests {
             audio: channels.iter().map(|c| Float32Array::from(c.as_slice())).collect(),
             level: -6.0,
             overview: Overview::build(&channels),
+            pages: id.into(),
         }
     }
 
@@ -909,6 +911,51 @@ mod tests {
         }
         assert_eq!(store.samples("sha256-kept", 1, PAGE_FRAMES + 5, LAYOUT).await.unwrap()[0].length() as usize, PAGE_FRAMES + 5);
         store.delete("kept").await.unwrap();
+    }
+
+    /// A streamed import's records are written by its worker under a key of the import's own; the
+    /// save writes its audio record naming that key (and the record beside them naming the audio).
+    /// Its samples and detail are read by that key, the sweep keeps them, and deleting the audio
+    /// deletes them; an import never saved (no record names its key) is swept.
+    #[wasm_bindgen_test]
+    async fn a_streamed_imports_records_are_named_by_its_audio_record() {
+        let store = Store::open().await.unwrap();
+        let frames = PAGE_FRAMES + 7;
+        let held = source("sha256-streamed", 0.125, frames);
+        // What the import worker writes: pages and detail under its key (and another import's,
+        // cancelled with the tab).
+        let tx = store.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).unwrap();
+        for pages in ["import-1.0", "import-2.0"] {
+            let a = PreparedSource { pages: pages.into(), ..held.clone() };
+            for page in 0..2 {
+                put_page(&tx, &a, page).unwrap();
+            }
+            put_detail(&tx, pages, &a.overview).unwrap();
+        }
+        finish(tx, Ok(())).await.unwrap();
+        let streamed = PreparedSource::streamed("sha256-streamed".into(), "import-1.0".into(), 1, frames as u64, held.level, held.overview.without_detail());
+        store.save(&entry("streamed", &["sha256-streamed"]), "streamed", &[streamed]).await.unwrap();
+        let info = store.audio("sha256-streamed").await.unwrap().unwrap();
+        assert_eq!((info.pages.as_str(), info.frames, info.layout), ("import-1.0", frames, LAYOUT));
+        assert_eq!(&info.overview.levels[KEPT_LEVELS..], &held.overview.levels[KEPT_LEVELS..]);
+        store.collect_unnamed_pages().await.unwrap();
+        let read = store.samples(&info.pages, 1, frames, info.layout).await.unwrap();
+        assert_eq!(read[0].to_vec(), held.audio[0].to_vec(), "kept by the sweep, read by its key");
+        assert_eq!(store.detail(&info.pages, 0).await.unwrap().as_deref(), Some(&held.overview.levels[DETAIL_LEVEL][..]));
+        assert!(store.page("import-2.0", 0).await.unwrap().is_none(), "the import never saved is swept");
+        store.delete("streamed").await.unwrap();
+        assert!(store.audio("sha256-streamed").await.unwrap().is_none());
+        let left = store.store(CHUNKS, TransactionMode::ReadOnly).unwrap().count(Some(idb::Query::KeyRange(under("import-1.0").unwrap()))).unwrap().await.unwrap();
+        assert_eq!(left, 0, "deleted with its audio: pages, detail and owner");
+    }
+
+    /// A pages key read from a record is trusted only if it cannot reach another source's records.
+    #[wasm_bindgen_test]
+    fn a_pages_key_cannot_reach_other_records() {
+        assert!(is_pages_key("import-1764478000000-123456.0"));
+        for bad in ["", "sha256-a/c0000000", "x~", &"k".repeat(200)] {
+            assert!(!is_pages_key(bad), "{bad}");
+        }
     }
 
     #[wasm_bindgen_test]
