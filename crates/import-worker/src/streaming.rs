@@ -7,7 +7,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use js_sys::{Array, Float32Array, Function, Object, Uint8Array};
-use mixroom_import::{import_streaming, track_layout, ContentId, StreamedFile, StreamingImport};
+use mixroom_import::{track_layout, ContentId, StreamedFile, StreamingImport};
 use mixroom_session::storage::{detail_key, page_key, DETAIL_FRAMES, DETAIL_LEVEL, KEPT_LEVELS, PAGE_FRAMES};
 use mixroom_session::summary::{Summary, OVERVIEW_LEVELS};
 use wasm_bindgen::prelude::*;
@@ -64,38 +64,6 @@ impl BlobReader {
         let reader = FileReaderSync::new().map_err(|_| JsError::new("files can only be read in slices inside a dedicated worker"))?;
         Ok(BlobReader { blob: file.clone().into(), reader, len: file.size() as u64, position: 0 })
     }
-}
-
-/// Imports `file` at `session_rate`, calling `audio(channels)` with each run of its audio as it is
-/// made (`channels`: a `Float32Array` per file channel, all as long) and `progress(share)` now and
-/// then (returning `false` cancels). Returns `{names, layout, frames, peak, format}`: the tracks'
-/// names, the file channels each track takes, the frames of each, the largest sample and what the
-/// file is. Fails with the reason in the user's terms.
-#[wasm_bindgen]
-pub fn import_file_streaming(file: &File, session_rate: u32, progress: &Function, audio: &Function) -> Result<Object, JsError> {
-    console_error_panic_hook::set_once();
-    let name = file.name();
-    let reader = BlobReader::of(file)?;
-    let streamed = import_streaming(
-        reader,
-        file.size() as u64,
-        &name,
-        session_rate,
-        |share| progress.call1(&JsValue::NULL, &JsValue::from_f64(share as f64)).map_or(true, |v| v.as_bool() != Some(false)),
-        |run| {
-            let channels: Array = run.iter().map(|c| JsValue::from(Float32Array::from(c.as_slice()))).collect();
-            let _ = audio.call1(&JsValue::NULL, &channels);
-        },
-    )
-    .map_err(|e| JsError::new(&format!("{name}: {e}")))?;
-    let o = Object::new();
-    set(&o, "names", &streamed.names.iter().map(|n| JsValue::from(n.as_str())).collect::<Array>().into());
-    let layout: Array = streamed.layout.iter().map(|take| JsValue::from(take.iter().map(|&c| JsValue::from(c as u32)).collect::<Array>())).collect();
-    set(&o, "layout", &layout.into());
-    set(&o, "frames", &JsValue::from_f64(streamed.frames as f64));
-    set(&o, "peak", &JsValue::from_f64(streamed.peak as f64));
-    set(&o, "format", &streamed.format.into());
-    Ok(o)
 }
 
 /// Packets decoded a step: a few hundred thousand frames at most (a PCM packet is some thousands),
@@ -181,6 +149,8 @@ impl StoredTrack {
 #[wasm_bindgen]
 pub struct StreamedImport {
     import: StreamingImport,
+    /// The file's name (errors begin with it).
+    name: String,
     pages: String,
     gain: Option<f64>,
     session_rate: u32,
@@ -201,16 +171,16 @@ impl StreamedImport {
         console_error_panic_hook::set_once();
         let name = file.name();
         let import = StreamingImport::open(BlobReader::of(file)?, file.size() as u64, &name, session_rate).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
-        Ok(StreamedImport { import, pages: pages.to_owned(), gain, session_rate, tracks: Vec::new(), file: None, summaries: Vec::new() })
+        Ok(StreamedImport { import, name, pages: pages.to_owned(), gain, session_rate, tracks: Vec::new(), file: None, summaries: Vec::new() })
     }
 
     /// Decodes the next packets: the records they complete, as `[key, Float32Array, key, …]`
-    /// (the file's last records once it has ended; then [`StreamedImport::done`]). `progress` as
-    /// for [`import_file_streaming`].
+    /// (the file's last records once it has ended; then [`StreamedImport::done`]). `progress(share)`
+    /// is called now and then with 0…1; it returning `false` cancels.
     pub fn step(&mut self, progress: &Function) -> Result<Array, JsError> {
         let mut records = Vec::new();
         if self.file.is_none() {
-            let name = self.pages.clone();
+            let name = &self.name;
             let (tracks, gain, pages) = (&mut self.tracks, self.gain, &self.pages);
             let mut scaled: Vec<Vec<f32>> = Vec::new();
             let mut take = |run: &[Vec<f32>]| {
