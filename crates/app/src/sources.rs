@@ -1,7 +1,8 @@
 //! The sources of the open session and its history: every source's level and overview, and the
 //! samples of those held here — kept once however many tracks (or undo steps) use it. The demo's
-//! stems are synthesized and held; audio imported in this page is held until the page is left;
-//! audio from the store stays there: the engine streams it (its reader reads the pages it plays,
+//! stems are synthesized and held (as are references' audio, relinked files and a project file's
+//! media, until saved); imported audio is in storage from the start, and audio from the store
+//! stays there: the engine streams it (its reader reads the pages it plays,
 //! see `www/stream-worker.js`), and what needs it whole (an export, a project file) reads it then
 //! ([`Sources::samples`]). Below the desk, above the store.
 

@@ -7,9 +7,10 @@
 //! - `audio`: content id (the samples' SHA-256) → the source's shape, level and overview (its
 //!   levels from 1024 frames a pair up, [`KEPT_LEVELS`]: kept in memory while the session is open,
 //!   so their size is what a track costs), stored once however many sessions (or undo steps) use
-//!   it;
-//! - `chunks`: its samples, in the audio record's `layout`:
-//!   - 3: "content id/c<page, 7 digits>.<channel>" → one `Float32Array` of [`PAGE_FRAMES`] frames:
+//!   it; and `pages`, the key its records are under, when that is not its content id (an import
+//!   writes them before the id is known: see `mixroom_session::storage`);
+//! - `chunks`: its samples, under that *pages key*, in the audio record's `layout`:
+//!   - 3: "pages key/c<page, 7 digits>.<channel>" → one `Float32Array` of [`PAGE_FRAMES`] frames:
 //!     one record is one channel of a page the engine streams (`www/stream-worker.js` reads them
 //!     as playback goes). 32 KiB: Chromium keeps a value of 64 KiB or more as a file of its own,
 //!     and reading those was measured 2–4 times slower (docs/BENCHMARKS.md);
@@ -21,8 +22,11 @@
 //!   records deleted only once the new ones are all written;
 //!
 //!   and the overview's detail (64 frames a pair), read only for the part the timeline shows:
-//!   "content id/o<n, 6 digits>" → the pairs of [`DETAIL_FRAMES`] frames (32 KiB). Audio records
+//!   "pages key/o<n, 6 digits>" → the pairs of [`DETAIL_FRAMES`] frames (32 KiB). Audio records
 //!   written before held the detail themselves; opening moves it out ([`Store::move_detail`]);
+//!   and beside a streamed import's records, "pages key/id" → the content id they are the samples
+//!   of, written with its audio record (records no audio record names, directly or so, are
+//!   deleted at start: an import never saved);
 //! - `settings`: small values, such as the session open last.
 //!
 //! A save writes the session, its catalog entry and the records of any audio not yet stored in
