@@ -251,13 +251,10 @@ impl Desk {
         session
             .tracks
             .iter()
-            .map(|t| match (running.and_then(|r| r.tracks.iter().position(|o| o.id == t.id && o.source == t.source)), &t.source) {
-                (Some(i), _) => TrackLoad::Keep(i),
-                (None, Source::Audio { channels, frames, .. }) => match self.sources.stored_under(&t.source) {
-                    Some(pages) => TrackLoad::Stored { pages, channels: *channels, frames: *frames },
-                    None => TrackLoad::Samples,
-                },
-                (None, _) => TrackLoad::Samples,
+            .map(|t| match (running.and_then(|r| r.tracks.iter().position(|o| o.id == t.id && o.source == t.source)), &t.source, self.sources.stored_under(&t.source)) {
+                (Some(i), _, _) => TrackLoad::Keep(i),
+                (None, Source::Audio { channels, frames, .. }, Some(pages)) => TrackLoad::Stored { pages, channels: *channels, frames: *frames },
+                (None, _, _) => TrackLoad::Samples,
             })
             .collect()
     }
@@ -719,11 +716,8 @@ impl Desk {
     pub fn audio_for_export(self, session: &Session) -> Option<Vec<ExportAudio>> {
         self.module.get_value()?;
         let held = self.audio.get_value();
-        Some(session.tracks.iter().enumerate().map(|(i, t)| match &t.source {
-            Source::Audio { channels, frames, .. } => match self.sources.stored_under(&t.source) {
-                Some(pages) => ExportAudio::Stored { pages, channels: *channels, frames: *frames },
-                None => ExportAudio::Held(held.get(i).cloned().unwrap_or_default()),
-            },
+        Some(session.tracks.iter().enumerate().map(|(i, t)| match (&t.source, self.sources.stored_under(&t.source)) {
+            (Source::Audio { channels, frames, .. }, Some(pages)) => ExportAudio::Stored { pages, channels: *channels, frames: *frames },
             _ => ExportAudio::Held(held.get(i).cloned().unwrap_or_default()),
         }).collect())
     }
