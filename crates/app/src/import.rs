@@ -215,7 +215,7 @@ impl Imports {
             return Err(Some("this browser does not let Mixroom store audio here (private browsing?), and Mixroom imports audio into storage".to_owned()));
         };
         // The key its records go under until the session is saved: one no other import has.
-        let records = format!("import-{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64);
+        let records = crate::store::new_import_key(js_sys::Date::now());
         let (worker, mut rx) = workers::start(
             "import-worker.js",
             "import",

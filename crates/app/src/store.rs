@@ -113,6 +113,23 @@ pub fn overview_from_kept(frames: usize, levels: Vec<Vec<(f32, f32)>>) -> Overvi
     Overview { frames, levels: levels.into() }
 }
 
+/// How long an import's records are left alone by the start-up sweep while no record names them:
+/// a day (another tab may be importing, or have the import waiting for its save).
+const IMPORT_GRACE_MS: f64 = 24.0 * 3600.0 * 1000.0;
+
+/// A key for a new import's records, begun at `now` (ms since 1970), unlike any other's: its
+/// tracks' records go under "key.<track>" (see `www/import-worker.js`).
+pub fn new_import_key(now: f64) -> String {
+    format!("import-{}-{}", now as u64, (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// Whether the records under `pages` are an import's begun less than [`IMPORT_GRACE_MS`] before
+/// `now`.
+fn import_may_be_running(pages: &str, now: f64) -> bool {
+    let begun = pages.strip_prefix("import-").and_then(|rest| rest.split('-').next()).and_then(|t| t.parse::<f64>().ok());
+    begun.is_some_and(|t| now - t < IMPORT_GRACE_MS)
+}
+
 /// Whether `key` can be a pages key: what a record says is read as untrusted (a key with a "/"
 /// would reach into another source's records).
 fn is_pages_key(key: &str) -> bool {
@@ -451,10 +468,12 @@ impl Store {
     }
 
     /// Deletes the pages of audio no record names: what a save that failed (a full disk, a tab
-    /// closed) had written before its session's transaction. Run when the app starts, before
-    /// anything is saved.
+    /// closed) had written before its session's transaction, and imports never saved — but not an
+    /// import begun in the last day ([`import_may_be_running`]): another tab may be importing it,
+    /// or have it waiting for its save. Run when the app starts, before anything is saved.
     pub async fn collect_unnamed_pages(&self) -> Result<(), StoreError> {
         let named = self.audio_ids().await?;
+        let now = js_sys::Date::now();
 
         // One key per source, skipping past the rest of its records ("id/…" sort before "id/~"):
         // listing every key (a long session has hundreds of thousands) held the streaming reader's
@@ -473,7 +492,7 @@ impl Store {
                     // A streamed import's records are named through the record beside them that
                     // says whose they are (written with the audio record, in one transaction).
                     let owner = || async { self.get(CHUNKS, &owner_key(id)).await.ok().flatten().and_then(|v| v.as_string()) };
-                    if !named.contains(id) && !owner().await.is_some_and(|o| named.contains(&o)) {
+                    if !named.contains(id) && !import_may_be_running(id, now) && !owner().await.is_some_and(|o| named.contains(&o)) {
                         unnamed.insert(id.to_owned());
                     }
                     format!("{id}/~")
@@ -920,7 +939,8 @@ mod tests {
     /// A streamed import's records are written by its worker under a key of the import's own; the
     /// save writes its audio record naming that key (and the record beside them naming the audio).
     /// Its samples and detail are read by that key, the sweep keeps them, and deleting the audio
-    /// deletes them; an import never saved (no record names its key) is swept.
+    /// deletes them; an import never saved (no record names its key) is swept — unless it was
+    /// begun in the last day (another tab may be importing it).
     #[wasm_bindgen_test]
     async fn a_streamed_imports_records_are_named_by_its_audio_record() {
         let store = Store::open().await.unwrap();
@@ -929,7 +949,8 @@ mod tests {
         // What the import worker writes: pages and detail under its key (and another import's,
         // cancelled with the tab).
         let tx = store.db.transaction(&[CHUNKS], TransactionMode::ReadWrite).unwrap();
-        for pages in ["import-1.0", "import-2.0"] {
+        let recent = format!("{}.0", new_import_key(js_sys::Date::now()));
+        for pages in ["import-1.0", "import-2.0", recent.as_str()] {
             let a = PreparedSource { pages: pages.into(), ..held.clone() };
             for page in 0..2 {
                 put_page(&tx, &a, page).unwrap();
@@ -947,6 +968,8 @@ mod tests {
         assert_eq!(read[0].to_vec(), held.audio[0].to_vec(), "kept by the sweep, read by its key");
         assert_eq!(store.detail(&info.pages, 0).await.unwrap().as_deref(), Some(&held.overview.levels[DETAIL_LEVEL][..]));
         assert!(store.page("import-2.0", 0).await.unwrap().is_none(), "the import never saved is swept");
+        assert!(store.page(&recent, 0).await.unwrap().is_some(), "an import begun in the last day is left: another tab may be importing it");
+        store.delete_pages(&recent).await.unwrap();
         store.delete("streamed").await.unwrap();
         assert!(store.audio("sha256-streamed").await.unwrap().is_none());
         let left = store.store(CHUNKS, TransactionMode::ReadOnly).unwrap().count(Some(idb::Query::KeyRange(under("import-1.0").unwrap()))).unwrap().await.unwrap();
@@ -957,6 +980,9 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_pages_key_cannot_reach_other_records() {
         assert!(is_pages_key("import-1764478000000-123456.0"));
+        assert!(import_may_be_running("import-1764478000000-123456.0", 1764478000000.0 + 3600e3));
+        assert!(!import_may_be_running("import-1764478000000-123456.0", 1764478000000.0 + 48.0 * 3600e3));
+        assert!(!import_may_be_running("sha256-ab", 0.0) && !import_may_be_running("import-1.0", 1e12));
         for bad in ["", "sha256-a/c0000000", "x~", &"k".repeat(200)] {
             assert!(!is_pages_key(bad), "{bad}");
         }
