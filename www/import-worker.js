@@ -22,7 +22,7 @@
 // and the app deletes a cancelled import's (it terminates the worker); a failed one deletes what it
 // wrote at once.
 import init, { StreamedImport, far_beyond_full_scale } from './mixroom-import-worker.js';
-import { PAGE, writeRecords, readRecords, deleteUnder } from './stored-audio.js';
+import { PAGE, pageKey, writeRecords, readRecords, deleteUnder } from './stored-audio.js';
 
 const ready = init();
 let answered = null;
@@ -60,7 +60,7 @@ self.onmessage = async (event) => {
       for (let c = 0; c < channels; c++) {
         for (let from = 0; from < count; from += READ_BACK) {
           const keys = [];
-          for (let p = from; p < Math.min(count, from + READ_BACK); p++) keys.push(`${pages}/c${String(p).padStart(7, '0')}.${c}`);
+          for (let p = from; p < Math.min(count, from + READ_BACK); p++) keys.push(pageKey(pages, p, c));
           for (const samples of await readRecords(keys)) {
             if (!(samples instanceof Float32Array)) throw new Error(`${name}: what was just stored of it cannot be read back`);
             job.hash(t, c, samples);

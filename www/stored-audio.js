@@ -11,6 +11,9 @@
 // chunks of 2^18 ("<id>/<6 digits>") — the last few of each source kept, and the next one read
 // once the reads reach a record's second half.
 export const PAGE = 1 << 13;
+
+/** The key of one channel of a page in layout 3 (`mixroom_session::storage::page_key`). */
+export const pageKey = (pages, page, channel) => `${pages}/c${String(page).padStart(7, '0')}.${channel}`;
 const OLD = [
   { frames: 1 << 14, key: (id, n) => `${id}/p${String(n).padStart(7, '0')}` },
   { frames: 1 << 18, key: (id, n) => `${id}/${String(n).padStart(6, '0')}` },
@@ -89,8 +92,7 @@ export async function readPages(reads, signal) {
       transaction.addEventListener('complete', () => signal.removeEventListener('abort', abort));
     }
   }
-  const page = (r) => `${r.id}/c${String(r.page).padStart(7, '0')}`;
-  return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, `${page(r)}.${c}`)))
+  return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, pageKey(r.id, r.page, c))))
     .then((channels) => (channels.every((c) => c instanceof Float32Array) ? channels : fromOld(r))));
 }
 

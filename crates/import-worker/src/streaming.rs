@@ -192,8 +192,7 @@ impl StreamedImport {
                         scaled.resize(run.len(), Vec::new());
                         for (out, c) in scaled.iter_mut().zip(run) {
                             out.clear();
-                            // As `normalise`: in f64, rounded once.
-                            out.extend(c.iter().map(|&x| ((x as f64 * gain) as f32).clamp(-1.0, 1.0)));
+                            out.extend(c.iter().map(|&x| mixroom_import::normalised(x, gain)));
                         }
                         &scaled[..]
                     }

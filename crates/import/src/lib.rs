@@ -514,14 +514,20 @@ pub fn normalise(tracks: &mut [ImportedTrack], session_rate: u32) {
     if !(top.is_finite() && top > 0.0) {
         return;
     }
-    // In f64: 1/1e30 is a normal f32, but the product is rounded once, not twice.
     let gain = 1.0 / top as f64;
     for t in tracks.iter_mut() {
         for x in t.channels.iter_mut().flatten() {
-            *x = ((*x as f64 * gain) as f32).clamp(-1.0, 1.0);
+            *x = normalised(*x, gain);
         }
         t.id = content_id(&t.channels, session_rate);
     }
+}
+
+/// A sample normalised by `gain` (1 / the file's peak), held within full scale: in f64 — 1/1e30 is a
+/// normal f32, but the product is rounded once, not twice. A streamed import normalising on the
+/// way in uses it too, so that its samples and content ids are these.
+pub fn normalised(x: f32, gain: f64) -> f32 {
+    ((x as f64 * gain) as f32).clamp(-1.0, 1.0)
 }
 
 /// A content hash of audio: SHA-256 over the rate, the channel count and the samples' bits,
