@@ -29,13 +29,13 @@ fn pole(time_ms: f32, sample_rate: f32) -> f32 {
 ///
 /// Below the knee nothing; inside it (|over| ≤ knee/2) the quadratic (over + knee/2)² / (2·knee);
 /// above it the straight line `over`; all scaled by the slope.
+///
+/// Computed without a branch or a select: the quadratic of `over` clamped to the knee (0 below
+/// it, knee/2 above it, where it meets the line) plus how far `over` is above the knee.
 #[inline(always)]
 fn compress_curve<L: Lanes>(over: L, half_knee: L, inv_two_knee: L, slope: L) -> L {
-    let zero = L::splat(0.0);
-    let k = over + half_knee;
-    let in_knee = k * k * inv_two_knee;
-    let f = over.select_gt(half_knee, over, over.select_gt(-half_knee, in_knee, zero));
-    f * slope
+    let k = over.max(-half_knee).min(half_knee) + half_knee;
+    (k * k * inv_two_knee + (over - half_knee).max(L::splat(0.0))) * slope
 }
 
 /// One step of a per-sample glide towards `target`, snapping onto it when within 1e-6 so that a
@@ -52,6 +52,9 @@ pub fn compressor_curve_db(level_db: f32, threshold_db: f32, ratio: f32, knee_db
     level_db - compress_curve(level_db - threshold_db, knee / 2.0, 1.0 / (2.0 * knee), 1.0 - 1.0 / ratio.max(1.0))
 }
 
+/// [`Shared::link`] of an unlinked lane.
+const UNLINKED: f32 = -1.0e30;
+
 /// What the three dynamics processors share: each lane's settings in the user's units (flagged
 /// when one changes), which lanes are one side of a linked stereo pair, and the gain-reduction meter.
 #[derive(Clone, Debug)]
@@ -59,6 +62,8 @@ struct Shared<L, const N: usize> {
     table: &'static [ParamInfo],
     values: [[f32; N]; MAX_LANES],
     dirty: bool,
+    /// Per lane, what is added to the other side's level before the louder is taken: 0 where the
+    /// lane is linked, far below any level (−1e30 dB) where it is not.
     link: L,
     /// Largest gain reduction per lane since the meter last read it, dB.
     reduction_peak: L,
@@ -66,7 +71,7 @@ struct Shared<L, const N: usize> {
 
 impl<L: Lanes, const N: usize> Shared<L, N> {
     fn new(table: &'static [ParamInfo]) -> Self {
-        Shared { table, values: [core::array::from_fn(|i| table[i].default); MAX_LANES], dirty: true, link: L::splat(0.0), reduction_peak: L::splat(0.0) }
+        Shared { table, values: [core::array::from_fn(|i| table[i].default); MAX_LANES], dirty: true, link: L::splat(UNLINKED), reduction_peak: L::splat(0.0) }
     }
 
     /// Sets parameter `id` of one lane, clamped to its range; unknown lanes and ids are ignored.
@@ -78,7 +83,7 @@ impl<L: Lanes, const N: usize> Shared<L, N> {
     }
 
     fn set_linked(&mut self, lane: usize, linked: bool) {
-        self.link.set_lane(lane, if linked { 1.0 } else { 0.0 });
+        self.link.set_lane(lane, if linked { 0.0 } else { UNLINKED });
     }
 
     /// True once after any setting changed: the per-lane constants must be rebuilt.
@@ -89,7 +94,7 @@ impl<L: Lanes, const N: usize> Shared<L, N> {
     /// A detector level, with linked lanes taking the louder side of their pair.
     #[inline(always)]
     fn linked(&self, level: L) -> L {
-        self.link.select_gt(L::splat(0.5), level.max(level.swap_pairs()), level)
+        level.max(level.swap_pairs() + self.link)
     }
 
     /// Reads and resets a lane's largest gain reduction (dB, ≥ 0) since the last read.

@@ -5,7 +5,7 @@
 //! redesigned every [`UPDATE_INTERVAL`] samples while anything moves, so sweeps are smooth and the
 //! output does not depend on the block size. A band at 0 dB is exactly transparent and is skipped.
 
-use crate::filter::{butterworth_qs, glide_step, Glide, Shape, Svf, SvfCoefs, UPDATE_INTERVAL};
+use crate::filter::{butterworth_qs, glide_step, grid_left, Glide, Shape, Svf, SvfCoefs, UPDATE_INTERVAL};
 use crate::lanes::Lanes;
 use crate::param::{ParamInfo, Taper, Unit};
 
@@ -104,6 +104,9 @@ pub struct ChannelEq<L> {
     sample_rate: f32,
     step: f32,
     countdown: usize,
+    /// Nothing glides, ramps or waits to be designed: the updates would do nothing until a
+    /// setting changes, and the filters run a whole block at a time.
+    still: bool,
     bands: [Band<L>; 4],
 }
 
@@ -122,7 +125,7 @@ impl<L: Lanes> ChannelEq<L> {
             };
             Band { shape: BAND_SHAPES[b], svf: Svf::new(), lanes: [lane; MAX_LANES], active: false }
         });
-        ChannelEq { sample_rate, step: glide_step(GLIDE_MS, sample_rate), countdown: 0, bands }
+        ChannelEq { sample_rate, step: glide_step(GLIDE_MS, sample_rate), countdown: 0, still: false, bands }
     }
 
     /// Sets parameter `id` (see [`EQ_PARAMS`]) of one lane; the value is clamped to its range.
@@ -139,6 +142,7 @@ impl<L: Lanes> ChannelEq<L> {
         // An "off" band glides to 0 dB: switching it is as smooth as moving its gain.
         l.gain.target = if l.on { l.gain_setting } else { 0.0 };
         l.dirty = true;
+        self.still = false;
     }
 
     /// Sets parameter `id` of one lane as automation plays it: a frequency, gain or Q is taken
@@ -163,6 +167,7 @@ impl<L: Lanes> ChannelEq<L> {
             band.lanes.iter_mut().for_each(BandLane::settle);
         }
         self.countdown = 0;
+        self.still = false;
     }
 
     /// Clears the filter state of one lane.
@@ -173,6 +178,10 @@ impl<L: Lanes> ChannelEq<L> {
     }
 
     fn update(&mut self) {
+        if self.still {
+            return;
+        }
+        let mut still = true;
         for band in &mut self.bands {
             let was_active = band.active;
             band.active = false;
@@ -194,6 +203,7 @@ impl<L: Lanes> ChannelEq<L> {
                     }
                 }
                 band.active |= !l.idle();
+                still &= !l.gliding();
             }
             if band.active && !was_active {
                 // Waking from idle: the state is from long ago; start clean.
@@ -201,7 +211,9 @@ impl<L: Lanes> ChannelEq<L> {
                     band.svf.reset_lane(lane);
                 }
             }
+            still &= !band.svf.ramping();
         }
+        self.still = still;
     }
 
     /// Processes `buf` in place (any length).
@@ -212,7 +224,8 @@ impl<L: Lanes> ChannelEq<L> {
                 self.update();
                 self.countdown = UPDATE_INTERVAL;
             }
-            let run = self.countdown.min(buf.len() - i);
+            // Still, the updates up to the block's end would do nothing: run to it at once.
+            let run = if self.still { buf.len() - i } else { self.countdown.min(buf.len() - i) };
             let chunk = &mut buf[i..i + run];
             let ramping = self.bands.iter().any(|b| b.active && b.svf.ramping());
             let [b0, b1, b2, b3] = &mut self.bands;
@@ -261,34 +274,48 @@ impl<L: Lanes> ChannelEq<L> {
                     }
                 }
             } else {
-                // All bands of a sample before the next sample: each band's recurrence is a long
-                // dependency chain, and interleaving the four lets the CPU overlap them. The two
-                // middle bands are bells (mix x + m1·band).
-                let bells = [b1.svf.is_bell_form(), b2.svf.is_bell_form()];
-                for x in chunk.iter_mut() {
-                    let mut v = *x;
-                    if on[0] {
-                        v = b0.svf.tick(v);
-                    }
-                    if on[1] {
-                        v = if bells[0] { b1.svf.tick_bell(v) } else { b1.svf.tick(v) };
-                    }
-                    if on[2] {
-                        v = if bells[1] { b2.svf.tick_bell(v) } else { b2.svf.tick(v) };
-                    }
-                    if on[3] {
-                        v = b3.svf.tick(v);
-                    }
-                    *x = v;
+                // Whether the middle bands mix as bells (they do unless something set them
+                // otherwise) is asked once here, not sample by sample.
+                let bands = [b0, b1, b2, b3];
+                match (bands[1].svf.is_bell_form(), bands[2].svf.is_bell_form()) {
+                    (true, true) => run_settled::<L, true, true>(bands, chunk),
+                    (true, false) => run_settled::<L, true, false>(bands, chunk),
+                    (false, true) => run_settled::<L, false, true>(bands, chunk),
+                    (false, false) => run_settled::<L, false, false>(bands, chunk),
                 }
             }
-            self.countdown -= run;
+            self.countdown = grid_left(self.countdown, run);
             i += run;
         }
         for band in &mut self.bands {
             band.svf.flush();
         }
         crate::flush_block(buf);
+    }
+}
+
+/// The four bands over `chunk`, none ramping: all bands of a sample before the next sample, since
+/// each band's recurrence is a long dependency chain and interleaving the four lets the CPU
+/// overlap them. `BELL1`, `BELL2`: the middle bands mix as bells ([`Svf::tick_bell`]).
+#[inline(always)]
+fn run_settled<L: Lanes, const BELL1: bool, const BELL2: bool>(bands: [&mut Band<L>; 4], chunk: &mut [L]) {
+    let [b0, b1, b2, b3] = bands;
+    let on = [b0.active, b1.active, b2.active, b3.active];
+    for x in chunk.iter_mut() {
+        let mut v = *x;
+        if on[0] {
+            v = b0.svf.tick(v);
+        }
+        if on[1] {
+            v = if BELL1 { b1.svf.tick_bell(v) } else { b1.svf.tick(v) };
+        }
+        if on[2] {
+            v = if BELL2 { b2.svf.tick_bell(v) } else { b2.svf.tick(v) };
+        }
+        if on[3] {
+            v = b3.svf.tick(v);
+        }
+        *x = v;
     }
 }
 
@@ -331,7 +358,8 @@ impl<L: Lanes> Pass<L> {
         Pass { shape, sections: core::array::from_fn(|_| Svf::new()), lanes: [lane; MAX_LANES], running: 0 }
     }
 
-    fn update(&mut self, step: f32, sample_rate: f32) {
+    /// Returns true when nothing glides or ramps any more (see [`PassFilters::still`]).
+    fn update(&mut self, step: f32, sample_rate: f32) -> bool {
         let was = self.running;
         self.running = 0;
         for lane in 0..L::WIDTH.min(MAX_LANES) {
@@ -363,6 +391,7 @@ impl<L: Lanes> Pass<L> {
                 svf.reset_lane(lane);
             }
         }
+        self.lanes.iter().all(|l| l.freq.current == l.freq.target) && !self.sections.iter().any(Svf::ramping)
     }
 }
 
@@ -372,6 +401,8 @@ pub struct PassFilters<L> {
     sample_rate: f32,
     step: f32,
     countdown: usize,
+    /// Nothing glides, ramps or waits to be designed (as [`ChannelEq`]'s).
+    still: bool,
     filters: [Pass<L>; 2],
 }
 
@@ -381,6 +412,7 @@ impl<L: Lanes> PassFilters<L> {
             sample_rate,
             step: glide_step(GLIDE_MS, sample_rate),
             countdown: 0,
+            still: false,
             filters: [Pass::new(Shape::HighPass, PASS_PARAMS[1].default), Pass::new(Shape::LowPass, PASS_PARAMS[4].default)],
         }
     }
@@ -396,6 +428,7 @@ impl<L: Lanes> PassFilters<L> {
             _ => l.sections = SECTIONS[v as usize],
         }
         l.dirty = true;
+        self.still = false;
     }
 
     /// Sets parameter `id` of one lane as automation plays it: a frequency is taken without the
@@ -418,6 +451,7 @@ impl<L: Lanes> PassFilters<L> {
             }
         }
         self.countdown = 0;
+        self.still = false;
     }
 
     pub fn reset_lane(&mut self, lane: usize) {
@@ -430,12 +464,15 @@ impl<L: Lanes> PassFilters<L> {
         let mut i = 0;
         while i < buf.len() {
             if self.countdown == 0 {
-                for f in &mut self.filters {
-                    f.update(self.step, self.sample_rate);
+                if !self.still {
+                    let [high, low] = &mut self.filters;
+                    let still = [high.update(self.step, self.sample_rate), low.update(self.step, self.sample_rate)];
+                    self.still = still == [true, true];
                 }
                 self.countdown = UPDATE_INTERVAL;
             }
-            let run = self.countdown.min(buf.len() - i);
+            // Still, the updates up to the block's end would do nothing: run to it at once.
+            let run = if self.still { buf.len() - i } else { self.countdown.min(buf.len() - i) };
             let chunk = &mut buf[i..i + run];
             for f in &mut self.filters {
                 for svf in &mut f.sections[..f.running] {
@@ -450,7 +487,7 @@ impl<L: Lanes> PassFilters<L> {
                     }
                 }
             }
-            self.countdown -= run;
+            self.countdown = grid_left(self.countdown, run);
             i += run;
         }
         for f in &mut self.filters {

@@ -160,6 +160,7 @@ fn block_size_does_not_change_the_output() {
         let changes = [
             (7_000, ParamChange::Strip(0, StripParam::Fader, -12.0)),
             (9_000, ParamChange::Insert(0, 1, 6, -6.0)),
+            (11_000, ParamChange::Insert(0, 0, 1, 150.0)),
             (13_000, ParamChange::Strip(1, StripParam::Pan, 0.7)),
             (15_500, ParamChange::Strip(0, StripParam::Mute, 1.0)),
             (17_333, ParamChange::Strip(0, StripParam::Mute, 0.0)),
