@@ -163,6 +163,25 @@ impl Delay {
         (seconds * self.sample_rate).clamp(1.0, self.lines[0].capacity() as f32)
     }
 
+    /// One sample: the echo `wet` read from the lines goes through the feedback filters back into
+    /// them with the input, and is mixed into the output.
+    #[inline(always)]
+    fn echo(&mut self, l: &mut f32, r: &mut f32, wet: [f32; 2], ping_pong: bool) {
+        let [hp, lp] = &mut self.filters;
+        let filtered = lp.tick(hp.tick(F32x4::from([wet[0], wet[1], 0.0, 0.0]))).to_array();
+        let fb = [filtered[0] * self.feedback, filtered[1] * self.feedback];
+        if ping_pong {
+            // The mono input enters on the left; each echo crosses to the other side.
+            self.lines[0].push(0.5 * (*l + *r) + fb[1]);
+            self.lines[1].push(fb[0]);
+        } else {
+            self.lines[0].push(*l + fb[0]);
+            self.lines[1].push(*r + fb[1]);
+        }
+        *l += (wet[0] - *l) * self.mix;
+        *r += (wet[1] - *r) * self.mix;
+    }
+
     fn apply(&mut self) {
         self.time_target = self.target_samples();
         self.feedback_target = self.values[3];
@@ -209,24 +228,24 @@ impl StereoProcessor for Delay {
 
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let ping_pong = self.values[4] > 0.5;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            self.time = glide(self.time, self.time_target, self.time_step);
-            self.feedback = glide(self.feedback, self.feedback_target, self.gain_step);
-            self.mix = glide(self.mix, self.mix_target, self.gain_step);
-            let wet = [self.lines[0].read(self.time), self.lines[1].read(self.time)];
-            let [hp, lp] = &mut self.filters;
-            let filtered = lp.tick(hp.tick(F32x4::from([wet[0], wet[1], 0.0, 0.0]))).to_array();
-            let fb = [filtered[0] * self.feedback, filtered[1] * self.feedback];
-            if ping_pong {
-                // The mono input enters on the left; each echo crosses to the other side.
-                self.lines[0].push(0.5 * (*l + *r) + fb[1]);
-                self.lines[1].push(fb[0]);
-            } else {
-                self.lines[0].push(*l + fb[0]);
-                self.lines[1].push(*r + fb[1]);
+        let at_rest = self.time == self.time_target && self.feedback == self.feedback_target && self.mix == self.mix_target;
+        let taps = self.time.clamp(2.0, self.lines[0].capacity() as f32);
+        if at_rest && taps == libm::floorf(taps) {
+            // At rest on a whole number of samples (the usual case): the glides stay where they
+            // are and the reads are plain taps — what the loop below computes, without the work.
+            let taps = taps as usize;
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                let wet = [self.lines[0].tap(taps), self.lines[1].tap(taps)];
+                self.echo(l, r, wet, ping_pong);
             }
-            *l += (wet[0] - *l) * self.mix;
-            *r += (wet[1] - *r) * self.mix;
+        } else {
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                self.time = glide(self.time, self.time_target, self.time_step);
+                self.feedback = glide(self.feedback, self.feedback_target, self.gain_step);
+                self.mix = glide(self.mix, self.mix_target, self.gain_step);
+                let wet = [self.lines[0].read(self.time), self.lines[1].read(self.time)];
+                self.echo(l, r, wet, ping_pong);
+            }
         }
         self.filters.iter_mut().for_each(Svf::flush);
         for line in &mut self.lines {

@@ -761,6 +761,8 @@ impl Plan {
         for &(s, lane) in &group.members {
             let strip = &mut self.strips[s];
             let trim = &mut scratch.trim;
+            // A trim that does not move is one number (none at all at unity: x·1 is x).
+            let steady_trim = strip.automation.trim.is_none() && strip.trim.is_settled();
             match &mut strip.automation.trim {
                 Some(lane) => {
                     lane.fill_gain(position, &mut trim[..n]);
@@ -768,6 +770,7 @@ impl Plan {
                         trim[..n].iter_mut().for_each(|t| *t = -*t);
                     }
                 }
+                None if steady_trim => {}
                 None => strip.trim.fill(&mut trim[..n]),
             }
             for c in 0..strip.width {
@@ -788,8 +791,13 @@ impl Plan {
                     }
                     _ => dest[..n].copy_from_slice(&strip.buffers.input[c][..n]),
                 }
-                for (x, t) in dest[..n].iter_mut().zip(&trim[..n]) {
-                    *x *= t;
+                if !steady_trim {
+                    for (x, t) in dest[..n].iter_mut().zip(&trim[..n]) {
+                        *x *= t;
+                    }
+                } else if strip.trim.current() != 1.0 {
+                    let t = strip.trim.current();
+                    dest[..n].iter_mut().for_each(|x| *x *= t);
                 }
             }
         }
@@ -932,76 +940,114 @@ impl Plan {
             let Scratch { gain, audible, pan_left: pl, pan_right: pr, width, curve, .. } = &mut *self.scratch;
             let strip = &mut self.strips[s];
             let lanes = &mut *strip.automation;
-            match &mut lanes.fader {
-                Some(lane) => lane.fill_gain(position, &mut gain[..n]),
-                None => strip.fader.fill(&mut gain[..n]),
-            }
-            strip.audible.fill(&mut audible[..n]);
-            if let Some(lane) = &mut lanes.mute {
-                // 1 muted, 0 heard, ramped between.
-                lane.fill(position, &mut curve[..n]);
-                for (a, m) in audible[..n].iter_mut().zip(&curve[..n]) {
-                    *a *= 1.0 - m;
-                }
-            }
-            match &mut lanes.pan {
-                Some(lane) => {
-                    let (kind, law) = (strip.kind, strip.settings.pan_law);
-                    lane.fill_pair(position, &mut pl[..n], &mut pr[..n], |p| {
-                        let (l, r) = pan_at(kind, law, p);
-                        [l, r]
-                    });
-                }
-                None => {
-                    strip.pan_left.fill(&mut pl[..n]);
-                    strip.pan_right.fill(&mut pr[..n]);
-                }
-            }
-            let width_automated = match &mut lanes.width {
-                Some(lane) => {
-                    lane.fill(position, &mut width[..n]);
-                    true
-                }
-                None => {
-                    strip.stereo_width.fill(&mut width[..n]);
-                    false
-                }
-            };
-            let b = &mut *strip.buffers;
             let stereo_source = !matches!(strip.kind, StripKind::Track { channels: 1 });
-            for (g, a) in gain[..n].iter_mut().zip(&audible[..n]) {
-                *g *= a;
-            }
-            // Width at exactly 1 (the common case) is skipped sample by sample, so the plain loop
-            // below and the mid/side loop give the same bits; the plain one is just vectorised.
-            let plain = !stereo_source || (!width_automated && strip.stereo_width.is_settled() && strip.stereo_width.current() == 1.0);
-            let [pre_l, pre_r] = &b.pre;
-            let [post_l, post_r] = &mut b.post;
-            if plain {
+            let steady = lanes.fader.is_none() && lanes.mute.is_none() && lanes.pan.is_none() && lanes.width.is_none()
+                && [&strip.fader, &strip.audible, &strip.pan_left, &strip.pan_right, &strip.stereo_width].iter().all(|m| m.is_settled())
+                && (!stereo_source || strip.stereo_width.current() == 1.0);
+            if steady {
+                // Nothing moves and the width is plain (the usual case): each sample of the loop
+                // below with its constants — the same products in the same order.
+                let gain = strip.fader.current() * strip.audible.current();
+                let (pl, pr) = (strip.pan_left.current(), strip.pan_right.current());
+                let b = &mut *strip.buffers;
+                let [pre_l, pre_r] = &b.pre;
+                let [post_l, post_r] = &mut b.post;
                 for i in 0..n {
-                    post_l[i] = pre_l[i] * gain[i] * pl[i];
-                    post_r[i] = pre_r[i] * gain[i] * pr[i];
+                    post_l[i] = pre_l[i] * gain * pl;
+                    post_r[i] = pre_r[i] * gain * pr;
                 }
+                strip.meter[0].process(&post_l[..n]);
+                strip.meter[1].process(&post_r[..n]);
             } else {
-                for i in 0..n {
-                    let (mut l, mut r) = (pre_l[i] * gain[i], pre_r[i] * gain[i]);
-                    if width[i] != 1.0 {
-                        // Mid/side width: the side signal scaled, the mid untouched.
-                        let mid = 0.5 * (l + r);
-                        let side = 0.5 * (l - r) * width[i];
-                        l = mid + side;
-                        r = mid - side;
-                    }
-                    post_l[i] = l * pl[i];
-                    post_r[i] = r * pr[i];
+                match &mut lanes.fader {
+                    Some(lane) => lane.fill_gain(position, &mut gain[..n]),
+                    None => strip.fader.fill(&mut gain[..n]),
                 }
+                strip.audible.fill(&mut audible[..n]);
+                if let Some(lane) = &mut lanes.mute {
+                    // 1 muted, 0 heard, ramped between.
+                    lane.fill(position, &mut curve[..n]);
+                    for (a, m) in audible[..n].iter_mut().zip(&curve[..n]) {
+                        *a *= 1.0 - m;
+                    }
+                }
+                match &mut lanes.pan {
+                    Some(lane) => {
+                        let (kind, law) = (strip.kind, strip.settings.pan_law);
+                        lane.fill_pair(position, &mut pl[..n], &mut pr[..n], |p| {
+                            let (l, r) = pan_at(kind, law, p);
+                            [l, r]
+                        });
+                    }
+                    None => {
+                        strip.pan_left.fill(&mut pl[..n]);
+                        strip.pan_right.fill(&mut pr[..n]);
+                    }
+                }
+                let width_automated = match &mut lanes.width {
+                    Some(lane) => {
+                        lane.fill(position, &mut width[..n]);
+                        true
+                    }
+                    None => {
+                        strip.stereo_width.fill(&mut width[..n]);
+                        false
+                    }
+                };
+                let b = &mut *strip.buffers;
+                for (g, a) in gain[..n].iter_mut().zip(&audible[..n]) {
+                    *g *= a;
+                }
+                // Width at exactly 1 (the common case) is skipped sample by sample, so the plain loop
+                // below and the mid/side loop give the same bits; the plain one is just vectorised.
+                let plain = !stereo_source || (!width_automated && strip.stereo_width.is_settled() && strip.stereo_width.current() == 1.0);
+                let [pre_l, pre_r] = &b.pre;
+                let [post_l, post_r] = &mut b.post;
+                if plain {
+                    for i in 0..n {
+                        post_l[i] = pre_l[i] * gain[i] * pl[i];
+                        post_r[i] = pre_r[i] * gain[i] * pr[i];
+                    }
+                } else {
+                    for i in 0..n {
+                        let (mut l, mut r) = (pre_l[i] * gain[i], pre_r[i] * gain[i]);
+                        if width[i] != 1.0 {
+                            // Mid/side width: the side signal scaled, the mid untouched.
+                            let mid = 0.5 * (l + r);
+                            let side = 0.5 * (l - r) * width[i];
+                            l = mid + side;
+                            r = mid - side;
+                        }
+                        post_l[i] = l * pl[i];
+                        post_r[i] = r * pr[i];
+                    }
+                }
+                strip.meter[0].process(&post_l[..n]);
+                strip.meter[1].process(&post_r[..n]);
             }
-            strip.meter[0].process(&post_l[..n]);
-            strip.meter[1].process(&post_r[..n]);
         }
 
         // Sends, then the output: into the destinations' inputs, delay-compensated.
         for i in 0..self.strips[s].sends.len() {
+            let strip = &self.strips[s];
+            let send = &strip.sends[i];
+            let steady = send.level.is_settled() && send.compensation.is_none() && strip.automation.sends.get(i).is_none_or(|l| l.level.is_none() && l.mute.is_none());
+            if steady {
+                // A level that does not move and no delay to make up (the usual case): the
+                // send's samples go straight into the destination — the products and sums of the
+                // general path below, without its buffers.
+                let target = send.target;
+                let Some((src, dst)) = two_mut(&mut self.strips, s, target) else { continue };
+                let send = &src.sends[i];
+                let level = send.level.current();
+                let from = if send.pre_fader { &src.buffers.pre } else { &src.buffers.post };
+                for (d, x) in dst.buffers.input.iter_mut().zip(from) {
+                    for (d, x) in d[..n].iter_mut().zip(&x[..n]) {
+                        *d += x * level;
+                    }
+                }
+                continue;
+            }
             let target = {
                 let strip = &mut self.strips[s];
                 let send = &mut strip.sends[i];
