@@ -97,18 +97,18 @@ pub trait Lanes:
 
     /// Per lane: 2^x, for x in −126 … 127 (clamped to that range).
     ///
-    /// 2^x = 2^n · e^(f·ln 2) with n = round(x), f ∈ [−½, ½]; the Taylor series of e^y for
-    /// |y| ≤ 0.347 to degree 6 is accurate to 1.2e-7 relative.
+    /// 2^x = 2^n · 2^f with n = round(x), f ∈ [−½, ½]; 2^f − 1 is a degree-5 polynomial in f
+    /// fitted for the least largest relative error (iterated weighted least squares on Chebyshev
+    /// nodes), within 2e-7 of 2^f in f32 — as close as a degree-6 Taylor series of e^(f·ln 2),
+    /// with one multiplication and one addition fewer.
     #[inline]
     fn exp2(self) -> Self {
+        const C: [f32; 5] = [0.693_147, 0.240_222_42, 0.055_507_336, 0.009_671_513, 0.001_326_472_5];
         let x = self.max(Self::splat(-126.0)).min(Self::splat(127.0));
         let n = x.round();
-        let y = (x - n) * Self::splat(core::f32::consts::LN_2);
+        let f = x - n;
         let p = Self::splat(1.0)
-            + y * (Self::splat(1.0)
-                + y * (Self::splat(1.0 / 2.0)
-                    + y * (Self::splat(1.0 / 6.0)
-                        + y * (Self::splat(1.0 / 24.0) + y * (Self::splat(1.0 / 120.0) + y * Self::splat(1.0 / 720.0))))));
+            + f * (Self::splat(C[0]) + f * (Self::splat(C[1]) + f * (Self::splat(C[2]) + f * (Self::splat(C[3]) + f * Self::splat(C[4])))));
         p * n.pow2_int()
     }
 
@@ -320,6 +320,13 @@ mod tests {
             let want = (x as f64).exp2();
             assert!(((got - want) / want).abs() < 1e-6, "exp2({x}) = {got}, want {want}");
             x += 0.173;
+        }
+        // Across the fraction finely, where the polynomial does the work: within 3e-7.
+        for k in -5000..=5000 {
+            let x = k as f32 / 10_000.0 + 0.25;
+            let got = Lanes::exp2(x) as f64;
+            let want = (x as f64).exp2();
+            assert!(((got - want) / want).abs() < 3e-7, "exp2({x}) = {got}, want {want}");
         }
         assert_eq!(Lanes::exp2(0.0f32), 1.0);
         assert_eq!(Lanes::exp2(3.0f32), 8.0);
