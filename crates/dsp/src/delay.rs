@@ -42,16 +42,34 @@ impl DelayLine {
         self.buf[self.write.wrapping_sub(delay.wrapping_sub(1)) & self.mask]
     }
 
+    /// What [`DelayLine::tap`]`(delay)` will read `ahead` samples from now (`ahead < delay`: a
+    /// sample already written, whatever is pushed meanwhile).
+    #[inline]
+    pub fn ahead(&self, delay: usize, ahead: usize) -> f32 {
+        self.buf[(self.write + ahead).wrapping_sub(delay.wrapping_sub(1)) & self.mask]
+    }
+
     /// The signal `delay` samples ago (fractional, 2 … capacity), by 4-point third-order Hermite
     /// interpolation: smooth enough for modulated delays. Read before pushing the current sample.
     #[inline]
     pub fn read(&self, delay: f32) -> f32 {
+        self.read_split(self.split(delay))
+    }
+
+    /// A delay for [`DelayLine::read_split`]: its whole samples and fraction, within 2 … capacity.
+    #[inline]
+    pub fn split(&self, delay: f32) -> (usize, f32) {
         let d = delay.clamp(2.0, self.capacity() as f32);
         let whole = d as usize;
-        let frac = d - whole as f32;
+        (whole, d - whole as f32)
+    }
+
+    /// [`DelayLine::read`] of a delay already [`split`](DelayLine::split): a delay that holds still
+    /// is split once.
+    #[inline]
+    pub fn read_split(&self, (whole, frac): (usize, f32)) -> f32 {
         if frac == 0.0 {
-            // A whole-sample delay (the usual case once a time has settled): the interpolator
-            // would return x0 exactly; skip it.
+            // A whole-sample delay: the interpolator would return x0 exactly; skip it.
             return self.tap(whole);
         }
         let (xm1, x0, x1, x2) = (self.tap(whole - 1), self.tap(whole), self.tap(whole + 1), self.tap(whole + 2));
@@ -160,7 +178,12 @@ impl Delay {
         } else {
             self.values[0] * 0.001
         };
-        (seconds * self.sample_rate).clamp(1.0, self.lines[0].capacity() as f32)
+        let samples = (seconds * self.sample_rate).clamp(1.0, self.lines[0].capacity() as f32);
+        // A time meant to be a whole number of samples (375 ms at 48 kHz is 18 000) comes out of
+        // the f32 arithmetic a hair off it (18 000.0015); read on the sample, the echoes are not
+        // interpolated for a difference of 30 ns.
+        let whole = libm::roundf(samples);
+        if (samples - whole).abs() < 0.01 { whole } else { samples }
     }
 
     /// One sample: the echo `wet` read from the lines goes through the feedback filters back into
@@ -229,13 +252,12 @@ impl StereoProcessor for Delay {
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let ping_pong = self.values[4] > 0.5;
         let at_rest = self.time == self.time_target && self.feedback == self.feedback_target && self.mix == self.mix_target;
-        let taps = self.time.clamp(2.0, self.lines[0].capacity() as f32);
-        if at_rest && taps == libm::floorf(taps) {
-            // At rest on a whole number of samples (the usual case): the glides stay where they
-            // are and the reads are plain taps — what the loop below computes, without the work.
-            let taps = taps as usize;
+        if at_rest {
+            // At rest (the usual case): the glides stay where they are and the time is split into
+            // whole samples and a fraction once — what the loop below computes, without the work.
+            let taps = self.lines[0].split(self.time);
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                let wet = [self.lines[0].tap(taps), self.lines[1].tap(taps)];
+                let wet = [self.lines[0].read_split(taps), self.lines[1].read_split(taps)];
                 self.echo(l, r, wet, ping_pong);
             }
         } else {
@@ -392,6 +414,15 @@ mod tests {
         let (l, _) = impulse_response(&mut d, 24_000);
         assert_eq!(argmax(&l[1..]) + 1, 12_000);
         assert!((l[12_000] - 1.0).abs() < 1e-6);
+
+        // 375 ms is 18 000.0015 samples in f32 arithmetic: read on the sample, not interpolated,
+        // the echo is the impulse itself.
+        let mut d = Delay::new(FS);
+        d.set_param(3, 0.0);
+        d.set_param(0, 375.0);
+        d.settle();
+        let (l, _) = impulse_response(&mut d, 24_000);
+        assert_eq!((l[17_999], l[18_000], l[18_001]), (0.0, 1.0, 0.0));
 
         // 120 BPM, dotted eighth: 0.75 beat = 375 ms = 18 000 samples.
         let mut d = Delay::new(FS);
