@@ -10,7 +10,8 @@
 //! drives both) so the image does not wander.
 
 use crate::eq::MAX_LANES;
-use crate::filter::{Shape, Svf, SvfCoefs, UPDATE_INTERVAL};
+use crate::filter::{grid_left, Shape, Svf, SvfCoefs, UPDATE_INTERVAL};
+use crate::MAX_BLOCK;
 use crate::lanes::Lanes;
 use crate::param::{ParamInfo, Taper, Unit};
 
@@ -149,6 +150,8 @@ pub struct Compressor<L> {
     wet: L,
     gain_step: f32,
     rms_pole: f32,
+    /// Per run: each sample's gain reduction, between the passes of [`Compressor::process`].
+    reduction: Box<[L; MAX_BLOCK]>,
 }
 
 impl<L: Lanes> Compressor<L> {
@@ -175,6 +178,7 @@ impl<L: Lanes> Compressor<L> {
             wet: L::splat(1.0),
             gain_step: 1.0 - pole(GAIN_GLIDE_MS, sample_rate),
             rms_pole: pole(RMS_WINDOW_MS, sample_rate),
+            reduction: Box::new([L::splat(0.0); MAX_BLOCK]),
         };
         c.update();
         c.settle();
@@ -259,11 +263,13 @@ impl<L: Lanes> Compressor<L> {
                 self.update();
                 self.countdown = UPDATE_INTERVAL;
             }
-            let run = self.countdown.min(buf.len() - i);
-            // Three passes over the chunk: the detector and gain computer (independent from sample
+            // No setting waiting for the next update: the updates up to the block's end would do
+            // nothing, and the run goes on to it (or as far as the scratch reaches).
+            let run = if self.shared.dirty { self.countdown.min(buf.len() - i) } else { (buf.len() - i).min(MAX_BLOCK) };
+            // Three passes over the run: the detector and gain computer (independent from sample
             // to sample, so the CPU overlaps them), the ballistics (the one true recurrence), and
             // the gain. Each sample sees exactly the arithmetic of a single fused loop.
-            let mut reduction = [L::splat(0.0); UPDATE_INTERVAL];
+            let reduction = &mut *self.reduction;
             for (j, r) in reduction[..run].iter_mut().enumerate() {
                 let x = buf[i + j];
                 let k = match key {
@@ -298,7 +304,7 @@ impl<L: Lanes> Compressor<L> {
                 let x = buf[i + j];
                 buf[i + j] = x * ((one - self.wet) + self.wet * gain);
             }
-            self.countdown -= run;
+            self.countdown = grid_left(self.countdown, run);
             i += run;
         }
         self.envelope = self.envelope.flush();

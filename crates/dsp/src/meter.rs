@@ -1,6 +1,6 @@
 //! Level metering.
 
-use crate::lanes::F32x4;
+use crate::lanes::{F32x4, Lanes};
 
 /// Peak and RMS of a stretch of signal.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -36,12 +36,12 @@ impl LevelMeter {
         for c in chunks {
             let a = F32x4::from([c[0], c[1], c[2], c[3]]);
             let b = F32x4::from([c[4], c[5], c[6], c[7]]);
-            x = x.max(a.abs());
-            y = y.max(b.abs());
+            x = Lanes::max(x, a.abs());
+            y = Lanes::max(y, b.abs());
             sx += a * a;
             sy += b * b;
         }
-        let [a, b, c, d] = x.max(y).to_array();
+        let [a, b, c, d] = Lanes::max(x, y).to_array();
         let mut peak = a.max(b).max(c.max(d));
         let mut squares = (sx + sy).to_array().iter().map(|&v| v as f64).sum::<f64>();
         for &v in tail {
