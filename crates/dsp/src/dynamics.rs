@@ -150,8 +150,10 @@ pub struct Compressor<L> {
     wet: L,
     gain_step: f32,
     rms_pole: f32,
-    /// Per run: each sample's gain reduction, between the passes of [`Compressor::process`].
-    reduction: Box<[L; MAX_BLOCK]>,
+    /// Per run: each sample's gain reduction, between the passes of [`Compressor::process`]. Kept
+    /// here, not zeroed on the stack for every run; inline, not boxed, because building a
+    /// compressor must not allocate (the multiband rebuilds its own on the audio side to reset).
+    reduction: [L; MAX_BLOCK],
 }
 
 impl<L: Lanes> Compressor<L> {
@@ -178,7 +180,7 @@ impl<L: Lanes> Compressor<L> {
             wet: L::splat(1.0),
             gain_step: 1.0 - pole(GAIN_GLIDE_MS, sample_rate),
             rms_pole: pole(RMS_WINDOW_MS, sample_rate),
-            reduction: Box::new([L::splat(0.0); MAX_BLOCK]),
+            reduction: [L::splat(0.0); MAX_BLOCK],
         };
         c.update();
         c.settle();
@@ -269,7 +271,7 @@ impl<L: Lanes> Compressor<L> {
             // Three passes over the run: the detector and gain computer (independent from sample
             // to sample, so the CPU overlaps them), the ballistics (the one true recurrence), and
             // the gain. Each sample sees exactly the arithmetic of a single fused loop.
-            let reduction = &mut *self.reduction;
+            let reduction = &mut self.reduction;
             for (j, r) in reduction[..run].iter_mut().enumerate() {
                 let x = buf[i + j];
                 let k = match key {
