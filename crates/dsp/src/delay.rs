@@ -39,7 +39,7 @@ impl DelayLine {
     /// read at 1 and then pushed is a one-sample delay.
     #[inline]
     pub fn tap(&self, delay: usize) -> f32 {
-        self.buf[self.write.wrapping_sub(delay.wrapping_sub(1)) & self.mask]
+        self.ahead(delay, 0)
     }
 
     /// What [`DelayLine::tap`]`(delay)` will read `ahead` samples from now (`ahead < delay`: a
