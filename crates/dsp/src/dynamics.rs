@@ -12,7 +12,7 @@
 use crate::eq::MAX_LANES;
 use crate::filter::{grid_left, Shape, Svf, SvfCoefs, UPDATE_INTERVAL};
 use crate::MAX_BLOCK;
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, LogExpCoefs};
 use crate::param::{ParamInfo, Taper, Unit};
 
 /// Time constant of the RMS detector's mean-square average.
@@ -68,11 +68,13 @@ struct Shared<L, const N: usize> {
     link: L,
     /// Largest gain reduction per lane since the meter last read it, dB.
     reduction_peak: L,
+    /// For the levels in dB and the gains back, every sample (see [`LogExpCoefs`]).
+    log_exp: LogExpCoefs<L>,
 }
 
 impl<L: Lanes, const N: usize> Shared<L, N> {
     fn new(table: &'static [ParamInfo]) -> Self {
-        Shared { table, values: [core::array::from_fn(|i| table[i].default); MAX_LANES], dirty: true, link: L::splat(UNLINKED), reduction_peak: L::splat(0.0) }
+        Shared { table, values: [core::array::from_fn(|i| table[i].default); MAX_LANES], dirty: true, link: L::splat(UNLINKED), reduction_peak: L::splat(0.0), log_exp: LogExpCoefs::new() }
     }
 
     /// Sets parameter `id` of one lane, clamped to its range; unknown lanes and ids are ignored.
@@ -279,10 +281,10 @@ impl<L: Lanes> Compressor<L> {
                     None => x,
                 };
                 let k = if self.any_hpf { self.hpf.tick(k) } else { k };
-                let mut level = k.abs().gain_to_db();
+                let mut level = k.abs().gain_to_db_by(&self.shared.log_exp);
                 if self.any_rms {
                     self.mean_square = rms_pole * self.mean_square + (one - rms_pole) * k * k;
-                    let rms_db = self.mean_square.gain_to_db() * L::splat(0.5);
+                    let rms_db = self.mean_square.gain_to_db_by(&self.shared.log_exp) * L::splat(0.5);
                     level = self.rms_mask * rms_db + (one - self.rms_mask) * level;
                 }
                 level = self.shared.linked(level);
@@ -302,7 +304,7 @@ impl<L: Lanes> Compressor<L> {
                     self.makeup = glide(self.makeup, self.makeup_target, step);
                     self.wet = glide(self.wet, self.wet_target, step);
                 }
-                let gain = (self.makeup - *env).db_to_gain();
+                let gain = (self.makeup - *env).db_to_gain_by(&self.shared.log_exp);
                 let x = buf[i + j];
                 buf[i + j] = x * ((one - self.wet) + self.wet * gain);
             }
@@ -420,7 +422,7 @@ impl<L: Lanes> Gate<L> {
             let run = self.countdown.min(buf.len() - i);
             for x in &mut buf[i..i + run] {
                 let k = if self.any_hpf { self.hpf.tick(*x) } else { *x };
-                let mut level = k.abs().gain_to_db();
+                let mut level = k.abs().gain_to_db_by(&self.shared.log_exp);
                 level = self.shared.linked(level);
                 let below = (self.threshold - level).max(zero);
                 // Above the threshold the hold counter restarts; below it, it runs down.
@@ -429,7 +431,7 @@ impl<L: Lanes> Gate<L> {
                 let target = self.hold.select_gt(zero, zero, closed);
                 let coef = target.select_gt(self.envelope, self.attack, self.release);
                 self.envelope = coef * self.envelope + (one - coef) * target;
-                *x *= self.envelope.db_to_gain();
+                *x *= self.envelope.db_to_gain_by(&self.shared.log_exp);
                 self.shared.reduction_peak = self.shared.reduction_peak.max(-self.envelope);
             }
             self.countdown -= run;
@@ -542,7 +544,7 @@ impl<L: Lanes> DeEsser<L> {
             let run = self.countdown.min(buf.len() - i);
             for x in &mut buf[i..i + run] {
                 let high = self.detector.tick(*x);
-                let mut level = high.abs().gain_to_db();
+                let mut level = high.abs().gain_to_db_by(&self.shared.log_exp);
                 level = self.shared.linked(level);
                 let target = ((level - self.threshold).max(zero) * L::splat(0.75)).min(self.range);
                 let coef = target.select_gt(self.envelope, attack, release);
@@ -551,7 +553,7 @@ impl<L: Lanes> DeEsser<L> {
 
                 // Split: the cookbook high shelf (Simper's form) at the corner, its gain the
                 // detector's reduction, redesigned every sample from lane arithmetic alone.
-                let sqrt_a = (gain_db * L::splat(core::f32::consts::LOG2_10 / 80.0)).exp2();
+                let sqrt_a = (gain_db * L::splat(core::f32::consts::LOG2_10 / 80.0)).exp2_by(&self.shared.log_exp);
                 let a = sqrt_a * sqrt_a;
                 let g = self.corner * sqrt_a;
                 let a1 = one / (one + g * (g + k));
