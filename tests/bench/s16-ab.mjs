@@ -17,7 +17,6 @@ import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { s16Sources } from './s16-graph.mjs';
-import { launchBrowser } from '../e2e/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -89,6 +88,8 @@ if (!inChromium) {
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  // Only here: the Node race needs no browser (nor Playwright).
+  const { launchBrowser } = await import('../e2e/harness.mjs');
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
