@@ -21,7 +21,8 @@ const OLD = [
 const OLD_KEPT_PER_SOURCE = 3;
 
 let database = null;
-function db() {
+/** The database, opened once (the streaming reader opens it as it starts). */
+export function db() {
   if (!database) {
     database = new Promise((ok, fail) => {
       const open = indexedDB.open('mixroom');

@@ -16,8 +16,12 @@
 //                                                          pages are answered as silence)
 //
 // Storage: see `stored-audio.js` (shared with the delivery worker's offline renders).
-import { PAGE, readPages } from './stored-audio.js';
+import { PAGE, db, readPages } from './stored-audio.js';
 import { MAILBOXES, FREE, WRITING, FULL, createMailboxes, mailboxViews } from './mailboxes.js';
+
+// Storage opened now, while the audio engine starts: the first pages asked for do not wait for it
+// (a failure is met again, and reported, by the first read).
+db().catch(() => {});
 
 let port = null;
 let shared = null; // {header: Int32Array, channels: [[Float32Array, Float32Array] per mailbox]}
@@ -99,15 +103,28 @@ const underway = new Set(); // {epoch, control: AbortController}
 // The requests of one epoch are read one after another: read together, storage interleaves them,
 // and the first (after a seek, what must be in before the new position sounds) would finish late.
 let previous = Promise.resolve();
+// The read-ahead (every request of an epoch but its first) is read this many pages at a time: an
+// aborted transaction's reads already handed to storage are still made, and a seek's first
+// pages wait behind them — behind 16 pages, not a whole request's hundred.
+const READ_AHEAD_SLICE = 16;
 
-async function answer(epoch, reads) {
+function answer(epoch, reads) {
+  let first = false;
   if (epoch > latest) {
     latest = epoch;
+    first = true;
     // After a seek, the old position's reads would be read first (in order): they are dropped.
     for (const u of underway) if (u.epoch < epoch) u.control.abort();
     previous = Promise.resolve();
   }
   if (epoch < latest) return;
+  // The first request (the block to sound next) at once, as a whole.
+  const size = first ? reads.length : READ_AHEAD_SLICE;
+  for (let i = 0; i < reads.length; i += size) read(epoch, reads.slice(i, i + size));
+}
+
+// Reads `reads` once the epoch's reads asked for before are done (queued at the call).
+async function read(epoch, reads) {
   const before = previous;
   let done;
   previous = new Promise((ok) => { done = ok; });

@@ -26,7 +26,9 @@
 // {configurations: [{tracks, minutes, …, streaming: {…}, whole: {…}}]}.
 // Usage: node bench/scale.mjs [--tracks N --minutes M] [--opens 3] [--seeks 20] [--keep]
 // (`--keep` leaves each configuration's browser profile, with the session stored, in
-// tests/artifacts/bench-scale/, to look into.)
+// tests/artifacts/bench-scale/, to look into.) For probing, not for the figures: `--reuse` measures
+// on a profile `--keep` left (no import; kept again), `--streaming-only` skips the peer's leg and
+// `--no-play-through` goes from the opens straight to the seeks.
 import { open, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveApp, launchPersistent, openPage, waitReady, rendererRss, installDestinationTap, ARTIFACTS } from '../e2e/harness.mjs';
@@ -222,7 +224,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
 
     // Opens: each reload presses Play as soon as it can; the last one plays on through the song.
     stage = 'open';
-    r.ready_ms = []; r.sound_ms = []; r.play_enabled_ms = []; r.start_s = []; r.streamed_tracks = [];
+    r.ready_ms = []; r.marks = []; r.sound_ms = []; r.play_enabled_ms = []; r.start_s = []; r.streamed_tracks = [];
     for (let k = 0; k < opens; k++) {
       // Every open from the session's start, in the Mixer view (the same for every open of both
       // legs): the play position moved (the last open's play, the play-through, the seeks) and the timeline
@@ -251,11 +253,14 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
       stage = 'play';
       if (played.heard == null) throw new Error('Play pressed, but no sound reached the destination within 30 s');
       r.ready_ms.push(Math.round(await guard(page.evaluate(() => performance.getEntriesByName('mixroom-ready')[0]?.startTime ?? NaN))));
+      // Where the open's time went: the app's marks on the way (ms from the navigation's start).
+      r.marks.push(await guard(page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('mixroom-')).map((m) => [m.name.slice(8), Math.round(m.startTime)])))));
       r.play_enabled_ms.push(Math.round(played.enabled));
       r.sound_ms.push(Math.round(played.heard));
       const clock = /^(\d+):(\d+(?:\.\d+)?)/.exec(played.start ?? '');
       r.start_s.push(clock ? Number(clock[1]) * 60 + Number(clock[2]) : null);
-      log(`${name}: open ${k + 1}: ready ${r.ready_ms.at(-1)} ms, sound ${r.sound_ms.at(-1)} ms (from ${r.start_s.at(-1)} s), ${r.streamed_tracks.at(-1)} tracks streamed, ${await mb()} MB`);
+      log(`${name}: open ${k + 1}: ready ${r.ready_ms.at(-1)} ms ${JSON.stringify(r.marks.at(-1))}, sound ${r.sound_ms.at(-1)} ms (from ${r.start_s.at(-1)} s), ${r.streamed_tracks.at(-1)} tracks streamed, ${await mb()} MB`);
       stage = 'open';
     }
     r.ready_median_ms = median(r.ready_ms);
@@ -273,6 +278,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     const playing = () => page.evaluate(() => document.querySelector('button.play')?.classList.contains('active'));
     const playStart = Date.now();
     r.rss_mb = [];
+    if (argv.includes('--no-play-through')) await button('Stop').click();
     while (await guard(playing())) {
       if (Date.now() - playStart > (seconds + 60) * 1000) throw new Error(`still playing ${seconds + 60} s after Play`);
       r.rss_mb.push(await mb());
@@ -286,7 +292,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     // The ruler is on the timeline: its aria-valuenow is the play position.
     await button('Timeline').click();
     r.played_to_s = Number(await page.locator('canvas.ruler').getAttribute('aria-valuenow')) / RATE;
-    if (!(r.played_to_s > seconds - 1)) throw new Error(`the transport stopped at ${r.played_to_s} s of a ${seconds}-s song`);
+    if (!(r.played_to_s > seconds - 1) && !argv.includes('--no-play-through')) throw new Error(`the transport stopped at ${r.played_to_s} s of a ${seconds}-s song`);
     log(`${name}: played through in ${r.play_s} s, memory max ${r.rss_max_mb} MB, ${r.underruns} underruns`);
 
     // Seeks: a click on the ruler (the whole song in view, fitted with 5 % more) into silence, then,
@@ -370,8 +376,62 @@ async function measure(server, { tracks, minutes }) {
   const errors = [];
   let stage = 'generate', browser;
   const dir = join(ARTIFACTS, 'bench-scale', `${tracks}x${seconds}s`);
+  const reuse = argv.includes('--reuse') && await stat(join(dir, 'profile')).then(() => true, () => false);
   try {
     if (seconds < 2 * SEGMENT_S + SEGMENT_S) throw new Error(`${seconds} s is too short: the seeks need a toned, a silent and a toned stretch (30 s)`);
+    if (reuse) log(`${tracks}×${minutes} min: measuring on the kept profile`);
+    else await importSession();
+    // The legs start from a browser started afresh on the same profile: the renderer that
+    // imported keeps the memory it used then (freed, not returned), which no open should count.
+    stage = 'restart';
+    browser = await launchPersistent(join(dir, 'profile'));
+    let current = await attach(await openPage(browser, server.url, errors), errors);
+    const context = current.page.context();
+    r.rss_restarted_mb = await mb();
+
+    // The two legs on the stored session; a page that crashed is replaced by a new one in the
+    // same context (its storage), so the next leg still runs.
+    stage = 'legs';
+    const view = async () => {
+      if (current.dead) {
+        await within(current.page.close(), 10_000).catch(() => {});
+        current = await replacement(context, server.url, errors);
+      }
+      return current;
+    };
+    r.streaming = await leg(view, { tracks, minutes, seconds, whole: false, errors });
+    if (!argv.includes('--streaming-only')) r.whole = await leg(view, { tracks, minutes, seconds, whole: true, errors });
+    // The switch off again: from a page of the origin without the app (which would load the
+    // session whole once more), so it is removed even after a crash.
+    const blank = await context.newPage();
+    try {
+      await blank.goto(new URL('bench-no-app', server.url).href, { timeout: 30_000 });
+      await within(blank.evaluate((key) => localStorage.removeItem(key), WHOLE_KEY), 30_000);
+    } finally {
+      await within(blank.close(), 10_000).catch(() => {});
+    }
+  } catch (e) {
+    r.failed_stage = stage;
+    r.error = String(e?.message ?? e).split('\n')[0];
+    log(`${tracks}×${minutes} min: failed at ${stage}: ${r.error}`);
+  } finally {
+    r.errors = [...(r.errors ?? []), ...errors].slice(0, 20);
+    r.rss_end_mb = await mb();
+    // A hung renderer must not hang the benchmark.
+    await within(browser?.close(), 30_000).catch(() => {});
+    if (argv.includes('--keep') || reuse) {
+      log(`${tracks}×${minutes} min: kept ${join(dir, 'profile')}`);
+    } else {
+      await rm(dir, { recursive: true, force: true });
+      await rmdir(join(ARTIFACTS, 'bench-scale')).catch(() => { /* another configuration's files */ });
+    }
+  }
+  return r;
+
+  /** The WAV files generated and imported into a new session in a new profile (closed after). */
+  async function importSession() {
+    stage = 'generate';
+    await rm(join(dir, 'profile'), { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const files = [];
     for (let i = 0; i < tracks; i++) {
@@ -385,9 +445,7 @@ async function measure(server, { tracks, minutes }) {
     // Storage on disk, as a user's: an off-the-record context keeps IndexedDB in memory and
     // refuses a long session's audio past about 1.3 GB.
     browser = await launchPersistent(join(dir, 'profile'));
-    let current = await attach(await openPage(browser, server.url, errors), errors);
-    let context = current.page.context();
-    const { page, guard, button, alerted } = current;
+    const { page, guard, button, alerted } = await attach(await openPage(browser, server.url, errors), errors);
     await button('Sessions…').click();
     await button('New session').click();
     await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
@@ -412,56 +470,13 @@ async function measure(server, { tracks, minutes }) {
     r.rss_imported_mb = await mb();
     r.errors = errors.splice(0).slice(0, 20);
 
-    // The legs start from a browser started afresh on the same profile: the renderer that
-    // imported keeps the memory it used then (freed, not returned), which no open should count.
-    stage = 'restart';
     await within(browser.close(), 30_000).catch(() => {});
-    browser = await launchPersistent(join(dir, 'profile'));
-    current = await attach(await openPage(browser, server.url, errors), errors);
-    context = current.page.context();
-    r.rss_restarted_mb = await mb();
-
-    // The two legs on the stored session; a page that crashed is replaced by a new one in the
-    // same context (its storage), so the next leg still runs.
-    stage = 'legs';
-    const view = async () => {
-      if (current.dead) {
-        await within(current.page.close(), 10_000).catch(() => {});
-        current = await replacement(context, server.url, errors);
-      }
-      return current;
-    };
-    r.streaming = await leg(view, { tracks, minutes, seconds, whole: false, errors });
-    r.whole = await leg(view, { tracks, minutes, seconds, whole: true, errors });
-    // The switch off again: from a page of the origin without the app (which would load the
-    // session whole once more), so it is removed even after a crash.
-    const blank = await context.newPage();
-    try {
-      await blank.goto(new URL('bench-no-app', server.url).href, { timeout: 30_000 });
-      await within(blank.evaluate((key) => localStorage.removeItem(key), WHOLE_KEY), 30_000);
-    } finally {
-      await within(blank.close(), 10_000).catch(() => {});
-    }
-  } catch (e) {
-    r.failed_stage = stage;
-    r.error = String(e?.message ?? e).split('\n')[0];
-    log(`${tracks}×${minutes} min: failed at ${stage}: ${r.error}`);
-  } finally {
-    r.errors = [...(r.errors ?? []), ...errors].slice(0, 20);
-    r.rss_end_mb = await mb();
-    // A hung renderer must not hang the benchmark.
-    await within(browser?.close(), 30_000).catch(() => {});
-    if (argv.includes('--keep')) {
-      log(`${tracks}×${minutes} min: kept ${join(dir, 'profile')}`);
-    } else {
-      await rm(dir, { recursive: true, force: true });
-      await rmdir(join(ARTIFACTS, 'bench-scale')).catch(() => { /* another configuration's files */ });
-    }
+    browser = undefined;
   }
-  return r;
 }
 
-const server = await serveApp();
+// A kept profile's storage belongs to its origin: `--keep` and `--reuse` serve on one fixed port.
+const server = await serveApp(argv.includes('--keep') || argv.includes('--reuse') ? { port: 44545 } : {});
 try {
   const results = [];
   for (const config of configs) results.push(await measure(server, config));

@@ -63,6 +63,7 @@ impl EngineModule {
         let module = JsFuture::from(js_sys::WebAssembly::compile(&bytes))
             .await
             .map_err(|e| js_error("The audio engine does not compile in this browser", e))?;
+        mark("mixroom-engine-compiled");
         Ok(EngineModule(module.unchecked_into()))
     }
 }
@@ -356,6 +357,14 @@ const READER_URL: &str = "./stream-worker.js";
 /// page's local storage, before the engine starts.
 const READER_DELAY_KEY: &str = "mixroom-test-reader-delay-ms";
 
+/// A performance mark, for the open and scale benchmarks (tests/bench/) and the browser's
+/// profiler: the stages of opening a session and starting its engine.
+pub(crate) fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Whether this page is cross-origin isolated, so that memory can be shared between its threads.
 pub fn isolated() -> bool {
     Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
@@ -364,10 +373,8 @@ pub fn isolated() -> bool {
 /// Starts the streaming reader and connects it to the processor with a channel of their own, so
 /// pages go from the reader's thread to the audio thread without passing the main thread — through
 /// shared memory the reader makes where the page is isolated (`www/mailboxes.js`), else as messages.
-fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_sys::Worker, Closure<dyn FnMut(MessageEvent)>), String> {
-    let options = web_sys::WorkerOptions::new();
-    options.set_type(web_sys::WorkerType::Module);
-    let reader = web_sys::Worker::new_with_options(READER_URL, &options).map_err(|e| js_error("The streaming reader could not start", e))?;
+/// `reader`, from [`spawn_reader`]: started first, it loads while the processor does.
+fn start_reader(reader: web_sys::Worker, node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_sys::Worker, Closure<dyn FnMut(MessageEvent)>), String> {
     let errors = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(message) = Reflect::get(&event.data(), &"message".into()).ok().and_then(|m| m.as_string()) {
             on_error(message);
@@ -394,6 +401,13 @@ fn start_reader(node: &EngineNode, on_error: Rc<dyn Fn(String)>) -> Result<(web_
     Ok((reader, errors))
 }
 
+/// The streaming reader's worker, not yet connected (see [`start_reader`]).
+fn spawn_reader() -> Result<web_sys::Worker, String> {
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    web_sys::Worker::new_with_options(READER_URL, &options).map_err(|e| js_error("The streaming reader could not start", e))
+}
+
 impl LiveEngine {
     /// Seconds between the engine's rendering and the speakers: the context's base latency and
     /// its output latency, as the browser reports them (0 where it reports none).
@@ -402,22 +416,34 @@ impl LiveEngine {
         read("baseLatency") + read("outputLatency")
     }
 
-    /// Starts the engine and loads a session and its audio into it.
+    /// Starts the engine, with no session yet ([`LiveEngine::reload`] gives it one): its audio
+    /// output, its processor and its streaming reader — what takes time on a busy page, so it is
+    /// started while a session's sources are prepared.
     pub async fn start(
         module: &EngineModule,
         sample_rate: u32,
-        session_json: &str,
-        tracks: &[TrackAudio],
-        how: &[TrackLoad],
         on_meters: impl Fn(MeterReading) + 'static,
         on_tap: impl Fn(Vec<f32>) + 'static,
         on_error: impl Fn(String) + 'static,
     ) -> Result<LiveEngine, String> {
+        let reader = spawn_reader()?;
         let options = AudioContextOptions::new();
         options.set_sample_rate(sample_rate as f32);
         let context = AudioContext::new_with_context_options(&options)
-            .map_err(|e| js_error("This browser cannot open an audio output", e))?;
-        let node = EngineNode::create(&context, module, true).await?;
+            .map_err(|e| {
+                reader.terminate();
+                js_error("This browser cannot open an audio output", e)
+            })?;
+        mark("mixroom-engine-context");
+        let node = match EngineNode::create(&context, module, true).await {
+            Ok(node) => node,
+            Err(e) => {
+                reader.terminate();
+                let _ = context.close();
+                return Err(e);
+            }
+        };
+        mark("mixroom-engine-processor");
         let on_error: Rc<dyn Fn(String)> = Rc::new(on_error);
         {
             let mut router = node.router.borrow_mut();
@@ -426,8 +452,9 @@ impl LiveEngine {
             let errors = on_error.clone();
             router.on_error = Some(Box::new(move |m| errors(m)));
         }
-        let (reader, reader_errors) = start_reader(&node, on_error)?;
-        node.load(session_json, tracks, how, false, None).await?;
+        let (reader, reader_errors) = start_reader(reader, &node, on_error)?;
+        mark("mixroom-engine-reader");
+        // (Silent until a session is loaded.)
         node.node
             .connect_with_audio_node(&context.destination())
             .map_err(|e| js_error("Could not connect the engine to the audio output", e))?;

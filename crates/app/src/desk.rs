@@ -4,12 +4,14 @@
 
 use std::rc::Rc;
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mixroom_engine::ParamChange;
 use mixroom_session::{EngineEdit, Session, SessionError, Source, Stored, StripRef, ViewState};
 
-use crate::audio::{EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
+use crate::audio::{mark, EngineModule, LiveEngine, MeterReading, TrackAudio, TrackLoad};
 use crate::files;
 use crate::history::History;
 use crate::meters::Meters;
@@ -66,7 +68,8 @@ pub struct Desk {
     /// since the engine last loaded the session.
     pub underruns: RwSignal<u64>,
     engine: StoredValue<Option<Rc<LiveEngine>>, LocalStorage>,
-    module: StoredValue<Option<EngineModule>, LocalStorage>,
+    /// The engine's module, compiling or compiled (see [`Desk::engine_module`]).
+    module: StoredValue<Option<Shared<LocalBoxFuture<'static, Result<EngineModule, String>>>>, LocalStorage>,
     /// Each track's audio as handed to the engine (none held for audio the engine streams from
     /// storage).
     audio: StoredValue<Vec<TrackAudio>, LocalStorage>,
@@ -140,6 +143,24 @@ impl Desk {
         });
     }
 
+    /// The engine's module: fetched and compiled once, at the first call (calls meanwhile wait
+    /// for the same compilation). A failure (a dropped connection) is tried again at the next call.
+    pub async fn engine_module(self) -> Result<EngineModule, String> {
+        let compiling = match self.module.get_value() {
+            Some(compiling) => compiling,
+            None => {
+                let compiling = EngineModule::load().boxed_local().shared();
+                self.module.set_value(Some(compiling.clone()));
+                compiling
+            }
+        };
+        let module = compiling.await;
+        if module.is_err() {
+            self.module.set_value(None);
+        }
+        module
+    }
+
     /// Opens a session — from the store, or new — with its history and view: prepares the audio
     /// of any source not yet prepared (synthesizing the demo's stems, reading imported audio from
     /// `store`), then starts the engine with it, or loads it into the running engine.
@@ -152,18 +173,39 @@ impl Desk {
         // Work started for the previous session (an import) stops here.
         self.sources.begin_open();
         let states: Vec<&Session> = std::iter::once(&session).chain(&undo).chain(&redo).collect();
-        // The engine's module compiles while the sources are read.
-        let module = async {
-            match self.module.get_value() {
-                Some(m) => Ok(m),
-                None => EngineModule::load().await,
+        // A new engine (none yet, or the session's rate differs) starts while the sources are
+        // read: its audio output, processor and reader take a while on a busy page.
+        let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
+        let rate = session.sample_rate;
+        let starting = async move {
+            if self.engine.with_value(Option::is_some) && !rate_changed {
+                return Ok(None);
             }
+            let module = self.engine_module().await?;
+            LiveEngine::start(
+                &module,
+                rate,
+                move |reading| self.on_meters(reading),
+                move |samples| self.meters.tap(&samples, self.session.with_untracked(|s| s.sample_rate as f32)),
+                move |message| self.status.set(Status::Error(message)),
+            )
+            .await
+            .map(Some)
         };
         let progress = move |what: String| self.status.set(Status::Busy(what));
-        let (prepared, module) = futures::join!(self.sources.prepare(&states, store, progress), module);
-        let (missing, not_updated) = prepared?;
+        let (prepared, started) = futures::join!(self.sources.prepare(&states, store, progress), starting);
+        let (missing, not_updated) = match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                // The session open stays as it was, with its engine.
+                if let Ok(Some(engine)) = &started {
+                    engine.close();
+                }
+                return Err(e);
+            }
+        };
         mark("mixroom-sources-prepared");
-        let rate_changed = self.session.with_untracked(|s| s.sample_rate) != session.sample_rate;
+        let started = started?;
         let strips = session.strip_refs().len();
         self.history.set_value(History::with(undo, redo));
         self.history_len.set(self.history.with_value(History::len));
@@ -172,30 +214,14 @@ impl Desk {
         self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
         let how = self.track_loads(&session, None);
-        match self.engine.get_value() {
-            Some(engine) if !rate_changed => engine.reload(&session.to_json(), &tracks, &how, false).await?,
-            running => {
-                if let Some(engine) = running {
-                    engine.close();
-                }
-                self.engine.set_value(None);
-                let module = module?;
-                self.status.set(Status::Busy("Starting the audio engine…".into()));
-                let engine = LiveEngine::start(
-                    &module,
-                    session.sample_rate,
-                    &session.to_json(),
-                    &tracks,
-                    &how,
-                    move |reading| self.on_meters(reading),
-                    move |samples| self.meters.tap(&samples, self.session.with_untracked(|s| s.sample_rate as f32)),
-                    move |message| self.status.set(Status::Error(message)),
-                )
-                .await?;
-                self.module.set_value(Some(module));
-                self.engine.set_value(Some(Rc::new(engine)));
+        if let Some(engine) = started {
+            if let Some(running) = self.engine.get_value() {
+                running.close();
             }
+            self.engine.set_value(Some(Rc::new(engine)));
         }
+        let Some(engine) = self.engine.get_value() else { return Err("The audio engine is not running".into()) };
+        engine.reload(&session.to_json(), &tracks, &how, false).await?;
         mark("mixroom-engine-loaded");
         let position = view.position.min(session.length_frames());
         self.seek(position);
@@ -714,7 +740,7 @@ impl Desk {
     /// as held here, or — in storage — where to read it (the delivery worker streams it). None
     /// before the engine is ready.
     pub fn audio_for_export(self, session: &Session) -> Option<Vec<ExportAudio>> {
-        self.module.get_value()?;
+        self.engine.with_value(Option::is_some).then_some(())?;
         let held = self.audio.get_value();
         Some(session.tracks.iter().enumerate().map(|(i, t)| match (&t.source, self.sources.stored_under(&t.source)) {
             (Source::Audio { channels, frames, .. }, Some(pages)) => ExportAudio::Stored { pages, channels: *channels, frames: *frames },
@@ -729,14 +755,6 @@ impl Desk {
         if let Err(message) = files::download(session.to_json().as_bytes(), &name, "application/json") {
             self.status.set(Status::Error(message));
         }
-    }
-}
-
-/// A performance mark, for the open benchmark (tests/bench/open.mjs) and the browser's profiler:
-/// the stages of opening a session.
-pub(crate) fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(name);
     }
 }
 

@@ -116,7 +116,7 @@ impl Library {
             let (id, stored) = match &store {
                 Some(store) => {
                     let first = self.first_session(store).await;
-                    crate::desk::mark("mixroom-session-read");
+                    crate::audio::mark("mixroom-session-read");
                     first
                 }
                 None => (None, Stored::fresh(Session::demo())),

@@ -298,10 +298,23 @@ impl Sources {
         let (mut missing, count) = (0, needed.len());
         let mut not_updated = None;
         let mut offline = BTreeSet::new();
-        for (n, &(session, track, name, source)) in needed.iter().enumerate() {
+        // Kept, and held here if a reference needs it so: nothing to prepare.
+        let ready = |source: &Source| {
             let kept = self.kept.with_value(|s| s.iter().find(|p| p.source == *source).map(PreparedSource::in_storage_only));
-            // Kept, and held here if a reference needs it so.
-            if kept.is_some_and(|in_storage| !in_storage || !(whole || references.contains(&source))) {
+            kept.is_some_and(|in_storage| !in_storage || !(whole || references.contains(&source)))
+        };
+        // What storage says of every source to prepare, read at once (a failure is said below,
+        // for the source it concerns).
+        let ids: Vec<&str> = needed.iter().filter(|n| !ready(n.3)).filter_map(|n| match n.3 {
+            Source::Audio { id, .. } => Some(id.as_str()),
+            _ => None,
+        }).collect();
+        let mut infos = match (store, ids.is_empty()) {
+            (Some(store), false) => store.audios(&ids).await.ok(),
+            _ => None,
+        };
+        for (n, &(session, track, name, source)) in needed.iter().enumerate() {
+            if ready(source) {
                 continue;
             }
             let prepared = match source {
@@ -321,9 +334,11 @@ impl Sources {
                 }
                 Source::Audio { id, .. } => {
                     progress(format!("Reading {name} ({}/{count})", n + 1));
-                    let info = match store {
-                        Some(store) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
-                        None => None,
+                    let read = infos.as_mut().and_then(|infos| ids.iter().position(|i| i == id).and_then(|i| infos[i].take()));
+                    let info = match (read, store) {
+                        (Some(info), _) => Some(info),
+                        (None, Some(store)) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
+                        (None, None) => None,
                     };
                     // Stored audio of another shape than the session says is not this audio.
                     let info = info.filter(|info| matches!(source, Source::Audio { channels, frames, .. } if *channels as usize == info.channels && *frames as usize == info.frames));
