@@ -309,7 +309,7 @@ impl Sources {
             Source::Audio { id, .. } => Some(id.as_str()),
             _ => None,
         }).collect();
-        let mut infos = match (store, ids.is_empty()) {
+        let infos = match (store, ids.is_empty()) {
             (Some(store), false) => store.audios(&ids).await.ok(),
             _ => None,
         };
@@ -334,9 +334,10 @@ impl Sources {
                 }
                 Source::Audio { id, .. } => {
                     progress(format!("Reading {name} ({}/{count})", n + 1));
-                    let read = infos.as_mut().and_then(|infos| ids.iter().position(|i| i == id).and_then(|i| infos[i].take()));
-                    let info = match (read, store) {
-                        (Some(info), _) => Some(info),
+                    let info = match (&infos, store) {
+                        // What the one read said, absent too.
+                        (Some(infos), _) => ids.iter().position(|i| i == id).and_then(|i| infos[i].clone()),
+                        // That read failed: this source's own read says why.
                         (None, Some(store)) => store.audio(id).await.map_err(|e| format!("Could not read the audio of {name}: {e}"))?,
                         (None, None) => None,
                     };

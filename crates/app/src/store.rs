@@ -76,6 +76,7 @@ pub struct Entry {
 
 /// What is stored about a source besides its samples: its shape, gated RMS level and overview —
 /// everything the desk needs to show a track and start the engine before the samples are read.
+#[derive(Clone)]
 pub struct AudioInfo {
     pub channels: usize,
     pub frames: usize,
@@ -259,8 +260,7 @@ impl Store {
 
     /// What is stored about a source (not its samples: see [`Store::chunk`]).
     pub async fn audio(&self, id: &str) -> Result<Option<AudioInfo>, StoreError> {
-        let Some(record) = self.get(AUDIO, id).await? else { return Ok(None) };
-        audio_info(id, &record).map(Some)
+        Ok(self.audios(&[id]).await?.pop().flatten())
     }
 
     /// What is stored about each of `ids`, in order, read in one transaction: a session of 64
