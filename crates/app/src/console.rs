@@ -8,6 +8,7 @@ use mixroom_session::StripRef;
 
 use crate::controls::{Fader, Knob, Slider, StripToggle, Travel};
 use crate::desk::{desk, Status};
+use crate::strip_settings::StripSettings;
 use crate::meters::StripMeter;
 use crate::fader::{db_label, law_db, law_position, meter_fill, pan_label, parse_db, parse_pan, METER_FLOOR_DB};
 
@@ -106,13 +107,16 @@ fn meter_colour(db: f32, rms: bool) -> &'static str {
 /// indicator that stays lit until clicked. Redrawn when a meter reading arrives, without touching
 /// the page's layout.
 #[component]
-fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
+fn Meter(label: String, strip: Memo<usize>, name: String) -> impl IntoView {
     let desk = desk();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let meter = move || desk.meters.strips.with(|m| m.get(strip.get()).copied().unwrap_or_default());
+    // This strip's reading alone: the canvas, the clip light and the value are redrawn when it
+    // changes, not when any of the console's meters does (see `StripSettings` on why few
+    // subscribers to a signal matters).
+    let meter = Memo::new(move |_| desk.meters.strips.with(|m| m.get(strip.get()).copied().unwrap_or_default()));
     let (width, height) = (16u32, 220u32);
     Effect::new(move |_| {
-        let m: StripMeter = meter();
+        let m: StripMeter = meter.get();
         let Some(canvas) = canvas.get() else { return };
         let Some(ctx) = crate::view::canvas_context(&canvas) else { return };
         let (w, h) = (width as f64, height as f64);
@@ -138,10 +142,10 @@ fn Meter(label: String, strip: Signal<usize>, name: String) -> impl IntoView {
             ctx.fill_rect(0.0, h - meter_fill(db) as f64 * h, w, 1.0);
         }
     });
-    let clipped = move || meter().clipped;
+    let clipped = move || meter.with(|m| m.clipped);
     // The accessible value moves in whole decibels: enough to read, without a DOM change per frame.
     let loudest = move || {
-        let m: StripMeter = meter();
+        let m: StripMeter = meter.get();
         format!("{:.0}", m.left_db.max(m.right_db))
     };
     view! {
@@ -163,14 +167,11 @@ const SEND_KNOBS: usize = 2;
 /// The insert slots of a strip, in signal order: click one to open its editor, Alt+click (or its
 /// power button) to bypass it; the empty slot below opens the inspector to add one.
 #[component]
-fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
+fn InsertSlots(settings: StripSettings, name: String) -> impl IntoView {
     let desk = desk();
+    let strip = settings.strip;
     let inserts = move || {
-        desk.session.with(|s| {
-            s.strip(strip)
-                .map(|st| st.inserts.iter().map(|i| (InsertKind::from_key(&i.kind).map_or("?", |k| k.label()), i.bypass)).collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
+        settings.with(|st| st.inserts.iter().map(|i| (InsertKind::from_key(&i.kind).map_or("?", |k| k.label()), i.bypass)).collect::<Vec<_>>()).unwrap_or_default()
     };
     // Bypass follows its curve and a pass records it, like every switch.
     let recorder = crate::automation::recorder();
@@ -179,7 +180,7 @@ fn InsertSlots(strip: StripRef, name: String) -> impl IntoView {
             desk.edit(move |s| s.set_insert_bypass(strip, slot, on));
         }
     };
-    let bypassed_now = move |slot: usize| crate::automation::switch_on(desk, recorder, strip, &Param::Bypass(slot));
+    let bypassed_now = move |slot: usize| crate::automation::strip_switch_on(desk, recorder, settings, &Param::Bypass(slot));
     let open = move |slot: Option<usize>| {
         desk.selected.set(Some(strip));
         // The inspector renders on the next frame; then bring the insert's editor into view.
@@ -244,8 +245,10 @@ pub fn insert_anchor(strip: StripRef, slot: usize) -> String {
 /// The sends of a strip: a knob per destination on the send law (−∞ … +6 dB) and a pre/post-fader
 /// switch. Levels can be typed in the inspector.
 #[component]
-fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
+fn SendKnobs(settings: StripSettings, name: String) -> impl IntoView {
     let desk = desk();
+    let strip = settings.strip;
+    // The names of where the sends go (buses and returns: read from the session, in one memo).
     let sends = Memo::new(move |_| {
         desk.session.with(|s| {
             s.strip(strip)
@@ -255,9 +258,7 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let read = move |index: usize, f: fn(&mixroom_session::Send) -> f32| {
-        desk.session.with(move |s| s.strip(strip).and_then(|st| st.sends.get(index)).map_or(f32::NEG_INFINITY, f))
-    };
+    let read = move |index: usize, f: fn(&mixroom_session::Send) -> f32| settings.with(|st| st.sends.get(index).map(f)).flatten().unwrap_or(f32::NEG_INFINITY);
     // Levels follow their curves in Read; moved while a pass writes the strip, they are recorded.
     let recorder = crate::automation::recorder();
     let set = move |index: usize, p: SendParam, v: f32| {
@@ -272,7 +273,7 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
     view! {
         <ul class="send-knobs" aria-label=list_label>
             {move || sends.get().into_iter().take(shown()).enumerate().map(|(index, target)| {
-                let level = Signal::from(Memo::new(move |_| crate::automation::shown_value(desk, Some(recorder), strip, &Param::SendLevel(index)).unwrap_or_else(|| read(index, |x| x.level_db))));
+                let level = Signal::from(Memo::new(move |_| crate::automation::strip_shown_value(desk, recorder, settings, &Param::SendLevel(index)).unwrap_or_else(|| read(index, |x| x.level_db))));
                 let pre = move || read(index, |x| x.pre_fader as u8 as f32) > 0.5;
                 let travel = Travel {
                     position: Signal::derive(move || law_position(level.get(), SEND_MAX_DB)),
@@ -307,24 +308,27 @@ fn SendKnobs(strip: StripRef, name: String) -> impl IntoView {
 
 /// Where a strip's output goes: the master or a bus.
 #[component]
-fn OutputSelector(strip: StripRef, name: String) -> impl IntoView {
+fn OutputSelector(settings: StripSettings, name: String) -> impl IntoView {
     let desk = desk();
-    let outputs = move || {
+    let strip = settings.strip;
+    // The buses it can go to, from the session: one memo, so the options are rebuilt only when
+    // the buses change.
+    let outputs = Memo::new(move |_| {
         desk.session.with(|s| {
             let me = s.strip_key(strip);
             let mut v = vec![("master".to_owned(), "Master".to_owned())];
             v.extend(s.buses.iter().filter(|b| b.id != me).map(|b| (b.id.clone(), b.name.clone())));
             v
         })
-    };
-    let current = move || desk.session.with(|s| s.strip(strip).map(|st| st.output.clone()).unwrap_or_default());
+    });
+    let current = Memo::new(move |_| settings.with(|st| st.output.clone()).unwrap_or_default());
     view! {
         <select class="output" aria-label=format!("{name} output") title="Output" prop:value=current
             on:change=move |ev| {
                 let to = event_target_value(&ev);
                 desk.restructure(move |s| s.set_output(strip, &to));
             }>
-            {move || outputs().into_iter().map(|(id, label)| view! { <option value=id.clone() selected=move || current() == id>{label}</option> }).collect_view()}
+            {move || outputs.get().into_iter().map(|(id, label)| view! { <option value=id.clone() selected=move || current.with(|c| *c == id)>{label}</option> }).collect_view()}
         </select>
     }
 }
@@ -334,17 +338,20 @@ fn OutputSelector(strip: StripRef, name: String) -> impl IntoView {
 #[component]
 fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let desk = desk();
-    let setting = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
+    // Every control below reads the strip through this (not the session): see `StripSettings`.
+    let settings = StripSettings::new(desk, strip);
+    let setting = move |f: fn(&mixroom_session::Strip) -> f32| settings.with(f).unwrap_or(0.0);
     // In Read the controls follow the curves as they play; a pass shows what it records.
     let recorder = crate::automation::recorder();
-    let shown = move |param: Param, setting_of: fn(&mixroom_session::Strip) -> f32| crate::automation::shown_value(desk, Some(recorder), strip, &param).unwrap_or_else(|| setting(setting_of));
+    let shown = move |param: Param, setting_of: fn(&mixroom_session::Strip) -> f32| crate::automation::strip_shown_value(desk, recorder, settings, &param).unwrap_or_else(|| setting(setting_of));
     // Memos: a control is redrawn only when what it shows changes.
     let fader_db = Signal::from(Memo::new(move |_| shown(Param::Fader, |s| s.fader_db)));
     let pan = Signal::from(Memo::new(move |_| shown(Param::Pan, |s| s.pan)));
-    let index = Signal::derive(move || desk.session.with(|s| s.strip_id(strip)));
-    let reduction = move || desk.meters.strips.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db));
+    // Where its meters are in the engine's readings: moves only when strips are added or removed.
+    let index = Memo::new(move |_| desk.session.with(|s| s.strip_id(strip)));
+    let reduction = Memo::new(move |_| desk.meters.strips.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db)));
     let has_dynamics = move || {
-        desk.session.with(|s| s.strip(strip).is_some_and(|st| st.inserts.iter().any(|i| matches!(i.kind.as_str(), "compressor" | "gate" | "deesser" | "limiter" | "multiband"))))
+        settings.with(|st| st.inserts.iter().any(|i| matches!(i.kind.as_str(), "compressor" | "gate" | "deesser" | "limiter" | "multiband"))).unwrap_or(false)
     };
     let selected = move || desk.selected.get() == Some(strip);
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
@@ -375,22 +382,22 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
         <div class=kind_class class:selected=selected role="group" aria-label=name.clone()>
             <button class="strip-name" title=format!("Edit {name}") aria-label=format!("Edit {name}") aria-pressed=move || selected().to_string()
                 on:click=move |_| desk.selected.set(if selected() { None } else { Some(strip) })>{name.clone()}</button>
-            <InsertSlots strip=strip name=name.clone() />
-            <SendKnobs strip=strip name=name.clone() />
-            {(!is_master).then(|| view! { <OutputSelector strip=strip name=name.clone() /> })}
+            <InsertSlots settings=settings name=name.clone() />
+            <SendKnobs settings=settings name=name.clone() />
+            {(!is_master).then(|| view! { <OutputSelector settings=settings name=name.clone() /> })}
             <div class="pan">
                 <Slider label=format!("{name} pan") travel=pan_travel />
             </div>
             <div class="mute-solo">
-                <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
-                {(!is_master).then(|| view! { <StripToggle strip=strip param=StripParam::Solo name=label_name /> })}
+                <StripToggle settings=settings param=StripParam::Mute name=name.clone() />
+                {(!is_master).then(|| view! { <StripToggle settings=settings param=StripParam::Solo name=label_name /> })}
             </div>
             <div class="gr" class:hidden=move || !has_dynamics() role="meter" aria-label=format!("{gr_name} gain reduction")
-                aria-valuemin="0" aria-valuemax="24" aria-valuenow=move || format!("{:.1}", reduction())
-                title=move || format!("Gain reduction {:.1} dB", reduction())>
-                <div class="gr-bar" style:width=move || format!("{:.1}%", (reduction() / 24.0).clamp(0.0, 1.0) * 100.0)></div>
+                aria-valuemin="0" aria-valuemax="24" aria-valuenow=move || format!("{:.1}", reduction.get())
+                title=move || format!("Gain reduction {:.1} dB", reduction.get())>
+                <div class="gr-bar" style:width=move || format!("{:.1}%", (reduction.get() / 24.0).clamp(0.0, 1.0) * 100.0)></div>
             </div>
-            <crate::automation::ModeSelect strip=strip name=name.clone() />
+            <crate::automation::ModeSelect settings=settings name=name.clone() />
             <div class="fader-meter">
                 <Meter label=format!("{name} peak") strip=index name=name.clone() />
                 <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| moved(Param::Fader, StripParam::Fader, db))
@@ -400,13 +407,37 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     }
 }
 
+/// Strips a console draws in its first frame (more than a screen shows, and every strip of a
+/// session this size or smaller), then in each frame after. A 64-track console drawn at once held
+/// the page for half a second (building the strips, then their layout), and a session that had
+/// just opened could not answer Play until it was drawn: drawn a few strips a frame, the
+/// transport answers between frames.
+const STRIPS_FIRST_FRAME: usize = 16;
+const STRIPS_A_FRAME: usize = 8;
+
 /// The console: tracks, then buses, returns and the master, with the mixer-wide actions.
 #[component]
 pub fn Console() -> impl IntoView {
     let desk = desk();
-    let strips = move || {
+    let strips = Memo::new(move |_| {
         desk.session.with(|s| s.strip_refs().into_iter().map(|r| (r, s.strip_name(r))).collect::<Vec<_>>())
-    };
+    });
+    // How many of the strips are drawn: all, but a console that appears (the Mixer view shown)
+    // and a session opening (its strips arrive while the desk is not ready) start with the
+    // first frame's, and more follow each frame.
+    let drawn = RwSignal::new(STRIPS_FIRST_FRAME);
+    Effect::new(move |_| {
+        strips.track();
+        if !desk.ready.get_untracked() {
+            drawn.set(STRIPS_FIRST_FRAME);
+        }
+    });
+    Effect::new(move |_| {
+        if drawn.get() < strips.with(Vec::len) {
+            request_animation_frame(move || drawn.try_update(|n| *n += STRIPS_A_FRAME).unwrap_or(()));
+        }
+    });
+    let shown = move || strips.with(|s| s.iter().take(drawn.get()).cloned().collect::<Vec<_>>());
     let not_ready = move || !desk.ready.get();
     view! {
         <div class="console-actions" role="toolbar" aria-label="Mixer actions">
@@ -415,7 +446,7 @@ pub fn Console() -> impl IntoView {
             <button disabled=not_ready title="Set every track's trim so it sits at −18 dBFS RMS" on:click=move |_| desk.gain_stage(-18.0)>"Gain-stage to −18 dBFS"</button>
         </div>
         <section class="console" aria-label="Mixer">
-            <For each=strips key=|(r, name)| (*r, name.clone()) let:((strip, name))>
+            <For each=shown key=|(r, name)| (*r, name.clone()) let:((strip, name))>
                 <StripView strip=strip name=name />
             </For>
         </section>

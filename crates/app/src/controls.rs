@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::desk::desk;
+use crate::strip_settings::StripSettings;
 use crate::fader::{db_label, db_to_position, parse_db, position_to_db, FADER_MAX_DB};
 use mixroom_engine::StripParam;
 use mixroom_session::automation::Param;
-use mixroom_session::StripRef;
 
 /// Which way a drag moves a control: up (faders, knobs) or right (sliders).
 #[derive(Clone, Copy, PartialEq)]
@@ -252,13 +252,14 @@ fn TravelControl(
 /// A strip's mute or solo (`param`), as a toggle button named "Mute <name>" or "Solo <name>" —
 /// the same on the console and on the timeline's headers.
 #[component]
-pub fn StripToggle(strip: StripRef, param: StripParam, name: String) -> impl IntoView {
+pub fn StripToggle(settings: StripSettings, param: StripParam, name: String) -> impl IntoView {
     let desk = desk();
+    let strip = settings.strip;
     let solo = param == StripParam::Solo;
     let (verb, text, class) = if solo { ("Solo", "S", "solo") } else { ("Mute", "M", "mute") };
     // Mute follows its curve and is recorded by a pass (solo is a listening aid: never automated).
     let recorder = crate::automation::recorder();
-    let on = move || if solo { desk.session.with(|s| s.strip(strip).is_some_and(|st| st.solo)) } else { crate::automation::switch_on(desk, recorder, strip, &Param::Mute) };
+    let on = move || if solo { settings.with(|st| st.solo).unwrap_or(false) } else { crate::automation::strip_switch_on(desk, recorder, settings, &Param::Mute) };
     view! {
         <button class=class class:on=on aria-label=format!("{verb} {name}") aria-pressed=move || on().to_string()
             on:click=move |_| {

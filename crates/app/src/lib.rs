@@ -24,6 +24,7 @@ mod sessions;
 mod sharing;
 mod source;
 mod sources;
+mod strip_settings;
 pub mod store;
 mod tabs;
 mod timeline;

@@ -121,16 +121,22 @@ impl Library {
                 }
                 None => (None, Stored::fresh(Session::demo())),
             };
-            if let Some(store) = &store {
-                self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+            if let (Some(store), Some(id)) = (&store, &id) {
                 // Marked until it has opened: a session that stops the page while opening is not
                 // opened again on arrival (see `first_session`).
-                if let Some(id) = &id {
-                    let _ = store.set_setting(OPENING, Some(id)).await;
-                }
+                let _ = store.set_setting(OPENING, Some(id)).await;
             }
             self.store.set_value(store);
-            if let Err(message) = desk.open(stored, self.store().as_ref()).await {
+            let store = self.store();
+            // Which audio is stored (what a save need not write again) is read while the session
+            // opens: saving starts after it has.
+            let known = async {
+                if let Some(store) = &store {
+                    self.known_audio.set_value(store.audio_ids().await.unwrap_or_default());
+                }
+            };
+            let (opened, ()) = futures::join!(desk.open(stored, store.as_ref()), known);
+            if let Err(message) = opened {
                 desk.status.set(Status::Error(message));
                 return;
             }

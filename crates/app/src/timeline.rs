@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::automation::lanes::{lanes as automation_lanes, LaneEditor, LaneHeader, LaneMenu, Line, Tool};
 use crate::controls::StripToggle;
+use crate::strip_settings::StripSettings;
 use crate::desk::desk;
 use crate::store::{DETAIL_LEVEL, KEPT_LEVELS};
 use crate::view::{clock, parse_seconds, TimelineState, GRIDS};
@@ -655,6 +656,7 @@ pub(crate) fn rename_from(ev: &web_sys::Event, what: Naming, thing: &str) {
 fn FolderHeader(bus: usize, name: String) -> impl IntoView {
     let desk = desk();
     let strip = StripRef::Bus(bus);
+    let settings = StripSettings::new(desk, strip);
     let collapsed = move || desk.session.with(|s| s.buses.get(bus).is_some_and(|b| b.collapsed));
     let tracks = move || desk.session.with(|s| s.buses.get(bus).map_or(0, |b| s.tracks.iter().filter(|t| t.folder.as_ref() == Some(&b.id)).count()));
     let selected = move || desk.selected.get() == Some(strip);
@@ -670,8 +672,8 @@ fn FolderHeader(bus: usize, name: String) -> impl IntoView {
             <input type="text" class="track-name" aria-label=format!("{name} folder name") prop:value=name.clone()
                 on:change=move |ev| rename_from(&ev, Naming::Strip(strip), "folder's name") />
             <span class="folder-count">{move || match tracks() { 1 => "1 track".to_owned(), n => format!("{n} tracks") }}</span>
-            <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
-            <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
+            <StripToggle settings=settings param=StripParam::Mute name=name.clone() />
+            <StripToggle settings=settings param=StripParam::Solo name=name.clone() />
             <LaneMenu strip=strip name=name.clone() />
         </div>
     }
@@ -682,13 +684,14 @@ fn FolderHeader(bus: usize, name: String) -> impl IntoView {
 #[component]
 fn StripRowHeader(strip: StripRef, name: String) -> impl IntoView {
     let desk = desk();
+    let settings = StripSettings::new(desk, strip);
     let selected = move || desk.selected.get() == Some(strip);
     let label = if strip == StripRef::Master { format!("{name} automation row") } else { format!("{name} return automation row") };
     view! {
         <div class="strip-row-header" class:selected=selected role="group" aria-label=label
             on:pointerdown=move |_| desk.selected.set(Some(strip))>
             <span class="strip-row-name">{name.clone()}</span>
-            {(strip != StripRef::Master).then(|| view! { <StripToggle strip=strip param=StripParam::Mute name=name.clone() /> })}
+            {(strip != StripRef::Master).then(|| view! { <StripToggle settings=settings param=StripParam::Mute name=name.clone() /> })}
             <LaneMenu strip=strip name=name.clone() />
         </div>
     }
@@ -699,6 +702,7 @@ fn StripRowHeader(strip: StripRef, name: String) -> impl IntoView {
 fn TrackHeader(index: usize, name: String) -> impl IntoView {
     let desk = desk();
     let strip = StripRef::Track(index);
+    let settings = StripSettings::new(desk, strip);
     let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
     let colour = move || desk.session.with(|s| s.tracks.get(index).and_then(|t| t.colour.clone()).unwrap_or_else(|| DEFAULT_COLOUR.into()));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
@@ -791,8 +795,8 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
                     let c = event_target_value(&ev);
                     desk.edit_session(move |s| s.set_colour(index, Some(&c)));
                 } />
-            <StripToggle strip=strip param=StripParam::Mute name=name.clone() />
-            <StripToggle strip=strip param=StripParam::Solo name=name.clone() />
+            <StripToggle settings=settings param=StripParam::Mute name=name.clone() />
+            <StripToggle settings=settings param=StripParam::Solo name=name.clone() />
             <LaneMenu strip=strip name=name.clone() />
             {
                 // Offline: its audio is not in this browser. Relinked with a file.

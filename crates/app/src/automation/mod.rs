@@ -16,6 +16,7 @@ use mixroom_session::automation::{self, AutomationMode, Param, PassEnd};
 use mixroom_session::{EngineEdit, Session, StripRef};
 
 use crate::desk::{desk, Desk};
+use crate::strip_settings::{played_value, StripSettings};
 
 pub mod lanes;
 
@@ -267,24 +268,29 @@ fn live_change(s: &Session, strip: StripRef, param: &Param, value: f32) -> Optio
 
 
 /// What a control of `strip` shows for `param`: a pass's live value, else the curve at the play
-/// position where one plays, else the setting.
+/// position where one plays, else the setting. (A strip's own controls read
+/// [`strip_shown_value`]: this one tracks the whole session.)
 pub fn shown_value(desk: Desk, recorder: Option<Recorder>, strip: StripRef, param: &Param) -> Option<f32> {
     if let Some(v) = recorder.and_then(|r| r.live(strip, param)) {
         return Some(v);
     }
-    // The play position is read only where a curve plays: a control without one must not be
-    // redrawn (and a value being typed into it overwritten) at every report of the position.
-    let curve_plays = desk.session.with(|s| {
-        !s.automation_suspended && s.strip(strip).is_some_and(|st| st.automation_mode.plays() && st.lane(param).is_some_and(|l| !l.points.is_empty()))
-    });
-    let frame = if curve_plays { desk.position.get().max(0.0) as u64 } else { 0 };
-    desk.session.with(|s| s.strip(strip)?.automated_value(param, frame, s.sample_rate, s.automation_suspended))
+    desk.session.with(|s| played_value(desk, s.strip(strip)?, param, s.sample_rate, s.automation_suspended))
+}
+
+/// [`shown_value`] for a control of the strip `settings` follows: it tracks that strip alone.
+pub fn strip_shown_value(desk: Desk, recorder: Recorder, settings: StripSettings, param: &Param) -> Option<f32> {
+    recorder.live(settings.strip, param).or_else(|| settings.automated(desk, param))
 }
 
 /// Whether a switch of `strip` is on as the console shows it: a pass's live state, else its
 /// curve at the play position, else its setting (for a send's on/off, on is "not muted").
 pub fn switch_on(desk: Desk, recorder: Recorder, strip: StripRef, param: &Param) -> bool {
     shown_value(desk, Some(recorder), strip, param).is_some_and(|v| v >= 0.5)
+}
+
+/// [`switch_on`] for a switch on the strip `settings` follows.
+pub fn strip_switch_on(desk: Desk, recorder: Recorder, settings: StripSettings, param: &Param) -> bool {
+    strip_shown_value(desk, recorder, settings, param).is_some_and(|v| v >= 0.5)
 }
 
 /// The recorder of the running app.
@@ -294,11 +300,12 @@ pub fn recorder() -> Recorder {
 
 /// A strip's automation mode: a control named "<strip> automation mode".
 #[component]
-pub fn ModeSelect(strip: StripRef, name: String) -> impl IntoView {
+pub fn ModeSelect(settings: StripSettings, name: String) -> impl IntoView {
     let desk = desk();
     let recorder = recorder();
-    let mode = move || desk.session.with(|s| s.strip(strip).map_or(AutomationMode::Read, |st| st.automation_mode));
-    let lanes = move || desk.session.with(|s| s.strip(strip).map_or(0, |st| st.automation.len()));
+    let strip = settings.strip;
+    let mode = move || settings.with(|st| st.automation_mode).unwrap_or(AutomationMode::Read);
+    let lanes = move || settings.with(|st| st.automation.len()).unwrap_or(0);
     let set = move |label: String| {
         if let Some(m) = AutomationMode::ALL.into_iter().find(|m| m.label() == label) {
             desk.edit_followed(|s| s.set_automation_mode(strip, m));
