@@ -4,6 +4,11 @@
 // - open: the page reloaded, timed from the navigation's start until the app can play (its
 //   `mixroom-ready` mark) and until sound reaches the destination after Play, pressed the moment
 //   the button is enabled (in the page, so no round trip to node is counted). Target < 1 s.
+//   "Reaches" is on the audio clock: when the first loud frame reached the destination (a long
+//   tap's onset, counted back from the tap's end), not when a poll on the page's busy main thread
+//   noticed it —
+//   both are recorded (`sound_ms`, `sound_noticed_ms`; `sound_clocked` false where the onset could
+//   not be placed and the poll's time stands). Seeks alike (`seek_ms`, `seek_noticed_ms`).
 // - play-through: the song played from its start to its end at normal speed, the renderer processes'
 //   memory sampled every 2 s (max and median; target < 1.5 GB), and the underruns the app counts
 //   (`<html data-underruns>`, null from an app that does not count them; target 0).
@@ -109,13 +114,56 @@ function probe([sound, silence]) {
     for (const tap of window.__destinationTaps || []) { tap.getFloatTimeDomainData(buf); for (const x of buf) p = Math.max(p, Math.abs(x)); }
     return p;
   };
+  // When sound reached the destination, on the audio clock: a poll on the page notices it only
+  // when the page's main thread is free (a busy page — a console still drawing — notices it
+  // hundreds of ms late, while the listener hears it). Each destination source also feeds a long
+  // tap (32768 frames, 683 ms at 48 kHz): the onset is the first loud frame after its last 2048
+  // quiet ones, that many frames before the tap's end — the context's current time, now on the
+  // page's clock. (The context's time moves in the output's callbacks, some 10 ms: the onset is
+  // that exact. Neither this nor the poll counts the output's latency to the speakers.) Null when
+  // the window does not hold the onset (noticed over 640 ms late): the poll's time is used then.
+  const long = [];
+  const longTaps = () => {
+    for (const src of window.__destinationSources || []) {
+      if (long.some((l) => l.src === src)) continue;
+      const analyser = src.context.createAnalyser();
+      analyser.fftSize = 32768;
+      src.connect(analyser);
+      long.push({ src, analyser, buf: new Float32Array(analyser.fftSize) });
+    }
+  };
+  const onset = () => {
+    let heard = null;
+    for (const { analyser, buf } of long) {
+      const now = performance.now();
+      analyser.getFloatTimeDomainData(buf);
+      let i = buf.length - 1, quiet = 0;
+      for (; i >= 0 && quiet < 2048; i--) quiet = Math.abs(buf[i]) < sound ? quiet + 1 : 0;
+      if (quiet < 2048) continue;
+      let first = i + 2049;
+      while (first < buf.length && Math.abs(buf[first]) < sound) first++;
+      if (first >= buf.length) continue;
+      const at = now - (buf.length - first) / analyser.context.sampleRate * 1000;
+      heard = heard === null ? at : Math.min(heard, at);
+    }
+    return heard;
+  };
   // Polled on short timers (not a busy loop): the app's own tasks must run meanwhile. Resolves with
-  // the time the taps first read sound (or silence: the last 2048 frames quiet), or null.
-  window.__until = (loud, timeoutMs) => new Promise((resolve) => {
+  // the time the taps first read silence (the last 2048 frames quiet), or null; for sound, with
+  // {noticed, heard}: when the poll read it, and when it reached the output (the audio clock's
+  // onset, else the poll's time), or null.
+  window.__until = (loud, timeoutMs, since = 0) => new Promise((resolve) => {
     const end = performance.now() + timeoutMs;
     const poll = () => {
+      longTaps();
       const p = peak();
-      if (loud ? p >= sound : p < silence) resolve(performance.now());
+      if (loud && p >= sound) {
+        const noticed = performance.now();
+        const heard = onset();
+        // (An onset before `since` — the press that started it — or after the poll is not believed.)
+        const clocked = heard !== null && heard >= since - 1 && heard <= noticed + 5;
+        resolve({ noticed, heard: clocked ? Math.max(heard, since) : noticed, clocked });
+      } else if (!loud && p < silence) resolve(performance.now());
       else if (performance.now() > end) resolve(null);
       else setTimeout(poll, 1);
     };
@@ -134,7 +182,7 @@ function probe([sound, silence]) {
       // Where it plays from (the clock's "m:ss.ssss"): the session's start, as the benchmark left it.
       const start = document.querySelector('output.clock .time')?.textContent ?? null;
       play.click();
-      window.__until(true, 30_000).then((heard) => resolve({ enabled, heard, start }));
+      window.__until(true, 30_000, enabled).then((heard) => resolve({ enabled, heard: heard && heard.heard, noticed: heard && heard.noticed, clocked: heard && heard.clocked, start }));
     });
     watch.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled', 'role'] });
   });
@@ -224,7 +272,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
 
     // Opens: each reload presses Play as soon as it can; the last one plays on through the song.
     stage = 'open';
-    r.ready_ms = []; r.marks = []; r.sound_ms = []; r.play_enabled_ms = []; r.start_s = []; r.streamed_tracks = [];
+    r.ready_ms = []; r.marks = []; r.sound_ms = []; r.sound_noticed_ms = []; r.sound_clocked = []; r.play_enabled_ms = []; r.start_s = []; r.streamed_tracks = [];
     for (let k = 0; k < opens; k++) {
       // Every open from the session's start, in the Mixer view (the same for every open of both
       // legs): the play position moved (the last open's play, the play-through, the seeks) and the timeline
@@ -258,13 +306,16 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
         .filter((m) => m.name.startsWith('mixroom-')).map((m) => [m.name.slice(8), Math.round(m.startTime)])))));
       r.play_enabled_ms.push(Math.round(played.enabled));
       r.sound_ms.push(Math.round(played.heard));
+      r.sound_noticed_ms.push(Math.round(played.noticed));
+      r.sound_clocked.push(played.clocked);
       const clock = /^(\d+):(\d+(?:\.\d+)?)/.exec(played.start ?? '');
       r.start_s.push(clock ? Number(clock[1]) * 60 + Number(clock[2]) : null);
-      log(`${name}: open ${k + 1}: ready ${r.ready_ms.at(-1)} ms ${JSON.stringify(r.marks.at(-1))}, sound ${r.sound_ms.at(-1)} ms (from ${r.start_s.at(-1)} s), ${r.streamed_tracks.at(-1)} tracks streamed, ${await mb()} MB`);
+      log(`${name}: open ${k + 1}: ready ${r.ready_ms.at(-1)} ms ${JSON.stringify(r.marks.at(-1))}, sound ${r.sound_ms.at(-1)} ms (noticed ${r.sound_noticed_ms.at(-1)}; from ${r.start_s.at(-1)} s), ${r.streamed_tracks.at(-1)} tracks streamed, ${await mb()} MB`);
       stage = 'open';
     }
     r.ready_median_ms = median(r.ready_ms);
     r.sound_median_ms = median(r.sound_ms);
+    r.sound_noticed_median_ms = median(r.sound_noticed_ms);
     r.rss_opened_mb = await mb();
 
     // The play-through: from the last open's Play until the transport stops at the song's end.
@@ -315,7 +366,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     };
     await click(pick(false));
     await button('Play').click();
-    r.seek_ms = []; r.seek_at_s = [];
+    r.seek_ms = []; r.seek_noticed_ms = []; r.seek_clocked = []; r.seek_at_s = [];
     let timeouts = 0;
     for (let i = 0; i < seeks; i++) {
       await click(pick(false));
@@ -327,15 +378,17 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
         window.__seek = new Promise((resolve) => addEventListener('pointerup', (e) => {
           const t0 = e.timeStamp;
           // After the app's own handler: where the seek landed.
-          setTimeout(() => { const at = Number(document.querySelector('canvas.ruler').getAttribute('aria-valuenow')); window.__until(true, 3000).then((heard) => resolve({ at, ms: heard == null ? null : heard - t0 })); });
+          setTimeout(() => { const at = Number(document.querySelector('canvas.ruler').getAttribute('aria-valuenow')); window.__until(true, 3000, t0).then((heard) => resolve({ at, ms: heard && heard.heard - t0, noticed_ms: heard && heard.noticed - t0, clocked: heard && heard.clocked })); });
         }, { capture: true, once: true }));
       }));
       await click(target);
-      const { at, ms } = await guard(page.evaluate(() => window.__seek));
+      const { at, ms, noticed_ms: noticed, clocked } = await guard(page.evaluate(() => window.__seek));
       const landed = at / RATE;
       if (!toned(Math.floor(landed)) || landed % SEGMENT_S < 0.5 || landed % SEGMENT_S > SEGMENT_S - 0.5) throw new Error(`a seek aimed at ${target.toFixed(2)} s landed at ${landed.toFixed(2)} s, not inside a toned stretch`);
       if (ms == null) timeouts++;
       r.seek_ms.push(ms == null ? Infinity : Math.round(ms * 10) / 10);
+      r.seek_noticed_ms.push(noticed == null ? Infinity : Math.round(noticed * 10) / 10);
+      r.seek_clocked.push(clocked);
       r.seek_at_s.push(Math.round(landed * 100) / 100);
     }
     await button('Stop').click();
@@ -345,6 +398,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     r.seek_p50_ms = percentile(r.seek_ms, 0.5);
     r.seek_p95_ms = percentile(r.seek_ms, 0.95);
     r.seek_max_ms = Math.max(...r.seek_ms);
+    r.seek_noticed_p95_ms = percentile(r.seek_noticed_ms, 0.95);
     log(`${name}: seek to sound ${r.seek_ms.join(' ')} ms`);
   } catch (e) {
     r.failed_stage = stage;
