@@ -104,16 +104,12 @@ fn meter_colour(db: f32, rms: bool) -> &'static str {
 }
 
 /// A stereo meter on a canvas: the peak (light) over the RMS (solid) per side, with a clip
-/// indicator that stays lit until clicked. Redrawn when a meter reading arrives, without touching
-/// the page's layout.
+/// indicator that stays lit until clicked. Redrawn when its strip's reading (`meter`) changes,
+/// without touching the page's layout.
 #[component]
-fn Meter(label: String, strip: Memo<usize>, name: String) -> impl IntoView {
+fn Meter(label: String, strip: Memo<usize>, meter: Memo<StripMeter>, name: String) -> impl IntoView {
     let desk = desk();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    // This strip's reading alone: the canvas, the clip light and the value are redrawn when it
-    // changes, not when any of the console's meters does (see `StripSettings` on why few
-    // subscribers to a signal matters).
-    let meter = Memo::new(move |_| desk.meters.strips.with(|m| m.get(strip.get()).copied().unwrap_or_default()));
     let (width, height) = (16u32, 220u32);
     Effect::new(move |_| {
         let m: StripMeter = meter.get();
@@ -349,7 +345,11 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     let pan = Signal::from(Memo::new(move |_| shown(Param::Pan, |s| s.pan)));
     // Where its meters are in the engine's readings: moves only when strips are added or removed.
     let index = Memo::new(move |_| desk.session.with(|s| s.strip_id(strip)));
-    let reduction = Memo::new(move |_| desk.meters.strips.with(|m| m.get(index.get()).map_or(0.0, |m| m.reduction_db)));
+    // This strip's reading alone: its meter and gain reduction are redrawn when it changes, not
+    // when any of the console's meters does (see `StripSettings` on why few subscribers to a
+    // signal matters).
+    let reading = Memo::new(move |_| desk.meters.strips.with(|m| m.get(index.get()).copied().unwrap_or_default()));
+    let reduction = Memo::new(move |_| reading.with(|m| m.reduction_db));
     let has_dynamics = move || {
         settings.with(|st| st.inserts.iter().any(|i| matches!(i.kind.as_str(), "compressor" | "gate" | "deesser" | "limiter" | "multiband"))).unwrap_or(false)
     };
@@ -399,7 +399,7 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
             </div>
             <crate::automation::ModeSelect settings=settings name=name.clone() />
             <div class="fader-meter">
-                <Meter label=format!("{name} peak") strip=index name=name.clone() />
+                <Meter label=format!("{name} peak") strip=index meter=reading name=name.clone() />
                 <Fader label=format!("{name} volume") db=fader_db on_change=Callback::new(move |db| moved(Param::Fader, StripParam::Fader, db))
                     on_release=Callback::new(move |()| recorder.released(desk, strip, &Param::Fader)) />
             </div>
