@@ -407,14 +407,6 @@ fn StripView(strip: StripRef, name: String) -> impl IntoView {
     }
 }
 
-/// Strips a console draws in its first frame (more than a screen shows, and every strip of a
-/// session this size or smaller), then in each frame after. A 64-track console drawn at once held
-/// the page for half a second (building the strips, then their layout), and a session that had
-/// just opened could not answer Play until it was drawn: drawn a few strips a frame, the
-/// transport answers between frames.
-const STRIPS_FIRST_FRAME: usize = 16;
-const STRIPS_A_FRAME: usize = 8;
-
 /// The console: tracks, then buses, returns and the master, with the mixer-wide actions.
 #[component]
 pub fn Console() -> impl IntoView {
@@ -422,21 +414,8 @@ pub fn Console() -> impl IntoView {
     let strips = Memo::new(move |_| {
         desk.session.with(|s| s.strip_refs().into_iter().map(|r| (r, s.strip_name(r))).collect::<Vec<_>>())
     });
-    // How many of the strips are drawn: all, but a console that appears (the Mixer view shown)
-    // and a session opening (its strips arrive while the desk is not ready) start with the
-    // first frame's, and more follow each frame.
-    let drawn = RwSignal::new(STRIPS_FIRST_FRAME);
-    Effect::new(move |_| {
-        strips.track();
-        if !desk.ready.get_untracked() {
-            drawn.set(STRIPS_FIRST_FRAME);
-        }
-    });
-    Effect::new(move |_| {
-        if drawn.get() < strips.with(Vec::len) {
-            request_animation_frame(move || drawn.try_update(|n| *n += STRIPS_A_FRAME).unwrap_or(()));
-        }
-    });
+    // A session opening (not ready yet) draws its strips a few a frame, as a console appearing does.
+    let drawn = crate::view::drawn_in_frames(strips, move || !desk.ready.get());
     let shown = move || strips.with(|s| s.iter().take(drawn.get()).cloned().collect::<Vec<_>>());
     let not_ready = move || !desk.ready.get();
     view! {

@@ -484,7 +484,7 @@ pub fn Timeline() -> impl IntoView {
         });
     };
     // Each row with what its header shows (rebuilt when a name changes).
-    let rows = move || {
+    let rows = Memo::new(move |_| {
         desk.session.with(|s| {
             shown
                 .lines(s)
@@ -496,7 +496,10 @@ pub fn Timeline() -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         })
-    };
+    });
+    // A session opening draws its headers a few a frame, as the timeline appearing does.
+    let drawn = crate::view::drawn_in_frames(rows, move || !desk.ready.get());
+    let drawn_rows = move || rows.with(|r| r.iter().take(drawn.get()).cloned().collect::<Vec<_>>());
     // The lanes shown, each with its row.
     let lane_rows = move || {
         desk.session.with(|s| shown.lines(s).into_iter().enumerate().filter_map(|(r, line)| match line {
@@ -568,7 +571,7 @@ pub fn Timeline() -> impl IntoView {
             }>
                 <div class="track-headers">
                     <div class="ruler-spacer"></div>
-                    <For each=rows key=|(row, n)| (row.clone(), n.clone()) let:((row, name))>
+                    <For each=drawn_rows key=|(row, n)| (row.clone(), n.clone()) let:((row, name))>
                         {match row {
                             Line::Row(Row::Folder(bus)) => view! { <FolderHeader bus=bus name=name /> }.into_any(),
                             Line::Row(Row::Track(index)) => view! { <TrackHeader index=index name=name /> }.into_any(),

@@ -102,3 +102,30 @@ pub fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Ca
     use wasm_bindgen::JsCast;
     canvas.get_context("2d").ok().flatten().map(JsCast::unchecked_into)
 }
+
+/// Items of a long list (a console's strips, a timeline's track headers) drawn in a frame: the
+/// first frame's, then more each frame after. A 64-track console drawn at once held the page for
+/// half a second (building the elements, then their layout) — and a session that had just opened
+/// could not answer Play until it was drawn. Drawn a few items a frame, the page answers between
+/// frames. A list this long or shorter is drawn at once.
+pub const DRAWN_FIRST_FRAME: usize = 16;
+const DRAWN_A_FRAME: usize = 8;
+
+/// How many of `list`'s items to draw: all of them once drawn, but a list that appears, and one
+/// replaced while `opening()` (a session's list arriving), start over at [`DRAWN_FIRST_FRAME`],
+/// and items beyond those drawn come a few a frame.
+pub fn drawn_in_frames<T: Send + Sync + PartialEq + 'static>(list: Memo<Vec<T>>, opening: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal<usize> {
+    let drawn = RwSignal::new(DRAWN_FIRST_FRAME);
+    Effect::new(move |_| {
+        list.track();
+        if untrack(&opening) {
+            drawn.set(DRAWN_FIRST_FRAME);
+        }
+    });
+    Effect::new(move |_| {
+        if drawn.get() < list.with(Vec::len) {
+            request_animation_frame(move || drawn.try_update(|n| *n += DRAWN_A_FRAME).unwrap_or(()));
+        }
+    });
+    drawn.read_only()
+}
