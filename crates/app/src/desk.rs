@@ -206,12 +206,6 @@ impl Desk {
         };
         mark("mixroom-sources-prepared");
         let started = started?;
-        let strips = session.strip_refs().len();
-        self.history.set_value(History::with(undo, redo));
-        self.history_len.set(self.history.with_value(History::len));
-        self.session.set(session.clone());
-        self.meters.reset(strips);
-        self.restore_view(&view, strips);
         let tracks = self.rebuild_track_data(&session);
         let how = self.track_loads(&session, None);
         if let Some(engine) = started {
@@ -221,8 +215,16 @@ impl Desk {
             self.engine.set_value(Some(Rc::new(engine)));
         }
         let Some(engine) = self.engine.get_value() else { return Err("The audio engine is not running".into()) };
+        // The engine loads before the page shows the session: drawing it (a 64-track console's
+        // first strips) would hold the engine's answer back, and Play with it.
         engine.reload(&session.to_json(), &tracks, &how, false).await?;
         mark("mixroom-engine-loaded");
+        let strips = session.strip_refs().len();
+        self.history.set_value(History::with(undo, redo));
+        self.history_len.set(self.history.with_value(History::len));
+        self.session.set(session.clone());
+        self.meters.reset(strips);
+        self.restore_view(&view, strips);
         let position = view.position.min(session.length_frames());
         self.seek(position);
         self.ready.set(true);
