@@ -111,14 +111,15 @@ pub fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Ca
 pub const DRAWN_FIRST_FRAME: usize = 16;
 const DRAWN_A_FRAME: usize = 8;
 
-/// How many of `list`'s items to draw: all of them once drawn, but a list that appears, and one
-/// replaced while `opening()` (a session's list arriving), start over at [`DRAWN_FIRST_FRAME`],
-/// and items beyond those drawn come a few a frame.
+/// How many of `list`'s items to draw: all of them once drawn, but a list that appears starts at
+/// [`DRAWN_FIRST_FRAME`], so does one when `opening()` turns true (a session opening: the list it
+/// brings is drawn from the first frame's), and items beyond those drawn come a few a frame.
 pub fn drawn_in_frames<T: Send + Sync + PartialEq + 'static>(list: Memo<Vec<T>>, opening: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal<usize> {
     let drawn = RwSignal::new(DRAWN_FIRST_FRAME);
+    // (Not on the list's change: an open sets the new list and says it is done in one go, before
+    // an effect runs.)
     Effect::new(move |_| {
-        list.track();
-        if untrack(&opening) {
+        if opening() {
             drawn.set(DRAWN_FIRST_FRAME);
         }
     });
