@@ -706,7 +706,7 @@ fn TrackHeader(index: usize, name: String) -> impl IntoView {
     let desk = desk();
     let strip = StripRef::Track(index);
     let settings = StripSettings::new(desk, strip);
-    let value = move |f: fn(&mixroom_session::Strip) -> f32| desk.session.with(move |s| s.strip(strip).map_or(0.0, f));
+    let value = move |f: fn(&mixroom_session::Strip) -> f32| settings.with(f).unwrap_or(0.0);
     let colour = move || desk.session.with(|s| s.tracks.get(index).and_then(|t| t.colour.clone()).unwrap_or_else(|| DEFAULT_COLOUR.into()));
     let set = move |p: StripParam, v: f32| desk.edit(move |s| s.set_strip_param(strip, p, v));
     let selected = move || desk.selected.get() == Some(strip);

@@ -108,12 +108,13 @@ pub fn canvas_context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::Ca
 /// half a second (building the elements, then their layout) — and a session that had just opened
 /// could not answer Play until it was drawn. Drawn a few items a frame, the page answers between
 /// frames. A list this long or shorter is drawn at once.
-pub const DRAWN_FIRST_FRAME: usize = 16;
+const DRAWN_FIRST_FRAME: usize = 16;
 const DRAWN_A_FRAME: usize = 8;
 
 /// How many of `list`'s items to draw: all of them once drawn, but a list that appears starts at
-/// [`DRAWN_FIRST_FRAME`], so does one when `opening()` turns true (a session opening: the list it
-/// brings is drawn from the first frame's), and items beyond those drawn come a few a frame.
+/// the first frame's (`DRAWN_FIRST_FRAME`), so does one when `opening()` turns true (a session
+/// opening: the list it brings is drawn from the first frame's), and items beyond those drawn
+/// come a few a frame.
 pub fn drawn_in_frames<T: Send + Sync + PartialEq + 'static>(list: Memo<Vec<T>>, opening: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal<usize> {
     let drawn = RwSignal::new(DRAWN_FIRST_FRAME);
     // (Not on the list's change: an open sets the new list and says it is done in one go, before
