@@ -14,6 +14,10 @@
 //                     without shared mailboxes only)
 //   reader → main     {type: 'error', message}            stored audio that could not be read (its
 //                                                          pages are answered as silence)
+//                     {type: 'first-block', pages, ms}    after a seek, Play or a load: the first
+//                                                          request's pages all handed on, `ms` after it
+//                                                          came (the app ignores it; the scale
+//                                                          benchmark records what of a seek is storage)
 //
 // Storage: see `stored-audio.js` (shared with the delivery worker's offline renders).
 import { PAGE, db, readPages } from './stored-audio.js';
@@ -30,6 +34,8 @@ let delayMs = 0;
 // The newest request's epoch: pages of older ones (before a seek, a load) are no longer wanted.
 let latest = 0;
 let reported = false;
+// The newest epoch's first request: its pages still to hand on, and when it came.
+let firstBlock = null;
 
 function report(message) {
   if (reported) return;
@@ -38,6 +44,13 @@ function report(message) {
 }
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+// A page of `epoch` handed on: the first request's last one says how long the request took.
+function handedOn(epoch) {
+  if (!firstBlock || firstBlock.epoch !== epoch || --firstBlock.left > 0) return;
+  self.postMessage({ type: 'first-block', pages: firstBlock.pages, ms: performance.now() - firstBlock.came });
+  firstBlock = null;
+}
 
 // Sends a page: each channel PAGE frames (the source's last page padded with silence).
 async function send(epoch, { track, page, channels: count }, stored) {
@@ -58,6 +71,7 @@ async function send(epoch, { track, page, channels: count }, stored) {
     return out;
   });
   port.postMessage({ type: 'page', epoch, track, page, channels }, channels.map((c) => c.buffer));
+  handedOn(epoch);
 }
 
 // Puts waiting pages into free mailboxes, in order; tries again shortly while all are full.
@@ -95,6 +109,7 @@ function deliver() {
     header[at + 4] = count;
     Atomics.store(header, at, FULL);
     Atomics.add(header, 0, 1);
+    handedOn(epoch);
   }
 }
 
@@ -113,6 +128,7 @@ function answer(epoch, reads) {
   if (epoch > latest) {
     latest = epoch;
     first = true;
+    firstBlock = reads.length > 0 ? { epoch, pages: reads.length, left: reads.length, came: performance.now() } : null;
     // After a seek, the old position's reads would be read first (in order): they are dropped.
     for (const u of underway) if (u.epoch < epoch) u.control.abort();
     previous = Promise.resolve();

@@ -14,6 +14,10 @@
 //   (`<html data-underruns>`, null from an app that does not count them; target 0).
 // - seek to sound: 20 clicks on the ruler while playing, from silence into a toned stretch, timed from
 //   the click's pointerup until the destination hears the tone (p50/p95/max; target p95 ≤ 100 ms).
+//   Of each, what the streaming reader took for the seek's first block (its report `first-block`,
+//   www/stream-worker.js: from the request's arrival until its pages were all handed on — storage's
+//   share of the seek): `seek_read_ms`, `seek_read_pages` (64 pages, or 128 where the first
+//   85 ms reach into the next page), null where the app sent no report (the whole path).
 // Every track plays its tone only in alternate 10-s stretches (0–10 s, 20–30 s, …) and is silent
 // between, so a seek's arrival is heard: each seek first jumps into a silent stretch, waits for
 // silence, then jumps into a toned one. The targets come from a fixed seed, so runs compare.
@@ -208,6 +212,17 @@ async function attach(page, errors) {
   page.setDefaultTimeout(120_000);
   // Leaving with a save pending asks first: go anyway.
   page.on('dialog', (d) => d.accept().catch(() => {}));
+  // The streaming reader's reports of its first blocks, as they reach the page.
+  await page.addInitScript(() => {
+    window.__firstBlocks = [];
+    const Spawn = window.Worker;
+    window.Worker = class extends Spawn {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => { if (e.data && e.data.type === 'first-block') window.__firstBlocks.push({ at: performance.now(), pages: e.data.pages, ms: e.data.ms }); });
+      }
+    };
+  });
   await page.addInitScript(probe, [SOUND, SILENCE]);
   await view.guard(page.evaluate(probe, [SOUND, SILENCE]));
   view.button = (name) => page.getByRole('button', { name, exact: true });
@@ -369,7 +384,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     };
     await click(pick(false));
     await button('Play').click();
-    r.seek_ms = []; r.seek_noticed_ms = []; r.seek_clocked = []; r.seek_at_s = [];
+    r.seek_ms = []; r.seek_noticed_ms = []; r.seek_clocked = []; r.seek_at_s = []; r.seek_read_ms = []; r.seek_read_pages = [];
     let timeouts = 0;
     for (let i = 0; i < seeks; i++) {
       await click(pick(false));
@@ -381,11 +396,15 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
         window.__seek = new Promise((resolve) => addEventListener('pointerup', (e) => {
           const t0 = e.timeStamp;
           // After the app's own handler: where the seek landed.
-          setTimeout(() => { const at = Number(document.querySelector('canvas.ruler').getAttribute('aria-valuenow')); window.__until(true, 3000, t0).then((heard) => resolve({ at, ms: heard && heard.heard - t0, noticed_ms: heard && heard.noticed - t0, clocked: heard && heard.clocked })); });
+          setTimeout(() => { const at = Number(document.querySelector('canvas.ruler').getAttribute('aria-valuenow')); window.__until(true, 3000, t0).then((heard) => {
+            const read = window.__firstBlocks.find((b) => b.at >= t0);
+            window.__firstBlocks.length = 0;
+            resolve({ at, ms: heard && heard.heard - t0, noticed_ms: heard && heard.noticed - t0, clocked: heard && heard.clocked, read_ms: read ? read.ms : null, read_pages: read ? read.pages : null });
+          }); });
         }, { capture: true, once: true }));
       }));
       await click(target);
-      const { at, ms, noticed_ms: noticed, clocked } = await guard(page.evaluate(() => window.__seek));
+      const { at, ms, noticed_ms: noticed, clocked, read_ms: read, read_pages: readPages } = await guard(page.evaluate(() => window.__seek));
       const landed = at / RATE;
       if (!toned(Math.floor(landed)) || landed % SEGMENT_S < 0.5 || landed % SEGMENT_S > SEGMENT_S - 0.5) throw new Error(`a seek aimed at ${target.toFixed(2)} s landed at ${landed.toFixed(2)} s, not inside a toned stretch`);
       if (ms == null) timeouts++;
@@ -393,6 +412,8 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
       r.seek_noticed_ms.push(noticed == null ? Infinity : Math.round(noticed * 10) / 10);
       r.seek_clocked.push(clocked);
       r.seek_at_s.push(Math.round(landed * 100) / 100);
+      r.seek_read_ms.push(read == null ? null : Math.round(read * 10) / 10);
+      r.seek_read_pages.push(readPages);
     }
     await button('Stop').click();
     const underrun = await underruns();
@@ -403,6 +424,7 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
     r.seek_max_ms = Math.max(...r.seek_ms);
     r.seek_noticed_p95_ms = percentile(r.seek_noticed_ms, 0.95);
     log(`${name}: seek to sound ${r.seek_ms.join(' ')} ms`);
+    log(`${name}: of which the reader's first block ${r.seek_read_ms.map((ms, i) => `${ms}/${r.seek_read_pages[i]}p`).join(' ')} ms`);
   } catch (e) {
     r.failed_stage = stage;
     r.error = String(e?.message ?? e).split('\n')[0];
