@@ -6,23 +6,6 @@
 // `File.slice().arrayBuffer()`. Prints one JSON line (ms: p50 / p95 / max of the 20).
 // Usage (in tests/): node bench/page-reads/run.mjs  (CHROMIUM for the browser, else /usr/bin/chromium)
 import { chromium } from 'playwright-core';
-import http from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { runProbe } from './probe.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const server = http.createServer(async (req, res) => {
-  const name = req.url === '/' ? 'index.html' : req.url.slice(1);
-  if (!['index.html', 'worker.js'].includes(name)) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
-  res.end(await readFile(here + name));
-}).listen(0);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
-try {
-  const page = await browser.newPage();
-  await page.goto(`http://localhost:${server.address().port}/`);
-  console.log(JSON.stringify(await page.evaluate(() => window.result)));
-} finally {
-  await browser.close();
-  server.close();
-}
+await runProbe(await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] }), 'worker.js');
