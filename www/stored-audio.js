@@ -3,13 +3,17 @@
 // playback and by the delivery worker (`delivery-worker.js`) for offline renders, so both read the
 // same samples the same way — and written by the import worker as it imports a file.
 //
-// Layout 3: one record per page and channel ("<pages key>/c<page, 7 digits>.<channel>" → one
-// Float32Array of PAGE frames, 32 KiB: Chromium keeps a value of 64 KiB or more as a file of its
-// own, several times slower to read), read as asked, the pages of one request in one transaction.
-// Audio still in an older layout (its update failed: a full disk) is read from its bigger records —
-// layout 2's pages of 2^14 frames ("<id>/p<7 digits>" → [Float32Array per channel]) or layout 1's
-// chunks of 2^18 ("<id>/<6 digits>") — the last few of each source kept, and the next one read
-// once the reads reach a record's second half.
+// Pages are read from their source's mirror in the Origin Private File System where it has been
+// made (`page-mirror.js`), else from IndexedDB. Layout 3: one record per page and channel
+// ("<pages key>/c<page, 7 digits>.<channel>" → one Float32Array of PAGE frames, 32 KiB: Chromium
+// keeps a value of 64 KiB or more as a file of its own, several times slower to read), read as
+// asked, the pages of one request in one transaction. Audio still in an older layout (its update
+// failed: a full disk) is read from its bigger records — layout 2's pages of 2^14 frames
+// ("<id>/p<7 digits>" → [Float32Array per channel]) or layout 1's chunks of 2^18 ("<id>/<6
+// digits>") — the last few of each source kept, and the next one read once the reads reach a
+// record's second half.
+import { mirrorRead, dropMirrors } from './page-mirror.js';
+
 export const PAGE = 1 << 13;
 
 /** The key of one channel of a page in layout 3 (`mixroom_session::storage::page_key`). */
@@ -82,6 +86,9 @@ async function fromOld({ page, id, frames }, layout = 0) {
  * and their promises reject with an `AbortError`.
  */
 export async function readPages(reads, signal) {
+  // From the mirrors where they are made (`page-mirror.js`: synchronous reads, no IndexedDB).
+  const mirror = reads.map((r) => mirrorRead(r));
+  if (mirror.every(Boolean)) return mirror.map((m) => Promise.resolve(m));
   const d = await db();
   const transaction = d.transaction('chunks', 'readonly');
   const store = transaction.objectStore('chunks');
@@ -93,7 +100,7 @@ export async function readPages(reads, signal) {
       transaction.addEventListener('complete', () => signal.removeEventListener('abort', abort));
     }
   }
-  return reads.map((r) => Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, pageKey(r.id, r.page, c))))
+  return reads.map((r, i) => mirror[i] ? Promise.resolve(mirror[i]) : Promise.all(Array.from({ length: r.channels }, (_, c) => get(store, pageKey(r.id, r.page, c))))
     .then((channels) => (channels.every((c) => c instanceof Float32Array) ? channels : fromOld(r))));
 }
 
@@ -108,9 +115,19 @@ function committed(transaction) {
 
 /**
  * Writes records `[key, value, key, value, …]` (a streamed import's pages and overview detail, as
- * the import worker makes them) in one transaction; resolves once they are committed.
+ * the import worker makes them) in one transaction; resolves once they are committed. Storage
+ * full: the page mirrors (copies) are deleted to make room, and the write tried once more.
  */
 export async function writeRecords(records) {
+  try {
+    return await writeOnce(records);
+  } catch (err) {
+    if (!err || err.name !== 'QuotaExceededError' || (await dropMirrors().catch(() => 0)) === 0) throw err;
+    return writeOnce(records);
+  }
+}
+
+async function writeOnce(records) {
   const d = await db();
   const transaction = d.transaction('chunks', 'readwrite');
   const store = transaction.objectStore('chunks');

@@ -18,9 +18,15 @@
 //                                                          request's pages all handed on, `ms` after it
 //                                                          came (the app ignores it; the scale
 //                                                          benchmark records what of a seek is storage)
+//                     {type: 'mirror', id, whole}         a source's mirror made (or found), or not
+//                                                          (the app ignores it; tests and the benchmark
+//                                                          wait for it)
 //
-// Storage: see `stored-audio.js` (shared with the delivery worker's offline renders).
+// Storage: see `stored-audio.js` (shared with the delivery worker's offline renders). While it has
+// nothing of its own to read, the reader copies the sources it is asked for into their mirrors
+// (`page-mirror.js`), from which later reads come without IndexedDB.
 import { PAGE, db, readPages } from './stored-audio.js';
+import { makeMirror, mirrorOpen, mirrorReadInto, mirrorsAreFast, sweep } from './page-mirror.js';
 import { MAILBOXES, FREE, WRITING, FULL, createMailboxes, mailboxViews } from './mailboxes.js';
 
 // Storage opened now, while the audio engine starts: the first pages asked for do not wait for it
@@ -44,6 +50,15 @@ function report(message) {
 }
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+// Resolves in a task of its own, queued after the messages already there (a message to itself: a
+// timer's would be clamped to 4 ms, and `scheduler.yield()` goes ahead of them).
+const ticks = [];
+const tick = new MessageChannel();
+tick.port1.onmessage = () => ticks.shift()();
+const nextTask = () => new Promise((ok) => {
+  ticks.push(ok);
+  tick.port2.postMessage(null);
+});
 
 // A page of `epoch` handed on: the first request's last one says how long the request took.
 function handedOn(epoch) {
@@ -74,11 +89,16 @@ async function send(epoch, { track, page, channels: count }, stored) {
   handedOn(epoch);
 }
 
-// Puts waiting pages into free mailboxes, in order; tries again shortly while all are full.
+// Puts waiting pages into free mailboxes, in order; tries again shortly while all are full. A page
+// whose source has a mirror is read now, straight into its mailbox (see `read`).
 let retry = null;
 function deliver() {
   const { header } = shared;
   while (waiting.length) {
+    if (waiting[0].epoch < latest) {
+      waiting.shift();
+      continue;
+    }
     let box = -1;
     for (let i = 0; i < MAILBOXES && box < 0; i++) {
       if (Atomics.compareExchange(header, 1 + 5 * i, FREE, WRITING) === FREE) box = i;
@@ -87,12 +107,14 @@ function deliver() {
       retry ||= setTimeout(() => { retry = null; deliver(); }, 2);
       return;
     }
-    const { epoch, track, page, count, stored } = waiting.shift();
-    if (epoch < latest) {
+    const { epoch, track, page, count, stored, mirror } = waiting.shift();
+    if (mirror && !mirrorReadInto(mirror, shared.channels[box])) {
+      // The mirror could not be read: this page from IndexedDB after all.
       Atomics.store(header, 1 + 5 * box, FREE);
+      read(epoch, [mirror]);
       continue;
     }
-    for (let c = 0; c < count; c++) {
+    for (let c = 0; !mirror && c < count; c++) {
       const into = shared.channels[box][c];
       const samples = stored && stored[c];
       if (samples) {
@@ -134,6 +156,7 @@ function answer(epoch, reads) {
     previous = Promise.resolve();
   }
   if (epoch < latest) return;
+  for (const r of reads) mirrorLater(r);
   // The first request (the block to sound next) at once, as a whole.
   const size = first ? reads.length : READ_AHEAD_SLICE;
   for (let i = 0; i < reads.length; i += size) read(epoch, reads.slice(i, i + size));
@@ -145,7 +168,25 @@ async function read(epoch, reads) {
   let done;
   previous = new Promise((ok) => { done = ok; });
   await before;
+  // A task boundary between requests, so that a seek's request is taken in between.
+  await nextTask();
   if (epoch < latest) {
+    done();
+    return;
+  }
+  // Through shared memory, the pages of sources with a mirror are read as mailboxes free up, each
+  // straight into its mailbox: nothing allocated, and the read-ahead paced by the engine's intake
+  // (read at once, a round's hundreds of pages would hold the reader — and the next seek's request
+  // — for tens of milliseconds).
+  if (shared && delayMs === 0) {
+    const rest = reads.filter((r) => !mirrorOpen(r));
+    if (rest.length < reads.length) {
+      for (const r of reads) if (mirrorOpen(r)) waiting.push({ epoch, track: r.track, page: r.page, count: r.channels, mirror: r });
+      deliver();
+    }
+    reads = rest;
+  }
+  if (reads.length === 0) {
     done();
     return;
   }
@@ -186,3 +227,62 @@ self.onmessage = (event) => {
     delayMs = Number(msg.ms) || 0;
   }
 };
+
+// Mirrors (`page-mirror.js`), made one source at a time, in the order the sources were first asked
+// for, in steps taken only while the reader has no pages of its own to read or hand on, and at most
+// half of its time — the engine's reads always first.
+const mirrorQueue = [];
+const mirrorKnown = new Set();
+let mirroring = null;
+let mirrorsFast = null;
+// Before the first mirror step: the session's first pages, and the page's own start, go first.
+const MIRROR_AFTER_MS = 1000;
+// A source whose mirror another tab (or a page before a reload) is still making: tried again later.
+const MIRROR_RETRY_MS = 5000, MIRROR_TRIES = 5;
+
+function mirrorLater({ id, channels, frames }) {
+  const key = `${id}|${channels}|${frames}`;
+  if (mirrorKnown.has(key)) return;
+  mirrorKnown.add(key);
+  mirrorQueue.push({ id, channels, frames, tries: 0 });
+  mirroring ||= makeMirrors();
+}
+
+let stepStarted = null;
+async function idle() {
+  // As long again as the last step took: half the reader's time at most.
+  await sleep(Math.max(2, stepStarted === null ? 0 : performance.now() - stepStarted));
+  while (underway.size > 0 || waiting.length > 0) await sleep(4);
+  stepStarted = performance.now();
+}
+
+async function makeMirrors() {
+  await sleep(MIRROR_AFTER_MS);
+  const database = await db().catch(() => null);
+  if (!database) return; // (storage cannot be opened: the reads report it)
+  // Once a page: strays swept, and whether mirrors are worth it (a private window's OPFS is in
+  // memory, slower than IndexedDB: no mirrors there).
+  if (mirrorsFast === null) {
+    await sweep(database).catch(() => {});
+    mirrorsFast = await mirrorsAreFast();
+  }
+  if (!mirrorsFast) {
+    for (const source of mirrorQueue.splice(0)) self.postMessage({ type: 'mirror', id: source.id, whole: false });
+    mirroring = null;
+    return;
+  }
+  while (mirrorQueue.length) {
+    const source = mirrorQueue.shift();
+    // Within the budget, the mirrors of sources this session does not play go first.
+    const made = await makeMirror(source, database, idle, (id, channels, frames) => mirrorKnown.has(`${id}|${channels}|${frames}`)).catch(() => false);
+    if (made === 'busy' && ++source.tries < MIRROR_TRIES) {
+      setTimeout(() => {
+        mirrorQueue.push(source);
+        mirroring ||= makeMirrors();
+      }, MIRROR_RETRY_MS);
+    } else {
+      self.postMessage({ type: 'mirror', id: source.id, whole: made === true });
+    }
+  }
+  mirroring = null;
+}

@@ -37,7 +37,8 @@
 // (`--keep` leaves each configuration's browser profile, with the session stored, in
 // tests/artifacts/bench-scale/, to look into.) For probing, not for the figures: `--reuse` measures
 // on a profile `--keep` left (no import; kept again), `--streaming-only` skips the peer's leg and
-// `--no-play-through` goes from the opens straight to the seeks.
+// `--no-play-through` goes from the opens straight to the seeks (`--mirrored`: once the reader has
+// mirrored every track, www/page-mirror.js).
 import { open, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveApp, launchPersistent, openPage, waitReady, rendererRss, installDestinationTap, ARTIFACTS } from '../e2e/harness.mjs';
@@ -212,14 +213,19 @@ async function attach(page, errors) {
   page.setDefaultTimeout(120_000);
   // Leaving with a save pending asks first: go anyway.
   page.on('dialog', (d) => d.accept().catch(() => {}));
-  // The streaming reader's reports of its first blocks, as they reach the page.
+  // The streaming reader's reports of its first blocks, and of the sources it mirrored (whole or
+  // not), as they reach the page.
   await page.addInitScript(() => {
     window.__firstBlocks = [];
+    window.__mirrors = { whole: 0, not: 0 };
     const Spawn = window.Worker;
     window.Worker = class extends Spawn {
       constructor(...args) {
         super(...args);
-        this.addEventListener('message', (e) => { if (e.data && e.data.type === 'first-block') window.__firstBlocks.push({ at: performance.now(), pages: e.data.pages, ms: e.data.ms }); });
+        this.addEventListener('message', (e) => {
+          if (e.data && e.data.type === 'first-block') window.__firstBlocks.push({ at: performance.now(), pages: e.data.pages, ms: e.data.ms });
+          if (e.data && e.data.type === 'mirror') window.__mirrors[e.data.whole ? 'whole' : 'not']++;
+        });
       }
     };
   });
@@ -382,6 +388,12 @@ async function leg(view, { tracks, minutes, seconds, whole, errors }) {
       const k = kinds[Math.floor(rand() * kinds.length)];
       return k * SEGMENT_S + (tone ? 2 + 6 * rand() : 1 + 3 * rand());
     };
+    // The page mirrors the reader has made by now (www/page-mirror.js: after a play-through, all of
+    // them); `--mirrored` (probing without the play-through) waits for them first, up to 10 min.
+    if (argv.includes('--mirrored')) {
+      for (let waited = 0; waited < 600 && (await guard(page.evaluate(() => window.__mirrors.whole))) < tracks; waited++) await sleep(1000);
+    }
+    r.mirrored_at_seeks = await guard(page.evaluate(() => window.__mirrors.whole));
     await click(pick(false));
     await button('Play').click();
     r.seek_ms = []; r.seek_noticed_ms = []; r.seek_clocked = []; r.seek_at_s = []; r.seek_read_ms = []; r.seek_read_pages = [];

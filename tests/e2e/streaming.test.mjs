@@ -4,9 +4,10 @@
 // for the play position shows underruns counted while the rest of the mix plays on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveApp, launchBrowser, openApp, waitReady, noise, floatWav, savedSession, recordOutput, readWavF32, measureOutput, artifactsDir, rendererRss } from './harness.mjs';
+import { serveApp, launchBrowser, launchPersistent, openApp, openPage, waitReady, noise, floatWav, savedSession, recordOutput, readWavF32, measureOutput, artifactsDir, rendererRss } from './harness.mjs';
 
 const RATE = 48000;
 // The loop crosses 2^18 frames (5.46 s): the end of a stored chunk in layout 1, and of pages (2^13
@@ -46,8 +47,9 @@ function foundAt(channel, probe) {
 }
 
 /** In a new session on `page`: 8 s of noise imported, looped over 5.0–5.8 s, reopened from storage
- * and played from the start; what reaches the output must be the offline render, frame for frame. */
-async function loopPlaysAsRendered(page) {
+ * and played from the start; what reaches the output must be the offline render, frame for frame.
+ * `mirrored`: played once the track's page mirror is made (read from it, not IndexedDB). */
+async function loopPlaysAsRendered(page, { mirrored = false } = {}) {
   await button(page, 'Sessions…').click();
   await button(page, 'New session').click();
   await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session');
@@ -63,12 +65,19 @@ async function loopPlaysAsRendered(page) {
   const file = join(await artifactsDir(), 'streaming-loop.json');
   await writeFile(file, JSON.stringify(session));
   await page.getByLabel('Session file to open', { exact: true }).setInputFiles(file);
-  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelector('.session-name')?.textContent === 'Untitled session', null, { timeout: 120_000 }).catch(async (e) => {
+    throw new Error(`${e.message}; the session is "${await page.locator('.session-name').textContent()}"; alerts: ${(await page.locator('[role=alert]').allTextContents()).join(' | ')}`);
+  });
   await saved(page);
   // Opened afresh from storage: its audio streams.
   await page.reload();
   await waitReady(page);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1', 'the track streams from storage');
+  if (mirrored) {
+    const made = async () => (await mirrorFiles(page)).some((n) => n.endsWith(`.1x${8 * RATE}.f32`));
+    for (let tries = 0; tries < 300 && !(await made()); tries++) await page.waitForTimeout(100);
+    assert.ok(await made(), 'the track\'s mirror is made');
+  }
 
   // From the start through the loop's end twice: 7.5 s recorded, Play pressed once recording runs.
   const [left, right] = await recordOutput(page, 7.5 * RATE, () => button(page, 'Play').click());
@@ -115,6 +124,7 @@ test('stored audio streams (through shared memory): across a chunk boundary and 
   const page = await openApp(browser, server.url, errors);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   await loopPlaysAsRendered(page);
+  assert.deepEqual(await mirrorFiles(page), [], 'off the record (OPFS in memory, slower than IndexedDB), no page mirrors are made');
 
   // Zoomed in to single samples, the streamed track's waveform is drawn from reads of what is in
   // view (the page holds none of its samples).
@@ -209,6 +219,154 @@ test('zoomed in past the overview kept in memory, a streamed track is drawn from
   assert.ok(widths.every((w) => w >= -1 && w <= 2), `each burst as wide as it is (columns beyond its width: ${widths.map((w) => w.toFixed(1))}; from the coarse levels ${(1920 / fpp).toFixed(1)} more)`);
   await page.context().close();
 });
+
+/** The names in the page mirrors' folder of the Origin Private File System (`www/page-mirror.js`). */
+const mirrorFiles = (page) => page.evaluate(async () => {
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pages', { create: true });
+  const names = [];
+  for await (const name of dir.keys()) names.push(name);
+  return names.sort();
+});
+
+test('a streamed source is mirrored into the Origin Private File System: the mirror holds its stored pages, reads come from it, and stray mirrors are swept', async () => {
+  // A profile on disk, as a user's browser keeps it (off the record, OPFS is in memory, slower than
+  // IndexedDB, and no mirrors are made: the test above checks that).
+  const profile = await mkdtemp(join(tmpdir(), 'mixroom-mirror-'));
+  const context = await launchPersistent(profile);
+  try {
+    await mirroredPlaysAsStored(await openPage(context, server.url, errors));
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+});
+
+async function mirroredPlaysAsStored(page) {
+  // Into the demo (its stems, once saved, stream and are mirrored too). 6.2 s: the last page is
+  // part silence.
+  const frames = Math.round(6.2 * RATE);
+  await importNoise(page, 'Mirrored noise', 6.2);
+  // Strays: a mirror whose audio is not stored, and a copy left half made.
+  await page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pages', { create: true });
+    for (const name of ['sha256-gone.1x48000.f32', 'sha256-gone.1x48000.f32.part']) {
+      const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      await w.write(new Uint8Array(64));
+      await w.close();
+    }
+  });
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.streamedTracks), '1');
+  let names = [];
+  const made = () => names.filter((n) => n.endsWith(`.1x${frames}.f32`));
+  for (let tries = 0; tries < 300; tries++) {
+    names = await mirrorFiles(page);
+    if (made().length === 1 && !names.some((n) => n.startsWith('sha256-gone'))) break;
+    await page.waitForTimeout(100);
+  }
+  assert.ok(!names.some((n) => n.startsWith('sha256-gone')), `the strays are swept: ${names.join(', ')}`);
+  assert.equal(made().length, 1, `the track's mirror is made: ${names.join(', ')}`);
+  assert.ok(names.every((n) => n.endsWith('.f32')), `only whole mirrors: ${names.join(', ')}`);
+  const pages = made()[0].slice(0, -`.1x${frames}.f32`.length);
+
+  // The mirror's bytes are the stored records', page by page (the last padded with silence).
+  const compared = await page.evaluate(async ({ name, pages, frames }) => {
+    const PAGE = 8192;
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pages');
+    const mirror = new Float32Array(await (await (await dir.getFileHandle(name)).getFile()).arrayBuffer());
+    const stored = await new Promise((ok, fail) => {
+      indexedDB.open('mixroom').onsuccess = (e) => {
+        const r = e.target.result.transaction('chunks').objectStore('chunks').getAll(IDBKeyRange.bound(`${pages}/c`, `${pages}/c~`));
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      };
+    });
+    let differing = 0;
+    stored.forEach((samples, p) => {
+      for (let i = 0; i < PAGE; i++) if (mirror[p * PAGE + i] !== (i < samples.length ? samples[i] : 0)) differing++;
+    });
+    return { records: stored.length, mirrorFrames: mirror.length, differing, loud: stored.some((s) => s.some((x) => Math.abs(x) > 0.1)), expected: Math.ceil(frames / PAGE) };
+  }, { name: made()[0], pages, frames });
+  assert.equal(compared.records, compared.expected, 'every page stored');
+  assert.equal(compared.mirrorFrames, compared.expected * 8192, 'the mirror is every page');
+  assert.ok(compared.loud, 'the stored pages hold the noise');
+  assert.equal(compared.differing, 0, 'the mirror holds the stored samples');
+
+  // The readers' own function (`stored-audio.js`, in a worker as in the app) reads the mirror and
+  // gives the stored pages.
+  const read = await page.evaluate(async ({ pages, frames }) => {
+    const origin = location.origin;
+    const script = `
+      import { readPages } from '${origin}/stored-audio.js';
+      import { mirrored } from '${origin}/page-mirror.js';
+      const reads = Array.from({ length: Math.ceil(${frames} / 8192) }, (_, page) => ({ page, id: ${JSON.stringify(pages)}, channels: 1, frames: ${frames} }));
+      const all = async () => Promise.all(await readPages(reads));
+      await all();
+      for (let i = 0; i < 200 && !mirrored(reads[0].id, 1, ${frames}); i++) await new Promise((ok) => setTimeout(ok, 20));
+      const fromMirror = mirrored(reads[0].id, 1, ${frames});
+      const got = await all();
+      const stored = await new Promise((ok) => {
+        indexedDB.open('mixroom').onsuccess = (e) => {
+          const r = e.target.result.transaction('chunks').objectStore('chunks').getAll(IDBKeyRange.bound(${JSON.stringify(pages)} + '/c', ${JSON.stringify(pages)} + '/c~'));
+          r.onsuccess = () => ok(r.result);
+        };
+      });
+      let differing = 0;
+      got.forEach(([samples], p) => { for (let i = 0; i < 8192; i++) if (samples[i] !== (i < stored[p].length ? stored[p][i] : 0)) differing++; });
+      postMessage({ fromMirror, pages: got.length, length: got[0][0].length, differing });
+    `;
+    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
+    return new Promise((ok) => {
+      worker.onmessage = (e) => ok(e.data);
+      worker.onerror = (e) => ok({ error: e.message });
+    });
+  }, { pages, frames });
+  assert.deepEqual(read, { fromMirror: true, pages: compared.expected, length: 8192, differing: 0 }, 'read from the mirror, the stored samples');
+
+  // The mirror module itself on sources written here: a stereo one (its channels in their places,
+  // its last page padded), and one with a page missing (no mirror: its reads stay with IndexedDB).
+  const made2 = await page.evaluate(async () => {
+    const script = `
+      import { makeMirror, mirrorRead, mirrorName } from '${location.origin}/page-mirror.js';
+      const PAGE = 8192;
+      const database = await new Promise((ok) => { indexedDB.open('mixroom').onsuccess = (e) => ok(e.target.result); });
+      const write = (records) => new Promise((ok) => {
+        const tx = database.transaction('chunks', 'readwrite');
+        for (const [key, value] of records) tx.objectStore('chunks').put(value, key);
+        tx.oncomplete = ok;
+      });
+      const key = (id, p, c) => id + '/c' + String(p).padStart(7, '0') + '.' + c;
+      const stereo = { id: 'test-stereo', channels: 2, frames: 2 * PAGE + 100 };
+      const records = [];
+      for (let p = 0; p < 3; p++) for (let c = 0; c < 2; c++) records.push([key(stereo.id, p, c), new Float32Array(p === 2 ? 100 : PAGE).fill((p + 1) * (c ? -1 : 1))]);
+      const gap = { id: 'test-gap', channels: 1, frames: 3 * PAGE };
+      records.push([key(gap.id, 0, 0), new Float32Array(PAGE)], [key(gap.id, 2, 0), new Float32Array(PAGE)]);
+      await write(records);
+      const idle = async () => {};
+      const result = { stereo: await makeMirror(stereo, database, idle), gap: await makeMirror(gap, database, idle) };
+      const sums = (p) => mirrorRead({ ...stereo, page: p }).map((channel) => [channel[0], channel[99], channel[100], channel[PAGE - 1]]);
+      result.pages = [0, 1, 2].map(sums);
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pages');
+      result.files = [];
+      for await (const name of dir.keys()) if (name.startsWith('test-')) result.files.push(name);
+      result.name = mirrorName(stereo.id, stereo.channels, stereo.frames);
+      postMessage(result);
+    `;
+    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
+    return new Promise((ok) => {
+      worker.onmessage = (e) => ok(e.data);
+      worker.onerror = (e) => ok({ error: e.message });
+    });
+  });
+  assert.equal(made2.stereo, true, 'the stereo source is mirrored');
+  assert.equal(made2.gap, false, 'a source with a page missing is not');
+  assert.deepEqual(made2.files, [made2.name], 'no file is left of the source with a page missing');
+  assert.deepEqual(made2.pages, [[[1, 1, 1, 1], [-1, -1, -1, -1]], [[2, 2, 2, 2], [-2, -2, -2, -2]], [[3, 3, 0, 0], [-3, -3, 0, 0]]], 'each page\'s channels in their places, the last padded with silence');
+
+  // Played from the mirror: what reaches the output is the offline render, sample for sample.
+  await loopPlaysAsRendered(page, { mirrored: true });
+}
 
 test('served without cross-origin isolation: the app says so, and streams through messages, the same samples', async () => {
   const plain = await serveApp({ isolated: false });

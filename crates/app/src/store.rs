@@ -35,6 +35,11 @@
 //! of a gigabyte or so as if the disk were full): pages no record names are deleted when the app
 //! next starts. Audio no session uses
 //! any more is deleted with the session that last used it.
+//!
+//! The streaming reader keeps copies of the pages it streams, *page mirrors*, in the Origin Private
+//! File System (`www/page-mirror.js`: read faster than IndexedDB), which it makes and sweeps
+//! itself; this store stays the audio's record and knows of them only that a save meeting a full
+//! disk deletes them and tries again ([`drop_page_mirrors`]).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -43,6 +48,8 @@ use idb::{Database, ObjectStore, TransactionMode};
 use js_sys::{Array, Float32Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::FileSystemDirectoryHandle;
 
 use crate::audio::TrackAudio;
 use crate::source::PreparedSource;
@@ -113,6 +120,37 @@ pub fn overview_from_kept(frames: usize, levels: Vec<Vec<(f32, f32)>>) -> Overvi
     };
     Overview { frames, levels: levels.into() }
 }
+
+/// Deletes the streaming reader's page mirrors (`www/page-mirror.js`: copies, in the Origin
+/// Private File System, of stored audio's pages, read faster than IndexedDB) that can be — those
+/// being read or made are left — to make room for the user's own audio when storage is full.
+/// Returns how many were deleted.
+pub async fn drop_page_mirrors() -> usize {
+    let Some(window) = web_sys::window() else { return 0 };
+    let Ok(root) = JsFuture::from(window.navigator().storage().get_directory()).await else { return 0 };
+    let root: FileSystemDirectoryHandle = root.unchecked_into();
+    let Ok(folder) = JsFuture::from(root.get_directory_handle(PAGE_MIRRORS)).await else { return 0 };
+    let folder: FileSystemDirectoryHandle = folder.unchecked_into();
+    let mut names = Vec::new();
+    let entries = folder.keys();
+    while let Ok(next) = entries.next() {
+        let Ok(next) = JsFuture::from(next).await else { break };
+        if Reflect::get(&next, &"done".into()).ok().and_then(|d| d.as_bool()) != Some(false) {
+            break;
+        }
+        names.extend(Reflect::get(&next, &"value".into()).ok().and_then(|v| v.as_string()));
+    }
+    let mut dropped = 0;
+    for name in names {
+        if JsFuture::from(folder.remove_entry(&name)).await.is_ok() {
+            dropped += 1;
+        }
+    }
+    dropped
+}
+
+/// The page mirrors' folder in the Origin Private File System (`www/page-mirror.js`).
+const PAGE_MIRRORS: &str = "pages";
 
 /// How long an import's records are left alone by the start-up sweep while no record names them:
 /// a day (another tab may be importing, or have the import waiting for its save).
@@ -413,7 +451,17 @@ impl Store {
     /// the disk were full), and its audio records — which say the pages are whole — go in the
     /// session's own transaction, all or nothing. A save that fails then leaves pages no record
     /// names; [`Store::collect_unnamed_pages`] deletes them.
+    ///
+    /// Storage full: the streaming reader's page mirrors — copies of stored audio, see
+    /// [`drop_page_mirrors`] — are deleted to make room, and the save is tried once more.
     pub async fn save(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
+        match self.save_once(entry, document, audio).await {
+            Err(StoreError::Full) if drop_page_mirrors().await > 0 => self.save_once(entry, document, audio).await,
+            saved => saved,
+        }
+    }
+
+    async fn save_once(&self, entry: &Entry, document: &str, audio: &[PreparedSource]) -> Result<(), StoreError> {
         // (A source whose samples are in storage only is stored already: never rewritten — but a
         // streamed import's, its pages written by its import, gets its audio record.)
         let new: Vec<(&str, &PreparedSource)> = audio.iter().filter(|a| !a.in_storage_only() || a.audio_id() != Some(&a.pages)).filter_map(|a| a.audio_id().map(|id| (id, a))).collect();
@@ -812,6 +860,25 @@ mod tests {
 
     fn entry(id: &str, audio: &[&str]) -> Entry {
         Entry { id: id.into(), name: format!("Mix {id}"), modified: 1.0, bytes: 10.0, audio: audio.iter().map(|a| a.to_string()).collect(), demo: false }
+    }
+
+    /// Storage full: every page mirror that can be is deleted (a whole one, one left half made), and
+    /// how many is said — the save tries again only when there was something to delete.
+    #[wasm_bindgen_test]
+    async fn a_full_disk_drops_the_page_mirrors() {
+        let root: FileSystemDirectoryHandle = JsFuture::from(web_sys::window().unwrap().navigator().storage().get_directory()).await.unwrap().unchecked_into();
+        let create = web_sys::FileSystemGetDirectoryOptions::new();
+        create.set_create(true);
+        let folder: FileSystemDirectoryHandle = JsFuture::from(root.get_directory_handle_with_options(PAGE_MIRRORS, &create)).await.unwrap().unchecked_into();
+        let file = web_sys::FileSystemGetFileOptions::new();
+        file.set_create(true);
+        for name in ["sha256-a.1x8192.f32", "sha256-b.2x100.f32.part"] {
+            JsFuture::from(folder.get_file_handle_with_options(name, &file)).await.unwrap();
+        }
+        assert_eq!(drop_page_mirrors().await, 2);
+        assert_eq!(drop_page_mirrors().await, 0, "none left");
+        let gone = JsFuture::from(folder.get_file_handle("sha256-a.1x8192.f32")).await;
+        assert!(gone.is_err(), "the mirror is deleted");
     }
 
     /// Against the browser's real IndexedDB: saves land whole, audio is shared, and a delete takes
