@@ -37,10 +37,38 @@ const PROBE_PAGES = 16, FAST_READ_MS = 0.1;
 
 export const mirrorName = (pages, channels, frames) => `${pages}.${channels}x${frames}.f32`;
 
-// Per source ("pages key|channels|frames"): {handle} once its mirror is open for reading, null
-// where it has none (yet), a promise while it is being opened.
+// Per source ("pages key|channels|frames"): {handle} once its mirror is open for reading; {since}
+// where it had none when last looked for (looked for again after `RECHECK_MS`: the streaming reader
+// may have made it since); {broken} once a read failed (IndexedDB from then on); a promise while
+// it is being opened.
 const sources = new Map();
+const RECHECK_MS = 5000;
 let folder = null;
+
+// Storage full: every worker that reads mirrors is told to give them up (`dropMirrors`) — it closes
+// its handles, so that the files can be deleted, and reads IndexedDB from then on; a mirror being
+// made is abandoned. (The channel's message reaches the other workers within a task or two: the
+// deleting side waits `DROP_WAIT_MS` for them.)
+const DROP_CHANNEL = 'mixroom-page-mirrors';
+const DROP_WAIT_MS = 200;
+let dropped = false;
+const drops = typeof BroadcastChannel === 'function' ? new BroadcastChannel(DROP_CHANNEL) : null;
+if (drops) drops.onmessage = (event) => { if (event.data === 'drop') giveUp(); };
+
+function giveUp() {
+  dropped = true;
+  for (const known of sources.values()) {
+    try {
+      if (known && known.handle) known.handle.close();
+    } catch {
+      // already closed
+    }
+  }
+  sources.clear();
+}
+
+/** Whether this worker gave the mirrors up (storage was full). */
+export const mirrorsDropped = () => dropped;
 
 /** The mirrors' folder, or null where this browser has no OPFS with synchronous access handles. */
 export function mirrorFolder() {
@@ -77,15 +105,26 @@ async function openForReading(id, channels, frames) {
 
 // A source's mirror, open for reading, or null (the first ask starts opening it).
 function openMirror({ id, channels, frames }) {
+  if (dropped) return null;
   const key = sourceKey(id, channels, frames);
   const known = sources.get(key);
-  if (known === undefined) {
-    sources.set(key, openForReading(id, channels, frames).then((handle) => {
-      sources.set(key, handle && { handle });
-    }));
+  if (known === undefined || (known.since !== undefined && performance.now() - known.since > RECHECK_MS)) {
+    sources.set(key, openForReading(id, channels, frames).then((handle) => remember(key, handle)));
     return null;
   }
-  return (known && known.handle) || null;
+  return known.handle || null;
+}
+
+// Keeps a handle just opened for a source (or that it has none) — unless one is open already (the
+// reader made the mirror meanwhile) or the mirrors were given up: then the new one is closed.
+function remember(key, handle) {
+  const known = sources.get(key);
+  if (dropped || (known && known.handle)) {
+    if (handle) handle.close();
+    return Boolean(!dropped && known && known.handle);
+  }
+  sources.set(key, handle ? { handle } : { since: performance.now() });
+  return Boolean(handle);
 }
 
 /**
@@ -103,7 +142,12 @@ export function mirrorReadInto({ page, id, channels, frames }, into) {
     }
     return true;
   } catch {
-    sources.set(sourceKey(id, channels, frames), null);
+    try {
+      handle.close();
+    } catch {
+      // already closed
+    }
+    sources.set(sourceKey(id, channels, frames), { broken: true });
     return false;
   }
 }
@@ -163,7 +207,8 @@ export async function mirrorsAreFast() {
 export async function makeMirror({ id, channels, frames }, database, idle, wanted = () => true) {
   const key = sourceKey(id, channels, frames);
   const dir = await mirrorFolder();
-  if (!dir || mirrored(id, channels, frames)) return Boolean(dir);
+  if (!dir || dropped) return false;
+  if (mirrored(id, channels, frames)) return true;
   const name = mirrorName(id, channels, frames);
   const pages = Math.ceil(frames / PAGE);
   const bytes = pages * channels * PAGE * BYTES;
@@ -179,6 +224,7 @@ export async function makeMirror({ id, channels, frames }, database, idle, wante
       let from = 0;
       for (; from < pages; from += STEP_PAGES) {
         await idle();
+        if (dropped) break; // storage full: abandoned
         const to = Math.min(pages, from + STEP_PAGES);
         const records = await readRange(database, { id, channels, frames }, from, to);
         if (!records) break; // a record missing: no mirror
@@ -208,9 +254,7 @@ export async function makeMirror({ id, channels, frames }, database, idle, wante
       return false;
     }
   }
-  const handle = await openForReading(id, channels, frames);
-  sources.set(key, handle && { handle });
-  return Boolean(handle);
+  return remember(key, await openForReading(id, channels, frames));
 }
 
 // Whether `bytes` more stay within the budget, once mirrors not `wanted` are deleted if need be.
@@ -231,17 +275,23 @@ async function makeRoom(dir, bytes, wanted) {
 }
 
 /**
- * Deletes every mirror that can be (those being read or made are left): room for the user's own
- * audio when storage is full. Resolves how many were deleted.
+ * Storage full: every worker reading mirrors gives them up (closing its handles), then every mirror
+ * is deleted that can be — room for the user's own audio. Resolves how many were deleted. (The
+ * app's saves do the same, `Store::save`.)
  */
 export async function dropMirrors() {
+  giveUp();
+  if (drops) drops.postMessage('drop');
   const dir = await mirrorFolder();
   if (!dir) return 0;
-  let dropped = 0;
-  for await (const name of dir.keys()) {
-    if (await dir.removeEntry(name).then(() => true, () => false)) dropped++;
+  await new Promise((ok) => setTimeout(ok, DROP_WAIT_MS));
+  const names = [];
+  for await (const name of dir.keys()) names.push(name);
+  let deleted = 0;
+  for (const name of names) {
+    if (await dir.removeEntry(name).then(() => true, () => false)) deleted++;
   }
-  return dropped;
+  return deleted;
 }
 
 // The records of pages [from, to) of every channel, or null where one is missing or not a page
@@ -263,8 +313,7 @@ async function readRange(database, { id, channels, frames }, from, to) {
     const page = Number(match[1]), channel = Number(match[2]);
     if (channel >= channels || page < from || page >= to) return null;
     // Every page whole but the source's last (stored shorter, or padded).
-    const wanted = Math.min(PAGE, frames - page * PAGE);
-    if (samples.length < wanted || samples.length > PAGE || (wanted === PAGE) !== (samples.length === PAGE)) return null;
+    if (samples.length < Math.min(PAGE, frames - page * PAGE) || samples.length > PAGE) return null;
     records.push({ page, channel, samples });
   }
   return records;
@@ -273,13 +322,17 @@ async function readRange(database, { id, channels, frames }, from, to) {
 /**
  * Deletes the mirrors whose source's records are gone from IndexedDB (its audio deleted with the
  * last session using it, or an import never saved), and copies left half made (a tab closed while
- * making one; one another tab is making now cannot be removed, and is left).
+ * making one; one another tab is making now cannot be removed, and is left); a file at a time, each
+ * once `idle()` resolves.
  */
-export async function sweep(database) {
+export async function sweep(database, idle) {
   const dir = await mirrorFolder();
   if (!dir) return;
   const store = () => database.transaction('chunks', 'readonly').objectStore('chunks');
-  for await (const name of dir.keys()) {
+  const names = [];
+  for await (const name of dir.keys()) names.push(name);
+  for (const name of names) {
+    await idle();
     const whole = /^(.*)\.(\d+)x(\d+)\.f32$/.exec(name);
     let stale = !whole;
     if (whole) {

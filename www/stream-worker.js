@@ -26,7 +26,7 @@
 // nothing of its own to read, the reader copies the sources it is asked for into their mirrors
 // (`page-mirror.js`), from which later reads come without IndexedDB.
 import { PAGE, db, readPages } from './stored-audio.js';
-import { makeMirror, mirrorOpen, mirrorReadInto, mirrorsAreFast, sweep } from './page-mirror.js';
+import { makeMirror, mirrorOpen, mirrorReadInto, mirrorsAreFast, mirrorsDropped, sweep } from './page-mirror.js';
 import { MAILBOXES, FREE, WRITING, FULL, createMailboxes, mailboxViews } from './mailboxes.js';
 
 // Storage opened now, while the audio engine starts: the first pages asked for do not wait for it
@@ -109,9 +109,10 @@ function deliver() {
     }
     const { epoch, track, page, count, stored, mirror } = waiting.shift();
     if (mirror && !mirrorReadInto(mirror, shared.channels[box])) {
-      // The mirror could not be read: this page from IndexedDB after all.
+      // The mirror could not be read: this page from IndexedDB after all, at once (not behind the
+      // epoch's requests still to read).
       Atomics.store(header, 1 + 5 * box, FREE);
-      read(epoch, [mirror]);
+      fromStorage(epoch, [mirror]);
       continue;
     }
     for (let c = 0; !mirror && c < count; c++) {
@@ -186,10 +187,13 @@ async function read(epoch, reads) {
     }
     reads = rest;
   }
-  if (reads.length === 0) {
-    done();
-    return;
-  }
+  if (reads.length === 0) done();
+  else fromStorage(epoch, reads).then(done);
+}
+
+// Reads `reads` from storage (IndexedDB, or mirrors through messages), each page sent as soon as it
+// is in; resolves once every read is settled.
+async function fromStorage(epoch, reads) {
   const request = { epoch, control: new AbortController() };
   underway.add(request);
   // Every read of the request starts at once; each page goes as soon as it is in.
@@ -200,9 +204,8 @@ async function read(epoch, reads) {
     // Storage could not be opened: every page of the request plays silence.
     pages = reads.map(() => Promise.reject(err));
   }
-  Promise.allSettled(pages).then(() => {
+  const settled = Promise.allSettled(pages).then(() => {
     underway.delete(request);
-    done();
   });
   reads.forEach((r, i) => pages[i]
     .catch((err) => {
@@ -211,6 +214,7 @@ async function read(epoch, reads) {
       return null;
     })
     .then((stored) => stored !== undefined && send(epoch, r, stored)));
+  return settled;
 }
 
 self.onmessage = (event) => {
@@ -258,15 +262,15 @@ async function idle() {
 
 async function makeMirrors() {
   await sleep(MIRROR_AFTER_MS);
+  // (Storage that cannot be opened: the reads report it.)
   const database = await db().catch(() => null);
-  if (!database) return; // (storage cannot be opened: the reads report it)
   // Once a page: strays swept, and whether mirrors are worth it (a private window's OPFS is in
   // memory, slower than IndexedDB: no mirrors there).
-  if (mirrorsFast === null) {
-    await sweep(database).catch(() => {});
+  if (database && mirrorsFast === null) {
+    await sweep(database, idle).catch(() => {});
     mirrorsFast = await mirrorsAreFast();
   }
-  if (!mirrorsFast) {
+  if (!database || !mirrorsFast || mirrorsDropped()) {
     for (const source of mirrorQueue.splice(0)) self.postMessage({ type: 'mirror', id: source.id, whole: false });
     mirroring = null;
     return;

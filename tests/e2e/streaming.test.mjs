@@ -366,6 +366,24 @@ async function mirroredPlaysAsStored(page) {
 
   // Played from the mirror: what reaches the output is the offline render, sample for sample.
   await loopPlaysAsRendered(page, { mirrored: true });
+
+  // Storage full (what a write of the user's audio that meets it does, `dropMirrors`): the readers
+  // give their mirrors up and every one is deleted, though the session streaming them is open; it
+  // exports the same from IndexedDB.
+  assert.ok((await mirrorFiles(page)).length > 0);
+  const deleted = await page.evaluate(async () => {
+    const script = `import { dropMirrors } from '${location.origin}/page-mirror.js'; postMessage(await dropMirrors());`;
+    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
+    return new Promise((ok) => {
+      worker.onmessage = (e) => ok(e.data);
+      worker.onerror = (e) => ok(e.message);
+    });
+  });
+  assert.deepEqual(await mirrorFiles(page), [], `every mirror deleted (${deleted})`);
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button(page, 'Export mix').click()]);
+  const again = join(await artifactsDir(), 'streaming-render-dropped.wav');
+  await dl.saveAs(again);
+  assert.ok((await readFile(again)).equals(await readFile(join(await artifactsDir(), 'streaming-render.wav'))), 'the same export, byte for byte');
 }
 
 test('served without cross-origin isolation: the app says so, and streams through messages, the same samples', async () => {

@@ -127,7 +127,18 @@ pub fn overview_from_kept(frames: usize, levels: Vec<Vec<(f32, f32)>>) -> Overvi
 /// Returns how many were deleted.
 pub async fn drop_page_mirrors() -> usize {
     let Some(window) = web_sys::window() else { return 0 };
-    let Ok(root) = JsFuture::from(window.navigator().storage().get_directory()).await else { return 0 };
+    let storage = window.navigator().storage();
+    if !Reflect::has(&storage, &"getDirectory".into()).unwrap_or(false) {
+        return 0; // no OPFS in this browser: no mirrors
+    }
+    // The workers reading them give them up first, closing their handles (an open file cannot be
+    // deleted): as `dropMirrors` in `www/page-mirror.js`, whose channel and wait these are.
+    if let Ok(channel) = web_sys::BroadcastChannel::new(PAGE_MIRRORS_CHANNEL) {
+        let _ = channel.post_message(&"drop".into());
+        channel.close();
+        gloo_timers::future::TimeoutFuture::new(PAGE_MIRRORS_DROP_WAIT_MS).await;
+    }
+    let Ok(root) = JsFuture::from(storage.get_directory()).await else { return 0 };
     let root: FileSystemDirectoryHandle = root.unchecked_into();
     let Ok(folder) = JsFuture::from(root.get_directory_handle(PAGE_MIRRORS)).await else { return 0 };
     let folder: FileSystemDirectoryHandle = folder.unchecked_into();
@@ -149,8 +160,11 @@ pub async fn drop_page_mirrors() -> usize {
     dropped
 }
 
-/// The page mirrors' folder in the Origin Private File System (`www/page-mirror.js`).
+/// The page mirrors' folder in the Origin Private File System, the channel on which the workers
+/// reading them are told to give them up, and how long they are given (`www/page-mirror.js`).
 const PAGE_MIRRORS: &str = "pages";
+const PAGE_MIRRORS_CHANNEL: &str = "mixroom-page-mirrors";
+const PAGE_MIRRORS_DROP_WAIT_MS: u32 = 200;
 
 /// How long an import's records are left alone by the start-up sweep while no record names them:
 /// a day (another tab may be importing, or have the import waiting for its save).

@@ -502,6 +502,11 @@ fn leg_figures(leg: &str) -> String {
             n("seek_timeouts").unwrap_or(0.0),
             n("seek_underruns").map_or(String::new(), |u| format!(", {u:.0} underruns meanwhile"))
         ));
+        // The streaming reader's page mirrors (www/page-mirror.js) made by then: the seeks read
+        // those tracks from OPFS, the others from IndexedDB.
+        if let Some(mirrored) = n("mirrored_at_seeks").filter(|&m| m > 0.0) {
+            figures.push(format!("{mirrored:.0} tracks read from their page mirrors at the seeks"));
+        }
     }
     if let Some(stage) = failed {
         let how = text_field(leg, "failure").map_or(String::new(), |f| format!(" ({f})"));
