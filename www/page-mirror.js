@@ -36,6 +36,11 @@ export const BUDGET = 8 * 2 ** 30;
 const PROBE_PAGES = 16, FAST_READ_MS = 0.1;
 
 export const mirrorName = (pages, channels, frames) => `${pages}.${channels}x${frames}.f32`;
+/** A whole mirror's file name read back: {pages, channels, frames}, or null (a `.part`, a probe). */
+export function parseMirrorName(name) {
+  const whole = /^(.*)\.(\d+)x(\d+)\.f32$/.exec(name);
+  return whole && { pages: whole[1], channels: Number(whole[2]), frames: Number(whole[3]) };
+}
 
 // Per source ("pages key|channels|frames"): {handle} once its mirror is open for reading; {since}
 // where it had none when last looked for (looked for again after `RECHECK_MS`: the streaming reader
@@ -82,7 +87,8 @@ export function mirrorFolder() {
   return folder;
 }
 
-const sourceKey = (id, channels, frames) => `${id}|${channels}|${frames}`;
+/** A source's key in the readers' maps and sets. */
+export const sourceKey = (id, channels, frames) => `${id}|${channels}|${frames}`;
 
 // Opens a source's mirror for reading, shared ('read-only': the streaming reader and the delivery
 // worker both read it; a browser without the mode opens it exclusively, and the other reader
@@ -262,8 +268,8 @@ async function makeRoom(dir, bytes, wanted) {
   const mirrors = [];
   for await (const [name, handle] of dir.entries()) {
     const size = await handle.getFile().then((f) => f.size, () => 0);
-    const whole = /^(.*)\.(\d+)x(\d+)\.f32$/.exec(name);
-    mirrors.push({ name, size, wanted: !whole || wanted(whole[1], Number(whole[2]), Number(whole[3])) });
+    const whole = parseMirrorName(name);
+    mirrors.push({ name, size, wanted: !whole || wanted(whole.pages, whole.channels, whole.frames) });
   }
   let total = mirrors.reduce((sum, m) => sum + m.size, bytes);
   for (const m of mirrors) {
@@ -333,10 +339,10 @@ export async function sweep(database, idle) {
   for await (const name of dir.keys()) names.push(name);
   for (const name of names) {
     await idle();
-    const whole = /^(.*)\.(\d+)x(\d+)\.f32$/.exec(name);
+    const whole = parseMirrorName(name);
     let stale = !whole;
     if (whole) {
-      const first = store().count(`${whole[1]}/c0000000.0`);
+      const first = store().count(`${whole.pages}/c0000000.0`);
       stale = await new Promise((ok) => {
         first.onsuccess = () => ok(first.result === 0);
         first.onerror = () => ok(false);

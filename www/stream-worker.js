@@ -26,7 +26,7 @@
 // nothing of its own to read, the reader copies the sources it is asked for into their mirrors
 // (`page-mirror.js`), from which later reads come without IndexedDB.
 import { PAGE, db, readPages } from './stored-audio.js';
-import { makeMirror, mirrorOpen, mirrorReadInto, mirrorsAreFast, mirrorsDropped, sweep } from './page-mirror.js';
+import { makeMirror, mirrorOpen, mirrorReadInto, mirrorsAreFast, mirrorsDropped, sourceKey, sweep } from './page-mirror.js';
 import { MAILBOXES, FREE, WRITING, FULL, createMailboxes, mailboxViews } from './mailboxes.js';
 
 // Storage opened now, while the audio engine starts: the first pages asked for do not wait for it
@@ -180,11 +180,12 @@ async function read(epoch, reads) {
   // (read at once, a round's hundreds of pages would hold the reader — and the next seek's request
   // — for tens of milliseconds).
   if (shared && delayMs === 0) {
-    const rest = reads.filter((r) => !mirrorOpen(r));
-    if (rest.length < reads.length) {
-      for (const r of reads) if (mirrorOpen(r)) waiting.push({ epoch, track: r.track, page: r.page, count: r.channels, mirror: r });
-      deliver();
+    const rest = [];
+    for (const r of reads) {
+      if (mirrorOpen(r)) waiting.push({ epoch, track: r.track, page: r.page, count: r.channels, mirror: r });
+      else rest.push(r);
     }
+    if (rest.length < reads.length) deliver();
     reads = rest;
   }
   if (reads.length === 0) done();
@@ -245,7 +246,7 @@ const MIRROR_AFTER_MS = 1000;
 const MIRROR_RETRY_MS = 5000, MIRROR_TRIES = 5;
 
 function mirrorLater({ id, channels, frames }) {
-  const key = `${id}|${channels}|${frames}`;
+  const key = sourceKey(id, channels, frames);
   if (mirrorKnown.has(key)) return;
   mirrorKnown.add(key);
   mirrorQueue.push({ id, channels, frames, tries: 0 });
@@ -278,7 +279,7 @@ async function makeMirrors() {
   while (mirrorQueue.length) {
     const source = mirrorQueue.shift();
     // Within the budget, the mirrors of sources this session does not play go first.
-    const made = await makeMirror(source, database, idle, (id, channels, frames) => mirrorKnown.has(`${id}|${channels}|${frames}`)).catch(() => false);
+    const made = await makeMirror(source, database, idle, (id, channels, frames) => mirrorKnown.has(sourceKey(id, channels, frames))).catch(() => false);
     if (made === 'busy' && ++source.tries < MIRROR_TRIES) {
       setTimeout(() => {
         mirrorQueue.push(source);

@@ -228,6 +228,16 @@ const mirrorFiles = (page) => page.evaluate(async () => {
   return names.sort();
 });
 
+/** Runs module `script` in a dedicated worker of the page, as the readers run (`ORIGIN` in it: the
+ * app's origin, to import its scripts from); resolves the first message it posts. */
+const inWorker = (page, script) => page.evaluate((source) => {
+  const worker = new Worker(URL.createObjectURL(new Blob([source.replaceAll('ORIGIN', location.origin)], { type: 'text/javascript' })), { type: 'module' });
+  return new Promise((ok) => {
+    worker.onmessage = (e) => ok(e.data);
+    worker.onerror = (e) => ok({ error: e.message });
+  });
+}, script);
+
 test('a streamed source is mirrored into the Origin Private File System: the mirror holds its stored pages, reads come from it, and stray mirrors are swept', async () => {
   // A profile on disk, as a user's browser keeps it (off the record, OPFS is in memory, slower than
   // IndexedDB, and no mirrors are made: the test above checks that).
@@ -295,11 +305,9 @@ async function mirroredPlaysAsStored(page) {
 
   // The readers' own function (`stored-audio.js`, in a worker as in the app) reads the mirror and
   // gives the stored pages.
-  const read = await page.evaluate(async ({ pages, frames }) => {
-    const origin = location.origin;
-    const script = `
-      import { readPages } from '${origin}/stored-audio.js';
-      import { mirrored } from '${origin}/page-mirror.js';
+  const read = await inWorker(page, `
+      import { readPages } from 'ORIGIN/stored-audio.js';
+      import { mirrored } from 'ORIGIN/page-mirror.js';
       const reads = Array.from({ length: Math.ceil(${frames} / 8192) }, (_, page) => ({ page, id: ${JSON.stringify(pages)}, channels: 1, frames: ${frames} }));
       const all = async () => Promise.all(await readPages(reads));
       await all();
@@ -315,20 +323,13 @@ async function mirroredPlaysAsStored(page) {
       let differing = 0;
       got.forEach(([samples], p) => { for (let i = 0; i < 8192; i++) if (samples[i] !== (i < stored[p].length ? stored[p][i] : 0)) differing++; });
       postMessage({ fromMirror, pages: got.length, length: got[0][0].length, differing });
-    `;
-    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
-    return new Promise((ok) => {
-      worker.onmessage = (e) => ok(e.data);
-      worker.onerror = (e) => ok({ error: e.message });
-    });
-  }, { pages, frames });
+    `);
   assert.deepEqual(read, { fromMirror: true, pages: compared.expected, length: 8192, differing: 0 }, 'read from the mirror, the stored samples');
 
   // The mirror module itself on sources written here: a stereo one (its channels in their places,
   // its last page padded), and one with a page missing (no mirror: its reads stay with IndexedDB).
-  const made2 = await page.evaluate(async () => {
-    const script = `
-      import { makeMirror, mirrorRead, mirrorName } from '${location.origin}/page-mirror.js';
+  const made2 = await inWorker(page, `
+      import { makeMirror, mirrorRead, mirrorName } from 'ORIGIN/page-mirror.js';
       const PAGE = 8192;
       const database = await new Promise((ok) => { indexedDB.open('mixroom').onsuccess = (e) => ok(e.target.result); });
       const write = (records) => new Promise((ok) => {
@@ -352,13 +353,7 @@ async function mirroredPlaysAsStored(page) {
       for await (const name of dir.keys()) if (name.startsWith('test-')) result.files.push(name);
       result.name = mirrorName(stereo.id, stereo.channels, stereo.frames);
       postMessage(result);
-    `;
-    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
-    return new Promise((ok) => {
-      worker.onmessage = (e) => ok(e.data);
-      worker.onerror = (e) => ok({ error: e.message });
-    });
-  });
+    `);
   assert.equal(made2.stereo, true, 'the stereo source is mirrored');
   assert.equal(made2.gap, false, 'a source with a page missing is not');
   assert.deepEqual(made2.files, [made2.name], 'no file is left of the source with a page missing');
@@ -371,14 +366,7 @@ async function mirroredPlaysAsStored(page) {
   // give their mirrors up and every one is deleted, though the session streaming them is open; it
   // exports the same from IndexedDB.
   assert.ok((await mirrorFiles(page)).length > 0);
-  const deleted = await page.evaluate(async () => {
-    const script = `import { dropMirrors } from '${location.origin}/page-mirror.js'; postMessage(await dropMirrors());`;
-    const worker = new Worker(URL.createObjectURL(new Blob([script], { type: 'text/javascript' })), { type: 'module' });
-    return new Promise((ok) => {
-      worker.onmessage = (e) => ok(e.data);
-      worker.onerror = (e) => ok(e.message);
-    });
-  });
+  const deleted = await inWorker(page, "import { dropMirrors } from 'ORIGIN/page-mirror.js'; postMessage(await dropMirrors());");
   assert.deepEqual(await mirrorFiles(page), [], `every mirror deleted (${deleted})`);
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), button(page, 'Export mix').click()]);
   const again = join(await artifactsDir(), 'streaming-render-dropped.wav');
