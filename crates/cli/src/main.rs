@@ -304,11 +304,15 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::BenchS16 { seconds, automated } => {
             use mixroom_session::bench::{s16_automated, s16_session, s16_sources};
             let mut session = if automated { s16_automated(seconds) } else { s16_session(seconds) };
-            if std::env::var("MIXROOM_BENCH_NO_INSERTS").is_ok() {
-                session.tracks.iter_mut().for_each(|t| t.strip.inserts.clear());
-                session.buses.iter_mut().chain(session.returns.iter_mut()).for_each(|b| b.strip.inserts.clear());
-                session.master.strip.inserts.clear();
-            }
+            // Where the time goes (docs/BENCHMARKS.md): S16 without some of its processors —
+            // MIXROOM_BENCH_DROP names insert kinds ("compressor,eq"), MIXROOM_BENCH_NO_INSERTS
+            // drops them all.
+            let drop = std::env::var("MIXROOM_BENCH_DROP").unwrap_or_default();
+            let all = std::env::var("MIXROOM_BENCH_NO_INSERTS").is_ok();
+            let keep = |i: &mixroom_session::Insert| !all && !drop.split(',').any(|d| i.kind == d);
+            session.tracks.iter_mut().for_each(|t| t.strip.inserts.retain(keep));
+            session.buses.iter_mut().chain(session.returns.iter_mut()).for_each(|b| b.strip.inserts.retain(keep));
+            session.master.strip.inserts.retain(keep);
             let sources = s16_sources(seconds);
             let mut engine = session.build_engine(&sources).map_err(|e| e.to_string())?;
             // The song's frames alone, as the peers render them (a delivery renders its tails too).

@@ -49,6 +49,28 @@ impl DelayLine {
         self.buf[(self.write + ahead).wrapping_sub(delay.wrapping_sub(1)) & self.mask]
     }
 
+    /// [`DelayLine::ahead`]`(delay, k)` for every `k` in `0..out.len()` (`out.len() ≤ delay`): what
+    /// the next `out.len()` taps at `delay` will read, in at most two copies.
+    #[inline]
+    pub fn read_ahead(&self, delay: usize, out: &mut [f32]) {
+        let start = (self.write + 1).wrapping_sub(delay) & self.mask;
+        let first = (self.buf.len() - start).min(out.len());
+        let (head, tail) = out.split_at_mut(first);
+        head.copy_from_slice(&self.buf[start..start + first]);
+        tail.copy_from_slice(&self.buf[..tail.len()]);
+    }
+
+    /// [`DelayLine::push`] of every sample of `xs` in turn (`xs` no longer than the line), in at most
+    /// two copies.
+    #[inline]
+    pub fn push_block(&mut self, xs: &[f32]) {
+        let start = (self.write + 1) & self.mask;
+        let first = (self.buf.len() - start).min(xs.len());
+        self.buf[start..start + first].copy_from_slice(&xs[..first]);
+        self.buf[..xs.len() - first].copy_from_slice(&xs[first..]);
+        self.write = (self.write + xs.len()) & self.mask;
+    }
+
     /// The signal `delay` samples ago (fractional, 2 … capacity), by 4-point third-order Hermite
     /// interpolation: smooth enough for modulated delays. Read before pushing the current sample.
     #[inline]
@@ -403,6 +425,32 @@ mod tests {
 
     fn argmax(v: &[f32]) -> usize {
         v.iter().enumerate().fold((0, 0.0f32), |(bi, bv), (i, &x)| if x.abs() > bv { (i, x.abs()) } else { (bi, bv) }).0
+    }
+
+    /// The block reads and writes against the sample-at-a-time ones, across the wrap of the ring:
+    /// the same values at every step, for every delay a block can be read at.
+    #[test]
+    fn block_reads_and_pushes_match_taps_and_pushes() {
+        let (mut one, mut block) = (DelayLine::new(300), DelayLine::new(300));
+        let capacity = one.capacity();
+        let mut next = 0.0f32;
+        let mut ahead = vec![0.0; crate::MAX_BLOCK];
+        for round in 0..40 {
+            let m = [1, 7, 128, 61, 128, 3][round % 6];
+            for delay in [m, m + 1, 200, capacity] {
+                block.read_ahead(delay, &mut ahead[..m]);
+                let mut probe = one.clone();
+                for (k, &a) in ahead[..m].iter().enumerate() {
+                    assert_eq!(a.to_bits(), probe.tap(delay).to_bits(), "round {round}, delay {delay}, sample {k}");
+                    probe.push(-1.0);
+                }
+            }
+            let xs: Vec<f32> = (0..m).map(|_| { next += 1.0; next }).collect();
+            xs.iter().for_each(|&x| one.push(x));
+            block.push_block(&xs);
+            assert_eq!(one.write, block.write);
+            assert_eq!(one.buf, block.buf);
+        }
     }
 
     #[test]

@@ -291,9 +291,15 @@ impl<L: Lanes> Compressor<L> {
                 *r = compress_curve(level - self.threshold, self.half_knee, self.inv_two_knee, self.slope);
             }
             let mut env = self.envelope;
+            let (attack, release) = (self.attack, self.release);
+            let (attack_rest, release_rest) = (one - attack, one - release);
             for r in reduction[..run].iter_mut() {
-                let coef = r.select_gt(env, self.attack, self.release);
-                env = coef * env + (one - coef) * *r;
+                // Both steps, then the choice: the choice is off the recurrence's critical path
+                // (compare, select, subtract, multiply, add had to wait on each other), and each
+                // step is the same arithmetic as `coef·env + (1 − coef)·r` with its coefficient.
+                let rising = attack * env + attack_rest * *r;
+                let falling = release * env + release_rest * *r;
+                env = r.select_gt(env, rising, falling);
                 *r = env;
                 self.shared.reduction_peak = self.shared.reduction_peak.max(env);
             }

@@ -58,6 +58,10 @@ pub struct Reverb {
     /// (kept here, not on the stack, so that a block does not begin by zeroing 8 KB).
     outs: Box<[[f32; LINES]; MAX_BLOCK]>,
     fed_back: Box<[[f32; LINES]; MAX_BLOCK]>,
+    /// Per chunk: the diffused input, what a diffuser reads, what it is fed.
+    diffusion_scratch: Box<[[f32; MAX_BLOCK]; 3]>,
+    /// Per chunk: each line's output, line by line.
+    line_outs: Box<[[f32; MAX_BLOCK]; LINES]>,
 }
 
 impl Reverb {
@@ -80,6 +84,8 @@ impl Reverb {
             predelay_samples: 0,
             outs: Box::new([[0.0; LINES]; MAX_BLOCK]),
             fed_back: Box::new([[0.0; LINES]; MAX_BLOCK]),
+            diffusion_scratch: Box::new([[0.0; MAX_BLOCK]; 3]),
+            line_outs: Box::new([[0.0; MAX_BLOCK]; LINES]),
         };
         r.apply();
         r
@@ -134,34 +140,45 @@ impl StereoProcessor for Reverb {
         let one_minus_c = F32x4::splat(1.0 - self.damp_coef);
         let gains = halves(&self.gains);
         let input_signs = halves(&INPUT_SIGNS);
-        let (left_signs, right_signs) = (halves(&LEFT_SIGNS), halves(&RIGHT_SIGNS));
         let reflect_scale = F32x4::splat(2.0 / LINES as f32);
         let mut damp = halves(&self.damp_state);
-        // A chunk no longer than the shortest line reads, from every line, only samples written
-        // before the chunk began: the lines are read for the whole chunk first and written after.
-        let chunk = self.lengths.iter().copied().min().unwrap_or(MAX_BLOCK).clamp(1, MAX_BLOCK);
+        // A chunk no longer than the shortest line (or diffuser) reads, from every one, only
+        // samples written before the chunk began: each is read for the whole chunk first and
+        // written after. (The diffusers in series were the sample loop's longest chain of waits.)
+        let shortest = self.lengths.iter().chain(&self.diffuser_lengths).copied().min().unwrap_or(MAX_BLOCK);
+        let chunk = shortest.clamp(1, MAX_BLOCK);
         let mut start = 0;
         while start < left.len() {
             let m = (left.len() - start).min(chunk);
             let (l, r) = (&mut left[start..start + m], &mut right[start..start + m]);
             // Every line's output over the chunk, a sample's eight side by side (two vectors).
             let (outs, fed_back) = (&mut *self.outs, &mut *self.fed_back);
+            let [diffused, delayed, fed] = &mut *self.diffusion_scratch;
+            let line_outs = &mut *self.line_outs;
             for (i, line) in self.lines.iter().enumerate() {
-                for (k, o) in outs[..m].iter_mut().enumerate() {
-                    o[i] = line.ahead(self.lengths[i], k);
+                line.read_ahead(self.lengths[i], &mut line_outs[i][..m]);
+                for (o, &v) in outs[..m].iter_mut().zip(&line_outs[i][..m]) {
+                    o[i] = v;
                 }
             }
+            // The input, pre-delayed, through the Schroeder all-pass diffusers in series, each over
+            // the whole chunk: y = −g·x + d; line ← x + g·y.
             for k in 0..m {
-                let pre = self.predelay.tap(self.predelay_samples);
+                diffused[k] = self.predelay.tap(self.predelay_samples);
                 self.predelay.push(0.5 * (l[k] + r[k]));
-                // Schroeder all-pass diffusers: y = −g·x + d; line ← x + g·y.
-                let mut x = pre;
-                for (d, &len) in self.diffusers.iter_mut().zip(&self.diffuser_lengths) {
-                    let delayed = d.tap(len);
-                    let y = delayed - g * x;
-                    d.push(x + g * y);
-                    x = y;
+            }
+            for (d, &len) in self.diffusers.iter_mut().zip(&self.diffuser_lengths) {
+                d.read_ahead(len, &mut delayed[..m]);
+                for k in 0..m {
+                    let x = diffused[k];
+                    let y = delayed[k] - g * x;
+                    fed[k] = x + g * y;
+                    diffused[k] = y;
                 }
+                d.push_block(&fed[..m]);
+            }
+            for k in 0..m {
+                let x = diffused[k];
                 let outs = halves(&outs[k]);
                 let mut fed = [F32x4::splat(0.0); 2];
                 for h in 0..2 {
@@ -175,17 +192,24 @@ impl StereoProcessor for Reverb {
                     let back = (fed[h] - reflect + x * input_signs[h]).to_array();
                     fed_back[k][4 * h..4 * h + 4].copy_from_slice(&back);
                 }
-                let wet_l = sum(outs[0] * left_signs[0] + outs[1] * left_signs[1]) * out_scale;
-                let wet_r = sum(outs[0] * right_signs[0] + outs[1] * right_signs[1]) * out_scale;
+            }
+            // The outputs take only the lines' outputs, all read before the chunk: summed sample
+            // by sample across the lines (added in the order of `sum`), many samples at once.
+            for k in 0..m {
+                let o = |i: usize| line_outs[i][k];
+                let pair = |signs: &[f32; LINES], j: usize| o(j) * signs[j] + o(j + 4) * signs[j + 4];
+                let wet = |signs| ((pair(signs, 0) + pair(signs, 1)) + (pair(signs, 2) + pair(signs, 3))) * out_scale;
+                let (wet_l, wet_r) = (wet(&LEFT_SIGNS), wet(&RIGHT_SIGNS));
                 let mid = 0.5 * (wet_l + wet_r);
                 let side = 0.5 * (wet_l - wet_r) * width;
                 l[k] += (mid + side - l[k]) * mix;
                 r[k] += (mid - side - r[k]) * mix;
             }
             for (i, line) in self.lines.iter_mut().enumerate() {
-                for back in &fed_back[..m] {
-                    line.push(back[i]);
+                for (f, back) in fed[..m].iter_mut().zip(&fed_back[..m]) {
+                    *f = back[i];
                 }
+                line.push_block(&fed[..m]);
             }
             start += m;
         }
