@@ -58,7 +58,7 @@ pub struct Reverb {
     /// (kept here, not on the stack, so that a block does not begin by zeroing 8 KB).
     outs: Box<[[f32; LINES]; MAX_BLOCK]>,
     fed_back: Box<[[f32; LINES]; MAX_BLOCK]>,
-    /// Per chunk: the diffused input, what a diffuser reads, what it is fed.
+    /// Per chunk: the diffused input, what a diffuser reads, what a diffuser or a line is fed.
     diffusion_scratch: Box<[[f32; MAX_BLOCK]; 3]>,
     /// Per chunk: each line's output, line by line.
     line_outs: Box<[[f32; MAX_BLOCK]; LINES]>,
@@ -153,7 +153,7 @@ impl StereoProcessor for Reverb {
             let (l, r) = (&mut left[start..start + m], &mut right[start..start + m]);
             // Every line's output over the chunk, a sample's eight side by side (two vectors).
             let (outs, fed_back) = (&mut *self.outs, &mut *self.fed_back);
-            let [diffused, delayed, fed] = &mut *self.diffusion_scratch;
+            let [diffused, delayed, feed] = &mut *self.diffusion_scratch;
             let line_outs = &mut *self.line_outs;
             for (i, line) in self.lines.iter().enumerate() {
                 line.read_ahead(self.lengths[i], &mut line_outs[i][..m]);
@@ -172,10 +172,10 @@ impl StereoProcessor for Reverb {
                 for k in 0..m {
                     let x = diffused[k];
                     let y = delayed[k] - g * x;
-                    fed[k] = x + g * y;
+                    feed[k] = x + g * y;
                     diffused[k] = y;
                 }
-                d.push_block(&fed[..m]);
+                d.push_block(&feed[..m]);
             }
             for k in 0..m {
                 let x = diffused[k];
@@ -206,10 +206,10 @@ impl StereoProcessor for Reverb {
                 r[k] += (mid - side - r[k]) * mix;
             }
             for (i, line) in self.lines.iter_mut().enumerate() {
-                for (f, back) in fed[..m].iter_mut().zip(&fed_back[..m]) {
+                for (f, back) in feed[..m].iter_mut().zip(&fed_back[..m]) {
                     *f = back[i];
                 }
-                line.push_block(&fed[..m]);
+                line.push_block(&feed[..m]);
             }
             start += m;
         }
