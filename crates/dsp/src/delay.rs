@@ -46,14 +46,20 @@ impl DelayLine {
     /// sample already written, whatever is pushed meanwhile).
     #[inline]
     pub fn ahead(&self, delay: usize, ahead: usize) -> f32 {
-        self.buf[(self.write + ahead).wrapping_sub(delay.wrapping_sub(1)) & self.mask]
+        self.buf[self.index(delay, ahead)]
+    }
+
+    /// Where [`DelayLine::ahead`]`(delay, ahead)` reads.
+    #[inline(always)]
+    fn index(&self, delay: usize, ahead: usize) -> usize {
+        (self.write + ahead).wrapping_sub(delay.wrapping_sub(1)) & self.mask
     }
 
     /// [`DelayLine::ahead`]`(delay, k)` for every `k` in `0..out.len()` (`out.len() ≤ delay`): what
     /// the next `out.len()` taps at `delay` will read, in at most two copies.
     #[inline]
     pub fn read_ahead(&self, delay: usize, out: &mut [f32]) {
-        let start = (self.write + 1).wrapping_sub(delay) & self.mask;
+        let start = self.index(delay, 0);
         let first = (self.buf.len() - start).min(out.len());
         let (head, tail) = out.split_at_mut(first);
         head.copy_from_slice(&self.buf[start..start + first]);

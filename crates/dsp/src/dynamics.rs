@@ -47,6 +47,18 @@ fn glide<L: Lanes>(current: L, target: L, step: L) -> L {
     d.abs().select_gt(L::splat(1.0e-6), current + d * step, target)
 }
 
+/// One step of an envelope towards `target`: with the attack coefficient while the target is
+/// above the envelope, the release's otherwise (`coef·env + (1 − coef)·target`). Both steps are
+/// computed and then one chosen, so the choice is off the recurrence's critical path (chosen
+/// first, the compare, select, subtract, multiply and add each waited on the last); the same bits.
+#[inline(always)]
+fn follow<L: Lanes>(env: L, target: L, attack: L, release: L) -> L {
+    let one = L::splat(1.0);
+    let rising = attack * env + (one - attack) * target;
+    let falling = release * env + (one - release) * target;
+    target.select_gt(env, rising, falling)
+}
+
 /// Scalar version of the curve for settings (auto makeup, the UI's transfer curve).
 pub fn compressor_curve_db(level_db: f32, threshold_db: f32, ratio: f32, knee_db: f32) -> f32 {
     let knee = knee_db.max(1.0e-3);
@@ -291,15 +303,8 @@ impl<L: Lanes> Compressor<L> {
                 *r = compress_curve(level - self.threshold, self.half_knee, self.inv_two_knee, self.slope);
             }
             let mut env = self.envelope;
-            let (attack, release) = (self.attack, self.release);
-            let (attack_rest, release_rest) = (one - attack, one - release);
             for r in reduction[..run].iter_mut() {
-                // Both steps, then the choice: the choice is off the recurrence's critical path
-                // (compare, select, subtract, multiply, add had to wait on each other), and each
-                // step is the same arithmetic as `coef·env + (1 − coef)·r` with its coefficient.
-                let rising = attack * env + attack_rest * *r;
-                let falling = release * env + release_rest * *r;
-                env = r.select_gt(env, rising, falling);
+                env = follow(env, *r, self.attack, self.release);
                 *r = env;
                 self.shared.reduction_peak = self.shared.reduction_peak.max(env);
             }
@@ -435,8 +440,7 @@ impl<L: Lanes> Gate<L> {
                 self.hold = level.select_gt(self.threshold, self.hold_samples, (self.hold - one).max(zero));
                 let closed = (zero - self.expansion * below).max(self.range);
                 let target = self.hold.select_gt(zero, zero, closed);
-                let coef = target.select_gt(self.envelope, self.attack, self.release);
-                self.envelope = coef * self.envelope + (one - coef) * target;
+                self.envelope = follow(self.envelope, target, self.attack, self.release);
                 *x *= self.envelope.db_to_gain_by(&self.shared.log_exp);
                 self.shared.reduction_peak = self.shared.reduction_peak.max(-self.envelope);
             }
@@ -553,8 +557,7 @@ impl<L: Lanes> DeEsser<L> {
                 let mut level = high.abs().gain_to_db_by(&self.shared.log_exp);
                 level = self.shared.linked(level);
                 let target = ((level - self.threshold).max(zero) * L::splat(0.75)).min(self.range);
-                let coef = target.select_gt(self.envelope, attack, release);
-                self.envelope = coef * self.envelope + (one - coef) * target;
+                self.envelope = follow(self.envelope, target, attack, release);
                 let gain_db = -self.envelope;
 
                 // Split: the cookbook high shelf (Simper's form) at the corner, its gain the
